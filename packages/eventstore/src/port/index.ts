@@ -1,0 +1,120 @@
+import type { Observable } from 'rxjs';
+
+/** The revision a stream must be at for an append to proceed. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+/** Plain JSON-compatible data: what an event's `data` and `metadata` may hold. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** An event handed to `appendToStream`. */
+export interface EventToAppend<Data = unknown, Metadata = unknown> {
+  /** Unique in the store. A retried append re-sends the same ids. */
+  id: string;
+  /** Non-empty event type name. */
+  type: string;
+  data: Data;
+  metadata?: Metadata;
+}
+
+/** An event as the store keeps it. */
+export interface RecordedEvent<Data = unknown, Metadata = unknown> {
+  id: string;
+  type: string;
+  data: Data;
+  metadata: Metadata | undefined;
+  streamName: string;
+  /** 0-based position of the event in its stream. */
+  revision: bigint;
+  /** Position in the store-wide log (`$all`): strictly increasing in append order, not contiguous. */
+  position: bigint;
+  /** When the store recorded it (ISO-8601 UTC with milliseconds). */
+  recordedAt: string;
+}
+
+/** What a successful append returns. */
+export interface AppendResult {
+  /** Revision of the stream's last event after the append. */
+  nextExpectedRevision: bigint;
+  /** Global position of the batch's last event (for an empty or retried batch, of the stream's last event or the original batch's). */
+  position: bigint;
+}
+
+export interface AppendOptions {
+  expectedRevision?: ExpectedRevision;
+}
+
+export type Direction = 'forwards' | 'backwards';
+
+export interface ReadStreamOptions {
+  direction?: Direction;
+  /** Inclusive start revision; defaults to the first (forwards) or last (backwards) event. */
+  fromRevision?: bigint | 'start' | 'end';
+  maxCount?: number;
+}
+
+/** Which events a `readAll` or subscription delivers. */
+export type EventFilter =
+  | { eventTypePrefix: string | string[] }
+  | { streamNamePrefix: string | string[] }
+  | { eventTypeRegex: RegExp }
+  | { streamNameRegex: RegExp };
+
+export interface ReadAllOptions {
+  /** Exclusive: delivers events strictly after this position. */
+  fromPosition?: bigint | 'start' | 'end';
+  direction?: Direction;
+  maxCount?: number;
+  filter?: EventFilter;
+}
+
+export interface SubscribeToAllOptions {
+  /** Exclusive start position; `'start'` by default, `'end'` for live events only. */
+  from?: bigint | 'start' | 'end';
+  filter?: EventFilter;
+}
+
+/** One item delivered by a subscription: an event, or the one-time signal that history is exhausted. */
+export type SubscriptionItem<Data = unknown, Metadata = unknown> =
+  | { kind: 'event'; event: RecordedEvent<Data, Metadata> }
+  | { kind: 'caught-up'; position: bigint | undefined };
+
+/** A subscription to `$all`: an async iterable that can also be unsubscribed and seen as an Observable. */
+export interface AllSubscription<Data = unknown, Metadata = unknown>
+  extends AsyncIterable<SubscriptionItem<Data, Metadata>> {
+  /** Stops all reading; the iterable ends. */
+  unsubscribe(): Promise<void>;
+  /** The same items as an rxjs Observable (one consumer: the subscription is single-use). */
+  asObservable(): Observable<SubscriptionItem<Data, Metadata>>;
+}
+
+export type CheckpointStoreResult = 'stored' | 'ignored' | 'mismatch';
+
+/** Per-subscriber processed positions, kept in the same store as the events. */
+export interface CheckpointStore {
+  /** The stored position of a subscriber, `undefined` if none. */
+  load(subscriberId: string): Promise<bigint | undefined>;
+  /**
+   * Conditionally moves a subscriber's checkpoint: `expected` is the position the caller last saw
+   * (`undefined` for none). Answers `ignored` when the stored position is already at or past `position`,
+   * `mismatch` when it is not `expected`, else `stored`.
+   */
+  store(subscriberId: string, position: bigint, options?: { expected?: bigint | undefined }): Promise<CheckpointStoreResult>;
+}
+
+/** The storage port every adapter implements. */
+export interface EventStore {
+  appendToStream<Data = unknown, Metadata = unknown>(
+    streamName: string,
+    events: readonly EventToAppend<Data, Metadata>[],
+    options?: AppendOptions,
+  ): Promise<AppendResult>;
+  readStream<Data = unknown, Metadata = unknown>(
+    streamName: string,
+    options?: ReadStreamOptions,
+  ): AsyncIterable<RecordedEvent<Data, Metadata>>;
+  readAll<Data = unknown, Metadata = unknown>(options?: ReadAllOptions): AsyncIterable<RecordedEvent<Data, Metadata>>;
+  subscribeToAll<Data = unknown, Metadata = unknown>(options?: SubscribeToAllOptions): AllSubscription<Data, Metadata>;
+  readonly checkpoints: CheckpointStore;
+  /** Releases files, locks and timers; pending subscriptions end. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+// Tests run against the sources, not the builds, so a change is tested without rebuilding.
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@omnitrail/eventstore': src('eventstore'),
+      '@omnitrail/events': src('events'),
+      '@omnitrail/projections': src('projections'),
+      '@omnitrail/journey': src('journey'),
+      '@omnitrail/testing': src('testing'),
+      '@omnitrail/cli': src('cli'),
+    },
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    typecheck: { enabled: true, include: ['packages/*/test/**/*.test-d.ts'] },
+  },
+});
