@@ -1,0 +1,148 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One printed figure: a value with its unit, optionally divided by a reference measured in the same run. */
+export interface Figure {
+  benchmark: string;
+  name: string;
+  value: number;
+  unit: string;
+  /** The reference's name, value and the ratio value / reference. */
+  reference?: { name: string; value: number; ratio: number };
+  /** The goal stated by the issue, as text ("≥ 0.4 ×"), for the table only. */
+  goal?: string;
+  /** The raw samples the median came from. */
+  samples?: number[];
+}
+
+const figures: Figure[] = [];
+
+/** The median of a list of numbers (mean of the two middle values for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A percentile by nearest rank (p in 0..100). */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+export interface RunOptions {
+  /** Measured runs; the figure is their median. At least 5. */
+  runs?: number;
+  /** Unmeasured runs first, to warm the JIT. */
+  warmup?: number;
+}
+
+/**
+ * Runs `sample` warmup + runs times and returns the median of the measured values. `sample` returns the
+ * figure of one run (events/s, bytes, seconds...).
+ */
+export async function medianOf(sample: () => Promise<number> | number, options: RunOptions = {}): Promise<{ median: number; samples: number[] }> {
+  const runs = Math.max(5, options.runs ?? 5);
+  for (let i = 0; i < (options.warmup ?? 1); i++) await sample();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await sample());
+  return { median: median(samples), samples };
+}
+
+/**
+ * Measures a subject against a reference in the same run, alternating the two sides run by run so that
+ * machine noise hits both alike. Returns both medians and the ratio subject / reference.
+ */
+export async function compareAlternating(
+  subject: () => Promise<number> | number,
+  reference: () => Promise<number> | number,
+  options: RunOptions = {},
+): Promise<{ subject: number; reference: number; ratio: number; subjectSamples: number[]; referenceSamples: number[] }> {
+  const runs = Math.max(5, options.runs ?? 5);
+  for (let i = 0; i < (options.warmup ?? 1); i++) {
+    await subject();
+    await reference();
+  }
+  const s: number[] = [];
+  const r: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    // Alternate which side goes first, so neither always runs on a warmer or colder machine.
+    if (i % 2 === 0) {
+      s.push(await subject());
+      r.push(await reference());
+    } else {
+      r.push(await reference());
+      s.push(await subject());
+    }
+  }
+  const sm = median(s);
+  const rm = median(r);
+  return { subject: sm, reference: rm, ratio: sm / rm, subjectSamples: s, referenceSamples: r };
+}
+
+/** Events per second for `count` events done in `ms` milliseconds. */
+export function perSecond(count: number, ms: number): number {
+  return ms > 0 ? (count * 1000) / ms : Number.POSITIVE_INFINITY;
+}
+
+/** Milliseconds elapsed while running `fn`. */
+export async function timeMs(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** Records a figure and prints it at once. */
+export function report(figure: Figure): void {
+  figures.push(figure);
+  const ref = figure.reference
+    ? `   vs ${figure.reference.name} ${format(figure.reference.value)} → ratio ${figure.reference.ratio.toFixed(3)}`
+    : '';
+  const goal = figure.goal ? `   (goal ${figure.goal})` : '';
+  console.log(`  ${figure.benchmark} · ${figure.name}: ${format(figure.value)} ${figure.unit}${ref}${goal}`);
+}
+
+function format(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
+  return n.toPrecision(4);
+}
+
+/** Forces a garbage collection when node runs with --expose-gc; returns whether it could. */
+export function collectGarbage(): boolean {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    gc();
+    return true;
+  }
+  return false;
+}
+
+/** Writes every recorded figure as a markdown table and a JSON file under bench-results/. */
+export function writeResults(directory: string): { markdown: string; json: string } {
+  mkdirSync(directory, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const rows = figures.map(
+    (f) =>
+      `| ${f.benchmark} | ${f.name} | ${format(f.value)} ${f.unit} | ${f.reference ? `${f.reference.name}: ${format(f.reference.value)}` : ''} | ${f.reference ? f.reference.ratio.toFixed(3) : ''} | ${f.goal ?? ''} |`,
+  );
+  const markdown = [
+    `# Omnitrail benchmarks, ${new Date().toISOString()}`,
+    '',
+    `Node ${process.version}, ${process.platform}/${process.arch}. Medians of at least 5 runs after a warm-up; ratios measured in the same run.`,
+    '',
+    '| benchmark | figure | value | reference | ratio | goal |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+  const md = join(directory, `bench-${stamp}.md`);
+  const js = join(directory, `bench-${stamp}.json`);
+  writeFileSync(md, markdown);
+  writeFileSync(js, JSON.stringify({ node: process.version, at: new Date().toISOString(), figures }, null, 2) + '\n');
+  return { markdown: md, json: js };
+}
