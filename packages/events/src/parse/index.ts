@@ -1,0 +1,159 @@
+import type { z } from 'zod';
+import { envelopeSchema } from '../envelope/index.js';
+import { normalizeIdentityValue } from '../identity/index.js';
+import { catalogRegistry, type CatalogEvent, type EventRegistry } from '../registry/index.js';
+
+/** One problem found in an input event: where (`data.score`) and what a person should fix. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** An input that is not a valid event. `issues` name every field at fault. */
+export class ValidationError extends Error {
+  readonly code = 'VALIDATION_FAILED';
+  /** The input's `id` when it had a string one, else `null`. */
+  readonly eventId: string | null;
+  readonly issues: readonly ValidationIssue[];
+  constructor(eventId: string | null, issues: readonly ValidationIssue[]) {
+    const list = issues.map((i) => `${i.path || '(event)'}: ${i.message}`).join('; ');
+    super(`Invalid event${eventId === null ? '' : ` "${eventId}"`}: ${list}. Fix the named fields and send the event again.`);
+    this.name = 'ValidationError';
+    this.eventId = eventId;
+    this.issues = issues;
+  }
+}
+
+/** The outcome of `parseEvent`. */
+export type ParseEventResult<E = CatalogEvent> =
+  | { success: true; event: E; error?: undefined }
+  | { success: false; error: ValidationError; event?: undefined };
+
+export interface ParseEventOptions<E> {
+  /** Which types are known; the catalog by default. */
+  registry?: EventRegistry<E>;
+}
+
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * A copy of plain JSON input where `null` object members are removed (an optional field given as `null`
+ * is the same as absent) and prototype-polluting keys are dropped. Arrays keep their nulls, so a null
+ * element is still reported.
+ */
+function withoutNulls(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((v) => withoutNulls(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === null || UNSAFE_KEYS.has(key)) continue;
+    out[key] = withoutNulls(v, depth + 1);
+  }
+  return out;
+}
+
+function pathOf(prefix: string, path: readonly PropertyKey[]): string {
+  const tail = path.map(String).join('.');
+  return prefix ? (tail ? `${prefix}.${tail}` : prefix) : tail;
+}
+
+function issuesOf(error: z.ZodError, prefix: string): ValidationIssue[] {
+  return error.issues.map((i) => ({ path: pathOf(prefix, i.path), message: i.message }));
+}
+
+// A missing required field reads "is required" rather than zod's "expected string, received undefined".
+const parseParams = {
+  error: (issue: { input?: unknown; code?: string }) => (issue.input === undefined && issue.code === 'invalid_type' ? 'is required' : undefined),
+};
+
+/**
+ * Validates one input event against the envelope and its type's schema, applies defaults, normalises
+ * `occurredAt` to UTC milliseconds, drops unknown fields and upcasts older schema versions. Never throws:
+ * returns the typed event or a `ValidationError` listing every field at fault.
+ */
+export function parseEvent<E = CatalogEvent>(input: unknown, options?: ParseEventOptions<E>): ParseEventResult<E> {
+  const registry = (options?.registry ?? catalogRegistry) as EventRegistry<unknown>;
+  const inputId =
+    input !== null && typeof input === 'object' && !Array.isArray(input) && typeof (input as { id?: unknown }).id === 'string'
+      ? ((input as { id: string }).id)
+      : null;
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return fail(inputId, [{ path: '', message: 'an event must be a JSON object' }]);
+  }
+  const cleaned = withoutNulls(input) as Record<string, unknown>;
+  const envelope = envelopeSchema.safeParse(cleaned, parseParams);
+  const issues: ValidationIssue[] = envelope.success ? [] : issuesOf(envelope.error, '');
+  const type = typeof cleaned.type === 'string' ? cleaned.type : undefined;
+  const definition = type === undefined ? undefined : registry.get(type);
+  if (type !== undefined && type !== '' && definition === undefined) {
+    issues.push({ path: 'type', message: `unknown event type "${type}"` });
+  }
+  if (definition === undefined) return fail(inputId, issues);
+
+  // Validate the data even when the envelope failed, so one answer lists every field at fault.
+  const rawData = cleaned.data;
+  const dataIsObject = rawData !== null && typeof rawData === 'object' && !Array.isArray(rawData);
+  const current = definition.version ?? 1;
+  const fromVersion = envelope.success ? envelope.data.schemaVersion : typeof cleaned.schemaVersion === 'number' ? cleaned.schemaVersion : 1;
+  if (fromVersion > current) {
+    issues.push({ path: 'schemaVersion', message: `${fromVersion} is newer than this library knows for ${definition.type} (at most ${current}); upgrade Omnitrail` });
+    return fail(inputId, issues);
+  }
+  let data = dataIsObject ? (rawData as Record<string, unknown>) : undefined;
+  for (let v = fromVersion; data !== undefined && v < current; v++) {
+    const upcaster = definition.upcasters?.find((u) => u.fromVersion === v);
+    if (upcaster) data = upcaster.upcast(data);
+  }
+  const parsedData = data === undefined ? undefined : definition.data.safeParse(data, parseParams);
+  if (parsedData && !parsedData.success) issues.push(...issuesOf(parsedData.error, 'data'));
+  if (definition.requiresCase && cleaned.caseId === undefined) {
+    issues.push({ path: 'caseId', message: `is required for ${definition.type}` });
+  }
+  if (!definition.tenantLevel && cleaned.customerId === undefined) {
+    const identities = Array.isArray(cleaned.identities) ? (cleaned.identities as unknown[]) : [];
+    const usable = identities.some(
+      (i) =>
+        i !== null &&
+        typeof i === 'object' &&
+        typeof (i as { type?: unknown }).type === 'string' &&
+        typeof (i as { value?: unknown }).value === 'string' &&
+        normalizeIdentityValue((i as { type: string }).type.trim(), (i as { value: string }).value) !== undefined,
+    );
+    if (!usable) {
+      issues.push({ path: 'customerId', message: 'is required when the event carries no usable identity (identities were missing or all placeholders)' });
+    }
+  }
+  if (!envelope.success || issues.length > 0 || !parsedData || !parsedData.success) return fail(inputId, issues);
+  const env = envelope.data;
+
+  // Build the event with a stable key order, leaving absent optional fields out.
+  const event: Record<string, unknown> = {
+    id: env.id,
+    type: env.type,
+    schemaVersion: current,
+    tenantId: env.tenantId,
+    occurredAt: env.occurredAt,
+  };
+  if (env.customerId !== undefined) event.customerId = env.customerId;
+  if (env.identities !== undefined) event.identities = env.identities;
+  if (env.channel !== undefined) event.channel = env.channel;
+  if (env.caseId !== undefined) event.caseId = env.caseId;
+  event.actor = env.actor;
+  if (env.correlationId !== undefined) event.correlationId = env.correlationId;
+  if (env.causationId !== undefined) event.causationId = env.causationId;
+  if (env.source !== undefined) event.source = env.source;
+  event.data = parsedData.data;
+  return { success: true, event: event as E };
+}
+
+function fail(eventId: string | null, issues: ValidationIssue[]): { success: false; error: ValidationError } {
+  return { success: false, error: new ValidationError(eventId, issues) };
+}
+
+/** Like `parseEvent`, but throws the `ValidationError`. */
+export function parseEventOrThrow<E = CatalogEvent>(input: unknown, options?: ParseEventOptions<E>): E {
+  const result = parseEvent(input, options);
+  if (!result.success) throw result.error;
+  return result.event;
+}

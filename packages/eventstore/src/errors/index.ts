@@ -1,0 +1,150 @@
+/**
+ * Every error the storage port raises. Each has a stable `code` (match on it, not on the message or the
+ * class, when errors cross package boundaries), the values that explain it, and a message that says what
+ * to do next.
+ */
+
+/** Base class of every error raised by `@omnitrail/eventstore`. */
+export class EventStoreError extends Error {
+  /** Stable machine-readable code, e.g. `'WRONG_EXPECTED_REVISION'`. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Renders an expected revision for messages and the `expected` property. */
+function describeExpected(expected: 'any' | 'no_stream' | 'stream_exists' | bigint): string {
+  return typeof expected === 'bigint' ? `revision ${expected}` : `'${expected}'`;
+}
+
+/** The stream was not at the revision the append expected. Nothing of the batch was written. */
+export class WrongExpectedRevisionError extends EventStoreError {
+  readonly stream: string;
+  readonly expected: 'any' | 'no_stream' | 'stream_exists' | bigint;
+  /** The stream's actual last revision, or `'no_stream'` when it has no events. */
+  readonly actual: bigint | 'no_stream';
+  constructor(stream: string, expected: 'any' | 'no_stream' | 'stream_exists' | bigint, actual: bigint | 'no_stream') {
+    super(
+      'WRONG_EXPECTED_REVISION',
+      `Stream '${stream}' expected ${describeExpected(expected)} but is at ${actual === 'no_stream' ? "'no_stream'" : `revision ${actual}`}. ` +
+        'Nothing was written: read the stream again, decide again, and retry the append with the new revision.',
+    );
+    this.stream = stream;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Some event ids of the batch already exist (and the batch is not an exact retry). Nothing was written. */
+export class DuplicateEventIdError extends EventStoreError {
+  readonly stream: string;
+  readonly ids: readonly string[];
+  constructor(stream: string, ids: readonly string[]) {
+    super(
+      'DUPLICATE_EVENT_ID',
+      `Appending to stream '${stream}': event id(s) ${ids.map((i) => `'${i}'`).join(', ')} already exist in the store ` +
+        '(in another stream, at other revisions, or only part of the batch was stored before). Nothing was written: ' +
+        'give new events fresh ids, or retry a failed append with exactly the same batch.',
+    );
+    this.stream = stream;
+    this.ids = ids;
+  }
+}
+
+/** The stream has no events. */
+export class StreamNotFoundError extends EventStoreError {
+  readonly stream: string;
+  constructor(stream: string) {
+    super('STREAM_NOT_FOUND', `Stream '${stream}' has no events. Check the stream name, or append to it first.`);
+    this.stream = stream;
+  }
+}
+
+/** Another writer holds the store's lock file. */
+export class StoreLockedError extends EventStoreError {
+  readonly directory: string;
+  /** The pid written in the lock file, when it could be read. */
+  readonly pid: number | undefined;
+  constructor(directory: string, pid: number | undefined) {
+    super(
+      'STORE_LOCKED',
+      `The store in '${directory}' is locked by another writer${pid === undefined ? '' : ` (pid ${pid})`}. ` +
+        'Close that store first, or open this one with { readOnly: true } to read it.',
+    );
+    this.directory = directory;
+    this.pid = pid;
+  }
+}
+
+/** A record in the middle of a segment fails its checksum or is malformed: the store refuses to open. */
+export class CorruptStoreError extends EventStoreError {
+  /** Path of the segment file. */
+  readonly segment: string;
+  /** Byte offset of the bad record in that file. */
+  readonly offset: number;
+  readonly reason: string;
+  constructor(segment: string, offset: number, reason: string) {
+    super(
+      'CORRUPT_STORE',
+      `Segment '${segment}' is corrupt at byte offset ${offset} (${reason}), and valid records follow it, so it is not a torn tail. ` +
+        'Nothing was dropped: restore the segment from a backup, or copy the store aside and inspect that offset.',
+    );
+    this.segment = segment;
+    this.offset = offset;
+    this.reason = reason;
+  }
+}
+
+/** The stream name is empty, too long, not a string, or reserved (starts with `$`). */
+export class InvalidStreamNameError extends EventStoreError {
+  readonly stream: unknown;
+  readonly reason: string;
+  constructor(stream: unknown, reason: string) {
+    super('INVALID_STREAM_NAME', `Invalid stream name ${JSON.stringify(String(stream))}: ${reason}. Use a non-empty name of at most 256 characters that does not start with '$'.`);
+    this.stream = stream;
+    this.reason = reason;
+  }
+}
+
+/** An event (or an argument) cannot be stored. `path` names the offending value, e.g. `events[2].data.amount`. */
+export class InvalidEventError extends EventStoreError {
+  readonly path: string;
+  readonly problem: string;
+  constructor(path: string, problem: string) {
+    super('INVALID_EVENT', `${path}: ${problem}. Nothing of the batch was written: fix that value and append again.`);
+    this.path = path;
+    this.problem = problem;
+  }
+}
+
+/** An option passed to a read, subscription or checkpoint call is not valid. */
+export class InvalidArgumentError extends EventStoreError {
+  readonly argument: string;
+  constructor(argument: string, problem: string) {
+    super('INVALID_ARGUMENT', `${argument}: ${problem}.`);
+    this.argument = argument;
+  }
+}
+
+/** The store was closed (or failed and closed itself). */
+export class StoreClosedError extends EventStoreError {
+  constructor(cause?: unknown) {
+    super(
+      'STORE_CLOSED',
+      cause === undefined
+        ? 'The store is closed. Open it again to read or append.'
+        : `The store closed itself after a write failure (${cause instanceof Error ? cause.message : String(cause)}). Appends after the failure may not be durable: reopen the store, which recovers the log.`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
+/** The store was opened with `readOnly: true`. */
+export class ReadOnlyStoreError extends EventStoreError {
+  constructor(operation: string) {
+    super('READ_ONLY_STORE', `Cannot ${operation}: the store was opened read-only. Open it without { readOnly: true } (one writer at a time) to write.`);
+  }
+}
