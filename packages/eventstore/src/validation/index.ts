@@ -1,0 +1,161 @@
+/**
+ * Validation at the edge of the store: stream names, expected revisions, events and read options are
+ * checked before anything is written, and a rejected value is named by its path.
+ */
+import { InvalidArgumentError, InvalidEventError, InvalidStreamNameError } from '../errors/index.js';
+import type { Direction, EventToAppend, ExpectedRevision } from '../port/index.js';
+
+/** Longest accepted stream name, event id and event type, in characters. */
+export const MAX_NAME_LENGTH = 256;
+
+/**
+ * Throws `InvalidStreamNameError` unless `stream` is a non-empty string of at most 256 characters that
+ * does not start with `$` (reserved for system streams such as `$all`).
+ */
+export function assertStreamName(stream: unknown): asserts stream is string {
+  if (typeof stream !== 'string') throw new InvalidStreamNameError(stream, `expected a string, got ${typeOf(stream)}`);
+  if (stream.length === 0) throw new InvalidStreamNameError(stream, 'it is empty');
+  if (stream.length > MAX_NAME_LENGTH) throw new InvalidStreamNameError(stream, `it has ${stream.length} characters, more than ${MAX_NAME_LENGTH}`);
+  if (stream.charCodeAt(0) === 36 /* $ */) throw new InvalidStreamNameError(stream, "names starting with '$' are reserved");
+}
+
+/** Throws `InvalidArgumentError` unless `expected` is `'any' | 'no_stream' | 'stream_exists'` or a bigint ≥ 0. */
+export function assertExpectedRevision(expected: unknown): asserts expected is ExpectedRevision {
+  if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') return;
+  if (typeof expected === 'bigint' && expected >= 0n) return;
+  throw new InvalidArgumentError(
+    'expectedRevision',
+    `expected 'any', 'no_stream', 'stream_exists' or a bigint revision >= 0n, got ${describe(expected)}`,
+  );
+}
+
+/**
+ * Checks a batch: an array of `{ id, type, data, metadata? }` with non-empty string ids and types of at
+ * most 256 characters, ids unique within the batch, and JSON-storable data and metadata (see
+ * {@link assertJsonStorable}). When `freeze` is set, data and metadata are deep-frozen during the same
+ * walk, because the in-memory store keeps them by reference as the log's one copy.
+ * Returns the ids that occur twice in the batch (empty when none).
+ */
+export function validateEvents(events: unknown, freeze: boolean): string[] {
+  if (!Array.isArray(events)) throw new InvalidEventError('events', `expected an array of events, got ${typeOf(events)}`);
+  let repeated: string[] | undefined;
+  const seen = events.length > 1 ? new Set<string>() : undefined;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as EventToAppend | null | undefined;
+    if (e === null || typeof e !== 'object') throw new InvalidEventError(`events[${i}]`, `expected an event object, got ${typeOf(e)}`);
+    const { id, type } = e;
+    if (typeof id !== 'string') throw new InvalidEventError(`events[${i}].id`, `expected a string id, got ${typeOf(id)}`);
+    if (id.length === 0 || id.length > MAX_NAME_LENGTH) throw new InvalidEventError(`events[${i}].id`, `an id must have 1 to ${MAX_NAME_LENGTH} characters, got ${id.length}`);
+    if (typeof type !== 'string') throw new InvalidEventError(`events[${i}].type`, `expected a string type, got ${typeOf(type)}`);
+    if (type.length === 0) throw new InvalidEventError(`events[${i}].type`, 'the event type is empty');
+    if (type.length > MAX_NAME_LENGTH) throw new InvalidEventError(`events[${i}].type`, `an event type must have at most ${MAX_NAME_LENGTH} characters, got ${type.length}`);
+    if (e.data === undefined) throw new InvalidEventError(`events[${i}].data`, 'data is missing (use null for an event without data)');
+    checkValue(e.data, `events[${i}].data`, [], freeze);
+    if (e.metadata !== undefined) checkValue(e.metadata, `events[${i}].metadata`, [], freeze);
+    if (seen !== undefined) {
+      if (seen.has(id)) (repeated ??= []).push(id);
+      else seen.add(id);
+    }
+  }
+  return repeated ?? [];
+}
+
+/**
+ * Throws `InvalidEventError` unless `value` survives a JSON round trip unchanged: `null`, booleans,
+ * finite numbers, strings, arrays (without holes or `undefined`), and plain objects (prototype
+ * `Object.prototype` or `null`) of such values. Object properties whose value is `undefined` are allowed
+ * and mean "absent", as in JSON. Rejected: BigInt, functions, symbols, NaN and ±Infinity, cycles, and class
+ * instances such as Date, Map or Buffer (they would come back as something else).
+ */
+export function assertJsonStorable(value: unknown, path: string): void {
+  checkValue(value, path, [], false);
+}
+
+const objectProto = Object.prototype;
+
+// A recursive walk with an ancestor stack: cheaper than a Set for the shallow payloads events carry, and it
+// reports cycles (not mere shared references, which JSON stores as copies).
+function checkValue(value: unknown, path: string, ancestors: object[], freeze: boolean): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidEventError(path, `${value} is not a finite number and cannot be stored as JSON`);
+      return;
+    case 'bigint':
+      throw new InvalidEventError(path, 'BigInt cannot be stored as JSON (store it as a decimal string)');
+    case 'undefined':
+      throw new InvalidEventError(path, 'undefined cannot be stored as JSON (use null, or leave the property out)');
+    case 'function':
+      throw new InvalidEventError(path, 'a function cannot be stored as JSON');
+    case 'symbol':
+      throw new InvalidEventError(path, 'a symbol cannot be stored as JSON');
+    default:
+      break;
+  }
+  if (value === null) return;
+  const obj = value as object;
+  if (ancestors.includes(obj)) throw new InvalidEventError(path, 'a cycle (the value contains itself) cannot be stored as JSON');
+  ancestors.push(obj);
+  if (Array.isArray(obj)) {
+    for (let i = 0; i < obj.length; i++) {
+      if (!(i in obj)) throw new InvalidEventError(`${path}[${i}]`, 'a sparse array hole cannot be stored as JSON');
+      checkValue(obj[i], `${path}[${i}]`, ancestors, freeze);
+    }
+  } else {
+    const proto = Object.getPrototypeOf(obj) as unknown;
+    if (proto !== objectProto && proto !== null) {
+      const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+      throw new InvalidEventError(path, `a ${name} instance cannot be stored as JSON unchanged (convert it to plain data, e.g. a string)`);
+    }
+    for (const key in obj) {
+      const v = (obj as Record<string, unknown>)[key];
+      if (v !== undefined) checkValue(v, `${path}.${key}`, ancestors, freeze);
+    }
+    if (Object.getOwnPropertySymbols(obj).length > 0) throw new InvalidEventError(path, 'symbol-keyed properties cannot be stored as JSON');
+  }
+  ancestors.pop();
+  if (freeze) Object.freeze(obj);
+}
+
+/** Throws `InvalidArgumentError` unless `maxCount` is undefined or an integer ≥ 0 (or Infinity). */
+export function assertMaxCount(maxCount: unknown): number {
+  if (maxCount === undefined) return Number.POSITIVE_INFINITY;
+  if (typeof maxCount === 'bigint' && maxCount >= 0n) return Number(maxCount);
+  if (typeof maxCount !== 'number' || !(maxCount >= 0) || (!Number.isInteger(maxCount) && maxCount !== Number.POSITIVE_INFINITY)) {
+    throw new InvalidArgumentError('maxCount', `expected an integer >= 0, got ${describe(maxCount)}`);
+  }
+  return maxCount;
+}
+
+/** Throws `InvalidArgumentError` unless `direction` is undefined, `'forwards'` or `'backwards'`. */
+export function assertDirection(direction: unknown): Direction {
+  if (direction === undefined || direction === 'forwards') return 'forwards';
+  if (direction === 'backwards') return 'backwards';
+  throw new InvalidArgumentError('direction', `expected 'forwards' or 'backwards', got ${describe(direction)}`);
+}
+
+/**
+ * Converts a position option to an internal number: `'start'` → 0, `'end'` → `end`, a bigint ≥ 0 → its value.
+ * Positions are kept as numbers inside the stores (exact up to 2^53) and are bigint only at the API edge.
+ */
+export function positionOption(name: string, value: unknown, fallback: 'start' | 'end', end: number): number {
+  const v = value ?? fallback;
+  if (v === 'start') return 0;
+  if (v === 'end') return end;
+  if (typeof v === 'bigint' && v >= 0n) return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+  throw new InvalidArgumentError(name, `expected 'start', 'end' or a bigint position >= 0n, got ${describe(v)}`);
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'string') return `'${value}'`;
+  return typeOf(value) === 'object' ? 'an object' : String(value);
+}
