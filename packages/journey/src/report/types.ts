@@ -1,3 +1,5 @@
+import type { CaseStatus } from '../model/index.js';
+
 /** The JSON replay report of `omnitrail replay` (report.md): a contract compared field by field. */
 export interface ReplayReport {
   omnitrailReport: 1;
@@ -21,7 +23,6 @@ export interface RejectedLine {
   errors: { path: string; message: string }[];
 }
 
-export type CaseStatus = 'bot' | 'open' | 'pending_customer' | 'on_hold' | 'snoozed' | 'resolved' | 'closed' | 'merged';
 
 export interface OpenCaseRow {
   caseId: string;
