@@ -1,0 +1,374 @@
+import {
+  createInMemoryEventStore,
+  DuplicateEventIdError,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type EventToAppend,
+} from '@omnitrail/eventstore';
+import {
+  catalogRegistry,
+  newEventId,
+  parseEvent,
+  ValidationError,
+  identityRank,
+  normalizeIdentityValue,
+  type CatalogEvent,
+  type EventRegistry,
+} from '@omnitrail/events';
+import { BehaviorSubject, Observable, Subject, distinctUntilChanged, map } from 'rxjs';
+import { resolveJourneyConfig } from '../config/index.js';
+import type { CaseView, JourneyConfig, ReportWindow } from '../model/index.js';
+import { foldTenant, tenantReport, type TenantFold } from '../replay/index.js';
+import type { TenantReport } from '../report/types.js';
+import { addEvents, createLiveTenant, tenantFoldOf, type LiveTenant } from './tenant-state.js';
+
+/** Options of `createJourneyEngine`. */
+export interface JourneyEngineOptions {
+  /** Where events are appended; the in-memory store by default. */
+  store?: EventStore;
+  config?: Partial<JourneyConfig>;
+  /** The engine's clock (ms): used only for generated ids and default `asOf`; never inside a fold. */
+  clock?: () => number;
+  /** Known event types; the catalog by default. */
+  registry?: EventRegistry<CatalogEvent>;
+  /** How many times an append is retried after a concurrent writer moved the stream (default 5). */
+  maxAppendRetries?: number;
+}
+
+/** What `record` stored. */
+export interface RecordResult {
+  /** The parsed events, ids filled in, in input order (redelivered duplicates included). */
+  events: CatalogEvent[];
+  /** How many of them were new; the rest were redeliveries of recorded events and changed nothing. */
+  recorded: number;
+  /** Global position of the last event appended, if any. */
+  position: bigint | undefined;
+}
+
+/** One change of a tenant's projections. */
+export interface JourneyChange {
+  tenantId: string;
+  /** The events that caused it. */
+  eventIds: string[];
+  /** Customers (canonical ids) and cases the events touched. */
+  customerIds: string[];
+  caseIds: string[];
+  /** Index in the tenant's ordered log from which the fold was recomputed (smaller than the log's length for late events). */
+  refoldedFrom: number;
+}
+
+/** The journey engine: records touchpoints and serves the standard projections, live. */
+export interface JourneyEngine {
+  /** Validates, resolves identity and appends; resolves once the projections include the events. */
+  record(input: unknown): Promise<RecordResult>;
+  /** Waits until every event in the store has been folded (catch-up done). */
+  ready(): Promise<void>;
+  /** The report section of a tenant (report.md), as of an instant (default: the clock). */
+  report(tenantId: string, window?: Partial<ReportWindow>): TenantReport;
+  /** A case as of now. */
+  getCase(tenantId: string, caseId: string): CaseView | undefined;
+  /** The open cases of a tenant, by case id. */
+  openCases(tenantId: string): CaseView[];
+  /** The canonical id of a customer after merges. */
+  canonicalCustomerId(tenantId: string, customerId: string): string;
+  /** The tenant's fold as of an instant: the fold of the events with `occurredAt ≤ asOf`. */
+  foldAsOf(tenantId: string, asOf: number): TenantFold;
+  /** The current fold of a tenant (undefined before its first event). */
+  fold(tenantId: string): TenantFold | undefined;
+  /**
+   * A tenant's state stream: emits the current fold first, then after every change. Follows catch-up from
+   * the store, then live appends.
+   */
+  tenant$(tenantId: string): Observable<TenantFold | undefined>;
+  /** A case's state stream: current state first, then every change of it. */
+  case$(tenantId: string, caseId: string): Observable<CaseView | undefined>;
+  /** Every change of every tenant. */
+  readonly changes$: Observable<JourneyChange>;
+  /** Counters for benchmarks: events folded, re-folds, events re-folded. */
+  stats(tenantId: string): { applied: number; refolds: number; refoldedEvents: number } | undefined;
+  /** Stops following the store and completes every stream. Does not close a store passed in. */
+  close(): Promise<void>;
+}
+
+const STREAM_PREFIX = 'journey-';
+
+/** The stream of a customer: `journey-<tenant>-<customer key>`, hashed when too long for a stream name. */
+export function journeyStreamName(event: CatalogEvent): string {
+  const key = event.customerId ?? strongestIdentityKey(event) ?? event.id;
+  const name = `${STREAM_PREFIX}${event.tenantId}-${key}`;
+  return name.length <= 256 ? name : `${STREAM_PREFIX}h-${fnv1a(name)}`;
+}
+
+function strongestIdentityKey(event: CatalogEvent): string | undefined {
+  let best: { rank: number; key: string } | undefined;
+  for (const identity of event.identities ?? []) {
+    const value = normalizeIdentityValue(identity.type.trim(), identity.value);
+    if (value === undefined) continue;
+    const rank = identityRank(identity.type.trim());
+    if (!best || rank < best.rank) best = { rank, key: `id:${identity.type.trim()}:${value}` };
+  }
+  return best?.key;
+}
+
+function fnv1a(text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 16777619);
+    h2 = Math.imul(h2 ^ c, 2246822519);
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Deep equality of parsed JSON values (key order ignored): a redelivery carries the same content. */
+function sameContent(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => sameContent(v, bb[i]));
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameContent((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/**
+ * Creates a journey engine over a store (the in-memory store by default). It follows the store from the
+ * start (catch-up, then live), so an engine opened on a durable store rebuilds its projections.
+ */
+export function createJourneyEngine(options: JourneyEngineOptions = {}): JourneyEngine {
+  const store = options.store ?? createInMemoryEventStore();
+  const ownsStore = options.store === undefined;
+  const config = resolveJourneyConfig(options.config);
+  const clock = options.clock ?? Date.now;
+  const registry = options.registry ?? catalogRegistry;
+  const maxRetries = options.maxAppendRetries ?? 5;
+  const tenants = new Map<string, LiveTenant>();
+  const tenantSubjects = new Map<string, BehaviorSubject<TenantFold | undefined>>();
+  const changes = new Subject<JourneyChange>();
+  const foldCache = new Map<string, TenantFold>();
+  let appliedPosition: bigint = -1n;
+  const waiters: { position: bigint; resolve: () => void }[] = [];
+  let caughtUp = false;
+  const caughtUpWaiters: (() => void)[] = [];
+  let failure: unknown;
+  let closed = false;
+
+  const subscription = store.subscribeToAll({ from: 'start', filter: { streamNamePrefix: STREAM_PREFIX } });
+  const pump = (async () => {
+    try {
+      for await (const item of subscription) {
+        if (item.kind === 'caught-up') {
+          caughtUp = true;
+          caughtUpWaiters.splice(0).forEach((r) => r());
+          continue;
+        }
+        const recorded = item.event;
+        const parsed = parseEvent(recorded.data, { registry });
+        if (parsed.success) apply([parsed.event]);
+        appliedPosition = recorded.position;
+        for (let i = waiters.length - 1; i >= 0; i--) {
+          if (waiters[i]!.position <= appliedPosition) waiters.splice(i, 1)[0]!.resolve();
+        }
+      }
+    } catch (error) {
+      failure = error;
+      changes.error(error);
+      waiters.splice(0).forEach((w) => w.resolve());
+    }
+  })();
+
+  function apply(events: CatalogEvent[]): void {
+    const byTenant = new Map<string, CatalogEvent[]>();
+    for (const event of events) {
+      let tenant = tenants.get(event.tenantId);
+      if (!tenant) tenants.set(event.tenantId, (tenant = createLiveTenant(event.tenantId, config)));
+      if (tenant.byId.has(event.id)) continue; // redelivery: the log already holds it
+      let list = byTenant.get(event.tenantId);
+      if (!list) byTenant.set(event.tenantId, (list = []));
+      list.push(event);
+    }
+    for (const [tenantId, list] of byTenant) {
+      const tenant = tenants.get(tenantId)!;
+      const refoldedFrom = addEvents(tenant, list, config);
+      foldCache.delete(tenantId);
+      const fold = foldOf(tenantId)!;
+      changes.next({
+        tenantId,
+        eventIds: list.map((e) => e.id),
+        customerIds: [...new Set(list.map((e) => fold.canonical(attributedOf(tenant, e.id))))].sort(),
+        caseIds: [...new Set(list.flatMap((e) => (e.caseId ? [e.caseId] : [])))].sort(),
+        refoldedFrom,
+      });
+      tenantSubjects.get(tenantId)?.next(fold);
+    }
+  }
+
+  function attributedOf(tenant: LiveTenant, eventId: string): string {
+    return tenant.attributedById.get(eventId) ?? '';
+  }
+
+  function foldOf(tenantId: string): TenantFold | undefined {
+    const cached = foldCache.get(tenantId);
+    if (cached) return cached;
+    const tenant = tenants.get(tenantId);
+    if (!tenant) return undefined;
+    const fold = tenantFoldOf(tenant, config);
+    foldCache.set(tenantId, fold);
+    return fold;
+  }
+
+  function parseAll(input: unknown): CatalogEvent[] {
+    const list = Array.isArray(input) ? input : [input];
+    const events: CatalogEvent[] = [];
+    const issues: { path: string; message: string }[] = [];
+    list.forEach((raw, index) => {
+      const withId =
+        raw !== null && typeof raw === 'object' && !Array.isArray(raw) && (raw as { id?: unknown }).id === undefined
+          ? { ...(raw as object), id: newEventId(clock()) }
+          : raw;
+      const parsed = parseEvent(withId, { registry });
+      if (parsed.success) events.push(parsed.event);
+      else for (const issue of parsed.error.issues) issues.push({ path: Array.isArray(input) ? `[${index}].${issue.path}` : issue.path, message: issue.message });
+    });
+    if (issues.length > 0) throw new ValidationError(null, issues);
+    return events;
+  }
+
+  async function appendWithRetry(stream: string, batch: EventToAppend[]): Promise<bigint> {
+    for (let attempt = 0; ; attempt++) {
+      let revision: bigint | 'no_stream' = 'no_stream';
+      try {
+        for await (const last of store.readStream(stream, { direction: 'backwards', maxCount: 1 })) revision = last.revision;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'STREAM_NOT_FOUND') throw error;
+      }
+      try {
+        const result = await store.appendToStream(stream, batch, { expectedRevision: revision });
+        return result.position;
+      } catch (error) {
+        if (error instanceof WrongExpectedRevisionError && attempt < maxRetries) continue;
+        throw error;
+      }
+    }
+  }
+
+  const engine: JourneyEngine = {
+    async record(input) {
+      if (closed) throw new Error('The journey engine is closed: create a new one to record events.');
+      const events = parseAll(input);
+      // Redeliveries of recorded events change nothing; an id reused with other content is a conflict.
+      const fresh: CatalogEvent[] = [];
+      const seenInBatch = new Map<string, CatalogEvent>();
+      for (const event of events) {
+        const existing = tenants.get(event.tenantId)?.byId.get(event.id) ?? seenInBatch.get(event.id);
+        if (existing) {
+          if (!sameContent(existing, event)) {
+            throw new ValidationError(event.id, [{ path: 'id', message: `"${event.id}" is already recorded with other content; use a new id for a new event` }]);
+          }
+          continue;
+        }
+        seenInBatch.set(event.id, event);
+        fresh.push(event);
+      }
+      const byStream = new Map<string, EventToAppend[]>();
+      for (const event of fresh) {
+        const stream = journeyStreamName(event);
+        let batch = byStream.get(stream);
+        if (!batch) byStream.set(stream, (batch = []));
+        batch.push({ id: event.id, type: event.type, data: event });
+      }
+      let position: bigint | undefined;
+      for (const [stream, batch] of byStream) {
+        try {
+          const p = await appendWithRetry(stream, batch);
+          if (position === undefined || p > position) position = p;
+        } catch (error) {
+          if (error instanceof DuplicateEventIdError) {
+            throw new ValidationError(null, error.ids.map((id) => ({ path: 'id', message: `"${id}" is already recorded in another stream; use a new id for a new event` })));
+          }
+          throw error;
+        }
+      }
+      if (position !== undefined && position > appliedPosition) {
+        await new Promise<void>((resolve) => waiters.push({ position: position!, resolve }));
+        if (failure) throw failure;
+      }
+      return { events, recorded: fresh.length, position };
+    },
+    async ready() {
+      if (caughtUp || failure) return;
+      await new Promise<void>((resolve) => caughtUpWaiters.push(resolve));
+    },
+    report(tenantId, window = {}) {
+      const asOf = window.asOf ?? clock();
+      const tenant = tenants.get(tenantId);
+      const latest = tenant?.events.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+      const fold = latest <= asOf ? foldOf(tenantId) : engine.foldAsOf(tenantId, asOf);
+      const first = tenant?.events[0]?.at ?? asOf;
+      const full: ReportWindow = { asOf, from: window.from ?? first, to: window.to ?? asOf };
+      const explicit = window.from !== undefined || window.to !== undefined;
+      return tenantReport(fold ?? foldTenant(tenantId, [], asOf, config), full, explicit);
+    },
+    getCase(tenantId, caseId) {
+      return foldOf(tenantId)?.caseLookup.getCase(caseId);
+    },
+    openCases(tenantId) {
+      const fold = foldOf(tenantId);
+      if (!fold) return [];
+      const open = new Set(['bot', 'open', 'pending_customer', 'on_hold', 'snoozed']);
+      const out: CaseView[] = [];
+      const seen = new Set<string>();
+      for (const e of fold.events) {
+        const id = e.event.caseId;
+        if (!id || seen.has(id)) continue;
+        seen.add(id);
+        const c = fold.caseLookup.getCase(id);
+        if (c && open.has(c.status)) out.push(c);
+      }
+      return out.sort((a, b) => (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0));
+    },
+    canonicalCustomerId(tenantId, customerId) {
+      return foldOf(tenantId)?.canonical(customerId) ?? customerId;
+    },
+    foldAsOf(tenantId, asOf) {
+      const tenant = tenants.get(tenantId);
+      return foldTenant(tenantId, tenant ? tenant.events.map((e) => e.event) : [], asOf, config);
+    },
+    fold: (tenantId) => foldOf(tenantId),
+    tenant$(tenantId) {
+      let subject = tenantSubjects.get(tenantId);
+      if (!subject) tenantSubjects.set(tenantId, (subject = new BehaviorSubject<TenantFold | undefined>(foldOf(tenantId))));
+      return subject.asObservable();
+    },
+    case$(tenantId, caseId) {
+      return engine.tenant$(tenantId).pipe(
+        map((fold) => fold?.caseLookup.getCase(caseId)),
+        map((view) => (view ? { ...view } : undefined)),
+        distinctUntilChanged((a, b) => JSON.stringify(a, setReplacer) === JSON.stringify(b, setReplacer)),
+      );
+    },
+    changes$: changes.asObservable(),
+    stats: (tenantId) => tenants.get(tenantId)?.stats,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await subscription.unsubscribe();
+      await pump;
+      changes.complete();
+      for (const s of tenantSubjects.values()) s.complete();
+      waiters.splice(0).forEach((w) => w.resolve());
+      if (ownsStore) await store.close();
+    },
+  };
+  return engine;
+}
+
+function setReplacer(_key: string, value: unknown): unknown {
+  return value instanceof Set ? [...value].sort() : value;
+}
+

@@ -1,0 +1,227 @@
+import type { CatalogEvent } from '@omnitrail/events';
+import {
+  applyCaseEvent,
+  casesOfCustomer,
+  cloneCasesState,
+  createCasesState,
+  getCase,
+  type CasesState,
+} from '../cases/index.js';
+import { applyCustomerEvent, cloneCustomersState, createCustomersState, type CaseLookup, type CustomersState } from '../customers/index.js';
+import { canonicalCustomerId, cloneIdentityState, createIdentityState, resolveIdentity, type IdentityState } from '../identity/index.js';
+import type { JourneyConfig, JourneyEvent } from '../model/index.js';
+import { compareEvents, type TenantFold } from '../replay/index.js';
+
+/** The fold state after a prefix of a tenant's events: what a snapshot holds. */
+interface FoldPoint {
+  /** Number of events folded. */
+  index: number;
+  identity: IdentityState;
+  cases: CasesState;
+  customers: CustomersState;
+}
+
+/**
+ * One tenant's live fold: its events in `(occurredAt, id)` order, the projections' state after all of them,
+ * and snapshots taken along the way. An event that arrives in order is folded at once; a late event, or a
+ * merge that re-attributes earlier events, re-folds from the newest snapshot before the first event it
+ * changes, so the cost follows the distance from the end, not the length of the log.
+ */
+export interface LiveTenant {
+  readonly tenantId: string;
+  /** Sorted events. */
+  readonly events: { event: CatalogEvent; at: number }[];
+  /** Per event (same index), the customer it was attributed to when it happened. */
+  readonly attributed: string[];
+  readonly byId: Map<string, CatalogEvent>;
+  head: FoldPoint;
+  snapshots: FoldPoint[];
+  /** Counters for benchmarks and tests. */
+  stats: { applied: number; refolds: number; refoldedEvents: number };
+  /** Lower bound of the index of the first event of each canonical customer (for merges). */
+  firstByCanonical: Map<string, number>;
+  /** Attribution by event id. */
+  attributedById: Map<string, string>;
+}
+
+/** Creates an empty live tenant. */
+export function createLiveTenant(tenantId: string, config: JourneyConfig): LiveTenant {
+  const head: FoldPoint = { index: 0, identity: createIdentityState(config), cases: createCasesState(), customers: createCustomersState() };
+  return { tenantId, events: [], attributed: [], byId: new Map(), head, snapshots: [], stats: { applied: 0, refolds: 0, refoldedEvents: 0 }, firstByCanonical: new Map(), attributedById: new Map() };
+}
+
+function lookupOf(cases: CasesState): CaseLookup {
+  return { getCase: (id) => getCase(cases, id), casesOfCustomer: (id) => casesOfCustomer(cases, id) };
+}
+
+function clonePoint(p: FoldPoint): FoldPoint {
+  return { index: p.index, identity: cloneIdentityState(p.identity), cases: cloneCasesState(p.cases), customers: cloneCustomersState(p.customers) };
+}
+
+/** How many events between snapshots: grows with the log so cloning stays a small share of the work. */
+function snapshotInterval(tenant: LiveTenant): number {
+  return Math.max(512, Math.floor(Math.sqrt(tenant.events.length) * 16));
+}
+
+/**
+ * Folds events `[point.index, end)` onto `point` (mutated). Identity goes first over the whole range, so
+ * every event is folded with the survivor's id of the merges found anywhere in the range; snapshots are
+ * taken on the way. When a merge in the range re-attributes events before it, nothing is folded and the
+ * index of the first such event is returned (the caller goes back further); else `Infinity`.
+ */
+function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, takeSnapshots: boolean): number {
+  const { events } = tenant;
+  const start = point.index;
+  const interval = snapshotInterval(tenant);
+  const identitySnapshots = new Map<number, IdentityState>();
+  let earliestAffected = Number.POSITIVE_INFINITY;
+  const identity = point.identity;
+  for (let i = start; i < events.length; i++) {
+    if (takeSnapshots && i > start && i % interval === 0) identitySnapshots.set(i, cloneIdentityState(identity));
+    const { event, at } = events[i]!;
+    const res = resolveIdentity(identity, event, at);
+    tenant.attributed[i] = res.customerId;
+    tenant.attributedById.set(event.id, res.customerId);
+    const canonicalNow = canonicalCustomerId(identity, res.customerId);
+    const known = tenant.firstByCanonical.get(canonicalNow);
+    if (known === undefined || known > i) tenant.firstByCanonical.set(canonicalNow, i);
+    for (const merge of res.merges) {
+      const first = tenant.firstByCanonical.get(merge.mergedId) ?? i;
+      if (first < earliestAffected) earliestAffected = first;
+      const survivorFirst = tenant.firstByCanonical.get(merge.survivorId) ?? i;
+      tenant.firstByCanonical.set(merge.survivorId, Math.min(first, survivorFirst));
+    }
+    if (event.type === 'CustomersUnmerged') {
+      // An unmerge re-attributes the events of the customer it splits: go back to the first event of the
+      // customer it was merged into, which holds them.
+      const first = Math.min(
+        tenant.firstByCanonical.get(canonicalCustomerId(identity, event.data.customerId)) ?? 0,
+        tenant.firstByCanonical.get(event.data.customerId) ?? 0,
+      );
+      if (first < earliestAffected) earliestAffected = first;
+    }
+  }
+  if (earliestAffected < start) return earliestAffected;
+  const lookup = lookupOf(point.cases);
+  for (let i = start; i < events.length; i++) {
+    const idSnap = identitySnapshots.get(i);
+    if (idSnap) {
+      tenant.snapshots.push({ index: i, identity: idSnap, cases: cloneCasesState(point.cases), customers: cloneCustomersState(point.customers) });
+    }
+    const { event, at } = events[i]!;
+    const attributedCustomerId = tenant.attributed[i]!;
+    const je: JourneyEvent = { event, at, attributedCustomerId, customerId: canonicalCustomerId(identity, attributedCustomerId) };
+    const effects = applyCaseEvent(point.cases, je, config);
+    applyCustomerEvent(point.customers, je, effects, lookup, config);
+    tenant.stats.applied++;
+  }
+  point.index = events.length;
+  return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Adds events to a live tenant (already deduplicated by the caller) and brings its fold up to date.
+ * Returns the index from which the fold was recomputed.
+ */
+export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[], config: JourneyConfig): number {
+  if (incoming.length === 0) return tenant.events.length;
+  let firstChanged = tenant.events.length;
+  for (const event of incoming) {
+    tenant.byId.set(event.id, event);
+    const item = { event, at: Date.parse(event.occurredAt) };
+    const last = tenant.events.at(-1);
+    if (!last || compareEvents(last.event, event) < 0) {
+      tenant.events.push(item);
+      continue;
+    }
+    // A late event: insert in place (binary search on (occurredAt, id)).
+    let lo = 0;
+    let hi = tenant.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareEvents(tenant.events[mid]!.event, event) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    tenant.events.splice(lo, 0, item);
+    tenant.attributed.splice(lo, 0, '');
+    if (lo < firstChanged) firstChanged = lo;
+  }
+  refoldFrom(tenant, firstChanged, config);
+  return firstChanged;
+}
+
+/** Re-folds from the newest snapshot at or before `index` (or continues from the head when nothing before it changed). */
+function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig): void {
+  let from = index;
+  for (;;) {
+    let point: FoldPoint;
+    if (from >= tenant.head.index) {
+      point = tenant.head;
+    } else {
+      tenant.stats.refolds++;
+      while (tenant.snapshots.length > 0 && tenant.snapshots.at(-1)!.index > from) tenant.snapshots.pop();
+      const snap = tenant.snapshots.at(-1);
+      point = snap ? restoreSnapshot(snap) : createLiveTenant(tenant.tenantId, config).head;
+      tenant.stats.refoldedEvents += tenant.events.length - point.index;
+    }
+    const earliest = foldRange(tenant, point, config, true);
+    if (earliest === Number.POSITIVE_INFINITY) {
+      tenant.head = point;
+      return;
+    }
+    // A merge re-attributes events before the range: go back before the merged customer's first event.
+    from = earliest;
+    if (tenant.head.index > from) tenant.head = { ...tenant.head, index: Number.POSITIVE_INFINITY };
+  }
+}
+
+/** A working copy of a snapshot (the snapshot stays for later re-folds). */
+function restoreSnapshot(snap: FoldPoint): FoldPoint {
+  return clonePoint(snap);
+}
+
+/**
+ * The live tenant as a `TenantFold`, for report sections and queries. The event list and the customer
+ * counts are computed on first read only: a state stream emits after every event, most reads never need them.
+ */
+export function tenantFoldOf(tenant: LiveTenant, config: JourneyConfig): TenantFold {
+  const { head } = tenant;
+  const canonical = (id: string) => canonicalCustomerId(head.identity, id);
+  let events: JourneyEvent[] | undefined;
+  let counts: { customers: number; merged: number } | undefined;
+  const countCustomers = () => {
+    if (counts) return counts;
+    const customers = new Set<string>();
+    const attributed = new Set<string>();
+    let merged = 0;
+    for (let i = 0; i < tenant.events.length; i++) {
+      const a = tenant.attributed[i]!;
+      customers.add(canonical(a));
+      if (!attributed.has(a)) {
+        attributed.add(a);
+        if (canonical(a) !== a) merged++;
+      }
+    }
+    return (counts = { customers: customers.size, merged });
+  };
+  return {
+    tenantId: tenant.tenantId,
+    get events() {
+      return (events ??= tenant.events.map(({ event, at }, i) => {
+        const attributedCustomerId = tenant.attributed[i]!;
+        return { event, at, attributedCustomerId, customerId: canonical(attributedCustomerId) };
+      }));
+    },
+    cases: head.cases,
+    customers: head.customers,
+    caseLookup: lookupOf(head.cases),
+    get customerCount() {
+      return countCustomers().customers;
+    },
+    get mergedCustomers() {
+      return countCustomers().merged;
+    },
+    canonical,
+    config,
+  };
+}
