@@ -1,0 +1,43 @@
+// A support desk embedding Omnitrail: a customer writes on WhatsApp, continues by email, gets a reply and a
+// resolution; the desk follows the case live through rxjs and prints the tenant report's highlights.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openFileEventStore } from '@omnitrail/eventstore';
+import { createJourneyEngine } from '@omnitrail/journey';
+
+const directory = await mkdtemp(join(tmpdir(), 'omnitrail-example-'));
+const store = await openFileEventStore({ directory, fsync: 'batch' });
+const engine = createJourneyEngine({ store, clock: () => Date.parse('2024-03-02T00:00:00Z') });
+
+const seen: string[] = [];
+const subscription = engine.case$('acme', 'case-1').subscribe((c) => seen.push(c ? c.status : 'none'));
+
+const ann = [{ type: 'email', value: 'Ann@Example.com' }];
+await engine.record([
+  { id: 'e1', type: 'MessageReceived', tenantId: 'acme', occurredAt: '2024-03-01T09:00:00+01:00', identities: [{ type: 'phone', value: '+33 6 12 34 56 78' }, ...ann], channel: 'whatsapp', caseId: 'case-1', actor: { kind: 'customer' }, data: { text: 'My parcel is late' } },
+  { id: 'e2', type: 'MessageReceived', tenantId: 'acme', occurredAt: '2024-03-01T09:20:00+01:00', identities: ann, channel: 'email', caseId: 'case-1', actor: { kind: 'customer' }, data: { text: 'Order 1234, see photo' } },
+  { id: 'e3', type: 'MessageSent', tenantId: 'acme', occurredAt: '2024-03-01T09:45:00+01:00', identities: ann, channel: 'email', caseId: 'case-1', actor: { kind: 'agent', id: 'bob' }, data: { senderKind: 'agent', text: 'A new parcel leaves today' } },
+  { id: 'e4', type: 'CaseResolved', tenantId: 'acme', occurredAt: '2024-03-01T10:00:00+01:00', identities: ann, caseId: 'case-1', actor: { kind: 'agent', id: 'bob' }, data: {} },
+]);
+
+const report = engine.report('acme');
+console.log('case-1 went through:', [...new Set(seen)].join(' → '));
+console.log('customers:', report.customers.count, '| cases:', report.cases.count, '| open:', report.cases.open.length);
+console.log('first response (ms):', report.metrics.firstResponseMs.mean, '| channel mix:', JSON.stringify(report.metrics.channelMix));
+subscription.unsubscribe();
+await engine.close();
+await store.close();
+
+// Reopen: the engine rebuilds its projections from the durable log.
+const reopened = await openFileEventStore({ directory, fsync: 'batch' });
+const again = createJourneyEngine({ store: reopened, clock: () => Date.parse('2024-03-02T00:00:00Z') });
+await again.ready();
+console.log('after reopening, case-1 is', again.getCase('acme', 'case-1')?.status);
+await again.close();
+await reopened.close();
+await rm(directory, { recursive: true, force: true });
+if (report.cases.count !== 1 || seen.at(-1) !== 'resolved') {
+  console.error('unexpected result');
+  process.exit(1);
+}
