@@ -1,0 +1,345 @@
+import type { CatalogEvent, Channel } from '@omnitrail/events';
+import type { CaseEffects, CaseStatus, JourneyConfig, JourneyEvent } from '../model/index.js';
+import { isOpenStatus, type CaseRecord, type CasesState } from './state.js';
+
+/** Stable anomaly reasons (docs/cases.md). */
+export const CASE_ANOMALIES = {
+  duplicateOpen: 'duplicate_case_opened',
+  unknownCase: 'unknown_case',
+  closed: 'case_closed',
+  followUpExists: 'follow_up_exists',
+  statusChangeOnResolved: 'status_change_on_resolved',
+  alreadyResolved: 'already_resolved',
+  reopenNotResolved: 'reopen_not_resolved',
+  mergeSourceUnknown: 'merge_source_unknown',
+  mergeSourceClosed: 'merge_source_closed',
+  mergeSourceMerged: 'merge_source_merged',
+  mergeTargetUnknown: 'merge_target_unknown',
+  mergeTargetMerged: 'merge_target_merged',
+  mergeSameCase: 'merge_same_case',
+} as const;
+
+const DAY_MS = 86_400_000;
+/** Shared answer for events the projection does nothing with: no allocation on the hot path. */
+const NOTHING: CaseEffects = Object.freeze({}) as CaseEffects;
+
+/** The case an id ends at after following merges (`undefined` when unknown). */
+export function routeCase(state: CasesState, caseId: string): CaseRecord | undefined {
+  let rec = state.cases.get(caseId);
+  // Merges never form a cycle: a merge needs a source and a target that are not merged.
+  while (rec !== undefined && rec.mergedInto !== undefined) rec = state.cases.get(rec.mergedInto);
+  return rec;
+}
+
+/** Lists an ignored event; the effects name no case since the event acted on none. */
+function anomaly(state: CasesState, eventId: string, reason: string): CaseEffects {
+  state.anomalies.push({ eventId, reason });
+  return { anomaly: reason };
+}
+
+function touch(rec: CaseRecord, channel: Channel | undefined, at: number): void {
+  if (channel !== undefined) rec.channels.add(channel);
+  if (at > rec.lastActivityAt) rec.lastActivityAt = at;
+}
+
+function isPaused(s: CaseStatus): boolean {
+  return s === 'pending_customer' || s === 'on_hold';
+}
+
+/** Changes status, keeping the resolution clock's pause intervals and the snooze instant right. */
+function setStatus(rec: CaseRecord, to: CaseStatus, at: number): void {
+  const wasPaused = isPaused(rec.status);
+  const nowPaused = isPaused(to);
+  if (!wasPaused && nowPaused) rec.pausedSince = at;
+  else if (wasPaused && !nowPaused && rec.pausedSince !== null) {
+    rec.pauses.push(rec.pausedSince, at);
+    rec.pausedSince = null;
+  }
+  if (to !== 'snoozed') rec.snoozedUntil = null;
+  rec.status = to;
+}
+
+/** Ends the current waiting episode: `replied` tells whether a public agent reply ended it. */
+function endWaiting(rec: CaseRecord, at: number, replied: boolean): void {
+  if (rec.waitingSince === null) return;
+  rec.episodes.push(rec.waitingSince, at, replied ? 1 : 0);
+  rec.waitingSince = null;
+}
+
+function newCase(
+  state: CasesState,
+  je: JourneyEvent,
+  caseId: string,
+  how: CaseRecord['openedBy'],
+  handledBy: 'human' | 'bot',
+): CaseRecord {
+  const e = je.event;
+  const rec: CaseRecord = {
+    caseId,
+    tenantId: e.tenantId,
+    customerId: je.customerId,
+    attributedCustomerId: je.attributedCustomerId,
+    status: handledBy === 'bot' ? 'bot' : 'open',
+    handledBy,
+    openedAt: je.at,
+    openedEventId: e.id,
+    openedBy: how,
+    channels: new Set(),
+    reopenCount: 0,
+    waitingSince: null,
+    firstResponseAt: null,
+    resolvedAt: null,
+    closedAt: null,
+    snoozedUntil: null,
+    hasFollowUp: false,
+    lastActivityAt: je.at,
+    cycleStart: je.at,
+    firstResponseClockStart: handledBy === 'bot' ? null : je.at,
+    escalated: false,
+    agentReplied: false,
+    customerMessageAfterFirstReply: false,
+    resolutions: [],
+    pausedSince: null,
+    pauses: [],
+    episodes: [],
+    sla: undefined,
+  };
+  if (e.channel !== undefined) {
+    rec.openingChannel = e.channel;
+    rec.channels.add(e.channel);
+  }
+  state.cases.set(caseId, rec);
+  let list = state.byCustomer.get(je.customerId);
+  if (list === undefined) state.byCustomer.set(je.customerId, (list = []));
+  list.push(rec);
+  return rec;
+}
+
+function reopen(rec: CaseRecord, at: number): void {
+  setStatus(rec, 'open', at);
+  rec.reopenCount++;
+  rec.cycleStart = at;
+  rec.pauses = [];
+  rec.pausedSince = null;
+}
+
+function withinReopenWindow(config: Partial<JourneyConfig>, resolvedAt: number, at: number): boolean {
+  const w = config.reopenWindow ?? { days: 7 };
+  if (w === 'always') return true;
+  if (w === 'never') return false;
+  return at - resolvedAt <= w.days * DAY_MS;
+}
+
+/** A customer message on a case: opening, reopening, following up, or waking the case up. */
+function customerMessage(state: CasesState, je: JourneyEvent, caseId: string, config: Partial<JourneyConfig>): CaseEffects {
+  const e = je.event;
+  const at = je.at;
+  const rec = routeCase(state, caseId);
+  if (rec === undefined) {
+    const created = newCase(state, je, caseId, 'implicit', 'human');
+    created.waitingSince = at;
+    return { caseId, opened: { caseId, how: 'implicit', channel: e.channel, handledBy: 'human' } };
+  }
+  let reopened = false;
+  if (rec.status === 'closed' || (rec.status === 'resolved' && !withinReopenWindow(config, rec.resolvedAt ?? at, at))) {
+    const reason = rec.status === 'closed' ? 'closed' : 'window_passed';
+    if (state.cases.has(e.id)) return anomaly(state, e.id, CASE_ANOMALIES.followUpExists);
+    const follow = newCase(state, je, e.id, 'follow_up', 'human');
+    follow.followUpOf = rec.caseId;
+    follow.waitingSince = at;
+    rec.hasFollowUp = true;
+    return {
+      caseId: e.id,
+      opened: { caseId: e.id, how: 'follow_up', followUpOf: rec.caseId, followUpReason: reason, channel: e.channel, handledBy: 'human' },
+    };
+  }
+  touch(rec, e.channel, at);
+  if (rec.status === 'resolved') {
+    reopen(rec, at);
+    reopened = true;
+  } else if (rec.status === 'pending_customer' || rec.status === 'snoozed') {
+    setStatus(rec, 'open', at);
+  }
+  if (rec.waitingSince === null && rec.status !== 'bot') rec.waitingSince = at;
+  if (rec.agentReplied) rec.customerMessageAfterFirstReply = true;
+  return reopened ? { caseId: rec.caseId, reopened: true } : { caseId: rec.caseId };
+}
+
+/** A `MessageSent`: a public agent reply answers the customer; other senders only add a channel. */
+function sentMessage(state: CasesState, je: JourneyEvent, rec: CaseRecord, agentPublic: boolean): CaseEffects {
+  const at = je.at;
+  touch(rec, je.event.channel, at);
+  if (!agentPublic) return { caseId: rec.caseId };
+  if (rec.status === 'bot') setStatus(rec, 'open', at);
+  if (rec.firstResponseAt === null) {
+    // A bot case answered by an agent before any handoff starts its clock at the opening.
+    const start = rec.firstResponseClockStart ?? rec.openedAt;
+    rec.firstResponseClockStart = start;
+    rec.firstResponseAt = at;
+    state.firstResponse.at.push(at);
+    state.firstResponse.ms.push(at - start);
+  }
+  if (rec.waitingSince !== null) {
+    state.reply.at.push(at);
+    state.reply.ms.push(at - rec.waitingSince);
+    endWaiting(rec, at, true);
+  }
+  rec.agentReplied = true;
+  return { caseId: rec.caseId, agentReply: true };
+}
+
+function caseOpened(state: CasesState, je: JourneyEvent & { event: Extract<CatalogEvent, { type: 'CaseOpened' }> }): CaseEffects {
+  const e = je.event;
+  const caseId = e.caseId!;
+  if (state.cases.has(caseId)) return anomaly(state, e.id, CASE_ANOMALIES.duplicateOpen);
+  const handledBy = e.data.handledBy;
+  const rec = newCase(state, je, caseId, 'explicit', handledBy);
+  if (e.data.topic !== undefined) rec.topic = e.data.topic;
+  const followUpOf = e.data.followUpOf;
+  if (followUpOf !== undefined) {
+    rec.followUpOf = followUpOf;
+    const old = state.cases.get(followUpOf);
+    if (old !== undefined) old.hasFollowUp = true;
+  }
+  const opened: NonNullable<CaseEffects['opened']> = { caseId, how: 'explicit', handledBy };
+  if (followUpOf !== undefined) opened.followUpOf = followUpOf;
+  if (e.channel !== undefined) opened.channel = e.channel;
+  return { caseId, opened };
+}
+
+function casesMerged(state: CasesState, je: JourneyEvent, sourceId: string, targetId: string): CaseEffects {
+  const id = je.event.id;
+  const source = state.cases.get(sourceId);
+  const target = state.cases.get(targetId);
+  if (sourceId === targetId) return anomaly(state, id, CASE_ANOMALIES.mergeSameCase);
+  if (source === undefined) return anomaly(state, id, CASE_ANOMALIES.mergeSourceUnknown);
+  if (source.status === 'closed') return anomaly(state, id, CASE_ANOMALIES.mergeSourceClosed);
+  if (source.status === 'merged') return anomaly(state, id, CASE_ANOMALIES.mergeSourceMerged);
+  if (target === undefined) return anomaly(state, id, CASE_ANOMALIES.mergeTargetUnknown);
+  if (target.status === 'merged') return anomaly(state, id, CASE_ANOMALIES.mergeTargetMerged);
+  const at = je.at;
+  if (isPaused(source.status)) setStatus(source, 'open', at); // closes its pause interval
+  if (target.waitingSince !== null && source.waitingSince !== null && source.waitingSince < target.waitingSince && isOpenStatus(target.status)) {
+    target.waitingSince = source.waitingSince;
+  }
+  endWaiting(source, at, false);
+  source.status = 'merged';
+  source.snoozedUntil = null;
+  source.mergedInto = targetId;
+  source.mergedAt = at;
+  for (const c of source.channels) target.channels.add(c);
+  touch(target, je.event.channel, at);
+  return { caseId: targetId, merged: { sourceCaseId: sourceId, targetCaseId: targetId } };
+}
+
+/**
+ * Folds one event into the cases projection (domain.md, Cases) and says what it did. Called for every
+ * event of the tenant in `(occurredAt, id)` order; events that do not concern a case return `{}` at once.
+ * Never throws on domain-inconsistent input: such events are ignored and listed as anomalies.
+ */
+export function applyCaseEvent(state: CasesState, je: JourneyEvent, config: Partial<JourneyConfig>): CaseEffects {
+  const e = je.event;
+  const caseId = e.caseId;
+  if (caseId === undefined) return NOTHING;
+  const at = je.at;
+  switch (e.type) {
+    case 'CaseOpened':
+      return caseOpened(state, je as JourneyEvent & { event: typeof e });
+    case 'MessageReceived':
+      return customerMessage(state, je, caseId, config);
+    case 'CasesMerged':
+      return casesMerged(state, je, e.data.sourceCaseId, e.data.targetCaseId);
+    case 'SurveySent':
+    case 'SurveyAnswered':
+      // Survey metrics read these; they do not act on the case (a closed case's answer still counts there).
+      return NOTHING;
+    default:
+      break;
+  }
+  const rec = routeCase(state, caseId);
+  const caseEvent = isCaseEventType(e.type);
+  if (rec === undefined) return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.unknownCase) : NOTHING;
+  if (rec.status === 'closed') return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.closed) : NOTHING;
+  switch (e.type) {
+    case 'MessageSent':
+      return sentMessage(state, je, rec, e.data.senderKind === 'agent' && e.data.public);
+    case 'CaseThreadLinked':
+      touch(rec, e.channel, at);
+      rec.channels.add(e.data.channel);
+      return { caseId: rec.caseId };
+    case 'CaseEscalated': {
+      touch(rec, e.channel, at);
+      rec.escalated = true;
+      if (e.data.from !== 'bot' || e.data.to !== 'human') return { caseId: rec.caseId };
+      if (rec.status === 'bot') setStatus(rec, 'open', at);
+      if (rec.firstResponseClockStart === null && rec.firstResponseAt === null) rec.firstResponseClockStart = at;
+      if (rec.waitingSince === null && rec.status !== 'resolved') rec.waitingSince = at;
+      return { caseId: rec.caseId, escalatedToHuman: true };
+    }
+    case 'CaseStatusChanged': {
+      if (rec.status === 'resolved') return anomaly(state, e.id, CASE_ANOMALIES.statusChangeOnResolved);
+      touch(rec, e.channel, at);
+      const to = e.data.to;
+      const until = e.data.snoozedUntil === undefined ? null : Date.parse(e.data.snoozedUntil);
+      if (to !== rec.status) setStatus(rec, to, at);
+      if (to === 'snoozed') rec.snoozedUntil = until;
+      return { caseId: rec.caseId };
+    }
+    case 'CaseResolved': {
+      if (rec.status === 'resolved') return anomaly(state, e.id, CASE_ANOMALIES.alreadyResolved);
+      touch(rec, e.channel, at);
+      endWaiting(rec, at, false);
+      setStatus(rec, 'resolved', at);
+      rec.resolvedAt = at;
+      rec.resolutions.push(at);
+      state.resolution.at.push(at);
+      state.resolution.ms.push(at - rec.cycleStart);
+      return { caseId: rec.caseId, resolved: true };
+    }
+    case 'CaseReopened':
+      if (rec.status !== 'resolved') return anomaly(state, e.id, CASE_ANOMALIES.reopenNotResolved);
+      touch(rec, e.channel, at);
+      reopen(rec, at);
+      return { caseId: rec.caseId, reopened: true };
+    case 'CaseClosed':
+      touch(rec, e.channel, at);
+      endWaiting(rec, at, false);
+      setStatus(rec, 'closed', at);
+      rec.closedAt = at;
+      return { caseId: rec.caseId, closed: true };
+    case 'SlaApplied': {
+      touch(rec, e.channel, at);
+      const d = e.data;
+      rec.sla = { policyId: d.policyId, appliedAt: at };
+      if (d.firstResponseMs !== undefined) rec.sla.firstResponseMs = d.firstResponseMs;
+      if (d.nextResponseMs !== undefined) rec.sla.nextResponseMs = d.nextResponseMs;
+      if (d.resolutionMs !== undefined) rec.sla.resolutionMs = d.resolutionMs;
+      const cal = config.businessHours?.[e.tenantId];
+      if (cal !== undefined) rec.sla.calendar = cal;
+      return { caseId: rec.caseId };
+    }
+    default:
+      // Any other event naming the case (notes, calls, bot turns…) belongs to it: its channel counts.
+      touch(rec, e.channel, at);
+      return { caseId: rec.caseId };
+  }
+}
+
+/** Event types acted on as case events: unknown or closed cases make them anomalies. */
+function isCaseEventType(type: CatalogEvent['type']): boolean {
+  switch (type) {
+    case 'CaseThreadLinked':
+    case 'CaseAssigned':
+    case 'CaseEscalated':
+    case 'CaseStatusChanged':
+    case 'CaseResolved':
+    case 'CaseReopened':
+    case 'CaseClosed':
+    case 'SlaApplied':
+    case 'MessageSent':
+    case 'InternalNoteAdded':
+      return true;
+    default:
+      return false;
+  }
+}

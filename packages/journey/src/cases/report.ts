@@ -1,0 +1,112 @@
+import type { CaseStatus, CaseView, ReportWindow } from '../model/index.js';
+import type { CaseMetricsSection, CasesSection, OpenCaseRow } from '../report/types.js';
+import { durationStats } from '../stats/index.js';
+import { isOpenStatus, type CasesState, type Samples } from './state.js';
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** The status a case shows as of an instant: a snooze that has run out counts as `open`. */
+export function statusAsOf(c: Pick<CaseView, 'status' | 'snoozedUntil'>, asOf: number): CaseStatus {
+  return c.status === 'snoozed' && c.snoozedUntil !== null && c.snoozedUntil < asOf ? 'open' : c.status;
+}
+
+/** A case by id, as recorded (a merged case is returned as such, not its target). */
+export function getCase(state: CasesState, caseId: string): CaseView | undefined {
+  return state.cases.get(caseId);
+}
+
+/** The cases opened by events of a customer (keyed by the `customerId` of the opening `JourneyEvent`), in opening order. */
+export function casesOfCustomer(state: CasesState, customerId: string): readonly CaseView[] {
+  return state.byCustomer.get(customerId) ?? [];
+}
+
+/** Every case, in opening order. */
+export function listCases(state: CasesState): Iterable<CaseView> {
+  return state.cases.values();
+}
+
+/**
+ * The report's `cases` section (report.md) as of `window.asOf`: every case counted (merged ones included),
+ * statuses as of `asOf`, open cases sorted by id with canonical customer ids, anomalies sorted by event id.
+ */
+export function casesSection(state: CasesState, window: ReportWindow, canonical: (customerId: string) => string): CasesSection {
+  const byStatus: Record<CaseStatus, number> = { bot: 0, open: 0, pending_customer: 0, on_hold: 0, snoozed: 0, resolved: 0, closed: 0, merged: 0 };
+  const open: OpenCaseRow[] = [];
+  for (const c of state.cases.values()) {
+    const status = statusAsOf(c, window.asOf);
+    byStatus[status]++;
+    if (!isOpenStatus(status)) continue;
+    open.push({
+      caseId: c.caseId,
+      customerId: canonical(c.customerId),
+      status,
+      openedAt: iso(c.openedAt)!,
+      channels: [...c.channels].sort(),
+      reopenCount: c.reopenCount,
+      waitingSince: iso(c.waitingSince),
+      firstResponseAt: iso(c.firstResponseAt),
+    });
+  }
+  open.sort((a, b) => (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0));
+  // Stable sort: two anomalies of one event keep their order.
+  const anomalies = state.anomalies.map((a) => ({ eventId: a.eventId, reason: a.reason }));
+  anomalies.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  return { count: state.cases.size, byStatus, open, anomalies };
+}
+
+function inPeriod(s: Samples, from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.at.length; i++) {
+    const at = s.at[i]!;
+    if (at >= from && at < to) out.push(s.ms[i]!);
+  }
+  return out;
+}
+
+/**
+ * The case metrics of the period `[window.from, window.to)` (domain.md, Metrics): duration statistics by the
+ * instant of the event completing each sample, first contact resolution, multi-channel share and bot
+ * containment, with facts as of the folded state. A rate whose denominator is 0 is `null`.
+ */
+export function caseMetrics(state: CasesState, window: ReportWindow): CaseMetricsSection {
+  const { from, to } = window;
+  let resolved = 0;
+  let firstContact = 0;
+  let opened = 0;
+  let multi = 0;
+  let botHandled = 0;
+  let contained = 0;
+  for (const c of state.cases.values()) {
+    let resolvedInPeriod = false;
+    for (const r of c.resolutions) {
+      if (r >= from && r < to) {
+        resolvedInPeriod = true;
+        break;
+      }
+    }
+    if (resolvedInPeriod) {
+      resolved++;
+      if (c.reopenCount === 0 && !c.hasFollowUp && !c.customerMessageAfterFirstReply) firstContact++;
+    }
+    if (c.openedAt >= from && c.openedAt < to) {
+      if (c.status !== 'merged') {
+        opened++;
+        if (c.channels.size >= 2) multi++;
+      }
+      if (c.handledBy === 'bot') {
+        botHandled++;
+        if (c.resolutions.length > 0 && !c.agentReplied && !c.escalated) contained++;
+      }
+    }
+  }
+  return {
+    firstResponseMs: durationStats(inPeriod(state.firstResponse, from, to)),
+    replyMs: durationStats(inPeriod(state.reply, from, to)),
+    resolutionMs: durationStats(inPeriod(state.resolution, from, to)),
+    fcr: { resolved, firstContact, rate: resolved === 0 ? null : firstContact / resolved },
+    multiChannelCaseShare: opened === 0 ? null : multi / opened,
+    botContainment: { botHandled, contained, rate: botHandled === 0 ? null : contained / botHandled },
+  };
+}

@@ -1,0 +1,473 @@
+import { identityRank, normalizeIdentityValue, type CatalogEvent, type Identity } from '@omnitrail/events';
+import type { IdentityLimits, JourneyConfig } from '../model/index.js';
+
+/** Limits used when the configuration leaves a type out (domain.md, Identity resolution). */
+export const DEFAULT_IDENTITY_LIMITS: IdentityLimits = { user_id: 1, email: 5, phone: 5, device_id: 10 };
+
+/** An automatic merge that identity resolution refused. */
+export interface MergeRejected {
+  /** The event whose identities pointed at two customers. */
+  eventId: string;
+  /** Instant of that event (ms). */
+  at: number;
+  reason: 'both_identified';
+  /** The customers that were not merged, canonical at the time, oldest first. */
+  customerIds: string[];
+}
+
+/** One merge an event caused. */
+export interface CustomerMerge {
+  survivorId: string;
+  mergedId: string;
+  /** `identity` (shared identifier), `linked` (`IdentitiesLinked`), `explicit` (`CustomersMerged`). */
+  reason: 'identity' | 'linked' | 'explicit';
+}
+
+/** What identity resolution did with one event. */
+export interface IdentityResolution {
+  /** The customer the event is attributed to, after the merges this event causes. */
+  customerId: string;
+  merges: CustomerMerge[];
+  rejections: MergeRejected[];
+}
+
+/** One customer node of the identity graph. */
+interface CustomerNode {
+  id: string;
+  firstSeenAt: number;
+  /** Identities currently owned, by type. Merged nodes own nothing (the survivor took them). */
+  byType: Map<string, Set<string>>;
+  mergedInto: string | undefined;
+  /** Identity keys this node gave the survivor when it was merged, so an unmerge can take them back. */
+  gaveOnMerge: string[] | undefined;
+}
+
+/** The identity graph of one tenant. Plain data; copy it with `cloneIdentityState`. */
+export interface IdentityState {
+  limits: IdentityLimits;
+  /** Identity key (`type:value`, normalised) → the customer that owns it (never a merged one). */
+  owner: Map<string, string>;
+  customers: Map<string, CustomerNode>;
+  /** Keys of `user_id` identities that were seen with `verified: true`. */
+  verifiedUserIds: Set<string>;
+}
+
+/** An identity of an event after normalisation. */
+interface Ident {
+  type: string;
+  value: string;
+  key: string;
+  rank: number;
+  verified: boolean;
+}
+
+/** A fresh identity graph for one tenant. */
+export function createIdentityState(config: Pick<JourneyConfig, 'identityLimits'> | Partial<JourneyConfig> = {}): IdentityState {
+  return {
+    limits: { ...DEFAULT_IDENTITY_LIMITS, ...(config.identityLimits ?? {}) },
+    owner: new Map(),
+    customers: new Map(),
+    verifiedUserIds: new Set(),
+  };
+}
+
+/** A deep copy of an identity graph, for snapshots: changing one never changes the other. */
+export function cloneIdentityState(state: IdentityState): IdentityState {
+  const customers = new Map<string, CustomerNode>();
+  for (const [id, n] of state.customers) {
+    const byType = new Map<string, Set<string>>();
+    for (const [t, s] of n.byType) byType.set(t, new Set(s));
+    customers.set(id, {
+      id: n.id,
+      firstSeenAt: n.firstSeenAt,
+      byType,
+      mergedInto: n.mergedInto,
+      gaveOnMerge: n.gaveOnMerge === undefined ? undefined : n.gaveOnMerge.slice(),
+    });
+  }
+  return {
+    limits: { ...state.limits },
+    owner: new Map(state.owner),
+    customers,
+    verifiedUserIds: new Set(state.verifiedUserIds),
+  };
+}
+
+/** The customer a customer id ends at after following merges; unknown and unmerged ids map to themselves. */
+export function canonicalCustomerId(state: IdentityState, customerId: string): string {
+  let id = customerId;
+  // Merges never form a cycle (a merge needs two distinct canonical customers), so the walk ends.
+  for (let node = state.customers.get(id); node !== undefined && node.mergedInto !== undefined; node = state.customers.get(id)) {
+    id = node.mergedInto;
+  }
+  return id;
+}
+
+function limitOf(state: IdentityState, type: string): number {
+  const l = state.limits[type];
+  return l === undefined ? Infinity : l;
+}
+
+function ensureCustomer(state: IdentityState, id: string, at: number): CustomerNode {
+  let node = state.customers.get(id);
+  if (node === undefined) {
+    node = { id, firstSeenAt: at, byType: new Map(), mergedInto: undefined, gaveOnMerge: undefined };
+    state.customers.set(id, node);
+  }
+  return node;
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf(':');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+function addIdentity(state: IdentityState, node: CustomerNode, type: string, value: string, key: string): void {
+  let set = node.byType.get(type);
+  if (set === undefined) node.byType.set(type, (set = new Set()));
+  set.add(value);
+  state.owner.set(key, node.id);
+}
+
+function removeIdentity(node: CustomerNode, type: string, value: string): void {
+  const set = node.byType.get(type);
+  if (set === undefined) return;
+  set.delete(value);
+  if (set.size === 0) node.byType.delete(type);
+}
+
+function countOf(node: CustomerNode, type: string): number {
+  return node.byType.get(type)?.size ?? 0;
+}
+
+function hasVerifiedUserId(state: IdentityState, node: CustomerNode): boolean {
+  const ids = node.byType.get('user_id');
+  if (ids === undefined) return false;
+  for (const v of ids) if (state.verifiedUserIds.has(`user_id:${v}`)) return true;
+  return false;
+}
+
+/** Older first: first seen earlier, then the smaller id (deterministic tie-break). */
+function older(a: CustomerNode, b: CustomerNode): boolean {
+  return a.firstSeenAt < b.firstSeenAt || (a.firstSeenAt === b.firstSeenAt && a.id < b.id);
+}
+
+/** Pure memo of `normalizeIdentityValue` (phone parsing is costly); bounded, shared by every state. */
+const normalised = new Map<string, string | null>();
+
+function normaliseValue(type: string, value: string): string | undefined {
+  const memoKey = `${type}\u0000${value}`;
+  let v = normalised.get(memoKey);
+  if (v === undefined) {
+    if (normalised.size >= 200_000) normalised.clear();
+    v = normalizeIdentityValue(type, value) ?? null;
+    normalised.set(memoKey, v);
+  }
+  return v ?? undefined;
+}
+
+/** Normalised, de-duplicated identities, strongest first (rank, then type, then value, for determinism). */
+function normalise(state: IdentityState, raw: readonly Identity[] | undefined, out: Ident[]): void {
+  if (raw === undefined) return;
+  for (const r of raw) {
+    const type = r.type.trim();
+    const value = normaliseValue(type, r.value);
+    if (value === undefined) continue;
+    const key = `${type}:${value}`;
+    const verified = r.verified === true;
+    if (verified && type === 'user_id') state.verifiedUserIds.add(key);
+    const existing = out.find((i) => i.key === key);
+    if (existing !== undefined) {
+      existing.verified ||= verified;
+      continue;
+    }
+    out.push({ type, value, key, rank: identityRank(type), verified });
+  }
+}
+
+function sortIdents(ids: Ident[]): void {
+  if (ids.length < 2) return;
+  ids.sort((a, b) => a.rank - b.rank || (a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+}
+
+/**
+ * Whether identity `via` (owned by `node`) must not pull the event to `node`: for some identity type
+ * stronger than `via`'s, both the event side and `node` hold values and they share none. A shared weak
+ * identifier (a store tablet's device id) then never joins two people who each have their own e-mail.
+ */
+function conflicts(node: CustomerNode, via: Ident, side: Map<string, Set<string>>): boolean {
+  for (const [type, values] of side) {
+    if (identityRank(type) >= via.rank) continue;
+    const theirs = node.byType.get(type);
+    if (theirs === undefined || theirs.size === 0 || values.size === 0) continue;
+    let shared = false;
+    for (const v of values) {
+      if (theirs.has(v)) {
+        shared = true;
+        break;
+      }
+    }
+    if (!shared) return true;
+  }
+  return false;
+}
+
+function addToSide(side: Map<string, Set<string>>, type: string, value: string): void {
+  let s = side.get(type);
+  if (s === undefined) side.set(type, (s = new Set()));
+  s.add(value);
+}
+
+/** Moves every identity of `merged` to `survivor` and records what it gave, for a later unmerge. */
+function mergeInto(state: IdentityState, survivor: CustomerNode, merged: CustomerNode): void {
+  const gave: string[] = [];
+  for (const [type, values] of merged.byType) {
+    for (const value of values) {
+      const key = `${type}:${value}`;
+      gave.push(key);
+      addIdentity(state, survivor, type, value, key);
+    }
+  }
+  merged.byType.clear();
+  merged.mergedInto = survivor.id;
+  merged.gaveOnMerge = gave;
+}
+
+/**
+ * Links the event's identities to customers: finds the customers they belong to (an explicit customer
+ * first), merges them into the oldest unless both carry a verified `user_id` or the merge would exceed a
+ * per-type limit (then the weakest identity leaves the match and the match is tried again), and gives the
+ * identities nobody owns to the resulting customer, within the limits.
+ */
+function resolveMatch(
+  state: IdentityState,
+  eventId: string,
+  at: number,
+  explicit: CustomerNode | undefined,
+  idents: Ident[],
+  reason: CustomerMerge['reason'],
+  checkConflicts: boolean,
+): IdentityResolution {
+  // Fast path (the common case): every identity already belongs to the one customer the event reaches.
+  let only: string | undefined = explicit?.id;
+  let known = true;
+  for (const i of idents) {
+    const o = state.owner.get(i.key);
+    if (o === undefined || (only !== undefined && o !== only)) {
+      known = false;
+      break;
+    }
+    only = o;
+  }
+  if (known && only !== undefined) return { customerId: only, merges: [], rejections: [] };
+
+  const merges: CustomerMerge[] = [];
+  const rejections: MergeRejected[] = [];
+  let match = idents;
+  let owners: CustomerNode[] = [];
+  let survivor: CustomerNode | undefined;
+  for (;;) {
+    // The event side: what the event claims, plus what the customers it already reaches own.
+    const side = new Map<string, Set<string>>();
+    for (const i of match) addToSide(side, i.type, i.value);
+    owners = [];
+    if (explicit !== undefined) {
+      owners.push(explicit);
+      for (const [t, vs] of explicit.byType) for (const v of vs) addToSide(side, t, v);
+    }
+    const accepted: Ident[] = [];
+    for (const i of match) {
+      const ownerId = state.owner.get(i.key);
+      if (ownerId === undefined) {
+        accepted.push(i);
+        continue;
+      }
+      const node = state.customers.get(ownerId)!;
+      if (owners.includes(node)) {
+        accepted.push(i);
+        continue;
+      }
+      if (checkConflicts && conflicts(node, i, side)) continue; // stays with its owner, does not link
+      owners.push(node);
+      accepted.push(i);
+      for (const [t, vs] of node.byType) for (const v of vs) addToSide(side, t, v);
+    }
+    match = accepted;
+    if (owners.length <= 1) break;
+    let verified = 0;
+    for (const o of owners) if (hasVerifiedUserId(state, o)) verified++;
+    if (verified >= 2) {
+      const ids = owners.slice().sort((a, b) => (older(a, b) ? -1 : 1)).map((o) => o.id);
+      rejections.push({ eventId, at, reason: 'both_identified', customerIds: ids });
+      survivor = owners[0];
+      owners = [owners[0]!];
+      break;
+    }
+    // Would the merged customer hold more of a type than allowed?
+    const union = new Map<string, Set<string>>();
+    for (const o of owners) for (const [t, vs] of o.byType) for (const v of vs) addToSide(union, t, v);
+    let over = false;
+    for (const [t, vs] of union) if (vs.size > limitOf(state, t)) over = true;
+    if (!over) break;
+    if (match.length === 0) {
+      // Only possible with an explicit customer that already conflicts: attribute without merging.
+      owners = explicit !== undefined ? [explicit] : [];
+      break;
+    }
+    match = match.slice(0, -1);
+  }
+
+  if (survivor === undefined) {
+    if (owners.length === 0) {
+      const first = match[0];
+      const id = first === undefined ? `id:event:${eventId}` : `id:${first.type}:${first.value}`;
+      survivor = state.customers.get(canonicalCustomerId(state, id)) ?? ensureCustomer(state, id, at);
+    } else {
+      survivor = owners[0]!;
+      for (const o of owners) if (older(o, survivor)) survivor = o;
+      const rest = owners.filter((o) => o !== survivor).sort((a, b) => (older(a, b) ? -1 : 1));
+      for (const o of rest) {
+        mergeInto(state, survivor, o);
+        merges.push({ survivorId: survivor.id, mergedId: o.id, reason });
+      }
+    }
+  }
+  for (const i of match) {
+    if (state.owner.has(i.key)) continue;
+    if (countOf(survivor, i.type) >= limitOf(state, i.type)) continue; // over the limit: left unlinked
+    addIdentity(state, survivor, i.type, i.value, i.key);
+  }
+  const customerId = explicit !== undefined ? explicit.id : survivor.id;
+  return { customerId, merges, rejections };
+}
+
+/**
+ * Resolves one event of the tenant, events being given in `(occurredAt, id)` order: returns the customer it
+ * is attributed to (its `customerId` when it has one, else the customer its identities lead to, created
+ * when unseen) and applies the merges it causes (`IdentitiesLinked`, `CustomersMerged`, shared identities)
+ * or undoes one (`CustomersUnmerged`). See docs/identity.md for the rules and decisions.
+ */
+export function resolveIdentity(state: IdentityState, event: CatalogEvent, at: number): IdentityResolution {
+  const idents: Ident[] = [];
+  normalise(state, event.identities, idents);
+  const explicit = event.customerId === undefined ? undefined : ensureCustomer(state, event.customerId, at);
+  const explicitCanonical = explicit === undefined ? undefined : state.customers.get(canonicalCustomerId(state, explicit.id))!;
+  switch (event.type) {
+    case 'IdentitiesLinked': {
+      // Explicit evidence (login, otp, agent, rule): the weak-identifier guard does not apply.
+      normalise(state, [event.data.a, event.data.b], idents);
+      sortIdents(idents);
+      const r = resolveMatch(state, event.id, at, explicitCanonical, idents, 'linked', false);
+      if (explicit !== undefined) r.customerId = explicit.id;
+      return r;
+    }
+    case 'CustomerIdentified':
+      normalise(state, event.data.identities, idents);
+      break;
+    case 'CustomersMerged': {
+      sortIdents(idents);
+      const r = resolveMatch(state, event.id, at, explicitCanonical, idents, 'identity', true);
+      if (explicit !== undefined) r.customerId = explicit.id;
+      const s = ensureCustomer(state, canonicalCustomerId(state, event.data.survivorId), at);
+      const m = ensureCustomer(state, canonicalCustomerId(state, event.data.mergedId), at);
+      // The host names the survivor; merging a customer into itself (a repeat, or a cycle) does nothing.
+      if (s !== m) {
+        mergeInto(state, s, m);
+        r.merges.push({ survivorId: s.id, mergedId: m.id, reason: 'explicit' });
+      }
+      return r;
+    }
+    case 'CustomersUnmerged': {
+      unmerge(state, event.data.customerId, event.data.identities, at);
+      sortIdents(idents);
+      const r = resolveMatch(state, event.id, at, explicit === undefined ? undefined : state.customers.get(canonicalCustomerId(state, explicit.id)), idents, 'identity', true);
+      if (explicit !== undefined) r.customerId = explicit.id;
+      return r;
+    }
+    default:
+      break;
+  }
+  sortIdents(idents);
+  const r = resolveMatch(state, event.id, at, explicitCanonical, idents, 'identity', true);
+  if (explicit !== undefined) r.customerId = explicit.id;
+  return r;
+}
+
+/**
+ * Undoes the merge of `customerId`: it becomes its own customer again and takes back the identities it gave
+ * its survivor plus the ones the event lists (from whoever holds them). Customers that had been merged into
+ * it follow it. On a customer that is not merged, only the listed identities move to it.
+ */
+function unmerge(state: IdentityState, customerId: string, listed: readonly Identity[], at: number): void {
+  const node = ensureCustomer(state, customerId, at);
+  const keys: string[] = node.gaveOnMerge ?? [];
+  const extra: Ident[] = [];
+  normalise(state, listed, extra);
+  for (const i of extra) keys.push(i.key);
+  node.mergedInto = undefined;
+  node.gaveOnMerge = undefined;
+  for (const key of keys) {
+    const [type, value] = splitKey(key);
+    const ownerId = state.owner.get(key);
+    if (ownerId !== undefined && ownerId !== node.id) {
+      const holder = state.customers.get(ownerId);
+      if (holder !== undefined) removeIdentity(holder, type, value);
+    }
+    addIdentity(state, node, type, value, key);
+  }
+}
+
+/** The identity phase of a replay over one tenant's events. */
+export interface TenantIdentities {
+  /** Per event index: the customer it was attributed to when it happened. */
+  attributed: string[];
+  /** The final customer of an attributed id, every merge applied and every unmerge undone. */
+  canonical: (attributedId: string) => string;
+  /** Customers absorbed by a merge, at the end. */
+  mergedCustomers: number;
+  rejections: MergeRejected[];
+}
+
+/**
+ * Resolves every event of one tenant. Events should be sorted by `(occurredAt, id)`; they are sorted here
+ * when they are not, so the answer never depends on input order (`attributed` follows the input indexes).
+ */
+export function resolveTenantIdentities(
+  events: readonly { event: CatalogEvent; at: number }[],
+  config: Pick<JourneyConfig, 'identityLimits'> | Partial<JourneyConfig> = {},
+): TenantIdentities {
+  const state = createIdentityState(config);
+  const n = events.length;
+  let order: number[] | undefined;
+  for (let i = 1; i < n; i++) {
+    const a = events[i - 1]!;
+    const b = events[i]!;
+    if (a.at > b.at || (a.at === b.at && a.event.id > b.event.id)) {
+      order = Array.from({ length: n }, (_, k) => k);
+      order.sort((x, y) => {
+        const ex = events[x]!;
+        const ey = events[y]!;
+        return ex.at - ey.at || (ex.event.id < ey.event.id ? -1 : ex.event.id > ey.event.id ? 1 : 0);
+      });
+      break;
+    }
+  }
+  const attributed = new Array<string>(n);
+  const rejections: MergeRejected[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = order === undefined ? k : order[k]!;
+    const e = events[i]!;
+    const r = resolveIdentity(state, e.event, e.at);
+    attributed[i] = r.customerId;
+    for (const rej of r.rejections) rejections.push(rej);
+  }
+  let mergedCustomers = 0;
+  for (const node of state.customers.values()) if (node.mergedInto !== undefined) mergedCustomers++;
+  const cache = new Map<string, string>();
+  const canonical = (id: string): string => {
+    let c = cache.get(id);
+    if (c === undefined) cache.set(id, (c = canonicalCustomerId(state, id)));
+    return c;
+  };
+  return { attributed, canonical, mergedCustomers, rejections };
+}
