@@ -1,0 +1,135 @@
+import { createInMemoryEventStore } from '@omnitrail/eventstore';
+import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
+import fc from 'fast-check';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { createJourneyEngine, replayReport } from '../src/index.js';
+
+const T = 'acme';
+const at = (minutes: number) => new Date(Date.parse('2024-03-01T09:00:00Z') + minutes * 60_000).toISOString();
+
+/** A small omnichannel story: two customers, a device later tied to an email (a late merge), cases, surveys. */
+function story(): Record<string, unknown>[] {
+  const ann = { type: 'email', value: 'ann@example.com' };
+  const tablet = { type: 'device_id', value: 'dev-42' };
+  return [
+    { id: 'a01', type: 'SessionStarted', tenantId: T, occurredAt: at(0), identities: [tablet], channel: 'web', actor: { kind: 'customer' }, data: { sessionId: 's1' } },
+    { id: 'a02', type: 'PageViewed', tenantId: T, occurredAt: at(1), identities: [tablet], channel: 'web', actor: { kind: 'customer' }, data: { url: '/p/1', pageKind: 'product' } },
+    { id: 'a03', type: 'MessageReceived', tenantId: T, occurredAt: at(2), identities: [tablet], channel: 'web_chat', caseId: 'c1', actor: { kind: 'customer' }, data: { text: 'is it waterproof?' } },
+    { id: 'a04', type: 'CustomerIdentified', tenantId: T, occurredAt: at(5), identities: [tablet, ann], actor: { kind: 'customer' }, data: { identities: [tablet, ann] } },
+    { id: 'a05', type: 'MessageSent', tenantId: T, occurredAt: at(9), identities: [ann], channel: 'web_chat', caseId: 'c1', actor: { kind: 'agent', id: 'bob' }, data: { senderKind: 'agent', text: 'yes' } },
+    { id: 'a06', type: 'OrderPlaced', tenantId: T, occurredAt: at(30), identities: [ann], channel: 'web', actor: { kind: 'customer' }, data: { orderId: 'o1', salesChannel: 'web', amount: 120, currency: 'EUR' } },
+    { id: 'a07', type: 'CaseResolved', tenantId: T, occurredAt: at(40), caseId: 'c1', identities: [ann], actor: { kind: 'agent', id: 'bob' }, data: {} },
+    { id: 'a08', type: 'MessageReceived', tenantId: T, occurredAt: at(60 * 24 * 10), identities: [ann], channel: 'email', caseId: 'c1', actor: { kind: 'customer' }, data: { text: 'broken after 10 days' } },
+    { id: 'a09', type: 'SurveyAnswered', tenantId: T, occurredAt: at(60 * 24 * 11), identities: [ann], channel: 'email', actor: { kind: 'customer' }, data: { kind: 'csat', score: 2 } },
+    { id: 'b01', type: 'CaseOpened', tenantId: T, occurredAt: at(3), customerId: 'cust-b', channel: 'voice', caseId: 'c2', actor: { kind: 'agent' }, data: { handledBy: 'human' } },
+    { id: 'b02', type: 'MessageReceived', tenantId: T, occurredAt: at(4), customerId: 'cust-b', channel: 'voice', caseId: 'c2', actor: { kind: 'customer' }, data: {} },
+    { id: 'b03', type: 'CaseStatusChanged', tenantId: T, occurredAt: at(6), customerId: 'cust-b', caseId: 'c2', actor: { kind: 'agent' }, data: { to: 'snoozed', snoozedUntil: at(120) } },
+    { id: 'x01', type: 'MessageReceived', tenantId: 'other', occurredAt: at(7), customerId: 'cust-b', channel: 'sms', caseId: 'c2', actor: { kind: 'customer' }, data: {} },
+  ];
+}
+
+const parsed = (raw: Record<string, unknown>[]): CatalogEvent[] => raw.map((r) => parseEventOrThrow(r));
+const asOf = Date.parse(at(60 * 24 * 12));
+
+describe('createJourneyEngine', () => {
+  it('records, folds and reports like replayReport', async () => {
+    const engine = createJourneyEngine({ clock: () => asOf });
+    await engine.record(story());
+    const expected = replayReport({ events: parsed(story()), asOf, from: Date.parse(at(0)), to: asOf });
+    expect(engine.report(T, { asOf, from: Date.parse(at(0)), to: asOf })).toEqual(expected.tenants[T]);
+    expect(engine.getCase(T, 'c1')).toBeDefined();
+    await engine.close();
+  });
+
+  it('gives the same state whatever the arrival order, batching and redelivery (property)', async () => {
+    const events = story();
+    const reference = replayReport({ events: parsed(events), asOf, from: Date.parse(at(0)), to: asOf }).tenants[T];
+    await fc.assert(
+      fc.asyncProperty(fc.shuffledSubarray(events, { minLength: events.length }), fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(events.length - 1), { maxLength: 4 }), async (order, sizes, redeliver) => {
+        const engine = createJourneyEngine({ clock: () => asOf });
+        let i = 0;
+        let s = 0;
+        while (i < order.length) {
+          const size = sizes[s++ % sizes.length]!;
+          await engine.record(order.slice(i, i + size));
+          i += size;
+        }
+        for (const r of redeliver) await engine.record(order[r]!);
+        expect(engine.report(T, { asOf, from: Date.parse(at(0)), to: asOf })).toEqual(reference);
+        await engine.close();
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('rebuilds the same state from the store after a restart', async () => {
+    const store = createInMemoryEventStore();
+    const first = createJourneyEngine({ store, clock: () => asOf });
+    await first.record(story().slice(0, 6));
+    await first.close();
+    const second = createJourneyEngine({ store, clock: () => asOf });
+    await second.ready();
+    await second.record(story().slice(6));
+    const reference = replayReport({ events: parsed(story()), asOf, from: Date.parse(at(0)), to: asOf }).tenants[T];
+    expect(second.report(T, { asOf, from: Date.parse(at(0)), to: asOf })).toEqual(reference);
+    await second.close();
+    await store.close();
+  });
+
+  it('rejects an invalid batch whole, naming the field, and writes nothing', async () => {
+    const store = createInMemoryEventStore();
+    const engine = createJourneyEngine({ store, clock: () => asOf });
+    const bad = story().slice(0, 2);
+    bad.push({ ...story()[8]!, data: { kind: 'csat', score: 9 } });
+    await expect(engine.record(bad)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: '[2].data.score' }] });
+    const all: unknown[] = [];
+    for await (const e of store.readAll()) all.push(e);
+    expect(all).toHaveLength(0);
+    await engine.close();
+    await store.close();
+  });
+
+  it('rejects an id reused with other content', async () => {
+    const engine = createJourneyEngine({ clock: () => asOf });
+    await engine.record(story()[0]);
+    await expect(engine.record({ ...story()[0]!, occurredAt: at(500) })).rejects.toMatchObject({ issues: [{ path: 'id' }] });
+    await engine.close();
+  });
+
+  it('keeps tenants apart', async () => {
+    const engine = createJourneyEngine({ clock: () => asOf });
+    await engine.record(story());
+    expect(engine.report('other', { asOf }).cases.count).toBe(1);
+    expect(engine.getCase('other', 'c1')).toBeUndefined();
+    await engine.close();
+  });
+
+  it('streams a case: current state first, then every change', async () => {
+    const engine = createJourneyEngine({ clock: () => asOf });
+    const events = story();
+    await engine.record(events.slice(0, 3));
+    const statuses = firstValueFrom(engine.case$(T, 'c1').pipe(take(3), toArray()));
+    await engine.record(events.slice(3, 5)); // the agent reply changes waitingSince
+    await engine.record(events[6]!); // resolution
+    const seen = await statuses;
+    expect(seen.map((c) => c?.status)).toEqual(['open', 'open', 'resolved']);
+    await engine.close();
+  });
+
+  it('re-folds a late event from a snapshot near the end, not from the start', async () => {
+    const engine = createJourneyEngine({ clock: () => Date.parse('2025-01-01T00:00:00Z') });
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      id: `p${String(i).padStart(5, '0')}`, type: 'PageViewed', tenantId: T, occurredAt: at(i), customerId: `c${i % 50}`, channel: 'web', actor: { kind: 'customer' }, data: { url: '/x' },
+    }));
+    await engine.record(many);
+    const before = { ...engine.stats(T)! };
+    await engine.record({ ...many[2990]!, id: 'late', occurredAt: at(2990.5) });
+    const after = engine.stats(T)!;
+    expect(after.refolds).toBe(before.refolds + 1);
+    expect(after.refoldedEvents - before.refoldedEvents).toBeLessThan(1200);
+    const prefix = replayReport({ events: parsed([...many, { ...many[2990]!, id: 'late', occurredAt: at(2990.5) }]), asOf: Date.parse('2025-01-01T00:00:00Z') });
+    expect(engine.report(T, { asOf: Date.parse('2025-01-01T00:00:00Z') })).toEqual(prefix.tenants[T]);
+    await engine.close();
+  });
+});
