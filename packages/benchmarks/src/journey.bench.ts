@@ -1,0 +1,108 @@
+// Journey engine benchmarks: the fold of every standard projection over the seeded workload, heap per
+// customer, record() throughput, a late event's re-fold cost by distance, and append → emission latency.
+import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
+import { createJourneyEngine, foldTenant, replayReport } from '@omnitrail/journey';
+import { resolveJourneyConfig } from '@omnitrail/journey';
+import { generateWorkload } from '@omnitrail/testing';
+import { collectGarbage, compareAlternating, median, medianOf, percentile, perSecond, report, timeMs } from './harness/index.js';
+
+const EVENTS = Number(process.env.OMNITRAIL_BENCH_EVENTS ?? 1_000_000);
+const CUSTOMERS = Number(process.env.OMNITRAIL_BENCH_CUSTOMERS ?? 10_000);
+
+function workload(events: number, customers: number): CatalogEvent[] {
+  const out: CatalogEvent[] = [];
+  for (const raw of generateWorkload({ seed: 42, customers, events })) out.push(parseEventOrThrow(raw));
+  return out;
+}
+
+/** The reference: a plain fold that counts events per customer (the cheapest useful fold). */
+function plainFold(events: readonly CatalogEvent[]): number {
+  const counts = new Map<string, number>();
+  for (const e of events) {
+    const key = e.customerId ?? e.identities?.[0]?.value ?? '';
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts.size;
+}
+
+export async function run(): Promise<void> {
+  const events = workload(EVENTS, CUSTOMERS);
+  const tenants = [...new Set(events.map((e) => e.tenantId))];
+  const config = resolveJourneyConfig();
+  const asOf = Math.max(...events.map((e) => Date.parse(e.occurredAt))) + 1;
+
+  const fold = await compareAlternating(
+    async () => perSecond(events.length, await timeMs(() => tenants.forEach((t) => foldTenant(t, events, asOf, config)))),
+    async () => perSecond(events.length, await timeMs(() => plainFold(events))),
+  );
+  report({ benchmark: 'journey', name: `fold, every standard projection (${events.length.toLocaleString('en-US')} events, ${CUSTOMERS.toLocaleString('en-US')} customers)`, value: fold.subject, unit: 'events/s', reference: { name: 'plain count-per-customer fold', value: fold.reference, ratio: fold.ratio }, goal: '≥ 400,000 events/s', samples: fold.subjectSamples });
+
+  const report$ = await medianOf(async () => perSecond(events.length, await timeMs(() => replayReport({ events, asOf }))));
+  report({ benchmark: 'journey', name: 'replayReport (sort + fold + every report section)', value: report$.median, unit: 'events/s', samples: report$.samples });
+
+  // Heap per customer: the projections' state, without the events the fold keeps for re-folds.
+  const heap = await medianOf(() => {
+    collectGarbage();
+    const before = process.memoryUsage().heapUsed;
+    const folds = tenants.map((t) => foldTenant(t, events, asOf, config));
+    const withEvents = folds.map((f) => f.events);
+    for (const f of folds) (f as { events: unknown }).events = [];
+    collectGarbage();
+    const after = process.memoryUsage().heapUsed;
+    const journeyEvents = withEvents.reduce((n, l) => n + l.length, 0);
+    void journeyEvents;
+    const customers = folds.reduce((n, f) => n + f.customerCount, 0);
+    return (after - before) / customers;
+  });
+  report({ benchmark: 'journey', name: 'heap per customer, every standard projection', value: heap.median, unit: 'bytes', samples: heap.samples });
+
+  // record(): validation, identity, append to the in-memory store, every standard projection.
+  const recordCount = Math.min(events.length, 200_000);
+  const raws = [...generateWorkload({ seed: 7, customers: Math.max(1, Math.round(CUSTOMERS * (recordCount / EVENTS))), events: recordCount })];
+  const rec = await medianOf(async () => {
+    const engine = createJourneyEngine({ clock: () => asOf });
+    const ms = await timeMs(async () => {
+      for (let i = 0; i < raws.length; i += 1000) await engine.record(raws.slice(i, i + 1000));
+    });
+    await engine.close();
+    return perSecond(raws.length, ms);
+  });
+  report({ benchmark: 'journey', name: `record() batches of 1,000 (${recordCount.toLocaleString('en-US')} events)`, value: rec.median, unit: 'events/s', goal: '≥ 300,000 events/s', samples: rec.samples });
+
+  // A late event's re-fold cost against its distance from the end of its partition (the tenant).
+  const engine = createJourneyEngine({ clock: () => asOf });
+  const base = raws.slice(0, 100_000);
+  for (let i = 0; i < base.length; i += 5000) await engine.record(base.slice(i, i + 5000));
+  const sorted = base.map((r) => parseEventOrThrow(r)).sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id < b.id ? -1 : 1));
+  const tenant = sorted[0]!.tenantId;
+  for (const distance of [10, 100, 1_000, 10_000]) {
+    const samples: number[] = [];
+    const refolded: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const anchor = sorted[sorted.length - distance - k]!;
+      const late = { id: `late-${distance}-${k}`, type: 'PageViewed', tenantId: tenant, occurredAt: anchor.occurredAt, customerId: 'late-customer', channel: 'web', actor: { kind: 'customer' }, data: { url: '/late' } };
+      const before = engine.stats(tenant)!.refoldedEvents;
+      samples.push((await timeMs(() => engine.record(late))) * 1000);
+      refolded.push(engine.stats(tenant)!.refoldedEvents - before);
+    }
+    report({ benchmark: 'journey', name: `late event at distance ${distance.toLocaleString('en-US')} from the end: re-fold time`, value: median(samples), unit: 'µs', reference: { name: 'events re-folded', value: median(refolded), ratio: median(refolded) / distance } });
+  }
+
+  // Append → tenant$ emission latency, one event at a time.
+  const latencies: number[] = [];
+  let sentAt = 0;
+  const sub = engine.tenant$(tenant).subscribe(() => {
+    if (sentAt > 0) latencies.push((performance.now() - sentAt) * 1000);
+  });
+  const lastAt = Date.parse(sorted.at(-1)!.occurredAt);
+  for (let i = 0; i < 2000; i++) {
+    const ev = { id: `lat-${i}`, type: 'PageViewed', tenantId: tenant, occurredAt: new Date(lastAt + 1000 + i).toISOString(), customerId: `lat-${i % 20}`, channel: 'web', actor: { kind: 'customer' }, data: { url: '/l' } };
+    sentAt = performance.now();
+    await engine.record(ev);
+    sentAt = 0;
+  }
+  sub.unsubscribe();
+  await engine.close();
+  report({ benchmark: 'journey', name: 'record → tenant$ emission latency p50', value: percentile(latencies, 50), unit: 'µs' });
+  report({ benchmark: 'journey', name: 'record → tenant$ emission latency p99', value: percentile(latencies, 99), unit: 'µs', goal: '≤ 1,000 µs' });
+}

@@ -1,0 +1,162 @@
+import { CHANNELS } from '@omnitrail/events';
+import type { ChurnSignalConfig, JourneyConfig } from '../model/index.js';
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/** A partial of `T` at every depth (arrays and primitives are replaced whole). */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/**
+ * The 13 default churn signals (docs/churn.md): weight, decay half-life and thresholds. Names are the keys a
+ * tenant uses in `churnSignals` to tune or disable (weight 0) a signal.
+ */
+export const DEFAULT_CHURN_SIGNALS: Readonly<Record<string, Readonly<ChurnSignalConfig>>> = Object.freeze({
+  inactivity: { weight: 3, days: 30, zeroDays: 90 },
+  declining_engagement: { weight: 2, windowDays: 30, minPrevious: 2 },
+  negative_sentiment: { weight: 2, halfLifeDays: 14, threshold: 0 },
+  repeat_contacts: { weight: 3, halfLifeDays: 14, minCases: 2, days: 30 },
+  aging_case: { weight: 2, halfLifeDays: 14, days: 7 },
+  low_csat: { weight: 2, halfLifeDays: 30, max: 2 },
+  nps_detractor: { weight: 3, halfLifeDays: 90, max: 6 },
+  high_effort: { weight: 1, halfLifeDays: 30, max: 3 },
+  context_lost: { weight: 2, halfLifeDays: 14 },
+  channel_hopping: { weight: 1, halfLifeDays: 14, channels: 3, hours: 48 },
+  returns_cancellations: { weight: 1, halfLifeDays: 30 },
+  negative_public_mention: { weight: 2, halfLifeDays: 14, threshold: 0 },
+  cancel_intent: { weight: 3, halfLifeDays: 30 },
+});
+
+/** The names of the default churn signals, in their documented order. */
+export const CHURN_SIGNAL_NAMES = Object.freeze(Object.keys(DEFAULT_CHURN_SIGNALS));
+
+function cloneSignals(src: Readonly<Record<string, Readonly<ChurnSignalConfig>>>): Record<string, ChurnSignalConfig> {
+  const out: Record<string, ChurnSignalConfig> = {};
+  for (const [name, c] of Object.entries(src)) out[name] = { ...c };
+  return out;
+}
+
+/** Every default of a tenant's journey configuration (domain.md); frozen, copy it to change it. */
+export const defaultJourneyConfig: JourneyConfig = Object.freeze({
+  reopenWindow: { days: 7 },
+  replyWindowsMs: {},
+  businessHours: {},
+  identityLimits: { user_id: 1, email: 5, phone: 5, device_id: 10 },
+  sessionGapMs: 30 * MINUTE_MS,
+  funnelWindowMs: 14 * DAY_MS,
+  sentimentHalfLifeMs: 14 * DAY_MS,
+  preferredChannelWindowMs: 90 * DAY_MS,
+  churnSignals: cloneSignals(DEFAULT_CHURN_SIGNALS),
+  predictiveChurnPeriods: 3,
+}) as JourneyConfig;
+
+/** A configuration field that is not valid: the message names the field and the reason. */
+export class JourneyConfigError extends Error {
+  readonly code = 'INVALID_JOURNEY_CONFIG';
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid journey configuration: ${field} ${reason}.`);
+    this.name = 'JourneyConfigError';
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function positiveMs(field: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new JourneyConfigError(field, 'must be a positive finite number of milliseconds');
+  return v;
+}
+
+/**
+ * A complete configuration from a partial one: defaults fill every missing field, churn signals merge per
+ * signal and per threshold. Throws `JourneyConfigError` naming the field and the reason (negative weights,
+ * non-positive durations, unknown channels, …).
+ */
+export function resolveJourneyConfig(partial?: DeepPartial<JourneyConfig>): JourneyConfig {
+  const p = (partial ?? {}) as Record<string, unknown>;
+  if (!isPlainObject(p)) throw new JourneyConfigError('(config)', 'must be an object');
+  const d = defaultJourneyConfig;
+
+  let reopenWindow = d.reopenWindow;
+  if (p.reopenWindow !== undefined) {
+    const r = p.reopenWindow;
+    if (r === 'always' || r === 'never') reopenWindow = r;
+    else if (isPlainObject(r) && typeof r.days === 'number' && Number.isFinite(r.days) && r.days >= 0) reopenWindow = { days: r.days };
+    else throw new JourneyConfigError('reopenWindow', 'must be "always", "never" or { days: number ≥ 0 }');
+  }
+
+  const replyWindowsMs: JourneyConfig['replyWindowsMs'] = {};
+  if (p.replyWindowsMs !== undefined) {
+    if (!isPlainObject(p.replyWindowsMs)) throw new JourneyConfigError('replyWindowsMs', 'must be an object of channel → ms or null');
+    for (const [ch, v] of Object.entries(p.replyWindowsMs)) {
+      if (!(CHANNELS as readonly string[]).includes(ch)) throw new JourneyConfigError(`replyWindowsMs.${ch}`, 'is not a known channel');
+      if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
+        throw new JourneyConfigError(`replyWindowsMs.${ch}`, 'must be a number of milliseconds ≥ 0 or null (unlimited)');
+      }
+      (replyWindowsMs as Record<string, number | null>)[ch] = v as number | null;
+    }
+  }
+
+  let businessHours = d.businessHours;
+  if (p.businessHours !== undefined) {
+    if (!isPlainObject(p.businessHours)) throw new JourneyConfigError('businessHours', 'must be an object of tenant id → calendar');
+    businessHours = p.businessHours as JourneyConfig['businessHours'];
+  }
+
+  const identityLimits = { ...d.identityLimits };
+  if (p.identityLimits !== undefined) {
+    if (!isPlainObject(p.identityLimits)) throw new JourneyConfigError('identityLimits', 'must be an object of identity type → limit');
+    for (const [t, v] of Object.entries(p.identityLimits)) {
+      if (v === undefined) continue;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new JourneyConfigError(`identityLimits.${t}`, 'must be an integer ≥ 1');
+      identityLimits[t] = v;
+    }
+  }
+
+  const churnSignals = cloneSignals(d.churnSignals);
+  if (p.churnSignals !== undefined) {
+    if (!isPlainObject(p.churnSignals)) throw new JourneyConfigError('churnSignals', 'must be an object of signal name → { weight, … }');
+    for (const [name, sc] of Object.entries(p.churnSignals)) {
+      if (sc === undefined) continue;
+      if (!isPlainObject(sc)) throw new JourneyConfigError(`churnSignals.${name}`, 'must be an object');
+      const merged: ChurnSignalConfig = { ...(churnSignals[name] ?? { weight: 1 }) };
+      for (const [k, v] of Object.entries(sc)) {
+        if (v === undefined) continue;
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new JourneyConfigError(`churnSignals.${name}.${k}`, 'must be a finite number');
+        if (v < 0) throw new JourneyConfigError(`churnSignals.${name}.${k}`, 'must not be negative');
+        if (k === 'halfLifeDays' && v === 0) throw new JourneyConfigError(`churnSignals.${name}.halfLifeDays`, 'must be positive');
+        merged[k] = v;
+      }
+      churnSignals[name] = merged;
+    }
+  }
+
+  let predictiveChurnPeriods = d.predictiveChurnPeriods;
+  if (p.predictiveChurnPeriods !== undefined) {
+    const v = p.predictiveChurnPeriods;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new JourneyConfigError('predictiveChurnPeriods', 'must be an integer ≥ 1');
+    predictiveChurnPeriods = v;
+  }
+
+  return {
+    reopenWindow,
+    replyWindowsMs,
+    businessHours,
+    identityLimits,
+    sessionGapMs: positiveMs('sessionGapMs', p.sessionGapMs, d.sessionGapMs),
+    funnelWindowMs: positiveMs('funnelWindowMs', p.funnelWindowMs, d.funnelWindowMs),
+    sentimentHalfLifeMs: positiveMs('sentimentHalfLifeMs', p.sentimentHalfLifeMs, d.sentimentHalfLifeMs),
+    preferredChannelWindowMs: positiveMs('preferredChannelWindowMs', p.preferredChannelWindowMs, d.preferredChannelWindowMs),
+    churnSignals,
+    predictiveChurnPeriods,
+  };
+}

@@ -1,0 +1,184 @@
+import { normalizeIdentity, type Channel, type Identity } from '@omnitrail/events';
+import type { JourneyEvent } from '../model/index.js';
+
+/** An identity seen on the customer's events on one channel (`null`: events without a channel). */
+export interface IdentitySeen {
+  type: string;
+  value: string;
+  channel: Channel | null;
+  firstSeen: number;
+  lastSeen: number;
+  verified: boolean;
+}
+
+/** An order and what happened to it. */
+export interface OrderFact {
+  orderId: string;
+  eventId: string;
+  at: number;
+  salesChannel: 'web' | 'app' | 'store' | 'phone' | 'marketplace';
+  amount: number;
+  currency: string;
+  /** Amount returned so far (capped at the order amount). */
+  returned: number;
+  cancelled: boolean;
+}
+
+/** A raw identity form seen on a channel and the normalised entry it maps to. */
+export interface RawIdentitySeen {
+  type: string;
+  value: string;
+  channel: Channel | null;
+  seen: IdentitySeen | null;
+}
+
+/** Per-customer profile facts. */
+export interface ProfileState {
+  /** Normalised `channel|type:value` → identity. */
+  identities: Map<string, IdentitySeen>;
+  /**
+   * Raw identities already seen, with the entry they normalised to (`null` when blocked): normalising phones
+   * is costly and building lookup strings per event is not free either, while a customer has few raw forms,
+   * so a short linear scan wins.
+   */
+  rawIdentities: RawIdentitySeen[];
+  traits: Record<string, unknown>;
+  traitsAt: number | null;
+  locale: string | null;
+  region: string | null;
+  preferredLanguage: string | null;
+  consent: Record<string, unknown> | null;
+  orders: OrderFact[];
+  /** Latest inbound message (`MessageReceived` with a channel) per channel: reply windows. */
+  lastInboundMessage: Map<Channel, number> | null;
+}
+
+/** An empty profile. */
+export function createProfileState(): ProfileState {
+  return {
+    identities: new Map(),
+    rawIdentities: [],
+    traits: {},
+    traitsAt: null,
+    locale: null,
+    region: null,
+    preferredLanguage: null,
+    consent: null,
+    orders: [],
+    lastInboundMessage: null,
+  };
+}
+
+/** A deep copy (identity entries and orders are mutable, so they are copied). */
+export function cloneProfileState(p: ProfileState): ProfileState {
+  const identities = new Map<string, IdentitySeen>();
+  for (const [k, v] of p.identities) identities.set(k, { ...v });
+  // raw forms point at entries: re-point them at the copies
+  const rawIdentities = p.rawIdentities.map((r) => ({
+    ...r,
+    seen: r.seen === null ? null : (identities.get(`${r.seen.channel ?? ''}|${r.seen.type}:${r.seen.value}`) ?? null),
+  }));
+  return {
+    identities,
+    rawIdentities,
+    traits: { ...p.traits },
+    traitsAt: p.traitsAt,
+    locale: p.locale,
+    region: p.region,
+    preferredLanguage: p.preferredLanguage,
+    consent: p.consent === null ? null : { ...p.consent },
+    orders: p.orders.map((o) => ({ ...o })),
+    lastInboundMessage: p.lastInboundMessage === null ? null : new Map(p.lastInboundMessage),
+  };
+}
+
+function seeIdentity(p: ProfileState, raw: Identity, channel: Channel | null, at: number): void {
+  const raws = p.rawIdentities;
+  let seen: IdentitySeen | null | undefined;
+  for (let i = 0; i < raws.length; i++) {
+    const r = raws[i]!;
+    if (r.value === raw.value && r.type === raw.type && r.channel === channel) {
+      seen = r.seen;
+      break;
+    }
+  }
+  if (seen === undefined) {
+    const norm = normalizeIdentity(raw);
+    if (norm === undefined) seen = null;
+    else {
+      const key = `${channel ?? ''}|${norm.type}:${norm.value}`;
+      seen = p.identities.get(key);
+      if (seen === undefined) {
+        seen = { type: norm.type, value: norm.value, channel, firstSeen: at, lastSeen: at, verified: false };
+        p.identities.set(key, seen);
+      }
+    }
+    raws.push({ type: raw.type, value: raw.value, channel, seen });
+  }
+  if (seen === null) return;
+  seen.lastSeen = at;
+  if (raw.verified === true) seen.verified = true;
+}
+
+function mergeTraits(p: ProfileState, traits: Record<string, unknown> | undefined, at: number): void {
+  if (traits === undefined) return;
+  // later events win per trait; events arrive in (occurredAt, id) order
+  for (const k of Object.keys(traits)) p.traits[k] = traits[k];
+  p.traitsAt = at;
+}
+
+/** Folds one event of the customer into the profile facts. */
+export function applyProfileEvent(p: ProfileState, je: JourneyEvent): void {
+  const e = je.event;
+  const channel = e.channel ?? null;
+  if (e.identities !== undefined) for (const id of e.identities) seeIdentity(p, id, channel, je.at);
+  switch (e.type) {
+    case 'CustomerIdentified':
+      for (const id of e.data.identities) seeIdentity(p, id, channel, je.at);
+      mergeTraits(p, e.data.traits, je.at);
+      break;
+    case 'IdentitiesLinked':
+      seeIdentity(p, e.data.a, channel, je.at);
+      seeIdentity(p, e.data.b, channel, je.at);
+      break;
+    case 'CustomerProfileUpdated':
+      mergeTraits(p, e.data.traits, je.at);
+      if (e.data.locale !== undefined) p.locale = e.data.locale;
+      if (e.data.region !== undefined) p.region = e.data.region;
+      if (e.data.preferredLanguage !== undefined) p.preferredLanguage = e.data.preferredLanguage;
+      if (e.data.consent !== undefined) p.consent = { ...(p.consent ?? {}), ...e.data.consent };
+      break;
+    case 'OrderPlaced': {
+      const d = e.data;
+      p.orders.push({ orderId: d.orderId, eventId: e.id, at: je.at, salesChannel: d.salesChannel, amount: d.amount, currency: d.currency, returned: 0, cancelled: false });
+      break;
+    }
+    case 'OrderReturned': {
+      const o = findOrder(p, e.data.orderId);
+      if (o !== undefined && !o.cancelled) {
+        // a return without an amount is a full return; returns never take an order below zero
+        const amount = e.data.amount ?? o.amount;
+        o.returned = Math.min(o.amount, o.returned + Math.max(0, amount));
+      }
+      break;
+    }
+    case 'OrderCancelled': {
+      const o = findOrder(p, e.data.orderId);
+      if (o !== undefined) o.cancelled = true;
+      break;
+    }
+    case 'MessageReceived':
+      if (e.channel !== undefined) {
+        if (p.lastInboundMessage === null) p.lastInboundMessage = new Map();
+        p.lastInboundMessage.set(e.channel, je.at);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+function findOrder(p: ProfileState, orderId: string): OrderFact | undefined {
+  for (let i = p.orders.length - 1; i >= 0; i--) if (p.orders[i]!.orderId === orderId) return p.orders[i];
+  return undefined;
+}
