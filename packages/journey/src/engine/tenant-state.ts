@@ -8,7 +8,7 @@ import {
   type CasesState,
 } from '../cases/index.js';
 import { applyCustomerEvent, cloneCustomersState, createCustomersState, type CaseLookup, type CustomersState } from '../customers/index.js';
-import { canonicalCustomerId, cloneIdentityState, createIdentityState, resolveIdentity, type IdentityState } from '../identity/index.js';
+import { canonicalCustomerId, cloneIdentityState, createIdentityState, mergedCustomerCount, resolveIdentity, type IdentityState } from '../identity/index.js';
 import type { JourneyConfig, JourneyEvent } from '../model/index.js';
 import { compareEvents, type TenantFold } from '../replay/index.js';
 
@@ -79,6 +79,9 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
   for (let i = start; i < events.length; i++) {
     if (takeSnapshots && i > start && i % interval === 0) identitySnapshots.set(i, cloneIdentityState(identity));
     const { event, at } = events[i]!;
+    // An unmerge re-attributes events of the customer it splits, which are held by the customer it was
+    // merged into: note that customer before the unmerge changes the graph.
+    const unmergeRoot = event.type === 'CustomersUnmerged' ? canonicalCustomerId(identity, event.data.customerId) : undefined;
     const res = resolveIdentity(identity, event, at);
     tenant.attributed[i] = res.customerId;
     tenant.attributedById.set(event.id, res.customerId);
@@ -91,13 +94,8 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
       const survivorFirst = tenant.firstByCanonical.get(merge.survivorId) ?? i;
       tenant.firstByCanonical.set(merge.survivorId, Math.min(first, survivorFirst));
     }
-    if (event.type === 'CustomersUnmerged') {
-      // An unmerge re-attributes the events of the customer it splits: go back to the first event of the
-      // customer it was merged into, which holds them.
-      const first = Math.min(
-        tenant.firstByCanonical.get(canonicalCustomerId(identity, event.data.customerId)) ?? 0,
-        tenant.firstByCanonical.get(event.data.customerId) ?? 0,
-      );
+    if (unmergeRoot !== undefined) {
+      const first = tenant.firstByCanonical.get(unmergeRoot) ?? 0;
       if (first < earliestAffected) earliestAffected = first;
     }
   }
@@ -192,17 +190,8 @@ export function tenantFoldOf(tenant: LiveTenant, config: JourneyConfig): TenantF
   const countCustomers = () => {
     if (counts) return counts;
     const customers = new Set<string>();
-    const attributed = new Set<string>();
-    let merged = 0;
-    for (let i = 0; i < tenant.events.length; i++) {
-      const a = tenant.attributed[i]!;
-      customers.add(canonical(a));
-      if (!attributed.has(a)) {
-        attributed.add(a);
-        if (canonical(a) !== a) merged++;
-      }
-    }
-    return (counts = { customers: customers.size, merged });
+    for (let i = 0; i < tenant.events.length; i++) customers.add(canonical(tenant.attributed[i]!));
+    return (counts = { customers: customers.size, merged: mergedCustomerCount(head.identity) });
   };
   return {
     tenantId: tenant.tenantId,

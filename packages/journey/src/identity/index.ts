@@ -93,6 +93,13 @@ export function cloneIdentityState(state: IdentityState): IdentityState {
   };
 }
 
+/** How many customers are absorbed by a merge (not undone by an unmerge) in this graph. */
+export function mergedCustomerCount(state: IdentityState): number {
+  let merged = 0;
+  for (const node of state.customers.values()) if (node.mergedInto !== undefined) merged++;
+  return merged;
+}
+
 /** The customer a customer id ends at after following merges; unknown and unmerged ids map to themselves. */
 export function canonicalCustomerId(state: IdentityState, customerId: string): string {
   let id = customerId;
@@ -461,8 +468,7 @@ export function resolveTenantIdentities(
     attributed[i] = r.customerId;
     for (const rej of r.rejections) rejections.push(rej);
   }
-  let mergedCustomers = 0;
-  for (const node of state.customers.values()) if (node.mergedInto !== undefined) mergedCustomers++;
+  const mergedCustomers = mergedCustomerCount(state);
   const cache = new Map<string, string>();
   const canonical = (id: string): string => {
     let c = cache.get(id);
