@@ -25,7 +25,7 @@ const freeRecord = z.record(z.string(), z.unknown()).transform((rec) => {
   return out;
 });
 const finite = z.number().refine(Number.isFinite, { error: 'must be a finite number' });
-const nonNegativeMs = z.int({ error: 'must be an integer number of milliseconds' }).min(0, { error: 'must be ≥ 0' });
+const nonNegativeMs = z.int({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be an integer number of milliseconds') }).min(0, { error: 'must be ≥ 0' });
 
 export const identitySchema = z.object({
   type: refSchema,
@@ -118,7 +118,7 @@ export const catalogDataSchemas = {
     .object({
       surveyId: refSchema.optional(),
       kind: surveyKind,
-      score: z.int({ error: 'must be an integer score' }),
+      score: z.int({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be an integer score') }),
       comment: text.optional(),
     })
     .superRefine((d, ctx) => {

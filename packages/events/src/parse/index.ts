@@ -95,7 +95,13 @@ export function parseEvent<E = CatalogEvent>(input: unknown, options?: ParseEven
   const rawData = cleaned.data;
   const dataIsObject = rawData !== null && typeof rawData === 'object' && !Array.isArray(rawData);
   const current = definition.version ?? 1;
-  const fromVersion = envelope.success ? envelope.data.schemaVersion : typeof cleaned.schemaVersion === 'number' ? cleaned.schemaVersion : 1;
+  // Only a valid version may drive the upcast loop: a huge negative one would spin it for seconds.
+  const rawVersion = cleaned.schemaVersion;
+  const fromVersion = envelope.success
+    ? envelope.data.schemaVersion
+    : typeof rawVersion === 'number' && Number.isInteger(rawVersion) && rawVersion >= 1
+      ? rawVersion
+      : 1;
   if (fromVersion > current) {
     issues.push({ path: 'schemaVersion', message: `${fromVersion} is newer than this library knows for ${definition.type} (at most ${current}); upgrade Omnitrail` });
     return fail(inputId, issues);
