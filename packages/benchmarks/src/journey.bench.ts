@@ -29,7 +29,7 @@ export async function run(): Promise<void> {
   const events = workload(EVENTS, CUSTOMERS);
   const tenants = [...new Set(events.map((e) => e.tenantId))];
   const config = resolveJourneyConfig();
-  const asOf = Math.max(...events.map((e) => Date.parse(e.occurredAt))) + 1;
+  const asOf = events.reduce((m, e) => Math.max(m, Date.parse(e.occurredAt)), 0) + 1;
 
   const fold = await compareAlternating(
     async () => perSecond(events.length, await timeMs(() => tenants.forEach((t) => foldTenant(t, events, asOf, config)))),

@@ -350,3 +350,17 @@ describe('host-registered types', () => {
     expect(registry.with(defineEventType({ type: 'More', data: z.object({}) })).get('More')).toBeDefined();
   });
 });
+
+describe('instantMs', () => {
+  it('decodes normalised instants exactly like Date.parse (property)', async () => {
+    const { instantMs } = await import('../src/index.js');
+    const fcm = (await import('fast-check')).default;
+    fcm.assert(
+      fcm.property(fcm.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), (d) => {
+        const iso = d.toISOString();
+        expect(instantMs(iso)).toBe(Date.parse(iso));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

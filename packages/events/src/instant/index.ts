@@ -61,7 +61,36 @@ export function normalizeInstant(text: string): string {
   return parsed.iso;
 }
 
-/** Milliseconds since the epoch of a normalised ISO instant (as produced by parseEvent). */
+/** Days from 1970-01-01 to a proleptic Gregorian date (month 1-12), by era arithmetic. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function digits(s: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  return n;
+}
+
+/**
+ * Milliseconds since the epoch of a normalised ISO instant (as produced by parseEvent). Folds call it for
+ * every event, so the normalised form is decoded by hand (several times faster than Date.parse); any other
+ * form falls back to Date.parse.
+ */
 export function instantMs(iso: string): number {
+  if (iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */ && iso.charCodeAt(10) === 84 /* T */) {
+    return (
+      daysFromCivil(digits(iso, 0, 4), digits(iso, 5, 2), digits(iso, 8, 2)) * 86_400_000 +
+      digits(iso, 11, 2) * 3_600_000 +
+      digits(iso, 14, 2) * 60_000 +
+      digits(iso, 17, 2) * 1000 +
+      digits(iso, 20, 3)
+    );
+  }
   return Date.parse(iso);
 }

@@ -1,4 +1,4 @@
-import type { CatalogEvent } from '@omnitrail/events';
+import { instantMs, type CatalogEvent } from '@omnitrail/events';
 import {
   applyCaseEvent,
   casesOfCustomer,
@@ -126,7 +126,7 @@ export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[],
   let firstChanged = tenant.events.length;
   for (const event of incoming) {
     tenant.byId.set(event.id, event);
-    const item = { event, at: Date.parse(event.occurredAt) };
+    const item = { event, at: instantMs(event.occurredAt) };
     const last = tenant.events.at(-1);
     if (!last || compareEvents(last.event, event) < 0) {
       tenant.events.push(item);

@@ -1,4 +1,4 @@
-import type { CatalogEvent } from '@omnitrail/events';
+import { instantMs, type CatalogEvent } from '@omnitrail/events';
 import { applyCaseEvent, caseMetrics, casesOfCustomer, casesSection, createCasesState, getCase, type CasesState } from '../cases/index.js';
 import { healthSection } from '../churn/index.js';
 import { resolveJourneyConfig } from '../config/index.js';
@@ -54,6 +54,12 @@ export function compareEvents(a: { occurredAt: string; id: string }, b: { occurr
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** Orders `{event, at}` pairs by `(at, id)`: the same order as `compareEvents` for normalised instants. */
+export function compareTimed(a: { event: { id: string }; at: number }, b: { event: { id: string }; at: number }): number {
+  if (a.at !== b.at) return a.at - b.at;
+  return a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0;
+}
+
 /**
  * Folds one tenant's events with `occurredAt ≤ asOf` through identity resolution, the cases projection and
  * the customer projections, in `(occurredAt, id)` order. Identity is resolved over the whole prefix first,
@@ -63,10 +69,11 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
   const kept: { event: CatalogEvent; at: number }[] = [];
   for (const event of events) {
     if (event.tenantId !== tenantId) continue;
-    const at = Date.parse(event.occurredAt);
+    const at = instantMs(event.occurredAt);
     if (at <= asOf) kept.push({ event, at });
   }
-  kept.sort((a, b) => compareEvents(a.event, b.event));
+  // Numbers first: comparing instants as numbers is several times cheaper than comparing ISO strings.
+  kept.sort(compareTimed);
   const identity = resolveTenantIdentities(kept, config);
   const cases = createCasesState();
   const customers = createCustomersState();
@@ -133,7 +140,7 @@ export function replayWindow(
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (const e of events) {
-    const at = Date.parse(e.occurredAt);
+    const at = instantMs(e.occurredAt);
     if (at < min) min = at;
     if (at > max) max = at;
   }
