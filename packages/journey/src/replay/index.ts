@@ -168,11 +168,10 @@ export function replayReport(options: ReplayOptions): ReplayResult {
     if (!list) byTenant.set(event.tenantId, (list = []));
     list.push(event);
   }
-  const tenants: Record<string, TenantReport> = {};
-  for (const tenantId of [...byTenant.keys()].sort()) {
-    const fold = foldTenant(tenantId, byTenant.get(tenantId)!, window.asOf, config);
-    tenants[tenantId] = tenantReport(fold, window, churnExplicit);
-  }
+  // fromEntries defines own properties, so a tenant named "__proto__" is a tenant, not a prototype.
+  const tenants: Record<string, TenantReport> = Object.fromEntries(
+    [...byTenant.keys()].sort().map((tenantId) => [tenantId, tenantReport(foldTenant(tenantId, byTenant.get(tenantId)!, window.asOf, config), window, churnExplicit)]),
+  );
   return {
     asOf: new Date(window.asOf).toISOString(),
     from: new Date(window.from).toISOString(),
