@@ -36,10 +36,11 @@ export function assertExpectedRevision(expected: unknown): asserts expected is E
  * walk, because the in-memory store keeps them by reference as the log's one copy.
  * Returns the ids that occur twice in the batch (empty when none).
  */
-export function validateEvents(events: unknown, freeze: boolean): string[] {
+export function validateEvents(events: unknown, freeze: boolean): readonly string[] {
   if (!Array.isArray(events)) throw new InvalidEventError('events', `expected an array of events, got ${typeOf(events)}`);
   let repeated: string[] | undefined;
-  const seen = events.length > 1 ? new Set<string>() : undefined;
+  // Small batches compare ids pairwise (no allocation); large ones use a Set.
+  const seen = events.length > 16 ? new Set<string>() : undefined;
   for (let i = 0; i < events.length; i++) {
     const e = events[i] as EventToAppend | null | undefined;
     if (e === null || typeof e !== 'object') throw new InvalidEventError(`events[${i}]`, `expected an event object, got ${typeOf(e)}`);
@@ -50,14 +51,87 @@ export function validateEvents(events: unknown, freeze: boolean): string[] {
     if (type.length === 0) throw new InvalidEventError(`events[${i}].type`, 'the event type is empty');
     if (type.length > MAX_NAME_LENGTH) throw new InvalidEventError(`events[${i}].type`, `an event type must have at most ${MAX_NAME_LENGTH} characters, got ${type.length}`);
     if (e.data === undefined) throw new InvalidEventError(`events[${i}].data`, 'data is missing (use null for an event without data)');
-    checkValue(e.data, `events[${i}].data`, [], freeze);
-    if (e.metadata !== undefined) checkValue(e.metadata, `events[${i}].metadata`, [], freeze);
+    checkValue(e.data, i, 'data', freeze);
+    if (e.metadata !== undefined) checkValue(e.metadata, i, 'metadata', freeze);
     if (seen !== undefined) {
       if (seen.has(id)) (repeated ??= []).push(id);
       else seen.add(id);
+    } else {
+      for (let j = 0; j < i; j++) {
+        if ((events[j] as EventToAppend).id === id) {
+          (repeated ??= []).push(id);
+          break;
+        }
+      }
     }
   }
-  return repeated ?? [];
+  return repeated ?? NONE;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+const MAX_FAST_DEPTH = 64;
+
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return value - value === 0; // false for NaN and ±Infinity
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth === MAX_FAST_DEPTH) return false;
+  if (Array.isArray(value)) {
+    // A hole reads as undefined, which is rejected like an undefined item.
+    for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== objectProto && proto !== null) return false;
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined && !isPlainJson(v, depth + 1)) return false;
+  }
+  return true;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
+}
+// One ancestor stack for every walk (walks are synchronous and never nest), so validating allocates nothing.
+const ancestors: object[] = [];
+
+function checkValue(value: unknown, index: number, field: 'data' | 'metadata', freeze: boolean): void {
+  // Fast pass first: no path, no ancestor stack, no try/catch. Only a value it rejects (or one nested
+  // deeper than MAX_FAST_DEPTH, which is how a cycle shows up) takes the slow walk, which names the problem.
+  if (isPlainJson(value, 0)) {
+    if (freeze) deepFreeze(value);
+    return;
+  }
+  ancestors.length = 0;
+  try {
+    walk(value, undefined);
+  } catch (error) {
+    ancestors.length = 0;
+    if (error instanceof PathError) throw new InvalidEventError(`events[${index}].${field}${error.path}`, error.problem);
+    throw error;
+  }
+  // Valid after all (nested deeper than the fast pass looks).
+  if (freeze) deepFreeze(value);
+}
+
+// Thrown inside the walk with the path built while unwinding, so the happy path never concatenates strings.
+class PathError extends Error {
+  path = '';
+  constructor(readonly problem: string) {
+    super(problem);
+  }
 }
 
 /**
@@ -65,58 +139,69 @@ export function validateEvents(events: unknown, freeze: boolean): string[] {
  * finite numbers, strings, arrays (without holes or `undefined`), and plain objects (prototype
  * `Object.prototype` or `null`) of such values. Object properties whose value is `undefined` are allowed
  * and mean "absent", as in JSON. Rejected: BigInt, functions, symbols, NaN and ±Infinity, cycles, and class
- * instances such as Date, Map or Buffer (they would come back as something else).
+ * instances such as Date, Map or Buffer (they would come back as something else). Symbol-keyed properties
+ * are ignored, as JSON ignores them (checking for them would cost an allocation per object).
  */
 export function assertJsonStorable(value: unknown, path: string): void {
-  checkValue(value, path, [], false);
+  ancestors.length = 0;
+  try {
+    walk(value, undefined);
+  } catch (error) {
+    ancestors.length = 0;
+    if (error instanceof PathError) throw new InvalidEventError(`${path}${error.path}`, error.problem);
+    throw error;
+  }
 }
 
 const objectProto = Object.prototype;
 
 // A recursive walk with an ancestor stack: cheaper than a Set for the shallow payloads events carry, and it
 // reports cycles (not mere shared references, which JSON stores as copies).
-function checkValue(value: unknown, path: string, ancestors: object[], freeze: boolean): void {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) throw new InvalidEventError(path, `${value} is not a finite number and cannot be stored as JSON`);
-      return;
-    case 'bigint':
-      throw new InvalidEventError(path, 'BigInt cannot be stored as JSON (store it as a decimal string)');
-    case 'undefined':
-      throw new InvalidEventError(path, 'undefined cannot be stored as JSON (use null, or leave the property out)');
-    case 'function':
-      throw new InvalidEventError(path, 'a function cannot be stored as JSON');
-    case 'symbol':
-      throw new InvalidEventError(path, 'a symbol cannot be stored as JSON');
-    default:
-      break;
+function walk(value: unknown, key: string | number | undefined): void {
+  try {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return;
+      case 'number':
+        if (!Number.isFinite(value)) throw new PathError(`${value} is not a finite number and cannot be stored as JSON`);
+        return;
+      case 'bigint':
+        throw new PathError('BigInt cannot be stored as JSON (store it as a decimal string)');
+      case 'undefined':
+        throw new PathError('undefined cannot be stored as JSON (use null, or leave the property out)');
+      case 'function':
+        throw new PathError('a function cannot be stored as JSON');
+      case 'symbol':
+        throw new PathError('a symbol cannot be stored as JSON');
+      default:
+        break;
+    }
+    if (value === null) return;
+    const obj = value as object;
+    if (ancestors.includes(obj)) throw new PathError('a cycle (the value contains itself) cannot be stored as JSON');
+    ancestors.push(obj);
+    if (Array.isArray(obj)) {
+      for (let i = 0; i < obj.length; i++) {
+        if (!(i in obj)) throw Object.assign(new PathError('a sparse array hole cannot be stored as JSON'), { path: `[${i}]` });
+        walk(obj[i], i);
+      }
+    } else {
+      const proto = Object.getPrototypeOf(obj) as unknown;
+      if (proto !== objectProto && proto !== null) {
+        const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+        throw new PathError(`a ${name} instance cannot be stored as JSON unchanged (convert it to plain data, e.g. a string)`);
+      }
+      for (const k in obj) {
+        const v = (obj as Record<string, unknown>)[k];
+        if (v !== undefined) walk(v, k);
+      }
+    }
+    ancestors.pop();
+  } catch (error) {
+    if (error instanceof PathError && key !== undefined) error.path = (typeof key === 'number' ? `[${key}]` : `.${key}`) + error.path;
+    throw error;
   }
-  if (value === null) return;
-  const obj = value as object;
-  if (ancestors.includes(obj)) throw new InvalidEventError(path, 'a cycle (the value contains itself) cannot be stored as JSON');
-  ancestors.push(obj);
-  if (Array.isArray(obj)) {
-    for (let i = 0; i < obj.length; i++) {
-      if (!(i in obj)) throw new InvalidEventError(`${path}[${i}]`, 'a sparse array hole cannot be stored as JSON');
-      checkValue(obj[i], `${path}[${i}]`, ancestors, freeze);
-    }
-  } else {
-    const proto = Object.getPrototypeOf(obj) as unknown;
-    if (proto !== objectProto && proto !== null) {
-      const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      throw new InvalidEventError(path, `a ${name} instance cannot be stored as JSON unchanged (convert it to plain data, e.g. a string)`);
-    }
-    for (const key in obj) {
-      const v = (obj as Record<string, unknown>)[key];
-      if (v !== undefined) checkValue(v, `${path}.${key}`, ancestors, freeze);
-    }
-    if (Object.getOwnPropertySymbols(obj).length > 0) throw new InvalidEventError(path, 'symbol-keyed properties cannot be stored as JSON');
-  }
-  ancestors.pop();
-  if (freeze) Object.freeze(obj);
 }
 
 /** Throws `InvalidArgumentError` unless `maxCount` is undefined or an integer ≥ 0 (or Infinity). */

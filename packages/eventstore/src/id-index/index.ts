@@ -1,0 +1,85 @@
+/**
+ * A compact id → position index: an open-addressing table of 32-bit FNV-1a hashes of the ids' UTF-8 bytes
+ * and positions, 8 bytes per slot at a load of at most one half, in typed arrays (nothing for the garbage
+ * collector to trace). The table does not hold the ids: a hash hit is confirmed by the caller, who has the
+ * event (in memory) or reads its id back (file store). Building it on open needs no string per id, which is
+ * most of what makes opening a large file store fast.
+ */
+
+/** FNV-1a over a byte range. */
+export function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h | 0;
+}
+
+/** FNV-1a over the UTF-8 bytes of a string (the same value {@link hashBytes} gives for its encoding). */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      const bytes = Buffer.from(s, 'utf8');
+      return hashBytes(bytes, 0, bytes.length);
+    }
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h | 0;
+}
+
+// FNV-1a's low bits cluster for ids that differ only in their last characters (sequential ids), which
+// makes linear probing crawl; murmur3's finaliser spreads them before the hash picks a slot.
+function slot(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** The table. Positions are 1 to 2^32 - 1 (0 marks an empty slot). */
+export interface IdIndex {
+  add(hash: number, position: number): void;
+  /** The first position whose hash matches and that `confirm` accepts, or `undefined`. */
+  find(hash: number, confirm: (position: number) => boolean): number | undefined;
+  readonly size: number;
+}
+
+/** Creates an empty id index. */
+export function createIdIndex(initialCapacity = 1 << 12): IdIndex {
+  let capacity = initialCapacity;
+  let hashes = new Int32Array(capacity);
+  let positions = new Uint32Array(capacity);
+  let size = 0;
+  const insert = (h: number, p: number) => {
+    const mask = capacity - 1;
+    let i = slot(h) & mask;
+    while (positions[i] !== 0) i = (i + 1) & mask;
+    hashes[i] = h;
+    positions[i] = p;
+  };
+  return {
+    add(hash, position) {
+      if ((size + 1) * 2 > capacity) {
+        const oldH = hashes;
+        const oldP = positions;
+        capacity *= 2;
+        hashes = new Int32Array(capacity);
+        positions = new Uint32Array(capacity);
+        for (let i = 0; i < oldP.length; i++) if (oldP[i] !== 0) insert(oldH[i]!, oldP[i]!);
+      }
+      insert(hash, position);
+      size++;
+    },
+    find(hash, confirm) {
+      const mask = capacity - 1;
+      for (let i = slot(hash) & mask; positions[i] !== 0; i = (i + 1) & mask) {
+        if (hashes[i] === hash && confirm(positions[i]!)) return positions[i]!;
+      }
+      return undefined;
+    },
+    get size() {
+      return size;
+    },
+  };
+}

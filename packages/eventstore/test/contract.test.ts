@@ -1,0 +1,24 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInMemoryEventStore, openFileEventStore, type FsyncMode } from '@omnitrail/eventstore';
+import { eventStoreContract } from '@omnitrail/testing';
+
+eventStoreContract('in-memory', () => ({ store: createInMemoryEventStore() }));
+
+for (const fsync of ['always', 'batch'] as FsyncMode[]) {
+  eventStoreContract(
+    `file (fsync ${fsync})`,
+    async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'omnitrail-contract-'));
+      // A small segment size so that the suite also crosses segment boundaries.
+      const open = () => openFileEventStore({ directory, fsync, segmentSize: 64 * 1024 });
+      return {
+        store: await open(),
+        reopen: open,
+        cleanup: () => rmSync(directory, { recursive: true, force: true }),
+      };
+    },
+    { propertyRuns: 15 },
+  );
+}

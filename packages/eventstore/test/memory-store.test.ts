@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { createInMemoryEventStore, type RecordedEvent } from '@omnitrail/eventstore';
+
+describe('in-memory store specifics', () => {
+  it('stores the recorded event as one frozen object and keeps data by reference', async () => {
+    const store = createInMemoryEventStore({ now: () => Date.UTC(2026, 0, 2, 3, 4, 5, 6) });
+    const data = { amount: 10, tags: ['a'] };
+    await store.appendToStream('s', [{ id: 'a', type: 'T', data }]);
+    const [first] = (await collectAll(store.readAll())) as [RecordedEvent];
+    const [again] = (await collectAll(store.readStream('s'))) as [RecordedEvent];
+    expect(again).toBe(first);
+    expect(first.data).toBe(data);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(data)).toBe(false);
+    expect(first.recordedAt).toBe('2026-01-02T03:04:05.006Z');
+  });
+
+  it('deep-freezes data and metadata with deepFreeze: true', async () => {
+    const store = createInMemoryEventStore({ deepFreeze: true });
+    const data = { order: { lines: [{ sku: 'x' }] } };
+    const metadata = { by: { agent: 'a-1' } };
+    await store.appendToStream('s', [{ id: 'a', type: 'T', data, metadata }]);
+    expect(Object.isFrozen(data.order.lines[0])).toBe(true);
+    expect(Object.isFrozen(metadata.by)).toBe(true);
+    expect(() => {
+      (data.order.lines as unknown[]).push({ sku: 'y' });
+    }).toThrow(TypeError);
+  });
+
+  it('accepts data nested deeper than the fast validation pass, and still finds cycles deep down', async () => {
+    const store = createInMemoryEventStore();
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 100; i++) deep = { next: deep };
+    await store.appendToStream('s', [{ id: 'deep', type: 'T', data: deep }]);
+    const cyclic: Record<string, unknown> = { a: { b: { c: {} } } };
+    ((cyclic['a'] as Record<string, Record<string, Record<string, unknown>>>)['b']!['c']!)['back'] = cyclic;
+    await expect(store.appendToStream('s', [{ id: 'cyc', type: 'T', data: cyclic }])).rejects.toMatchObject({
+      code: 'INVALID_EVENT',
+      path: 'events[0].data.a.b.c.back',
+    });
+  });
+});
+
+async function collectAll<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
