@@ -182,11 +182,16 @@ describe('context lost', () => {
 
   it('identity_gap: a case opened by an event attributed to another (later merged) customer', () => {
     const state = fold([
-      { je: je({ id: 'g1', type: 'CaseOpened', caseId: 'k', attributedTo: 'anon-1' }), effects: opened('k') },
+      { je: je({ id: 'g1', type: 'CaseOpened', caseId: 'k', attributedTo: 'anon-1', anonymous: true }), effects: opened('k') },
       { je: je({ id: 'g2', type: 'CaseOpened', caseId: 'k2', at: T0 + 1 }), effects: opened('k2') },
     ]);
     const cl = customerJourney(state, 'c1')!.contextLost;
     expect(cl).toEqual([{ kind: 'identity_gap', at: new Date(T0).toISOString(), caseId: 'k', evidence: ['g1'] }]);
+  });
+
+  it('identity_gap: not for a customer the host named and a CustomersMerged folded into another (merge equivalence)', () => {
+    const state = fold([{ je: je({ id: 'g1', type: 'CaseOpened', caseId: 'k', attributedTo: 'named-2' }), effects: opened('k') }]);
+    expect(customerJourney(state, 'c1')!.contextLost).toEqual([]);
   });
 
   it('blind_handoff: escalation then agent reply with no summary or note in between', () => {
@@ -242,7 +247,7 @@ describe('context lost', () => {
 
   it('journeysSection counts annotations by kind', () => {
     const state = fold([
-      { je: je({ id: 'g1', type: 'CaseOpened', caseId: 'k', attributedTo: 'anon' }), effects: opened('k') },
+      { je: je({ id: 'g1', type: 'CaseOpened', caseId: 'k', attributedTo: 'anon', anonymous: true }), effects: opened('k') },
       { je: je({ id: 'm2', type: 'MessageReceived', at: T0 + 1 }), effects: opened('m2', 'follow_up', { followUpOf: 'k' }) },
     ]);
     expect(journeysSection(state, win()).contextLost).toEqual({ unthreaded_switch: 0, forced_restart: 1, blind_handoff: 0, identity_gap: 1 });

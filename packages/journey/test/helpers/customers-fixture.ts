@@ -22,6 +22,8 @@ export interface RawInput {
   caseId?: string;
   actor?: string;
   identities?: { type: string; value: string; verified?: boolean }[];
+  /** The event names no customer: it carries a device identity only (resolved, not identified by the host). */
+  anonymous?: boolean;
   data?: Record<string, unknown>;
 }
 
@@ -33,9 +35,10 @@ export function je(raw: RawInput): JourneyEvent {
     type: raw.type,
     tenantId: 't1',
     occurredAt: new Date(raw.at ?? T0).toISOString(),
-    customerId: raw.customerId ?? 'c1',
     data: raw.data ?? {},
   };
+  if (raw.anonymous) input.identities = [{ type: 'device_id', value: `dev-${raw.attributedTo ?? 'anon'}` }];
+  else input.customerId = raw.customerId ?? 'c1';
   if (raw.channel !== undefined) input.channel = raw.channel;
   if (raw.caseId !== undefined) input.caseId = raw.caseId;
   if (raw.actor !== undefined) input.actor = { kind: raw.actor };
