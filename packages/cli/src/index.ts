@@ -1,1 +1,34 @@
-export {};
+/**
+ * `@omnitrail/cli`: the `omnitrail` command line and its programmatic API: replay NDJSON into the JSON
+ * report, import real-world logs, render the HTML report, show one customer's journey.
+ */
+export { runCli, processIo, type CliIo } from './cli/index.js';
+export { USAGE, UsageError, parseInstantArg } from './args/index.js';
+export {
+  replayFiles,
+  readInputs,
+  buildReport,
+  formatReport,
+  engineReplayReport,
+  StrictInputError,
+  canonicalHash,
+  jsonDeepEqual,
+  parseBlock,
+  createBlockParser,
+  workerEntry,
+  type ReplayInput,
+  type IngestResult,
+  type IngestOptions,
+  type ReportInstants,
+  type ParsedBlock,
+  type LineRejection,
+  type BlockParser,
+} from './replay/index.js';
+export { readLineBlocks, forEachLine, countNewlines, isGzip, type LineBlock, type NdjsonSource } from './ndjson/index.js';
+export * from './import/index.js';
+export { renderHtmlReport, barChart, stackedBar, escapeHtml } from './html/index.js';
+export { renderJourney, formatTable, type JourneyRequest } from './journey/index.js';
+export { runDemo, type DemoOptions } from './demo/index.js';
+export { generateSample, writeSampleNdjson, seededRandom, type SampleOptions } from './sample/index.js';
+export { createProgressBar, formatBytes, type ProgressBar, type ProgressSink } from './progress/index.js';
+export { parseStoreUri, readStoreValues, writeStoreEvents, StoreUnavailableError, type StoreUri } from './store/index.js';

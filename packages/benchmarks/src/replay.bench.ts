@@ -1,0 +1,117 @@
+// `omnitrail replay` throughput against the parse-only limit (JSON.parse of every line of the same file),
+// and its scaling from 100k to 1M (and 5M with OMNITRAIL_BENCH_5M=1) events. OMNITRAIL_BENCH_EVENTS,
+// OMNITRAIL_BENCH_RUNS and OMNITRAIL_BENCH_SCALING (comma-separated sizes) shrink it for a quick look.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as testing from '@omnitrail/testing';
+import { forEachLine, generateSample, readLineBlocks } from '@omnitrail/cli';
+import { compareAlternating, medianOf, perSecond, report, timeMs } from './harness/index.js';
+
+const EVENTS = Number(process.env.OMNITRAIL_BENCH_EVENTS ?? 1_000_000);
+const CUSTOMERS = Number(process.env.OMNITRAIL_BENCH_CUSTOMERS ?? 10_000);
+const RUNS = Number(process.env.OMNITRAIL_BENCH_RUNS ?? 5);
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+// OMNITRAIL_CLI_BIN points at another build of the bin (e.g. a bundle) to measure.
+const builtBin = process.env.OMNITRAIL_CLI_BIN ?? join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
+const sourceBin = join(repoRoot, 'packages', 'cli', 'src', 'bin.ts');
+
+type Generate = (options: { seed: number; customers: number; events: number }) => Iterable<unknown>;
+
+/** The shared seeded workload generator when @omnitrail/testing has it, else the CLI's sample generator. */
+function generator(): { name: string; generate: Generate } {
+  const shared = (testing as unknown as Record<string, unknown>).generateWorkload;
+  if (typeof shared === 'function') return { name: 'generateWorkload', generate: shared as Generate };
+  return { name: 'cli sample', generate: (o) => generateSample(o) };
+}
+
+/** Writes the seeded NDJSON file once per size into a temp directory, and reuses it afterwards. */
+async function workloadFile(events: number): Promise<string> {
+  const { name, generate } = generator();
+  const dir = join(tmpdir(), 'omnitrail-bench');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `replay-${name.replace(/\W+/g, '_')}-s42-c${CUSTOMERS}-e${events}.ndjson`);
+  if (existsSync(path) && statSync(path).size > 0) return path;
+  const partial = `${path}.partial`;
+  const out = createWriteStream(partial);
+  let buffer = '';
+  for (const event of generate({ seed: 42, customers: CUSTOMERS, events })) {
+    buffer += `${JSON.stringify(event)}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await new Promise<void>((r) => out.once('drain', () => r()));
+      buffer = '';
+    }
+  }
+  out.write(buffer);
+  await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
+  const { renameSync } = await import('node:fs');
+  renameSync(partial, path);
+  return path;
+}
+
+/**
+ * One `omnitrail replay` of the file in a fresh process (the built bin when there is one, else the
+ * sources through tsx), report written to /dev/null; resolves with events/s over the wall time.
+ */
+function replayOnce(path: string, events: number): number {
+  const args = existsSync(builtBin) ? [builtBin] : ['--import', 'tsx', sourceBin];
+  const start = performance.now();
+  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', ...args, 'replay', path, '--json', '/dev/null', '--no-progress'], { stdio: ['ignore', 'ignore', 'pipe'], cwd: repoRoot });
+  const ms = performance.now() - start;
+  if (r.status !== 0) throw new Error(`omnitrail replay failed (${r.status}): ${r.stderr?.toString()}`);
+  return perSecond(events, ms);
+}
+
+/** The parse-only limit: the same file read with the same splitter, JSON.parse of every line, nothing else. */
+async function parseOnly(path: string): Promise<number> {
+  let count = 0;
+  const ms = await timeMs(async () => {
+    for await (const block of readLineBlocks({ path })) {
+      forEachLine(block.bytes.toString('utf8'), block.firstLine, (line) => {
+        JSON.parse(line);
+        count++;
+      });
+    }
+  });
+  return perSecond(count, ms);
+}
+
+export async function run(): Promise<void> {
+  const how = existsSync(builtBin) ? 'built bin' : 'sources via tsx';
+  const path = await workloadFile(EVENTS);
+  const main = await compareAlternating(
+    () => replayOnce(path, EVENTS),
+    () => parseOnly(path),
+    { runs: RUNS },
+  );
+  report({
+    benchmark: 'replay',
+    name: `omnitrail replay, ${EVENTS.toLocaleString('en-US')} events (${how}, ${generator().name})`,
+    value: main.subject,
+    unit: 'events/s',
+    reference: { name: 'JSON.parse of every line', value: main.reference, ratio: main.ratio },
+    goal: '≥ 0.75 ×',
+    samples: main.subjectSamples,
+  });
+
+  // Scaling: events/s at 100k, 1M (and 5M when asked) as ratios to the 100k figure; a flat line is the goal.
+  const sizes = process.env.OMNITRAIL_BENCH_SCALING
+    ? process.env.OMNITRAIL_BENCH_SCALING.split(',').map(Number)
+    : [100_000, 1_000_000, ...(process.env.OMNITRAIL_BENCH_5M === '1' ? [5_000_000] : [])];
+  let base: number | undefined;
+  const baseName = `replay at ${sizes[0]!.toLocaleString('en-US')} events`;
+  for (const size of sizes) {
+    const rate = size === EVENTS ? main.subject : (await medianOf(async () => replayOnce(await workloadFile(size), size), { runs: RUNS })).median;
+    base ??= rate;
+    report({
+      benchmark: 'replay',
+      name: `scaling: replay at ${size.toLocaleString('en-US')} events`,
+      value: rate,
+      unit: 'events/s',
+      reference: { name: baseName, value: base, ratio: rate / base },
+      goal: 'flat (1.0 ×)',
+    });
+  }
+}

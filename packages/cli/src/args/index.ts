@@ -1,0 +1,105 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseInstant } from '@omnitrail/events';
+
+/** A bad command line: the CLI prints the message and the command's usage, and exits with code 2. */
+export class UsageError extends Error {
+  /** The command whose usage to print (`undefined`: the top-level usage). */
+  readonly command: string | undefined;
+  constructor(message: string, command?: string) {
+    super(message);
+    this.name = 'UsageError';
+    this.command = command;
+  }
+}
+
+/** The usage text of every command, printed by `--help` and after a usage error. */
+export const USAGE: Record<string, string> = {
+  main: `Usage: omnitrail <command> [options]
+
+Commands:
+  replay <input...>             fold events into every projection and print the JSON report
+  import <format> <file>        convert a real-world log (bpic2013, twcs, csv) into events
+  journey <customerId> <input...>  one customer's timeline, stages and context-lost annotations
+  demo                          generate a seeded sample, replay it, write report.json and report.html
+
+Run "omnitrail <command> --help" for a command's options.
+Exit codes: 0 success, 1 invalid input under --strict, 2 usage error.`,
+  replay: `Usage: omnitrail replay <input...> [options]
+
+Inputs: NDJSON files (.ndjson, .jsonl, optionally gzipped), "-" for standard input.
+Options:
+  --store <uri>      read a store instead of (or besides) files: memory:, file:<dir>, esdb://...
+  --as-of <instant>  the instant the report describes (default: latest occurredAt + 1 ms)
+  --from <instant>   metrics period start (default: earliest occurredAt)
+  --to <instant>     metrics period end, exclusive (default: as-of)
+  --tenant <id>      report one tenant only
+  --json <path|->    where to write the JSON report (default "-": standard output)
+  --html <path>      also write the report as a self-contained web page
+  --strict           stop at the first invalid line (exit code 1)
+  --no-progress      never draw the progress bar
+  --workers <n>      parse worker threads (default: one per spare core for big inputs; 0: none)
+  -h, --help         show this help
+Instants are RFC 3339; without an offset they are UTC (2024-03-01, 2024-03-01T10:00).`,
+  import: `Usage: omnitrail import <bpic2013|twcs|csv> <file> [options]
+
+Options:
+  --out <path>        write NDJSON events to this file (default: standard output)
+  --store <uri>       append the events to a store instead (file:<dir>)
+  --tenant <id>       tenant id of the events (default: the format's name)
+  --mapping <path>    column-mapping JSON file (required for csv)
+  -h, --help          show this help`,
+  journey: `Usage: omnitrail journey <customerId> <input...> [options]
+
+Options:
+  --store <uri>      read a store as input
+  --tenant <id>      the customer's tenant (default: the only tenant, or the first with that customer)
+  --as-of <instant>  describe the journey as of this instant
+  -h, --help         show this help`,
+  demo: `Usage: omnitrail demo [options]
+
+Options:
+  --out <dir>         output directory (default ./omnitrail-demo)
+  --customers <n>     number of customers (default 200)
+  --events <n>        approximate number of events (default 5000)
+  --seed <n>          generator seed (default 42)
+  -h, --help          show this help`,
+};
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parses one command's arguments, turning every node:util parse problem into a UsageError. */
+export function parseCommandArgs(
+  command: string,
+  argv: readonly string[],
+  options: Options,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    return parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as {
+      values: Record<string, string | boolean | undefined>;
+      positionals: string[];
+    };
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), command);
+  }
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const NO_OFFSET = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/**
+ * Reads an instant given on the command line, in milliseconds. Instants without an offset are UTC
+ * (report.md), so a bare date or local-looking time gets `Z` appended before the RFC 3339 check.
+ */
+export function parseInstantArg(value: string, flag: string, command: string): number {
+  const text = DATE_ONLY.test(value) ? `${value}T00:00:00Z` : NO_OFFSET.test(value) ? `${value}Z` : value;
+  const parsed = parseInstant(text);
+  if (typeof parsed === 'string') throw new UsageError(`--${flag} "${value}" ${parsed}`, command);
+  return parsed.ms;
+}
+
+/** Reads a positive integer option. */
+export function parseCountArg(value: string | undefined, flag: string, command: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${flag} must be a non-negative integer, got "${value}"`, command);
+  return Number(value);
+}

@@ -1,0 +1,228 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseCommandArgs, parseCountArg, parseInstantArg, USAGE, UsageError } from '../args/index.js';
+import { runDemo } from '../demo/index.js';
+import { renderHtmlReport } from '../html/index.js';
+import { importBpic2013, importCsv, importTwcs, toNdjson, type CsvMapping, type InputEvent } from '../import/index.js';
+import { renderJourney } from '../journey/index.js';
+import { buildReport, formatReport, readInputs, StrictInputError, type ReplayInput } from '../replay/index.js';
+import { writeStoreEvents } from '../store/index.js';
+
+/** The streams a CLI run uses; tests pass in-memory ones. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  /** Standard input, for the `-` input. */
+  stdin?: NodeJS.ReadableStream;
+  /** Directory relative paths are resolved against (default `process.cwd()`). */
+  cwd?: string;
+}
+
+/** The process's own streams. */
+export function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, cwd: process.cwd() };
+}
+
+const COMMANDS = ['replay', 'import', 'journey', 'demo'] as const;
+
+/**
+ * Runs one `omnitrail` command line (without the `node` and script arguments) and resolves with the exit
+ * code: 0 success, 1 invalid input under `--strict` (or a failed run), 2 usage error.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      if (command === undefined) throw new UsageError('missing command');
+      io.stdout.write(`${USAGE.main}\n`);
+      return 0;
+    }
+    if (command === '--version' || command === '-v') {
+      io.stdout.write('0.1.0\n');
+      return 0;
+    }
+    if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}"`);
+    switch (command) {
+      case 'replay':
+        return await replayCommand(rest, io);
+      case 'import':
+        return await importCommand(rest, io);
+      case 'journey':
+        return await journeyCommand(rest, io);
+      default:
+        return await demoCommand(rest, io);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`omnitrail: ${error.message}\n\n${USAGE[error.command ?? 'main'] ?? USAGE.main}\n`);
+      return 2;
+    }
+    if (error instanceof StrictInputError) {
+      io.stderr.write(`omnitrail: ${error.message}\n`);
+      return 1;
+    }
+    io.stderr.write(`omnitrail: ${(error as Error).message ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+function helpRequested(command: string, values: { help?: unknown }, io: CliIo): boolean {
+  if (values.help !== true) return false;
+  io.stdout.write(`${USAGE[command]}\n`);
+  return true;
+}
+
+function writeOutput(target: string, text: string, io: CliIo): void {
+  if (target === '-') {
+    io.stdout.write(text);
+    return;
+  }
+  const path = resolve(io.cwd ?? process.cwd(), target);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+
+/** Inputs named on the command line, plus `--store`. */
+function inputsOf(command: string, positionals: readonly string[], store: string | undefined, io: CliIo): ReplayInput[] {
+  const inputs: ReplayInput[] = positionals.map((p): ReplayInput => {
+    if (p === '-') {
+      if (!io.stdin) throw new UsageError('"-" needs standard input', command);
+      return { kind: 'stdin', stream: io.stdin, name: '-' };
+    }
+    const path = resolve(io.cwd ?? process.cwd(), p);
+    if (!existsSync(path)) throw new UsageError(`input "${p}" does not exist`, command);
+    return { kind: 'file', path, name: p };
+  });
+  if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input ("-") can be read only once', command);
+  if (store !== undefined) inputs.push({ kind: 'store', uri: store });
+  if (inputs.length === 0) throw new UsageError('missing input: give NDJSON files, "-" for standard input, or --store <uri>', command);
+  return inputs;
+}
+
+const INSTANT_OPTIONS = {
+  'as-of': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  tenant: { type: 'string' },
+  store: { type: 'string' },
+} as const;
+
+async function replayCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('replay', argv, {
+    ...INSTANT_OPTIONS,
+    json: { type: 'string' },
+    html: { type: 'string' },
+    strict: { type: 'boolean' },
+    'no-progress': { type: 'boolean' },
+    workers: { type: 'string' },
+  });
+  if (helpRequested('replay', values, io)) return 0;
+  const asOf = values['as-of'] === undefined ? undefined : parseInstantArg(values['as-of'] as string, 'as-of', 'replay');
+  const from = values.from === undefined ? undefined : parseInstantArg(values.from as string, 'from', 'replay');
+  const to = values.to === undefined ? undefined : parseInstantArg(values.to as string, 'to', 'replay');
+  if (from !== undefined && to !== undefined && from > to) throw new UsageError('--from must not be after --to', 'replay');
+  const inputs = inputsOf('replay', positionals, values.store as string | undefined, io);
+  const showProgress = io.stderr.isTTY === true && values['no-progress'] !== true;
+  const workers = values.workers === undefined ? undefined : parseCountArg(values.workers as string, 'workers', 'replay', 0);
+  const started = performance.now();
+  const ingest = await readInputs(inputs, {
+    strict: values.strict === true,
+    ...(showProgress ? { progress: io.stderr } : {}),
+    ...(workers === undefined ? {} : { workers }),
+  });
+  const read = performance.now();
+  const report = buildReport(ingest, {
+    ...(asOf === undefined ? {} : { asOf }),
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+    ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
+  });
+  const built = performance.now();
+  writeOutput((values.json as string | undefined) ?? '-', formatReport(report), io);
+  // OMNITRAIL_TIMING=1 prints where the time went, for profiling the replay.
+  if (process.env.OMNITRAIL_TIMING === '1') {
+    io.stderr.write(`omnitrail: read+parse+dedupe ${Math.round(read - started)} ms, replayReport ${Math.round(built - read)} ms, write ${Math.round(performance.now() - built)} ms, ${ingest.input.accepted} events\n`);
+  }
+  if (values.html !== undefined) writeOutput(values.html as string, renderHtmlReport(report), io);
+  return 0;
+}
+
+const FORMATS = ['bpic2013', 'twcs', 'csv'] as const;
+
+async function importCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('import', argv, {
+    out: { type: 'string' },
+    store: { type: 'string' },
+    tenant: { type: 'string' },
+    mapping: { type: 'string' },
+  });
+  if (helpRequested('import', values, io)) return 0;
+  const [format, file, ...extra] = positionals;
+  if (format === undefined) throw new UsageError('missing format: bpic2013, twcs or csv', 'import');
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format "${format}": use bpic2013, twcs or csv`, 'import');
+  if (file === undefined) throw new UsageError('missing input file', 'import');
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, 'import');
+  if (values.out !== undefined && values.store !== undefined) throw new UsageError('give --out or --store, not both', 'import');
+  if (format === 'csv' && values.mapping === undefined) throw new UsageError('csv needs --mapping <mapping.json>', 'import');
+  const cwd = io.cwd ?? process.cwd();
+  if (!existsSync(resolve(cwd, file))) throw new UsageError(`input "${file}" does not exist`, 'import');
+  const text = readFileSync(resolve(cwd, file), 'utf8');
+  const tenant = values.tenant as string | undefined;
+  const opts = tenant === undefined ? {} : { tenant };
+  let events: InputEvent[];
+  if (format === 'bpic2013') events = importBpic2013(text, opts);
+  else if (format === 'twcs') {
+    const result = importTwcs(text, opts);
+    events = result.events;
+    if (result.skipped > 0) io.stderr.write(`omnitrail: ${result.skipped} tweets with no customer to attribute them to were skipped\n`);
+  } else {
+    const mapping = JSON.parse(readFileSync(resolve(cwd, values.mapping as string), 'utf8')) as CsvMapping;
+    events = importCsv(text, mapping, opts);
+  }
+  if (values.store !== undefined) {
+    const n = await writeStoreEvents(values.store as string, events);
+    io.stderr.write(`omnitrail: appended ${n} events to ${values.store as string}\n`);
+  } else {
+    writeOutput((values.out as string | undefined) ?? '-', toNdjson(events), io);
+    if (values.out !== undefined) io.stderr.write(`omnitrail: wrote ${events.length} events to ${values.out as string}\n`);
+  }
+  return 0;
+}
+
+async function journeyCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('journey', argv, { ...INSTANT_OPTIONS, 'no-progress': { type: 'boolean' } });
+  if (helpRequested('journey', values, io)) return 0;
+  const [customerId, ...files] = positionals;
+  if (customerId === undefined) throw new UsageError('missing customer id', 'journey');
+  const asOf = values['as-of'] === undefined ? undefined : parseInstantArg(values['as-of'] as string, 'as-of', 'journey');
+  const inputs = inputsOf('journey', files, values.store as string | undefined, io);
+  const ingest = await readInputs(inputs);
+  const text = renderJourney({
+    events: ingest.events,
+    customerId,
+    ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
+    ...(asOf === undefined ? {} : { asOf }),
+  });
+  io.stdout.write(text);
+  return 0;
+}
+
+async function demoCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('demo', argv, {
+    out: { type: 'string' },
+    customers: { type: 'string' },
+    events: { type: 'string' },
+    seed: { type: 'string' },
+  });
+  if (helpRequested('demo', values, io)) return 0;
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'demo');
+  const summary = await runDemo({
+    out: resolve(io.cwd ?? process.cwd(), (values.out as string | undefined) ?? './omnitrail-demo'),
+    customers: parseCountArg(values.customers as string | undefined, 'customers', 'demo', 200),
+    events: parseCountArg(values.events as string | undefined, 'events', 'demo', 5000),
+    seed: parseCountArg(values.seed as string | undefined, 'seed', 'demo', 42),
+  });
+  io.stdout.write(summary);
+  return 0;
+}
+

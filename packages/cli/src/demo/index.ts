@@ -1,0 +1,43 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderHtmlReport } from '../html/index.js';
+import { buildReport, formatReport, readInputs } from '../replay/index.js';
+import { writeSampleNdjson } from '../sample/index.js';
+
+/** What `omnitrail demo` generates. */
+export interface DemoOptions {
+  /** Output directory (created). */
+  out: string;
+  customers?: number;
+  events?: number;
+  seed?: number;
+}
+
+/**
+ * Generates a seeded sample (events.ndjson), replays it and writes report.json and report.html into
+ * `out`. Resolves with a short human summary.
+ */
+export async function runDemo(options: DemoOptions): Promise<string> {
+  mkdirSync(options.out, { recursive: true });
+  const eventsPath = join(options.out, 'events.ndjson');
+  const count = await writeSampleNdjson(eventsPath, {
+    seed: options.seed ?? 42,
+    customers: options.customers ?? 200,
+    events: options.events ?? 5000,
+  });
+  const ingest = await readInputs([{ kind: 'file', path: eventsPath, name: 'events.ndjson' }]);
+  const report = buildReport(ingest);
+  writeFileSync(join(options.out, 'report.json'), formatReport(report));
+  writeFileSync(join(options.out, 'report.html'), renderHtmlReport(report));
+  const lines = [`Generated ${count} events (seed ${options.seed ?? 42}) into ${eventsPath}`];
+  for (const [tenant, t] of Object.entries(report.tenants)) {
+    const fr = t.metrics.firstResponseMs.median;
+    lines.push(
+      `Tenant ${tenant}: ${t.customers.count} customers, ${t.cases.count} cases (${t.cases.open.length} open), ` +
+        `first response median ${fr === null ? '—' : `${(fr / 3_600_000).toFixed(1)} h`}, ` +
+        `CSAT ${t.metrics.csat.percent === null ? '—' : `${t.metrics.csat.percent.toFixed(1)} %`}, NPS ${t.metrics.nps.score === null ? '—' : t.metrics.nps.score.toFixed(0)}`,
+    );
+  }
+  lines.push(`Wrote ${join(options.out, 'report.json')} and ${join(options.out, 'report.html')}`);
+  return `${lines.join('\n')}\n`;
+}

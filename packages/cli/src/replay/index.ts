@@ -1,0 +1,229 @@
+import type { CatalogEvent } from '@omnitrail/events';
+import * as journey from '@omnitrail/journey';
+import type { JourneyConfig, RejectedLine, ReplayReport, TenantReport } from '@omnitrail/journey';
+import { readLineBlocks, sourceSize, type NdjsonSource } from '../ndjson/index.js';
+import { createProgressBar, type ProgressSink } from '../progress/index.js';
+import { readStoreValues } from '../store/index.js';
+import { emptyParsedBlock, parseValue, type ParsedBlock } from './parse.js';
+import { createBlockParser, createInThreadParser, defaultWorkerCount, type BlockParser } from './pool.js';
+
+export { canonicalHash, jsonDeepEqual } from './canonical.js';
+export { parseBlock, type ParsedBlock, type LineRejection } from './parse.js';
+export { createBlockParser, workerEntry, type BlockParser } from './pool.js';
+
+/** One input of a replay: an NDJSON file, standard input, or an event store URI. */
+export type ReplayInput =
+  | { kind: 'file'; path: string; name?: string }
+  | { kind: 'stdin'; stream: NodeJS.ReadableStream; name?: string }
+  | { kind: 'store'; uri: string };
+
+/** `--strict` found an invalid line: the run stops with exit code 1. */
+export class StrictInputError extends Error {
+  readonly file: string;
+  readonly line: number;
+  readonly path: string;
+  constructor(file: string, rejection: { line: number; errors: { path: string; message: string }[] }) {
+    const first = rejection.errors[0];
+    const path = first?.path ?? '';
+    super(`${file}:${rejection.line}: invalid event${path ? ` at field "${path}"` : ''}: ${rejection.errors.map((e) => `${e.path || '(line)'}: ${e.message}`).join('; ')}`);
+    this.name = 'StrictInputError';
+    this.file = file;
+    this.line = rejection.line;
+    this.path = path;
+  }
+}
+
+/** The accepted events of every input and the report's `input` section. */
+export interface IngestResult {
+  /** Distinct valid events of every input and tenant, in input order. */
+  events: CatalogEvent[];
+  input: ReplayReport['input'];
+}
+
+/** How inputs are read. */
+export interface IngestOptions {
+  /** Stop at the first invalid line with a StrictInputError. */
+  strict?: boolean;
+  /** Parse workers (default: one per spare core for inputs of 4 MB or more, or standard input; 0 parses on this thread). */
+  workers?: number;
+  /** Where to draw a progress bar (a TTY stream), if anywhere. */
+  progress?: ProgressSink;
+  /** Blocks handed to the parsers at a time; bounds memory held by raw text. */
+  maxInFlight?: number;
+}
+
+/** Below this many bytes of input, starting workers costs more than it saves. */
+const WORKER_THRESHOLD_BYTES = 4 * 1024 * 1024;
+
+function inputName(input: ReplayInput): string {
+  if (input.kind === 'store') return input.uri;
+  return input.name ?? (input.kind === 'file' ? input.path : '-');
+}
+
+/**
+ * Reads, validates and de-duplicates the events of every input (report.md, Defaults and counting).
+ * Invalid lines are collected (or throw under `strict`); the same id with deeply equal content is a
+ * duplicate; with different content, the later line is rejected as a conflict on `id`.
+ */
+export async function readInputs(inputs: readonly ReplayInput[], options: IngestOptions = {}): Promise<IngestResult> {
+  const events: CatalogEvent[] = [];
+  const hashById = new Map<string, number>();
+  const rejected: RejectedLine[] = [];
+  const several = inputs.length > 1;
+  let read = 0;
+  let duplicates = 0;
+  // Parsing starts on this thread; workers start once enough bytes have come to be worth their start-up
+  // (immediately when the caller asks for a number of workers), so small inputs never pay for them.
+  const wanted = options.workers ?? defaultWorkerCount();
+  let parser: BlockParser = createInThreadParser();
+  let bytesSeen = options.workers === undefined ? 0 : WORKER_THRESHOLD_BYTES;
+  const parserFor = (bytes: number): BlockParser => {
+    bytesSeen += bytes;
+    if (parser.threads === 0 && wanted > 0 && bytesSeen >= WORKER_THRESHOLD_BYTES) {
+      parser = createBlockParser({ workers: wanted, shareWithCaller: true });
+      // Stop trying when no worker could be started.
+      if (parser.threads === 0) bytesSeen = -Infinity;
+    }
+    return parser;
+  };
+  const maxInFlight = options.maxInFlight ?? 8;
+  try {
+    for (const input of inputs) {
+      const name = inputName(input);
+      const reject = (r: { line: number; id: string | null; errors: { path: string; message: string }[] }) => {
+        if (options.strict) throw new StrictInputError(name, r);
+        rejected.push(several ? { file: name, line: r.line, id: r.id, errors: r.errors } : { line: r.line, id: r.id, errors: r.errors });
+      };
+      // Applied strictly in line order, so "the first valid one" is the first in the file.
+      const apply = (block: ParsedBlock) => {
+        read += block.read;
+        let r = 0;
+        const rej = block.rejected;
+        for (let i = 0; i < block.events.length; i++) {
+          const line = block.lines[i]!;
+          // Rejections before this event come first, so strict mode names the earliest invalid line.
+          while (r < rej.length && rej[r]!.line < line) reject(rej[r++]!);
+          const event = block.events[i]!;
+          const hash = block.hashes[i]!;
+          const seen = hashById.get(event.id);
+          if (seen === undefined) {
+            hashById.set(event.id, hash);
+            events.push(event);
+          } else if (seen === hash) {
+            duplicates++;
+          } else {
+            reject({ line, id: event.id, errors: [{ path: 'id', message: `conflicts with an earlier event with the same id and different content` }] });
+          }
+        }
+        while (r < rej.length) reject(rej[r++]!);
+      };
+      if (input.kind === 'store') {
+        let line = 0;
+        let block = emptyParsedBlock();
+        for await (const value of readStoreValues(input.uri)) {
+          line++;
+          block.read++;
+          parseValue(value, line, block);
+          if (block.read >= 4096) {
+            apply(block);
+            block = emptyParsedBlock();
+          }
+        }
+        apply(block);
+        continue;
+      }
+      const source: NdjsonSource = input.kind === 'file' ? { path: input.path } : { stream: input.stream, name };
+      const bar = options.progress ? createProgressBar(options.progress, { label: name, total: sourceSize(source) }) : undefined;
+      const inFlight: Promise<ParsedBlock>[] = [];
+      try {
+        for await (const block of readLineBlocks(source, bar ? { onProgress: bar.advance } : {})) {
+          inFlight.push(parserFor(block.bytes.length).parse(block));
+          if (inFlight.length >= maxInFlight) {
+            const done = await inFlight.shift()!;
+            apply(done);
+            bar?.events(events.length);
+          }
+        }
+        while (inFlight.length > 0) {
+          apply(await inFlight.shift()!);
+          bar?.events(events.length);
+        }
+      } finally {
+        // Let abandoned parses settle quietly when strict mode stops early.
+        for (const p of inFlight) p.catch(() => undefined);
+        bar?.done();
+      }
+    }
+  } finally {
+    await parser.close();
+  }
+  rejected.sort((a, b) => a.line - b.line || ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
+  return { events, input: { read, accepted: events.length, duplicates, rejected } };
+}
+
+/** The instants of a report, in milliseconds; each is optional (report.md gives the defaults). */
+export interface ReportInstants {
+  asOf?: number;
+  from?: number;
+  to?: number;
+  tenant?: string;
+  config?: Partial<JourneyConfig>;
+}
+
+type ReplayReportFn = (options: {
+  events: readonly CatalogEvent[];
+  asOf?: number;
+  from?: number;
+  to?: number;
+  tenant?: string;
+  config?: Partial<JourneyConfig>;
+}) => { asOf: string | null; from: string | null; to: string | null; tenants: Record<string, TenantReport> };
+
+/** The journey engine's `replayReport`, when this build of @omnitrail/journey has it. */
+export function engineReplayReport(): ReplayReportFn | undefined {
+  const fn = (journey as unknown as Record<string, unknown>).replayReport;
+  return typeof fn === 'function' ? (fn as ReplayReportFn) : undefined;
+}
+
+/**
+ * Assembles the JSON report from the ingest result and the engine's tenant sections, in report.md's key
+ * order, tenants sorted by id, so that two reports of the same events are byte-identical.
+ */
+export function buildReport(ingest: IngestResult, instants: ReportInstants = {}): ReplayReport {
+  const replayReport = engineReplayReport();
+  if (!replayReport) throw new Error('this build of @omnitrail/journey has no replayReport(); update @omnitrail/journey');
+  const options: Parameters<ReplayReportFn>[0] = { events: ingest.events };
+  if (instants.asOf !== undefined) options.asOf = instants.asOf;
+  if (instants.from !== undefined) options.from = instants.from;
+  if (instants.to !== undefined) options.to = instants.to;
+  if (instants.tenant !== undefined) options.tenant = instants.tenant;
+  if (instants.config !== undefined) options.config = instants.config;
+  const result = replayReport(options);
+  const tenants: Record<string, TenantReport> = {};
+  for (const id of Object.keys(result.tenants).sort()) tenants[id] = result.tenants[id]!;
+  return {
+    omnitrailReport: 1,
+    asOf: result.asOf,
+    from: result.from,
+    to: result.to,
+    input: {
+      read: ingest.input.read,
+      accepted: ingest.input.accepted,
+      duplicates: ingest.input.duplicates,
+      rejected: ingest.input.rejected,
+    },
+    tenants,
+  };
+}
+
+/** Reads the inputs and builds the replay report: the programmatic `omnitrail replay`. */
+export async function replayFiles(inputs: readonly (string | ReplayInput)[], options: IngestOptions & ReportInstants = {}): Promise<ReplayReport> {
+  const normalized = inputs.map((i): ReplayInput => (typeof i === 'string' ? { kind: 'file', path: i } : i));
+  const ingest = await readInputs(normalized, options);
+  return buildReport(ingest, options);
+}
+
+/** The report as the CLI writes it: 2-space indented JSON and a final newline. */
+export function formatReport(report: ReplayReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

@@ -1,0 +1,58 @@
+import { parseEvent, type CatalogEvent } from '@omnitrail/events';
+import { forEachLine } from '../ndjson/index.js';
+import { canonicalHash } from './canonical.js';
+
+/** A line that is not a valid event: what the report lists under `input.rejected`. */
+export interface LineRejection {
+  line: number;
+  id: string | null;
+  errors: { path: string; message: string }[];
+}
+
+/**
+ * What parsing one block of lines gives: the valid events with their line numbers and canonical hashes
+ * (parallel arrays, cheap to send between threads), and the invalid lines.
+ */
+export interface ParsedBlock {
+  events: CatalogEvent[];
+  lines: number[];
+  hashes: number[];
+  rejected: LineRejection[];
+  /** Non-blank lines seen. */
+  read: number;
+}
+
+/** Parses and validates one raw JSON value found at a line. */
+export function parseValue(value: unknown, line: number, out: ParsedBlock): void {
+  const result = parseEvent(value);
+  if (result.success) {
+    out.events.push(result.event);
+    out.lines.push(line);
+    out.hashes.push(canonicalHash(value));
+  } else {
+    out.rejected.push({ line, id: result.error.eventId, errors: result.error.issues.map((i) => ({ path: i.path, message: i.message })) });
+  }
+}
+
+/** An empty block result. */
+export function emptyParsedBlock(): ParsedBlock {
+  return { events: [], lines: [], hashes: [], rejected: [], read: 0 };
+}
+
+/** JSON-parses and validates every non-blank line of a block (the work the parse workers do). */
+export function parseBlock(bytes: Uint8Array, firstLine: number): ParsedBlock {
+  const out = emptyParsedBlock();
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  forEachLine(text, firstLine, (line, lineNumber) => {
+    out.read++;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      out.rejected.push({ line: lineNumber, id: null, errors: [{ path: '', message: `not valid JSON: ${(error as Error).message}` }] });
+      return;
+    }
+    parseValue(value, lineNumber, out);
+  });
+  return out;
+}

@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { LineBlock } from '../ndjson/index.js';
+import { parseBlock, type ParsedBlock } from './parse.js';
+
+/** Parses blocks of lines, in worker threads when it can, else on the calling thread. */
+export interface BlockParser {
+  /** Resolves with the block's events and rejections; blocks may complete out of order. */
+  parse(block: LineBlock): Promise<ParsedBlock>;
+  /** Worker threads started (0: parsing on the calling thread). */
+  readonly threads: number;
+  close(): Promise<void>;
+}
+
+/** How to start a parse worker: its module and the node options it needs. */
+export interface WorkerEntry {
+  url: URL;
+  execArgv: string[];
+}
+
+/**
+ * The worker module: the built `worker.js` beside this code (dist), or, when running from the sources
+ * (vitest, tsx), `src/worker.ts` loaded through tsx's loader. Undefined when neither can be used; the
+ * replay then parses on its own thread.
+ */
+export function workerEntry(): WorkerEntry | undefined {
+  try {
+    const built = new URL('./worker.js', import.meta.url);
+    if (built.protocol !== 'file:') return undefined;
+    if (existsSync(fileURLToPath(built))) return { url: built, execArgv: [] };
+    const source = new URL('../worker.ts', import.meta.url);
+    if (!existsSync(fileURLToPath(source))) return undefined;
+    const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+    const loader = join(tsxDir, 'dist', 'loader.mjs');
+    if (!existsSync(loader)) return undefined;
+    return { url: source, execArgv: ['--import', pathToFileURL(loader).href] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** How many parse workers to start by default: one per core beyond the main thread's, at least one. */
+export function defaultWorkerCount(): number {
+  const fromEnv = process.env.OMNITRAIL_WORKERS;
+  if (fromEnv !== undefined && /^\d+$/.test(fromEnv)) return Number(fromEnv);
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+/** A parser on the calling thread. */
+export function createInThreadParser(): BlockParser {
+  return {
+    threads: 0,
+    parse: (block) => Promise.resolve(parseBlock(block.bytes, block.firstLine)),
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * A pool of parse workers fed round-robin. Falls back to in-thread parsing when `workers` is 0, the
+ * worker entry cannot be found, or a worker fails (its pending blocks are parsed here instead, so a
+ * broken worker never loses lines).
+ */
+export function createBlockParser(options: { workers?: number; shareWithCaller?: boolean } = {}): BlockParser {
+  const count = options.workers ?? defaultWorkerCount();
+  const entry = count > 0 ? workerEntry() : undefined;
+  if (entry === undefined) return createInThreadParser();
+  const pending = new Map<number, { block: LineBlock; resolve: (r: ParsedBlock) => void }>();
+  let broken = false;
+  const fallBack = () => {
+    broken = true;
+    for (const [id, waiter] of pending) {
+      pending.delete(id);
+      waiter.resolve(parseBlock(waiter.block.bytes, waiter.block.firstLine));
+    }
+  };
+  const workers = Array.from({ length: count }, () => {
+    const worker = new Worker(entry.url, { execArgv: entry.execArgv });
+    worker.on('message', (message: { seq: number; result: ParsedBlock }) => {
+      const waiter = pending.get(message.seq);
+      pending.delete(message.seq);
+      waiter?.resolve(message.result);
+    });
+    worker.on('error', fallBack);
+    worker.on('exit', (code) => {
+      if (code !== 0 && pending.size > 0) fallBack();
+    });
+    return worker;
+  });
+  let seq = 0;
+  return {
+    threads: count,
+    parse(block) {
+      if (broken) return Promise.resolve(parseBlock(block.bytes, block.firstLine));
+      const id = seq++;
+      // The calling thread takes every (workers + 1)-th block itself: between blocks it only merges
+      // results, so parsing here too puts the otherwise idle share of its core to work.
+      if (options.shareWithCaller && id % (count + 1) === count) return Promise.resolve(parseBlock(block.bytes, block.firstLine));
+      // Copy the block into its own buffer and transfer that: cloning a view would copy the whole pooled chunk.
+      const copy = new Uint8Array(block.bytes.byteLength);
+      copy.set(block.bytes);
+      return new Promise<ParsedBlock>((resolve) => {
+        pending.set(id, { block, resolve });
+        workers[id % (options.shareWithCaller ? count + 1 : count) % workers.length]!.postMessage({ seq: id, bytes: copy, firstLine: block.firstLine }, [copy.buffer]);
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { parseInstantArg, UsageError } from '../src/index.js';
+import { run } from './helpers.js';
+
+describe('arguments, help and exit codes', () => {
+  it('prints the top-level usage with --help and exits 0', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: omnitrail <command>');
+  });
+
+  it.each(['replay', 'import', 'journey', 'demo'])('prints the usage of %s with --help', async (command) => {
+    const r = await run([command, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: omnitrail ${command}`);
+  });
+
+  it('exits 2 with the usage when the command is missing or unknown', async () => {
+    for (const argv of [[], ['frobnicate']]) {
+      const r = await run(argv);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('Usage: omnitrail <command>');
+    }
+  });
+
+  it('exits 2 with the command usage on an unknown flag', async () => {
+    const r = await run(['replay', 'x.ndjson', '--bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Unknown option '--bogus'/);
+    expect(r.stderr).toContain('Usage: omnitrail replay');
+  });
+
+  it('exits 2 when replay has no input', async () => {
+    const r = await run(['replay']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('missing input');
+    expect(r.stderr).toContain('Usage: omnitrail replay');
+  });
+
+  it.each([['--as-of', 'yesterday'], ['--from', '2024-02-30'], ['--to', '2024-13-01T00:00:00Z']])('exits 2 on a bad instant %s %s', async (flag, value) => {
+    const r = await run(['replay', 'x.ndjson', flag, value]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(flag);
+    expect(r.stderr).toContain('Usage: omnitrail replay');
+  });
+
+  it('exits 2 for an unknown import format or a csv import without mapping', async () => {
+    expect((await run(['import', 'xml', 'f.xml'])).code).toBe(2);
+    expect((await run(['import', 'csv', 'f.csv'])).code).toBe(2);
+    expect((await run(['import'])).code).toBe(2);
+  });
+
+  it('exits 2 when journey has no customer or no input', async () => {
+    expect((await run(['journey'])).code).toBe(2);
+    expect((await run(['journey', 'c1'])).code).toBe(2);
+  });
+
+  it('exits 2 on an EventStoreDB URI, saying the adapter is not installed', async () => {
+    const r = await run(['replay', '--store', 'esdb://localhost:2113']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the EventStoreDB adapter is not installed');
+  });
+
+  it('reads instants without an offset as UTC', () => {
+    expect(parseInstantArg('2024-03-01', 'as-of', 'replay')).toBe(Date.UTC(2024, 2, 1));
+    expect(parseInstantArg('2024-03-01T10:30', 'as-of', 'replay')).toBe(Date.UTC(2024, 2, 1, 10, 30));
+    expect(parseInstantArg('2024-03-01T10:30:00+02:00', 'as-of', 'replay')).toBe(Date.UTC(2024, 2, 1, 8, 30));
+    expect(() => parseInstantArg('2024-02-30', 'as-of', 'replay')).toThrow(UsageError);
+  });
+});
+
+describe('missing input files', () => {
+  it('exits 2 with the usage when an input file does not exist', async () => {
+    const r = await run(['replay', 'definitely-missing.ndjson']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('does not exist');
+    expect(r.stderr).toContain('Usage: omnitrail replay');
+  });
+});
