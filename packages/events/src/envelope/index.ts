@@ -63,5 +63,8 @@ export const envelopeSchema = z.object({
   correlationId: refSchema.optional(),
   causationId: refSchema.optional(),
   source: z.object({ system: refSchema, externalId: refSchema }).optional(),
-  data: z.record(z.string(), z.unknown(), { error: 'is required and must be an object (use {} when empty)' }),
+  // Only the shape is checked here: the type's own schema validates the content (a record schema would copy it).
+  data: z.custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), {
+    error: 'is required and must be an object (use {} when empty)',
+  }),
 });

@@ -10,7 +10,19 @@ export interface ParsedInstant {
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Whether text is already `YYYY-MM-DDTHH:mm:ss.sssZ` (digits in place): most producers send that form. */
+function isNormalisedShape(text: string): boolean {
+  if (text.length !== 24 || text.charCodeAt(23) !== 90 || text.charCodeAt(10) !== 84) return false;
+  for (let i = 0; i < 23; i++) {
+    const c = text.charCodeAt(i);
+    const sep = i === 4 || i === 7 ? 45 : i === 13 || i === 16 ? 58 : i === 19 ? 46 : i === 10 ? 84 : -1;
+    if (sep >= 0 ? c !== sep : c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /**
@@ -18,6 +30,15 @@ function daysInMonth(year: number, month: number): number {
  * Returns a reason string when the text is not a valid instant (no offset, impossible date, bad format).
  */
 export function parseInstant(text: string): ParsedInstant | string {
+  if (isNormalisedShape(text)) {
+    // Fast path: already normalised; only the ranges need checking.
+    const year = digitsAt(text, 0, 4);
+    const month = digitsAt(text, 5, 2);
+    const day = digitsAt(text, 8, 2);
+    if (month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && digitsAt(text, 11, 2) <= 23 && digitsAt(text, 14, 2) <= 59 && digitsAt(text, 17, 2) <= 59) {
+      return { ms: instantMs(text), iso: text };
+    }
+  }
   const m = INSTANT.exec(text);
   if (!m) {
     return /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)
@@ -71,7 +92,7 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146097 + doe - 719468;
 }
 
-function digits(s: string, from: number, count: number): number {
+function digitsAt(s: string, from: number, count: number): number {
   let n = 0;
   for (let i = from; i < from + count; i++) n = n * 10 + (s.charCodeAt(i) - 48);
   return n;
@@ -85,11 +106,11 @@ function digits(s: string, from: number, count: number): number {
 export function instantMs(iso: string): number {
   if (iso.length === 24 && iso.charCodeAt(23) === 90 /* Z */ && iso.charCodeAt(10) === 84 /* T */) {
     return (
-      daysFromCivil(digits(iso, 0, 4), digits(iso, 5, 2), digits(iso, 8, 2)) * 86_400_000 +
-      digits(iso, 11, 2) * 3_600_000 +
-      digits(iso, 14, 2) * 60_000 +
-      digits(iso, 17, 2) * 1000 +
-      digits(iso, 20, 3)
+      daysFromCivil(digitsAt(iso, 0, 4), digitsAt(iso, 5, 2), digitsAt(iso, 8, 2)) * 86_400_000 +
+      digitsAt(iso, 11, 2) * 3_600_000 +
+      digitsAt(iso, 14, 2) * 60_000 +
+      digitsAt(iso, 17, 2) * 1000 +
+      digitsAt(iso, 20, 3)
     );
   }
   return Date.parse(iso);

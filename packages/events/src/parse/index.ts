@@ -41,6 +41,26 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * is the same as absent) and prototype-polluting keys are dropped. Arrays keep their nulls, so a null
  * element is still reported.
  */
+function needsCleaning(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object' || depth > 64) return false;
+  if (Array.isArray(value)) {
+    for (const v of value) if (needsCleaning(v, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const v = (value as Record<string, unknown>)[key];
+    if (v === null || UNSAFE_KEYS.has(key) || needsCleaning(v, depth + 1)) return true;
+  }
+  // `for in` skips an own "__proto__" made by JSON.parse? No: it is an ordinary own key there; but check explicitly.
+  return Object.prototype.hasOwnProperty.call(value, '__proto__');
+}
+
+/** The input itself when it holds no `null` member and no unsafe key (the common case: no copy), else a cleaned copy. */
+function cleanInput(value: unknown): unknown {
+  return needsCleaning(value, 0) ? withoutNulls(value) : value;
+}
+
 function withoutNulls(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 64) return value;
   if (Array.isArray(value)) return value.map((v) => withoutNulls(v, depth + 1));
@@ -81,7 +101,7 @@ export function parseEvent<E = CatalogEvent>(input: unknown, options?: ParseEven
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return fail(inputId, [{ path: '', message: 'an event must be a JSON object' }]);
   }
-  const cleaned = withoutNulls(input) as Record<string, unknown>;
+  const cleaned = cleanInput(input) as Record<string, unknown>;
   const envelope = envelopeSchema.safeParse(cleaned, parseParams);
   const issues: ValidationIssue[] = envelope.success ? [] : issuesOf(envelope.error, '');
   const type = typeof cleaned.type === 'string' ? cleaned.type : undefined;

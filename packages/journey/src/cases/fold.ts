@@ -1,4 +1,4 @@
-import type { CatalogEvent, Channel } from '@omnitrail/events';
+import type { CatalogEvent, Channel, EventOf } from '@omnitrail/events';
 import type { CaseEffects, CaseStatus, JourneyConfig, JourneyEvent } from '../model/index.js';
 import { isOpenStatus, type CaseRecord, type CasesState } from './state.js';
 
@@ -233,6 +233,31 @@ function casesMerged(state: CasesState, je: JourneyEvent, sourceId: string, targ
 }
 
 /**
+ * Codes of the event types the projection tells apart, so each event costs one hash lookup instead of
+ * string comparisons. From `CaseThreadLinked` on, the types act on a case: unknown or closed cases make them
+ * anomalies. Every other type is `OTHER`.
+ */
+const T = {
+  CaseOpened: 1,
+  MessageReceived: 2,
+  CasesMerged: 3,
+  SurveySent: 4,
+  SurveyAnswered: 5,
+  CaseThreadLinked: 6,
+  CaseAssigned: 7,
+  CaseEscalated: 8,
+  CaseStatusChanged: 9,
+  CaseResolved: 10,
+  CaseReopened: 11,
+  CaseClosed: 12,
+  SlaApplied: 13,
+  MessageSent: 14,
+  InternalNoteAdded: 15,
+} as const satisfies Partial<Record<CatalogEvent['type'], number>>;
+const OTHER = 0;
+const CASE_TYPE_CODES = new Map<string, number>(Object.entries(T));
+
+/**
  * Folds one event into the cases projection (domain.md, Cases) and says what it did. Called for every
  * event of the tenant in `(occurredAt, id)` order; events that do not concern a case return `{}` at once.
  * Never throws on domain-inconsistent input: such events are ignored and listed as anomalies.
@@ -242,50 +267,58 @@ export function applyCaseEvent(state: CasesState, je: JourneyEvent, config: Part
   const caseId = e.caseId;
   if (caseId === undefined) return NOTHING;
   const at = je.at;
-  switch (e.type) {
-    case 'CaseOpened':
-      return caseOpened(state, je as JourneyEvent & { event: typeof e });
-    case 'MessageReceived':
+  const code = CASE_TYPE_CODES.get(e.type) ?? OTHER;
+  switch (code) {
+    case T.CaseOpened:
+      return caseOpened(state, je as JourneyEvent & { event: EventOf<'CaseOpened'> });
+    case T.MessageReceived:
       return customerMessage(state, je, caseId, config);
-    case 'CasesMerged':
-      return casesMerged(state, je, e.data.sourceCaseId, e.data.targetCaseId);
-    case 'SurveySent':
-    case 'SurveyAnswered':
+    case T.CasesMerged: {
+      const d = (e as EventOf<'CasesMerged'>).data;
+      return casesMerged(state, je, d.sourceCaseId, d.targetCaseId);
+    }
+    case T.SurveySent:
+    case T.SurveyAnswered:
       // Survey metrics read these; they do not act on the case (a closed case's answer still counts there).
       return NOTHING;
     default:
       break;
   }
   const rec = routeCase(state, caseId);
-  const caseEvent = isCaseEventType(e.type);
+  // Unknown or closed cases make these anomalies (the catalog's case events, plus agent messages and notes).
+  const caseEvent = code >= T.CaseThreadLinked;
   if (rec === undefined) return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.unknownCase) : NOTHING;
   if (rec.status === 'closed') return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.closed) : NOTHING;
-  switch (e.type) {
-    case 'MessageSent':
-      return sentMessage(state, je, rec, e.data.senderKind === 'agent' && e.data.public);
-    case 'CaseThreadLinked':
+  switch (code) {
+    case T.MessageSent: {
+      const d = (e as EventOf<'MessageSent'>).data;
+      return sentMessage(state, je, rec, d.senderKind === 'agent' && d.public);
+    }
+    case T.CaseThreadLinked:
       touch(rec, e.channel, at);
-      rec.channels.add(e.data.channel);
+      rec.channels.add((e as EventOf<'CaseThreadLinked'>).data.channel);
       return { caseId: rec.caseId };
-    case 'CaseEscalated': {
+    case T.CaseEscalated: {
+      const d = (e as EventOf<'CaseEscalated'>).data;
       touch(rec, e.channel, at);
       rec.escalated = true;
-      if (e.data.from !== 'bot' || e.data.to !== 'human') return { caseId: rec.caseId };
+      if (d.from !== 'bot' || d.to !== 'human') return { caseId: rec.caseId };
       if (rec.status === 'bot') setStatus(rec, 'open', at);
       if (rec.firstResponseClockStart === null && rec.firstResponseAt === null) rec.firstResponseClockStart = at;
       if (rec.waitingSince === null && rec.status !== 'resolved') rec.waitingSince = at;
       return { caseId: rec.caseId, escalatedToHuman: true };
     }
-    case 'CaseStatusChanged': {
+    case T.CaseStatusChanged: {
       if (rec.status === 'resolved') return anomaly(state, e.id, CASE_ANOMALIES.statusChangeOnResolved);
+      const d = (e as EventOf<'CaseStatusChanged'>).data;
       touch(rec, e.channel, at);
-      const to = e.data.to;
-      const until = e.data.snoozedUntil === undefined ? null : Date.parse(e.data.snoozedUntil);
+      const to = d.to;
+      const until = d.snoozedUntil === undefined ? null : Date.parse(d.snoozedUntil);
       if (to !== rec.status) setStatus(rec, to, at);
       if (to === 'snoozed') rec.snoozedUntil = until;
       return { caseId: rec.caseId };
     }
-    case 'CaseResolved': {
+    case T.CaseResolved: {
       if (rec.status === 'resolved') return anomaly(state, e.id, CASE_ANOMALIES.alreadyResolved);
       touch(rec, e.channel, at);
       endWaiting(rec, at, false);
@@ -296,20 +329,20 @@ export function applyCaseEvent(state: CasesState, je: JourneyEvent, config: Part
       state.resolution.ms.push(at - rec.cycleStart);
       return { caseId: rec.caseId, resolved: true };
     }
-    case 'CaseReopened':
+    case T.CaseReopened:
       if (rec.status !== 'resolved') return anomaly(state, e.id, CASE_ANOMALIES.reopenNotResolved);
       touch(rec, e.channel, at);
       reopen(rec, at);
       return { caseId: rec.caseId, reopened: true };
-    case 'CaseClosed':
+    case T.CaseClosed:
       touch(rec, e.channel, at);
       endWaiting(rec, at, false);
       setStatus(rec, 'closed', at);
       rec.closedAt = at;
       return { caseId: rec.caseId, closed: true };
-    case 'SlaApplied': {
+    case T.SlaApplied: {
       touch(rec, e.channel, at);
-      const d = e.data;
+      const d = (e as EventOf<'SlaApplied'>).data;
       rec.sla = { policyId: d.policyId, appliedAt: at };
       if (d.firstResponseMs !== undefined) rec.sla.firstResponseMs = d.firstResponseMs;
       if (d.nextResponseMs !== undefined) rec.sla.nextResponseMs = d.nextResponseMs;
@@ -322,24 +355,5 @@ export function applyCaseEvent(state: CasesState, je: JourneyEvent, config: Part
       // Any other event naming the case (notes, calls, bot turns…) belongs to it: its channel counts.
       touch(rec, e.channel, at);
       return { caseId: rec.caseId };
-  }
-}
-
-/** Event types acted on as case events: unknown or closed cases make them anomalies. */
-function isCaseEventType(type: CatalogEvent['type']): boolean {
-  switch (type) {
-    case 'CaseThreadLinked':
-    case 'CaseAssigned':
-    case 'CaseEscalated':
-    case 'CaseStatusChanged':
-    case 'CaseResolved':
-    case 'CaseReopened':
-    case 'CaseClosed':
-    case 'SlaApplied':
-    case 'MessageSent':
-    case 'InternalNoteAdded':
-      return true;
-    default:
-      return false;
   }
 }

@@ -1,4 +1,5 @@
-import type { Channel } from '@omnitrail/events';
+import type { Channel, EventOf } from '@omnitrail/events';
+import { TYPE_CODE } from '../customers/codes.js';
 import type { CaseEffects, JourneyConfig, JourneyEvent } from '../model/index.js';
 
 /** An event that triggered a signal, with its evidence. */
@@ -58,30 +59,61 @@ function threshold(config: JourneyConfig, signal: string, key: string, fallback:
   return config.churnSignals[signal]?.[key] ?? fallback;
 }
 
-/** Folds one event into the churn facts. */
-export function applyChurnFacts(f: ChurnFacts, je: JourneyEvent, effects: CaseEffects, config: JourneyConfig): void {
+type Run = { ch: Channel; at: number; id: string };
+
+/** How many channels the runs cover. Runs are few, so scanning beats building a set per touchpoint. */
+function distinctChannels(runs: readonly Run[]): number {
+  let n = 0;
+  for (let i = 0; i < runs.length; i++) if (firstOfChannel(runs, i)) n++;
+  return n;
+}
+
+function firstOfChannel(runs: readonly Run[], i: number): boolean {
+  const ch = runs[i]!.ch;
+  for (let k = 0; k < i; k++) if (runs[k]!.ch === ch) return false;
+  return true;
+}
+
+/** The latest event id of each channel, channels in order of first appearance (the hop's evidence). */
+function latestPerChannel(runs: readonly Run[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    if (!firstOfChannel(runs, i)) continue;
+    const ch = runs[i]!.ch;
+    let id = runs[i]!.id;
+    for (let k = i + 1; k < runs.length; k++) if (runs[k]!.ch === ch) id = runs[k]!.id;
+    out.push(id);
+  }
+  return out;
+}
+
+/** Folds one event, of type code `t` (`typeCode`), into the churn facts. */
+export function applyChurnFacts(f: ChurnFacts, je: JourneyEvent, t: number, effects: CaseEffects, config: JourneyConfig): void {
   const e = je.event;
-  switch (e.type) {
-    case 'OrderReturned':
-    case 'OrderCancelled':
+  switch (t) {
+    case TYPE_CODE.OrderReturned:
+    case TYPE_CODE.OrderCancelled:
       f.returnsCancels.push({ at: je.at, evidence: [e.id] });
       break;
-    case 'SubscriptionCancelled':
+    case TYPE_CODE.SubscriptionCancelled:
       f.hasIntentData = true;
       f.cancelIntents.push({ at: je.at, evidence: [e.id] });
       break;
-    case 'BotTurn':
-      if (e.data.intent !== undefined && e.data.intent !== '') {
+    case TYPE_CODE.BotTurn: {
+      const intent = (e as EventOf<'BotTurn'>).data.intent;
+      if (intent !== undefined && intent !== '') {
         f.hasIntentData = true;
-        if (CANCEL_INTENT.test(e.data.intent)) f.cancelIntents.push({ at: je.at, evidence: [e.id] });
+        if (CANCEL_INTENT.test(intent)) f.cancelIntents.push({ at: je.at, evidence: [e.id] });
       }
       break;
-    case 'SocialMentionObserved':
+    }
+    case TYPE_CODE.SocialMentionObserved:
       f.publicMentions.push(e.id);
       break;
-    case 'SentimentScored': {
-      const target = e.data.targetEventId;
-      if (target !== undefined && e.data.score < threshold(config, 'negative_public_mention', 'threshold', 0) && f.publicMentions.includes(target)) {
+    case TYPE_CODE.SentimentScored: {
+      const d = (e as EventOf<'SentimentScored'>).data;
+      const target = d.targetEventId;
+      if (target !== undefined && d.score < threshold(config, 'negative_public_mention', 'threshold', 0) && f.publicMentions.includes(target)) {
         f.negativeMentions.push({ at: je.at, evidence: [target, e.id] });
       }
       break;
@@ -113,15 +145,13 @@ export function applyChurnFacts(f: ChurnFacts, je: JourneyEvent, effects: CaseEf
     let drop = 0;
     while (drop < runs.length && je.at - runs[drop]!.at > windowMs) drop++;
     if (drop > 0) runs.splice(0, drop);
-    const latestPerChannel = new Map<Channel, string>();
-    for (const r of runs) latestPerChannel.set(r.ch, r.id);
-    if (latestPerChannel.size >= needed) {
+    if (distinctChannels(runs) >= needed) {
       const prev = f.hops[f.hops.length - 1];
       // one trigger per case per window: a continuing hop refreshes the latest trigger instead
       if (prev !== undefined && prev.caseId === caseId && je.at - prev.at <= windowMs) {
         prev.at = je.at;
-        prev.evidence = [...latestPerChannel.values()];
-      } else f.hops.push({ at: je.at, caseId, evidence: [...latestPerChannel.values()] });
+        prev.evidence = latestPerChannel(runs);
+      } else f.hops.push({ at: je.at, caseId, evidence: latestPerChannel(runs) });
     }
   }
 }

@@ -1,4 +1,5 @@
-import { normalizeIdentity, type Channel, type Identity } from '@omnitrail/events';
+import { normalizeIdentity, type Channel, type EventOf, type Identity } from '@omnitrail/events';
+import { TYPE_CODE } from '../customers/codes.js';
 import type { JourneyEvent } from '../model/index.js';
 
 /** An identity seen on the customer's events on one channel (`null`: events without a channel). */
@@ -127,47 +128,54 @@ function mergeTraits(p: ProfileState, traits: Record<string, unknown> | undefine
   p.traitsAt = at;
 }
 
-/** Folds one event of the customer into the profile facts. */
-export function applyProfileEvent(p: ProfileState, je: JourneyEvent): void {
+/** Folds one event of the customer, of type code `t` (`typeCode`), into the profile facts. */
+export function applyProfileEvent(p: ProfileState, je: JourneyEvent, t: number): void {
   const e = je.event;
   const channel = e.channel ?? null;
   if (e.identities !== undefined) for (const id of e.identities) seeIdentity(p, id, channel, je.at);
-  switch (e.type) {
-    case 'CustomerIdentified':
-      for (const id of e.data.identities) seeIdentity(p, id, channel, je.at);
-      mergeTraits(p, e.data.traits, je.at);
+  switch (t) {
+    case TYPE_CODE.CustomerIdentified: {
+      const d = (e as EventOf<'CustomerIdentified'>).data;
+      for (const id of d.identities) seeIdentity(p, id, channel, je.at);
+      mergeTraits(p, d.traits, je.at);
       break;
-    case 'IdentitiesLinked':
-      seeIdentity(p, e.data.a, channel, je.at);
-      seeIdentity(p, e.data.b, channel, je.at);
+    }
+    case TYPE_CODE.IdentitiesLinked: {
+      const d = (e as EventOf<'IdentitiesLinked'>).data;
+      seeIdentity(p, d.a, channel, je.at);
+      seeIdentity(p, d.b, channel, je.at);
       break;
-    case 'CustomerProfileUpdated':
-      mergeTraits(p, e.data.traits, je.at);
-      if (e.data.locale !== undefined) p.locale = e.data.locale;
-      if (e.data.region !== undefined) p.region = e.data.region;
-      if (e.data.preferredLanguage !== undefined) p.preferredLanguage = e.data.preferredLanguage;
-      if (e.data.consent !== undefined) p.consent = { ...(p.consent ?? {}), ...e.data.consent };
+    }
+    case TYPE_CODE.CustomerProfileUpdated: {
+      const d = (e as EventOf<'CustomerProfileUpdated'>).data;
+      mergeTraits(p, d.traits, je.at);
+      if (d.locale !== undefined) p.locale = d.locale;
+      if (d.region !== undefined) p.region = d.region;
+      if (d.preferredLanguage !== undefined) p.preferredLanguage = d.preferredLanguage;
+      if (d.consent !== undefined) p.consent = { ...(p.consent ?? {}), ...d.consent };
       break;
-    case 'OrderPlaced': {
-      const d = e.data;
+    }
+    case TYPE_CODE.OrderPlaced: {
+      const d = (e as EventOf<'OrderPlaced'>).data;
       p.orders.push({ orderId: d.orderId, eventId: e.id, at: je.at, salesChannel: d.salesChannel, amount: d.amount, currency: d.currency, returned: 0, cancelled: false });
       break;
     }
-    case 'OrderReturned': {
-      const o = findOrder(p, e.data.orderId);
+    case TYPE_CODE.OrderReturned: {
+      const d = (e as EventOf<'OrderReturned'>).data;
+      const o = findOrder(p, d.orderId);
       if (o !== undefined && !o.cancelled) {
         // a return without an amount is a full return; returns never take an order below zero
-        const amount = e.data.amount ?? o.amount;
+        const amount = d.amount ?? o.amount;
         o.returned = Math.min(o.amount, o.returned + Math.max(0, amount));
       }
       break;
     }
-    case 'OrderCancelled': {
-      const o = findOrder(p, e.data.orderId);
+    case TYPE_CODE.OrderCancelled: {
+      const o = findOrder(p, (e as EventOf<'OrderCancelled'>).data.orderId);
       if (o !== undefined) o.cancelled = true;
       break;
     }
-    case 'MessageReceived':
+    case TYPE_CODE.MessageReceived:
       if (e.channel !== undefined) {
         if (p.lastInboundMessage === null) p.lastInboundMessage = new Map();
         p.lastInboundMessage.set(e.channel, je.at);

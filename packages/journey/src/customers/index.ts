@@ -1,5 +1,6 @@
 import type { CaseEffects, CaseView, JourneyConfig, JourneyEvent } from '../model/index.js';
-import { packCode } from './codes.js';
+import type { EventOf } from '@omnitrail/events';
+import { packTypedCode, typeCode, TYPE_CODE } from './codes.js';
 import { applyJourneyEvent, cloneJourneyState, createJourneyState, type JourneyState } from '../journey-map/state.js';
 import { applyProfileEvent, cloneProfileState, createProfileState, type ProfileState } from '../customer-profile/state.js';
 import { applyChurnFacts, cloneChurnFacts, createChurnFacts, type ChurnFacts } from '../churn/state.js';
@@ -129,31 +130,36 @@ export function applyCustomerEvent(
     state.customers.set(je.customerId, rec);
   }
   const e = je.event;
+  // The type is mapped to its code once here and passed down to every sub-fold.
+  const t = typeCode(e.type);
   rec.ids.push(e.id);
   rec.ats.push(je.at);
-  rec.codes.push(packCode(e.type, e.channel, e.actor.kind));
+  rec.codes.push(packTypedCode(t, e.channel, e.actor.kind));
 
-  switch (e.type) {
-    case 'SurveyAnswered':
-      rec.surveys.push({ id: e.id, at: je.at, kind: e.data.kind, score: e.data.score });
+  switch (t) {
+    case TYPE_CODE.SurveyAnswered: {
+      const d = (e as EventOf<'SurveyAnswered'>).data;
+      rec.surveys.push({ id: e.id, at: je.at, kind: d.kind, score: d.score });
       break;
-    case 'SurveySent':
-      if (e.data.kind === 'csat') rec.csatSentAts.push(je.at);
+    }
+    case TYPE_CODE.SurveySent:
+      if ((e as EventOf<'SurveySent'>).data.kind === 'csat') rec.csatSentAts.push(je.at);
       break;
-    case 'SentimentScored': {
-      const s: SentimentFact = { id: e.id, at: je.at, score: e.data.score };
-      if (e.data.targetEventId !== undefined) s.targetEventId = e.data.targetEventId;
+    case TYPE_CODE.SentimentScored: {
+      const d = (e as EventOf<'SentimentScored'>).data;
+      const s: SentimentFact = { id: e.id, at: je.at, score: d.score };
+      if (d.targetEventId !== undefined) s.targetEventId = d.targetEventId;
       rec.sentiments.push(s);
       break;
     }
-    case 'CustomerChurned':
+    case TYPE_CODE.CustomerChurned:
       if (rec.firstChurnAt === null) rec.firstChurnAt = je.at;
       break;
     default:
       break;
   }
 
-  applyJourneyEvent(rec.journey, rec, rec.ids.length - 1, je, effects, cases, config);
-  applyProfileEvent(rec.profile, je);
-  applyChurnFacts(rec.churn, je, effects, config);
+  applyJourneyEvent(rec.journey, rec, rec.ids.length - 1, je, t, effects, cases, config);
+  applyProfileEvent(rec.profile, je, t);
+  applyChurnFacts(rec.churn, je, t, effects, config);
 }

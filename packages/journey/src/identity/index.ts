@@ -348,6 +348,18 @@ function resolveMatch(
   return { customerId, merges, rejections };
 }
 
+/** Event types whose data can link, merge or unmerge customers. */
+const GRAPH_EVENT_TYPES = new Set<string>(['IdentitiesLinked', 'CustomerIdentified', 'CustomersMerged', 'CustomersUnmerged']);
+
+/**
+ * Whether the event names its customer and carries nothing else for the graph (no identities, not a
+ * linking type): the common case, where resolution only records the customer. The general path gives the
+ * same answer (an empty match on an explicit customer attributes to it and changes nothing), at a cost.
+ */
+function namedOnly(event: CatalogEvent): boolean {
+  return event.customerId !== undefined && (event.identities === undefined || event.identities.length === 0) && !GRAPH_EVENT_TYPES.has(event.type);
+}
+
 /**
  * Resolves one event of the tenant, events being given in `(occurredAt, id)` order: returns the customer it
  * is attributed to (its `customerId` when it has one, else the customer its identities lead to, created
@@ -355,6 +367,10 @@ function resolveMatch(
  * or undoes one (`CustomersUnmerged`). See docs/identity.md for the rules and decisions.
  */
 export function resolveIdentity(state: IdentityState, event: CatalogEvent, at: number): IdentityResolution {
+  if (namedOnly(event)) {
+    ensureCustomer(state, event.customerId!, at);
+    return { customerId: event.customerId!, merges: [], rejections: [] };
+  }
   const idents: Ident[] = [];
   normalise(state, event.identities, idents);
   const explicit = event.customerId === undefined ? undefined : ensureCustomer(state, event.customerId, at);
@@ -464,7 +480,14 @@ export function resolveTenantIdentities(
   for (let k = 0; k < n; k++) {
     const i = order === undefined ? k : order[k]!;
     const e = events[i]!;
-    const r = resolveIdentity(state, e.event, e.at);
+    const event = e.event;
+    // Inlined fast path of resolveIdentity: no result object for the ~97% of events that only name a customer.
+    if (namedOnly(event)) {
+      ensureCustomer(state, event.customerId!, e.at);
+      attributed[i] = event.customerId!;
+      continue;
+    }
+    const r = resolveIdentity(state, event, e.at);
     attributed[i] = r.customerId;
     for (const rej of r.rejections) rejections.push(rej);
   }

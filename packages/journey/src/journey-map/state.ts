@@ -1,7 +1,7 @@
-import type { Channel } from '@omnitrail/events';
-import { OPEN_CASE_STATUSES, type CaseEffects, type JourneyConfig, type JourneyEvent } from '../model/index.js';
+import { CHANNELS, type Channel, type EventOf } from '@omnitrail/events';
+import { OPEN_CASE_STATUSES, type CaseEffects, type CaseView, type JourneyConfig, type JourneyEvent } from '../model/index.js';
 import type { CaseLookup } from '../customers/index.js';
-import { codeChannel } from '../customers/codes.js';
+import { codeChannel, TYPE_CODE } from '../customers/codes.js';
 
 /** The customer's timeline arrays (the customers container owns them). */
 export interface TimelineArrays {
@@ -107,13 +107,13 @@ function enter(j: JourneyState, stage: JourneyStage, je: JourneyEvent, pos: numb
 }
 
 /** Advances the stage machine (domain.md): never backwards within a cycle; an order after post-sale starts a cycle. */
-function applyStage(j: JourneyState, je: JourneyEvent, opening: boolean, pos: number): void {
+function applyStage(j: JourneyState, je: JourneyEvent, t: number, opening: boolean, pos: number): void {
   const e = je.event;
   if (j.stage === null) {
     j.cycle = 1;
     enter(j, 'awareness', je, pos);
   }
-  if (e.type === 'OrderPlaced') {
+  if (t === TYPE_CODE.OrderPlaced) {
     if (j.stage === 'post_sale_support') {
       j.cycle += 1;
       enter(j, 'purchase', je, pos);
@@ -121,14 +121,14 @@ function applyStage(j: JourneyState, je: JourneyEvent, opening: boolean, pos: nu
     return;
   }
   if (j.stage === 'awareness') {
-    const considers =
-      opening ||
-      e.type === 'MessageReceived' ||
-      e.type === 'BotTurn' ||
-      (e.type === 'PageViewed' && e.data.pageKind !== undefined && CONSIDERATION_PAGES.has(e.data.pageKind));
+    let considers = opening || t === TYPE_CODE.MessageReceived || t === TYPE_CODE.BotTurn;
+    if (!considers && t === TYPE_CODE.PageViewed) {
+      const pageKind = (e as EventOf<'PageViewed'>).data.pageKind;
+      considers = pageKind !== undefined && CONSIDERATION_PAGES.has(pageKind);
+    }
     if (considers) enter(j, 'consideration', je, pos);
   } else if (j.stage === 'purchase') {
-    if (opening || e.type === 'MessageReceived' || e.type === 'KnowledgeArticleViewed') enter(j, 'post_sale_support', je, pos);
+    if (opening || t === TYPE_CODE.MessageReceived || t === TYPE_CODE.KnowledgeArticleViewed) enter(j, 'post_sale_support', je, pos);
   }
 }
 
@@ -140,16 +140,24 @@ function annotate(j: JourneyState, kind: ContextLostKind, at: number, caseId: st
 
 const OPEN = new Set<string>(OPEN_CASE_STATUSES);
 
+/** The `from>to` key of every pair of catalog channels, built once: no key string is built per touchpoint. */
+const TRANSITION_KEYS = new Map<string, Map<string, string>>(CHANNELS.map((a) => [a, new Map(CHANNELS.map((b) => [b, `${a}>${b}`]))]));
+
+function transitionKey(from: Channel, to: Channel): string {
+  return TRANSITION_KEYS.get(from)?.get(to) ?? `${from}>${to}`;
+}
+
 /**
  * `unthreaded_switch`: a new case on channel B within 72 h of the customer's activity on channel A, while a
  * case on A (and not on B) was open or resolved less than 7 days before, with no `CaseThreadLinked` or
  * `CasesMerged` of the customer between that activity and the new case.
  */
 function checkUnthreaded(j: JourneyState, tl: TimelineArrays, pos: number, je: JourneyEvent, caseId: string, b: Channel, cases: CaseLookup): void {
-  const candidates = cases.casesOfCustomer(je.customerId).filter((c) => {
-    if (c.caseId === caseId || c.status === 'merged' || c.channels.has(b)) return false;
-    return OPEN.has(c.status) || (c.resolvedAt !== null && c.resolvedAt <= je.at && je.at - c.resolvedAt < UNTHREADED_RESOLVED_MS);
-  });
+  const candidates: CaseView[] = [];
+  for (const c of cases.casesOfCustomer(je.customerId)) {
+    if (c.caseId === caseId || c.status === 'merged' || c.channels.has(b)) continue;
+    if (OPEN.has(c.status) || (c.resolvedAt !== null && c.resolvedAt <= je.at && je.at - c.resolvedAt < UNTHREADED_RESOLVED_MS)) candidates.push(c);
+  }
   if (candidates.length === 0) return;
   // the customer's latest activity on a channel of such a case, within 72 h, after the latest link
   for (let i = pos - 1; i >= 0; i--) {
@@ -168,13 +176,15 @@ function checkUnthreaded(j: JourneyState, tl: TimelineArrays, pos: number, je: J
 
 /**
  * Folds one event of the customer into the journey state. `tl` is the customer's timeline, which already
- * holds the event at position `pos`. `effects` are the cases projection's effects for the same event.
+ * holds the event at position `pos`; `t` is its type code (`typeCode`). `effects` are the cases projection's
+ * effects for the same event.
  */
 export function applyJourneyEvent(
   j: JourneyState,
   tl: TimelineArrays,
   pos: number,
   je: JourneyEvent,
+  t: number,
   effects: CaseEffects,
   cases: CaseLookup,
   config: JourneyConfig,
@@ -185,14 +195,14 @@ export function applyJourneyEvent(
   j.lastAt = je.at;
 
   const opened = effects.opened;
-  applyStage(j, je, opened !== undefined, pos);
+  applyStage(j, je, t, opened !== undefined, pos);
 
   // channel transitions over inbound touchpoints only: other events neither count nor break the sequence
   if (e.actor.kind === 'customer' && e.channel !== undefined) {
     const prev = j.lastInboundChannel;
     if (prev !== null && prev !== e.channel) {
       if (j.transitions === null) j.transitions = new Map();
-      const key = `${prev}>${e.channel}`;
+      const key = transitionKey(prev, e.channel);
       const t = j.transitions.get(key);
       if (t === undefined) j.transitions.set(key, { from: prev, to: e.channel, count: 1, totalGapMs: je.at - j.lastInboundAt });
       else {
@@ -217,7 +227,7 @@ export function applyJourneyEvent(
     const b = opened.channel ?? e.channel;
     if (b !== undefined) checkUnthreaded(j, tl, pos, je, opened.caseId, b, cases);
   }
-  if (e.type === 'CaseThreadLinked' || e.type === 'CasesMerged' || effects.merged !== undefined) j.lastLinkAt = je.at;
+  if (t === TYPE_CODE.CaseThreadLinked || t === TYPE_CODE.CasesMerged || effects.merged !== undefined) j.lastLinkAt = je.at;
 
   const caseId = effects.caseId ?? e.caseId;
   if (caseId !== undefined) {
@@ -226,7 +236,7 @@ export function applyJourneyEvent(
       j.pendingHandoffs.set(caseId, e.id);
     } else if (j.pendingHandoffs !== null && j.pendingHandoffs.size > 0) {
       const carriesContext =
-        e.type === 'CaseSummaryGenerated' || e.type === 'InternalNoteAdded' || (e.type === 'MessageSent' && !e.data.public);
+        t === TYPE_CODE.CaseSummaryGenerated || t === TYPE_CODE.InternalNoteAdded || (t === TYPE_CODE.MessageSent && !(e as EventOf<'MessageSent'>).data.public);
       if (carriesContext) j.pendingHandoffs.delete(caseId);
       else if (effects.agentReply === true) {
         const escalationId = j.pendingHandoffs.get(caseId);
