@@ -2,12 +2,12 @@
 // and its scaling from 100k to 1M (and 5M with OMNITRAIL_BENCH_5M=1) events. OMNITRAIL_BENCH_EVENTS,
 // OMNITRAIL_BENCH_RUNS and OMNITRAIL_BENCH_SCALING (comma-separated sizes) shrink it for a quick look.
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as testing from '@omnitrail/testing';
-import { forEachLine, generateSample, readLineBlocks } from '@omnitrail/cli';
+import { generateWorkload, writeNdjsonFile } from '@omnitrail/testing';
+import { forEachLine, readLineBlocks } from '@omnitrail/cli';
 import { compareAlternating, medianOf, perSecond, report, timeMs } from './harness/index.js';
 
 const EVENTS = Number(process.env.OMNITRAIL_BENCH_EVENTS ?? 1_000_000);
@@ -18,35 +18,14 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 const builtBin = process.env.OMNITRAIL_CLI_BIN ?? join(repoRoot, 'packages', 'cli', 'dist', 'bin.js');
 const sourceBin = join(repoRoot, 'packages', 'cli', 'src', 'bin.ts');
 
-type Generate = (options: { seed: number; customers: number; events: number }) => Iterable<unknown>;
-
-/** The shared seeded workload generator when @omnitrail/testing has it, else the CLI's sample generator. */
-function generator(): { name: string; generate: Generate } {
-  const shared = (testing as unknown as Record<string, unknown>).generateWorkload;
-  if (typeof shared === 'function') return { name: 'generateWorkload', generate: shared as Generate };
-  return { name: 'cli sample', generate: (o) => generateSample(o) };
-}
-
 /** Writes the seeded NDJSON file once per size into a temp directory, and reuses it afterwards. */
 async function workloadFile(events: number): Promise<string> {
-  const { name, generate } = generator();
   const dir = join(tmpdir(), 'omnitrail-bench');
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `replay-${name.replace(/\W+/g, '_')}-s42-c${CUSTOMERS}-e${events}.ndjson`);
+  const path = join(dir, `replay-workload-s42-c${CUSTOMERS}-e${events}.ndjson`);
   if (existsSync(path) && statSync(path).size > 0) return path;
   const partial = `${path}.partial`;
-  const out = createWriteStream(partial);
-  let buffer = '';
-  for (const event of generate({ seed: 42, customers: CUSTOMERS, events })) {
-    buffer += `${JSON.stringify(event)}\n`;
-    if (buffer.length > 1 << 20) {
-      if (!out.write(buffer)) await new Promise<void>((r) => out.once('drain', () => r()));
-      buffer = '';
-    }
-  }
-  out.write(buffer);
-  await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
-  const { renameSync } = await import('node:fs');
+  await writeNdjsonFile(partial, generateWorkload({ seed: 42, customers: CUSTOMERS, events }));
   renameSync(partial, path);
   return path;
 }
@@ -88,7 +67,7 @@ export async function run(): Promise<void> {
   );
   report({
     benchmark: 'replay',
-    name: `omnitrail replay, ${EVENTS.toLocaleString('en-US')} events (${how}, ${generator().name})`,
+    name: `omnitrail replay, ${EVENTS.toLocaleString('en-US')} events (${how}, generateWorkload seed 42)`,
     value: main.subject,
     unit: 'events/s',
     reference: { name: 'JSON.parse of every line', value: main.reference, ratio: main.ratio },

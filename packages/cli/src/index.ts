@@ -9,7 +9,6 @@ export {
   readInputs,
   buildReport,
   formatReport,
-  engineReplayReport,
   StrictInputError,
   canonicalHash,
   jsonDeepEqual,
@@ -29,6 +28,5 @@ export * from './import/index.js';
 export { renderHtmlReport, barChart, stackedBar, escapeHtml } from './html/index.js';
 export { renderJourney, formatTable, type JourneyRequest } from './journey/index.js';
 export { runDemo, type DemoOptions } from './demo/index.js';
-export { generateSample, writeSampleNdjson, seededRandom, type SampleOptions } from './sample/index.js';
 export { createProgressBar, formatBytes, type ProgressBar, type ProgressSink } from './progress/index.js';
 export { parseStoreUri, readStoreValues, writeStoreEvents, StoreUnavailableError, type StoreUri } from './store/index.js';

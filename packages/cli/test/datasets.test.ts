@@ -1,10 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { engineReplayReport, parseCsv, readCsvTable, twitterTimeToIso } from '../src/index.js';
+import { parseCsv, readCsvTable, twitterTimeToIso } from '../src/index.js';
 import { datasets, run, tempDir } from './helpers.js';
 
-const hasEngine = engineReplayReport() !== undefined;
 const bpic = join(datasets, 'bpic2013', 'VINST_incidents_ibm.csv');
 const twcs = join(datasets, 'twcs', 'twcs_head5000_clean.csv');
 
@@ -30,7 +29,7 @@ describe('the real datasets are present', () => {
   });
 });
 
-describe.runIf(hasEngine)('BPI Challenge 2013 (Volvo IT incidents)', () => {
+describe('BPI Challenge 2013 (Volvo IT incidents)', () => {
   it('imports and replays to exactly 7,554 cases with 8 still open at the end of the log', async () => {
     const dir = tempDir();
     const out = join(dir, 'bpic.ndjson');
@@ -95,7 +94,7 @@ function firstResponsesFromCsv(text: string): { count: number; mean: number; med
   };
 }
 
-describe.runIf(hasEngine)('Customer Support on Twitter', () => {
+describe('Customer Support on Twitter', () => {
   it('gives the first-response figures a direct computation over the CSV gives', async () => {
     const dir = tempDir();
     const out = join(dir, 'twcs.ndjson');
@@ -124,7 +123,7 @@ describe.runIf(hasEngine)('Customer Support on Twitter', () => {
   });
 });
 
-describe.runIf(hasEngine)('csv with a column mapping', () => {
+describe('csv with a column mapping', () => {
   it('maps columns to envelope and data fields, with the type from a column', async () => {
     const dir = tempDir();
     writeFileSync(

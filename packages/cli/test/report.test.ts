@@ -1,18 +1,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { engineReplayReport, generateSample, seededRandom } from '../src/index.js';
+import { generateWorkload } from '@omnitrail/testing';
 import { ev, ndjson, run, tempDir } from './helpers.js';
 
-// The tenant sections come from @omnitrail/journey's replayReport; these run once it exists.
-const hasEngine = engineReplayReport() !== undefined;
 
 function sampleLines(count: number, seed = 7): string[] {
-  return [...generateSample({ seed, customers: 40, events: count })].map((e) => JSON.stringify(e));
+  return [...generateWorkload({ seed, customers: 40, events: count })].map((e) => JSON.stringify(e));
 }
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const rnd = seededRandom(seed);
+  // A small linear congruential generator: a reproducible shuffle without a dependency.
+  let state = seed >>> 0;
+  const rnd = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
@@ -21,7 +21,7 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-describe.runIf(hasEngine)('the replay report', () => {
+describe('the replay report', () => {
   it('has report.md key order, 2-space indentation and a final newline', async () => {
     const dir = tempDir();
     const path = join(dir, 'a.ndjson');
@@ -92,7 +92,7 @@ describe.runIf(hasEngine)('the replay report', () => {
   });
 });
 
-describe.runIf(hasEngine)('omnitrail journey', () => {
+describe('omnitrail journey', () => {
   it('prints one customer timeline as aligned plain text', async () => {
     const dir = tempDir();
     const path = join(dir, 'j.ndjson');
@@ -115,10 +115,17 @@ describe.runIf(hasEngine)('omnitrail journey', () => {
     expect(rows.length).toBeGreaterThanOrEqual(2);
     const col = rows.map((l) => l.search(/PageViewed|MessageReceived/));
     expect(new Set(col).size).toBe(1);
+    // Stages and the implicit case opening by the message.
+    expect(r.stdout).toMatch(/stage consideration/);
+    expect(r.stdout).toContain('Stages');
+    expect(r.stdout).toContain('Context lost');
+    const unknown = await run(['journey', 'nobody', path]);
+    expect(unknown.code).toBe(0);
+    expect(unknown.stdout).toContain('nobody: no events');
   });
 });
 
-describe.runIf(hasEngine)('omnitrail demo', () => {
+describe('omnitrail demo', () => {
   it('writes events, report.json and report.html and prints a summary', async () => {
     const dir = tempDir();
     const r = await run(['demo', '--out', dir, '--events', '2000', '--customers', '50', '--seed', '5']);

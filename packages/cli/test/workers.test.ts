@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBlockParser, engineReplayReport, generateSample, readInputs, workerEntry } from '../src/index.js';
+import { generateWorkload } from '@omnitrail/testing';
+import { createBlockParser, readInputs, workerEntry } from '../src/index.js';
 import { ev, ndjson, repoRoot, run, tempDir } from './helpers.js';
 
-const hasEngine = engineReplayReport() !== undefined;
 
 describe('parse workers', () => {
   it('finds a worker entry from the sources (through tsx) or the build', () => {
@@ -14,7 +14,7 @@ describe('parse workers', () => {
 
   it('give the same events, counts and rejections as parsing in-thread, across many blocks', async () => {
     const dir = tempDir();
-    const lines = [...generateSample({ seed: 3, customers: 30, events: 4000 })].map((e) => JSON.stringify(e));
+    const lines = [...generateWorkload({ seed: 3, customers: 30, events: 4000 })].map((e) => JSON.stringify(e));
     lines.splice(10, 0, '', 'broken {');
     lines.splice(2000, 0, lines[5]!, JSON.stringify({ ...JSON.parse(lines[6]!), channel: 'sms' }));
     const path = join(dir, 'w.ndjson');
@@ -36,7 +36,7 @@ describe('parse workers', () => {
   });
 });
 
-describe.runIf(hasEngine)('event store inputs', () => {
+describe('event store inputs', () => {
   it('imports into a file store and replays it with --store file:<dir>, like the NDJSON', async () => {
     const dir = tempDir();
     const csv = join(dir, 'orders.csv');
@@ -60,7 +60,7 @@ const builtJourney = existsSync(join(repoRoot, 'packages', 'journey', 'dist', 'i
 // CI builds before testing; locally this runs only after `pnpm build`.
 describe.runIf(existsSync(builtBin) && builtJourney)('the built omnitrail bin', () => {
   it('replays standard input with the dist worker and exits 0, and exits 2 on a bad flag', () => {
-    const lines = [...generateSample({ seed: 9, customers: 20, events: 500 })].map((e) => JSON.stringify(e)).join('\n');
+    const lines = [...generateWorkload({ seed: 9, customers: 20, events: 500 })].map((e) => JSON.stringify(e)).join('\n');
     const ok = spawnSync(process.execPath, [builtBin, 'replay', '-', '--workers', '1'], { input: lines, encoding: 'utf8' });
     expect(ok.status, ok.stderr).toBe(0);
     expect((JSON.parse(ok.stdout) as { input: { accepted: number } }).input.accepted).toBe(500);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderHtmlReport } from '../html/index.js';
 import { buildReport, formatReport, readInputs } from '../replay/index.js';
-import { writeSampleNdjson } from '../sample/index.js';
+import { generateWorkload, writeNdjsonFile } from '@omnitrail/testing';
 
 /** What `omnitrail demo` generates. */
 export interface DemoOptions {
@@ -20,11 +20,11 @@ export interface DemoOptions {
 export async function runDemo(options: DemoOptions): Promise<string> {
   mkdirSync(options.out, { recursive: true });
   const eventsPath = join(options.out, 'events.ndjson');
-  const count = await writeSampleNdjson(eventsPath, {
-    seed: options.seed ?? 42,
-    customers: options.customers ?? 200,
-    events: options.events ?? 5000,
-  });
+  // The same seeded generator as the benchmarks and the property-based fixtures: realistic journeys.
+  const { events: count } = await writeNdjsonFile(
+    eventsPath,
+    generateWorkload({ seed: options.seed ?? 42, customers: options.customers ?? 200, events: options.events ?? 5000, tenants: 2 }),
+  );
   const ingest = await readInputs([{ kind: 'file', path: eventsPath, name: 'events.ndjson' }]);
   const report = buildReport(ingest);
   writeFileSync(join(options.out, 'report.json'), formatReport(report));

@@ -1,6 +1,5 @@
 import type { CatalogEvent } from '@omnitrail/events';
-import * as journey from '@omnitrail/journey';
-import type { JourneyConfig, RejectedLine, ReplayReport, TenantReport } from '@omnitrail/journey';
+import { replayReport, type JourneyConfig, type RejectedLine, type ReplayOptions, type ReplayReport, type TenantReport } from '@omnitrail/journey';
 import { readLineBlocks, sourceSize, type NdjsonSource } from '../ndjson/index.js';
 import { createProgressBar, type ProgressSink } from '../progress/index.js';
 import { readStoreValues } from '../store/index.js';
@@ -170,37 +169,20 @@ export interface ReportInstants {
   config?: Partial<JourneyConfig>;
 }
 
-type ReplayReportFn = (options: {
-  events: readonly CatalogEvent[];
-  asOf?: number;
-  from?: number;
-  to?: number;
-  tenant?: string;
-  config?: Partial<JourneyConfig>;
-}) => { asOf: string | null; from: string | null; to: string | null; tenants: Record<string, TenantReport> };
-
-/** The journey engine's `replayReport`, when this build of @omnitrail/journey has it. */
-export function engineReplayReport(): ReplayReportFn | undefined {
-  const fn = (journey as unknown as Record<string, unknown>).replayReport;
-  return typeof fn === 'function' ? (fn as ReplayReportFn) : undefined;
-}
-
 /**
  * Assembles the JSON report from the ingest result and the engine's tenant sections, in report.md's key
  * order, tenants sorted by id, so that two reports of the same events are byte-identical.
  */
 export function buildReport(ingest: IngestResult, instants: ReportInstants = {}): ReplayReport {
-  const replayReport = engineReplayReport();
-  if (!replayReport) throw new Error('this build of @omnitrail/journey has no replayReport(); update @omnitrail/journey');
-  const options: Parameters<ReplayReportFn>[0] = { events: ingest.events };
+  const options: ReplayOptions = { events: ingest.events };
   if (instants.asOf !== undefined) options.asOf = instants.asOf;
   if (instants.from !== undefined) options.from = instants.from;
   if (instants.to !== undefined) options.to = instants.to;
   if (instants.tenant !== undefined) options.tenant = instants.tenant;
   if (instants.config !== undefined) options.config = instants.config;
   const result = replayReport(options);
-  const tenants: Record<string, TenantReport> = {};
-  for (const id of Object.keys(result.tenants).sort()) tenants[id] = result.tenants[id]!;
+  // fromEntries: a tenant id such as "__proto__" stays an own key.
+  const tenants: Record<string, TenantReport> = Object.fromEntries(Object.keys(result.tenants).sort().map((id) => [id, result.tenants[id]!]));
   return {
     omnitrailReport: 1,
     asOf: result.asOf,

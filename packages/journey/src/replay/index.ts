@@ -4,7 +4,7 @@ import { healthSection } from '../churn/index.js';
 import { resolveJourneyConfig } from '../config/index.js';
 import { applyCustomerEvent, createCustomersState, type CaseLookup, type CustomersState } from '../customers/index.js';
 import { resolveTenantIdentities } from '../identity/index.js';
-import { journeysSection } from '../journey-map/index.js';
+import { customerJourney, journeysSection, type CustomerJourneyView } from '../journey-map/index.js';
 import { churnPeriodFor, customerMetrics } from '../metrics/index.js';
 import type { JourneyConfig, JourneyEvent, ReportWindow } from '../model/index.js';
 import type { TenantReport } from '../report/types.js';
@@ -178,4 +178,40 @@ export function replayReport(options: ReplayOptions): ReplayResult {
     to: new Date(window.to).toISOString(),
     tenants,
   };
+}
+
+/** What `journeyOf` looks at. */
+export interface JourneyRequest {
+  /** Accepted, distinct events, any order, any tenants. */
+  events: readonly CatalogEvent[];
+  /** The customer; a merged customer's id finds the survivor. */
+  customerId: string;
+  /** The customer's tenant; default: the first tenant (by id) that has this customer. */
+  tenant?: string;
+  /** Describe the journey as of this instant (ms); default: the latest `occurredAt` + 1 ms. */
+  asOf?: number;
+  config?: Partial<JourneyConfig>;
+}
+
+/** One customer's journey, with the tenant it was found in. */
+export interface JourneyResult extends CustomerJourneyView {
+  tenantId: string;
+}
+
+/**
+ * One customer's journey (timeline in sessions, stage and cycles, channel transitions, context-lost
+ * annotations with evidence) from a set of events, for the `omnitrail journey` command. `undefined` when
+ * no tenant has the customer.
+ */
+export function journeyOf(request: JourneyRequest): JourneyResult | undefined {
+  const config = resolveJourneyConfig(request.config);
+  const resolved = replayWindow(request.events, request);
+  if (!resolved) return undefined;
+  const tenants = request.tenant !== undefined ? [request.tenant] : [...new Set(request.events.map((e) => e.tenantId))].sort();
+  for (const tenantId of tenants) {
+    const fold = foldTenant(tenantId, request.events, resolved.window.asOf, config);
+    const view = customerJourney(fold.customers, fold.canonical(request.customerId), { sessionGapMs: config.sessionGapMs });
+    if (view) return { tenantId, ...view };
+  }
+  return undefined;
 }
