@@ -147,3 +147,10 @@ describe('reading NDJSON inputs', () => {
     expect(canonicalHash({ a: '1' })).not.toBe(canonicalHash({ a: 1 }));
   });
 });
+
+describe('canonicalHash edge cases', () => {
+  it('hashes -0 like 0, as deep equality treats them', () => {
+    expect(canonicalHash({ a: [-0] })).toBe(canonicalHash({ a: [0] }));
+    expect(jsonDeepEqual({ a: [-0] }, { a: [0] })).toBe(true);
+  });
+});

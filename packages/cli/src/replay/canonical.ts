@@ -21,7 +21,8 @@ function lane(value: unknown, h: number): number {
     case 'string':
       return mixString(Math.imul(h ^ 0x73, 0x01000193), value);
     case 'number':
-      f64[0] = value;
+      // -0 and 0 are the same JSON value (deep equality uses ===), so they must hash alike.
+      f64[0] = value === 0 ? 0 : value;
       h = Math.imul(h ^ 0x64, 0x01000193);
       h = Math.imul(h ^ u32[0]!, 0x01000193);
       return Math.imul(h ^ u32[1]!, 0x01000193);
