@@ -1,3 +1,5 @@
+import { daysInMonth, digitsAt, isNormalisedInstant } from './normalised.js';
+
 /** An RFC 3339 instant parsed into UTC milliseconds and its normalised ISO form. */
 export interface ParsedInstant {
   /** Milliseconds since the epoch, UTC. */
@@ -9,36 +11,13 @@ export interface ParsedInstant {
 // Offset required; seconds and fraction optional; 'T' or a space between date and time (RFC 3339 allows both).
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-/** Whether text is already `YYYY-MM-DDTHH:mm:ss.sssZ` (digits in place): most producers send that form. */
-function isNormalisedShape(text: string): boolean {
-  if (text.length !== 24 || text.charCodeAt(23) !== 90 || text.charCodeAt(10) !== 84) return false;
-  for (let i = 0; i < 23; i++) {
-    const c = text.charCodeAt(i);
-    const sep = i === 4 || i === 7 ? 45 : i === 13 || i === 16 ? 58 : i === 19 ? 46 : i === 10 ? 84 : -1;
-    if (sep >= 0 ? c !== sep : c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
 /**
  * Parses an RFC 3339 date-time with an offset (`Z` or `±HH:MM`). Digits beyond milliseconds are truncated.
  * Returns a reason string when the text is not a valid instant (no offset, impossible date, bad format).
  */
 export function parseInstant(text: string): ParsedInstant | string {
-  if (isNormalisedShape(text)) {
-    // Fast path: already normalised; only the ranges need checking.
-    const year = digitsAt(text, 0, 4);
-    const month = digitsAt(text, 5, 2);
-    const day = digitsAt(text, 8, 2);
-    if (month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && digitsAt(text, 11, 2) <= 23 && digitsAt(text, 14, 2) <= 59 && digitsAt(text, 17, 2) <= 59) {
-      return { ms: instantMs(text), iso: text };
-    }
-  }
+  // Fast path: already normalised (most producers send that form).
+  if (isNormalisedInstant(text)) return { ms: instantMs(text), iso: text };
   const m = INSTANT.exec(text);
   if (!m) {
     return /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)
@@ -90,12 +69,6 @@ function daysFromCivil(year: number, month: number, day: number): number {
   const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   return era * 146097 + doe - 719468;
-}
-
-function digitsAt(s: string, from: number, count: number): number {
-  let n = 0;
-  for (let i = from; i < from + count; i++) n = n * 10 + (s.charCodeAt(i) - 48);
-  return n;
 }
 
 /**

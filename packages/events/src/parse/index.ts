@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import { envelopeSchema } from '../envelope/index.js';
 import { normalizeIdentityValue } from '../identity/index.js';
 import { catalogRegistry, type CatalogEvent, type EventRegistry } from '../registry/index.js';
+import { fastParseCatalogEvent } from '../fast-path/index.js';
+import { cleanInput } from './clean.js';
 
 /** One problem found in an input event: where (`data.score`) and what a person should fix. */
 export interface ValidationIssue {
@@ -34,45 +36,6 @@ export interface ParseEventOptions<E> {
   registry?: EventRegistry<E>;
 }
 
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/**
- * A copy of plain JSON input where `null` object members are removed (an optional field given as `null`
- * is the same as absent) and prototype-polluting keys are dropped. Arrays keep their nulls, so a null
- * element is still reported.
- */
-function needsCleaning(value: unknown, depth: number): boolean {
-  if (value === null || typeof value !== 'object' || depth > 64) return false;
-  if (Array.isArray(value)) {
-    for (const v of value) if (needsCleaning(v, depth + 1)) return true;
-    return false;
-  }
-  for (const key in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-    const v = (value as Record<string, unknown>)[key];
-    if (v === null || UNSAFE_KEYS.has(key) || needsCleaning(v, depth + 1)) return true;
-  }
-  // `for in` skips an own "__proto__" made by JSON.parse? No: it is an ordinary own key there; but check explicitly.
-  return Object.prototype.hasOwnProperty.call(value, '__proto__');
-}
-
-/** The input itself when it holds no `null` member and no unsafe key (the common case: no copy), else a cleaned copy. */
-function cleanInput(value: unknown): unknown {
-  return needsCleaning(value, 0) ? withoutNulls(value) : value;
-}
-
-function withoutNulls(value: unknown, depth = 0): unknown {
-  if (value === null || typeof value !== 'object' || depth > 64) return value;
-  if (Array.isArray(value)) return value.map((v) => withoutNulls(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v === null || UNSAFE_KEYS.has(key)) continue;
-    out[key] = withoutNulls(v, depth + 1);
-  }
-  return out;
-}
-
 function pathOf(prefix: string, path: readonly PropertyKey[]): string {
   const tail = path.map(String).join('.');
   return prefix ? (tail ? `${prefix}.${tail}` : prefix) : tail;
@@ -93,6 +56,20 @@ const parseParams = {
  * returns the typed event or a `ValidationError` listing every field at fault.
  */
 export function parseEvent<E = CatalogEvent>(input: unknown, options?: ParseEventOptions<E>): ParseEventResult<E> {
+  // Valid catalog events take the hand-written path; anything it is unsure of (every invalid event
+  // included) goes through the schemas, which also word the errors.
+  if (input !== null && typeof input === 'object') {
+    const event = fastParseCatalogEvent(input as Record<string, unknown>, (options?.registry ?? catalogRegistry) as EventRegistry<unknown>);
+    if (event !== undefined) return { success: true, event: event as E };
+  }
+  return parseEventWithSchemas(input, options);
+}
+
+/**
+ * `parseEvent` through the zod schemas only, without the fast path for valid catalog events: the reference
+ * the fast path is tested against. Same results as `parseEvent`, slower.
+ */
+export function parseEventWithSchemas<E = CatalogEvent>(input: unknown, options?: ParseEventOptions<E>): ParseEventResult<E> {
   const registry = (options?.registry ?? catalogRegistry) as EventRegistry<unknown>;
   const inputId =
     input !== null && typeof input === 'object' && !Array.isArray(input) && typeof (input as { id?: unknown }).id === 'string'

@@ -81,21 +81,33 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
     getCase: (caseId) => getCase(cases, caseId),
     casesOfCustomer: (customerId) => casesOfCustomer(cases, customerId),
   };
-  const journeyEvents: JourneyEvent[] = new Array(kept.length);
   const seen = new Set<string>();
+  let previousAttributed = '';
+  let previousCanonical = '';
   for (let i = 0; i < kept.length; i++) {
     const { event, at } = kept[i]!;
     const attributedCustomerId = identity.attributed[i]!;
-    const customerId = identity.canonical(attributedCustomerId);
-    seen.add(customerId);
-    const je: JourneyEvent = { event, at, customerId, attributedCustomerId };
-    journeyEvents[i] = je;
+    // Consecutive events often share a customer: skip the canonical lookup and the set insert then.
+    if (attributedCustomerId !== previousAttributed) {
+      previousAttributed = attributedCustomerId;
+      previousCanonical = identity.canonical(attributedCustomerId);
+      seen.add(previousCanonical);
+    }
+    // Short-lived: the projections keep what they need, so the young generation collects these cheaply.
+    const je: JourneyEvent = { event, at, customerId: previousCanonical, attributedCustomerId };
     const effects = applyCaseEvent(cases, je, config);
     applyCustomerEvent(customers, je, effects, caseLookup, config);
   }
+  let journeyEvents: JourneyEvent[] | undefined;
   return {
     tenantId,
-    events: journeyEvents,
+    // Built on first read only: reports never need the whole list, and keeping it would double the heap.
+    get events() {
+      return (journeyEvents ??= kept.map(({ event, at }, i) => {
+        const attributedCustomerId = identity.attributed[i]!;
+        return { event, at, attributedCustomerId, customerId: identity.canonical(attributedCustomerId) };
+      }));
+    },
     cases,
     customers,
     caseLookup,
