@@ -159,22 +159,42 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   let closed = false;
 
   const subscription = store.subscribeToAll({ from: 'start', filter: { streamNamePrefix: STREAM_PREFIX } });
+  // Events are folded in batches: everything the subscription hands over before the event loop turns is
+  // applied at once, so a batch of late events costs one re-fold, not one per event.
+  let pending: CatalogEvent[] = [];
+  let pendingPosition: bigint = -1n;
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      apply(batch);
+    }
+    if (pendingPosition > appliedPosition) appliedPosition = pendingPosition;
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i]!.position <= appliedPosition) waiters.splice(i, 1)[0]!.resolve();
+    }
+  };
   const pump = (async () => {
     try {
       for await (const item of subscription) {
         if (item.kind === 'caught-up') {
+          flush();
           caughtUp = true;
           caughtUpWaiters.splice(0).forEach((r) => r());
           continue;
         }
         const recorded = item.event;
         const parsed = parseEvent(recorded.data, { registry });
-        if (parsed.success) apply([parsed.event]);
-        appliedPosition = recorded.position;
-        for (let i = waiters.length - 1; i >= 0; i--) {
-          if (waiters[i]!.position <= appliedPosition) waiters.splice(i, 1)[0]!.resolve();
+        if (parsed.success) pending.push(parsed.event);
+        pendingPosition = recorded.position;
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
         }
       }
+      flush();
     } catch (error) {
       failure = error;
       changes.error(error);

@@ -10,7 +10,7 @@ import {
 import { applyCustomerEvent, cloneCustomersState, createCustomersState, type CaseLookup, type CustomersState } from '../customers/index.js';
 import { canonicalCustomerId, cloneIdentityState, createIdentityState, mergedCustomerCount, resolveIdentity, type IdentityState } from '../identity/index.js';
 import type { JourneyConfig, JourneyEvent } from '../model/index.js';
-import { compareEvents, type TenantFold } from '../replay/index.js';
+import { compareTimed, type TenantFold } from '../replay/index.js';
 
 /** The fold state after a prefix of a tenant's events: what a snapshot holds. */
 interface FoldPoint {
@@ -60,7 +60,7 @@ function clonePoint(p: FoldPoint): FoldPoint {
 
 /** How many events between snapshots: grows with the log so cloning stays a small share of the work. */
 function snapshotInterval(tenant: LiveTenant): number {
-  return Math.max(512, Math.floor(Math.sqrt(tenant.events.length) * 16));
+  return Math.max(1024, Math.floor(Math.sqrt(tenant.events.length) * 48));
 }
 
 /**
@@ -124,11 +124,13 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
 export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[], config: JourneyConfig): number {
   if (incoming.length === 0) return tenant.events.length;
   let firstChanged = tenant.events.length;
-  for (const event of incoming) {
+  // Sorted first, so a batch that is in order as a whole (however it was grouped by stream) only appends.
+  const items = incoming.map((event) => ({ event, at: instantMs(event.occurredAt) })).sort(compareTimed);
+  for (const item of items) {
+    const { event } = item;
     tenant.byId.set(event.id, event);
-    const item = { event, at: instantMs(event.occurredAt) };
     const last = tenant.events.at(-1);
-    if (!last || compareEvents(last.event, event) < 0) {
+    if (!last || compareTimed(last, item) < 0) {
       tenant.events.push(item);
       continue;
     }
@@ -137,7 +139,7 @@ export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[],
     let hi = tenant.events.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareEvents(tenant.events[mid]!.event, event) < 0) lo = mid + 1;
+      if (compareTimed(tenant.events[mid]!, item) < 0) lo = mid + 1;
       else hi = mid;
     }
     tenant.events.splice(lo, 0, item);
