@@ -42,12 +42,14 @@ export interface LiveTenant {
   firstByCanonical: Map<string, number>;
   /** Attribution by event id. */
   attributedById: Map<string, string>;
+  /** Merges (`survivor\0merged`) the projections have been folded with, in every remaining snapshot. */
+  appliedMerges: Set<string>;
 }
 
 /** Creates an empty live tenant. */
 export function createLiveTenant(tenantId: string, config: JourneyConfig): LiveTenant {
   const head: FoldPoint = { index: 0, identity: createIdentityState(config), cases: createCasesState(), customers: createCustomersState() };
-  return { tenantId, events: [], attributed: [], byId: new Map(), head, snapshots: [], stats: { applied: 0, refolds: 0, refoldedEvents: 0 }, firstByCanonical: new Map(), attributedById: new Map() };
+  return { tenantId, events: [], attributed: [], byId: new Map(), head, snapshots: [], stats: { applied: 0, refolds: 0, refoldedEvents: 0 }, firstByCanonical: new Map(), attributedById: new Map(), appliedMerges: new Set() };
 }
 
 function lookupOf(cases: CasesState): CaseLookup {
@@ -75,6 +77,8 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
   const interval = snapshotInterval(tenant);
   const identitySnapshots = new Map<number, IdentityState>();
   let earliestAffected = Number.POSITIVE_INFINITY;
+  const foundMerges: string[] = [];
+  let unmerged = false;
   const identity = point.identity;
   for (let i = start; i < events.length; i++) {
     if (takeSnapshots && i > start && i % interval === 0) identitySnapshots.set(i, cloneIdentityState(identity));
@@ -90,11 +94,15 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     if (known === undefined || known > i) tenant.firstByCanonical.set(canonicalNow, i);
     for (const merge of res.merges) {
       const first = tenant.firstByCanonical.get(merge.mergedId) ?? i;
-      if (first < earliestAffected) earliestAffected = first;
+      const key = `${merge.survivorId}\u0000${merge.mergedId}`;
+      foundMerges.push(key);
+      // A merge the projections were already folded with is in every remaining snapshot: no need to go back.
+      if (!tenant.appliedMerges.has(key) && first < earliestAffected) earliestAffected = first;
       const survivorFirst = tenant.firstByCanonical.get(merge.survivorId) ?? i;
       tenant.firstByCanonical.set(merge.survivorId, Math.min(first, survivorFirst));
     }
     if (unmergeRoot !== undefined) {
+      unmerged = true;
       const first = tenant.firstByCanonical.get(unmergeRoot) ?? 0;
       if (first < earliestAffected) earliestAffected = first;
     }
@@ -114,6 +122,9 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     tenant.stats.applied++;
   }
   point.index = events.length;
+  // An unmerge may undo merges known so far: forget them all, so the next one re-folds (rare, and safe).
+  if (unmerged) tenant.appliedMerges.clear();
+  for (const key of foundMerges) tenant.appliedMerges.add(key);
   return Number.POSITIVE_INFINITY;
 }
 
