@@ -77,6 +77,24 @@ describe('createJourneyEngine', () => {
     await store.close();
   });
 
+  it('retries an append when another writer moved the stream (optimistic concurrency)', async () => {
+    const store = createInMemoryEventStore();
+    const a = createJourneyEngine({ store, clock: () => asOf });
+    const b = createJourneyEngine({ store, clock: () => asOf });
+    const events = story().filter((e) => e.customerId === 'cust-b');
+    await a.record(events[0]);
+    await b.record(events[1]); // b has not seen the stream yet: reads it, appends after a's event
+    await a.record(events[2]); // a's cached revision is stale: WrongExpectedRevisionError, re-read, retry
+    const all: string[] = [];
+    for await (const e of store.readStream(`journey-${T}-cust-b`)) all.push(e.id);
+    expect(all).toEqual(['b01', 'b02', 'b03']);
+    await a.ready();
+    expect(a.getCase(T, 'c2')?.status).toBe('snoozed');
+    await a.close();
+    await b.close();
+    await store.close();
+  });
+
   it('rejects an invalid batch whole, naming the field, and writes nothing', async () => {
     const store = createInMemoryEventStore();
     const engine = createJourneyEngine({ store, clock: () => asOf });

@@ -259,18 +259,30 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     return events;
   }
 
+  // The last revision this engine saw per stream: appends state it as the expected revision, so a concurrent
+  // writer is detected (WrongExpectedRevisionError) without reading the stream before every append.
+  const revisions = new Map<string, bigint | 'no_stream'>();
+
+  async function currentRevision(stream: string): Promise<bigint | 'no_stream'> {
+    let revision: bigint | 'no_stream' = 'no_stream';
+    try {
+      for await (const last of store.readStream(stream, { direction: 'backwards', maxCount: 1 })) revision = last.revision;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'STREAM_NOT_FOUND') throw error;
+    }
+    return revision;
+  }
+
   async function appendWithRetry(stream: string, batch: EventToAppend[]): Promise<bigint> {
     for (let attempt = 0; ; attempt++) {
-      let revision: bigint | 'no_stream' = 'no_stream';
+      const known = revisions.get(stream);
+      const expectedRevision = known !== undefined && attempt === 0 ? known : await currentRevision(stream);
       try {
-        for await (const last of store.readStream(stream, { direction: 'backwards', maxCount: 1 })) revision = last.revision;
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'STREAM_NOT_FOUND') throw error;
-      }
-      try {
-        const result = await store.appendToStream(stream, batch, { expectedRevision: revision });
+        const result = await store.appendToStream(stream, batch, { expectedRevision });
+        revisions.set(stream, result.nextExpectedRevision);
         return result.position;
       } catch (error) {
+        revisions.delete(stream);
         if (error instanceof WrongExpectedRevisionError && attempt < maxRetries) continue;
         throw error;
       }
