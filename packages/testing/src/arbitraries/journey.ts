@@ -216,7 +216,14 @@ export function createJourneyBuilder(ctx: JourneyContext, header: JourneyHeader)
 
   const customer = { kind: 'customer' } as const;
   const agent = (r: number) => ({ kind: 'agent' as const, id: `agent-${r % 40}` });
-  const mix = (s: JourneyStep, k: number) => (s.a * 31 + s.b * 17 + s.c * 7 + k * 389) % 1000;
+  // A hash of the step's draws and a salt: different salts must give independent values (a linear mix made
+  // "is a survey sent", "is it answered" and "which score" move together, so every CSAT answer was 4 or 5).
+  const mix = (s: JourneyStep, k: number): number => {
+    let h = Math.imul(s.a ^ Math.imul(k + 1, 0x9e3779b1), 0x85ebca6b);
+    h = Math.imul(h ^ (s.b + (h >>> 13)), 0xc2b2ae35);
+    h = Math.imul(h ^ (s.c + (h >>> 16)), 0x27d4eb2f);
+    return ((h ^ (h >>> 15)) >>> 0) % 1000;
+  };
   const otherChannel = (ch: Channel, r: number): Channel => {
     const others = channels.filter((c) => c !== ch);
     return others.length === 0 ? ch : (others[r % others.length] as Channel);
