@@ -48,33 +48,35 @@ export interface IdIndex {
 /** Creates an empty id index. */
 export function createIdIndex(initialCapacity = 1 << 12): IdIndex {
   let capacity = initialCapacity;
-  let hashes = new Int32Array(capacity);
-  let positions = new Uint32Array(capacity);
+  // Hash and position interleaved in one array (slot i at 2i, 2i + 1): a probe touches one cache line,
+  // not one in each of two arrays. Positions are stored as int32 bit patterns (`>>> 0` reads them back).
+  let table = new Int32Array(capacity * 2);
   let size = 0;
   const insert = (h: number, p: number) => {
     const mask = capacity - 1;
     let i = slot(h) & mask;
-    while (positions[i] !== 0) i = (i + 1) & mask;
-    hashes[i] = h;
-    positions[i] = p;
+    while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
+    table[2 * i] = h;
+    table[2 * i + 1] = p | 0;
   };
   return {
     add(hash, position) {
       if ((size + 1) * 2 > capacity) {
-        const oldH = hashes;
-        const oldP = positions;
+        const old = table;
         capacity *= 2;
-        hashes = new Int32Array(capacity);
-        positions = new Uint32Array(capacity);
-        for (let i = 0; i < oldP.length; i++) if (oldP[i] !== 0) insert(oldH[i]!, oldP[i]!);
+        table = new Int32Array(capacity * 2);
+        for (let i = 1; i < old.length; i += 2) if (old[i] !== 0) insert(old[i - 1]!, old[i]!);
       }
       insert(hash, position);
       size++;
     },
     find(hash, confirm) {
       const mask = capacity - 1;
-      for (let i = slot(hash) & mask; positions[i] !== 0; i = (i + 1) & mask) {
-        if (hashes[i] === hash && confirm(positions[i]!)) return positions[i]!;
+      for (let i = slot(hash) & mask; table[2 * i + 1] !== 0; i = (i + 1) & mask) {
+        if (table[2 * i] === hash) {
+          const p = table[2 * i + 1]! >>> 0;
+          if (confirm(p)) return p;
+        }
       }
       return undefined;
     },

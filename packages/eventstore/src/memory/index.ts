@@ -3,7 +3,7 @@
  *
  * Compactness: the frozen `RecordedEvent` object is the log's one copy of an event (its `data` and
  * `metadata` are the caller's objects, not clones; deep-frozen on request), referenced from the global log array;
- * a stream is an array of positions; the id index is a typed-array hash table of positions (see ../id-index).
+ * a stream is its shared name string and an array of positions; the id index is a typed-array hash table of positions (see ../id-index).
  */
 import { classifyKnownIds, checkExpectedRevision } from '../append/index.js';
 import { createRecordedAtClock } from '../clock/index.js';
@@ -50,6 +50,16 @@ function revisionBigInt(revision: number): bigint {
   return b;
 }
 
+/**
+ * A stream: its name (one string shared by all its events, even when callers pass equal but distinct
+ * strings) and the positions of its events (small integers: an array the garbage collector need not trace).
+ * Keeping the name here spares an append a dependent load through the log to the stream's first event.
+ */
+interface StreamEntry {
+  readonly name: string;
+  readonly positions: number[];
+}
+
 /** Upper bound of positions examined per synchronous scan step, so a filtered read yields to the loop. */
 const MAX_SCAN = 65_536;
 
@@ -60,8 +70,7 @@ const MAX_SCAN = 65_536;
  */
 export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}): EventStore {
   const log: RecordedEvent[] = [];
-  // Per stream, the positions of its events (small integers: arrays the garbage collector need not trace).
-  const streams = new Map<string, number[]>();
+  const streams = new Map<string, StreamEntry>();
   const byId = createIdIndex();
   const checkpoints = new Map<string, bigint>();
   const listeners = new Set<() => void>();
@@ -78,6 +87,11 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
   const positionOf = (id: string): number | undefined => {
     probeId = id;
     return byId.find(hashString(id), confirm);
+  };
+  const newStream = (name: string): StreamEntry => {
+    const entry: StreamEntry = { name, positions: [] };
+    streams.set(name, entry);
+    return entry;
   };
   const locate = (id: string) => {
     const p = positionOf(id);
@@ -108,9 +122,9 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
       }
       return { events, last: p };
     },
-    streamLength: (stream) => streams.get(stream)?.length ?? 0,
+    streamLength: (stream) => streams.get(stream)?.positions.length ?? 0,
     readStreamPage(stream, from, count, direction) {
-      const list = streams.get(stream) ?? [];
+      const list = streams.get(stream)?.positions ?? [];
       const out: RecordedEvent[] = [];
       if (direction === 'forwards') for (let i = from; i < from + count && i < list.length; i++) out.push(log[list[i]! - 1]!);
       else for (let i = from; i > from - count && i >= 0; i--) out.push(log[list[i]! - 1]!);
@@ -143,20 +157,51 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
       assertStreamName(stream);
       const expected = options?.expectedRevision ?? 'any';
       assertExpectedRevision(expected);
+      // Looked up before validating: the lookup's cache misses then overlap the validation's. Streams are
+      // never removed, so only a missing entry needs a second look (validation may run callers' getters).
+      let entry = streams.get(stream);
       const repeated = validateEvents(events, deepFreeze);
       if (repeated.length > 0) throw new DuplicateEventIdError(stream, repeated);
-      const list = streams.get(stream);
-      const current = list === undefined ? -1 : list.length - 1;
+      if (entry === undefined) entry = streams.get(stream);
+      const current = entry === undefined ? -1 : entry.positions.length - 1;
       const count = events.length;
+      if (count === 1) {
+        // The common case, without the per-batch arrays of the general path below.
+        const e = events[0]!;
+        const h = hashString((probeId = e.id));
+        if (byId.find(h, confirm) !== undefined) {
+          const retried = classifyKnownIds(stream, [e.id], 1, locate);
+          if (retried !== undefined) return retried;
+        }
+        checkExpectedRevision(stream, expected, current);
+        const target = entry === undefined ? newStream(stream) : entry;
+        const revision = revisionBigInt(current + 1);
+        const position = log.length + 1;
+        const positionBig = BigInt(position);
+        log.push(
+          Object.freeze({
+            id: e.id,
+            type: e.type,
+            data: e.data,
+            metadata: e.metadata,
+            streamName: target.name,
+            revision,
+            position: positionBig,
+            recordedAt: recordedAt(),
+          }) as RecordedEvent,
+        );
+        target.positions.push(position);
+        byId.add(h, position);
+        if (listeners.size > 0) notify();
+        return { nextExpectedRevision: revision, position: positionBig };
+      }
       // One hash probe per event; the retry/conflict classification only runs when an id is known.
       let known = false;
-      const hashes = count === 1 ? undefined : new Array<number>(count);
-      let firstHash = 0;
+      const hashes = new Array<number>(count);
       for (let i = 0; i < count && !known; i++) {
         const id = events[i]!.id;
         const h = hashString(id);
-        if (i === 0) firstHash = h;
-        else hashes![i] = h;
+        hashes[i] = h;
         probeId = id;
         known = byId.find(h, confirm) !== undefined;
       }
@@ -166,14 +211,13 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
       }
       checkExpectedRevision(stream, expected, current);
       if (count === 0) {
-        return list === undefined
+        return entry === undefined
           ? { nextExpectedRevision: -1n, position: -1n }
-          : { nextExpectedRevision: BigInt(current), position: log[list[current]! - 1]!.position };
+          : { nextExpectedRevision: BigInt(current), position: log[entry.positions[current]! - 1]!.position };
       }
-      // Reuse the stream's stored name string, so every event of a stream shares one string.
-      const streamName = list === undefined ? stream : log[list[0]! - 1]!.streamName;
-      const target = list ?? [];
-      if (list === undefined) streams.set(stream, target);
+      const target = entry === undefined ? newStream(stream) : entry;
+      const streamName = target.name;
+      const positions = target.positions;
       const at = recordedAt();
       let revision = current;
       let last: RecordedEvent | undefined;
@@ -190,8 +234,8 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
           recordedAt: at,
         }) as RecordedEvent;
         log.push(last);
-        target.push(log.length);
-        byId.add(i === 0 ? firstHash : hashes![i]!, log.length);
+        positions.push(log.length);
+        byId.add(hashes[i]!, log.length);
       }
       if (listeners.size > 0) notify();
       return { nextExpectedRevision: last!.revision, position: last!.position };

@@ -71,6 +71,8 @@ export function validateEvents(events: unknown, freeze: boolean): readonly strin
 const NONE: readonly string[] = Object.freeze([]);
 const MAX_FAST_DEPTH = 64;
 
+// Strings and numbers (most values of flat event data) are checked inline in the loops, without a call
+// per value; everything else recurses.
 function isPlainJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'string':
@@ -87,14 +89,27 @@ function isPlainJson(value: unknown, depth: number): boolean {
   if (depth === MAX_FAST_DEPTH) return false;
   if (Array.isArray(value)) {
     // A hole reads as undefined, which is rejected like an undefined item.
-    for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'string') continue;
+      if (typeof v === 'number') {
+        if (v - v !== 0) return false;
+        continue;
+      }
+      if (!isPlainJson(v, depth + 1)) return false;
+    }
     return true;
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== objectProto && proto !== null) return false;
   for (const key in value) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined && !isPlainJson(v, depth + 1)) return false;
+    if (typeof v === 'string' || v === undefined) continue;
+    if (typeof v === 'number') {
+      if (v - v !== 0) return false;
+      continue;
+    }
+    if (!isPlainJson(v, depth + 1)) return false;
   }
   return true;
 }
