@@ -2,20 +2,26 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { createInMemoryEventStore } from '@omnitrail/eventstore';
-import { createJourneyEngine, replayReport, type JourneyConfig, type TenantReport } from '@omnitrail/journey';
+import { createJourneyEngine, replayReport, type JourneyConfig, type ReplayOptions, type ReplayResult, type TenantReport } from '@omnitrail/journey';
 import { journeyArbitrary } from '../arbitraries/journey.js';
 import { sortRawEvents, tenantJourneysArbitrary, type TenantJourneysOptions } from '../arbitraries/tenant.js';
 import type { RawEvent } from '../arbitraries/types.js';
 
 /** The replay function the suite checks: `replayReport` of `@omnitrail/journey` by default. */
-export type ReplayReportFn = (options: {
-  events: readonly CatalogEvent[];
-  asOf?: number;
-  from?: number;
-  to?: number;
-  tenant?: string;
-  config?: Partial<JourneyConfig>;
-}) => { asOf: string | null; from: string | null; to: string | null; tenants: Record<string, TenantReport> };
+export type ReplayReportFn = (options: ReplayOptions) => ReplayResult;
+
+/** An agent's `CustomersMerged` of cust-b into cust-a, an hour after the last event of the pair. */
+function lateMerge(last: number): RawEvent {
+  return {
+    id: 'tenant-m-merge-b-into-a',
+    type: 'CustomersMerged',
+    tenantId: 'tenant-m',
+    occurredAt: new Date(last + 3_600_000).toISOString(),
+    customerId: 'cust-a',
+    actor: { kind: 'agent', id: 'agent-1' },
+    data: { survivorId: 'cust-a', mergedId: 'cust-b' },
+  };
+}
 
 /** Options of `journeyInvariants`. */
 export interface JourneyInvariantOptions {
@@ -211,15 +217,7 @@ export function journeyInvariants(options: JourneyInvariantOptions = {}): void {
       await assertProperty(
         fc.property(pairArbitrary(journeyOptions), ({ a, b }) => {
           const last = Math.max(...[...a.events, ...b.events].map((e) => Date.parse(e.occurredAt)));
-          const merge: RawEvent = {
-            id: 'tenant-m-merge-b-into-a',
-            type: 'CustomersMerged',
-            tenantId: 'tenant-m',
-            occurredAt: new Date(last + 3_600_000).toISOString(),
-            customerId: 'cust-a',
-            actor: { kind: 'agent', id: 'agent-1' },
-            data: { survivorId: 'cust-a', mergedId: 'cust-b' },
-          };
+          const merge = lateMerge(last);
           const merged = parseAll([...a.events, ...b.events, merge]);
           const rewritten = parseAll([...a.events, ...b.events.map((e) => ({ ...e, customerId: 'cust-a' })), standIn(merge, 'cust-a')]);
           const window = windowOf(merged);
@@ -233,15 +231,7 @@ export function journeyInvariants(options: JourneyInvariantOptions = {}): void {
       await assertProperty(
         fc.property(pairArbitrary(journeyOptions), ({ a, b }) => {
           const last = Math.max(...[...a.events, ...b.events].map((e) => Date.parse(e.occurredAt)));
-          const merge: RawEvent = {
-            id: 'tenant-m-merge-b-into-a',
-            type: 'CustomersMerged',
-            tenantId: 'tenant-m',
-            occurredAt: new Date(last + 3_600_000).toISOString(),
-            customerId: 'cust-a',
-            actor: { kind: 'agent', id: 'agent-1' },
-            data: { survivorId: 'cust-a', mergedId: 'cust-b' },
-          };
+          const merge = lateMerge(last);
           const unmerge: RawEvent = {
             id: 'tenant-m-unmerge-b',
             type: 'CustomersUnmerged',
