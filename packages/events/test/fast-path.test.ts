@@ -487,3 +487,12 @@ describe('fast path examples', () => {
     expectSameResult(parseEvent(raw), parseEventWithSchemas(raw));
   });
 });
+
+describe('fast path regressions found by the property', () => {
+  it('leaves a free record holding a null-prototype object to the schemas when an unsafe key sits elsewhere', () => {
+    const inner = Object.create(null) as object;
+    const input: Record<string, unknown> = { id: '_', type: 'CustomerProfileUpdated', tenantId: 'c1', occurredAt: '1970-01-01T00:00Z', customerId: 'c1', data: { locale: '', consent: { '': inner } } };
+    Object.defineProperty(input, '__proto__', { value: [], enumerable: true, configurable: true, writable: true });
+    expect(parseEvent(input)).toStrictEqual(parseEventWithSchemas(input));
+  });
+});

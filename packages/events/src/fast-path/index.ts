@@ -195,6 +195,22 @@ function readList(raw: unknown, table: CompiledTable): Record<string, unknown>[]
   return out;
 }
 
+/** Whether every object below is a plain object or array (the only kinds JSON.parse makes). */
+function isDeepPlain(value: object, depth: number): boolean {
+  if (depth > 64) return true;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    for (const v of value) if (typeof v === 'object' && v !== null && !isDeepPlain(v, depth + 1)) return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'object' && v !== null && !isDeepPlain(v, depth + 1)) return false;
+  }
+  return true;
+}
+
 /**
  * A copy of a free record. Unsafe keys, symbol keys, null members and values the input cleaning would
  * change are left to zod (cleaning then copies, and the record schema reports symbols).
@@ -205,8 +221,10 @@ function readRecord(raw: unknown): Record<string, unknown> | undefined {
   for (const key of Object.keys(raw)) {
     if (UNSAFE_KEYS.has(key)) return undefined;
     const value = raw[key];
-    // A record sits in `data` (depth 2), so its values are at depth 3 of the cleaned input.
-    if (value === null || (typeof value === 'object' && needsCleaning(value, 3))) return undefined;
+    // A record sits in `data` (depth 2), so its values are at depth 3 of the cleaned input. Nested objects
+    // that are not plain (a null prototype, say) would be copied as plain ones when cleaning runs anywhere
+    // in the input: the schema path decides those.
+    if (value === null || (typeof value === 'object' && (needsCleaning(value, 3) || !isDeepPlain(value, 3)))) return undefined;
     out[key] = value;
   }
   return out;
