@@ -286,6 +286,8 @@ function defineOwn(target: Record<string, unknown>, key: string, value: unknown)
 function mutate(event: Record<string, unknown>, mutations: readonly Mutation[]): Record<string, unknown> {
   const copy = structuredCloneOwn(event) as Record<string, unknown>;
   for (const m of mutations) {
+    // A fresh copy per insertion: inserting one generated object twice could nest it in itself (a cycle).
+    const value = structuredCloneOwn(m.value);
     const paths = pathsOf(copy);
     const objects: Path[] = [[], ...paths.filter((p) => isObject(get(copy, p)))];
     if (m.op === 'nullPrototype') {
@@ -295,7 +297,7 @@ function mutate(event: Record<string, unknown>, mutations: readonly Mutation[]):
     }
     if (m.op === 'addKey' || m.op === 'addUnsafe') {
       const target = get(copy, objects[m.at % objects.length]!) as Record<string, unknown>;
-      if (!Array.isArray(target)) defineOwn(target, m.op === 'addKey' ? m.key : m.unsafe, m.value);
+      if (!Array.isArray(target)) defineOwn(target, m.op === 'addKey' ? m.key : m.unsafe, value);
       continue;
     }
     if (paths.length === 0) continue;
@@ -305,8 +307,8 @@ function mutate(event: Record<string, unknown>, mutations: readonly Mutation[]):
     if (m.op === 'delete') {
       if (Array.isArray(parent)) parent.splice(last as number, 1);
       else delete parent[last];
-    } else if (Array.isArray(parent)) parent[last as number] = m.op === 'null' ? null : m.op === 'undefined' ? undefined : m.value;
-    else defineOwn(parent as Record<string, unknown>, String(last), m.op === 'null' ? null : m.op === 'undefined' ? undefined : m.value);
+    } else if (Array.isArray(parent)) parent[last as number] = m.op === 'null' ? null : m.op === 'undefined' ? undefined : value;
+    else defineOwn(parent as Record<string, unknown>, String(last), m.op === 'null' ? null : m.op === 'undefined' ? undefined : value);
   }
   return copy;
 }
