@@ -1,3 +1,4 @@
+import { DEFAULT_IDENTITY_LIMITS } from '../identity/index.js';
 import { CHANNELS } from '@omnitrail/events';
 import type { ChurnSignalConfig, JourneyConfig } from '../model/index.js';
 
@@ -45,7 +46,7 @@ export const defaultJourneyConfig: JourneyConfig = Object.freeze({
   reopenWindow: { days: 7 },
   replyWindowsMs: {},
   businessHours: {},
-  identityLimits: { user_id: 1, email: 5, phone: 5, device_id: 10 },
+  identityLimits: { ...DEFAULT_IDENTITY_LIMITS },
   sessionGapMs: 30 * MINUTE_MS,
   funnelWindowMs: 14 * DAY_MS,
   sentimentHalfLifeMs: 14 * DAY_MS,

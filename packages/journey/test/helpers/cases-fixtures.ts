@@ -1,3 +1,4 @@
+import { defaultJourneyConfig } from '../../src/config/index.js';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import type { CaseEffects, JourneyConfig, JourneyEvent } from '../../src/model/index.js';
 import { applyCaseEvent, createCasesState, type CasesState } from '../../src/cases/index.js';
@@ -12,21 +13,9 @@ export function iso(offsetMs: number): string {
   return new Date(T0 + offsetMs).toISOString();
 }
 
-/** A full configuration with the spec's defaults, for tests. */
+/** The library's default configuration with overrides, for tests. */
 export function testConfig(overrides: Partial<JourneyConfig> = {}): JourneyConfig {
-  return {
-    reopenWindow: { days: 7 },
-    replyWindowsMs: {},
-    businessHours: {},
-    identityLimits: { user_id: 1, email: 5, phone: 5, device_id: 10 },
-    sessionGapMs: 30 * MIN,
-    funnelWindowMs: 14 * DAY,
-    sentimentHalfLifeMs: 14 * DAY,
-    preferredChannelWindowMs: 90 * DAY,
-    churnSignals: {},
-    predictiveChurnPeriods: 3,
-    ...overrides,
-  };
+  return { ...defaultJourneyConfig, ...overrides };
 }
 
 let seq = 0;
