@@ -6,7 +6,18 @@
 export * from './definition/index.js';
 export * from './order/index.js';
 export * from './fold/index.js';
-export { createCounters, type ProjectionCounters, type InsertOutcome } from './partition/index.js';
+export {
+  createCounters,
+  createPartition,
+  insertEvent,
+  rewritePartition,
+  partitionStateAt,
+  type Partition,
+  type PartitionFold,
+  type PartitionRewrite,
+  type ProjectionCounters,
+  type InsertOutcome,
+} from './partition/index.js';
 export * from './snapshot/index.js';
 export * from './errors/index.js';
 export * from './runtime/index.js';

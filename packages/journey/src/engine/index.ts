@@ -20,7 +20,16 @@ import { resolveJourneyConfig } from '../config/index.js';
 import type { CaseView, JourneyConfig, ReportWindow } from '../model/index.js';
 import { foldTenant, tenantReport, type TenantFold } from '../replay/index.js';
 import type { TenantReport } from '../report/types.js';
+import { createHostProjections, type JourneyProjection } from './host-projections.js';
 import { addEvents, createLiveTenant, tenantFoldOf, type LiveTenant } from './tenant-state.js';
+
+export {
+  defineJourneyProjection,
+  type JourneyPartitioning,
+  type JourneyProjection,
+  type JourneyProjectionEvent,
+  type StateOfJourneyProjection,
+} from './host-projections.js';
 
 /** Options of `createJourneyEngine`. */
 export interface JourneyEngineOptions {
@@ -33,6 +42,27 @@ export interface JourneyEngineOptions {
   registry?: EventRegistry<CatalogEvent>;
   /** How many times an append is retried after a concurrent writer moved the stream (default 5). */
   maxAppendRetries?: number;
+  /** The host's own projections, folded live next to the standard ones (see `defineJourneyProjection`). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  projections?: readonly JourneyProjection<any>[];
+  /**
+   * Whether to fold the standard projections (cases, journey map, customer 360, churn, metrics); default
+   * true. An engine that serves only its host projections turns them off and records much faster; its
+   * `report`, `getCase`, `openCases`, `fold`, `foldAsOf`, `tenant$` and `case$` then throw.
+   */
+  standardProjections?: boolean;
+}
+
+/** Live access to one host projection of an engine. */
+export interface JourneyProjectionHandle<S> {
+  /** A partition's current state (`undefined` before its first event); a merged customer's id finds the survivor's partition. */
+  state(tenantId: string, key: string): S | undefined;
+  /** The partition's state as of an instant (ms): the fold of the events with `occurredAt ≤ asOf`, merges after it not applied. */
+  stateAt(tenantId: string, key: string, asOf: number): S | undefined;
+  /** The partition's state stream: the current state first, then the state after every change of the partition. */
+  state$(tenantId: string, key: string): Observable<S | undefined>;
+  /** The keys of the tenant's partitions, sorted. */
+  keys(tenantId: string): string[];
 }
 
 /** What `record` stored. */
@@ -84,6 +114,8 @@ export interface JourneyEngine {
   case$(tenantId: string, caseId: string): Observable<CaseView | undefined>;
   /** Every change of every tenant. */
   readonly changes$: Observable<JourneyChange>;
+  /** A host projection passed in `projections`, with typed state queries and streams. */
+  projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S>;
   /** Counters for benchmarks: events folded, re-folds, events re-folded. */
   stats(tenantId: string): { applied: number; refolds: number; refoldedEvents: number } | undefined;
   /** Stops following the store and completes every stream. Does not close a store passed in. */
@@ -147,6 +179,9 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   const clock = options.clock ?? Date.now;
   const registry = options.registry ?? catalogRegistry;
   const maxRetries = options.maxAppendRetries ?? 5;
+  const standard = options.standardProjections ?? true;
+  const host = createHostProjections(options.projections ?? []);
+  const hostSubjects = new Map<string, { index: number; tenantId: string; key: string; lastKey: string | undefined; subject: BehaviorSubject<unknown> }>();
   const tenants = new Map<string, LiveTenant>();
   const tenantSubjects = new Map<string, BehaviorSubject<TenantFold | undefined>>();
   const changes = new Subject<JourneyChange>();
@@ -158,6 +193,9 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   let failure: unknown;
   let closed = false;
 
+  // The parsed events record() appended and the subscription has not delivered yet (the in-memory store
+  // keeps appended data by reference). A Set, emptied as they arrive: cheaper than a WeakSet here.
+  const ownEvents = new Set<object>();
   const subscription = store.subscribeToAll({ from: 'start', filter: { streamNamePrefix: STREAM_PREFIX } });
   // Events are folded in batches: everything the subscription hands over before the event loop turns is
   // applied at once, so a batch of late events costs one re-fold, not one per event.
@@ -186,8 +224,13 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
           continue;
         }
         const recorded = item.event;
-        const parsed = parseEvent(recorded.data, { registry });
-        if (parsed.success) pending.push(parsed.event);
+        const data = recorded.data as CatalogEvent;
+        // Events this engine validated and appended come back as the same objects: no need to parse them again.
+        if (ownEvents.delete(data)) pending.push(data);
+        else {
+          const parsed = parseEvent(data, { registry });
+          if (parsed.success) pending.push(parsed.event);
+        }
         pendingPosition = recorded.position;
         if (!flushScheduled) {
           flushScheduled = true;
@@ -206,7 +249,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     const byTenant = new Map<string, CatalogEvent[]>();
     for (const event of events) {
       let tenant = tenants.get(event.tenantId);
-      if (!tenant) tenants.set(event.tenantId, (tenant = createLiveTenant(event.tenantId, config)));
+      if (!tenant) tenants.set(event.tenantId, (tenant = createLiveTenant(event.tenantId, config, standard)));
       if (tenant.byId.has(event.id)) continue; // redelivery: the log already holds it
       let list = byTenant.get(event.tenantId);
       if (!list) byTenant.set(event.tenantId, (list = []));
@@ -214,23 +257,33 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     }
     for (const [tenantId, list] of byTenant) {
       const tenant = tenants.get(tenantId)!;
-      const refoldedFrom = addEvents(tenant, list, config);
+      const { refoldedFrom, added } = addEvents(tenant, list, config);
+      const touched = host.update(tenant, added);
       foldCache.delete(tenantId);
       const fold = foldOf(tenantId)!;
       changes.next({
         tenantId,
         eventIds: list.map((e) => e.id),
-        customerIds: [...new Set(list.map((e) => fold.canonical(attributedOf(tenant, e.id))))].sort(),
-        caseIds: [...new Set(list.flatMap((e) => (e.caseId ? [e.caseId] : [])))].sort(),
+        customerIds: [...new Set(added.map((e) => fold.canonical(e.attributed)))].sort(),
+        caseIds: caseIdsOf(list),
         refoldedFrom,
       });
       tenantSubjects.get(tenantId)?.next(fold);
+      for (const entry of hostSubjects.values()) {
+        if (entry.tenantId !== tenantId) continue;
+        const key = host.canonicalKey(tenant, entry.index, entry.key);
+        if (key !== entry.lastKey || touched[entry.index]!.has(key)) {
+          entry.lastKey = key;
+          entry.subject.next(host.state(tenant, entry.index, entry.key));
+        }
+      }
     }
   }
 
-  function attributedOf(tenant: LiveTenant, eventId: string): string {
-    return tenant.attributedById.get(eventId) ?? '';
+  function requireStandard(method: string): void {
+    if (!standard) throw new Error(`engine.${method}() needs the standard projections, and this engine was created with standardProjections: false`);
   }
+
 
   function foldOf(tenantId: string): TenantFold | undefined {
     const cached = foldCache.get(tenantId);
@@ -274,16 +327,21 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   }
 
   async function appendWithRetry(stream: string, batch: EventToAppend[]): Promise<bigint> {
+    // A stream this engine has not written yet is most often new: try 'no_stream' rather than read it first.
+    let expectedRevision: bigint | 'no_stream' = revisions.get(stream) ?? 'no_stream';
     for (let attempt = 0; ; attempt++) {
-      const known = revisions.get(stream);
-      const expectedRevision = known !== undefined && attempt === 0 ? known : await currentRevision(stream);
       try {
         const result = await store.appendToStream(stream, batch, { expectedRevision });
         revisions.set(stream, result.nextExpectedRevision);
         return result.position;
       } catch (error) {
         revisions.delete(stream);
-        if (error instanceof WrongExpectedRevisionError && attempt < maxRetries) continue;
+        if (error instanceof WrongExpectedRevisionError && attempt < maxRetries) {
+          // The error names the revision another writer left: retry against it (an adapter that does not
+          // report it makes us read the stream).
+          expectedRevision = error.actual ?? (await currentRevision(stream));
+          continue;
+        }
         throw error;
       }
     }
@@ -306,6 +364,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
         }
         seenInBatch.set(event.id, event);
         fresh.push(event);
+        ownEvents.add(event);
       }
       const byStream = new Map<string, EventToAppend[]>();
       for (const event of fresh) {
@@ -337,6 +396,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       await new Promise<void>((resolve) => caughtUpWaiters.push(resolve));
     },
     report(tenantId, window = {}) {
+      requireStandard('report');
       const asOf = window.asOf ?? clock();
       const tenant = tenants.get(tenantId);
       const latest = tenant?.events.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
@@ -347,9 +407,11 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       return tenantReport(fold ?? foldTenant(tenantId, [], asOf, config), full, explicit);
     },
     getCase(tenantId, caseId) {
+      requireStandard('getCase');
       return foldOf(tenantId)?.caseLookup.getCase(caseId);
     },
     openCases(tenantId) {
+      requireStandard('openCases');
       const fold = foldOf(tenantId);
       if (!fold) return [];
       const open = new Set(['bot', 'open', 'pending_customer', 'on_hold', 'snoozed']);
@@ -368,16 +430,22 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       return foldOf(tenantId)?.canonical(customerId) ?? customerId;
     },
     foldAsOf(tenantId, asOf) {
+      requireStandard('foldAsOf');
       const tenant = tenants.get(tenantId);
       return foldTenant(tenantId, tenant ? tenant.events.map((e) => e.event) : [], asOf, config);
     },
-    fold: (tenantId) => foldOf(tenantId),
+    fold(tenantId) {
+      requireStandard('fold');
+      return foldOf(tenantId);
+    },
     tenant$(tenantId) {
+      requireStandard('tenant$');
       let subject = tenantSubjects.get(tenantId);
       if (!subject) tenantSubjects.set(tenantId, (subject = new BehaviorSubject<TenantFold | undefined>(foldOf(tenantId))));
       return subject.asObservable();
     },
     case$(tenantId, caseId) {
+      requireStandard('case$');
       return engine.tenant$(tenantId).pipe(
         map((fold) => fold?.caseLookup.getCase(caseId)),
         map((view) => (view ? { ...view } : undefined)),
@@ -385,6 +453,25 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       );
     },
     changes$: changes.asObservable(),
+    projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S> {
+      const index = host.indexOf(definition as JourneyProjection<unknown>);
+      return {
+        state: (tenantId, key) => host.state(tenants.get(tenantId), index, key) as S | undefined,
+        stateAt: (tenantId, key, asOf) => host.stateAt(tenants.get(tenantId), index, key, asOf) as S | undefined,
+        keys: (tenantId) => host.keys(tenants.get(tenantId), index),
+        state$(tenantId, key) {
+          const id = `${index}\u0000${tenantId}\u0000${key}`;
+          let entry = hostSubjects.get(id);
+          if (!entry) {
+            const tenant = tenants.get(tenantId);
+            const subject = new BehaviorSubject<unknown>(host.state(tenant, index, key));
+            hostSubjects.set(id, (entry = { index, tenantId, key, lastKey: tenant ? host.canonicalKey(tenant, index, key) : undefined, subject }));
+            if (closed) subject.complete();
+          }
+          return entry.subject.asObservable() as Observable<S | undefined>;
+        },
+      };
+    },
     stats: (tenantId) => tenants.get(tenantId)?.stats,
     async close() {
       if (closed) return;
@@ -393,11 +480,20 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       await pump;
       changes.complete();
       for (const s of tenantSubjects.values()) s.complete();
+      for (const s of hostSubjects.values()) s.subject.complete();
+      ownEvents.clear();
       waiters.splice(0).forEach((w) => w.resolve());
       if (ownsStore) await store.close();
     },
   };
   return engine;
+}
+
+/** The distinct case ids of events, sorted. */
+function caseIdsOf(events: readonly CatalogEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const e of events) if (e.caseId !== undefined) ids.add(e.caseId);
+  return [...ids].sort();
 }
 
 function setReplacer(_key: string, value: unknown): unknown {

@@ -29,10 +29,8 @@ interface FoldPoint {
  */
 export interface LiveTenant {
   readonly tenantId: string;
-  /** Sorted events. */
-  readonly events: { event: CatalogEvent; at: number }[];
-  /** Per event (same index), the customer it was attributed to when it happened. */
-  readonly attributed: string[];
+  /** Sorted events, each with the customer identity resolution attributed it to. */
+  readonly events: LiveEvent[];
   readonly byId: Map<string, CatalogEvent>;
   head: FoldPoint;
   snapshots: FoldPoint[];
@@ -40,16 +38,56 @@ export interface LiveTenant {
   stats: { applied: number; refolds: number; refoldedEvents: number };
   /** Lower bound of the index of the first event of each canonical customer (for merges). */
   firstByCanonical: Map<string, number>;
-  /** Attribution by event id. */
-  attributedById: Map<string, string>;
   /** Merges (`survivor\0merged`) the projections have been folded with, in every remaining snapshot. */
   appliedMerges: Set<string>;
+  /** Whether the standard projections are folded (false: identity only, for engines with host projections alone). */
+  readonly standard: boolean;
+  /** What identity resolution changed since the host projections last looked (see `takeIdentityChanges`). */
+  identityChanges: IdentityChanges;
+}
+
+/** An event of a live tenant: its instant (ms) and the customer it was attributed to when it happened. */
+export interface LiveEvent {
+  event: CatalogEvent;
+  at: number;
+  attributed: string;
+}
+
+/** Changes of attribution that projections partitioned by customer must follow. */
+export interface IdentityChanges {
+  /** Ids of events, already attributed before, whose attributed customer changed on re-resolution. */
+  reattributed: Set<string>;
+  /** Customers in merges and unmerges: the customers whose events may now have another canonical id. */
+  regrouped: Set<string>;
+  /**
+   * Identity was resolved again from an earlier point (a late event): merges found before may not happen
+   * any more, so every customer merged so far may be unmerged now.
+   */
+  rewound: boolean;
 }
 
 /** Creates an empty live tenant. */
-export function createLiveTenant(tenantId: string, config: JourneyConfig): LiveTenant {
+export function createLiveTenant(tenantId: string, config: JourneyConfig, standard = true): LiveTenant {
   const head: FoldPoint = { index: 0, identity: createIdentityState(config), cases: createCasesState(), customers: createCustomersState() };
-  return { tenantId, events: [], attributed: [], byId: new Map(), head, snapshots: [], stats: { applied: 0, refolds: 0, refoldedEvents: 0 }, firstByCanonical: new Map(), attributedById: new Map(), appliedMerges: new Set() };
+  return {
+    tenantId,
+    events: [],
+    byId: new Map(),
+    head,
+    snapshots: [],
+    stats: { applied: 0, refolds: 0, refoldedEvents: 0 },
+    firstByCanonical: new Map(),
+    appliedMerges: new Set(),
+    standard,
+    identityChanges: { reattributed: new Set(), regrouped: new Set(), rewound: false },
+  };
+}
+
+/** Returns the identity changes collected since the last call, and starts a new collection. */
+export function takeIdentityChanges(tenant: LiveTenant): IdentityChanges {
+  const changes = tenant.identityChanges;
+  tenant.identityChanges = { reattributed: new Set(), regrouped: new Set(), rewound: false };
+  return changes;
 }
 
 function lookupOf(cases: CasesState): CaseLookup {
@@ -87,12 +125,16 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     // merged into: note that customer before the unmerge changes the graph.
     const unmergeRoot = event.type === 'CustomersUnmerged' ? canonicalCustomerId(identity, event.data.customerId) : undefined;
     const res = resolveIdentity(identity, event, at);
-    tenant.attributed[i] = res.customerId;
-    tenant.attributedById.set(event.id, res.customerId);
+    const item = events[i]!;
+    if (item.attributed !== res.customerId) {
+      if (item.attributed !== '') tenant.identityChanges.reattributed.add(event.id);
+      item.attributed = res.customerId;
+    }
     const canonicalNow = canonicalCustomerId(identity, res.customerId);
     const known = tenant.firstByCanonical.get(canonicalNow);
     if (known === undefined || known > i) tenant.firstByCanonical.set(canonicalNow, i);
     for (const merge of res.merges) {
+      tenant.identityChanges.regrouped.add(merge.survivorId).add(merge.mergedId);
       const first = tenant.firstByCanonical.get(merge.mergedId) ?? i;
       const key = `${merge.survivorId}\u0000${merge.mergedId}`;
       foundMerges.push(key);
@@ -102,10 +144,17 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
       tenant.firstByCanonical.set(merge.survivorId, Math.min(first, survivorFirst));
     }
     if (unmergeRoot !== undefined) {
+      tenant.identityChanges.regrouped.add(unmergeRoot).add((event as { data: { customerId: string } }).data.customerId);
       unmerged = true;
       const first = tenant.firstByCanonical.get(unmergeRoot) ?? 0;
       if (first < earliestAffected) earliestAffected = first;
     }
+  }
+  if (!tenant.standard) {
+    // Identity only: merges need no going back, since host projections re-partition the customers they join.
+    for (const [index, idSnap] of identitySnapshots) tenant.snapshots.push({ index, identity: idSnap, cases: point.cases, customers: point.customers });
+    point.index = events.length;
+    return Number.POSITIVE_INFINITY;
   }
   if (earliestAffected < start) return earliestAffected;
   const lookup = lookupOf(point.cases);
@@ -115,7 +164,7 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
       tenant.snapshots.push({ index: i, identity: idSnap, cases: cloneCasesState(point.cases), customers: cloneCustomersState(point.customers) });
     }
     const { event, at } = events[i]!;
-    const attributedCustomerId = tenant.attributed[i]!;
+    const attributedCustomerId = events[i]!.attributed;
     const je: JourneyEvent = { event, at, attributedCustomerId, customerId: canonicalCustomerId(identity, attributedCustomerId) };
     const effects = applyCaseEvent(point.cases, je, config);
     applyCustomerEvent(point.customers, je, effects, lookup, config);
@@ -130,13 +179,13 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
 
 /**
  * Adds events to a live tenant (already deduplicated by the caller) and brings its fold up to date.
- * Returns the index from which the fold was recomputed.
+ * Returns the index from which the fold was recomputed, and the added events in order.
  */
-export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[], config: JourneyConfig): number {
-  if (incoming.length === 0) return tenant.events.length;
+export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[], config: JourneyConfig): { refoldedFrom: number; added: LiveEvent[] } {
+  if (incoming.length === 0) return { refoldedFrom: tenant.events.length, added: [] };
   let firstChanged = tenant.events.length;
   // Sorted first, so a batch that is in order as a whole (however it was grouped by stream) only appends.
-  const items = incoming.map((event) => ({ event, at: instantMs(event.occurredAt) })).sort(compareTimed);
+  const items = incoming.map((event): LiveEvent => ({ event, at: instantMs(event.occurredAt), attributed: '' })).sort(compareTimed);
   for (const item of items) {
     const { event } = item;
     tenant.byId.set(event.id, event);
@@ -154,11 +203,10 @@ export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[],
       else hi = mid;
     }
     tenant.events.splice(lo, 0, item);
-    tenant.attributed.splice(lo, 0, '');
     if (lo < firstChanged) firstChanged = lo;
   }
   refoldFrom(tenant, firstChanged, config);
-  return firstChanged;
+  return { refoldedFrom: firstChanged, added: items };
 }
 
 /** Re-folds from the newest snapshot at or before `index` (or continues from the head when nothing before it changed). */
@@ -170,6 +218,7 @@ function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig): v
       point = tenant.head;
     } else {
       tenant.stats.refolds++;
+      tenant.identityChanges.rewound = true;
       while (tenant.snapshots.length > 0 && tenant.snapshots.at(-1)!.index > from) tenant.snapshots.pop();
       const snap = tenant.snapshots.at(-1);
       point = snap ? restoreSnapshot(snap) : createLiveTenant(tenant.tenantId, config).head;
@@ -203,14 +252,13 @@ export function tenantFoldOf(tenant: LiveTenant, config: JourneyConfig): TenantF
   const countCustomers = () => {
     if (counts) return counts;
     const customers = new Set<string>();
-    for (let i = 0; i < tenant.events.length; i++) customers.add(canonical(tenant.attributed[i]!));
+    for (const e of tenant.events) customers.add(canonical(e.attributed));
     return (counts = { customers: customers.size, merged: mergedCustomerCount(head.identity) });
   };
   return {
     tenantId: tenant.tenantId,
     get events() {
-      return (events ??= tenant.events.map(({ event, at }, i) => {
-        const attributedCustomerId = tenant.attributed[i]!;
+      return (events ??= tenant.events.map(({ event, at, attributed: attributedCustomerId }) => {
         return { event, at, attributedCustomerId, customerId: canonical(attributedCustomerId) };
       }));
     },

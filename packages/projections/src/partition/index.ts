@@ -108,6 +108,72 @@ export function insertEvent<E extends OrderedEvent, S>(
   return 'late';
 }
 
+/** A batch of changes to one partition: events to add, held events to take out, held events whose content changed. */
+export interface PartitionRewrite<E> {
+  insert?: readonly E[];
+  remove?: readonly E[];
+  changed?: readonly E[];
+}
+
+/** Index of a held event in sorted `events` (found by its `(occurredAt, id)`), or -1. */
+function indexOfHeld(events: readonly OrderedEvent[], event: OrderedEvent): number {
+  const at = insertionIndex(events, event) - 1;
+  return at >= 0 && events[at]!.id === event.id ? at : -1;
+}
+
+/**
+ * Applies a batch of changes to a partition and re-folds once, from the last snapshot before the first
+ * place that changed: moving a customer's events between partitions (a merge) costs the events after that
+ * place, not the partition's whole history. Held events are found by binary search on `(occurredAt, id)`;
+ * inserted events must not already be held (no redelivery check).
+ */
+export function rewritePartition<E extends OrderedEvent, S>(
+  p: Partition<E, S>,
+  change: PartitionRewrite<E>,
+  fold: PartitionFold<E, S>,
+  counters: ProjectionCounters,
+): void {
+  const events = p.events;
+  let first = Number.POSITIVE_INFINITY;
+  for (const e of change.changed ?? []) {
+    const at = indexOfHeld(events, e);
+    if (at >= 0 && at < first) first = at;
+  }
+  const remove = change.remove ?? [];
+  if (remove.length > 0) {
+    const gone: number[] = [];
+    for (const e of remove) {
+      const at = indexOfHeld(events, e);
+      if (at >= 0) gone.push(at);
+    }
+    gone.sort((a, b) => a - b);
+    if (gone.length > 0) {
+      if (gone[0]! < first) first = gone[0]!;
+      // One compaction pass from the first removed place.
+      let write = gone[0]!;
+      let g = 0;
+      for (let read = gone[0]!; read < events.length; read++) {
+        if (g < gone.length && gone[g] === read) {
+          while (g < gone.length && gone[g] === read) g++;
+          continue;
+        }
+        events[write++] = events[read]!;
+      }
+      events.length = write;
+    }
+  }
+  for (const e of change.insert ?? []) {
+    const at = insertionIndex(events, e);
+    if (at === events.length) events.push(e);
+    else events.splice(at, 0, e);
+    if (at < first) first = at;
+    counters.eventsApplied++;
+  }
+  if (first === Number.POSITIVE_INFINITY) return; // nothing held changed
+  if (p.snapshotsStale) refoldFrom(p, 0, fold, counters);
+  else refoldFrom(p, dropSnapshotsAfter(p, first), fold, counters);
+}
+
 function takeSnapshot<E extends OrderedEvent, S>(p: Partition<E, S>, fold: PartitionFold<E, S>, counters: ProjectionCounters): void {
   p.snapshotAt.push(p.events.length);
   p.snapshotState.push(fold.clone(p.state));
