@@ -1,7 +1,7 @@
 // Journey engine benchmarks: the fold of every standard projection over the seeded workload, heap per
 // customer, record() throughput, a late event's re-fold cost by distance, and append → emission latency.
 import { instantMs, parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
-import { createJourneyEngine, foldTenant, replayReport } from '@omnitrail/journey';
+import { createJourneyEngine, defineJourneyProjection, foldTenant, replayReport } from '@omnitrail/journey';
 import { resolveJourneyConfig } from '@omnitrail/journey';
 import { generateWorkload } from '@omnitrail/testing';
 import { collectGarbage, compareAlternating, median, medianOf, percentile, perSecond, report, timeMs } from './harness/index.js';
@@ -67,7 +67,24 @@ export async function run(): Promise<void> {
     await engine.close();
     return perSecond(raws.length, ms);
   });
-  report({ benchmark: 'journey', name: `record() batches of 1,000, time-ordered (${recordCount.toLocaleString('en-US')} events, late merges included)`, value: rec.median, unit: 'events/s', goal: '≥ 300,000 events/s', samples: rec.samples });
+  report({ benchmark: 'journey', name: `record() batches of 1,000, time-ordered, every standard projection (${recordCount.toLocaleString('en-US')} events, late merges included)`, value: rec.median, unit: 'events/s', samples: rec.samples });
+
+  // The issue's goal as stated: validation, identity resolution and three simple projections (host
+  // projections by customer, case and tenant; the standard projections off).
+  const simple = [
+    defineJourneyProjection({ name: 'touchpoints', partitionBy: 'customer', initialState: () => ({ count: 0, lastAt: 0 }), evolve: (s, e) => ({ count: s.count + 1, lastAt: e.at }), clone: false }),
+    defineJourneyProjection({ name: 'case-messages', partitionBy: 'case', initialState: () => ({ messages: 0, lastType: '' }), evolve: (s, e) => ({ messages: s.messages + (e.event.type.startsWith('Message') ? 1 : 0), lastType: e.event.type }), clone: false }),
+    defineJourneyProjection({ name: 'volume', partitionBy: 'tenant', initialState: () => ({ events: 0 }), evolve: (s) => ({ events: s.events + 1 }), clone: false }),
+  ];
+  const recSimple = await medianOf(async () => {
+    const engine = createJourneyEngine({ clock: () => asOf, projections: simple, standardProjections: false });
+    const ms = await timeMs(async () => {
+      for (let i = 0; i < raws.length; i += 1000) await engine.record(raws.slice(i, i + 1000));
+    });
+    await engine.close();
+    return perSecond(raws.length, ms);
+  });
+  report({ benchmark: 'journey', name: `record() batches of 1,000, time-ordered, three simple host projections (${recordCount.toLocaleString('en-US')} events, late merges included)`, value: recSimple.median, unit: 'events/s', goal: '≥ 300,000 events/s', samples: recSimple.samples });
 
   // A late event's re-fold cost against its distance from the end of its partition (the tenant).
   const engine = createJourneyEngine({ clock: () => asOf });

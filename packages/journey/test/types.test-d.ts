@@ -4,7 +4,10 @@ import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   createJourneyEngine,
+  defineJourneyProjection,
   replayReport,
+  type JourneyProjectionEvent,
+  type StateOfJourneyProjection,
   type CaseView,
   type JourneyEngine,
   type RecordResult,
@@ -29,5 +32,26 @@ describe('public type surface of @omnitrail/journey', () => {
     expectTypeOf<JourneyEngine['case$']>().returns.toEqualTypeOf<Observable<CaseView | undefined>>();
     expectTypeOf<JourneyEngine['tenant$']>().returns.toEqualTypeOf<Observable<TenantFold | undefined>>();
     expectTypeOf<CaseView['status']>().toEqualTypeOf<'bot' | 'open' | 'pending_customer' | 'on_hold' | 'snoozed' | 'resolved' | 'closed' | 'merged'>();
+  });
+  it('host projections infer their state type and give typed state queries and streams', () => {
+    const touchpoints = defineJourneyProjection({
+      name: 'touchpoints',
+      partitionBy: 'customer',
+      initialState: () => ({ count: 0, channels: [] as string[] }),
+      evolve: (s, e) => {
+        expectTypeOf(e).toEqualTypeOf<JourneyProjectionEvent>();
+        return { count: s.count + 1, channels: e.event.channel && !s.channels.includes(e.event.channel) ? [...s.channels, e.event.channel] : s.channels };
+      },
+      clone: false,
+    });
+    type State = { count: number; channels: string[] };
+    expectTypeOf<StateOfJourneyProjection<typeof touchpoints>>().toEqualTypeOf<State>();
+    const view = createJourneyEngine({ projections: [touchpoints], standardProjections: false }).projection(touchpoints);
+    expectTypeOf(view.state('acme', 'cust-1')).toEqualTypeOf<State | undefined>();
+    expectTypeOf(view.stateAt('acme', 'cust-1', 0)).toEqualTypeOf<State | undefined>();
+    expectTypeOf(view.state$('acme', 'cust-1')).toEqualTypeOf<Observable<State | undefined>>();
+    expectTypeOf(view.keys('acme')).toEqualTypeOf<string[]>();
+    // @ts-expect-error partitionBy is one of the named partitionings or a function
+    defineJourneyProjection({ name: 'x', partitionBy: 'store', initialState: () => 0, evolve: (s: number) => s });
   });
 });
