@@ -4,11 +4,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFileEventStore } from '@omnitrail/eventstore';
-import { createJourneyEngine } from '@omnitrail/journey';
+import { createJourneyEngine, defineJourneyProjection } from '@omnitrail/journey';
 
 const directory = await mkdtemp(join(tmpdir(), 'omnitrail-example-'));
 const store = await openFileEventStore({ directory, fsync: 'batch' });
-const engine = createJourneyEngine({ store, clock: () => Date.parse('2024-03-02T00:00:00Z') });
+// The desk's own view, next to the standard projections: the channels each customer has used.
+const channelsUsed = defineJourneyProjection({
+  name: 'channels-used',
+  partitionBy: 'customer',
+  initialState: (): string[] => [],
+  evolve: (channels, e) => (e.event.channel && !channels.includes(e.event.channel) ? [...channels, e.event.channel] : channels),
+  clone: false,
+});
+const engine = createJourneyEngine({ store, clock: () => Date.parse('2024-03-02T00:00:00Z'), projections: [channelsUsed] });
 
 const seen: string[] = [];
 const subscription = engine.case$('acme', 'case-1').subscribe((c) => seen.push(c ? c.status : 'none'));
@@ -22,6 +30,9 @@ await engine.record([
 ]);
 
 const report = engine.report('acme');
+const customerId = engine.fold('acme')!.events[0]!.customerId;
+const channels = engine.projection(channelsUsed).state('acme', customerId) ?? [];
+console.log('channels used by the customer:', channels.join(', '));
 console.log('case-1 went through:', [...new Set(seen)].join(' → '));
 console.log('customers:', report.customers.count, '| cases:', report.cases.count, '| open:', report.cases.open.length);
 console.log('first response (ms):', report.metrics.firstResponseMs.mean, '| channel mix:', JSON.stringify(report.metrics.channelMix));
@@ -37,7 +48,7 @@ console.log('after reopening, case-1 is', again.getCase('acme', 'case-1')?.statu
 await again.close();
 await reopened.close();
 await rm(directory, { recursive: true, force: true });
-if (report.cases.count !== 1 || seen.at(-1) !== 'resolved') {
+if (report.cases.count !== 1 || seen.at(-1) !== 'resolved' || channels.join() !== 'whatsapp,email') {
   console.error('unexpected result');
   process.exit(1);
 }
