@@ -101,7 +101,7 @@ export interface HostTenant {
   partitions: Map<string, Partition<HostEvent, unknown>>[];
 }
 
-/** What changed in a batch: per projection, the partition keys whose state changed (for state streams). */
+/** What changed in a batch: per projection, the partition keys whose state changed (for state streams; new events are tracked only when asked). */
 export type TouchedPartitions = Set<string>[];
 
 /** The host projections of an engine: partitions per tenant, batch updates, queries. */
@@ -110,7 +110,7 @@ export interface HostProjections {
   readonly counters: ProjectionCounters;
   indexOf(definition: JourneyProjection<unknown>): number;
   /** Brings the tenant's partitions up to date after `addEvents` added `added` (sorted, distinct). */
-  update(tenant: LiveTenant, added: readonly LiveEvent[]): TouchedPartitions;
+  update(tenant: LiveTenant, added: readonly LiveEvent[], trackTouched: boolean): TouchedPartitions;
   /** The current state of a partition (`undefined`: no event in it). */
   state(tenant: LiveTenant | undefined, index: number, key: string): unknown;
   /** The partition's state as of an instant: identity resolved over the prefix, then the fold. */
@@ -170,7 +170,7 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       if (byName < 0) throw new Error(`The journey engine has no projection "${definition.name}": pass it in createJourneyEngine({ projections })`);
       return byName;
     },
-    update(tenant, added) {
+    update(tenant, added, trackTouched) {
       currentTenant = tenant.tenantId;
       const touched: TouchedPartitions = compiled.map(() => new Set());
       const changes = takeIdentityChanges(tenant);
@@ -287,7 +287,7 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
           let partition = partitions.get(key);
           if (!partition) partitions.set(key, (partition = createPartition(key, c.fold)));
           insertEvent(partition, e, c.fold, counters);
-          touched[p]!.add(key);
+          if (trackTouched) touched[p]!.add(key);
         }
       }
       rewrites.forEach((byKey, p) => {

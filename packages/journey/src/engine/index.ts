@@ -200,14 +200,18 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   // Events are folded in batches: everything the subscription hands over before the event loop turns is
   // applied at once, so a batch of late events costs one re-fold, not one per event.
   let pending: CatalogEvent[] = [];
+  // Events this engine appended: the store took them as new (ids are unique in a store), so no redelivery check.
+  let pendingOwn: CatalogEvent[] = [];
   let pendingPosition: bigint = -1n;
   let flushScheduled = false;
   const flush = () => {
     flushScheduled = false;
-    if (pending.length > 0) {
+    if (pending.length > 0 || pendingOwn.length > 0) {
       const batch = pending;
+      const own = pendingOwn;
       pending = [];
-      apply(batch);
+      pendingOwn = [];
+      apply(batch, own);
     }
     if (pendingPosition > appliedPosition) appliedPosition = pendingPosition;
     for (let i = waiters.length - 1; i >= 0; i--) {
@@ -226,7 +230,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
         const recorded = item.event;
         const data = recorded.data as CatalogEvent;
         // Events this engine validated and appended come back as the same objects: no need to parse them again.
-        if (ownEvents.delete(data)) pending.push(data);
+        if (ownEvents.delete(data)) pendingOwn.push(data);
         else {
           const parsed = parseEvent(data, { registry });
           if (parsed.success) pending.push(parsed.event);
@@ -245,29 +249,41 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     }
   })();
 
-  function apply(events: CatalogEvent[]): void {
+  function apply(events: CatalogEvent[], own: CatalogEvent[]): void {
     const byTenant = new Map<string, CatalogEvent[]>();
-    for (const event of events) {
-      let tenant = tenants.get(event.tenantId);
-      if (!tenant) tenants.set(event.tenantId, (tenant = createLiveTenant(event.tenantId, config, standard)));
-      if (tenant.byId.has(event.id)) continue; // redelivery: the log already holds it
-      let list = byTenant.get(event.tenantId);
-      if (!list) byTenant.set(event.tenantId, (list = []));
-      list.push(event);
-    }
+    let lastTenant = '';
+    let lastList: CatalogEvent[] = [];
+    const add = (event: CatalogEvent, checkRedelivery: boolean) => {
+      if (event.tenantId !== lastTenant || byTenant.size === 0) {
+        let tenant = tenants.get(event.tenantId);
+        if (!tenant) tenants.set(event.tenantId, (tenant = createLiveTenant(event.tenantId, config, standard)));
+        lastTenant = event.tenantId;
+        let list = byTenant.get(lastTenant);
+        if (!list) byTenant.set(lastTenant, (list = []));
+        lastList = list;
+      }
+      // A redelivery: the log already holds it.
+      if (checkRedelivery && tenants.get(event.tenantId)!.byId.has(event.id)) return;
+      lastList.push(event);
+    };
+    for (const event of own) add(event, false);
+    for (const event of events) add(event, true);
     for (const [tenantId, list] of byTenant) {
       const tenant = tenants.get(tenantId)!;
       const { refoldedFrom, added } = addEvents(tenant, list, config);
-      const touched = host.update(tenant, added);
+      const touched = host.update(tenant, added, hostSubjects.size > 0);
       foldCache.delete(tenantId);
       const fold = foldOf(tenantId)!;
-      changes.next({
-        tenantId,
-        eventIds: list.map((e) => e.id),
-        customerIds: [...new Set(added.map((e) => fold.canonical(e.attributed)))].sort(),
-        caseIds: caseIdsOf(list),
-        refoldedFrom,
-      });
+      // Built only when someone listens: at hundreds of thousands of events a second it is not free.
+      if (changes.observed) {
+        changes.next({
+          tenantId,
+          eventIds: list.map((e) => e.id),
+          customerIds: [...new Set(added.map((e) => fold.canonical(e.attributed)))].sort(),
+          caseIds: caseIdsOf(list),
+          refoldedFrom,
+        });
+      }
       tenantSubjects.get(tenantId)?.next(fold);
       for (const entry of hostSubjects.values()) {
         if (entry.tenantId !== tenantId) continue;

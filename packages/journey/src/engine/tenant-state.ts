@@ -130,6 +130,12 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
       if (item.attributed !== '') tenant.identityChanges.reattributed.add(event.id);
       item.attributed = res.customerId;
     }
+    if (!tenant.standard) {
+      // Host projections alone: they follow merges by re-partitioning, no going back needed.
+      for (const merge of res.merges) tenant.identityChanges.regrouped.add(merge.survivorId).add(merge.mergedId);
+      if (unmergeRoot !== undefined) tenant.identityChanges.regrouped.add(unmergeRoot).add((event as { data: { customerId: string } }).data.customerId);
+      continue;
+    }
     const canonicalNow = canonicalCustomerId(identity, res.customerId);
     const known = tenant.firstByCanonical.get(canonicalNow);
     if (known === undefined || known > i) tenant.firstByCanonical.set(canonicalNow, i);
