@@ -395,6 +395,9 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
           const p = await appendWithRetry(stream, batch);
           if (position === undefined || p > position) position = p;
         } catch (error) {
+          // Whatever was not appended will never come back from the store; what was comes back through the
+          // general path (parsed and checked for redelivery), which is always correct.
+          for (const event of fresh) ownEvents.delete(event);
           if (error instanceof DuplicateEventIdError) {
             throw new ValidationError(null, error.ids.map((id) => ({ path: 'id', message: `"${id}" is already recorded in another stream; use a new id for a new event` })));
           }
