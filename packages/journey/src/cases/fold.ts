@@ -25,7 +25,11 @@ const NOTHING: CaseEffects = Object.freeze({}) as CaseEffects;
 
 /** The case an id ends at after following merges (`undefined` when unknown). */
 export function routeCase(state: CasesState, caseId: string): CaseRecord | undefined {
-  let rec = state.cases.get(caseId);
+  return followMerges(state, state.cases.get(caseId));
+}
+
+function followMerges(state: CasesState, from: CaseRecord | undefined): CaseRecord | undefined {
+  let rec = from;
   // Merges never form a cycle: a merge needs a source and a target that are not merged.
   while (rec !== undefined && rec.mergedInto !== undefined) rec = state.cases.get(rec.mergedInto);
   return rec;
@@ -131,10 +135,10 @@ function withinReopenWindow(config: Partial<JourneyConfig>, resolvedAt: number, 
 }
 
 /** A customer message on a case: opening, reopening, following up, or waking the case up. */
-function customerMessage(state: CasesState, je: JourneyEvent, caseId: string, config: Partial<JourneyConfig>): CaseEffects {
+function customerMessage(state: CasesState, je: JourneyEvent, caseId: string, known: CaseRecord | undefined, config: Partial<JourneyConfig>): CaseEffects {
   const e = je.event;
   const at = je.at;
-  const rec = routeCase(state, caseId);
+  const rec = followMerges(state, known ?? state.cases.get(caseId));
   if (rec === undefined) {
     const created = newCase(state, je, caseId, 'implicit', 'human');
     created.waitingSince = at;
@@ -188,10 +192,10 @@ function sentMessage(state: CasesState, je: JourneyEvent, rec: CaseRecord, agent
   return { caseId: rec.caseId, agentReply: true };
 }
 
-function caseOpened(state: CasesState, je: JourneyEvent & { event: Extract<CatalogEvent, { type: 'CaseOpened' }> }): CaseEffects {
+function caseOpened(state: CasesState, je: JourneyEvent & { event: Extract<CatalogEvent, { type: 'CaseOpened' }> }, known: CaseRecord | undefined): CaseEffects {
   const e = je.event;
   const caseId = e.caseId!;
-  if (state.cases.has(caseId)) return anomaly(state, e.id, CASE_ANOMALIES.duplicateOpen);
+  if (known !== undefined || state.cases.has(caseId)) return anomaly(state, e.id, CASE_ANOMALIES.duplicateOpen);
   const handledBy = e.data.handledBy;
   const rec = newCase(state, je, caseId, 'explicit', handledBy);
   if (e.data.topic !== undefined) rec.topic = e.data.topic;
@@ -263,6 +267,15 @@ const CASE_TYPE_CODES = new Map<string, number>(Object.entries(T));
  * Never throws on domain-inconsistent input: such events are ignored and listed as anomalies.
  */
 export function applyCaseEvent(state: CasesState, je: JourneyEvent, config: Partial<JourneyConfig>): CaseEffects {
+  return applyCaseEventKnown(state, je, config, undefined);
+}
+
+/**
+ * `applyCaseEvent` for a caller that may already hold the record stored under the event's `caseId`
+ * (`known`; records are never replaced, so it stays valid once found): the fold then skips that lookup.
+ * `undefined` means not known, and the record is looked up.
+ */
+export function applyCaseEventKnown(state: CasesState, je: JourneyEvent, config: Partial<JourneyConfig>, known: CaseRecord | undefined): CaseEffects {
   const e = je.event;
   const caseId = e.caseId;
   if (caseId === undefined) return NOTHING;
@@ -270,9 +283,9 @@ export function applyCaseEvent(state: CasesState, je: JourneyEvent, config: Part
   const code = CASE_TYPE_CODES.get(e.type) ?? OTHER;
   switch (code) {
     case T.CaseOpened:
-      return caseOpened(state, je as JourneyEvent & { event: EventOf<'CaseOpened'> });
+      return caseOpened(state, je as JourneyEvent & { event: EventOf<'CaseOpened'> }, known);
     case T.MessageReceived:
-      return customerMessage(state, je, caseId, config);
+      return customerMessage(state, je, caseId, known, config);
     case T.CasesMerged: {
       const d = (e as EventOf<'CasesMerged'>).data;
       return casesMerged(state, je, d.sourceCaseId, d.targetCaseId);
@@ -284,7 +297,7 @@ export function applyCaseEvent(state: CasesState, je: JourneyEvent, config: Part
     default:
       break;
   }
-  const rec = routeCase(state, caseId);
+  const rec = followMerges(state, known ?? state.cases.get(caseId));
   // Unknown or closed cases make these anomalies (the catalog's case events, plus agent messages and notes).
   const caseEvent = code >= T.CaseThreadLinked;
   if (rec === undefined) return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.unknownCase) : NOTHING;

@@ -1,9 +1,8 @@
 import type { CaseEffects, CaseView, JourneyConfig, JourneyEvent } from '../model/index.js';
-import type { EventOf } from '@omnitrail/events';
-import { packTypedCode, typeCode, TYPE_CODE } from './codes.js';
-import { applyJourneyEvent, cloneJourneyState, createJourneyState, type JourneyState } from '../journey-map/state.js';
-import { applyProfileEvent, cloneProfileState, createProfileState, type ProfileState } from '../customer-profile/state.js';
-import { applyChurnFacts, cloneChurnFacts, createChurnFacts, type ChurnFacts } from '../churn/state.js';
+import { applyCustomerEventAt } from './fold.js';
+import { cloneJourneyState, createJourneyState, type JourneyState } from '../journey-map/state.js';
+import { cloneProfileState, createProfileState, type ProfileState } from '../customer-profile/state.js';
+import { cloneChurnFacts, createChurnFacts, type ChurnFacts } from '../churn/state.js';
 
 export * from './codes.js';
 
@@ -124,42 +123,16 @@ export function applyCustomerEvent(
   cases: CaseLookup,
   config: JourneyConfig,
 ): void {
-  let rec = state.customers.get(je.customerId);
+  const rec = customerRecord(state, je.customerId);
+  applyCustomerEventAt(rec, rec.ids.length, je, effects, cases, config);
+}
+
+/** The record of a customer, created (in first-seen order) when the state has not seen them yet. */
+export function customerRecord(state: CustomersState, customerId: string): CustomerRecord {
+  let rec = state.customers.get(customerId);
   if (rec === undefined) {
-    rec = createRecord(je.customerId);
-    state.customers.set(je.customerId, rec);
+    rec = createRecord(customerId);
+    state.customers.set(customerId, rec);
   }
-  const e = je.event;
-  // The type is mapped to its code once here and passed down to every sub-fold.
-  const t = typeCode(e.type);
-  rec.ids.push(e.id);
-  rec.ats.push(je.at);
-  rec.codes.push(packTypedCode(t, e.channel, e.actor.kind));
-
-  switch (t) {
-    case TYPE_CODE.SurveyAnswered: {
-      const d = (e as EventOf<'SurveyAnswered'>).data;
-      rec.surveys.push({ id: e.id, at: je.at, kind: d.kind, score: d.score });
-      break;
-    }
-    case TYPE_CODE.SurveySent:
-      if ((e as EventOf<'SurveySent'>).data.kind === 'csat') rec.csatSentAts.push(je.at);
-      break;
-    case TYPE_CODE.SentimentScored: {
-      const d = (e as EventOf<'SentimentScored'>).data;
-      const s: SentimentFact = { id: e.id, at: je.at, score: d.score };
-      if (d.targetEventId !== undefined) s.targetEventId = d.targetEventId;
-      rec.sentiments.push(s);
-      break;
-    }
-    case TYPE_CODE.CustomerChurned:
-      if (rec.firstChurnAt === null) rec.firstChurnAt = je.at;
-      break;
-    default:
-      break;
-  }
-
-  applyJourneyEvent(rec.journey, rec, rec.ids.length - 1, je, t, effects, cases, config);
-  applyProfileEvent(rec.profile, je, t);
-  applyChurnFacts(rec.churn, je, t, effects, config);
+  return rec;
 }

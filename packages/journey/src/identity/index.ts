@@ -34,6 +34,8 @@ export interface IdentityResolution {
 /** One customer node of the identity graph. */
 interface CustomerNode {
   id: string;
+  /** Creation order in the graph (0, 1, …): lets a batch fold index per-customer data without a hash lookup. */
+  seq: number;
   firstSeenAt: number;
   /** Identities currently owned, by type. Merged nodes own nothing (the survivor took them). */
   byType: Map<string, Set<string>>;
@@ -79,6 +81,7 @@ export function cloneIdentityState(state: IdentityState): IdentityState {
     for (const [t, s] of n.byType) byType.set(t, new Set(s));
     customers.set(id, {
       id: n.id,
+      seq: n.seq,
       firstSeenAt: n.firstSeenAt,
       byType,
       mergedInto: n.mergedInto,
@@ -118,7 +121,7 @@ function limitOf(state: IdentityState, type: string): number {
 function ensureCustomer(state: IdentityState, id: string, at: number): CustomerNode {
   let node = state.customers.get(id);
   if (node === undefined) {
-    node = { id, firstSeenAt: at, byType: new Map(), mergedInto: undefined, gaveOnMerge: undefined };
+    node = { id, seq: state.customers.size, firstSeenAt: at, byType: new Map(), mergedInto: undefined, gaveOnMerge: undefined };
     state.customers.set(id, node);
   }
   return node;
@@ -361,6 +364,14 @@ function namedOnly(event: CatalogEvent): boolean {
 }
 
 /**
+ * The customer an event names when that is all identity resolution needs from it (no identities, not a
+ * linking type): resolution then only records that customer. `undefined` for every other event.
+ */
+export function namedOnlyCustomer(event: CatalogEvent): string | undefined {
+  return namedOnly(event) ? event.customerId : undefined;
+}
+
+/**
  * Resolves one event of the tenant, events being given in `(occurredAt, id)` order: returns the customer it
  * is attributed to (its `customerId` when it has one, else the customer its identities lead to, created
  * when unseen) and applies the merges it causes (`IdentitiesLinked`, `CustomersMerged`, shared identities)
@@ -459,7 +470,6 @@ export function resolveTenantIdentities(
   events: readonly { event: CatalogEvent; at: number }[],
   config: Pick<JourneyConfig, 'identityLimits'> | Partial<JourneyConfig> = {},
 ): TenantIdentities {
-  const state = createIdentityState(config);
   const n = events.length;
   let order: number[] | undefined;
   for (let i = 1; i < n; i++) {
@@ -475,22 +485,95 @@ export function resolveTenantIdentities(
       break;
     }
   }
+  const sorted = new Array<CatalogEvent>(n);
+  const ats = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const e = events[order === undefined ? k : order[k]!]!;
+    sorted[k] = e.event;
+    ats[k] = e.at;
+  }
+  const r = resolveOrderedIdentities(sorted, ats, config);
+  let attributed = r.attributed;
+  if (order !== undefined) {
+    attributed = new Array<string>(n);
+    for (let k = 0; k < n; k++) attributed[order[k]!] = r.attributed[k]!;
+  }
+  return { attributed, canonical: r.canonical, mergedCustomers: r.mergedCustomers, rejections: r.rejections };
+}
+
+/** The events that only name their customer (`namedOnlyCustomer`), as indexes into a list of ids. */
+export interface NamedCustomers {
+  /** Per event: the index in `ids` of the customer it names, or -1 when it is not a named-only event. */
+  of: Int32Array;
+  ids: readonly string[];
+}
+
+/** `TenantIdentities` plus each event's final customer as a small index, for the batch fold. */
+export interface OrderedIdentities extends TenantIdentities {
+  /** Per event: the index in `customerIds` of the customer it belongs to after every merge. */
+  customerOf: Int32Array;
+  /** The final customers (`canonical` of every attributed id), by index. */
+  customerIds: string[];
+}
+
+/**
+ * `resolveTenantIdentities` for events already in `(occurredAt, id)` order, given as parallel columns (the
+ * batch fold keeps no `{event, at}` pair per event): `ats[k]` is the instant of `events[k]`, and
+ * `attributed[k]` is the customer event `k` was attributed to. `customerOf` numbers the final customers so
+ * the fold can keep per-customer state in an array instead of looking it up by id for every event.
+ * `named`, when given, must describe exactly the named-only events (`namedOnlyCustomer`) of `events`.
+ */
+export function resolveOrderedIdentities(
+  events: readonly CatalogEvent[],
+  ats: ArrayLike<number>,
+  config: Pick<JourneyConfig, 'identityLimits'> | Partial<JourneyConfig> = {},
+  named?: NamedCustomers,
+): OrderedIdentities {
+  const state = createIdentityState(config);
+  const n = events.length;
+  const namedOf = named?.of;
+  const namedIds = named?.ids ?? [];
+  const namedNodes = new Array<CustomerNode | undefined>(namedIds.length).fill(undefined);
   const attributed = new Array<string>(n);
+  // Node creation order per event first, mapped to the final customer's index once every merge is known.
+  const customerOf = new Int32Array(n);
   const rejections: MergeRejected[] = [];
   for (let k = 0; k < n; k++) {
-    const i = order === undefined ? k : order[k]!;
-    const e = events[i]!;
-    const event = e.event;
-    // Inlined fast path of resolveIdentity: no result object for the ~97% of events that only name a customer.
-    if (namedOnly(event)) {
-      ensureCustomer(state, event.customerId!, e.at);
-      attributed[i] = event.customerId!;
+    // Named-only events known from the caller: the node by index, without reading the event (a cache miss).
+    const o = namedOf === undefined ? -1 : namedOf[k]!;
+    if (o >= 0) {
+      const node = (namedNodes[o] ??= ensureCustomer(state, namedIds[o]!, ats[k]!));
+      attributed[k] = node.id;
+      customerOf[k] = node.seq;
       continue;
     }
-    const r = resolveIdentity(state, event, e.at);
-    attributed[i] = r.customerId;
+    const event = events[k]!;
+    // Inlined fast path of resolveIdentity: no result object for the ~97% of events that only name a customer.
+    if (namedOnly(event)) {
+      const node = ensureCustomer(state, event.customerId!, ats[k]!);
+      attributed[k] = node.id;
+      customerOf[k] = node.seq;
+      continue;
+    }
+    const r = resolveIdentity(state, event, ats[k]!);
+    const node = state.customers.get(r.customerId)!;
+    attributed[k] = node.id;
+    customerOf[k] = node.seq;
     for (const rej of r.rejections) rejections.push(rej);
   }
+  const finalOfSeq = new Int32Array(state.customers.size);
+  const indexOf = new Map<string, number>();
+  const customerIds: string[] = [];
+  for (const node of state.customers.values()) {
+    const id = canonicalCustomerId(state, node.id);
+    let index = indexOf.get(id);
+    if (index === undefined) {
+      indexOf.set(id, (index = customerIds.length));
+      customerIds.push(id);
+    }
+    finalOfSeq[node.seq] = index;
+  }
+  for (let k = 0; k < n; k++) customerOf[k] = finalOfSeq[customerOf[k]!]!;
   const mergedCustomers = mergedCustomerCount(state);
   const cache = new Map<string, string>();
   const canonical = (id: string): string => {
@@ -498,5 +581,5 @@ export function resolveTenantIdentities(
     if (c === undefined) cache.set(id, (c = canonicalCustomerId(state, id)));
     return c;
   };
-  return { attributed, canonical, mergedCustomers, rejections };
+  return { attributed, canonical, mergedCustomers, rejections, customerOf, customerIds };
 }

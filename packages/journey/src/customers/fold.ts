@@ -1,0 +1,49 @@
+// The customer fold past the timeline, shared by applyCustomerEvent and the batch fold (not public API).
+import type { EventOf } from '@omnitrail/events';
+import type { CaseEffects, JourneyConfig, JourneyEvent } from '../model/index.js';
+import { packTypedCode, typeCode, TYPE_CODE } from './codes.js';
+import type { CaseLookup, CustomerRecord, SentimentFact } from './index.js';
+import { applyJourneyEvent } from '../journey-map/state.js';
+import { applyProfileEvent } from '../customer-profile/state.js';
+import { applyChurnFacts } from '../churn/state.js';
+
+/**
+ * Folds one event into its customer's record: timeline at `pos`, facts, journey, profile and churn state.
+ * `pos` is `rec.ids.length` (append) or, when the caller sized the timeline arrays in advance (a batch fold
+ * knows each customer's event count: no array growth), the next free position.
+ */
+export function applyCustomerEventAt(rec: CustomerRecord, pos: number, je: JourneyEvent, effects: CaseEffects, cases: CaseLookup, config: JourneyConfig): void {
+  const e = je.event;
+  // The type is mapped to its code once here and passed down to every sub-fold.
+  const t = typeCode(e.type);
+  rec.ids[pos] = e.id;
+  rec.ats[pos] = je.at;
+  rec.codes[pos] = packTypedCode(t, e.channel, e.actor.kind);
+
+  switch (t) {
+    case TYPE_CODE.SurveyAnswered: {
+      const d = (e as EventOf<'SurveyAnswered'>).data;
+      rec.surveys.push({ id: e.id, at: je.at, kind: d.kind, score: d.score });
+      break;
+    }
+    case TYPE_CODE.SurveySent:
+      if ((e as EventOf<'SurveySent'>).data.kind === 'csat') rec.csatSentAts.push(je.at);
+      break;
+    case TYPE_CODE.SentimentScored: {
+      const d = (e as EventOf<'SentimentScored'>).data;
+      const s: SentimentFact = { id: e.id, at: je.at, score: d.score };
+      if (d.targetEventId !== undefined) s.targetEventId = d.targetEventId;
+      rec.sentiments.push(s);
+      break;
+    }
+    case TYPE_CODE.CustomerChurned:
+      if (rec.firstChurnAt === null) rec.firstChurnAt = je.at;
+      break;
+    default:
+      break;
+  }
+
+  applyJourneyEvent(rec.journey, rec, pos, je, t, effects, cases, config);
+  applyProfileEvent(rec.profile, je, t);
+  applyChurnFacts(rec.churn, je, t, effects, config);
+}
