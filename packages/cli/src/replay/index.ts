@@ -3,6 +3,7 @@ import { replayReport, type JourneyConfig, type RejectedLine, type ReplayOptions
 import { readLineBlocks, sourceSize, type NdjsonSource } from '../ndjson/index.js';
 import { createProgressBar, type ProgressSink } from '../progress/index.js';
 import { readStoreValues } from '../store/index.js';
+import { createIdIndex } from './id-index.js';
 import { emptyParsedBlock, parseValue, type ParsedBlock } from './parse.js';
 import { createBlockParser, createInThreadParser, defaultWorkerCount, type BlockParser } from './pool.js';
 
@@ -66,7 +67,9 @@ function inputName(input: ReplayInput): string {
  */
 export async function readInputs(inputs: readonly ReplayInput[], options: IngestOptions = {}): Promise<IngestResult> {
   const events: CatalogEvent[] = [];
-  const hashById = new Map<string, number>();
+  // Per accepted event (same index), the canonical hash of its content, to tell a duplicate from a conflict.
+  const contentHashes: number[] = [];
+  const acceptedIds = createIdIndex((i) => events[i]!.id);
   const rejected: RejectedLine[] = [];
   const several = inputs.length > 1;
   let read = 0;
@@ -104,11 +107,11 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
           while (r < rej.length && rej[r]!.line < line) reject(rej[r++]!);
           const event = block.events[i]!;
           const hash = block.hashes[i]!;
-          const seen = hashById.get(event.id);
-          if (seen === undefined) {
-            hashById.set(event.id, hash);
+          const seen = acceptedIds.findOrAdd(event.id, events.length);
+          if (seen < 0) {
             events.push(event);
-          } else if (seen === hash) {
+            contentHashes.push(hash);
+          } else if (contentHashes[seen] === hash) {
             duplicates++;
           } else {
             reject({ line, id: event.id, errors: [{ path: 'id', message: `conflicts with an earlier event with the same id and different content` }] });

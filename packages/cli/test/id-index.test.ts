@@ -1,0 +1,41 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createIdIndex } from '../src/replay/id-index.js';
+
+describe('createIdIndex', () => {
+  it('answers like a Map from id to first index, through growth (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('a', 'b', 'evt-1', 'evt-2', '')), { maxLength: 400 }), fc.integer({ min: 1, max: 64 }), (ids, capacity) => {
+        const stored: string[] = [];
+        const index = createIdIndex((i) => stored[i]!, capacity);
+        const reference = new Map<string, number>();
+        for (const id of ids) {
+          const expected = reference.get(id);
+          const got = index.findOrAdd(id, stored.length);
+          if (expected === undefined) {
+            expect(got).toBe(-1);
+            reference.set(id, stored.length);
+            stored.push(id);
+          } else {
+            expect(got).toBe(expected);
+          }
+        }
+        expect(index.size).toBe(reference.size);
+      }),
+    );
+  });
+
+  it('holds a million ids', () => {
+    const stored: string[] = [];
+    const index = createIdIndex((i) => stored[i]!);
+    let misplaced = 0;
+    for (let i = 0; i < 1_000_000; i++) {
+      const id = `c${i % 10_000}-${Math.floor(i / 10_000)}`;
+      if (index.findOrAdd(id, stored.length) !== -1) misplaced++;
+      stored.push(id);
+    }
+    expect(misplaced).toBe(0);
+    expect(index.findOrAdd('c42-7', -5)).toBe(stored.indexOf('c42-7'));
+    expect(index.size).toBe(1_000_000);
+  });
+});
