@@ -1,6 +1,6 @@
 import { replyWindowMs, type Channel } from '@omnitrail/events';
 import { OPEN_CASE_STATUSES, type CaseStatus, type JourneyConfig } from '../model/index.js';
-import { codeChannel, isInboundCode, type CaseLookup, type CustomersState } from '../customers/index.js';
+import { channelOfNumber, codeChannel, isInboundCode, type CaseLookup, type CustomersState } from '../customers/index.js';
 import { customerHealth, weightedSentiment, type CustomerHealth } from '../churn/index.js';
 
 export * from './state.js';
@@ -111,9 +111,12 @@ export function customerProfile(
   const s = weightedSentiment(rec, asOf, config.sentimentHalfLifeMs);
 
   const replyWindows: CustomerProfile['replyWindows'] = {};
-  if (p.lastInboundMessage !== null) {
-    for (const ch of [...p.lastInboundMessage.keys()].sort()) {
-      const at = p.lastInboundMessage.get(ch)!;
+  const inbound = p.lastInboundMessage;
+  if (inbound !== null) {
+    const byChannel: [Channel, number][] = [];
+    for (let i = 0; i < inbound.length; i += 2) byChannel.push([channelOfNumber(inbound[i]!), inbound[i + 1]!]);
+    byChannel.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [ch, at] of byChannel) {
       if (at > asOf) continue;
       const w = replyWindowMs(ch, config.replyWindowsMs);
       const until = w === null ? null : at + w;

@@ -1,5 +1,5 @@
 import { normalizeIdentity, type Channel, type EventOf, type Identity } from '@omnitrail/events';
-import { TYPE_CODE } from '../customers/codes.js';
+import { channelNumber, TYPE_CODE } from '../customers/codes.js';
 import type { JourneyEvent } from '../model/index.js';
 
 /** An identity seen on the customer's events on one channel (`null`: events without a channel). */
@@ -50,8 +50,11 @@ export interface ProfileState {
   preferredLanguage: string | null;
   consent: Record<string, unknown> | null;
   orders: OrderFact[];
-  /** Latest inbound message (`MessageReceived` with a channel) per channel: reply windows. */
-  lastInboundMessage: Map<Channel, number> | null;
+  /**
+   * Latest inbound message (`MessageReceived` with a channel) per channel, for reply windows: flat
+   * `[channel, at]` pairs, channels as `channelNumber` (a customer uses few channels: a scan beats a map).
+   */
+  lastInboundMessage: number[] | null;
 }
 
 /** An empty profile. */
@@ -89,7 +92,7 @@ export function cloneProfileState(p: ProfileState): ProfileState {
     preferredLanguage: p.preferredLanguage,
     consent: p.consent === null ? null : { ...p.consent },
     orders: p.orders.map((o) => ({ ...o })),
-    lastInboundMessage: p.lastInboundMessage === null ? null : new Map(p.lastInboundMessage),
+    lastInboundMessage: p.lastInboundMessage === null ? null : p.lastInboundMessage.slice(),
   };
 }
 
@@ -176,14 +179,26 @@ export function applyProfileEvent(p: ProfileState, je: JourneyEvent, t: number):
       break;
     }
     case TYPE_CODE.MessageReceived:
-      if (e.channel !== undefined) {
-        if (p.lastInboundMessage === null) p.lastInboundMessage = new Map();
-        p.lastInboundMessage.set(e.channel, je.at);
-      }
+      if (e.channel !== undefined) setLastInbound(p, channelNumber(e.channel), je.at);
       break;
     default:
       break;
   }
+}
+
+function setLastInbound(p: ProfileState, channel: number, at: number): void {
+  const l = p.lastInboundMessage;
+  if (l === null) {
+    p.lastInboundMessage = [channel, at];
+    return;
+  }
+  for (let i = 0; i < l.length; i += 2) {
+    if (l[i] === channel) {
+      l[i + 1] = at;
+      return;
+    }
+  }
+  l.push(channel, at);
 }
 
 function findOrder(p: ProfileState, orderId: string): OrderFact | undefined {

@@ -80,3 +80,27 @@ export function isActivityCode(code: number): boolean {
   return (code & 1) === 1;
 }
 
+
+// ---- channel numbers for per-customer state ---------------------------------------------------------
+
+/** Channels by number: the catalog's first, then any other string in order of first use (never expected). */
+const channelNames: string[] = [...CHANNELS];
+const channelNumbers = new Map<string, number>(CHANNELS.map((c, i) => [c, i]));
+
+/**
+ * A channel as a small number, for per-customer state kept as flat number arrays instead of maps and small
+ * objects (less memory and collector work per customer). `channelOfNumber` maps it back.
+ */
+export function channelNumber(channel: Channel): number {
+  let k = channelNumbers.get(channel);
+  if (k === undefined) {
+    channelNumbers.set(channel, (k = channelNames.length));
+    channelNames.push(channel);
+  }
+  return k;
+}
+
+/** The channel of a `channelNumber`. */
+export function channelOfNumber(k: number): Channel {
+  return channelNames[k] as Channel;
+}

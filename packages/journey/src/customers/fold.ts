@@ -3,16 +3,25 @@ import type { EventOf } from '@omnitrail/events';
 import type { CaseEffects, JourneyConfig, JourneyEvent } from '../model/index.js';
 import { packTypedCode, typeCode, TYPE_CODE } from './codes.js';
 import type { CaseLookup, CustomerRecord, SentimentFact } from './index.js';
-import { applyJourneyEvent } from '../journey-map/state.js';
+import { applyJourneyEvent, type UnthreadedCandidate } from '../journey-map/state.js';
 import { applyProfileEvent } from '../customer-profile/state.js';
 import { applyChurnFacts } from '../churn/state.js';
 
 /**
  * Folds one event into its customer's record: timeline at `pos`, facts, journey, profile and churn state.
  * `pos` is `rec.ids.length` (append) or, when the caller sized the timeline arrays in advance (a batch fold
- * knows each customer's event count: no array growth), the next free position.
+ * knows each customer's event count: no array growth), the next free position. `unthreaded`: see
+ * `applyJourneyEvent`.
  */
-export function applyCustomerEventAt(rec: CustomerRecord, pos: number, je: JourneyEvent, effects: CaseEffects, cases: CaseLookup, config: JourneyConfig): void {
+export function applyCustomerEventAt(
+  rec: CustomerRecord,
+  pos: number,
+  je: JourneyEvent,
+  effects: CaseEffects,
+  cases: CaseLookup,
+  config: JourneyConfig,
+  unthreaded?: readonly UnthreadedCandidate[],
+): void {
   const e = je.event;
   // The type is mapped to its code once here and passed down to every sub-fold.
   const t = typeCode(e.type);
@@ -43,7 +52,7 @@ export function applyCustomerEventAt(rec: CustomerRecord, pos: number, je: Journ
       break;
   }
 
-  applyJourneyEvent(rec.journey, rec, pos, je, t, effects, cases, config);
+  applyJourneyEvent(rec.journey, rec, pos, je, t, effects, cases, config, unthreaded);
   applyProfileEvent(rec.profile, je, t);
   applyChurnFacts(rec.churn, je, t, effects, config);
 }

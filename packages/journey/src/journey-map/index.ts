@@ -1,8 +1,8 @@
 import type { Channel } from '@omnitrail/events';
 import type { ReportWindow } from '../model/index.js';
 import type { JourneysSection } from '../report/types.js';
-import { codeActor, codeChannel, codeType, isInboundCode, type CustomerRecord, type CustomersState } from '../customers/index.js';
-import type { ContextLostAnnotation, ContextLostKind, JourneyStage, StageEntry } from './state.js';
+import { channelOfNumber, codeActor, codeChannel, codeType, isInboundCode, type CustomerRecord, type CustomersState } from '../customers/index.js';
+import { transitionAggs, type ContextLostAnnotation, type ContextLostKind, type JourneyStage, type StageEntry } from './state.js';
 
 export * from './state.js';
 
@@ -27,17 +27,19 @@ export function stageAt(rec: CustomerRecord, asOf: number): StageEntry | undefin
 export function journeysSection(state: CustomersState, window: ReportWindow): JourneysSection {
   const stages = { awareness: 0, consideration: 0, purchase: 0, post_sale_support: 0 };
   const contextLost = { unthreaded_switch: 0, forced_restart: 0, blind_handoff: 0, identity_gap: 0 };
-  const transitions = new Map<string, { from: string; to: string; count: number }>();
+  const transitions = new Map<number, { from: string; to: string; count: number }>();
   for (const rec of state.customers.values()) {
     const s = stageAt(rec, window.asOf);
     if (s === undefined) continue;
     stages[s.stage] += 1;
     const j = rec.journey;
-    if (j.transitions !== null) {
-      for (const [k, t] of j.transitions) {
+    const t = j.transitions;
+    if (t !== null) {
+      for (let i = 0; i < t.length; i += 4) {
+        const k = t[i]! * 65_536 + t[i + 1]!;
         const sum = transitions.get(k);
-        if (sum === undefined) transitions.set(k, { from: t.from, to: t.to, count: t.count });
-        else sum.count += t.count;
+        if (sum === undefined) transitions.set(k, { from: channelOfNumber(t[i]!), to: channelOfNumber(t[i + 1]!), count: t[i + 2]! });
+        else sum.count += t[i + 2]!;
       }
     }
     for (const a of j.contextLost) if (a.at <= window.asOf) contextLost[a.kind] += 1;
@@ -136,7 +138,7 @@ export function customerJourney(
     c.stages.push({ stage: s.stage, at: iso(s.at), eventId: s.eventId });
   }
   const transitions = sortTransitions(
-    [...(j.transitions?.values() ?? [])].map((t) => ({ from: t.from, to: t.to, count: t.count, meanGapMs: t.totalGapMs / t.count })),
+    transitionAggs(j).map((t) => ({ from: t.from, to: t.to, count: t.count, meanGapMs: t.totalGapMs / t.count })),
   );
   return {
     customerId,

@@ -1,7 +1,7 @@
-import { CHANNELS, type Channel, type EventOf } from '@omnitrail/events';
-import { OPEN_CASE_STATUSES, type CaseEffects, type CaseView, type JourneyConfig, type JourneyEvent } from '../model/index.js';
+import type { Channel, EventOf } from '@omnitrail/events';
+import { OPEN_CASE_STATUSES, type CaseEffects, type JourneyConfig, type JourneyEvent } from '../model/index.js';
 import type { CaseLookup } from '../customers/index.js';
-import { codeChannel, TYPE_CODE } from '../customers/codes.js';
+import { channelNumber, channelOfNumber, codeChannel, TYPE_CODE } from '../customers/codes.js';
 
 /** The customer's timeline arrays (the customers container owns them). */
 export interface TimelineArrays {
@@ -51,7 +51,11 @@ export interface JourneyState {
   lastAt: number;
   lastInboundChannel: Channel | null;
   lastInboundAt: number;
-  transitions: Map<string, TransitionAgg> | null;
+  /**
+   * Channel transitions as flat `[from, to, count, totalGapMs]` quadruples, channels as `channelNumber`, in
+   * order of first occurrence (`transitionAggs` lists them as objects); `null` before the first one.
+   */
+  transitions: number[] | null;
   contextLost: ContextLostAnnotation[];
   /** Instant of the customer's latest `CaseThreadLinked` or `CasesMerged` (context carried over). */
   lastLinkAt: number;
@@ -85,15 +89,10 @@ export function createJourneyState(): JourneyState {
 
 /** A deep copy. */
 export function cloneJourneyState(j: JourneyState): JourneyState {
-  let transitions: Map<string, TransitionAgg> | null = null;
-  if (j.transitions !== null) {
-    transitions = new Map();
-    for (const [k, v] of j.transitions) transitions.set(k, { ...v });
-  }
   return {
     ...j,
     stages: j.stages.slice(),
-    transitions,
+    transitions: j.transitions === null ? null : j.transitions.slice(),
     contextLost: j.contextLost.slice(),
     pendingHandoffs: j.pendingHandoffs === null ? null : new Map(j.pendingHandoffs),
   };
@@ -140,24 +139,64 @@ function annotate(j: JourneyState, kind: ContextLostKind, at: number, caseId: st
 
 const OPEN = new Set<string>(OPEN_CASE_STATUSES);
 
-/** The `from>to` key of every pair of catalog channels, built once: no key string is built per touchpoint. */
-const TRANSITION_KEYS = new Map<string, Map<string, string>>(CHANNELS.map((a) => [a, new Map(CHANNELS.map((b) => [b, `${a}>${b}`]))]));
+/** The customer's channel transitions, in order of first occurrence. */
+export function transitionAggs(j: JourneyState): TransitionAgg[] {
+  const out: TransitionAgg[] = [];
+  const t = j.transitions;
+  if (t !== null) {
+    for (let i = 0; i < t.length; i += 4) out.push({ from: channelOfNumber(t[i]!), to: channelOfNumber(t[i + 1]!), count: t[i + 2]!, totalGapMs: t[i + 3]! });
+  }
+  return out;
+}
 
-function transitionKey(from: Channel, to: Channel): string {
-  return TRANSITION_KEYS.get(from)?.get(to) ?? `${from}>${to}`;
+/** Counts one transition: a customer has few distinct ones, so a scan of the flat list beats a map. */
+function addTransition(j: JourneyState, from: Channel, to: Channel, gapMs: number): void {
+  const a = channelNumber(from);
+  const b = channelNumber(to);
+  const t = j.transitions;
+  if (t === null) {
+    j.transitions = [a, b, 1, gapMs];
+    return;
+  }
+  for (let i = 0; i < t.length; i += 4) {
+    if (t[i] === a && t[i + 1] === b) {
+      t[i + 2]! += 1;
+      t[i + 3]! += gapMs;
+      return;
+    }
+  }
+  t.push(a, b, 1, gapMs);
+}
+
+/** A case that can make a new case an unthreaded switch, as it was when the new case opened. */
+export interface UnthreadedCandidate {
+  openedEventId: string;
+  channels: ReadonlySet<Channel>;
+}
+
+/**
+ * The cases of the customer that can make the case `caseId`, opened on channel `b` at `je.at`, an
+ * `unthreaded_switch` (open, or resolved less than 7 days before, not merged, not on `b`), in opening order.
+ * Their channels are copied when `snapshot` is set, for a caller that scans the timeline later, when the
+ * cases may have changed.
+ */
+export function unthreadedCandidates(cases: CaseLookup, je: JourneyEvent, caseId: string, b: Channel, snapshot: boolean): UnthreadedCandidate[] {
+  const candidates: UnthreadedCandidate[] = [];
+  for (const c of cases.casesOfCustomer(je.customerId)) {
+    if (c.caseId === caseId || c.status === 'merged' || c.channels.has(b)) continue;
+    if (OPEN.has(c.status) || (c.resolvedAt !== null && c.resolvedAt <= je.at && je.at - c.resolvedAt < UNTHREADED_RESOLVED_MS)) {
+      candidates.push(snapshot ? { openedEventId: c.openedEventId, channels: new Set(c.channels) } : c);
+    }
+  }
+  return candidates;
 }
 
 /**
  * `unthreaded_switch`: a new case on channel B within 72 h of the customer's activity on channel A, while a
- * case on A (and not on B) was open or resolved less than 7 days before, with no `CaseThreadLinked` or
- * `CasesMerged` of the customer between that activity and the new case.
+ * case on A (and not on B) was open or resolved less than 7 days before (`candidates`), with no
+ * `CaseThreadLinked` or `CasesMerged` of the customer between that activity and the new case.
  */
-function checkUnthreaded(j: JourneyState, tl: TimelineArrays, pos: number, je: JourneyEvent, caseId: string, b: Channel, cases: CaseLookup): void {
-  const candidates: CaseView[] = [];
-  for (const c of cases.casesOfCustomer(je.customerId)) {
-    if (c.caseId === caseId || c.status === 'merged' || c.channels.has(b)) continue;
-    if (OPEN.has(c.status) || (c.resolvedAt !== null && c.resolvedAt <= je.at && je.at - c.resolvedAt < UNTHREADED_RESOLVED_MS)) candidates.push(c);
-  }
+function checkUnthreaded(j: JourneyState, tl: TimelineArrays, pos: number, je: JourneyEvent, caseId: string, b: Channel, candidates: readonly UnthreadedCandidate[]): void {
   if (candidates.length === 0) return;
   // the customer's latest activity on a channel of such a case, within 72 h, after the latest link
   for (let i = pos - 1; i >= 0; i--) {
@@ -177,7 +216,9 @@ function checkUnthreaded(j: JourneyState, tl: TimelineArrays, pos: number, je: J
 /**
  * Folds one event of the customer into the journey state. `tl` is the customer's timeline, which already
  * holds the event at position `pos`; `t` is its type code (`typeCode`). `effects` are the cases projection's
- * effects for the same event.
+ * effects for the same event. `unthreaded`, when given, are the `unthreadedCandidates` of a case the event
+ * opened, taken when it was folded into the cases (a batch fold folds the cases first); otherwise they
+ * are read from `cases` now.
  */
 export function applyJourneyEvent(
   j: JourneyState,
@@ -188,6 +229,7 @@ export function applyJourneyEvent(
   effects: CaseEffects,
   cases: CaseLookup,
   config: JourneyConfig,
+  unthreaded?: readonly UnthreadedCandidate[],
 ): void {
   const e = je.event;
   // sessions: a gap strictly greater than the session gap starts a new one
@@ -200,16 +242,7 @@ export function applyJourneyEvent(
   // channel transitions over inbound touchpoints only: other events neither count nor break the sequence
   if (e.actor.kind === 'customer' && e.channel !== undefined) {
     const prev = j.lastInboundChannel;
-    if (prev !== null && prev !== e.channel) {
-      if (j.transitions === null) j.transitions = new Map();
-      const key = transitionKey(prev, e.channel);
-      const t = j.transitions.get(key);
-      if (t === undefined) j.transitions.set(key, { from: prev, to: e.channel, count: 1, totalGapMs: je.at - j.lastInboundAt });
-      else {
-        t.count += 1;
-        t.totalGapMs += je.at - j.lastInboundAt;
-      }
-    }
+    if (prev !== null && prev !== e.channel) addTransition(j, prev, e.channel, je.at - j.lastInboundAt);
     j.lastInboundChannel = e.channel;
     j.lastInboundAt = je.at;
   }
@@ -225,7 +258,7 @@ export function applyJourneyEvent(
     // equivalence promises its projections look as if it had carried the survivor's id from the start.
     if (e.customerId === undefined && je.attributedCustomerId !== je.customerId) annotate(j, 'identity_gap', je.at, opened.caseId, [e.id]);
     const b = opened.channel ?? e.channel;
-    if (b !== undefined) checkUnthreaded(j, tl, pos, je, opened.caseId, b, cases);
+    if (b !== undefined) checkUnthreaded(j, tl, pos, je, opened.caseId, b, unthreaded ?? unthreadedCandidates(cases, je, opened.caseId, b, false));
   }
   if (t === TYPE_CODE.CaseThreadLinked || t === TYPE_CODE.CasesMerged || effects.merged !== undefined) j.lastLinkAt = je.at;
 

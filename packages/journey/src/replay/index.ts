@@ -7,8 +7,9 @@ import { createCustomersState, customerRecord, type CaseLookup, type CustomerRec
 import { applyCustomerEventAt } from '../customers/fold.js';
 import { namedOnlyCustomer, resolveOrderedIdentities } from '../identity/index.js';
 import { customerJourney, journeysSection, type CustomerJourneyView } from '../journey-map/index.js';
+import { unthreadedCandidates, type UnthreadedCandidate } from '../journey-map/state.js';
 import { churnPeriodFor, customerMetrics } from '../metrics/index.js';
-import type { JourneyConfig, JourneyEvent, ReportWindow } from '../model/index.js';
+import type { CaseEffects, JourneyConfig, JourneyEvent, ReportWindow } from '../model/index.js';
 import type { TenantReport } from '../report/types.js';
 import { timeOrder } from './order.js';
 
@@ -146,38 +147,113 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
   const caseLookup = caseLookupOf(cases);
   const customerOf = identity.customerOf;
   const customerIds = identity.customerIds;
+  const customerCount = customerIds.length;
   // Per final customer, its record: an array index instead of a hash lookup by id for every event.
-  const records = new Array<CustomerRecord | undefined>(customerIds.length).fill(undefined);
+  const records = new Array<CustomerRecord | undefined>(customerCount).fill(undefined);
   // Events per customer: the timeline arrays are allocated at their final size, then filled by position.
-  const counts = new Int32Array(customerIds.length);
+  const counts = new Int32Array(customerCount);
   for (let i = 0; i < n; i++) counts[customerOf[i]!]!++;
-  const filled = new Int32Array(customerIds.length);
   // Per case index, the record under that case id once it exists (records are never replaced).
   const caseRecords = new Array<CaseRecord | undefined>(caseIds.length).fill(undefined);
-  let previous = -1;
-  let rec: CustomerRecord | undefined;
+  // Two passes. The cases projection spans customers (a case can get events of several customers, samples
+  // and anomalies are listed in time order), so it folds every event in time order and notes each event's
+  // effects. The customer projections read nothing of other customers, and of the cases only what an
+  // opening notes here (the unthreaded-switch candidates as they were then; the case a follow-up follows,
+  // whose opening never changes): they fold customer by customer, in time order within a customer, so a
+  // customer's state stays in cache while its events are folded instead of being fetched again for each one.
+  // Each event's slot in that customer-grouped order (a counting sort on the customer index). The first pass
+  // writes what the second reads into these slots, so the second reads its columns in order.
+  const slotOf = new Int32Array(n);
+  {
+    const next = new Int32Array(customerCount);
+    for (let customer = 0, sum = 0; customer < customerCount; customer++) {
+      next[customer] = sum;
+      sum += counts[customer]!;
+    }
+    for (let i = 0; i < n; i++) slotOf[i] = next[customerOf[i]!]!++;
+  }
+  const groupedEvents = new Array<CatalogEvent>(n);
+  const groupedAts = new Float64Array(n);
+  const groupedAttributed = new Array<string>(n);
+  // The effects as columns, not the effects objects: those then die young instead of being kept (and copied
+  // by the collector) until the second pass, and that pass hands the customer projections one reused
+  // object of a single shape. `rare` keeps the few effects with an opening, a merge or an anomaly.
+  const groupedCaseId = new Array<string | undefined>(n);
+  const groupedFlags = new Uint8Array(n);
+  const rare = new Map<number, CaseEffects>();
+  // By slot: the unthreaded-switch candidates of the (few) events that opened a case.
+  const unthreaded = new Map<number, UnthreadedCandidate[]>();
   // One event object reused for every event: the projections copy what they keep and never hold on to it.
   const je: JourneyEvent = { event: sorted[0]!, at: n > 0 ? ats[0]! : 0.5, customerId: '', attributedCustomerId: '' };
   for (let i = 0; i < n; i++) {
     const customer = customerOf[i]!;
-    if (customer !== previous) {
-      previous = customer;
-      je.customerId = customerIds[customer]!;
-      rec = records[customer];
-      if (rec === undefined) {
-        rec = records[customer] = customerRecord(customers, je.customerId);
-        presize(rec, counts[customer]!);
+    // Records are created in time order of the customers' first events, as applyCustomerEvent would.
+    if (records[customer] === undefined) presize((records[customer] = customerRecord(customers, customerIds[customer]!)), counts[customer]!);
+    const slot = slotOf[i]!;
+    const event = sorted[i]!;
+    groupedEvents[slot] = event;
+    groupedAts[slot] = ats[i]!;
+    groupedAttributed[slot] = attributed[i]!;
+    const c = caseOf[i]!;
+    if (c < 0) {
+      // Without a caseId the cases projection does nothing (no effects): the event need not even be read here.
+      groupedCaseId[slot] = undefined;
+      continue;
+    }
+    je.event = event;
+    je.at = ats[i]!;
+    je.customerId = customerIds[customer]!;
+    je.attributedCustomerId = attributed[i]!;
+    const known = caseRecords[c];
+    const effects = applyCaseEventKnown(cases, je, config, known);
+    if (known === undefined) caseRecords[c] = cases.cases.get(caseIds[c]!);
+    groupedCaseId[slot] = effects.caseId;
+    groupedFlags[slot] = effectFlags(effects);
+    const opened = effects.opened;
+    if (opened !== undefined || effects.merged !== undefined || effects.anomaly !== undefined) rare.set(slot, effects);
+    if (opened !== undefined) {
+      const b = opened.channel ?? event.channel;
+      if (b !== undefined) {
+        const candidates = unthreadedCandidates(caseLookup, je, opened.caseId, b, true);
+        if (candidates.length > 0) unthreaded.set(slot, candidates);
       }
     }
-    je.event = sorted[i]!;
-    je.at = ats[i]!;
-    je.attributedCustomerId = attributed[i]!;
-    const c = caseOf[i]!;
-    const known = c < 0 ? undefined : caseRecords[c];
-    const effects = applyCaseEventKnown(cases, je, config, known);
-    if (c >= 0 && known === undefined) caseRecords[c] = cases.cases.get(caseIds[c]!);
+  }
+  // Every field present, so the customer projections read one shape (an absent effect is `undefined`).
+  const fx: CaseEffects = {
+    caseId: undefined,
+    opened: undefined,
+    reopened: undefined,
+    resolved: undefined,
+    closed: undefined,
+    escalatedToHuman: undefined,
+    agentReply: undefined,
+    merged: undefined,
+    anomaly: undefined,
+  };
+  for (let customer = 0, k = 0; customer < customerCount; customer++) {
+    const end = k + counts[customer]!;
+    if (k === end) continue;
+    const rec = records[customer]!;
+    je.customerId = customerIds[customer]!;
     // applyCustomerEvent with the record in hand, the timeline written by position.
-    applyCustomerEventAt(rec!, filled[customer]!++, je, effects, caseLookup, config);
+    for (let pos = 0; k < end; k++, pos++) {
+      je.event = groupedEvents[k]!;
+      je.at = groupedAts[k]!;
+      je.attributedCustomerId = groupedAttributed[k]!;
+      fx.caseId = groupedCaseId[k];
+      const flags = groupedFlags[k]!;
+      fx.reopened = (flags & REOPENED) === 0 ? undefined : true;
+      fx.resolved = (flags & RESOLVED) === 0 ? undefined : true;
+      fx.closed = (flags & CLOSED) === 0 ? undefined : true;
+      fx.escalatedToHuman = (flags & ESCALATED) === 0 ? undefined : true;
+      fx.agentReply = (flags & AGENT_REPLY) === 0 ? undefined : true;
+      const r = rare.size === 0 ? undefined : rare.get(k);
+      fx.opened = r?.opened;
+      fx.merged = r?.merged;
+      fx.anomaly = r?.anomaly;
+      applyCustomerEventAt(rec, pos, je, fx, caseLookup, config, fx.opened === undefined ? undefined : (unthreaded.get(k) ?? NO_CANDIDATES));
+    }
   }
   return withLazyEvents(
     {
@@ -230,6 +306,26 @@ function withLazyEvents(fold: Omit<TenantFold, 'events'>, sorted: readonly Catal
     config: fold.config,
   };
 }
+
+const REOPENED = 1;
+const RESOLVED = 2;
+const CLOSED = 4;
+const ESCALATED = 8;
+const AGENT_REPLY = 16;
+
+/** The boolean effects of an event as bits (only `true` is ever set). */
+function effectFlags(e: CaseEffects): number {
+  return (
+    (e.reopened === true ? REOPENED : 0) |
+    (e.resolved === true ? RESOLVED : 0) |
+    (e.closed === true ? CLOSED : 0) |
+    (e.escalatedToHuman === true ? ESCALATED : 0) |
+    (e.agentReply === true ? AGENT_REPLY : 0)
+  );
+}
+
+/** No unthreaded-switch candidates. */
+const NO_CANDIDATES: readonly UnthreadedCandidate[] = [];
 
 /** Above this many events a customer's timeline grows by appending (V8 may not keep a huge `new Array(n)` fast). */
 const MAX_PRESIZED = 50_000;
