@@ -24,6 +24,16 @@ function hashB(s: string): number {
   return h >>> 0;
 }
 
+// FNV's low bits cluster for ids that differ only in their last characters (sequential ids), which would make
+// linear probing crawl: murmur3's finaliser spreads them before the hash picks a slot.
+function spread(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** Creates an empty id index; `idAt(index)` gives back the id stored for an index (to confirm a match). */
 export function createIdIndex(idAt: (index: number) => string, initialCapacity = 1 << 16): IdIndex {
   let capacity = 1 << Math.max(4, Math.ceil(Math.log2(Math.max(16, initialCapacity))));
@@ -37,7 +47,7 @@ export function createIdIndex(idAt: (index: number) => string, initialCapacity =
     const mask = capacity - 1;
     for (let o = 0; o < old.length; o += STRIDE) {
       if (old[o + 2] === 0) continue;
-      let slot = (old[o]! >>> 0) & mask;
+      let slot = spread(old[o]!) & mask;
       while (table[slot * STRIDE + 2] !== 0) slot = (slot + 1) & mask;
       const t = slot * STRIDE;
       table[t] = old[o]!;
@@ -54,7 +64,7 @@ export function createIdIndex(idAt: (index: number) => string, initialCapacity =
       const a = hashA(id) | 0;
       const b = hashB(id) | 0;
       const mask = capacity - 1;
-      let slot = (a >>> 0) & mask;
+      let slot = spread(a) & mask;
       for (;;) {
         const t = slot * STRIDE;
         const stored = table[t + 2]!;
