@@ -171,24 +171,9 @@ function customerMessage(state: CasesState, je: JourneyEvent, caseId: string, kn
 
 /** A `MessageSent`: a public agent reply answers the customer; other senders only add a channel. */
 function sentMessage(state: CasesState, je: JourneyEvent, rec: CaseRecord, agentPublic: boolean): CaseEffects {
-  const at = je.at;
-  touch(rec, je.event.channel, at);
+  touch(rec, je.event.channel, je.at);
   if (!agentPublic) return { caseId: rec.caseId };
-  if (rec.status === 'bot') setStatus(rec, 'open', at);
-  if (rec.firstResponseAt === null) {
-    // A bot case answered by an agent before any handoff starts its clock at the opening.
-    const start = rec.firstResponseClockStart ?? rec.openedAt;
-    rec.firstResponseClockStart = start;
-    rec.firstResponseAt = at;
-    state.firstResponse.at.push(at);
-    state.firstResponse.ms.push(at - start);
-  }
-  if (rec.waitingSince !== null) {
-    state.reply.at.push(at);
-    state.reply.ms.push(at - rec.waitingSince);
-    endWaiting(rec, at, true);
-  }
-  rec.agentReplied = true;
+  sentMessageAgent(state, rec, je.at);
   return { caseId: rec.caseId, agentReply: true };
 }
 
@@ -333,13 +318,7 @@ export function applyCaseEventKnown(state: CasesState, je: JourneyEvent, config:
     }
     case T.CaseResolved: {
       if (rec.status === 'resolved') return anomaly(state, e.id, CASE_ANOMALIES.alreadyResolved);
-      touch(rec, e.channel, at);
-      endWaiting(rec, at, false);
-      setStatus(rec, 'resolved', at);
-      rec.resolvedAt = at;
-      rec.resolutions.push(at);
-      state.resolution.at.push(at);
-      state.resolution.ms.push(at - rec.cycleStart);
+      resolveCase(state, rec, e.channel, at);
       return { caseId: rec.caseId, resolved: true };
     }
     case T.CaseReopened:
@@ -369,4 +348,134 @@ export function applyCaseEventKnown(state: CasesState, je: JourneyEvent, config:
       touch(rec, e.channel, at);
       return { caseId: rec.caseId };
   }
+}
+
+/** Effects of `applyCaseEventCode` as bits; its caller names the case (`rec.caseId`). */
+export const CASE_FX = { reopened: 1, resolved: 2, closed: 4, escalatedToHuman: 8, agentReply: 16 } as const;
+/** `applyCaseEventCode`: the event did nothing (the effects are `{}`). */
+export const CASE_FX_NONE = -2;
+/** `applyCaseEventCode`: this case needs the event itself; nothing was changed, call `applyCaseEventKnown`. */
+export const CASE_FX_FALLBACK = -1;
+/** Op code of a `MessageSent` from an agent in public (the others keep `T.MessageSent`). */
+const AGENT_PUBLIC_SENT = 16;
+
+/**
+ * The op code `applyCaseEventCode` takes for an event with a `caseId`: its type code, a public agent message
+ * told apart. Computed while the events are read in input order, so the time-ordered case fold can skip
+ * reading most events again (each first read there is a cache miss).
+ */
+export function caseOpCode(e: CatalogEvent): number {
+  const code = CASE_TYPE_CODES.get(e.type) ?? OTHER;
+  if (code !== T.MessageSent) return code;
+  const d = (e as EventOf<'MessageSent'>).data;
+  return d.senderKind === 'agent' && d.public ? AGENT_PUBLIC_SENT : code;
+}
+
+/**
+ * `applyCaseEventKnown` from an op code (`caseOpCode`), the event's channel and instant, for an event on a
+ * known case: `rec` is the record it names after following merges. Handles the common cases exactly as
+ * `applyCaseEventKnown` does and returns the effects as `CASE_FX` bits (the case being `rec.caseId`) or
+ * `CASE_FX_NONE`; returns `CASE_FX_FALLBACK`, having changed nothing, when the event itself is needed
+ * (openings, follow-ups, anomalies, merges, status changes, SLA).
+ */
+export function applyCaseEventCode(
+  state: CasesState,
+  rec: CaseRecord,
+  op: number,
+  channel: Channel | undefined,
+  at: number,
+  config: Partial<JourneyConfig>,
+): number {
+  switch (op) {
+    case T.SurveySent:
+    case T.SurveyAnswered:
+      return CASE_FX_NONE;
+    case T.CaseOpened:
+    case T.CasesMerged:
+    case T.CaseStatusChanged:
+    case T.SlaApplied:
+    case T.CaseThreadLinked:
+    case T.CaseEscalated:
+      return CASE_FX_FALLBACK;
+    case T.MessageReceived: {
+      if (rec.status === 'closed' || (rec.status === 'resolved' && !withinReopenWindow(config, rec.resolvedAt ?? at, at))) return CASE_FX_FALLBACK;
+      // customerMessage on an existing case.
+      touch(rec, channel, at);
+      let fx = 0;
+      if (rec.status === 'resolved') {
+        reopen(rec, at);
+        fx = CASE_FX.reopened;
+      } else if (rec.status === 'pending_customer' || rec.status === 'snoozed') {
+        setStatus(rec, 'open', at);
+      }
+      if (rec.waitingSince === null && rec.status !== 'bot') rec.waitingSince = at;
+      if (rec.agentReplied) rec.customerMessageAfterFirstReply = true;
+      return fx;
+    }
+    default:
+      break;
+  }
+  if (rec.status === 'closed') return op >= T.CaseThreadLinked ? CASE_FX_FALLBACK : CASE_FX_NONE;
+  switch (op) {
+    case T.MessageSent:
+      touch(rec, channel, at);
+      return 0;
+    case AGENT_PUBLIC_SENT:
+      touch(rec, channel, at);
+      return sentMessageAgent(state, rec, at);
+    case T.CaseResolved:
+      if (rec.status === 'resolved') return CASE_FX_FALLBACK;
+      resolveCase(state, rec, channel, at);
+      return CASE_FX.resolved;
+    case T.CaseReopened:
+      if (rec.status !== 'resolved') return CASE_FX_FALLBACK;
+      touch(rec, channel, at);
+      reopen(rec, at);
+      return CASE_FX.reopened;
+    case T.CaseClosed:
+      touch(rec, channel, at);
+      endWaiting(rec, at, false);
+      setStatus(rec, 'closed', at);
+      rec.closedAt = at;
+      return CASE_FX.closed;
+    default:
+      touch(rec, channel, at);
+      return 0;
+  }
+}
+
+/** A `CaseResolved` on a case not yet resolved (both case folds use it). */
+function resolveCase(state: CasesState, rec: CaseRecord, channel: Channel | undefined, at: number): void {
+  touch(rec, channel, at);
+  endWaiting(rec, at, false);
+  setStatus(rec, 'resolved', at);
+  rec.resolvedAt = at;
+  rec.resolutions.push(at);
+  state.resolution.at.push(at);
+  state.resolution.ms.push(at - rec.cycleStart);
+}
+
+/** A public agent reply, after the touch (both case folds use it): returns the `agentReply` bit. */
+function sentMessageAgent(state: CasesState, rec: CaseRecord, at: number): number {
+  if (rec.status === 'bot') setStatus(rec, 'open', at);
+  if (rec.firstResponseAt === null) {
+    // A bot case answered by an agent before any handoff starts its clock at the opening.
+    const start = rec.firstResponseClockStart ?? rec.openedAt;
+    rec.firstResponseClockStart = start;
+    rec.firstResponseAt = at;
+    state.firstResponse.at.push(at);
+    state.firstResponse.ms.push(at - start);
+  }
+  if (rec.waitingSince !== null) {
+    state.reply.at.push(at);
+    state.reply.ms.push(at - rec.waitingSince);
+    endWaiting(rec, at, true);
+  }
+  rec.agentReplied = true;
+  return CASE_FX.agentReply;
+}
+
+/** The record a known record ends at after following merges (never `undefined`: merge targets exist). */
+export function followKnown(state: CasesState, rec: CaseRecord): CaseRecord | undefined {
+  return rec.mergedInto === undefined ? rec : followMerges(state, rec);
 }

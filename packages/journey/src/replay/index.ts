@@ -1,6 +1,6 @@
-import { instantMs, type CatalogEvent } from '@omnitrail/events';
+import { instantMs, type CatalogEvent, type Channel } from '@omnitrail/events';
 import { caseMetrics, casesOfCustomer, casesSection, createCasesState, getCase, type CaseRecord, type CasesState } from '../cases/index.js';
-import { applyCaseEventKnown } from '../cases/fold.js';
+import { applyCaseEventCode, applyCaseEventKnown, CASE_FX, CASE_FX_FALLBACK, CASE_FX_NONE, caseOpCode, followKnown } from '../cases/fold.js';
 import { healthSection } from '../churn/index.js';
 import { resolveJourneyConfig } from '../config/index.js';
 import { createCustomersState, customerRecord, type CaseLookup, type CustomerRecord, type CustomersState } from '../customers/index.js';
@@ -83,6 +83,10 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
   let lastNamedIndex = -1;
   // and each event's case as an index, so the cases projection's record lookup becomes an array read.
   const keptCase = new Int32Array(events.length);
+  // With it, what the cases projection reads of the event in the common cases (its op code and channel), so
+  // the time-ordered cases pass need not read those events at all.
+  const keptOp = new Uint8Array(events.length);
+  const keptChannel = new Array<Channel | undefined>(events.length);
   const caseIds: string[] = [];
   const caseIndex = new Map<string, number>();
   let lastCase = '';
@@ -124,6 +128,8 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
         lastCaseIndex = index;
       }
       keptCase[n] = lastCaseIndex;
+      keptOp[n] = caseOpCode(event);
+      keptChannel[n] = event.channel;
     }
     n++;
   }
@@ -133,12 +139,18 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
   const ats = new Float64Array(n);
   const namedOf = new Int32Array(n);
   const caseOf = new Int32Array(n);
+  const opOf = new Uint8Array(n);
+  const channelOf = new Array<Channel | undefined>(n);
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
     sorted[k] = events[keptIndex[i]!]!;
     ats[k] = unsortedAts[i]!;
     namedOf[k] = keptNamed[i]!;
-    caseOf[k] = keptCase[i]!;
+    const c = (caseOf[k] = keptCase[i]!);
+    if (c >= 0) {
+      opOf[k] = keptOp[i]!;
+      channelOf[k] = keptChannel[i];
+    }
   }
   const identity = resolveOrderedIdentities(sorted, ats, config, { of: namedOf, ids: namedIds });
   const attributed = identity.attributed;
@@ -180,9 +192,12 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
   // object of a single shape. `rare` keeps the few effects with an opening, a merge or an anomaly.
   const groupedCaseId = new Array<string | undefined>(n);
   const groupedFlags = new Uint8Array(n);
-  const rare = new Map<number, CaseEffects>();
-  // By slot: the unthreaded-switch candidates of the (few) events that opened a case.
-  const unthreaded = new Map<number, UnthreadedCandidate[]>();
+  // They are listed in `rare`, and by slot `rareOf` holds their position there (read only under the RARE bit):
+  // an array read instead of a hash lookup, and no large number-keyed Map to grow.
+  const rare: CaseEffects[] = [];
+  const rareOf = new Int32Array(n);
+  // Per rare entry: for an opening, its unthreaded-switch candidates (NO_CANDIDATES when none), else undefined.
+  const unthreaded: (readonly UnthreadedCandidate[] | undefined)[] = [];
   // One event object reused for every event: the projections copy what they keep and never hold on to it.
   const je: JourneyEvent = { event: sorted[0]!, at: n > 0 ? ats[0]! : 0.5, customerId: '', attributedCustomerId: '' };
   for (let i = 0; i < n; i++) {
@@ -200,24 +215,39 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
       groupedCaseId[slot] = undefined;
       continue;
     }
+    const known = caseRecords[c];
+    if (known !== undefined) {
+      // The common cases on a known case, from the columns: the event object is not read.
+      const rec = followKnown(cases, known);
+      if (rec !== undefined) {
+        const bits = applyCaseEventCode(cases, rec, opOf[i]!, channelOf[i], ats[i]!, config);
+        if (bits !== CASE_FX_FALLBACK) {
+          groupedCaseId[slot] = bits === CASE_FX_NONE ? undefined : rec.caseId;
+          groupedFlags[slot] = bits === CASE_FX_NONE ? 0 : bits;
+          continue;
+        }
+      }
+    }
     je.event = event;
     je.at = ats[i]!;
     je.customerId = customerIds[customer]!;
     je.attributedCustomerId = attributed[i]!;
-    const known = caseRecords[c];
     const effects = applyCaseEventKnown(cases, je, config, known);
     if (known === undefined) caseRecords[c] = cases.cases.get(caseIds[c]!);
     groupedCaseId[slot] = effects.caseId;
-    groupedFlags[slot] = effectFlags(effects);
     const opened = effects.opened;
-    if (opened !== undefined || effects.merged !== undefined || effects.anomaly !== undefined) rare.set(slot, effects);
+    const isRare = opened !== undefined || effects.merged !== undefined || effects.anomaly !== undefined;
+    groupedFlags[slot] = effectFlags(effects) | (isRare ? RARE : 0);
+    if (!isRare) continue;
+    rareOf[slot] = rare.length;
+    rare.push(effects);
+    let candidates: readonly UnthreadedCandidate[] | undefined;
     if (opened !== undefined) {
       const b = opened.channel ?? event.channel;
-      if (b !== undefined) {
-        const candidates = unthreadedCandidates(caseLookup, je, opened.caseId, b, true);
-        if (candidates.length > 0) unthreaded.set(slot, candidates);
-      }
+      candidates = b === undefined ? NO_CANDIDATES : unthreadedCandidates(caseLookup, je, opened.caseId, b, true);
+      if (candidates.length === 0) candidates = NO_CANDIDATES;
     }
+    unthreaded.push(candidates);
   }
   // Every field present, so the customer projections read one shape (an absent effect is `undefined`).
   const fx: CaseEffects = {
@@ -248,11 +278,20 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
       fx.closed = (flags & CLOSED) === 0 ? undefined : true;
       fx.escalatedToHuman = (flags & ESCALATED) === 0 ? undefined : true;
       fx.agentReply = (flags & AGENT_REPLY) === 0 ? undefined : true;
-      const r = rare.size === 0 ? undefined : rare.get(k);
-      fx.opened = r?.opened;
-      fx.merged = r?.merged;
-      fx.anomaly = r?.anomaly;
-      applyCustomerEventAt(rec, pos, je, fx, caseLookup, config, fx.opened === undefined ? undefined : (unthreaded.get(k) ?? NO_CANDIDATES));
+      let candidates: readonly UnthreadedCandidate[] | undefined;
+      if ((flags & RARE) === 0) {
+        fx.opened = undefined;
+        fx.merged = undefined;
+        fx.anomaly = undefined;
+      } else {
+        const r = rareOf[k]!;
+        const effects = rare[r]!;
+        fx.opened = effects.opened;
+        fx.merged = effects.merged;
+        fx.anomaly = effects.anomaly;
+        candidates = unthreaded[r];
+      }
+      applyCustomerEventAt(rec, pos, je, fx, caseLookup, config, candidates);
     }
   }
   return withLazyEvents(
@@ -307,11 +346,13 @@ function withLazyEvents(fold: Omit<TenantFold, 'events'>, sorted: readonly Catal
   };
 }
 
-const REOPENED = 1;
-const RESOLVED = 2;
-const CLOSED = 4;
-const ESCALATED = 8;
-const AGENT_REPLY = 16;
+const REOPENED = CASE_FX.reopened;
+const RESOLVED = CASE_FX.resolved;
+const CLOSED = CASE_FX.closed;
+const ESCALATED = CASE_FX.escalatedToHuman;
+const AGENT_REPLY = CASE_FX.agentReply;
+/** The effects include an opening, a merge or an anomaly: they are in `rare`. */
+const RARE = 32;
 
 /** The boolean effects of an event as bits (only `true` is ever set). */
 function effectFlags(e: CaseEffects): number {
