@@ -1,9 +1,9 @@
+import { createIdIndex, hashString } from '@omnitrail/eventstore';
 import type { CatalogEvent } from '@omnitrail/events';
 import { replayReport, type JourneyConfig, type RejectedLine, type ReplayOptions, type ReplayReport, type TenantReport } from '@omnitrail/journey';
 import { readLineBlocks, sourceSize, type NdjsonSource } from '../ndjson/index.js';
 import { createProgressBar, type ProgressSink } from '../progress/index.js';
 import { readStoreValues } from '../store/index.js';
-import { createIdIndex } from './id-index.js';
 import { emptyParsedBlock, parseValue, type ParsedBlock } from './parse.js';
 import { createBlockParser, createInThreadParser, defaultWorkerCount, type BlockParser } from './pool.js';
 
@@ -69,7 +69,11 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
   const events: CatalogEvent[] = [];
   // Per accepted event (same index), the canonical hash of its content, to tell a duplicate from a conflict.
   const contentHashes: number[] = [];
-  const acceptedIds = createIdIndex((i) => events[i]!.id);
+  // Accepted ids → event index + 1, in the store's compact id table: one slot read per lookup, no key
+  // string compared unless the 32-bit hashes match (a Map of a million strings costs several cache misses).
+  const acceptedIds = createIdIndex(1 << 16);
+  let probeId = '';
+  const isProbe = (position: number) => events[position - 1]!.id === probeId;
   const rejected: RejectedLine[] = [];
   const several = inputs.length > 1;
   let read = 0;
@@ -107,11 +111,14 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
           while (r < rej.length && rej[r]!.line < line) reject(rej[r++]!);
           const event = block.events[i]!;
           const hash = block.hashes[i]!;
-          const seen = acceptedIds.findOrAdd(event.id, events.length);
-          if (seen < 0) {
+          probeId = event.id;
+          const idHash = hashString(probeId);
+          const seen = acceptedIds.find(idHash, isProbe);
+          if (seen === undefined) {
             events.push(event);
             contentHashes.push(hash);
-          } else if (contentHashes[seen] === hash) {
+            acceptedIds.add(idHash, events.length);
+          } else if (contentHashes[seen - 1] === hash) {
             duplicates++;
           } else {
             reject({ line, id: event.id, errors: [{ path: 'id', message: `conflicts with an earlier event with the same id and different content` }] });

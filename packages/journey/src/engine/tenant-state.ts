@@ -130,17 +130,15 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
       if (item.attributed !== '') tenant.identityChanges.reattributed.add(event.id);
       item.attributed = res.customerId;
     }
-    if (!tenant.standard) {
-      // Host projections alone: they follow merges by re-partitioning, no going back needed.
-      for (const merge of res.merges) tenant.identityChanges.regrouped.add(merge.survivorId).add(merge.mergedId);
-      if (unmergeRoot !== undefined) tenant.identityChanges.regrouped.add(unmergeRoot).add((event as { data: { customerId: string } }).data.customerId);
-      continue;
-    }
+    // Host projections follow merges and unmerges by re-partitioning the customers involved.
+    for (const merge of res.merges) tenant.identityChanges.regrouped.add(merge.survivorId).add(merge.mergedId);
+    if (unmergeRoot !== undefined) tenant.identityChanges.regrouped.add(unmergeRoot).add((event as { data: { customerId: string } }).data.customerId);
+    // Without the standard projections nothing needs to go back: the bookkeeping below is theirs.
+    if (!tenant.standard) continue;
     const canonicalNow = canonicalCustomerId(identity, res.customerId);
     const known = tenant.firstByCanonical.get(canonicalNow);
     if (known === undefined || known > i) tenant.firstByCanonical.set(canonicalNow, i);
     for (const merge of res.merges) {
-      tenant.identityChanges.regrouped.add(merge.survivorId).add(merge.mergedId);
       const first = tenant.firstByCanonical.get(merge.mergedId) ?? i;
       const key = `${merge.survivorId}\u0000${merge.mergedId}`;
       foundMerges.push(key);
@@ -150,7 +148,6 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
       tenant.firstByCanonical.set(merge.survivorId, Math.min(first, survivorFirst));
     }
     if (unmergeRoot !== undefined) {
-      tenant.identityChanges.regrouped.add(unmergeRoot).add((event as { data: { customerId: string } }).data.customerId);
       unmerged = true;
       const first = tenant.firstByCanonical.get(unmergeRoot) ?? 0;
       if (first < earliestAffected) earliestAffected = first;

@@ -77,20 +77,14 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
   // This pass reads the events in input order (near memory order, cheap): it also notes what identity
   // resolution needs of the named-only events, so that pass, in time order, need not read them again,
   const keptNamed = new Int32Array(events.length);
-  const namedIds: string[] = [];
-  const namedIndex = new Map<string, number>();
-  let lastNamed = '';
-  let lastNamedIndex = -1;
+  const named = createInterner();
   // and each event's case as an index, so the cases projection's record lookup becomes an array read.
   const keptCase = new Int32Array(events.length);
   // With it, what the cases projection reads of the event in the common cases (its op code and channel), so
   // the time-ordered cases pass need not read those events at all.
   const keptOp = new Uint8Array(events.length);
   const keptChannel = new Array<Channel | undefined>(events.length);
-  const caseIds: string[] = [];
-  const caseIndex = new Map<string, number>();
-  let lastCase = '';
-  let lastCaseIndex = -1;
+  const cased = createInterner();
   let n = 0;
   for (let i = 0; i < events.length; i++) {
     const event = events[i]!;
@@ -99,35 +93,12 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
     if (!(at <= asOf)) continue; // an unparsable instant (NaN) is left out too
     keptIndex[n] = i;
     keptAts[n] = at;
-    const named = namedOnlyCustomer(event);
-    if (named === undefined) keptNamed[n] = -1;
-    else {
-      // Inputs are often grouped by customer: skip the lookup for a run of the same customer.
-      if (named !== lastNamed || lastNamedIndex < 0) {
-        let index = namedIndex.get(named);
-        if (index === undefined) {
-          namedIndex.set(named, (index = namedIds.length));
-          namedIds.push(named);
-        }
-        lastNamed = named;
-        lastNamedIndex = index;
-      }
-      keptNamed[n] = lastNamedIndex;
-    }
+    const customer = namedOnlyCustomer(event);
+    keptNamed[n] = customer === undefined ? -1 : named.indexOf(customer);
     const caseId = event.caseId;
     if (caseId === undefined) keptCase[n] = -1;
     else {
-      // Likewise, a case's events are often consecutive in the input.
-      if (caseId !== lastCase || lastCaseIndex < 0) {
-        let index = caseIndex.get(caseId);
-        if (index === undefined) {
-          caseIndex.set(caseId, (index = caseIds.length));
-          caseIds.push(caseId);
-        }
-        lastCase = caseId;
-        lastCaseIndex = index;
-      }
-      keptCase[n] = lastCaseIndex;
+      keptCase[n] = cased.indexOf(caseId);
       keptOp[n] = caseOpCode(event);
       keptChannel[n] = event.channel;
     }
@@ -152,7 +123,7 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
       channelOf[k] = keptChannel[i];
     }
   }
-  const identity = resolveOrderedIdentities(sorted, ats, config, { of: namedOf, ids: namedIds });
+  const identity = resolveOrderedIdentities(sorted, ats, config, { of: namedOf, ids: named.values });
   const attributed = identity.attributed;
   const cases = createCasesState();
   const customers = createCustomersState();
@@ -166,7 +137,7 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
   const counts = new Int32Array(customerCount);
   for (let i = 0; i < n; i++) counts[customerOf[i]!]!++;
   // Per case index, the record under that case id once it exists (records are never replaced).
-  const caseRecords = new Array<CaseRecord | undefined>(caseIds.length).fill(undefined);
+  const caseRecords = new Array<CaseRecord | undefined>(cased.values.length).fill(undefined);
   // Two passes. The cases projection spans customers (a case can get events of several customers, samples
   // and anomalies are listed in time order), so it folds every event in time order and notes each event's
   // effects. The customer projections read nothing of other customers, and of the cases only what an
@@ -233,7 +204,7 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
     je.customerId = customerIds[customer]!;
     je.attributedCustomerId = attributed[i]!;
     const effects = applyCaseEventKnown(cases, je, config, known);
-    if (known === undefined) caseRecords[c] = cases.cases.get(caseIds[c]!);
+    if (known === undefined) caseRecords[c] = cases.cases.get(cased.values[c]!);
     groupedCaseId[slot] = effects.caseId;
     const opened = effects.opened;
     const isRare = opened !== undefined || effects.merged !== undefined || effects.anomaly !== undefined;
@@ -309,6 +280,34 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
     sorted,
     attributed,
   );
+}
+
+/** Small integers for strings, in first-seen order. */
+interface Interner {
+  readonly values: string[];
+  indexOf(value: string): number;
+}
+
+function createInterner(): Interner {
+  const values: string[] = [];
+  const index = new Map<string, number>();
+  let last: string | undefined;
+  let lastIndex = -1;
+  return {
+    values,
+    indexOf(value) {
+      // Inputs are often grouped by customer (and a case's events consecutive): a run skips the lookup.
+      if (value === last) return lastIndex;
+      let i = index.get(value);
+      if (i === undefined) {
+        index.set(value, (i = values.length));
+        values.push(value);
+      }
+      last = value;
+      lastIndex = i;
+      return i;
+    },
+  };
 }
 
 // The closures a fold keeps are made in these helpers, not in foldTenant: a closure keeps its whole scope

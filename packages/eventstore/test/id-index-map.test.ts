@@ -1,13 +1,30 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createIdIndex } from '../src/replay/id-index.js';
+import { createIdIndex, hashString } from '../src/index.js';
 
-describe('createIdIndex', () => {
+/** What the replay does with the table: the index stored for an id, or -1 after storing `index` for it. */
+function idSet(idAt: (index: number) => string, capacity?: number) {
+  const table = createIdIndex(capacity === undefined ? undefined : 1 << Math.max(2, Math.ceil(Math.log2(capacity))));
+  return {
+    findOrAdd(id: string, index: number): number {
+      const h = hashString(id);
+      const found = table.find(h, (p) => idAt(p - 1) === id);
+      if (found !== undefined) return found - 1;
+      table.add(h, index + 1);
+      return -1;
+    },
+    get size() {
+      return table.size;
+    },
+  };
+}
+
+describe('createIdIndex as the replay uses it (ids → first index)', () => {
   it('answers like a Map from id to first index, through growth (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('a', 'b', 'evt-1', 'evt-2', '')), { maxLength: 400 }), fc.integer({ min: 1, max: 64 }), (ids, capacity) => {
         const stored: string[] = [];
-        const index = createIdIndex((i) => stored[i]!, capacity);
+        const index = idSet((i) => stored[i]!, capacity);
         const reference = new Map<string, number>();
         for (const id of ids) {
           const expected = reference.get(id);
@@ -27,7 +44,7 @@ describe('createIdIndex', () => {
 
   it('holds a million ids', () => {
     const stored: string[] = [];
-    const index = createIdIndex((i) => stored[i]!);
+    const index = idSet((i) => stored[i]!);
     let misplaced = 0;
     for (let i = 0; i < 1_000_000; i++) {
       const id = `c${i % 10_000}-${Math.floor(i / 10_000)}`;
