@@ -21,7 +21,7 @@ import type { CaseView, JourneyConfig, ReportWindow } from '../model/index.js';
 import { foldTenant, tenantReport, type TenantFold } from '../replay/index.js';
 import type { TenantReport } from '../report/types.js';
 import { createHostProjections, type JourneyProjection } from './host-projections.js';
-import { addEvents, createLiveTenant, tenantFoldOf, type LiveTenant } from './tenant-state.js';
+import { addEvents, createLiveTenant, recordedEvent, tenantFoldOf, type LiveTenant } from './tenant-state.js';
 
 export {
   defineJourneyProjection,
@@ -186,37 +186,25 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   const tenantSubjects = new Map<string, BehaviorSubject<TenantFold | undefined>>();
   const changes = new Subject<JourneyChange>();
   const foldCache = new Map<string, TenantFold>();
-  let appliedPosition: bigint = -1n;
-  const waiters: { position: bigint; resolve: () => void }[] = [];
   let caughtUp = false;
   const caughtUpWaiters: (() => void)[] = [];
   let failure: unknown;
   let closed = false;
 
-  // The parsed events record() appended and the subscription has not delivered yet (the in-memory store
-  // keeps appended data by reference). A Set, emptied as they arrive: cheaper than a WeakSet here.
-  const ownEvents = new Set<object>();
+  // Ids of the events record() appended: record() folds them itself right after the append, so the
+  // subscription skips them when it hands them back (and forgets the id: the set stays small).
+  const ownIds = new Set<string>();
   const subscription = store.subscribeToAll({ from: 'start', filter: { streamNamePrefix: STREAM_PREFIX } });
-  // Events are folded in batches: everything the subscription hands over before the event loop turns is
-  // applied at once, so a batch of late events costs one re-fold, not one per event.
+  // Other writers' events are folded in batches: everything the subscription hands over before the event
+  // loop turns is applied at once, so a batch of late events costs one re-fold, not one per event.
   let pending: CatalogEvent[] = [];
-  // Events this engine appended: the store took them as new (ids are unique in a store), so no redelivery check.
-  let pendingOwn: CatalogEvent[] = [];
-  let pendingPosition: bigint = -1n;
   let flushScheduled = false;
   const flush = () => {
     flushScheduled = false;
-    if (pending.length > 0 || pendingOwn.length > 0) {
-      const batch = pending;
-      const own = pendingOwn;
-      pending = [];
-      pendingOwn = [];
-      apply(batch, own);
-    }
-    if (pendingPosition > appliedPosition) appliedPosition = pendingPosition;
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      if (waiters[i]!.position <= appliedPosition) waiters.splice(i, 1)[0]!.resolve();
-    }
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    apply(batch);
   };
   const pump = (async () => {
     try {
@@ -227,15 +215,10 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
           caughtUpWaiters.splice(0).forEach((r) => r());
           continue;
         }
-        const recorded = item.event;
-        const data = recorded.data as CatalogEvent;
-        // Events this engine validated and appended come back as the same objects: no need to parse them again.
-        if (ownEvents.delete(data)) pendingOwn.push(data);
-        else {
-          const parsed = parseEvent(data, { registry });
-          if (parsed.success) pending.push(parsed.event);
-        }
-        pendingPosition = recorded.position;
+        if (ownIds.delete(item.event.id)) continue;
+        const parsed = parseEvent(item.event.data, { registry });
+        if (!parsed.success) continue;
+        pending.push(parsed.event);
         if (!flushScheduled) {
           flushScheduled = true;
           setImmediate(flush);
@@ -245,42 +228,40 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     } catch (error) {
       failure = error;
       changes.error(error);
-      waiters.splice(0).forEach((w) => w.resolve());
+      caughtUpWaiters.splice(0).forEach((r) => r());
     }
   })();
 
-  function apply(events: CatalogEvent[], own: CatalogEvent[]): void {
+  /** Folds events into their tenants (redeliveries of folded events are dropped) and notifies subscribers. */
+  function apply(events: readonly CatalogEvent[]): void {
     const byTenant = new Map<string, CatalogEvent[]>();
     let lastTenant = '';
     let lastList: CatalogEvent[] = [];
-    const add = (event: CatalogEvent, checkRedelivery: boolean) => {
+    for (const event of events) {
       if (event.tenantId !== lastTenant || byTenant.size === 0) {
-        let tenant = tenants.get(event.tenantId);
-        if (!tenant) tenants.set(event.tenantId, (tenant = createLiveTenant(event.tenantId, config, standard)));
         lastTenant = event.tenantId;
         let list = byTenant.get(lastTenant);
         if (!list) byTenant.set(lastTenant, (list = []));
         lastList = list;
       }
-      // A redelivery: the log already holds it.
-      if (checkRedelivery && tenants.get(event.tenantId)!.byId.has(event.id)) return;
       lastList.push(event);
-    };
-    for (const event of own) add(event, false);
-    for (const event of events) add(event, true);
+    }
     for (const [tenantId, list] of byTenant) {
-      const tenant = tenants.get(tenantId)!;
+      let tenant = tenants.get(tenantId);
+      if (!tenant) tenants.set(tenantId, (tenant = createLiveTenant(tenantId, config, standard)));
       const { refoldedFrom, added } = addEvents(tenant, list, config);
+      if (added.length === 0) continue;
       const touched = host.update(tenant, added, hostSubjects.size > 0);
       foldCache.delete(tenantId);
       const fold = foldOf(tenantId)!;
       // Built only when someone listens: at hundreds of thousands of events a second it is not free.
       if (changes.observed) {
+        const folded = added.map((e) => e.event);
         changes.next({
           tenantId,
-          eventIds: list.map((e) => e.id),
+          eventIds: folded.map((e) => e.id),
           customerIds: [...new Set(added.map((e) => fold.canonical(e.attributed)))].sort(),
-          caseIds: caseIdsOf(list),
+          caseIds: caseIdsOf(folded),
           refoldedFrom,
         });
       }
@@ -328,6 +309,18 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     return events;
   }
 
+  // Stream names by tenant and customer id: most events name their customer, and building the name anew
+  // would also mean hashing a new string for every lookup by stream.
+  const streamNames = new Map<string, Map<string, string>>();
+  function streamNameOf(event: CatalogEvent): string {
+    if (event.customerId === undefined) return journeyStreamName(event);
+    let names = streamNames.get(event.tenantId);
+    if (!names) streamNames.set(event.tenantId, (names = new Map()));
+    let name = names.get(event.customerId);
+    if (name === undefined) names.set(event.customerId, (name = journeyStreamName(event)));
+    return name;
+  }
+
   // The last revision this engine saw per stream: appends state it as the expected revision, so a concurrent
   // writer is detected (WrongExpectedRevisionError) without reading the stream before every append.
   const revisions = new Map<string, bigint | 'no_stream'>();
@@ -367,11 +360,17 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     async record(input) {
       if (closed) throw new Error('The journey engine is closed: create a new one to record events.');
       const events = parseAll(input);
+      // Redeliveries are checked against everything the store held when the engine opened and every other
+      // writer's event delivered so far.
+      if (!caughtUp) await engine.ready();
+      if (failure) throw failure;
+      flush();
       // Redeliveries of recorded events change nothing; an id reused with other content is a conflict.
       const fresh: CatalogEvent[] = [];
       const seenInBatch = new Map<string, CatalogEvent>();
       for (const event of events) {
-        const existing = tenants.get(event.tenantId)?.byId.get(event.id) ?? seenInBatch.get(event.id);
+        const tenant = tenants.get(event.tenantId);
+        const existing = (tenant && recordedEvent(tenant, event.id)) ?? seenInBatch.get(event.id);
         if (existing) {
           if (!sameContent(existing, event)) {
             throw new ValidationError(event.id, [{ path: 'id', message: `"${event.id}" is already recorded with other content; use a new id for a new event` }]);
@@ -380,34 +379,35 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
         }
         seenInBatch.set(event.id, event);
         fresh.push(event);
-        ownEvents.add(event);
       }
-      const byStream = new Map<string, EventToAppend[]>();
+      const byStream = new Map<string, CatalogEvent[]>();
       for (const event of fresh) {
-        const stream = journeyStreamName(event);
+        const stream = streamNameOf(event);
         let batch = byStream.get(stream);
         if (!batch) byStream.set(stream, (batch = []));
-        batch.push({ id: event.id, type: event.type, data: event });
+        batch.push(event);
       }
       let position: bigint | undefined;
+      const appended: CatalogEvent[][] = [];
       for (const [stream, batch] of byStream) {
+        for (const event of batch) ownIds.add(event.id);
         try {
-          const p = await appendWithRetry(stream, batch);
+          const p = await appendWithRetry(stream, batch.map((event) => ({ id: event.id, type: event.type, data: event })));
           if (position === undefined || p > position) position = p;
+          appended.push(batch);
         } catch (error) {
-          // Whatever was not appended will never come back from the store; what was comes back through the
-          // general path (parsed and checked for redelivery), which is always correct.
-          for (const event of fresh) ownEvents.delete(event);
+          // What was appended is folded; the rest never reaches the store (an append is atomic).
+          for (const event of batch) ownIds.delete(event.id);
+          apply(appended.flat());
           if (error instanceof DuplicateEventIdError) {
             throw new ValidationError(null, error.ids.map((id) => ({ path: 'id', message: `"${id}" is already recorded in another stream; use a new id for a new event` })));
           }
           throw error;
         }
       }
-      if (position !== undefined && position > appliedPosition) {
-        await new Promise<void>((resolve) => waiters.push({ position: position!, resolve }));
-        if (failure) throw failure;
-      }
+      // Folded here rather than when the subscription hands the events back: no wait for the event loop,
+      // and the subscription skips them by id.
+      apply(fresh);
       return { events, recorded: fresh.length, position };
     },
     async ready() {
@@ -500,8 +500,8 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       changes.complete();
       for (const s of tenantSubjects.values()) s.complete();
       for (const s of hostSubjects.values()) s.subject.complete();
-      ownEvents.clear();
-      waiters.splice(0).forEach((w) => w.resolve());
+      ownIds.clear();
+      caughtUpWaiters.splice(0).forEach((r) => r());
       if (ownsStore) await store.close();
     },
   };

@@ -1,3 +1,4 @@
+import { createIdIndex, hashString, type IdIndex } from '@omnitrail/eventstore';
 import { instantMs, type CatalogEvent } from '@omnitrail/events';
 import {
   applyCaseEvent,
@@ -31,7 +32,12 @@ export interface LiveTenant {
   readonly tenantId: string;
   /** Sorted events, each with the customer identity resolution attributed it to. */
   readonly events: LiveEvent[];
-  readonly byId: Map<string, CatalogEvent>;
+  /**
+   * The tenant's events by id, for redelivery checks: a compact hash index into `recorded` (events in
+   * arrival order). A `Map` of every id costs more than the rest of recording a simple event.
+   */
+  readonly ids: IdIndex;
+  readonly recorded: CatalogEvent[];
   head: FoldPoint;
   snapshots: FoldPoint[];
   /** Counters for benchmarks and tests. */
@@ -72,7 +78,8 @@ export function createLiveTenant(tenantId: string, config: JourneyConfig, standa
   return {
     tenantId,
     events: [],
-    byId: new Map(),
+    ids: createIdIndex(),
+    recorded: [],
     head,
     snapshots: [],
     stats: { applied: 0, refolds: 0, refoldedEvents: 0 },
@@ -81,6 +88,23 @@ export function createLiveTenant(tenantId: string, config: JourneyConfig, standa
     standard,
     identityChanges: { reattributed: new Set(), regrouped: new Set(), rewound: false },
   };
+}
+
+// The lookup in progress, read by one long-lived confirm function: no closure allocated per lookup.
+let probeEvents: readonly CatalogEvent[] = [];
+let probeId = '';
+const confirmProbe = (p: number) => probeEvents[p - 1]!.id === probeId;
+
+function findRecorded(tenant: LiveTenant, id: string, hash: number): number | undefined {
+  probeEvents = tenant.recorded;
+  probeId = id;
+  return tenant.ids.find(hash, confirmProbe);
+}
+
+/** The recorded event with this id, if any. */
+export function recordedEvent(tenant: LiveTenant, id: string): CatalogEvent | undefined {
+  const position = findRecorded(tenant, id, hashString(id));
+  return position === undefined ? undefined : tenant.recorded[position - 1];
 }
 
 /** Returns the identity changes collected since the last call, and starts a new collection. */
@@ -181,17 +205,26 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
 }
 
 /**
- * Adds events to a live tenant (already deduplicated by the caller) and brings its fold up to date.
- * Returns the index from which the fold was recomputed, and the added events in order.
+ * Adds events to a live tenant and brings its fold up to date; events it already holds (by id) are
+ * skipped. Returns the index from which the fold was recomputed, and the added events in order.
  */
 export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[], config: JourneyConfig): { refoldedFrom: number; added: LiveEvent[] } {
   if (incoming.length === 0) return { refoldedFrom: tenant.events.length, added: [] };
   let firstChanged = tenant.events.length;
+  const { recorded, ids } = tenant;
+  const items: LiveEvent[] = [];
+  for (const event of incoming) {
+    const hash = hashString(event.id);
+    // A redelivery (or a second copy in the batch) of an event already folded changes nothing.
+    if (findRecorded(tenant, event.id, hash) !== undefined) continue;
+    recorded.push(event);
+    ids.add(hash, recorded.length);
+    items.push({ event, at: instantMs(event.occurredAt), attributed: '' });
+  }
+  if (items.length === 0) return { refoldedFrom: tenant.events.length, added: items };
   // Sorted first, so a batch that is in order as a whole (however it was grouped by stream) only appends.
-  const items = incoming.map((event): LiveEvent => ({ event, at: instantMs(event.occurredAt), attributed: '' })).sort(compareTimed);
+  items.sort(compareTimed);
   for (const item of items) {
-    const { event } = item;
-    tenant.byId.set(event.id, event);
     const last = tenant.events.at(-1);
     if (!last || compareTimed(last, item) < 0) {
       tenant.events.push(item);
