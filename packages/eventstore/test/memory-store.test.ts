@@ -39,6 +39,21 @@ describe('in-memory store specifics', () => {
       path: 'events[0].data.a.b.c.back',
     });
   });
+
+  it('skips only the data walk with validateData: false (ids, types and duplicates are still checked)', async () => {
+    const store = createInMemoryEventStore({ validateData: false });
+    const notJson = { when: new Date(0), big: 1n };
+    await store.appendToStream('s', [{ id: 'a', type: 'T', data: notJson }]);
+    const [first] = (await collectAll(store.readAll())) as [RecordedEvent];
+    expect(first.data).toBe(notJson);
+    await expect(store.appendToStream('s', [{ id: '', type: 'T', data: {} }])).rejects.toMatchObject({ code: 'INVALID_EVENT', path: 'events[0].id' });
+    await expect(store.appendToStream('s', [{ id: 'b', type: '', data: {} }])).rejects.toMatchObject({ code: 'INVALID_EVENT', path: 'events[0].type' });
+    await expect(store.appendToStream('s', [{ id: 'c', type: 'T', data: undefined }])).rejects.toMatchObject({ code: 'INVALID_EVENT', path: 'events[0].data' });
+    await expect(store.appendToStream('t', [{ id: 'a', type: 'T', data: {} }])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID' });
+    // deepFreeze needs the walk, so it turns the check back on.
+    const frozen = createInMemoryEventStore({ validateData: false, deepFreeze: true });
+    await expect(frozen.appendToStream('s', [{ id: 'a', type: 'T', data: { big: 1n } }])).rejects.toMatchObject({ code: 'INVALID_EVENT', path: 'events[0].data.big' });
+  });
 });
 
 async function collectAll<T>(it: AsyncIterable<T>): Promise<T[]> {

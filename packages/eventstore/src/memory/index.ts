@@ -33,6 +33,13 @@ export interface InMemoryEventStoreOptions {
    * the caller into a TypeError instead of a silent rewrite of history, at about a third of append speed.
    */
   deepFreeze?: boolean;
+  /**
+   * Check that every appended event's `data` and `metadata` are JSON-storable (default `true`). `false`
+   * skips that walk, which is most of an append's cost for a large payload: only for an owner that appends
+   * data it has validated itself and never hands the store to anyone else (the journey engine's default
+   * store). Ids, types, stream names and revisions are checked either way; `deepFreeze` implies the walk.
+   */
+  validateData?: boolean;
   /** Clock for `recordedAt` (milliseconds since the epoch); `Date.now` by default. */
   now?: () => number;
 }
@@ -76,6 +83,7 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
   const listeners = new Set<() => void>();
   const recordedAt = createRecordedAtClock(options.now);
   const deepFreeze = options.deepFreeze === true;
+  const validateData = deepFreeze || options.validateData !== false;
   let closed = false;
 
   const notify = () => {
@@ -160,7 +168,7 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
       // Looked up before validating: the lookup's cache misses then overlap the validation's. Streams are
       // never removed, so only a missing entry needs a second look (validation may run callers' getters).
       let entry = streams.get(stream);
-      const repeated = validateEvents(events, deepFreeze);
+      const repeated = validateEvents(events, deepFreeze, validateData);
       if (repeated.length > 0) throw new DuplicateEventIdError(stream, repeated);
       if (entry === undefined) entry = streams.get(stream);
       const current = entry === undefined ? -1 : entry.positions.length - 1;

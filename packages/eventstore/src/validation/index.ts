@@ -33,10 +33,11 @@ export function assertExpectedRevision(expected: unknown): asserts expected is E
  * Checks a batch: an array of `{ id, type, data, metadata? }` with non-empty string ids and types of at
  * most 256 characters, ids unique within the batch, and JSON-storable data and metadata (see
  * {@link assertJsonStorable}). When `freeze` is set, data and metadata are deep-frozen during the same
- * walk, because the in-memory store keeps them by reference as the log's one copy.
+ * walk, because the in-memory store keeps them by reference as the log's one copy. `checkData: false`
+ * skips the data and metadata walk (for an owner that appends only data it validated itself).
  * Returns the ids that occur twice in the batch (empty when none).
  */
-export function validateEvents(events: unknown, freeze: boolean): readonly string[] {
+export function validateEvents(events: unknown, freeze: boolean, checkData = true): readonly string[] {
   if (!Array.isArray(events)) throw new InvalidEventError('events', `expected an array of events, got ${typeOf(events)}`);
   let repeated: string[] | undefined;
   // Small batches compare ids pairwise (no allocation); large ones use a Set.
@@ -51,8 +52,10 @@ export function validateEvents(events: unknown, freeze: boolean): readonly strin
     if (type.length === 0) throw new InvalidEventError(`events[${i}].type`, 'the event type is empty');
     if (type.length > MAX_NAME_LENGTH) throw new InvalidEventError(`events[${i}].type`, `an event type must have at most ${MAX_NAME_LENGTH} characters, got ${type.length}`);
     if (e.data === undefined) throw new InvalidEventError(`events[${i}].data`, 'data is missing (use null for an event without data)');
-    checkValue(e.data, i, 'data', freeze);
-    if (e.metadata !== undefined) checkValue(e.metadata, i, 'metadata', freeze);
+    if (checkData) {
+      checkValue(e.data, i, 'data', freeze);
+      if (e.metadata !== undefined) checkValue(e.metadata, i, 'metadata', freeze);
+    }
     if (seen !== undefined) {
       if (seen.has(id)) (repeated ??= []).push(id);
       else seen.add(id);

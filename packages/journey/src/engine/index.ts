@@ -173,7 +173,9 @@ function sameContent(a: unknown, b: unknown): boolean {
  * start (catch-up, then live), so an engine opened on a durable store rebuilds its projections.
  */
 export function createJourneyEngine(options: JourneyEngineOptions = {}): JourneyEngine {
-  const store = options.store ?? createInMemoryEventStore();
+  // The engine's own default store is appended to by record() alone, with events it has just validated:
+  // walking them again to check they are JSON-storable would cost about a fifth of recording one.
+  const store = options.store ?? createInMemoryEventStore({ validateData: false });
   const ownsStore = options.store === undefined;
   const config = resolveJourneyConfig(options.config);
   const clock = options.clock ?? Date.now;
@@ -335,7 +337,8 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     return revision;
   }
 
-  async function appendWithRetry(stream: string, batch: EventToAppend[]): Promise<bigint> {
+  async function appendWithRetry(stream: string, events: readonly CatalogEvent[]): Promise<bigint> {
+    const batch: EventToAppend[] = events.map((event) => ({ id: event.id, type: event.type, data: event }));
     // A stream this engine has not written yet is most often new: try 'no_stream' rather than read it first.
     let expectedRevision: bigint | 'no_stream' = revisions.get(stream) ?? 'no_stream';
     for (let attempt = 0; ; attempt++) {
@@ -387,23 +390,30 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
         if (!batch) byStream.set(stream, (batch = []));
         batch.push(event);
       }
+      // Every stream's append is started at once: one wait for the batch instead of one per stream.
+      const batches = [...byStream.values()];
+      for (const event of fresh) ownIds.add(event.id);
+      const results = await Promise.allSettled(batches.map((batch) => appendWithRetry(streamNameOf(batch[0]!), batch)));
       let position: bigint | undefined;
-      const appended: CatalogEvent[][] = [];
-      for (const [stream, batch] of byStream) {
-        for (const event of batch) ownIds.add(event.id);
-        try {
-          const p = await appendWithRetry(stream, batch.map((event) => ({ id: event.id, type: event.type, data: event })));
-          if (position === undefined || p > position) position = p;
-          appended.push(batch);
-        } catch (error) {
-          // What was appended is folded; the rest never reaches the store (an append is atomic).
-          for (const event of batch) ownIds.delete(event.id);
-          apply(appended.flat());
-          if (error instanceof DuplicateEventIdError) {
-            throw new ValidationError(null, error.ids.map((id) => ({ path: 'id', message: `"${id}" is already recorded in another stream; use a new id for a new event` })));
-          }
-          throw error;
+      let error: unknown;
+      let appended = fresh;
+      results.forEach((result, i) => {
+        if (result.status === 'fulfilled') {
+          if (position === undefined || result.value > position) position = result.value;
+          return;
         }
+        // An append is atomic: the failed stream's events never reach the store; the others' are folded.
+        error ??= result.reason;
+        const failed = new Set(batches[i]);
+        for (const event of failed) ownIds.delete(event.id);
+        appended = appended.filter((event) => !failed.has(event));
+      });
+      if (error !== undefined) {
+        apply(appended);
+        if (error instanceof DuplicateEventIdError) {
+          throw new ValidationError(null, error.ids.map((id) => ({ path: 'id', message: `"${id}" is already recorded in another stream; use a new id for a new event` })));
+        }
+        throw error;
       }
       // Folded here rather than when the subscription hands the events back: no wait for the event loop,
       // and the subscription skips them by id.
