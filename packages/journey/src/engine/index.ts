@@ -21,6 +21,7 @@ import type { CaseView, JourneyConfig, ReportWindow } from '../model/index.js';
 import { foldTenant, tenantReport, type TenantFold } from '../replay/index.js';
 import type { TenantReport } from '../report/types.js';
 import { createHostProjections, type JourneyProjection } from './host-projections.js';
+import { createOwnEventQueue } from './own-events.js';
 import { addEvents, createLiveTenant, recordedEvent, tenantFoldOf, type LiveTenant } from './tenant-state.js';
 
 export {
@@ -193,9 +194,9 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   let failure: unknown;
   let closed = false;
 
-  // Ids of the events record() appended: record() folds them itself right after the append, so the
-  // subscription skips them when it hands them back (and forgets the id: the set stays small).
-  const ownIds = new Set<string>();
+  // The events record() appended: record() folds them itself right after the append, so the subscription
+  // skips them when it hands them back.
+  const ownIds = createOwnEventQueue();
   const subscription = store.subscribeToAll({ from: 'start', filter: { streamNamePrefix: STREAM_PREFIX } });
   // Other writers' events are folded in batches: everything the subscription hands over before the event
   // loop turns is applied at once, so a batch of late events costs one re-fold, not one per event.
@@ -217,7 +218,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
           caughtUpWaiters.splice(0).forEach((r) => r());
           continue;
         }
-        if (ownIds.delete(item.event.id)) continue;
+        if (ownIds.take(item.event.id)) continue;
         const parsed = parseEvent(item.event.data, { registry });
         if (!parsed.success) continue;
         pending.push(parsed.event);
@@ -392,7 +393,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       }
       // Every stream's append is started at once: one wait for the batch instead of one per stream.
       const batches = [...byStream.values()];
-      for (const event of fresh) ownIds.add(event.id);
+      ownIds.expect(batches.flat().map((event) => event.id));
       const results = await Promise.allSettled(batches.map((batch) => appendWithRetry(streamNameOf(batch[0]!), batch)));
       let position: bigint | undefined;
       let error: unknown;
@@ -405,7 +406,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
         // An append is atomic: the failed stream's events never reach the store; the others' are folded.
         error ??= result.reason;
         const failed = new Set(batches[i]);
-        for (const event of failed) ownIds.delete(event.id);
+        ownIds.forget(new Set(batches[i]!.map((event) => event.id)));
         appended = appended.filter((event) => !failed.has(event));
       });
       if (error !== undefined) {
