@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@omnitrail/eventstore': src('eventstore'),
+      '@omnitrail/eventstore-esdb': src('eventstore-esdb'),
       '@omnitrail/events': src('events'),
       '@omnitrail/projections': src('projections'),
       '@omnitrail/journey': src('journey'),

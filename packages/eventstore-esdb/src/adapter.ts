@@ -1,0 +1,653 @@
+/**
+ * The EventStoreDB adapter of the storage port, over `@eventstore/db-client` v6.
+ *
+ * EventStoreDB does most of the work (revisions, expected versions, atomic batches, `$all`, subscriptions).
+ * What the server cannot tell the port, the adapter does itself, and says so:
+ * - Store-wide unique event ids and the retry/duplicate classification: EventStoreDB only recognises a retried
+ *   batch in the same stream and never rejects an id used in another stream. The adapter keeps an index of
+ *   the ids in the store (built by reading `$all` once, then brought up to date from `$all` before every
+ *   append), and serialises appends whose ids overlap within the process.
+ * - Filters: `readAll` of the client has no server-side filter, so filters (and the exclusion of system and
+ *   checkpoint events) are applied by the adapter while paging.
+ * - "Caught up": the adapter catches up by paged reads and then opens a live subscription from the last
+ *   position it saw, so the signal does not depend on the server version.
+ */
+import { Observable } from 'rxjs';
+import { EventStoreDBClient, jsonEvent, type AllStreamResolvedEvent, type ResolvedEvent } from '@eventstore/db-client';
+import {
+  DuplicateEventIdError,
+  EventStoreError,
+  InvalidArgumentError,
+  InvalidStreamNameError,
+  StoreClosedError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+  assertDirection,
+  assertExpectedRevision,
+  assertMaxCount,
+  assertStreamName,
+  checkExpectedRevision,
+  compileFilter,
+  decideCheckpoint,
+  validateCheckpointArgs,
+  validateEvents,
+  type AllSubscription,
+  type AppendOptions,
+  type AppendResult,
+  type CheckpointStore,
+  type CheckpointStoreResult,
+  type Direction,
+  type EventMatcher,
+  type EventStore,
+  type EventToAppend,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  type SubscriptionItem,
+} from '@omnitrail/eventstore';
+import { decodeMetadata, encodeMetadata, toEventStoreDbId } from './ids.js';
+import { fromEventStoreDbPosition, toEventStoreDbPosition } from './positions.js';
+
+/** Options of {@link createEventStoreDbEventStore}: a connection string, or a client you own. */
+export type EventStoreDbEventStoreOptions = (
+  | {
+      /** E.g. `esdb://127.0.0.1:2113?tls=false`. The adapter creates the client and disposes of it on `close()`. */
+      connectionString: string;
+      client?: undefined;
+    }
+  | {
+      /** A client you created; `close()` leaves it open. */
+      client: EventStoreDBClient;
+      connectionString?: undefined;
+    }
+) & {
+  /**
+   * Prefix of every EventStoreDB stream this store uses (default `''`). Streams outside it are invisible to
+   * the store, so several stores (tenants, test runs) can share one database. Port stream names are the
+   * EventStoreDB names without the prefix.
+   */
+  streamPrefix?: string;
+  /** Events per page of reads (default 256): what a read or a catching-up subscription holds at once. */
+  pageSize?: number;
+  /** Delay before the first resubscription after a transient disconnect, doubled up to 5 s (default 100 ms). */
+  reconnectDelayMs?: number;
+  /** Consecutive failed resubscriptions after which a subscription ends with the error (default 20). */
+  maxReconnectAttempts?: number;
+};
+
+/**
+ * Port stream names that start with this are reserved: the adapter keeps checkpoints in
+ * `omnitrail-checkpoint-<subscriberId>` streams (EventStoreDB reserves names starting with `$` for itself).
+ */
+export const CHECKPOINT_STREAM_PREFIX = 'omnitrail-checkpoint-';
+
+/** Event type of the events that record checkpoints. */
+export const CHECKPOINT_EVENT_TYPE = 'OmnitrailCheckpointStored';
+
+/** EventStoreDB (or its client) failed in a way the port has no specific error for. */
+export class EventStoreDbError extends EventStoreError {
+  /** What the adapter was doing, e.g. `appendToStream('order-1')`. */
+  readonly operation: string;
+  /** The client's error type (`'unavailable'`, `'access-denied'`...), when it had one. */
+  readonly reason: string | undefined;
+  constructor(operation: string, cause: unknown) {
+    const reason = clientErrorType(cause);
+    super(
+      'EVENTSTOREDB_ERROR',
+      `${operation} failed in EventStoreDB${reason === undefined ? '' : ` (${reason})`}: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        'Check that the server is reachable and the connection string and credentials are right, then retry.',
+      { cause },
+    );
+    this.operation = operation;
+    this.reason = reason;
+  }
+}
+
+function clientErrorType(error: unknown): string | undefined {
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/** Disconnects worth a resubscription: the server went away or cancelled the call. */
+function isTransient(error: unknown): boolean {
+  const type = clientErrorType(error);
+  if (type === 'unavailable' || type === 'cancelled' || type === 'deadline-exceeded') return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 14 || code === 1; // grpc UNAVAILABLE, CANCELLED (server-side)
+}
+
+/** Where a stored event lives, for the id index. */
+interface IdLocation {
+  streamName: string;
+  revision: bigint;
+  position: bigint;
+}
+
+/** One page from the server: the events the port sees, and the position of the last raw event examined. */
+interface Page {
+  events: RecordedEvent[];
+  /** How many events the server returned (before the adapter's filtering): fewer than a page means the end. */
+  raw: number;
+  last: bigint | undefined;
+}
+
+/**
+ * Creates an `EventStore` backed by EventStoreDB. Appends store JSON events (`jsonEvent`) after the same
+ * validation as the other adapters; positions are EventStoreDB commit positions (see ./positions.ts);
+ * checkpoints live in `omnitrail-checkpoint-<subscriberId>` streams of the same database.
+ */
+export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOptions): EventStore {
+  const ownsClient = options.client === undefined;
+  const client = options.client ?? EventStoreDBClient.connectionString(options.connectionString!);
+  const prefix = options.streamPrefix ?? '';
+  const pageSize = options.pageSize ?? 256;
+  const reconnectDelayMs = options.reconnectDelayMs ?? 100;
+  const maxReconnectAttempts = options.maxReconnectAttempts ?? 20;
+  if (!Number.isInteger(pageSize) || pageSize < 2) throw new InvalidArgumentError('pageSize', `expected an integer >= 2, got ${String(pageSize)}`);
+  let closed = false;
+  const stops = new Set<() => void>();
+
+  const physical = (stream: string) => prefix + stream;
+  const checkpointStream = (subscriberId: string) => physical(CHECKPOINT_STREAM_PREFIX + subscriberId);
+  const assertOpen = () => {
+    if (closed) throw new StoreClosedError();
+  };
+  const fail = (operation: string, error: unknown): never => {
+    if (closed) throw new StoreClosedError();
+    if (error instanceof EventStoreError) throw error;
+    throw new EventStoreDbError(operation, error);
+  };
+  const assertUserStream = (stream: unknown): void => {
+    assertStreamName(stream);
+    if (stream.startsWith(CHECKPOINT_STREAM_PREFIX)) {
+      throw new InvalidStreamNameError(stream, `names starting with '${CHECKPOINT_STREAM_PREFIX}' are reserved for checkpoints by the EventStoreDB adapter`);
+    }
+  };
+
+  /** The port's view of a resolved event, or undefined for events outside the store (system, checkpoints, other prefixes). */
+  const toRecorded = (resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined => {
+    const e = resolved.event;
+    if (e === undefined) return undefined;
+    if (!e.streamId.startsWith(prefix)) return undefined;
+    const streamName = e.streamId.slice(prefix.length);
+    if (streamName.startsWith('$') || streamName.startsWith(CHECKPOINT_STREAM_PREFIX) || e.streamId.startsWith('$') || e.type.startsWith('$')) return undefined;
+    const position = e.position === undefined ? undefined : fromEventStoreDbPosition(e.position);
+    const { id, metadata } = decodeMetadata(e.id, e.metadata);
+    return {
+      id,
+      type: e.type,
+      data: e.data,
+      metadata,
+      streamName,
+      revision: e.revision,
+      position: position ?? -1n,
+      recordedAt: e.created.toISOString(),
+    } as RecordedEvent;
+  };
+
+  // ------------------------------------------------------------------------------------------ raw pages
+
+  async function collectRaw(readable: AsyncIterable<ResolvedEvent | AllStreamResolvedEvent>): Promise<(ResolvedEvent | AllStreamResolvedEvent)[]> {
+    const out: (ResolvedEvent | AllStreamResolvedEvent)[] = [];
+    for await (const resolved of readable) out.push(resolved);
+    return out;
+  }
+
+  /** One page of `$all` strictly after (forwards) or before (backwards) `cursor`; undefined cursor = the start (forwards) or the end (backwards). */
+  async function readAllPage(cursor: bigint | undefined, direction: Direction, match: EventMatcher | undefined): Promise<Page> {
+    const raw = await collectRaw(
+      client.readAll({
+        fromPosition: cursor === undefined ? (direction === 'forwards' ? 'start' : 'end') : toEventStoreDbPosition(cursor),
+        direction,
+        maxCount: pageSize,
+      }),
+    );
+    const events: RecordedEvent[] = [];
+    let last = cursor;
+    for (const resolved of raw) {
+      const p = resolved.event?.position === undefined ? undefined : fromEventStoreDbPosition(resolved.event.position);
+      if (p === undefined) continue;
+      // EventStoreDB reads forwards from a position include the event at it; the port's cursor is exclusive.
+      if (cursor !== undefined && (direction === 'forwards' ? p <= cursor : p >= cursor)) continue;
+      last = p;
+      const event = toRecorded(resolved);
+      if (event !== undefined && (match === undefined || match(event.streamName, event.type))) events.push(event);
+    }
+    return { events, raw: raw.length, last };
+  }
+
+  /** Position of the last event of `$all` (any event), undefined for an empty database. */
+  async function headPosition(): Promise<bigint | undefined> {
+    const raw = await collectRaw(client.readAll({ fromPosition: 'end', direction: 'backwards', maxCount: 1 }));
+    const p = raw[0]?.event?.position;
+    return p === undefined ? undefined : fromEventStoreDbPosition(p);
+  }
+
+  /** The last event of an EventStoreDB stream, undefined when it has none. */
+  async function lastOfStream(name: string): Promise<(ResolvedEvent | AllStreamResolvedEvent) | undefined> {
+    try {
+      const raw = await collectRaw(client.readStream(name, { fromRevision: 'end', direction: 'backwards', maxCount: 1 }));
+      return raw[0];
+    } catch (error) {
+      if (clientErrorType(error) === 'stream-not-found') return undefined;
+      throw error;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- id index
+
+  const byId = new Map<string, IdLocation>();
+  let indexed: bigint | undefined; // last `$all` position the index has read
+  let refreshing: Promise<void> | undefined;
+  let refreshQueued: Promise<void> | undefined;
+  const pendingIds = new Map<string, Promise<unknown>>();
+
+  const scanIntoIndex = async (): Promise<void> => {
+    for (;;) {
+      const page = await readAllPage(indexed, 'forwards', undefined);
+      for (const e of page.events) byId.set(e.id, { streamName: e.streamName, revision: e.revision, position: e.position });
+      if (page.last !== undefined) indexed = page.last;
+      if (page.raw < pageSize) break;
+    }
+  };
+  /** Brings the id index up to date with `$all` as of (at least) this call; concurrent callers share reads. */
+  const refreshIndex = (): Promise<void> => {
+    if (refreshing === undefined) {
+      refreshing = scanIntoIndex().finally(() => {
+        refreshing = undefined;
+      });
+      return refreshing;
+    }
+    // A scan already running may have started before this call: queue one more that all later callers share.
+    refreshQueued ??= refreshing
+      .catch(() => undefined)
+      .then(() => {
+        refreshQueued = undefined;
+        return refreshIndex();
+      });
+    return refreshQueued;
+  };
+
+  /** The retry/duplicate decision of the port, over the id index (same rule as the local adapters). */
+  const classifyKnownIds = (stream: string, ids: readonly string[]): AppendResult | undefined => {
+    const found: IdLocation[] = [];
+    const foundIds: string[] = [];
+    for (const id of ids) {
+      const at = byId.get(id);
+      if (at !== undefined) {
+        found.push(at);
+        foundIds.push(id);
+      }
+    }
+    if (found.length === 0) return undefined;
+    if (found.length === ids.length && found.every((at, i) => at.streamName === stream && at.revision === found[0]!.revision + BigInt(i))) {
+      const last = found[found.length - 1]!;
+      return { nextExpectedRevision: last.revision, position: last.position };
+    }
+    throw new DuplicateEventIdError(stream, foundIds);
+  };
+
+  // ---------------------------------------------------------------------------------------------- append
+
+  async function appendToStream<D, M>(stream: string, events: readonly EventToAppend<D, M>[], appendOptions?: AppendOptions): Promise<AppendResult> {
+    assertOpen();
+    assertUserStream(stream);
+    const expected = appendOptions?.expectedRevision ?? 'any';
+    assertExpectedRevision(expected);
+    const repeated = validateEvents(events, false);
+    if (repeated.length > 0) throw new DuplicateEventIdError(stream, repeated);
+    const operation = `appendToStream('${stream}')`;
+
+    if (events.length === 0) {
+      // EventStoreDB has no "check only" append: read the stream's last event and decide here.
+      let last: (ResolvedEvent | AllStreamResolvedEvent) | undefined;
+      try {
+        last = await lastOfStream(physical(stream));
+      } catch (error) {
+        return fail(operation, error);
+      }
+      const current = last?.event === undefined ? -1 : Number(last.event.revision);
+      checkExpectedRevision(stream, expected, current);
+      if (last?.event === undefined) return { nextExpectedRevision: -1n, position: -1n };
+      let position = last.event.position === undefined ? undefined : fromEventStoreDbPosition(last.event.position);
+      if (position === undefined) {
+        // Older servers leave positions of stream reads empty: look the event up in the id index.
+        await refreshIndex();
+        position = byId.get(decodeMetadata(last.event.id, last.event.metadata).id)?.position ?? -1n;
+      }
+      return { nextExpectedRevision: last.event.revision, position };
+    }
+
+    const ids = events.map((e) => e.id);
+    // Appends sharing an id with one in flight wait for it, then see its result in the index.
+    for (;;) {
+      const busy = ids.map((id) => pendingIds.get(id)).filter((p) => p !== undefined);
+      if (busy.length === 0) break;
+      await Promise.allSettled(busy);
+    }
+    let release: () => void = () => undefined;
+    const inFlight = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    for (const id of ids) pendingIds.set(id, inFlight);
+    try {
+      try {
+        await refreshIndex();
+      } catch (error) {
+        return fail(operation, error);
+      }
+      assertOpen();
+      const retried = classifyKnownIds(stream, ids);
+      if (retried !== undefined) return retried;
+      const esdbEvents = events.map((e) => {
+        const esdbId = toEventStoreDbId(e.id);
+        const metadata = encodeMetadata(e.id, esdbId, e.metadata);
+        return jsonEvent({ id: esdbId, type: e.type, data: e.data as never, ...(metadata === undefined ? {} : { metadata }) });
+      });
+      let result: Awaited<ReturnType<EventStoreDBClient['appendToStream']>>;
+      try {
+        result = await client.appendToStream(physical(stream), esdbEvents, { expectedRevision: expected } /* the port's values are the client's: ANY, NO_STREAM, STREAM_EXISTS, bigint */);
+      } catch (error) {
+        if (clientErrorType(error) === 'wrong-expected-version') {
+          const actual = (error as { actualVersion?: unknown }).actualVersion;
+          throw new WrongExpectedRevisionError(stream, expected, typeof actual === 'bigint' && actual >= 0n ? actual : 'no_stream');
+        }
+        return fail(operation, error);
+      }
+      const position = result.position === undefined ? -1n : fromEventStoreDbPosition(result.position);
+      const first = result.nextExpectedRevision - BigInt(events.length) + 1n;
+      // Exact for the batch's last event; the others get their exact positions when the index next reads $all.
+      ids.forEach((id, i) => byId.set(id, { streamName: stream, revision: first + BigInt(i), position }));
+      return { nextExpectedRevision: result.nextExpectedRevision, position };
+    } finally {
+      for (const id of ids) if (pendingIds.get(id) === inFlight) pendingIds.delete(id);
+      release();
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------------- reads
+
+  function readStream<D, M>(stream: string, readOptions: ReadStreamOptions = {}): AsyncIterable<RecordedEvent<D, M>> {
+    return {
+      async *[Symbol.asyncIterator]() {
+        assertOpen();
+        assertUserStream(stream);
+        const direction = assertDirection(readOptions.direction);
+        let remaining = assertMaxCount(readOptions.maxCount);
+        const from = readOptions.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
+        if (from !== 'start' && from !== 'end' && !(typeof from === 'bigint' && from >= 0n)) {
+          throw new InvalidArgumentError('fromRevision', `expected 'start', 'end' or a bigint revision >= 0n, got ${String(from)}`);
+        }
+        let next: bigint | 'start' | 'end' = from;
+        let first = true;
+        while (first || remaining > 0) {
+          // The first page is read even for maxCount 0, so that a missing stream is reported.
+          const count = Math.max(1, Math.min(pageSize, remaining));
+          let raw: (ResolvedEvent | AllStreamResolvedEvent)[];
+          try {
+            raw = await collectRaw(client.readStream(physical(stream), { fromRevision: next, direction, maxCount: count }));
+          } catch (error) {
+            if (clientErrorType(error) === 'stream-not-found') throw new StreamNotFoundError(stream);
+            return fail(`readStream('${stream}')`, error);
+          }
+          assertOpen();
+          first = false;
+          if (raw.length === 0) return;
+          for (const resolved of raw) {
+            if (remaining <= 0) return;
+            const event = toRecorded(resolved);
+            if (event === undefined) continue;
+            remaining--;
+            yield event as RecordedEvent<D, M>;
+          }
+          const lastRevision = raw[raw.length - 1]!.event!.revision;
+          if (raw.length < count) return;
+          if (direction === 'forwards') next = lastRevision + 1n;
+          else if (lastRevision === 0n) return;
+          else next = lastRevision - 1n;
+        }
+      },
+    };
+  }
+
+  function positionOption(name: string, value: unknown, fallback: 'start' | 'end'): bigint | 'start' | 'end' {
+    const v = value ?? fallback;
+    if (v === 'start' || v === 'end') return v;
+    if (typeof v === 'bigint' && v >= 0n) return v;
+    throw new InvalidArgumentError(name, `expected 'start', 'end' or a bigint position >= 0n, got ${typeof v === 'bigint' ? `${v}n` : String(v)}`);
+  }
+
+  function readAll<D, M>(readOptions: ReadAllOptions = {}): AsyncIterable<RecordedEvent<D, M>> {
+    return {
+      async *[Symbol.asyncIterator]() {
+        assertOpen();
+        const direction = assertDirection(readOptions.direction);
+        let remaining = assertMaxCount(readOptions.maxCount);
+        const match = compileFilter(readOptions.filter);
+        const from = positionOption('fromPosition', readOptions.fromPosition, direction === 'forwards' ? 'start' : 'end');
+        if ((direction === 'forwards' && from === 'end') || (direction === 'backwards' && from === 'start')) return;
+        let cursor = typeof from === 'bigint' ? from : undefined;
+        while (remaining > 0) {
+          let page: Page;
+          try {
+            page = await readAllPage(cursor, direction, match);
+          } catch (error) {
+            return fail('readAll', error);
+          }
+          assertOpen();
+          for (const event of page.events) {
+            if (remaining <= 0) return;
+            remaining--;
+            yield event as RecordedEvent<D, M>;
+          }
+          if (page.last === undefined || page.last === cursor || page.raw < pageSize) return;
+          cursor = page.last;
+        }
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------ subscribe
+
+  function subscribeToAll<D, M>(subscribeOptions: SubscribeToAllOptions = {}): AllSubscription<D, M> {
+    let initError: unknown;
+    let match: EventMatcher | undefined;
+    let from: bigint | 'start' | 'end' = 'start';
+    try {
+      if (closed) throw new StoreClosedError();
+      match = compileFilter(subscribeOptions.filter);
+      from = positionOption('from', subscribeOptions.from, 'start');
+    } catch (error) {
+      initError = error;
+    }
+    // 'end' means "after this call": resolve it now, not when iteration starts.
+    const endPosition = initError === undefined && from === 'end' ? headPosition() : undefined;
+    endPosition?.catch(() => undefined);
+
+    let stopped = false;
+    let signalStop: () => void = () => undefined;
+    const stopSignal = new Promise<'stop'>((resolve) => {
+      signalStop = () => resolve('stop');
+    });
+    const stop = () => {
+      stopped = true;
+      signalStop();
+    };
+    stops.add(stop);
+
+    async function* run(): AsyncGenerator<SubscriptionItem<D, M>, void, undefined> {
+      try {
+        if (initError !== undefined) throw initError;
+        let cursor: bigint | undefined;
+        try {
+          cursor = from === 'end' ? await endPosition : from === 'start' ? undefined : from;
+        } catch (error) {
+          fail('subscribeToAll', error);
+        }
+        // Catch-up: pages of $all after the cursor, until a page comes back short.
+        let failures = 0;
+        for (;;) {
+          if (stopped) return;
+          let page: Page;
+          try {
+            page = await readAllPage(cursor, 'forwards', match);
+            failures = 0;
+          } catch (error) {
+            if (stopped) return;
+            if (!isTransient(error) || ++failures > maxReconnectAttempts) fail('subscribeToAll', error);
+            await delay(backoff(failures));
+            continue;
+          }
+          for (const event of page.events) {
+            if (stopped) return;
+            yield { kind: 'event', event: event as RecordedEvent<D, M> };
+          }
+          if (page.last !== undefined) cursor = page.last;
+          if (page.raw < pageSize) break;
+        }
+        if (stopped) return;
+        yield { kind: 'caught-up', position: cursor };
+        // Live: a subscription from the cursor (exclusive). Its own catch-up covers what was appended since
+        // the last page, so nothing is lost at the boundary; positions at or before the cursor are skipped,
+        // so nothing is repeated. After a transient disconnect it resubscribes from the cursor.
+        for (;;) {
+          if (stopped) return;
+          const subscription = client.subscribeToAll({ fromPosition: cursor === undefined ? 'start' : toEventStoreDbPosition(cursor) });
+          const iterator = subscription[Symbol.asyncIterator]() as AsyncIterator<AllStreamResolvedEvent>;
+          try {
+            for (;;) {
+              const next = await Promise.race([iterator.next(), stopSignal]);
+              if (next === 'stop' || stopped) return;
+              if (next.done) throw Object.assign(new Error('The subscription ended'), { type: 'cancelled' });
+              failures = 0;
+              const resolved = next.value;
+              const p = resolved.event?.position === undefined ? undefined : fromEventStoreDbPosition(resolved.event.position);
+              if (p === undefined || (cursor !== undefined && p <= cursor)) continue;
+              cursor = p;
+              const event = toRecorded(resolved);
+              if (event !== undefined && (match === undefined || match(event.streamName, event.type))) {
+                yield { kind: 'event', event: event as RecordedEvent<D, M> };
+              }
+            }
+          } catch (error) {
+            if (stopped) return;
+            if (!isTransient(error) || ++failures > maxReconnectAttempts) fail('subscribeToAll', error);
+            await Promise.race([delay(backoff(failures)), stopSignal]);
+          } finally {
+            void subscription.unsubscribe().catch(() => undefined);
+            subscription.destroy();
+          }
+        }
+      } finally {
+        stops.delete(stop);
+      }
+    }
+
+    const backoff = (failures: number) => Math.min(5000, reconnectDelayMs * 2 ** Math.max(0, failures - 1));
+    const generator = run();
+    const unsubscribe = async (): Promise<void> => {
+      if (stopped) return;
+      stop();
+      await generator.return(undefined);
+    };
+    const iterator: AsyncIterator<SubscriptionItem<D, M>> & AsyncIterable<SubscriptionItem<D, M>> = {
+      next: () => generator.next(),
+      return: async () => {
+        await unsubscribe();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    return {
+      [Symbol.asyncIterator]: () => iterator,
+      unsubscribe,
+      asObservable: () =>
+        new Observable<SubscriptionItem<D, M>>((subscriber) => {
+          void (async () => {
+            try {
+              for (;;) {
+                const result = await generator.next();
+                if (result.done || subscriber.closed) break;
+                subscriber.next(result.value);
+              }
+              subscriber.complete();
+            } catch (error) {
+              subscriber.error(error);
+            }
+          })();
+          return () => {
+            void unsubscribe();
+          };
+        }),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------- checkpoints
+
+  const readCheckpoint = async (subscriberId: string): Promise<{ position: bigint | undefined; revision: bigint | undefined }> => {
+    const last = await lastOfStream(checkpointStream(subscriberId));
+    if (last?.event === undefined) return { position: undefined, revision: undefined };
+    const data = last.event.data as { position?: unknown } | undefined;
+    const position = typeof data?.position === 'string' ? BigInt(data.position) : undefined;
+    return { position, revision: last.event.revision };
+  };
+
+  const checkpoints: CheckpointStore = {
+    async load(subscriberId) {
+      assertOpen();
+      validateCheckpointArgs(subscriberId, 0n);
+      try {
+        return (await readCheckpoint(subscriberId)).position;
+      } catch (error) {
+        return fail(`checkpoints.load('${subscriberId}')`, error);
+      }
+    },
+    async store(subscriberId, position, storeOptions): Promise<CheckpointStoreResult> {
+      assertOpen();
+      validateCheckpointArgs(subscriberId, position);
+      const operation = `checkpoints.store('${subscriberId}')`;
+      // Optimistic concurrency on the checkpoint stream: decide on what was read, append expecting the
+      // revision that was read; if another writer got there first, read again and decide again.
+      for (;;) {
+        let current: { position: bigint | undefined; revision: bigint | undefined };
+        try {
+          current = await readCheckpoint(subscriberId);
+        } catch (error) {
+          return fail(operation, error);
+        }
+        const decision = decideCheckpoint(current.position, position, storeOptions);
+        if (decision !== 'stored') return decision;
+        try {
+          await client.appendToStream(checkpointStream(subscriberId), jsonEvent({ type: CHECKPOINT_EVENT_TYPE, data: { position: position.toString() } }), {
+            expectedRevision: current.revision ?? 'no_stream',
+          });
+          return 'stored';
+        } catch (error) {
+          if (clientErrorType(error) !== 'wrong-expected-version') return fail(operation, error);
+          assertOpen();
+        }
+      }
+    },
+  };
+
+  return {
+    appendToStream,
+    readStream,
+    readAll,
+    subscribeToAll,
+    checkpoints,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const stop of [...stops]) stop();
+      if (ownsClient) await client.dispose().catch(() => undefined);
+    },
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

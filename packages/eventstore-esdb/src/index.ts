@@ -1,0 +1,21 @@
+/**
+ * `@omnitrail/eventstore-esdb`: the EventStoreDB adapter of the Omnitrail storage port, and an in-process
+ * fake EventStoreDB gRPC server (a wire-protocol test double) to test it where no server is available.
+ */
+export {
+  createEventStoreDbEventStore,
+  EventStoreDbError,
+  CHECKPOINT_STREAM_PREFIX,
+  CHECKPOINT_EVENT_TYPE,
+  type EventStoreDbEventStoreOptions,
+} from './adapter.js';
+export { fromEventStoreDbPosition, toEventStoreDbPosition, type EventStoreDbPosition } from './positions.js';
+export { toEventStoreDbId, ulidToUuid, encodeMetadata, decodeMetadata, ENVELOPE_KEY } from './ids.js';
+export {
+  startFakeEventStoreDb,
+  createFakeLog,
+  type FakeEventStoreDb,
+  type FakeEventStoreDbOptions,
+  type FakeLog,
+  type FakeLogEvent,
+} from './fake-server/index.js';

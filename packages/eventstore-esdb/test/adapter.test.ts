@@ -1,0 +1,234 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import type { EventStore, EventToAppend, RecordedEvent, SubscriptionItem } from '@omnitrail/eventstore';
+import {
+  CHECKPOINT_STREAM_PREFIX,
+  createEventStoreDbEventStore,
+  decodeMetadata,
+  fromEventStoreDbPosition,
+  startFakeEventStoreDb,
+  toEventStoreDbId,
+  toEventStoreDbPosition,
+  ulidToUuid,
+  type FakeEventStoreDb,
+} from '@omnitrail/eventstore-esdb';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(options: { streamPrefix?: string } = {}): Promise<{ server: FakeEventStoreDb; store: EventStore; open: () => EventStore }> {
+  const server = await startFakeEventStoreDb();
+  cleanups.push(() => server.close());
+  const open = () => {
+    const store = createEventStoreDbEventStore({ connectionString: server.connectionString, reconnectDelayMs: 20, ...options });
+    cleanups.push(() => store.close());
+    return store;
+  };
+  return { server, store: open(), open };
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+let n = 0;
+const ev = (type = 'Tested', data: unknown = { n: ++n }, metadata?: unknown) => ({ id: `adapter-${process.pid}-${++n}`, type, data, ...(metadata === undefined ? {} : { metadata }) });
+
+describe('EventStoreDB adapter: positions', () => {
+  it('maps the port position to the commit position and back to { commit, prepare } exactly', () => {
+    expect(fromEventStoreDbPosition({ commit: 4_611_686_018_427_387_904n, prepare: 4_611_686_018_427_387_904n })).toBe(4_611_686_018_427_387_904n);
+    expect(toEventStoreDbPosition(1234n)).toEqual({ commit: 1234n, prepare: 1234n });
+    expect(fromEventStoreDbPosition(toEventStoreDbPosition(2n ** 63n - 1n))).toBe(2n ** 63n - 1n);
+  });
+
+  it("delivers the server's $all positions (not contiguous) and reads from them exclusively", async () => {
+    const { server, store } = await setup();
+    await store.appendToStream('a', [ev(), ev()]);
+    const appended = await store.appendToStream('b', [ev()]);
+    const all = await collect(store.readAll());
+    expect(all.map((e) => e.position)).toEqual(server.log.events.map((e) => e.position));
+    expect(appended.position).toBe(server.log.events[2]!.position);
+    expect(all[1]!.position - all[0]!.position > 1n).toBe(true);
+    expect((await collect(store.readAll({ fromPosition: all[0]!.position }))).map((e) => e.id)).toEqual([all[1]!.id, all[2]!.id]);
+    expect((await collect(store.readAll({ fromPosition: all[2]!.position, direction: 'backwards' }))).map((e) => e.id)).toEqual([all[1]!.id, all[0]!.id]);
+    // A position between two events (as a real log's offsets can be) starts after the earlier one.
+    expect((await collect(store.readAll({ fromPosition: all[0]!.position + 1n }))).map((e) => e.id)).toEqual([all[1]!.id, all[2]!.id]);
+  });
+
+  it("records recordedAt from the server's created timestamp", async () => {
+    const { server, store } = await setup();
+    await store.appendToStream('a', [ev()]);
+    const [event] = await collect(store.readAll());
+    expect(event!.recordedAt).toBe(new Date(Number(server.log.events[0]!.created / 10_000n)).toISOString());
+    expect(event!.recordedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+});
+
+describe('EventStoreDB adapter: ids and metadata', () => {
+  it('keeps UUIDs, re-encodes ULIDs bit for bit, and hashes other ids deterministically', () => {
+    expect(toEventStoreDbId('0F8FAD5B-D9CB-469F-A165-70867728950E')).toBe('0f8fad5b-d9cb-469f-a165-70867728950e');
+    expect(ulidToUuid('00000000000000000000000000')).toBe('00000000-0000-0000-0000-000000000000');
+    expect(ulidToUuid('7ZZZZZZZZZZZZZZZZZZZZZZZZZ')).toBe('ffffffff-ffff-ffff-ffff-ffffffffffff');
+    expect(toEventStoreDbId('01ARZ3NDEKTSV4RRFFQ69G5FAV')).toBe('01563e3a-b5d3-d676-4c61-efb99302bd5b');
+    const hashed = toEventStoreDbId('order-42-placed');
+    expect(hashed).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(toEventStoreDbId('order-42-placed')).toBe(hashed);
+    expect(toEventStoreDbId('order-42-placee')).not.toBe(hashed);
+  });
+
+  it('stores mapped ids on the server and gives the port ids and metadata back unchanged', async () => {
+    const { server, store } = await setup();
+    const uuid = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+    const events: EventToAppend[] = [
+      { id: uuid, type: 'T', data: { a: 1 } },
+      { id: '01ARZ3NDEKTSV4RRFFQ69G5FAV', type: 'T', data: 'text', metadata: { correlationId: 'c-1' } },
+      { id: 'plain-id', type: 'T', data: null, metadata: null },
+      { id: 'array-meta', type: 'T', data: [1, 2], metadata: ['x', 2] },
+      { id: 'own-envelope', type: 'T', data: 0, metadata: { $omnitrail: 'mine', other: true } },
+      { id: 'false-meta', type: 'T', data: false, metadata: false },
+    ];
+    await store.appendToStream('ids', events);
+    expect(server.log.events.map((e) => e.id)).toEqual(events.map((e) => toEventStoreDbId(e.id)));
+    // An object metadata stays an object on the server (other tools see its keys), with the port id beside them.
+    const stored = JSON.parse(Buffer.from(server.log.events[1]!.metadata).toString('utf8'));
+    expect(stored).toEqual({ correlationId: 'c-1', $omnitrail: { id: '01ARZ3NDEKTSV4RRFFQ69G5FAV' } });
+    expect(server.log.events[0]!.metadata.length).toBe(0);
+    const read = await collect(store.readStream('ids'));
+    expect(read.map((e) => ({ id: e.id, type: e.type, data: e.data, metadata: e.metadata }))).toEqual(events.map((e) => ({ ...e, metadata: e.metadata })));
+    expect(read[0]!.metadata).toBeUndefined();
+    expect(decodeMetadata('x', { $omnitrail: { wrapped: true } })).toEqual({ id: 'x', metadata: undefined });
+  });
+
+  it('recognises a retried batch after a restart of the process (a new adapter reads the ids from $all)', async () => {
+    const { store, open } = await setup();
+    const batch = [ev(), ev()];
+    const first = await store.appendToStream('s', batch);
+    await store.close();
+    const again = open();
+    expect(await again.appendToStream('s', batch)).toEqual(first);
+    await expect(again.appendToStream('t', [batch[1]!])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', ids: [batch[1]!.id] });
+  });
+
+  it('rejects an id another process stored in another stream since the last append (the index reads $all first)', async () => {
+    const { store, open } = await setup();
+    const other = open();
+    await store.appendToStream('warm-up', [ev()]);
+    const shared = ev();
+    await other.appendToStream('s1', [shared]);
+    await expect(store.appendToStream('s2', [shared])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', ids: [shared.id] });
+  });
+});
+
+describe('EventStoreDB adapter: errors', () => {
+  it("maps the client's WrongExpectedVersionError to WrongExpectedRevisionError with stream, expected and actual", async () => {
+    const { store } = await setup();
+    await store.appendToStream('s', [ev(), ev(), ev()]);
+    const error = await store.appendToStream('s', [ev()], { expectedRevision: 0n }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'WrongExpectedRevisionError', code: 'WRONG_EXPECTED_REVISION', stream: 's', expected: 0n, actual: 2n });
+    expect((error as Error).constructor.name).toBe('WrongExpectedRevisionError');
+  });
+
+  it('reports an unreachable server as EventStoreDbError naming the operation, not as a client error type', async () => {
+    const { server, store } = await setup();
+    await store.appendToStream('s', [ev()]);
+    await server.close();
+    const error = await store.appendToStream('s', [ev()]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'EventStoreDbError', code: 'EVENTSTOREDB_ERROR', operation: "appendToStream('s')" });
+    expect((error as Error).message).toMatch(/failed in EventStoreDB/);
+    const readError = await collect(store.readStream('s')).catch((e: unknown) => e);
+    expect(readError).toMatchObject({ code: 'EVENTSTOREDB_ERROR', operation: "readStream('s')" });
+  });
+
+  it('reserves the checkpoint stream names and keeps checkpoints out of reads and subscriptions', async () => {
+    const { server, store } = await setup();
+    await expect(store.appendToStream(`${CHECKPOINT_STREAM_PREFIX}p`, [ev()])).rejects.toMatchObject({ code: 'INVALID_STREAM_NAME' });
+    await expect(collect(store.readStream(`${CHECKPOINT_STREAM_PREFIX}p`))).rejects.toMatchObject({ code: 'INVALID_STREAM_NAME' });
+    await store.appendToStream('s', [ev()]);
+    expect(await store.checkpoints.store('projector', 7n)).toBe('stored');
+    expect(server.log.stream(`${CHECKPOINT_STREAM_PREFIX}projector`)?.length).toBe(1);
+    expect((await collect(store.readAll())).map((e) => e.streamName)).toEqual(['s']);
+    const items: SubscriptionItem[] = [];
+    for await (const item of store.subscribeToAll()) {
+      items.push(item);
+      if (item.kind === 'caught-up') break;
+    }
+    expect(items.map((i) => (i.kind === 'event' ? i.event.streamName : i.kind))).toEqual(['s', 'caught-up']);
+  });
+
+  it("hides other writers' system events and, with streamPrefix, streams outside the prefix", async () => {
+    const { server, store } = await setup({ streamPrefix: 'tenant-a/' });
+    const client = EventStoreDBClient.connectionString(server.connectionString);
+    cleanups.push(() => client.dispose());
+    await client.appendToStream('$system-ish', [jsonEvent({ type: 'Whatever', data: {} })]);
+    await client.appendToStream('tenant-b/s', [jsonEvent({ type: 'Other', data: {} })]);
+    await client.appendToStream('tenant-a/s', [jsonEvent({ type: '$metadata', data: {} })]);
+    await store.appendToStream('s', [ev('Mine')]);
+    expect(server.log.stream('tenant-a/s')?.length).toBe(2);
+    const all = await collect(store.readAll());
+    expect(all.map((e) => [e.streamName, e.type])).toEqual([['s', 'Mine']]);
+  });
+});
+
+describe('EventStoreDB adapter: subscriptions over the network', () => {
+  const take = async (iterator: AsyncIterator<SubscriptionItem>, count: number) => {
+    const out: SubscriptionItem[] = [];
+    while (out.length < count) {
+      const r = await iterator.next();
+      if (r.done) break;
+      out.push(r.value);
+    }
+    return out;
+  };
+  const ids = (items: SubscriptionItem[]) => items.map((i) => (i.kind === 'event' ? i.event.id : i.kind));
+
+  it('resubscribes from the last delivered position when the server drops the subscription: no loss, no duplicate', async () => {
+    const { server, store } = await setup();
+    const before = [ev(), ev()];
+    await store.appendToStream('s', before);
+    const sub = store.subscribeToAll();
+    const iterator = sub[Symbol.asyncIterator]();
+    expect(ids(await take(iterator, 3))).toEqual([before[0]!.id, before[1]!.id, 'caught-up']);
+    const live = ev();
+    await store.appendToStream('s', [live]);
+    expect(ids(await take(iterator, 1))).toEqual([live.id]);
+    server.dropSubscriptions();
+    const after = [ev(), ev(), ev()];
+    await store.appendToStream('t', after.slice(0, 2));
+    await store.appendToStream('s', after.slice(2));
+    expect(ids(await take(iterator, 3))).toEqual(after.map((e) => e.id));
+    await sub.unsubscribe();
+  });
+
+  it('resubscribes after a server restart that kills the connection, and appends work again', async () => {
+    const { server, store } = await setup();
+    const first = ev();
+    await store.appendToStream('s', [first]);
+    const sub = store.subscribeToAll();
+    const iterator = sub[Symbol.asyncIterator]();
+    expect(ids(await take(iterator, 2))).toEqual([first.id, 'caught-up']);
+    await server.restart();
+    const next = [ev(), ev()];
+    // The first call after the restart may meet the dead connection; the client reconnects for the next one.
+    await store.appendToStream('s', [next[0]!]).catch(() => store.appendToStream('s', [next[0]!]));
+    await store.appendToStream('s', [next[1]!]);
+    expect(ids(await take(iterator, 2))).toEqual(next.map((e) => e.id));
+    const all = await collect(store.readAll());
+    expect(all.map((e: RecordedEvent) => e.id)).toEqual([first.id, ...next.map((e) => e.id)]);
+    await sub.unsubscribe();
+  });
+
+  it('ends a subscription with the error when the server stays away', async () => {
+    const server = await startFakeEventStoreDb();
+    const store = createEventStoreDbEventStore({ connectionString: server.connectionString, reconnectDelayMs: 5, maxReconnectAttempts: 2 });
+    cleanups.push(() => store.close());
+    await store.appendToStream('s', [ev()]);
+    const iterator = store.subscribeToAll()[Symbol.asyncIterator]();
+    expect(ids(await take(iterator, 2))).toHaveLength(2);
+    await server.close();
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'EVENTSTOREDB_ERROR', operation: 'subscribeToAll' });
+  });
+});
