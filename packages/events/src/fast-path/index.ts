@@ -53,14 +53,18 @@ interface CompiledField {
   nested: CompiledTable | null;
 }
 
-type CompiledTable = readonly CompiledField[];
+/** A table's fields, and a reader specialised to them (see {@link compileReader}). */
+interface CompiledTable {
+  readonly fields: readonly CompiledField[];
+  readonly read: (src: Record<string, unknown>) => Record<string, unknown> | undefined;
+}
 
 const identityTable = compileTable(identityFields);
 const actorTable = compileTable(actorFields);
 const sourceTable = compileTable(sourceFields);
 
 function compileTable(table: FieldTable): CompiledTable {
-  return Object.keys(table).map((key) => {
+  const fields = Object.keys(table).map((key): CompiledField => {
     const spec = table[key]!;
     return {
       key,
@@ -73,6 +77,36 @@ function compileTable(table: FieldTable): CompiledTable {
       nested: spec.kind === 'identity' || spec.kind === 'identities' ? identityTable : spec.fields ? compileTable(spec.fields) : null,
     };
   });
+  return { fields, read: compileReader(fields) };
+}
+
+/**
+ * A reader for one table, generated once: the same steps as {@link interpretFields}, but each field's
+ * key is a literal in the code, so reads and writes are named-property accesses V8 caches per site instead
+ * of keyed accesses that go megamorphic across a table's keys (about twice as fast on event data). Keys
+ * come from the catalog's own tables, never from input, and are quoted with JSON.stringify. Where code
+ * generation is not allowed (a locked-down runtime), the interpreter does the same work.
+ */
+function compileReader(fields: readonly CompiledField[]): CompiledTable['read'] {
+  const steps = fields.map((field, i) => {
+    const key = JSON.stringify(field.key);
+    const absent = !field.optional
+      ? 'return undefined;'
+      : `if (${key} in src) return undefined;${field.defaultValue !== undefined ? ` out[${key}] = fields[${i}].defaultValue;` : ''}`;
+    const check =
+      field.code === TEXT
+        ? "typeof raw === 'string' ? raw : undefined"
+        : field.code === REF
+          ? "typeof raw === 'string' && raw.length > 0 ? raw : undefined"
+          : `readValue(raw, fields[${i}])`;
+    return `raw = src[${key}];\nif (raw === undefined) { ${absent} } else { value = ${check}; if (value === undefined) return undefined; out[${key}] = value; }`;
+  });
+  const body = `return function readTable(src) {\nconst out = {};\nlet raw, value;\n${steps.join('\n')}\nreturn out;\n};`;
+  try {
+    return new Function('fields', 'readValue', body)(fields, readValue) as CompiledTable['read'];
+  } catch {
+    return (src) => interpretFields(src, fields);
+  }
 }
 
 interface CatalogEntry {
@@ -118,6 +152,11 @@ function isRef(value: unknown): value is string {
  * invalid, or absent and required, or present as `undefined` (zod keeps such a key; leave that to it).
  */
 function readFields(src: Record<string, unknown>, table: CompiledTable): Record<string, unknown> | undefined {
+  return table.read(src);
+}
+
+/** What a compiled reader does, step by step: the fallback where code cannot be generated. */
+function interpretFields(src: Record<string, unknown>, table: readonly CompiledField[]): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   for (let i = 0; i < table.length; i++) {
     const field = table[i]!;
