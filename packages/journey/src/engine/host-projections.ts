@@ -266,6 +266,10 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       // The new events: straight into their partitions, unless a partition is being rewritten anyway.
       let lastAttributed: string | undefined;
       let lastEntry: { canonical: string; events: HostEvent[] } | undefined;
+      // The last partition each projection wrote to: a tenant-wide projection, or a run of one customer's
+      // events, skips the lookup.
+      const lastKeys: (string | undefined)[] = compiled.map(() => undefined);
+      const lastPartitions: (Partition<HostEvent, unknown> | undefined)[] = compiled.map(() => undefined);
       for (const item of added) {
         const { event, at, attributed } = item;
         const entry = attributed === lastAttributed ? lastEntry! : (lastEntry = entryOf((lastAttributed = attributed)));
@@ -278,14 +282,20 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
             counters.skipped++;
             continue;
           }
-          const pending = rewrites[p]!.get(key);
+          const rewriting = rewrites[p]!;
+          const pending = rewriting.size === 0 ? undefined : rewriting.get(key);
           if (pending) {
             pending.insert.add(e);
             continue;
           }
-          const partitions = host.partitions[p]!;
-          let partition = partitions.get(key);
-          if (!partition) partitions.set(key, (partition = createPartition(key, c.fold)));
+          let partition = lastKeys[p] === key ? lastPartitions[p]! : undefined;
+          if (!partition) {
+            const partitions = host.partitions[p]!;
+            partition = partitions.get(key);
+            if (!partition) partitions.set(key, (partition = createPartition(key, c.fold)));
+            lastKeys[p] = key;
+            lastPartitions[p] = partition;
+          }
           insertEvent(partition, e, c.fold, counters);
           if (trackTouched) touched[p]!.add(key);
         }
