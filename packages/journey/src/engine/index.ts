@@ -235,8 +235,11 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     }
   })();
 
-  /** Folds events into their tenants (redeliveries of folded events are dropped) and notifies subscribers. */
-  function apply(events: readonly CatalogEvent[]): void {
+  /**
+   * Folds events into their tenants and notifies subscribers. Redeliveries of folded events are dropped,
+   * unless the caller vouches that there is none (`distinct`: a lookup per event saved).
+   */
+  function apply(events: readonly CatalogEvent[], distinct = false): void {
     const byTenant = new Map<string, CatalogEvent[]>();
     let lastTenant = '';
     let lastList: CatalogEvent[] = [];
@@ -252,7 +255,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     for (const [tenantId, list] of byTenant) {
       let tenant = tenants.get(tenantId);
       if (!tenant) tenants.set(tenantId, (tenant = createLiveTenant(tenantId, config, standard)));
-      const { refoldedFrom, added } = addEvents(tenant, list, config);
+      const { refoldedFrom, added } = addEvents(tenant, list, config, distinct);
       if (added.length === 0) continue;
       const touched = host.update(tenant, added, hostSubjects.size > 0);
       foldCache.delete(tenantId);
@@ -360,66 +363,81 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     }
   }
 
+  // record() calls in flight, and how many have started: a call that stayed alone from start to fold
+  // knows no one else can have folded its events meanwhile (with the engine's own store, no one else writes).
+  let recordsInFlight = 0;
+  let recordGeneration = 0;
+
+  async function recordParsed(events: CatalogEvent[], generation: number): Promise<RecordResult> {
+    // Redeliveries are checked against everything the store held when the engine opened and every other
+    // writer's event delivered so far.
+    if (!caughtUp) await engine.ready();
+    if (failure) throw failure;
+    flush();
+    // Redeliveries of recorded events change nothing; an id reused with other content is a conflict.
+    const fresh: CatalogEvent[] = [];
+    const seenInBatch = new Map<string, CatalogEvent>();
+    for (const event of events) {
+      const tenant = tenants.get(event.tenantId);
+      const existing = (tenant && recordedEvent(tenant, event.id)) ?? seenInBatch.get(event.id);
+      if (existing) {
+        if (!sameContent(existing, event)) {
+          throw new ValidationError(event.id, [{ path: 'id', message: `"${event.id}" is already recorded with other content; use a new id for a new event` }]);
+        }
+        continue;
+      }
+      seenInBatch.set(event.id, event);
+      fresh.push(event);
+    }
+    const byStream = new Map<string, CatalogEvent[]>();
+    for (const event of fresh) {
+      const stream = streamNameOf(event);
+      let batch = byStream.get(stream);
+      if (!batch) byStream.set(stream, (batch = []));
+      batch.push(event);
+    }
+    // Every stream's append is started at once: one wait for the batch instead of one per stream.
+    const batches = [...byStream.values()];
+    ownIds.expect(batches.flat().map((event) => event.id));
+    const results = await Promise.allSettled(batches.map((batch) => appendWithRetry(streamNameOf(batch[0]!), batch)));
+    let position: bigint | undefined;
+    let error: unknown;
+    let appended = fresh;
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') {
+        if (position === undefined || result.value > position) position = result.value;
+        return;
+      }
+      // An append is atomic: the failed stream's events never reach the store; the others' are folded.
+      error ??= result.reason;
+      const failed = new Set(batches[i]);
+      ownIds.forget(new Set(batches[i]!.map((event) => event.id)));
+      appended = appended.filter((event) => !failed.has(event));
+    });
+    if (error !== undefined) {
+      apply(appended);
+      if (error instanceof DuplicateEventIdError) {
+        throw new ValidationError(null, error.ids.map((id) => ({ path: 'id', message: `"${id}" is already recorded in another stream; use a new id for a new event` })));
+      }
+      throw error;
+    }
+    // Folded here rather than when the subscription hands the events back: no wait for the event loop,
+    // and the subscription skips them by id.
+    apply(fresh, ownsStore && recordsInFlight === 1 && recordGeneration === generation);
+    return { events, recorded: fresh.length, position };
+  }
+
   const engine: JourneyEngine = {
     async record(input) {
       if (closed) throw new Error('The journey engine is closed: create a new one to record events.');
       const events = parseAll(input);
-      // Redeliveries are checked against everything the store held when the engine opened and every other
-      // writer's event delivered so far.
-      if (!caughtUp) await engine.ready();
-      if (failure) throw failure;
-      flush();
-      // Redeliveries of recorded events change nothing; an id reused with other content is a conflict.
-      const fresh: CatalogEvent[] = [];
-      const seenInBatch = new Map<string, CatalogEvent>();
-      for (const event of events) {
-        const tenant = tenants.get(event.tenantId);
-        const existing = (tenant && recordedEvent(tenant, event.id)) ?? seenInBatch.get(event.id);
-        if (existing) {
-          if (!sameContent(existing, event)) {
-            throw new ValidationError(event.id, [{ path: 'id', message: `"${event.id}" is already recorded with other content; use a new id for a new event` }]);
-          }
-          continue;
-        }
-        seenInBatch.set(event.id, event);
-        fresh.push(event);
+      const generation = ++recordGeneration;
+      recordsInFlight++;
+      try {
+        return await recordParsed(events, generation);
+      } finally {
+        recordsInFlight--;
       }
-      const byStream = new Map<string, CatalogEvent[]>();
-      for (const event of fresh) {
-        const stream = streamNameOf(event);
-        let batch = byStream.get(stream);
-        if (!batch) byStream.set(stream, (batch = []));
-        batch.push(event);
-      }
-      // Every stream's append is started at once: one wait for the batch instead of one per stream.
-      const batches = [...byStream.values()];
-      ownIds.expect(batches.flat().map((event) => event.id));
-      const results = await Promise.allSettled(batches.map((batch) => appendWithRetry(streamNameOf(batch[0]!), batch)));
-      let position: bigint | undefined;
-      let error: unknown;
-      let appended = fresh;
-      results.forEach((result, i) => {
-        if (result.status === 'fulfilled') {
-          if (position === undefined || result.value > position) position = result.value;
-          return;
-        }
-        // An append is atomic: the failed stream's events never reach the store; the others' are folded.
-        error ??= result.reason;
-        const failed = new Set(batches[i]);
-        ownIds.forget(new Set(batches[i]!.map((event) => event.id)));
-        appended = appended.filter((event) => !failed.has(event));
-      });
-      if (error !== undefined) {
-        apply(appended);
-        if (error instanceof DuplicateEventIdError) {
-          throw new ValidationError(null, error.ids.map((id) => ({ path: 'id', message: `"${id}" is already recorded in another stream; use a new id for a new event` })));
-        }
-        throw error;
-      }
-      // Folded here rather than when the subscription hands the events back: no wait for the event loop,
-      // and the subscription skips them by id.
-      apply(fresh);
-      return { events, recorded: fresh.length, position };
     },
     async ready() {
       if (caughtUp || failure) return;

@@ -206,17 +206,18 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
 
 /**
  * Adds events to a live tenant and brings its fold up to date; events it already holds (by id) are
- * skipped. Returns the index from which the fold was recomputed, and the added events in order.
+ * skipped unless the caller vouches that none is (`distinct`). Returns the index from which the fold was recomputed, and the added events in order.
  */
-export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[], config: JourneyConfig): { refoldedFrom: number; added: LiveEvent[] } {
+export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[], config: JourneyConfig, distinct = false): { refoldedFrom: number; added: LiveEvent[] } {
   if (incoming.length === 0) return { refoldedFrom: tenant.events.length, added: [] };
   let firstChanged = tenant.events.length;
   const { recorded, ids } = tenant;
   const items: LiveEvent[] = [];
   for (const event of incoming) {
     const hash = hashString(event.id);
-    // A redelivery (or a second copy in the batch) of an event already folded changes nothing.
-    if (findRecorded(tenant, event.id, hash) !== undefined) continue;
+    // A redelivery (or a second copy in the batch) of an event already folded changes nothing; `distinct`
+    // says the caller knows there is none.
+    if (!distinct && findRecorded(tenant, event.id, hash) !== undefined) continue;
     recorded.push(event);
     ids.add(hash, recorded.length);
     items.push({ event, at: instantMs(event.occurredAt), attributed: '' });
