@@ -29,4 +29,13 @@ export { renderHtmlReport, barChart, stackedBar, escapeHtml } from './html/index
 export { renderJourney, formatTable, type JourneyRequest } from './journey/index.js';
 export { runDemo, type DemoOptions } from './demo/index.js';
 export { createProgressBar, formatBytes, type ProgressBar, type ProgressSink } from './progress/index.js';
-export { parseStoreUri, readStoreValues, writeStoreEvents, StoreUnavailableError, type StoreUri } from './store/index.js';
+export {
+  parseStoreUri,
+  readStoreValues,
+  writeStoreEvents,
+  StoreUnavailableError,
+  StoreAccessError,
+  ESDB_CONNECT_TIMEOUT_MS,
+  type StoreAccessOptions,
+  type StoreUri,
+} from './store/index.js';

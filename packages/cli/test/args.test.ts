@@ -55,10 +55,11 @@ describe('arguments, help and exit codes', () => {
     expect((await run(['journey', 'c1'])).code).toBe(2);
   });
 
-  it('exits 2 on an EventStoreDB URI, saying the adapter is not installed', async () => {
-    const r = await run(['replay', '--store', 'esdb://localhost:2113']);
+  it('exits 2 on a store URI of an unknown kind', async () => {
+    const r = await run(['replay', '--store', 'redis://localhost:6379']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('the EventStoreDB adapter is not installed');
+    expect(r.stderr).toContain('--store "redis://localhost:6379": unknown store');
+    expect(r.stderr).toContain('Usage: omnitrail replay');
   });
 
   it('reads instants without an offset as UTC', () => {

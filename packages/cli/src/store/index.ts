@@ -1,4 +1,4 @@
-import { openFileEventStore } from '@omnitrail/eventstore';
+import { EventStoreError, openFileEventStore, type EventStore } from '@omnitrail/eventstore';
 import { UsageError } from '../args/index.js';
 
 /** A store URI that cannot be used here; the CLI reports it as a usage error (exit code 2). */
@@ -9,10 +9,43 @@ export class StoreUnavailableError extends UsageError {
   }
 }
 
+/**
+ * A store that could not be reached or failed while being read or written (the CLI prints the message and exits
+ * with code 1). The message names the URI and the reason.
+ */
+export class StoreAccessError extends Error {
+  /** The `--store` URI, as given. */
+  readonly uri: string;
+  /** Why the store failed, without the URI. */
+  readonly reason: string;
+  constructor(uri: string, reason: string, options?: { cause?: unknown }) {
+    super(`--store "${uri}": ${reason}`, options);
+    this.name = 'StoreAccessError';
+    this.uri = uri;
+    this.reason = reason;
+  }
+}
+
 /** A parsed `--store` URI. */
 export type StoreUri = { kind: 'memory' } | { kind: 'file'; directory: string } | { kind: 'esdb'; uri: string };
 
-/** Parses `memory:`, `file:<dir>` (also `file://<dir>`) and `esdb://…`. */
+/** Options of {@link readStoreValues} and {@link writeStoreEvents}. */
+export interface StoreAccessOptions {
+  /**
+   * How long an EventStoreDB server may take to answer the first read before the command gives up, in ms
+   * (default {@link ESDB_CONNECT_TIMEOUT_MS}).
+   */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Default time an `esdb://` store gets to answer its first read. The client's `$all` reads have no deadline
+ * and gRPC keeps retrying a connection that is accepted but never answered, so without this limit a wrong
+ * host or port could hang the command forever.
+ */
+export const ESDB_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Parses `memory:`, `file:<dir>` (also `file://<dir>`), `esdb://…` and `esdb+discover://…`. */
 export function parseStoreUri(uri: string, command?: string): StoreUri {
   if (uri === 'memory:' || uri === 'memory') return { kind: 'memory' };
   if (uri.startsWith('file:')) {
@@ -24,19 +57,65 @@ export function parseStoreUri(uri: string, command?: string): StoreUri {
   throw new UsageError(`--store "${uri}": unknown store; use memory:, file:<dir> or esdb://…`, command);
 }
 
-function esdbMissing(command?: string): never {
-  throw new StoreUnavailableError('the EventStoreDB adapter is not installed', command);
+/**
+ * Opens the EventStoreDB store of an `esdb://` URI and checks that the server answers a first read within
+ * `connectTimeoutMs`. The adapter is imported here, only for esdb URIs, so other commands never load gRPC.
+ */
+async function openEventStoreDbStore(uri: string, command: string, options: StoreAccessOptions): Promise<EventStore> {
+  let adapter: typeof import('@omnitrail/eventstore-esdb');
+  try {
+    adapter = await import('@omnitrail/eventstore-esdb');
+  } catch (error) {
+    throw new StoreUnavailableError(`--store "${uri}": the EventStoreDB adapter (@omnitrail/eventstore-esdb) could not be loaded: ${messageOf(error)}`, command);
+  }
+  let store: EventStore;
+  try {
+    store = adapter.createEventStoreDbEventStore({ connectionString: uri });
+  } catch (error) {
+    // The client parses the connection string synchronously: a malformed URI is a usage error.
+    throw new UsageError(`--store "${uri}": not a valid EventStoreDB connection string: ${messageOf(error)}`, command);
+  }
+  const timeoutMs = options.connectTimeoutMs ?? ESDB_CONNECT_TIMEOUT_MS;
+  const probe = store.readAll()[Symbol.asyncIterator]();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreAccessError(uri, `cannot reach EventStoreDB: no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([probe.next(), timedOut]);
+    await probe.return?.();
+  } catch (error) {
+    // Closing disposes of the client, which also cancels a probe still waiting for the server.
+    await store.close().catch(() => undefined);
+    if (error instanceof StoreAccessError) throw error;
+    throw new StoreAccessError(uri, `cannot reach EventStoreDB${reasonTypeOf(error)}: ${clientMessageOf(error)}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+  return store;
+}
+
+/** Opens the store of a `file:` or `esdb:` URI; `memory:` has no store to open. */
+async function openStore(parsed: Exclude<StoreUri, { kind: 'memory' }>, mode: 'read' | 'append', command: string, options: StoreAccessOptions): Promise<EventStore> {
+  if (parsed.kind === 'esdb') return openEventStoreDbStore(parsed.uri, command, options);
+  return mode === 'read' ? openFileEventStore({ directory: parsed.directory, readOnly: true }) : openFileEventStore({ directory: parsed.directory, fsync: 'batch' });
+}
+
+/** Store errors name the URI they come from, so the user knows which `--store` failed. */
+function withUri(uri: string, error: unknown): unknown {
+  if (error instanceof EventStoreError) return new StoreAccessError(uri, error.message, { cause: error });
+  return error;
 }
 
 /**
  * The event envelopes held in a store, in `$all` order: each stored event's `data` is the envelope JSON
- * (an object, or its JSON text).
+ * (an object, or its JSON text). An `esdb://` server that cannot be reached fails with a
+ * {@link StoreAccessError} within `options.connectTimeoutMs`.
  */
-export async function* readStoreValues(uri: string, command = 'replay'): AsyncGenerator<unknown> {
+export async function* readStoreValues(uri: string, command = 'replay', options: StoreAccessOptions = {}): AsyncGenerator<unknown> {
   const parsed = parseStoreUri(uri, command);
   if (parsed.kind === 'memory') return;
-  if (parsed.kind === 'esdb') esdbMissing(command);
-  const store = await openFileEventStore({ directory: parsed.directory, readOnly: true });
+  const store = await openStore(parsed, 'read', command, options);
   try {
     for await (const recorded of store.readAll()) {
       const data = recorded.data;
@@ -50,6 +129,8 @@ export async function* readStoreValues(uri: string, command = 'replay'): AsyncGe
         yield data;
       }
     }
+  } catch (error) {
+    throw withUri(uri, error);
   } finally {
     await store.close();
   }
@@ -60,16 +141,27 @@ export function streamNameOf(event: { tenantId: string; customerId?: string; id:
   return `customer-${event.tenantId}.${event.customerId ?? 'none'}`;
 }
 
-/** Appends events (envelopes as `data`) to a store, grouped by stream in batches. Returns the count. */
-export async function writeStoreEvents(uri: string, events: Iterable<{ id: string; type: string; tenantId: string; customerId?: string }>, command = 'import'): Promise<number> {
+/** Events per append: bounds one request's size while keeping the number of round trips low. */
+const APPEND_BATCH_SIZE = 500;
+
+/**
+ * Appends events (envelopes as `data`) to a store, grouped by stream in batches of up to 500, with
+ * expected revision `any`. Returns the count. An `esdb://` server that cannot be reached fails with a
+ * {@link StoreAccessError} within `options.connectTimeoutMs`, before anything is written.
+ */
+export async function writeStoreEvents(
+  uri: string,
+  events: Iterable<{ id: string; type: string; tenantId: string; customerId?: string }>,
+  command = 'import',
+  options: StoreAccessOptions = {},
+): Promise<number> {
   const parsed = parseStoreUri(uri, command);
-  if (parsed.kind === 'esdb') esdbMissing(command);
   if (parsed.kind === 'memory') {
     let n = 0;
     for (const _ of events) n++;
     return n;
   }
-  const store = await openFileEventStore({ directory: parsed.directory, fsync: 'batch' });
+  const store = await openStore(parsed, 'append', command, options);
   let count = 0;
   try {
     const batches = new Map<string, { id: string; type: string; data: unknown }[]>();
@@ -85,11 +177,33 @@ export async function writeStoreEvents(uri: string, events: Iterable<{ id: strin
       if (!batch) batches.set(stream, (batch = []));
       batch.push({ id: event.id, type: event.type, data: event });
       count++;
-      if (batch.length >= 500) await flush(stream);
+      if (batch.length >= APPEND_BATCH_SIZE) await flush(stream);
     }
     for (const stream of [...batches.keys()]) await flush(stream);
+  } catch (error) {
+    throw withUri(uri, error);
   } finally {
     await store.close();
   }
   return count;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** ` (unavailable)`: the client's error type, from the adapter's `EventStoreDbError.reason`. */
+function reasonTypeOf(error: unknown): string {
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' ? ` (${reason})` : '';
+}
+
+/**
+ * The client's own message (the adapter's wraps it with advice meant for library users), without gRPC's empty
+ * "Resolution note".
+ */
+function clientMessageOf(error: unknown): string {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  const message = messageOf(cause instanceof Error ? cause : error);
+  return message.replace(/\.?\s*Resolution note:\s*\.?\s*$/, '').trim();
 }
