@@ -1,3 +1,4 @@
+import { createInMemoryEventStore } from '@omnitrail/eventstore';
 import { instantMs, parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
 import fc from 'fast-check';
@@ -142,14 +143,18 @@ describe('host projections in the journey engine', () => {
     await engine.close();
   });
 
-  for (const standardProjections of [true, false]) {
-    it(`equals a fold from scratch whatever the arrival order, batching, redelivery, merges and unmerges (property, standard projections ${standardProjections ? 'on' : 'off'})`, async () => {
+  for (const [standardProjections, shared] of [[true, false], [false, false], [true, true], [false, true]] as const) {
+    // shared: the engine writes to a store passed in (so it follows the store and skips its own events when
+    // they come back), and a second engine opened on that store afterwards must fold to the same states.
+    const where = shared ? 'a shared store, and an engine that catches up from it' : 'its own store';
+    it(`equals a fold from scratch whatever the arrival order, batching, redelivery, merges and unmerges (property, standard projections ${standardProjections ? 'on' : 'off'}, ${where})`, async () => {
       const journeys = tenantJourneysArbitrary({ tenants: 2, customers: { min: 2, max: 8 }, sharedDeviceRate: 0.8, lateMergeRate: 0.4, unmergeRate: 0.4 });
       await fc.assert(
         fc.asyncProperty(
           journeys.chain((j) => fc.tuple(fc.constant(j), fc.shuffledSubarray(j.events, { minLength: j.events.length, maxLength: j.events.length }), fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 3 }))),
           async ([j, order, sizes, redeliver]) => {
-            const engine = createJourneyEngine({ clock: () => asOf, projections: all, standardProjections });
+            const store = shared ? createInMemoryEventStore() : undefined;
+            const engine = createJourneyEngine({ clock: () => asOf, projections: all, standardProjections, ...(store ? { store } : {}) });
             let i = 0;
             let s = 0;
             while (i < order.length) {
@@ -159,16 +164,22 @@ describe('host projections in the journey engine', () => {
             }
             for (const r of redeliver) if (order.length > 0) await engine.record(order[r % order.length]!);
             const events = j.events.map((r) => parseEventOrThrow(r));
-            for (const p of all) {
-              const expected = referenceStates(events, p as JourneyProjection<unknown>);
-              const handle = engine.projection(p as JourneyProjection<unknown>);
-              for (const tenantId of j.tenants) {
-                const states = expected.get(tenantId) ?? new Map();
-                expect(handle.keys(tenantId)).toEqual([...states.keys()].sort());
-                for (const [key, state] of states) expect(handle.state(tenantId, key)).toEqual(state);
+            const follower = store ? createJourneyEngine({ clock: () => asOf, projections: all, standardProjections, store }) : undefined;
+            await follower?.ready();
+            for (const subject of follower ? [engine, follower] : [engine]) {
+              for (const p of all) {
+                const expected = referenceStates(events, p as JourneyProjection<unknown>);
+                const handle = subject.projection(p as JourneyProjection<unknown>);
+                for (const tenantId of j.tenants) {
+                  const states = expected.get(tenantId) ?? new Map();
+                  expect(handle.keys(tenantId)).toEqual([...states.keys()].sort());
+                  for (const [key, state] of states) expect(handle.state(tenantId, key)).toEqual(state);
+                }
               }
             }
             await engine.close();
+            await follower?.close();
+            await store?.close();
           },
         ),
         { numRuns: process.env.CI ? 25 : 60 },

@@ -189,7 +189,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   const tenantSubjects = new Map<string, BehaviorSubject<TenantFold | undefined>>();
   const changes = new Subject<JourneyChange>();
   const foldCache = new Map<string, TenantFold>();
-  let caughtUp = false;
+  let caughtUp = options.store === undefined;
   const caughtUpWaiters: (() => void)[] = [];
   let failure: unknown;
   let closed = false;
@@ -197,7 +197,9 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   // The events record() appended: record() folds them itself right after the append, so the subscription
   // skips them when it hands them back.
   const ownIds = createOwnEventQueue();
-  const subscription = store.subscribeToAll({ from: 'start', filter: { streamNamePrefix: STREAM_PREFIX } });
+  // The engine's own default store is new and private: nothing to catch up with, and no other writer to
+  // follow, so no subscription (it would only hand back, one by one, the events record() has folded).
+  const subscription = ownsStore ? undefined : store.subscribeToAll({ from: 'start', filter: { streamNamePrefix: STREAM_PREFIX } });
   // Other writers' events are folded in batches: everything the subscription hands over before the event
   // loop turns is applied at once, so a batch of late events costs one re-fold, not one per event.
   let pending: CatalogEvent[] = [];
@@ -210,6 +212,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     apply(batch);
   };
   const pump = (async () => {
+    if (subscription === undefined) return;
     try {
       for await (const item of subscription) {
         if (item.kind === 'caught-up') {
@@ -398,7 +401,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     }
     // Every stream's append is started at once: one wait for the batch instead of one per stream.
     const batches = [...byStream.values()];
-    ownIds.expect(batches.flat().map((event) => event.id));
+    if (subscription !== undefined) ownIds.expect(batches.flat().map((event) => event.id));
     const results = await Promise.allSettled(batches.map((batch) => appendWithRetry(streamNameOf(batch[0]!), batch)));
     let position: bigint | undefined;
     let error: unknown;
@@ -524,7 +527,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     async close() {
       if (closed) return;
       closed = true;
-      await subscription.unsubscribe();
+      await subscription?.unsubscribe();
       await pump;
       changes.complete();
       for (const s of tenantSubjects.values()) s.complete();
