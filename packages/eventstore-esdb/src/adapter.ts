@@ -12,7 +12,6 @@
  * - "Caught up": the adapter catches up by paged reads and then opens a live subscription from the last
  *   position it saw, so the signal does not depend on the server version.
  */
-import { Observable } from 'rxjs';
 import { EventStoreDBClient, jsonEvent, type AllStreamResolvedEvent, type ResolvedEvent } from '@eventstore/db-client';
 import {
   DuplicateEventIdError,
@@ -30,6 +29,7 @@ import {
   compileFilter,
   decideCheckpoint,
   validateCheckpointArgs,
+  subscriptionOf,
   validateEvents,
   type AllSubscription,
   type AppendOptions,
@@ -551,38 +551,7 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
       stop();
       await generator.return(undefined);
     };
-    const iterator: AsyncIterator<SubscriptionItem<D, M>> & AsyncIterable<SubscriptionItem<D, M>> = {
-      next: () => generator.next(),
-      return: async () => {
-        await unsubscribe();
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
-    return {
-      [Symbol.asyncIterator]: () => iterator,
-      unsubscribe,
-      asObservable: () =>
-        new Observable<SubscriptionItem<D, M>>((subscriber) => {
-          void (async () => {
-            try {
-              for (;;) {
-                const result = await generator.next();
-                if (result.done || subscriber.closed) break;
-                subscriber.next(result.value);
-              }
-              subscriber.complete();
-            } catch (error) {
-              subscriber.error(error);
-            }
-          })();
-          return () => {
-            void unsubscribe();
-          };
-        }),
-    };
+    return subscriptionOf<D, M>(() => generator.next(), unsubscribe);
   }
 
   // ---------------------------------------------------------------------------------------- checkpoints

@@ -22,3 +22,4 @@ export {
 export { assertExpectedRevision, validateEvents, assertMaxCount, assertDirection } from './validation/index.js';
 export { checkExpectedRevision } from './append/index.js';
 export { validateCheckpointArgs, decideCheckpoint } from './checkpoints/index.js';
+export { subscriptionOf } from './subscription/index.js';

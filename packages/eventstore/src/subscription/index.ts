@@ -114,11 +114,22 @@ export function createAllSubscription<D, M>(source: LogSource, options: Subscrib
     await busy?.catch(() => undefined);
     finish();
   };
+  return subscriptionOf<D, M>(next, unsubscribe);
+}
+
+/**
+ * An `AllSubscription` over a pull function: the async iterable (whose `return` unsubscribes) and the
+ * Observable view share the same `next`, so an adapter only writes how to get the next item and how to stop.
+ */
+export function subscriptionOf<D, M>(
+  next: () => Promise<IteratorResult<SubscriptionItem<D, M>, void | undefined>>,
+  unsubscribe: () => Promise<void>,
+): AllSubscription<D, M> {
   const iterator: AsyncIterator<SubscriptionItem<D, M>> & AsyncIterable<SubscriptionItem<D, M>> = {
     next,
     return: async () => {
       await unsubscribe();
-      return DONE;
+      return { done: true, value: undefined };
     },
     [Symbol.asyncIterator]() {
       return this;
