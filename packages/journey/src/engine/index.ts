@@ -170,8 +170,10 @@ function sameContent(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Creates a journey engine over a store (the in-memory store by default). It follows the store from the
- * start (catch-up, then live), so an engine opened on a durable store rebuilds its projections.
+ * Creates a journey engine over a store (a new in-memory store of its own by default). `record()` folds
+ * the events it appends as soon as they are stored. An engine given a store also follows it from the start
+ * (catch-up, then live), so one opened on a durable store rebuilds its projections and sees what other
+ * writers append; its own default store is private, so there is nothing to follow.
  */
 export function createJourneyEngine(options: JourneyEngineOptions = {}): JourneyEngine {
   // The engine's own default store is appended to by record() alone, with events it has just validated:
@@ -189,7 +191,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   const tenantSubjects = new Map<string, BehaviorSubject<TenantFold | undefined>>();
   const changes = new Subject<JourneyChange>();
   const foldCache = new Map<string, TenantFold>();
-  let caughtUp = options.store === undefined;
+  let caughtUp = ownsStore;
   const caughtUpWaiters: (() => void)[] = [];
   let failure: unknown;
   let closed = false;
