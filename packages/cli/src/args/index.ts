@@ -38,7 +38,7 @@ Options:
   --html <path>      also write the report as a self-contained web page
   --strict           stop at the first invalid line (exit code 1)
   --no-progress      never draw the progress bar
-  --workers <n>      parse worker threads (default: one per spare core for big inputs; 0: none)
+  --workers <n>      parse worker threads (default: none on 2 cores or fewer, else one per spare core, for big inputs; 0: none)
   -h, --help         show this help
 Instants are RFC 3339; without an offset they are UTC (2024-03-01, 2024-03-01T10:00).`,
   import: `Usage: omnitrail import <bpic2013|twcs|csv> <file> [options]

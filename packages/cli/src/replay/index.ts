@@ -44,7 +44,7 @@ export interface IngestResult {
 export interface IngestOptions {
   /** Stop at the first invalid line with a StrictInputError. */
   strict?: boolean;
-  /** Parse workers (default: one per spare core for inputs of 4 MB or more, or standard input; 0 parses on this thread). */
+  /** Parse workers (default: none on two cores or fewer, else one per spare core, for inputs of 4 MB or more or standard input; 0 parses on this thread). */
   workers?: number;
   /** Where to draw a progress bar (a TTY stream), if anywhere. */
   progress?: ProgressSink;
