@@ -1,4 +1,4 @@
-import { createInMemoryEventStore } from '@omnitrail/eventstore';
+import { createInMemoryEventStore, type EventStore } from '@omnitrail/eventstore';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import fc from 'fast-check';
 import { firstValueFrom, take, toArray } from 'rxjs';
@@ -113,6 +113,49 @@ describe('createJourneyEngine', () => {
     await engine.record(story()[0]);
     await expect(engine.record({ ...story()[0]!, occurredAt: at(500) })).rejects.toMatchObject({ issues: [{ path: 'id' }] });
     await engine.close();
+  });
+
+  it('folds what a partly failed record() appended, reports the failure, and takes the rest on a retry', async () => {
+    const inner = createInMemoryEventStore();
+    let failing = true;
+    // A store whose appends to one customer's stream fail (a network error, say) until told otherwise.
+    const store: EventStore = {
+      ...inner,
+      appendToStream(stream, events, options) {
+        if (failing && stream === `journey-${T}-cust-b`) return Promise.reject(new Error('connection reset'));
+        return inner.appendToStream(stream, events, options);
+      },
+    };
+    const engine = createJourneyEngine({ store, clock: () => asOf });
+    const events = story().filter((e) => e.tenantId === T);
+    await expect(engine.record(events)).rejects.toThrow('connection reset');
+    const ids = () => engine.fold(T)!.events.map((e) => e.event.id).sort();
+    expect(ids()).toEqual(events.filter((e) => e.customerId !== 'cust-b').map((e) => e.id).sort());
+    failing = false;
+    const retry = await engine.record(events);
+    expect(retry.recorded).toBe(3);
+    expect(ids()).toEqual(events.map((e) => e.id).sort());
+    // Every event once, even after the subscription has handed the appended ones back.
+    await new Promise((resolve) => setImmediate(resolve));
+    const reference = replayReport({ events: parsed(events), asOf });
+    expect(JSON.stringify(engine.report(T, { asOf }))).toBe(JSON.stringify(reference.tenants[T]));
+    await engine.close();
+    await inner.close();
+  });
+
+  it('folds an event once when two record() calls race with it', async () => {
+    for (const store of [undefined, createInMemoryEventStore()]) {
+      const engine = createJourneyEngine({ clock: () => asOf, ...(store ? { store } : {}) });
+      const events = story().filter((e) => e.tenantId === T);
+      const results = await Promise.all([engine.record(events), engine.record(events.slice(3)), engine.record(events[5])]);
+      expect(results.map((r) => r.events.length)).toEqual([events.length, events.length - 3, 1]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(engine.fold(T)!.events).toHaveLength(events.length);
+      const reference = replayReport({ events: parsed(events), asOf });
+      expect(JSON.stringify(engine.report(T, { asOf }))).toBe(JSON.stringify(reference.tenants[T]));
+      await engine.close();
+      await store?.close();
+    }
   });
 
   it('keeps tenants apart', async () => {
