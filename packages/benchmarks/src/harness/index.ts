@@ -95,6 +95,16 @@ export async function timeMs(fn: () => Promise<unknown> | unknown): Promise<numb
   return performance.now() - start;
 }
 
+/** The figures reported so far in this process (a bench file's child process hands them to the parent). */
+export function reportedFigures(): readonly Figure[] {
+  return figures;
+}
+
+/** Adds figures a child process reported (already printed there). */
+export function addFigures(more: readonly Figure[]): void {
+  figures.push(...more);
+}
+
 /** Records a figure and prints it at once. */
 export function report(figure: Figure): void {
   figures.push(figure);
