@@ -77,11 +77,8 @@ export function defineJourneyProjection<S>(definition: JourneyProjection<S>): Jo
   return definition;
 }
 
-/** A mutable projection event: `customerId` follows merges (the partitions are re-folded when it changes). */
-interface HostEvent extends JourneyProjectionEvent {
-  customerId: string;
-  attributedCustomerId: string;
-}
+/** A projection event as the engine holds it: the tenant's own event record (see `LiveEvent`). */
+type HostEvent = LiveEvent;
 
 interface CompiledProjection {
   definition: JourneyProjection<unknown>;
@@ -234,12 +231,11 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       // Events resolved to another customer on re-resolution (a late event changed who owned an identifier).
       // Rare, so the held events are searched rather than indexed by id.
       if (changes.reattributed.size > 0) {
-        const now = new Map<string, string>();
-        for (const item of tenant.events) if (changes.reattributed.has(item.event.id)) now.set(item.event.id, item.attributed);
-        const found: HostEvent[] = [];
-        for (const entry of host.byAttributed.values()) for (const e of entry.events) if (now.has(e.id) && now.get(e.id) !== e.attributedCustomerId) found.push(e);
+        // The partitions hold the tenant's own event records: held ones (already given an attribution) whose
+        // attribution now differs are the ones to move.
+        const found = tenant.events.filter((e) => e.attributedCustomerId !== '' && e.attributed !== e.attributedCustomerId && changes.reattributed.has(e.id));
         for (const e of found) {
-          const attributed = now.get(e.id)!;
+          const attributed = e.attributed;
           const from = host.byAttributed.get(e.attributedCustomerId)!;
           from.events.splice(from.events.indexOf(e), 1);
           const to = entryOf(attributed);
@@ -273,7 +269,9 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       for (const item of added) {
         const { event, at, attributed } = item;
         const entry = attributed === lastAttributed ? lastEntry! : (lastEntry = entryOf((lastAttributed = attributed)));
-        const e: HostEvent = { id: event.id, occurredAt: event.occurredAt, at, event, customerId: entry.canonical, attributedCustomerId: attributed };
+        const e: HostEvent = item;
+        e.customerId = entry.canonical;
+        e.attributedCustomerId = attributed;
         entry.events.push(e);
         for (let p = 0; p < compiled.length; p++) {
           const c = compiled[p]!;
@@ -333,11 +331,11 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       let found = false;
       prefix.forEach(({ event, at }, i) => {
         const attributed = identities.attributed[i]!;
-        const e: HostEvent = { id: event.id, occurredAt: event.occurredAt, at, event, customerId: identities.canonical(attributed), attributedCustomerId: attributed };
+        const e: JourneyProjectionEvent = { id: event.id, occurredAt: event.occurredAt, at, event, customerId: identities.canonical(attributed), attributedCustomerId: attributed };
         if (c.keyOf(e) !== wanted) return;
-        if (!found) state = c.fold.initialState(wanted);
+        if (!found) state = c.definition.initialState(wanted);
         found = true;
-        state = c.fold.evolve(state, e);
+        state = c.definition.evolve(state, e);
       });
       return state;
     },

@@ -52,11 +52,21 @@ export interface LiveTenant {
   identityChanges: IdentityChanges;
 }
 
-/** An event of a live tenant: its instant (ms) and the customer it was attributed to when it happened. */
+/**
+ * An event of a live tenant: its instant (ms) and the customer it was attributed to when it happened. The
+ * same object is what the host projections fold (a `JourneyProjectionEvent`): one object per event rather
+ * than two, since every event lives as long as the tenant. `customerId` and `attributedCustomerId` are the
+ * attribution the host partitions were last folded with; `attributed` is identity resolution's current one,
+ * which can run ahead of them until the host projections catch up (see `HostProjections.update`).
+ */
 export interface LiveEvent {
-  event: CatalogEvent;
-  at: number;
+  readonly id: string;
+  readonly occurredAt: string;
+  readonly event: CatalogEvent;
+  readonly at: number;
   attributed: string;
+  customerId: string;
+  attributedCustomerId: string;
 }
 
 /** Changes of attribution that projections partitioned by customer must follow. */
@@ -220,7 +230,7 @@ export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[],
     if (!distinct && findRecorded(tenant, event.id, hash) !== undefined) continue;
     recorded.push(event);
     ids.add(hash, recorded.length);
-    items.push({ event, at: instantMs(event.occurredAt), attributed: '' });
+    items.push({ id: event.id, occurredAt: event.occurredAt, event, at: instantMs(event.occurredAt), attributed: '', customerId: '', attributedCustomerId: '' });
   }
   if (items.length === 0) return { refoldedFrom: tenant.events.length, added: items };
   // Sorted first, so a batch that is in order as a whole (however it was grouped by stream) only appends.
