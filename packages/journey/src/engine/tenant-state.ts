@@ -9,9 +9,21 @@ import {
   type CasesState,
 } from '../cases/index.js';
 import { applyCustomerEvent, cloneCustomersState, createCustomersState, type CaseLookup, type CustomersState } from '../customers/index.js';
-import { canonicalCustomerId, cloneIdentityState, createIdentityState, mergedCustomerCount, resolveIdentity, type IdentityState } from '../identity/index.js';
+import {
+  canonicalCustomerId,
+  cloneIdentityState,
+  createIdentityState,
+  mergedCustomerCount,
+  namedOnlyCustomer,
+  resolveIdentity,
+  resolveNamedCustomer,
+  type CustomerMerge,
+  type IdentityState,
+} from '../identity/index.js';
 import type { JourneyConfig, JourneyEvent } from '../model/index.js';
 import { compareTimed, type TenantFold } from '../replay/index.js';
+
+const NO_MERGES: readonly CustomerMerge[] = [];
 
 /** The fold state after a prefix of a tenant's events: what a snapshot holds. */
 interface FoldPoint {
@@ -158,21 +170,25 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     // An unmerge re-attributes events of the customer it splits, which are held by the customer it was
     // merged into: note that customer before the unmerge changes the graph.
     const unmergeRoot = event.type === 'CustomersUnmerged' ? canonicalCustomerId(identity, event.data.customerId) : undefined;
-    const res = resolveIdentity(identity, event, at);
+    // Most events only name their customer: resolved without a result object.
+    const named = namedOnlyCustomer(event);
+    const res = named === undefined ? resolveIdentity(identity, event, at) : undefined;
+    const customerId = res === undefined ? resolveNamedCustomer(identity, named!, at) : res.customerId;
+    const merges = res === undefined ? NO_MERGES : res.merges;
     const item = events[i]!;
-    if (item.attributed !== res.customerId) {
+    if (item.attributed !== customerId) {
       if (item.attributed !== '') tenant.identityChanges.reattributed.add(event.id);
-      item.attributed = res.customerId;
+      item.attributed = customerId;
     }
     // Host projections follow merges and unmerges by re-partitioning the customers involved.
-    for (const merge of res.merges) tenant.identityChanges.regrouped.add(merge.survivorId).add(merge.mergedId);
+    for (const merge of merges) tenant.identityChanges.regrouped.add(merge.survivorId).add(merge.mergedId);
     if (unmergeRoot !== undefined) tenant.identityChanges.regrouped.add(unmergeRoot).add((event as { data: { customerId: string } }).data.customerId);
     // Without the standard projections nothing needs to go back: the bookkeeping below is theirs.
     if (!tenant.standard) continue;
-    const canonicalNow = canonicalCustomerId(identity, res.customerId);
+    const canonicalNow = canonicalCustomerId(identity, customerId);
     const known = tenant.firstByCanonical.get(canonicalNow);
     if (known === undefined || known > i) tenant.firstByCanonical.set(canonicalNow, i);
-    for (const merge of res.merges) {
+    for (const merge of merges) {
       const first = tenant.firstByCanonical.get(merge.mergedId) ?? i;
       const key = `${merge.survivorId}\u0000${merge.mergedId}`;
       foundMerges.push(key);

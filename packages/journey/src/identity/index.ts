@@ -372,6 +372,16 @@ export function namedOnlyCustomer(event: CatalogEvent): string | undefined {
 }
 
 /**
+ * What {@link resolveIdentity} does for an event that only names its customer (see
+ * {@link namedOnlyCustomer}): records the customer, created when unseen, and returns its id. No merge and
+ * no rejection can follow, so a caller folding many such events skips the result object.
+ */
+export function resolveNamedCustomer(state: IdentityState, customerId: string, at: number): string {
+  ensureCustomer(state, customerId, at);
+  return customerId;
+}
+
+/**
  * Resolves one event of the tenant, events being given in `(occurredAt, id)` order: returns the customer it
  * is attributed to (its `customerId` when it has one, else the customer its identities lead to, created
  * when unseen) and applies the merges it causes (`IdentitiesLinked`, `CustomersMerged`, shared identities)
