@@ -232,7 +232,8 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
 
 /**
  * Adds events to a live tenant and brings its fold up to date; events it already holds (by id) are
- * skipped unless the caller vouches that none is (`distinct`). Returns the index from which the fold was recomputed, and the added events in order.
+ * skipped unless the caller vouches that none is (`distinct`). Returns the index from which the fold was
+ * recomputed, and the added events in order.
  */
 export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[], config: JourneyConfig, distinct = false): { refoldedFrom: number; added: LiveEvent[] } {
   if (incoming.length === 0) return { refoldedFrom: tenant.events.length, added: [] };
