@@ -7,7 +7,7 @@ export * from './errors/index.js';
 export { compileFilter, type EventMatcher } from './filters/index.js';
 export { assertJsonStorable, assertStreamName, MAX_NAME_LENGTH } from './validation/index.js';
 export { createInMemoryEventStore, type InMemoryEventStoreOptions } from './memory/index.js';
-export { createIdIndex, hashString, type IdIndex } from './id-index/index.js';
+export { createIdIndex, createIdTable, hashString, type IdIndex, type IdTable } from './id-index/index.js';
 export {
   openFileEventStore,
   crc32,

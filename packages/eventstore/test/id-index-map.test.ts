@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createIdIndex, hashString } from '../src/index.js';
+import { createIdTable, hashString } from '../src/index.js';
 
-/** What the replay does with the table: the index stored for an id, or -1 after storing `index` for it. */
-function idSet(idAt: (index: number) => string, capacity?: number) {
-  const table = createIdIndex(capacity === undefined ? undefined : 1 << Math.max(2, Math.ceil(Math.log2(capacity))));
+/** What the replay, the store and the engine do with the table: the index stored for an id, or -1 after storing `index` for it. */
+function idSet(records: readonly { id: string }[], capacity?: number) {
+  const table = createIdTable(records, capacity === undefined ? undefined : 1 << Math.max(2, Math.ceil(Math.log2(capacity))));
   return {
     findOrAdd(id: string, index: number): number {
       const h = hashString(id);
-      const found = table.find(h, (p) => idAt(p - 1) === id);
+      const found = table.find(id, h);
       if (found !== undefined) return found - 1;
       table.add(h, index + 1);
       return -1;
@@ -19,12 +19,12 @@ function idSet(idAt: (index: number) => string, capacity?: number) {
   };
 }
 
-describe('createIdIndex as the replay uses it (ids → first index)', () => {
+describe('createIdTable (ids → first index over records that carry their id)', () => {
   it('answers like a Map from id to first index, through growth (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('a', 'b', 'evt-1', 'evt-2', '')), { maxLength: 400 }), fc.integer({ min: 1, max: 64 }), (ids, capacity) => {
-        const stored: string[] = [];
-        const index = idSet((i) => stored[i]!, capacity);
+        const stored: { id: string }[] = [];
+        const index = idSet(stored, capacity);
         const reference = new Map<string, number>();
         for (const id of ids) {
           const expected = reference.get(id);
@@ -32,7 +32,7 @@ describe('createIdIndex as the replay uses it (ids → first index)', () => {
           if (expected === undefined) {
             expect(got).toBe(-1);
             reference.set(id, stored.length);
-            stored.push(id);
+            stored.push({ id });
           } else {
             expect(got).toBe(expected);
           }
@@ -43,16 +43,16 @@ describe('createIdIndex as the replay uses it (ids → first index)', () => {
   });
 
   it('holds a million ids', () => {
-    const stored: string[] = [];
-    const index = idSet((i) => stored[i]!);
+    const stored: { id: string }[] = [];
+    const index = idSet(stored);
     let misplaced = 0;
     for (let i = 0; i < 1_000_000; i++) {
       const id = `c${i % 10_000}-${Math.floor(i / 10_000)}`;
       if (index.findOrAdd(id, stored.length) !== -1) misplaced++;
-      stored.push(id);
+      stored.push({ id });
     }
     expect(misplaced).toBe(0);
-    expect(index.findOrAdd('c42-7', -5)).toBe(stored.indexOf('c42-7'));
+    expect(index.findOrAdd('c42-7', -5)).toBe(stored.findIndex((r) => r.id === 'c42-7'));
     expect(index.size).toBe(1_000_000);
   });
 });

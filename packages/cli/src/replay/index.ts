@@ -1,4 +1,4 @@
-import { createIdIndex, hashString } from '@omnitrail/eventstore';
+import { createIdTable, hashString } from '@omnitrail/eventstore';
 import type { CatalogEvent } from '@omnitrail/events';
 import { replayReport, type JourneyConfig, type RejectedLine, type ReplayOptions, type ReplayReport, type TenantReport } from '@omnitrail/journey';
 import { readLineBlocks, sourceSize, type NdjsonSource } from '../ndjson/index.js';
@@ -71,9 +71,7 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
   const contentHashes: number[] = [];
   // Accepted ids → event index + 1, in the store's compact id table: one slot read per lookup, no key
   // string compared unless the 32-bit hashes match (a Map of a million strings costs several cache misses).
-  const acceptedIds = createIdIndex(1 << 16);
-  let probeId = '';
-  const isProbe = (position: number) => events[position - 1]!.id === probeId;
+  const acceptedIds = createIdTable(events, 1 << 16);
   const rejected: RejectedLine[] = [];
   const several = inputs.length > 1;
   let read = 0;
@@ -111,9 +109,8 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
           while (r < rej.length && rej[r]!.line < line) reject(rej[r++]!);
           const event = block.events[i]!;
           const hash = block.hashes[i]!;
-          probeId = event.id;
-          const idHash = hashString(probeId);
-          const seen = acceptedIds.find(idHash, isProbe);
+          const idHash = hashString(event.id);
+          const seen = acceptedIds.find(event.id, idHash);
           if (seen === undefined) {
             events.push(event);
             contentHashes.push(hash);

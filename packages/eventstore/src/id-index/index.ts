@@ -85,3 +85,34 @@ export function createIdIndex(initialCapacity = 1 << 12): IdIndex {
     },
   };
 }
+
+/**
+ * An id index over a list of records that carry their own id, 1-based positions into `records` (which is
+ * held by reference and only ever appended to). It confirms a hash hit by comparing the record's id, with
+ * one long-lived confirm function, so a lookup allocates nothing. The in-memory store (over its log), the
+ * journey engine (over a tenant's events) and the replay (over accepted events) share it.
+ */
+export interface IdTable {
+  /** The position of the record with this id, or `undefined`; pass `hash` (of {@link hashString}) when known. */
+  find(id: string, hash?: number): number | undefined;
+  /** Indexes the record at `position` (1-based) under its id's hash. */
+  add(hash: number, position: number): void;
+  readonly size: number;
+}
+
+/** Creates an id table over `records`. */
+export function createIdTable(records: readonly { readonly id: string }[], initialCapacity?: number): IdTable {
+  const index = createIdIndex(initialCapacity);
+  let probeId = '';
+  const confirm = (p: number) => records[p - 1]!.id === probeId;
+  return {
+    find(id, hash = hashString(id)) {
+      probeId = id;
+      return index.find(hash, confirm);
+    },
+    add: (hash, position) => index.add(hash, position),
+    get size() {
+      return index.size;
+    },
+  };
+}

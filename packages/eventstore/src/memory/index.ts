@@ -7,7 +7,7 @@
  */
 import { classifyKnownIds, checkExpectedRevision } from '../append/index.js';
 import { createRecordedAtClock } from '../clock/index.js';
-import { createIdIndex, hashString } from '../id-index/index.js';
+import { createIdTable, hashString } from '../id-index/index.js';
 import { DuplicateEventIdError, StoreClosedError } from '../errors/index.js';
 import type { EventMatcher } from '../filters/index.js';
 import type {
@@ -78,7 +78,7 @@ const MAX_SCAN = 65_536;
 export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}): EventStore {
   const log: RecordedEvent[] = [];
   const streams = new Map<string, StreamEntry>();
-  const byId = createIdIndex();
+  const byId = createIdTable(log);
   const checkpoints = new Map<string, bigint>();
   const listeners = new Set<() => void>();
   const recordedAt = createRecordedAtClock(options.now);
@@ -89,13 +89,7 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
   const notify = () => {
     for (const listener of listeners) listener();
   };
-  // The id being looked up, read by one long-lived confirm function: no closure allocated per probe.
-  let probeId = '';
-  const confirm = (p: number) => log[p - 1]!.id === probeId;
-  const positionOf = (id: string): number | undefined => {
-    probeId = id;
-    return byId.find(hashString(id), confirm);
-  };
+  const positionOf = (id: string): number | undefined => byId.find(id);
   const newStream = (name: string): StreamEntry => {
     const entry: StreamEntry = { name, positions: [] };
     streams.set(name, entry);
@@ -176,8 +170,8 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
       if (count === 1) {
         // The common case, without the per-batch arrays of the general path below.
         const e = events[0]!;
-        const h = hashString((probeId = e.id));
-        if (byId.find(h, confirm) !== undefined) {
+        const h = hashString(e.id);
+        if (byId.find(e.id, h) !== undefined) {
           const retried = classifyKnownIds(stream, [e.id], 1, locate);
           if (retried !== undefined) return retried;
         }
@@ -210,8 +204,7 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
         const id = events[i]!.id;
         const h = hashString(id);
         hashes[i] = h;
-        probeId = id;
-        known = byId.find(h, confirm) !== undefined;
+        known = byId.find(id, h) !== undefined;
       }
       if (known) {
         const retried = classifyKnownIds(stream, (i) => events[i]!.id, count, locate);

@@ -404,7 +404,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     // Every stream's append is started at once: one wait for the batch instead of one per stream.
     const batches = [...byStream.values()];
     if (subscription !== undefined) ownIds.expect(batches.flat().map((event) => event.id));
-    const results = await Promise.allSettled(batches.map((batch) => appendWithRetry(streamNameOf(batch[0]!), batch)));
+    const results = await Promise.allSettled([...byStream].map(([stream, batch]) => appendWithRetry(stream, batch)));
     let position: bigint | undefined;
     let error: unknown;
     let appended = fresh;

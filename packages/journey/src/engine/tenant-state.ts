@@ -1,4 +1,4 @@
-import { createIdIndex, hashString, type IdIndex } from '@omnitrail/eventstore';
+import { createIdTable, hashString, type IdTable } from '@omnitrail/eventstore';
 import { instantMs, type CatalogEvent } from '@omnitrail/events';
 import {
   applyCaseEvent,
@@ -44,12 +44,10 @@ export interface LiveTenant {
   readonly tenantId: string;
   /** Sorted events, each with the customer identity resolution attributed it to. */
   readonly events: LiveEvent[];
-  /**
-   * The tenant's events by id, for redelivery checks: a compact hash index into `recorded` (events in
-   * arrival order). A `Map` of every id costs more than the rest of recording a simple event.
-   */
-  readonly ids: IdIndex;
+  /** The tenant's events in arrival order, and by id for redelivery checks. */
   readonly recorded: CatalogEvent[];
+  /** A compact hash index into `recorded`: a `Map` of every id costs more than the rest of recording a simple event. */
+  readonly ids: IdTable;
   head: FoldPoint;
   snapshots: FoldPoint[];
   /** Counters for benchmarks and tests. */
@@ -100,8 +98,7 @@ export function createLiveTenant(tenantId: string, config: JourneyConfig, standa
   return {
     tenantId,
     events: [],
-    ids: createIdIndex(),
-    recorded: [],
+    ...recordedById(),
     head,
     snapshots: [],
     stats: { applied: 0, refolds: 0, refoldedEvents: 0 },
@@ -112,20 +109,14 @@ export function createLiveTenant(tenantId: string, config: JourneyConfig, standa
   };
 }
 
-// The lookup in progress, read by one long-lived confirm function: no closure allocated per lookup.
-let probeEvents: readonly CatalogEvent[] = [];
-let probeId = '';
-const confirmProbe = (p: number) => probeEvents[p - 1]!.id === probeId;
-
-function findRecorded(tenant: LiveTenant, id: string, hash: number): number | undefined {
-  probeEvents = tenant.recorded;
-  probeId = id;
-  return tenant.ids.find(hash, confirmProbe);
+function recordedById(): { recorded: CatalogEvent[]; ids: IdTable } {
+  const recorded: CatalogEvent[] = [];
+  return { recorded, ids: createIdTable(recorded) };
 }
 
 /** The recorded event with this id, if any. */
 export function recordedEvent(tenant: LiveTenant, id: string): CatalogEvent | undefined {
-  const position = findRecorded(tenant, id, hashString(id));
+  const position = tenant.ids.find(id);
   return position === undefined ? undefined : tenant.recorded[position - 1];
 }
 
@@ -244,7 +235,7 @@ export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[],
     const hash = hashString(event.id);
     // A redelivery (or a second copy in the batch) of an event already folded changes nothing; `distinct`
     // says the caller knows there is none.
-    if (!distinct && findRecorded(tenant, event.id, hash) !== undefined) continue;
+    if (!distinct && ids.find(event.id, hash) !== undefined) continue;
     recorded.push(event);
     ids.add(hash, recorded.length);
     items.push({ id: event.id, occurredAt: event.occurredAt, event, at: instantMs(event.occurredAt), attributed: '', customerId: '', attributedCustomerId: '' });
