@@ -7,8 +7,11 @@ import { runCli, type CliIo } from '../src/index.js';
 
 /** The repository root (packages/cli/test → ../../..). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-/** The shared real datasets, beside the repository (never copied into it). */
-export const datasets = resolve(repoRoot, '../shared/datasets');
+/**
+ * The shared real datasets, beside the repository (never copied into it); `OMNITRAIL_DATASETS` points
+ * elsewhere for a checkout that does not sit beside them.
+ */
+export const datasets = process.env.OMNITRAIL_DATASETS ? resolve(process.env.OMNITRAIL_DATASETS) : resolve(repoRoot, '../shared/datasets');
 
 /** A fresh temporary directory. */
 export function tempDir(): string {
