@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { createIdTable, hashString } from '../src/index.js';
 
 /** What the replay, the store and the engine do with the table: the index stored for an id, or -1 after storing `index` for it. */
-function idSet(records: readonly { id: string }[], capacity?: number) {
-  const table = createIdTable(records, capacity === undefined ? undefined : 1 << Math.max(2, Math.ceil(Math.log2(capacity))));
+function idSet(records: readonly { id: string }[], capacity?: number, asColumn = false) {
+  const size = capacity === undefined ? undefined : 1 << Math.max(2, Math.ceil(Math.log2(capacity)));
+  // The column form reads ids through a function of the index, as the replay does with its id column.
+  const table = asColumn ? createIdTable((i) => records[i]!.id, size) : createIdTable(records, size);
   return {
     findOrAdd(id: string, index: number): number {
       const h = hashString(id);
@@ -20,11 +22,11 @@ function idSet(records: readonly { id: string }[], capacity?: number) {
 }
 
 describe('createIdTable (ids → first index over records that carry their id)', () => {
-  it('answers like a Map from id to first index, through growth (property)', () => {
+  it('answers like a Map from id to first index, through growth, over records or an id column (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('a', 'b', 'evt-1', 'evt-2', '')), { maxLength: 400 }), fc.integer({ min: 1, max: 64 }), (ids, capacity) => {
+      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('a', 'b', 'evt-1', 'evt-2', '')), { maxLength: 400 }), fc.integer({ min: 1, max: 64 }), fc.boolean(), (ids, capacity, asColumn) => {
         const stored: { id: string }[] = [];
-        const index = idSet(stored, capacity);
+        const index = idSet(stored, capacity, asColumn);
         const reference = new Map<string, number>();
         for (const id of ids) {
           const expected = reference.get(id);

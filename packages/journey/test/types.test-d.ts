@@ -12,13 +12,17 @@ import {
   type JourneyEngine,
   type RecordResult,
   type ReplayResult,
+  type ReplayEventLog,
+  type SpilledEventReader,
   type TenantFold,
   type TenantReport,
 } from '../src/index.js';
 
 describe('public type surface of @omnitrail/journey', () => {
-  it('replayReport takes parsed events and returns the report sections', () => {
-    expectTypeOf(replayReport).parameter(0).toHaveProperty('events').toEqualTypeOf<readonly CatalogEvent[]>();
+  it('replayReport takes parsed events (a list or a replay event log) and returns the report sections', () => {
+    expectTypeOf(replayReport).parameter(0).toHaveProperty('events').toEqualTypeOf<readonly CatalogEvent[] | ReplayEventLog>();
+    expectTypeOf<ReplayEventLog['add']>().parameter(0).toEqualTypeOf<CatalogEvent>();
+    expectTypeOf<SpilledEventReader['read']>().parameter(1).parameter(1).toEqualTypeOf<CatalogEvent>();
     expectTypeOf(replayReport).returns.toEqualTypeOf<ReplayResult>();
     expectTypeOf<ReplayResult['tenants']>().toEqualTypeOf<Record<string, TenantReport>>();
     expectTypeOf<TenantReport['metrics']['nps']['score']>().toEqualTypeOf<number | null>();

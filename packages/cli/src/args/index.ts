@@ -39,6 +39,9 @@ Options:
   --strict           stop at the first invalid line (exit code 1)
   --no-progress      never draw the progress bar
   --workers <n>      parse worker threads (default: none on 2 cores or fewer, else one per spare core, for big inputs; 0: none)
+  --max-events-in-memory <n>
+                     accepted events held in memory (default 1000000); past it they go to a temporary
+                     file and are read back a window at a time, so memory no longer grows with the input
   -h, --help         show this help
 Instants are RFC 3339; without an offset they are UTC (2024-03-01, 2024-03-01T10:00).`,
   import: `Usage: omnitrail import <bpic2013|twcs|csv> <file> [options]

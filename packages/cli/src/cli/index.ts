@@ -5,6 +5,7 @@ import { runDemo } from '../demo/index.js';
 import { renderHtmlReport } from '../html/index.js';
 import { importBpic2013, importCsv, importTwcs, toNdjson, type CsvMapping, type InputEvent } from '../import/index.js';
 import { renderJourney } from '../journey/index.js';
+import type { ReplayReport } from '@omnitrail/journey';
 import { buildReport, formatReport, readInputs, StrictInputError, type ReplayInput } from '../replay/index.js';
 import { writeStoreEvents } from '../store/index.js';
 
@@ -115,6 +116,7 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
     strict: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
     workers: { type: 'string' },
+    'max-events-in-memory': { type: 'string' },
   });
   if (helpRequested('replay', values, io)) return 0;
   const asOf = values['as-of'] === undefined ? undefined : parseInstantArg(values['as-of'] as string, 'as-of', 'replay');
@@ -124,19 +126,26 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
   const inputs = inputsOf('replay', positionals, values.store as string | undefined, io);
   const showProgress = io.stderr.isTTY === true && values['no-progress'] !== true;
   const workers = values.workers === undefined ? undefined : parseCountArg(values.workers as string, 'workers', 'replay', 0);
+  const maxEventsInMemory = values['max-events-in-memory'] === undefined ? undefined : parseCountArg(values['max-events-in-memory'] as string, 'max-events-in-memory', 'replay', 0);
   const started = performance.now();
   const ingest = await readInputs(inputs, {
     strict: values.strict === true,
     ...(showProgress ? { progress: io.stderr } : {}),
     ...(workers === undefined ? {} : { workers }),
+    ...(maxEventsInMemory === undefined ? {} : { maxEventsInMemory }),
   });
   const read = performance.now();
-  const report = buildReport(ingest, {
-    ...(asOf === undefined ? {} : { asOf }),
-    ...(from === undefined ? {} : { from }),
-    ...(to === undefined ? {} : { to }),
-    ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
-  });
+  let report: ReplayReport;
+  try {
+    report = buildReport(ingest, {
+      ...(asOf === undefined ? {} : { asOf }),
+      ...(from === undefined ? {} : { from }),
+      ...(to === undefined ? {} : { to }),
+      ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
+    });
+  } finally {
+    ingest.close();
+  }
   const built = performance.now();
   writeOutput((values.json as string | undefined) ?? '-', formatReport(report), io);
   // OMNITRAIL_TIMING=1 prints where the time went, for profiling the replay.
@@ -197,12 +206,17 @@ async function journeyCommand(argv: readonly string[], io: CliIo): Promise<numbe
   const asOf = values['as-of'] === undefined ? undefined : parseInstantArg(values['as-of'] as string, 'as-of', 'journey');
   const inputs = inputsOf('journey', files, values.store as string | undefined, io);
   const ingest = await readInputs(inputs);
-  const text = renderJourney({
-    events: ingest.events,
-    customerId,
-    ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
-    ...(asOf === undefined ? {} : { asOf }),
-  });
+  let text: string;
+  try {
+    text = renderJourney({
+      events: ingest.log,
+      customerId,
+      ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
+      ...(asOf === undefined ? {} : { asOf }),
+    });
+  } finally {
+    ingest.close();
+  }
   io.stdout.write(text);
   return 0;
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderHtmlReport } from '../html/index.js';
+import type { ReplayReport } from '@omnitrail/journey';
 import { buildReport, formatReport, readInputs } from '../replay/index.js';
 
 /** What `omnitrail demo` generates. */
@@ -27,7 +28,12 @@ export async function runDemo(options: DemoOptions): Promise<string> {
     generateWorkload({ seed: options.seed ?? 42, customers: options.customers ?? 200, events: options.events ?? 5000, tenants: 2 }),
   );
   const ingest = await readInputs([{ kind: 'file', path: eventsPath, name: 'events.ndjson' }]);
-  const report = buildReport(ingest);
+  let report: ReplayReport;
+  try {
+    report = buildReport(ingest);
+  } finally {
+    ingest.close();
+  }
   writeFileSync(join(options.out, 'report.json'), formatReport(report));
   writeFileSync(join(options.out, 'report.html'), renderHtmlReport(report));
   const lines = [`Generated ${count} events (seed ${options.seed ?? 42}) into ${eventsPath}`];

@@ -1,8 +1,9 @@
 import { createIdTable, hashString } from '@omnitrail/eventstore';
 import type { CatalogEvent } from '@omnitrail/events';
-import { replayReport, type JourneyConfig, type RejectedLine, type ReplayOptions, type ReplayReport, type TenantReport } from '@omnitrail/journey';
+import { createReplayEventLog, replayReport, type ReplayEventLog, type JourneyConfig, type RejectedLine, type ReplayOptions, type ReplayReport, type TenantReport } from '@omnitrail/journey';
 import { readLineBlocks, sourceSize, type NdjsonSource } from '../ndjson/index.js';
 import { createProgressBar, type ProgressSink } from '../progress/index.js';
+import { createSpillFile, type SpillFile } from '../spill/index.js';
 import { readStoreValues } from '../store/index.js';
 import { emptyParsedBlock, parseValue, type ParsedBlock } from './parse.js';
 import { createBlockParser, createInThreadParser, defaultWorkerCount, type BlockParser } from './pool.js';
@@ -35,9 +36,13 @@ export class StrictInputError extends Error {
 
 /** The accepted events of every input and the report's `input` section. */
 export interface IngestResult {
-  /** Distinct valid events of every input and tenant, in input order. */
-  events: CatalogEvent[];
+  /** Distinct valid events of every input and tenant, in input order, as the replay fold reads them. */
+  log: ReplayEventLog;
+  /** The same events as a list (read back from the spill file when spilled: as large as the input). */
+  readonly events: CatalogEvent[];
   input: ReplayReport['input'];
+  /** Deletes the spill file, if events were spilled. Call it once the report is built. */
+  close(): void;
 }
 
 /** How inputs are read. */
@@ -50,7 +55,18 @@ export interface IngestOptions {
   progress?: ProgressSink;
   /** Blocks handed to the parsers at a time; bounds memory held by raw text. */
   maxInFlight?: number;
+  /**
+   * Accepted events held in memory (default {@link DEFAULT_MAX_EVENTS_IN_MEMORY}). Past it, events go to a
+   * temporary spill file and the fold reads them back a window at a time, so memory grows with the
+   * projections' state and compact per-event columns rather than with the input. 0 spills from the start.
+   */
+  maxEventsInMemory?: number;
+  /** Where the spill file's private directory is made (default: the OS temp directory). */
+  spillDirectory?: string;
 }
+
+/** Accepted events a replay holds in memory before it spills to a temporary file. */
+export const DEFAULT_MAX_EVENTS_IN_MEMORY = 1_000_000;
 
 /** Below this many bytes of input, starting workers costs more than it saves. */
 const WORKER_THRESHOLD_BYTES = 4 * 1024 * 1024;
@@ -66,12 +82,25 @@ function inputName(input: ReplayInput): string {
  * duplicate; with different content, the later line is rejected as a conflict on `id`.
  */
 export async function readInputs(inputs: readonly ReplayInput[], options: IngestOptions = {}): Promise<IngestResult> {
-  const events: CatalogEvent[] = [];
-  // Per accepted event (same index), the canonical hash of its content, to tell a duplicate from a conflict.
+  const log = createReplayEventLog();
+  const maxInMemory = options.maxEventsInMemory ?? DEFAULT_MAX_EVENTS_IN_MEMORY;
+  let spill: SpillFile | undefined;
+  // Per accepted event (same index), its id and the canonical hash of its content, to tell a duplicate
+  // from a conflict: columns, so they stay small when the events themselves are spilled.
+  const ids: string[] = [];
   const contentHashes: number[] = [];
   // Accepted ids → event index + 1, in the store's compact id table: one slot read per lookup, no key
   // string compared unless the 32-bit hashes match (a Map of a million strings costs several cache misses).
-  const acceptedIds = createIdTable(events, 1 << 16);
+  const acceptedIds = createIdTable((i) => ids[i]!, 1 << 16);
+  const accept = (event: CatalogEvent, text: string | undefined) => {
+    if (spill === undefined && log.size >= maxInMemory) {
+      spill = createSpillFile(options.spillDirectory);
+      for (const held of log.events()) spill.append(held);
+      log.spill(spill);
+    }
+    spill?.append(event, text);
+    log.add(event);
+  };
   const rejected: RejectedLine[] = [];
   const several = inputs.length > 1;
   let read = 0;
@@ -112,9 +141,10 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
           const idHash = hashString(event.id);
           const seen = acceptedIds.find(event.id, idHash);
           if (seen === undefined) {
-            events.push(event);
+            accept(event, block.texts?.[i]);
+            ids.push(event.id);
             contentHashes.push(hash);
-            acceptedIds.add(idHash, events.length);
+            acceptedIds.add(idHash, ids.length);
           } else if (contentHashes[seen - 1] === hash) {
             duplicates++;
           } else {
@@ -147,12 +177,12 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
           if (inFlight.length >= maxInFlight) {
             const done = await inFlight.shift()!;
             apply(done);
-            bar?.events(events.length);
+            bar?.events(ids.length);
           }
         }
         while (inFlight.length > 0) {
           apply(await inFlight.shift()!);
-          bar?.events(events.length);
+          bar?.events(ids.length);
         }
       } finally {
         // Let abandoned parses settle quietly when strict mode stops early.
@@ -160,11 +190,22 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
         bar?.done();
       }
     }
+  } catch (error) {
+    spill?.close();
+    throw error;
   } finally {
     await parser.close();
   }
   rejected.sort((a, b) => a.line - b.line || ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
-  return { events, input: { read, accepted: events.length, duplicates, rejected } };
+  const spilled = spill;
+  return {
+    log,
+    get events() {
+      return log.events();
+    },
+    input: { read, accepted: ids.length, duplicates, rejected },
+    close: () => spilled?.close(),
+  };
 }
 
 /** The instants of a report, in milliseconds; each is optional (report.md gives the defaults). */
@@ -181,7 +222,7 @@ export interface ReportInstants {
  * order, tenants sorted by id, so that two reports of the same events are byte-identical.
  */
 export function buildReport(ingest: IngestResult, instants: ReportInstants = {}): ReplayReport {
-  const options: ReplayOptions = { events: ingest.events };
+  const options: ReplayOptions = { events: ingest.log };
   if (instants.asOf !== undefined) options.asOf = instants.asOf;
   if (instants.from !== undefined) options.from = instants.from;
   if (instants.to !== undefined) options.to = instants.to;
@@ -209,7 +250,11 @@ export function buildReport(ingest: IngestResult, instants: ReportInstants = {})
 export async function replayFiles(inputs: readonly (string | ReplayInput)[], options: IngestOptions & ReportInstants = {}): Promise<ReplayReport> {
   const normalized = inputs.map((i): ReplayInput => (typeof i === 'string' ? { kind: 'file', path: i } : i));
   const ingest = await readInputs(normalized, options);
-  return buildReport(ingest, options);
+  try {
+    return buildReport(ingest, options);
+  } finally {
+    ingest.close();
+  }
 }
 
 /** The report as the CLI writes it: 2-space indented JSON and a final newline. */

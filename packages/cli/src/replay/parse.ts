@@ -17,18 +17,21 @@ export interface ParsedBlock {
   events: CatalogEvent[];
   lines: number[];
   hashes: number[];
+  /** Each valid event's line as read, when asked for (a spilling replay writes it as is). */
+  texts?: string[];
   rejected: LineRejection[];
   /** Non-blank lines seen. */
   read: number;
 }
 
 /** Parses and validates one raw JSON value found at a line. */
-export function parseValue(value: unknown, line: number, out: ParsedBlock): void {
+export function parseValue(value: unknown, line: number, out: ParsedBlock, text?: string): void {
   const result = parseEvent(value);
   if (result.success) {
     out.events.push(result.event);
     out.lines.push(line);
     out.hashes.push(canonicalHash(value));
+    if (out.texts !== undefined && text !== undefined) out.texts.push(text);
   } else {
     out.rejected.push({ line, id: result.error.eventId, errors: result.error.issues.map((i) => ({ path: i.path, message: i.message })) });
   }
@@ -39,9 +42,13 @@ export function emptyParsedBlock(): ParsedBlock {
   return { events: [], lines: [], hashes: [], rejected: [], read: 0 };
 }
 
-/** JSON-parses and validates every non-blank line of a block (the work the parse workers do). */
-export function parseBlock(bytes: Uint8Array, firstLine: number): ParsedBlock {
+/**
+ * JSON-parses and validates every non-blank line of a block (the work the parse workers do); with
+ * `keepText`, also keeps each valid line's text (slices of the block's text, not copies).
+ */
+export function parseBlock(bytes: Uint8Array, firstLine: number, keepText = false): ParsedBlock {
   const out = emptyParsedBlock();
+  if (keepText) out.texts = [];
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   forEachLine(text, firstLine, (line, lineNumber) => {
     out.read++;
@@ -52,7 +59,7 @@ export function parseBlock(bytes: Uint8Array, firstLine: number): ParsedBlock {
       out.rejected.push({ line: lineNumber, id: null, errors: [{ path: '', message: `not valid JSON: ${(error as Error).message}` }] });
       return;
     }
-    parseValue(value, lineNumber, out);
+    parseValue(value, lineNumber, out, line);
   });
   return out;
 }

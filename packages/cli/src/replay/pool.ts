@@ -61,7 +61,8 @@ export function defaultWorkerCount(): number {
 export function createInThreadParser(): BlockParser {
   return {
     threads: 0,
-    parse: (block) => Promise.resolve(parseBlock(block.bytes, block.firstLine)),
+    // The line texts come along at no copy, for a replay that spills (workers would have to copy them).
+    parse: (block) => Promise.resolve(parseBlock(block.bytes, block.firstLine, true)),
     close: () => Promise.resolve(),
   };
 }

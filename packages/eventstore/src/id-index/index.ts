@@ -100,11 +100,14 @@ export interface IdTable {
   readonly size: number;
 }
 
-/** Creates an id table over `records`. */
-export function createIdTable(records: readonly { readonly id: string }[], initialCapacity?: number): IdTable {
+/**
+ * Creates an id table over `records` (position p is `records[p - 1]`), or over ids given by a function of
+ * the record's index (`p - 1`), for a caller that keeps its ids in a column rather than in records.
+ */
+export function createIdTable(records: readonly { readonly id: string }[] | ((index: number) => string), initialCapacity?: number): IdTable {
   const index = createIdIndex(initialCapacity);
   let probeId = '';
-  const confirm = (p: number) => records[p - 1]!.id === probeId;
+  const confirm = typeof records === 'function' ? (p: number) => records(p - 1) === probeId : (p: number) => records[p - 1]!.id === probeId;
   return {
     find(id, hash = hashString(id)) {
       probeId = id;

@@ -1,22 +1,26 @@
 import { instantMs, type CatalogEvent, type Channel } from '@omnitrail/events';
 import { caseMetrics, casesOfCustomer, casesSection, createCasesState, getCase, type CaseRecord, type CasesState } from '../cases/index.js';
-import { applyCaseEventCode, applyCaseEventKnown, CASE_FX, CASE_FX_FALLBACK, CASE_FX_NONE, caseOpCode, followKnown } from '../cases/fold.js';
+import { applyCaseEventCode, applyCaseEventKnown, CASE_FX, CASE_FX_FALLBACK, CASE_FX_NONE, followKnown } from '../cases/fold.js';
 import { healthSection } from '../churn/index.js';
 import { resolveJourneyConfig } from '../config/index.js';
 import { createCustomersState, customerRecord, type CaseLookup, type CustomerRecord, type CustomersState } from '../customers/index.js';
 import { applyCustomerEventAt } from '../customers/fold.js';
-import { namedOnlyCustomer, resolveOrderedIdentities } from '../identity/index.js';
+import { resolveOrderedIdentities } from '../identity/index.js';
 import { customerJourney, journeysSection, type CustomerJourneyView } from '../journey-map/index.js';
 import { unthreadedCandidates, type UnthreadedCandidate } from '../journey-map/state.js';
 import { churnPeriodFor, customerMetrics } from '../metrics/index.js';
 import type { CaseEffects, JourneyConfig, JourneyEvent, ReportWindow } from '../model/index.js';
 import type { TenantReport } from '../report/types.js';
+import { channelOfNumber } from '../customers/codes.js';
+import { createReplayEventLog, replayEventLogOf, type ReplayEventLog, type TenantEventColumns } from './log.js';
 import { timeOrder } from './order.js';
+
+export { createReplayEventLog, replayEventLogOf, SPILLED_WINDOW_EVENTS, type ReplayEventLog, type SpilledEventReader, type TenantEventColumns } from './log.js';
 
 /** What `replayReport` folds and the instants it describes. */
 export interface ReplayOptions {
-  /** Accepted, distinct events of every tenant, in any order. */
-  events: readonly CatalogEvent[];
+  /** Accepted, distinct events of every tenant, in any order, as a list or a {@link ReplayEventLog}. */
+  events: readonly CatalogEvent[] | ReplayEventLog;
   /** The instant the report describes (ms); default: the latest `occurredAt` + 1 ms. */
   asOf?: number;
   /** Metrics period start (ms); default: the earliest `occurredAt`. */
@@ -67,63 +71,79 @@ export function compareTimed(a: { event: { id: string }; at: number }, b: { even
 /**
  * Folds one tenant's events with `occurredAt ≤ asOf` through identity resolution, the cases projection and
  * the customer projections, in `(occurredAt, id)` order. Identity is resolved over the whole prefix first,
- * so every projection sees the survivor's id from the start (merge equivalence).
+ * so every projection sees the survivor's id from the start (merge equivalence). Events of other tenants
+ * are ignored.
  */
 export function foldTenant(tenantId: string, events: readonly CatalogEvent[], asOf: number, config: JourneyConfig): TenantFold {
-  // Parallel columns instead of an `{event, at}` pair per event (a million small objects kept alive for the
-  // whole fold cost GC time and cache misses), sized for every event: no growth copies.
-  const keptIndex = new Int32Array(events.length);
-  const keptAts = new Float64Array(events.length);
-  // This pass reads the events in input order (near memory order, cheap): it also notes what identity
-  // resolution needs of the named-only events, so that pass, in time order, need not read them again,
-  const keptNamed = new Int32Array(events.length);
-  const named = createInterner();
-  // and each event's case as an index, so the cases projection's record lookup becomes an array read.
-  const keptCase = new Int32Array(events.length);
-  // With it, what the cases projection reads of the event in the common cases (its op code and channel), so
-  // the time-ordered cases pass need not read those events at all.
-  const keptOp = new Uint8Array(events.length);
-  const keptChannel = new Array<Channel | undefined>(events.length);
-  const cased = createInterner();
+  const log = createReplayEventLog();
+  for (const event of events) if (event.tenantId === tenantId) log.add(event);
+  return foldTenantColumns(log, tenantId, asOf, config);
+}
+
+/** No events. */
+const EMPTY_COLUMNS: TenantEventColumns = {
+  tenantId: '',
+  count: 0,
+  positions: new Int32Array(0),
+  ats: new Float64Array(0),
+  ids: [],
+  named: new Int32Array(0),
+  namedIds: [],
+  cases: new Int32Array(0),
+  caseIds: [],
+  ops: new Uint8Array(0),
+  channels: new Int32Array(0),
+};
+
+/**
+ * {@link foldTenant} over a tenant's columns in a {@link ReplayEventLog}. The columns give what ordering,
+ * identity and most of the cases fold need; the events themselves are read only where a projection needs
+ * them, and when the log is spilled they are read back a window at a time, so memory holds the columns,
+ * the state and one window of events.
+ */
+export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: number, config: JourneyConfig): TenantFold {
+  const columns = log.tenants.get(tenantId) ?? EMPTY_COLUMNS;
+  const total = columns.count;
+  const spilled = log.spilled;
+  // The tenant's events up to asOf, as indexes into its columns.
+  const keptLocal = new Int32Array(total);
+  const keptAts = new Float64Array(total);
   let n = 0;
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i]!;
-    if (event.tenantId !== tenantId) continue;
-    const at = instantMs(event.occurredAt);
+  for (let i = 0; i < total; i++) {
+    const at = columns.ats[i]!;
     if (!(at <= asOf)) continue; // an unparsable instant (NaN) is left out too
-    keptIndex[n] = i;
+    keptLocal[n] = i;
     keptAts[n] = at;
-    const customer = namedOnlyCustomer(event);
-    keptNamed[n] = customer === undefined ? -1 : named.indexOf(customer);
-    const caseId = event.caseId;
-    if (caseId === undefined) keptCase[n] = -1;
-    else {
-      keptCase[n] = cased.indexOf(caseId);
-      keptOp[n] = caseOpCode(event);
-      keptChannel[n] = event.channel;
-    }
     n++;
   }
   const unsortedAts = keptAts.subarray(0, n);
-  const order = timeOrder(unsortedAts, (i) => events[keptIndex[i]!]!.id);
-  const sorted = new Array<CatalogEvent>(n);
+  const ids = columns.ids;
+  const order = timeOrder(unsortedAts, (i) => ids[keptLocal[i]!]!);
+  // In time order: the events held in memory (all of them, or when spilled only those identity reads),
+  // their log positions, and the columns the passes below read.
+  const sorted = new Array<CatalogEvent | undefined>(n);
+  const positionOf = new Int32Array(n);
   const ats = new Float64Array(n);
   const namedOf = new Int32Array(n);
   const caseOf = new Int32Array(n);
   const opOf = new Uint8Array(n);
   const channelOf = new Array<Channel | undefined>(n);
   for (let k = 0; k < n; k++) {
-    const i = order[k]!;
-    sorted[k] = events[keptIndex[i]!]!;
-    ats[k] = unsortedAts[i]!;
-    namedOf[k] = keptNamed[i]!;
-    const c = (caseOf[k] = keptCase[i]!);
+    const local = keptLocal[order[k]!]!;
+    const position = (positionOf[k] = columns.positions[local]!);
+    sorted[k] = log.held(position);
+    ats[k] = columns.ats[local]!;
+    namedOf[k] = columns.named[local]!;
+    const c = (caseOf[k] = columns.cases[local]!);
     if (c >= 0) {
-      opOf[k] = keptOp[i]!;
-      channelOf[k] = keptChannel[i];
+      opOf[k] = columns.ops[local]!;
+      const channel = columns.channels[local]!;
+      channelOf[k] = channel < 0 ? undefined : channelOfNumber(channel);
     }
   }
-  const identity = resolveOrderedIdentities(sorted, ats, config, { of: namedOf, ids: named.values });
+  // Identity reads only the events that do more than name their customer, which a log always holds.
+  const identity = resolveOrderedIdentities(sorted as readonly CatalogEvent[], ats, config, { of: namedOf, ids: columns.namedIds });
+  const eventAt = (k: number): CatalogEvent => sorted[k] ?? readOne(log, positionOf[k]!);
   const attributed = identity.attributed;
   const cases = createCasesState();
   const customers = createCustomersState();
@@ -137,7 +157,7 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
   const counts = new Int32Array(customerCount);
   for (let i = 0; i < n; i++) counts[customerOf[i]!]!++;
   // Per case index, the record under that case id once it exists (records are never replaced).
-  const caseRecords = new Array<CaseRecord | undefined>(cased.values.length).fill(undefined);
+  const caseRecords = new Array<CaseRecord | undefined>(columns.caseIds.length).fill(undefined);
   // Two passes. The cases projection spans customers (a case can get events of several customers, samples
   // and anomalies are listed in time order), so it folds every event in time order and notes each event's
   // effects. The customer projections read nothing of other customers, and of the cases only what an
@@ -155,7 +175,13 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
     }
     for (let i = 0; i < n; i++) slotOf[i] = next[customerOf[i]!]!++;
   }
-  const groupedEvents = new Array<CatalogEvent>(n);
+  // The events in that order: all of them when the log holds them; when spilled, one window at a time
+  // (read back by position in the customer pass), and their positions.
+  const window = spilled ? Math.min(n, log.spillWindow) : n;
+  const groupedEvents = new Array<CatalogEvent>(window);
+  // When spilled, each slot's index in the tenant's columns (its log position and id).
+  const groupedLocal = spilled ? new Int32Array(n) : EMPTY_POSITIONS;
+  const windowPositions = spilled ? new Int32Array(window) : EMPTY_POSITIONS;
   const groupedAts = new Float64Array(n);
   const groupedAttributed = new Array<string>(n);
   // The effects as columns, not the effects objects: those then die young instead of being kept (and copied
@@ -176,8 +202,9 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
     // Records are created in time order of the customers' first events, as applyCustomerEvent would.
     if (records[customer] === undefined) presize((records[customer] = customerRecord(customers, customerIds[customer]!)), counts[customer]!);
     const slot = slotOf[i]!;
-    const event = sorted[i]!;
-    groupedEvents[slot] = event;
+    const held = sorted[i];
+    if (spilled) groupedLocal[slot] = keptLocal[order[i]!]!;
+    else groupedEvents[slot] = held!;
     groupedAts[slot] = ats[i]!;
     groupedAttributed[slot] = attributed[i]!;
     const c = caseOf[i]!;
@@ -199,12 +226,13 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
         }
       }
     }
+    const event = held ?? eventAt(i);
     je.event = event;
     je.at = ats[i]!;
     je.customerId = customerIds[customer]!;
     je.attributedCustomerId = attributed[i]!;
     const effects = applyCaseEventKnown(cases, je, config, known);
-    if (known === undefined) caseRecords[c] = cases.cases.get(cased.values[c]!);
+    if (known === undefined) caseRecords[c] = cases.cases.get(columns.caseIds[c]!);
     groupedCaseId[slot] = effects.caseId;
     const opened = effects.opened;
     const isRare = opened !== undefined || effects.merged !== undefined || effects.anomaly !== undefined;
@@ -232,6 +260,9 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
     merged: undefined,
     anomaly: undefined,
   };
+  // The slots [windowStart, windowEnd) have their events in groupedEvents.
+  let windowStart = 0;
+  let windowEnd = spilled ? 0 : n;
   for (let customer = 0, k = 0; customer < customerCount; customer++) {
     const end = k + counts[customer]!;
     if (k === end) continue;
@@ -239,7 +270,13 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
     je.customerId = customerIds[customer]!;
     // applyCustomerEvent with the record in hand, the timeline written by position.
     for (let pos = 0; k < end; k++, pos++) {
-      je.event = groupedEvents[k]!;
+      if (k >= windowEnd) {
+        windowStart = k;
+        windowEnd = Math.min(n, k + window);
+        for (let j = windowStart; j < windowEnd; j++) windowPositions[j - windowStart] = columns.positions[groupedLocal[j]!]!;
+        readByPosition(log, windowPositions.subarray(0, windowEnd - windowStart), groupedEvents);
+      }
+      je.event = groupedEvents[k - windowStart]!;
       je.at = groupedAts[k]!;
       je.attributedCustomerId = groupedAttributed[k]!;
       fx.caseId = groupedCaseId[k];
@@ -263,6 +300,8 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
         candidates = unthreaded[r];
       }
       applyCustomerEventAt(rec, pos, je, fx, caseLookup, config, candidates);
+      // The timeline keeps the log's id string rather than the read-back copy's: one string per event, not two.
+      if (spilled) rec.ids[pos] = ids[groupedLocal[k]!]!;
     }
   }
   return withLazyEvents(
@@ -277,37 +316,35 @@ export function foldTenant(tenantId: string, events: readonly CatalogEvent[], as
       canonical: identity.canonical,
       config,
     },
-    sorted,
+    spilled ? (all) => readByPosition(log, positionOf, all) : (all) => sorted.forEach((e, k) => (all[k] = e!)),
+    n,
     attributed,
   );
 }
 
-/** Small integers for strings, in first-seen order. */
-interface Interner {
-  readonly values: string[];
-  indexOf(value: string): number;
+const EMPTY_POSITIONS = new Int32Array(0);
+
+/** The event at a log position (read back from the spill when not held). */
+function readOne(log: ReplayEventLog, position: number): CatalogEvent {
+  let event: CatalogEvent | undefined;
+  log.read([position], (_, e) => (event = e));
+  return event!;
 }
 
-function createInterner(): Interner {
-  const values: string[] = [];
-  const index = new Map<string, number>();
-  let last: string | undefined;
-  let lastIndex = -1;
-  return {
-    values,
-    indexOf(value) {
-      // Inputs are often grouped by customer (and a case's events consecutive): a run skips the lookup.
-      if (value === last) return lastIndex;
-      let i = index.get(value);
-      if (i === undefined) {
-        index.set(value, (i = values.length));
-        values.push(value);
-      }
-      last = value;
-      lastIndex = i;
-      return i;
-    },
-  };
+// Positions and indexes packed in one double (position · 2^21 + index) sort numerically in one native pass.
+const INDEX_BITS = 2 ** 21;
+
+/** Fills `out[i]` with the event at `positions[i]`, reading the log in position order. */
+function readByPosition(log: ReplayEventLog, positions: Int32Array, out: CatalogEvent[]): void {
+  for (let start = 0; start < positions.length; start += INDEX_BITS) {
+    const m = Math.min(INDEX_BITS, positions.length - start);
+    const packed = new Float64Array(m);
+    for (let j = 0; j < m; j++) packed[j] = positions[start + j]! * INDEX_BITS + j;
+    packed.sort();
+    const ascending = new Float64Array(m);
+    for (let j = 0; j < m; j++) ascending[j] = Math.floor(packed[j]! / INDEX_BITS);
+    log.read(ascending, (i, event) => (out[start + (packed[i]! % INDEX_BITS)] = event));
+  }
 }
 
 // The closures a fold keeps are made in these helpers, not in foldTenant: a closure keeps its whole scope
@@ -322,18 +359,28 @@ function caseLookupOf(cases: CasesState): CaseLookup {
 
 /**
  * The fold with its `events` list, built on first read only: reports never need the whole list, and keeping
- * it would double the heap. Only the sorted events and their attributed customers are kept for it (the
- * instants are recomputed).
+ * it would double the heap. Only a way to get the sorted events back and their attributed customers are
+ * kept for it (the instants are recomputed).
  */
-function withLazyEvents(fold: Omit<TenantFold, 'events'>, sorted: readonly CatalogEvent[], attributed: readonly string[]): TenantFold {
+function withLazyEvents(
+  fold: Omit<TenantFold, 'events'>,
+  sortedEvents: (out: CatalogEvent[]) => void,
+  n: number,
+  attributed: readonly string[],
+): TenantFold {
   let list: JourneyEvent[] | undefined;
   return {
     tenantId: fold.tenantId,
     get events() {
-      return (list ??= sorted.map((event, i) => {
-        const attributedCustomerId = attributed[i]!;
-        return { event, at: instantMs(event.occurredAt), attributedCustomerId, customerId: fold.canonical(attributedCustomerId) };
-      }));
+      if (list === undefined) {
+        const sorted = new Array<CatalogEvent>(n);
+        sortedEvents(sorted);
+        list = sorted.map((event, i) => {
+          const attributedCustomerId = attributed[i]!;
+          return { event, at: instantMs(event.occurredAt), attributedCustomerId, customerId: fold.canonical(attributedCustomerId) };
+        });
+      }
+      return list;
     },
     cases: fold.cases,
     customers: fold.customers,
@@ -404,45 +451,46 @@ export function tenantReport(fold: TenantFold, window: ReportWindow, churnExplic
   };
 }
 
-/** The default instants of a replay (report.md, Defaults): computed over every event, before tenant filtering. */
+/**
+ * The default instants of a replay (report.md, Defaults): computed over every event, before tenant
+ * filtering. `events` may be a list or a {@link ReplayEventLog}.
+ */
 export function replayWindow(
-  events: readonly CatalogEvent[],
+  events: readonly CatalogEvent[] | ReplayEventLog,
   options: { asOf?: number; from?: number; to?: number },
 ): { window: ReportWindow; churnExplicit: boolean } | undefined {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const e of events) {
-    const at = instantMs(e.occurredAt);
-    if (at < min) min = at;
-    if (at > max) max = at;
-  }
-  if (events.length === 0 && options.asOf === undefined) return undefined;
-  const asOf = options.asOf ?? max + 1;
-  const from = options.from ?? (events.length === 0 ? asOf : min);
+  const log = logOf(events);
+  if (log.size === 0 && options.asOf === undefined) return undefined;
+  const asOf = options.asOf ?? log.maxAt + 1;
+  const from = options.from ?? (log.size === 0 ? asOf : log.minAt);
   const to = options.to ?? asOf;
   return { window: { asOf, from, to }, churnExplicit: options.from !== undefined || options.to !== undefined };
+}
+
+/** A log of a list of events (all held), or the log itself. */
+function logOf(events: readonly CatalogEvent[] | ReplayEventLog): ReplayEventLog {
+  return isEventLog(events) ? events : replayEventLogOf(events);
+}
+
+function isEventLog(events: readonly CatalogEvent[] | ReplayEventLog): events is ReplayEventLog {
+  return !Array.isArray(events);
 }
 
 /**
  * Folds accepted events into every standard projection and returns the report's instants and tenant
  * sections, exactly as report.md defines them. Pure: the same events give a byte-identical result
- * whatever their order.
+ * whatever their order, and whether they are given as a list or as a (possibly spilled) log.
  */
 export function replayReport(options: ReplayOptions): ReplayResult {
   const config = resolveJourneyConfig(options.config);
-  const resolved = replayWindow(options.events, options);
+  const log = logOf(options.events);
+  const resolved = replayWindow(log, options);
   if (!resolved) return { asOf: null, from: null, to: null, tenants: {} };
   const { window, churnExplicit } = resolved;
-  const byTenant = new Map<string, CatalogEvent[]>();
-  for (const event of options.events) {
-    if (options.tenant !== undefined && event.tenantId !== options.tenant) continue;
-    let list = byTenant.get(event.tenantId);
-    if (!list) byTenant.set(event.tenantId, (list = []));
-    list.push(event);
-  }
+  const tenantIds = [...log.tenants.keys()].filter((id) => options.tenant === undefined || id === options.tenant).sort();
   // fromEntries defines own properties, so a tenant named "__proto__" is a tenant, not a prototype.
   const tenants: Record<string, TenantReport> = Object.fromEntries(
-    [...byTenant.keys()].sort().map((tenantId) => [tenantId, tenantReport(foldTenant(tenantId, byTenant.get(tenantId)!, window.asOf, config), window, churnExplicit)]),
+    tenantIds.map((tenantId) => [tenantId, tenantReport(foldTenantColumns(log, tenantId, window.asOf, config), window, churnExplicit)]),
   );
   return {
     asOf: new Date(window.asOf).toISOString(),
@@ -454,8 +502,8 @@ export function replayReport(options: ReplayOptions): ReplayResult {
 
 /** What `journeyOf` looks at. */
 export interface JourneyRequest {
-  /** Accepted, distinct events, any order, any tenants. */
-  events: readonly CatalogEvent[];
+  /** Accepted, distinct events, any order, any tenants, as a list or a {@link ReplayEventLog}. */
+  events: readonly CatalogEvent[] | ReplayEventLog;
   /** The customer; a merged customer's id finds the survivor. */
   customerId: string;
   /** The customer's tenant; default: the first tenant (by id) that has this customer. */
@@ -477,11 +525,12 @@ export interface JourneyResult extends CustomerJourneyView {
  */
 export function journeyOf(request: JourneyRequest): JourneyResult | undefined {
   const config = resolveJourneyConfig(request.config);
-  const resolved = replayWindow(request.events, request);
+  const log = logOf(request.events);
+  const resolved = replayWindow(log, request);
   if (!resolved) return undefined;
-  const tenants = request.tenant !== undefined ? [request.tenant] : [...new Set(request.events.map((e) => e.tenantId))].sort();
+  const tenants = request.tenant !== undefined ? [request.tenant] : [...log.tenants.keys()].sort();
   for (const tenantId of tenants) {
-    const fold = foldTenant(tenantId, request.events, resolved.window.asOf, config);
+    const fold = foldTenantColumns(log, tenantId, resolved.window.asOf, config);
     const view = customerJourney(fold.customers, fold.canonical(request.customerId), { sessionGapMs: config.sessionGapMs });
     if (view) return { tenantId, ...view };
   }
