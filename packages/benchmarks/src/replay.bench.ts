@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateWorkload, writeNdjsonFile } from '@omnitrail/testing';
 import { forEachLine, readLineBlocks } from '@omnitrail/cli';
-import { compareAlternating, medianOf, perSecond, report, timeMs } from './harness/index.js';
+import { compareAlternating, median, medianOf, perSecond, report, timeMs } from './harness/index.js';
 
 const EVENTS = Number(process.env.OMNITRAIL_BENCH_EVENTS ?? 1_000_000);
 const CUSTOMERS = Number(process.env.OMNITRAIL_BENCH_CUSTOMERS ?? 10_000);
@@ -35,12 +35,22 @@ async function workloadFile(events: number): Promise<string> {
  * sources through tsx), report written to /dev/null; resolves with events/s over the wall time.
  */
 function replayOnce(path: string, events: number): number {
+  return replayMeasured(path, events).rate;
+}
+
+/** One replay as {@link replayOnce} does it, with extra arguments; also gives the child's peak RSS in MB. */
+function replayMeasured(path: string, events: number, extra: readonly string[] = []): { rate: number; peakRssMb: number } {
   const args = existsSync(builtBin) ? [builtBin] : ['--import', 'tsx', sourceBin];
   const start = performance.now();
-  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', ...args, 'replay', path, '--json', '/dev/null', '--no-progress'], { stdio: ['ignore', 'ignore', 'pipe'], cwd: repoRoot });
+  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', ...args, 'replay', path, '--json', '/dev/null', '--no-progress', ...extra], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: repoRoot,
+    env: { ...process.env, OMNITRAIL_TIMING: '1' },
+  });
   const ms = performance.now() - start;
   if (r.status !== 0) throw new Error(`omnitrail replay failed (${r.status}): ${r.stderr?.toString()}`);
-  return perSecond(events, ms);
+  const rss = /peak RSS (\d+) MB/.exec(r.stderr.toString());
+  return { rate: perSecond(events, ms), peakRssMb: rss ? Number(rss[1]) : Number.NaN };
 }
 
 /** The parse-only limit: the same file read with the same splitter, JSON.parse of every line, nothing else. */
@@ -73,6 +83,34 @@ export async function run(): Promise<void> {
     reference: { name: 'JSON.parse of every line', value: main.reference, ratio: main.ratio },
     goal: '≥ 0.75 ×',
     samples: main.subjectSamples,
+  });
+
+  // Memory: the same file held in memory (the default up to 1M events) and spilled from the first event
+  // (--max-events-in-memory 0), alternating; peak RSS as the child process reports it.
+  const held: { rate: number; peakRssMb: number }[] = [];
+  const spilled: { rate: number; peakRssMb: number }[] = [];
+  for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) {
+    held.push(replayMeasured(path, EVENTS, ['--max-events-in-memory', String(EVENTS)]));
+    spilled.push(replayMeasured(path, EVENTS, ['--max-events-in-memory', '0']));
+  }
+  const heldRss = median(held.map((h) => h.peakRssMb));
+  const spilledRss = median(spilled.map((h) => h.peakRssMb));
+  const heldRate = median(held.map((h) => h.rate));
+  const spilledRate = median(spilled.map((h) => h.rate));
+  report({
+    benchmark: 'replay',
+    name: `peak RSS of a replay of ${EVENTS.toLocaleString('en-US')} events, spilled (--max-events-in-memory 0)`,
+    value: spilledRss,
+    unit: 'MB',
+    reference: { name: 'events held in memory', value: heldRss, ratio: spilledRss / heldRss },
+    goal: 'memory grows with the state, not with the file',
+  });
+  report({
+    benchmark: 'replay',
+    name: `replay of ${EVENTS.toLocaleString('en-US')} events, spilled (--max-events-in-memory 0)`,
+    value: spilledRate,
+    unit: 'events/s',
+    reference: { name: 'events held in memory', value: heldRate, ratio: spilledRate / heldRate },
   });
 
   // Scaling: events/s at 100k, 1M (and 5M when asked) as ratios to the 100k figure; a flat line is the goal.

@@ -150,7 +150,7 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
   writeOutput((values.json as string | undefined) ?? '-', formatReport(report), io);
   // OMNITRAIL_TIMING=1 prints where the time went, for profiling the replay.
   if (process.env.OMNITRAIL_TIMING === '1') {
-    io.stderr.write(`omnitrail: read+parse+dedupe ${Math.round(read - started)} ms, replayReport ${Math.round(built - read)} ms, write ${Math.round(performance.now() - built)} ms, ${ingest.input.accepted} events\n`);
+    io.stderr.write(`omnitrail: read+parse+dedupe ${Math.round(read - started)} ms, replayReport ${Math.round(built - read)} ms, write ${Math.round(performance.now() - built)} ms, ${ingest.input.accepted} events${ingest.log.spilled ? ' (spilled)' : ''}, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
   }
   if (values.html !== undefined) writeOutput(values.html as string, renderHtmlReport(report), io);
   return 0;
