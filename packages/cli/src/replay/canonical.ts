@@ -9,54 +9,85 @@
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
+const P = 0x01000193;
 
-function mixString(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return Math.imul(h ^ s.length, 0x01000193);
+// Both lanes are computed in one walk of the value (the walk, not the multiplies, is most of the cost):
+// `lanes` takes the two running hashes and leaves the results in `outA` and `outB`.
+let outA = 0;
+let outB = 0;
+
+function mixStrings(a: number, b: number, s: string): void {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, P);
+    b = Math.imul(b ^ c, P);
+  }
+  outA = Math.imul(a ^ s.length, P);
+  outB = Math.imul(b ^ s.length, P);
 }
 
-function lane(value: unknown, h: number): number {
-  if (value === null) return Math.imul(h ^ 0x6e, 0x01000193);
+function lanes(value: unknown, a: number, b: number): void {
+  if (value === null) {
+    outA = Math.imul(a ^ 0x6e, P);
+    outB = Math.imul(b ^ 0x6e, P);
+    return;
+  }
   switch (typeof value) {
     case 'string':
-      return mixString(Math.imul(h ^ 0x73, 0x01000193), value);
-    case 'number':
+      mixStrings(Math.imul(a ^ 0x73, P), Math.imul(b ^ 0x73, P), value);
+      return;
+    case 'number': {
       // -0 and 0 are the same JSON value (deep equality uses ===), so they must hash alike.
       f64[0] = value === 0 ? 0 : value;
-      h = Math.imul(h ^ 0x64, 0x01000193);
-      h = Math.imul(h ^ u32[0]!, 0x01000193);
-      return Math.imul(h ^ u32[1]!, 0x01000193);
+      const lo = u32[0]!;
+      const hi = u32[1]!;
+      outA = Math.imul(Math.imul(Math.imul(a ^ 0x64, P) ^ lo, P) ^ hi, P);
+      outB = Math.imul(Math.imul(Math.imul(b ^ 0x64, P) ^ lo, P) ^ hi, P);
+      return;
+    }
     case 'boolean':
-      return Math.imul(h ^ (value ? 0x74 : 0x66), 0x01000193);
+      outA = Math.imul(a ^ (value ? 0x74 : 0x66), P);
+      outB = Math.imul(b ^ (value ? 0x74 : 0x66), P);
+      return;
     case 'object': {
       if (Array.isArray(value)) {
-        h = Math.imul(h ^ 0x61, 0x01000193);
-        for (let i = 0; i < value.length; i++) h = lane(value[i], h);
-        return Math.imul(h ^ value.length, 0x01000193);
+        a = Math.imul(a ^ 0x61, P);
+        b = Math.imul(b ^ 0x61, P);
+        for (let i = 0; i < value.length; i++) {
+          lanes(value[i], a, b);
+          a = outA;
+          b = outB;
+        }
+        outA = Math.imul(a ^ value.length, P);
+        outB = Math.imul(b ^ value.length, P);
+        return;
       }
       // Members are hashed independently and summed, so key order does not matter and no sort is needed.
-      let sum = 0;
+      let sumA = 0;
+      let sumB = 0;
       let count = 0;
       for (const key in value) {
         if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-        const member = lane((value as Record<string, unknown>)[key], mixString(0x811c9dc5 ^ (h & 0xff), key));
-        sum = (sum + Math.imul(member ^ (member >>> 15), 0x2c1b3c6d)) | 0;
+        mixStrings(0x811c9dc5 ^ (a & 0xff), 0x811c9dc5 ^ (b & 0xff), key);
+        lanes((value as Record<string, unknown>)[key], outA, outB);
+        sumA = (sumA + Math.imul(outA ^ (outA >>> 15), 0x2c1b3c6d)) | 0;
+        sumB = (sumB + Math.imul(outB ^ (outB >>> 15), 0x2c1b3c6d)) | 0;
         count++;
       }
-      h = Math.imul(h ^ 0x6f, 0x01000193);
-      h = Math.imul(h ^ sum, 0x01000193);
-      return Math.imul(h ^ count, 0x01000193);
+      outA = Math.imul(Math.imul(Math.imul(a ^ 0x6f, P) ^ sumA, P) ^ count, P);
+      outB = Math.imul(Math.imul(Math.imul(b ^ 0x6f, P) ^ sumB, P) ^ count, P);
+      return;
     }
     default:
-      return Math.imul(h ^ 0x75, 0x01000193);
+      outA = Math.imul(a ^ 0x75, P);
+      outB = Math.imul(b ^ 0x75, P);
   }
 }
 
 /** A 53-bit hash of a parsed JSON value that is equal for deeply equal values, whatever their key order. */
 export function canonicalHash(value: unknown): number {
-  const a = lane(value, 0x811c9dc5) >>> 0;
-  const b = lane(value, 0x2f9d3a1b) >>> 0;
-  return a * 0x200000 + (b & 0x1fffff);
+  lanes(value, 0x811c9dc5, 0x2f9d3a1b);
+  return (outA >>> 0) * 0x200000 + ((outB >>> 0) & 0x1fffff);
 }
 
 /** Deep equality of two parsed JSON values; object key order does not matter. */
