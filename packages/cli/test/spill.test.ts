@@ -7,7 +7,7 @@ import { createReplayEventLog, foldTenantColumns, journeyOf, namedOnlyCustomer, 
 import { generateWorkload, toNdjson } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSpillFile, formatReport, readInputs, replayFiles, StrictInputError, type ReplayInput } from '../src/index.js';
+import { createSpillFile, formatReport, readInputs, replayFiles, runCli, StrictInputError, type ReplayInput } from '../src/index.js';
 import { ev, ndjson, run, tempDir } from './helpers.js';
 
 /** A seeded workload as parsed events and as NDJSON. */
@@ -177,5 +177,16 @@ describe('readInputs and replayFiles past maxEventsInMemory', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--max-events-in-memory must be a non-negative integer, got "lots"/);
     expect(existsSync(path)).toBe(true);
+  });
+
+  it('calls the io hook before a spilled fold only (the executable tightens V8 heap growth there)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'w.ndjson');
+    writeFileSync(path, workload(8, 60).text);
+    const calls: string[] = [];
+    const io = (label: string) => ({ stdout: { write: () => true }, stderr: { write: () => true }, cwd: dir, beforeSpilledFold: () => calls.push(label) });
+    expect(await runCli(['replay', path, '--no-progress'], io('held'))).toBe(0);
+    expect(await runCli(['replay', path, '--no-progress', '--max-events-in-memory', '5'], io('spilled'))).toBe(0);
+    expect(calls).toEqual(['spilled']);
   });
 });

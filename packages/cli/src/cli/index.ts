@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { parseCommandArgs, parseCountArg, parseInstantArg, USAGE, UsageError } from '../args/index.js';
 import { runDemo } from '../demo/index.js';
 import { renderHtmlReport } from '../html/index.js';
@@ -17,11 +18,29 @@ export interface CliIo {
   stdin?: NodeJS.ReadableStream;
   /** Directory relative paths are resolved against (default `process.cwd()`). */
   cwd?: string;
+  /**
+   * Called before a replay folds spilled events: the executable tightens V8's heap growth there (see
+   * {@link processIo}); a host running commands in its own process leaves its heap settings alone.
+   */
+  beforeSpilledFold?: () => void;
 }
 
-/** The process's own streams. */
+/**
+ * The process's own streams, for the `omnitrail` executable. Before a spilled fold it sets V8's
+ * `--heap-growing-percent=30`: that heap is mostly state that lives to the end, and V8's default margin lets
+ * the heap grow to about twice what survived the last full collection before collecting again, so a 30%
+ * margin keeps the peak near what the fold holds (~0.65 GB instead of ~0.9 GB at 1M events) at no
+ * measurable cost in time. Not while reading, or for a replay held in memory: there the margin only adds
+ * full collections of a growing heap (~0.5 s at 1M events) without lowering the peak.
+ */
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, cwd: process.cwd() };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    cwd: process.cwd(),
+    beforeSpilledFold: () => setFlagsFromString('--heap-growing-percent=30'),
+  };
 }
 
 const COMMANDS = ['replay', 'import', 'journey', 'demo'] as const;
@@ -135,6 +154,7 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
     ...(maxEventsInMemory === undefined ? {} : { maxEventsInMemory }),
   });
   const read = performance.now();
+  if (ingest.log.spilled) io.beforeSpilledFold?.();
   let report: ReplayReport;
   try {
     report = buildReport(ingest, {

@@ -68,6 +68,9 @@ export interface IngestOptions {
 /** Accepted events a replay holds in memory before it spills to a temporary file. */
 export const DEFAULT_MAX_EVENTS_IN_MEMORY = 1_000_000;
 
+/** Lines per block to allow for when deciding whether a block's events may be spilled. */
+const SPILL_TEXT_MARGIN = 8192;
+
 /** Below this many bytes of input, starting workers costs more than it saves. */
 const WORKER_THRESHOLD_BYTES = 4 * 1024 * 1024;
 
@@ -173,7 +176,11 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
       const inFlight: Promise<ParsedBlock>[] = [];
       try {
         for await (const block of readLineBlocks(source, bar ? { onProgress: bar.advance } : {})) {
-          inFlight.push(parserFor(block.bytes.length).parse(block));
+          // Line texts are kept once the events may be spilled (a block is at most a few thousand lines), so
+          // a replay held in memory does not keep its raw text alive; a spilled event without its text is
+          // written as JSON instead.
+          const keepText = ids.length + (inFlight.length + 1) * SPILL_TEXT_MARGIN >= maxInMemory;
+          inFlight.push(parserFor(block.bytes.length).parse(block, keepText));
           if (inFlight.length >= maxInFlight) {
             const done = await inFlight.shift()!;
             apply(done);

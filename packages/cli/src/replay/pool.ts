@@ -9,8 +9,11 @@ import { parseBlock, type ParsedBlock } from './parse.js';
 
 /** Parses blocks of lines, in worker threads when it can, else on the calling thread. */
 export interface BlockParser {
-  /** Resolves with the block's events and rejections; blocks may complete out of order. */
-  parse(block: LineBlock): Promise<ParsedBlock>;
+  /**
+   * Resolves with the block's events and rejections; blocks may complete out of order. `keepText` asks for
+   * the valid lines' text too (honoured on the calling thread only: a worker would have to copy it).
+   */
+  parse(block: LineBlock, keepText?: boolean): Promise<ParsedBlock>;
   /** Worker threads started (0: parsing on the calling thread). */
   readonly threads: number;
   close(): Promise<void>;
@@ -61,8 +64,7 @@ export function defaultWorkerCount(): number {
 export function createInThreadParser(): BlockParser {
   return {
     threads: 0,
-    // The line texts come along at no copy, for a replay that spills (workers would have to copy them).
-    parse: (block) => Promise.resolve(parseBlock(block.bytes, block.firstLine, true)),
+    parse: (block, keepText) => Promise.resolve(parseBlock(block.bytes, block.firstLine, keepText)),
     close: () => Promise.resolve(),
   };
 }
@@ -101,12 +103,12 @@ export function createBlockParser(options: { workers?: number; shareWithCaller?:
   let seq = 0;
   return {
     threads: count,
-    parse(block) {
-      if (broken) return Promise.resolve(parseBlock(block.bytes, block.firstLine));
+    parse(block, keepText) {
+      if (broken) return Promise.resolve(parseBlock(block.bytes, block.firstLine, keepText));
       const id = seq++;
       // The calling thread takes every (workers + 1)-th block itself: between blocks it only merges
       // results, so parsing here too puts the otherwise idle share of its core to work.
-      if (options.shareWithCaller && id % (count + 1) === count) return Promise.resolve(parseBlock(block.bytes, block.firstLine));
+      if (options.shareWithCaller && id % (count + 1) === count) return Promise.resolve(parseBlock(block.bytes, block.firstLine, keepText));
       // Copy the block into its own buffer and transfer that: cloning a view would copy the whole pooled chunk.
       const copy = new Uint8Array(block.bytes.byteLength);
       copy.set(block.bytes);
