@@ -75,7 +75,7 @@ export function compareTimed(a: { event: { id: string }; at: number }, b: { even
  * are ignored.
  */
 export function foldTenant(tenantId: string, events: readonly CatalogEvent[], asOf: number, config: JourneyConfig): TenantFold {
-  const log = createReplayEventLog();
+  const log = createReplayEventLog(events.length);
   for (const event of events) if (event.tenantId === tenantId) log.add(event);
   return foldTenantColumns(log, tenantId, asOf, config);
 }

@@ -111,8 +111,7 @@ interface TenantBuilder {
 
 type MutableColumns = { -readonly [K in keyof TenantEventColumns]: TenantEventColumns[K] } & { ids: string[]; namedIds: string[]; caseIds: string[] };
 
-function tenantBuilder(tenantId: string): TenantBuilder {
-  const capacity = 1024;
+function tenantBuilder(tenantId: string, capacity: number): TenantBuilder {
   const columns: MutableColumns = {
     tenantId,
     count: 0,
@@ -145,8 +144,13 @@ function grow(c: MutableColumns): void {
   c.channels = grown(c.channels, capacity);
 }
 
-/** Creates an empty log (events held in memory until {@link ReplayEventLog.spill}). */
-export function createReplayEventLog(): ReplayEventLog {
+/**
+ * Creates an empty log (events held in memory until {@link ReplayEventLog.spill}). `expectedEvents` sizes
+ * the first tenant's columns, so a caller that knows how many events come (one tenant's fold) never
+ * copies them while they grow.
+ */
+export function createReplayEventLog(expectedEvents = 0): ReplayEventLog {
+  let firstCapacity = Math.max(1024, expectedEvents);
   // By position: every event, or after a spill only identity's (the rest are holes).
   const kept: (CatalogEvent | undefined)[] = [];
   const builders = new Map<string, TenantBuilder>();
@@ -164,7 +168,8 @@ export function createReplayEventLog(): ReplayEventLog {
       if (b === undefined || b.columns.tenantId !== event.tenantId) {
         b = builders.get(event.tenantId);
         if (b === undefined) {
-          builders.set(event.tenantId, (b = tenantBuilder(event.tenantId)));
+          builders.set(event.tenantId, (b = tenantBuilder(event.tenantId, firstCapacity)));
+          firstCapacity = 1024;
           tenants.set(event.tenantId, b.columns);
         }
         last = b;
@@ -233,7 +238,7 @@ export function createReplayEventLog(): ReplayEventLog {
 
 /** A log of the given events, all held in memory. */
 export function replayEventLogOf(events: readonly CatalogEvent[]): ReplayEventLog {
-  const log = createReplayEventLog();
+  const log = createReplayEventLog(events.length);
   for (const event of events) log.add(event);
   return log;
 }
