@@ -29,7 +29,7 @@ export * from './import/index.js';
 export { renderHtmlReport, barChart, stackedBar, escapeHtml } from './html/index.js';
 export { renderJourney, formatTable, type JourneyRequest } from './journey/index.js';
 export { runDemo, type DemoOptions } from './demo/index.js';
-export { createSpillFile, type SpillFile } from './spill/index.js';
+export { createSpillFile, type SpillFile, type SpillFileOptions } from './spill/index.js';
 export { createProgressBar, formatBytes, type ProgressBar, type ProgressSink } from './progress/index.js';
 export {
   parseStoreUri,

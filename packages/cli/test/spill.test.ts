@@ -92,7 +92,7 @@ describe('a spilled replay event log', () => {
 describe('the spill file', () => {
   it('reads back events by position, dense or sparse, and lines longer than one read', () => {
     const dir = tempDir();
-    const spill = createSpillFile(dir);
+    const spill = createSpillFile({ directory: dir });
     const big = parseEventOrThrow(ev({ id: 'big', data: { text: 'x'.repeat(3 << 20) } }));
     const events = Array.from({ length: 3000 }, (_, i) => parseEventOrThrow(ev({ id: `s-${i}` })));
     events.splice(1500, 0, big);
@@ -107,6 +107,42 @@ describe('the spill file', () => {
     spill.close();
     spill.close();
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('a spill file read back in an order of the fold\'s own', () => {
+  it('hands back any subset of positions in the asked order, across buckets, runs of any size (property)', () => {
+    const events = Array.from({ length: 300 }, (_, i) => parseEventOrThrow(ev({ id: `q-${i}`, data: { text: i % 50 === 7 ? 'y'.repeat(70_000) : `t${i}` } })));
+    fc.assert(
+      fc.property(fc.shuffledSubarray(events.map((_, i) => i)), fc.integer({ min: 1, max: 40 }), fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 5 }), (order, bucketEvents, runs) => {
+        const dir = tempDir();
+        const spill = createSpillFile({ directory: dir, bucketEvents });
+        events.forEach((e) => spill.append(e));
+        const sequence = spill.inOrder(Int32Array.from(order));
+        const got: CatalogEvent[] = [];
+        for (let at = 0, r = 0; at < order.length; r++) {
+          const count = Math.min(runs[r % runs.length]!, order.length - at);
+          const out: CatalogEvent[] = [];
+          sequence.next(out, count);
+          got.push(...out.slice(0, count));
+          at += count;
+        }
+        expect(got).toEqual(order.map((p) => events[p]));
+        expect(() => sequence.next([], 1)).toThrow(/only 0 of the 1 events asked for are left/);
+        // Closing the file closes a sequence left open and deletes everything.
+        spill.close();
+        expect(readdirSync(dir)).toEqual([]);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('rejects positions that are not distinct spilled events', () => {
+    const spill = createSpillFile({ directory: tempDir() });
+    spill.append(parseEventOrThrow(ev({ id: 'only' })));
+    expect(() => spill.inOrder(Int32Array.from([0, 0]))).toThrow(/position 0 is not a distinct spilled event/);
+    expect(() => spill.inOrder(Int32Array.from([1]))).toThrow(/position 1 is not a distinct spilled event/);
+    spill.close();
   });
 });
 

@@ -97,7 +97,7 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
   const acceptedIds = createIdTable((i) => ids[i]!, 1 << 16);
   const accept = (event: CatalogEvent, text: string | undefined) => {
     if (spill === undefined && log.size >= maxInMemory) {
-      spill = createSpillFile(options.spillDirectory);
+      spill = createSpillFile(options.spillDirectory === undefined ? {} : { directory: options.spillDirectory });
       for (const held of log.events()) spill.append(held);
       log.spill(spill);
     }

@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
-import type { SpilledEventReader } from '@omnitrail/journey';
+import { SPILLED_WINDOW_EVENTS, type EventSequence, type SpilledEventReader } from '@omnitrail/journey';
 
 /**
  * A temporary NDJSON file of accepted events, appended in log order and read back by position: where a
@@ -15,6 +15,8 @@ export interface SpillFile extends SpilledEventReader {
    * which parses to the same event again), else the event as JSON.
    */
   append(event: CatalogEvent, text?: string): void;
+  /** The events at `positions`, in that order, through a regrouped copy of their lines (read forwards). */
+  inOrder(positions: Int32Array): EventSequence;
   /** Events appended. */
   readonly size: number;
   /** Bytes written. */
@@ -25,12 +27,30 @@ export interface SpillFile extends SpilledEventReader {
 
 /** Bytes gathered before one write. */
 const WRITE_BYTES = 1 << 20;
+/** Events a regrouped copy hands back at a time. */
+const RUN_EVENTS = 4096;
+/** The write buffer of each bucket of a regrouped copy (see `inOrder`). */
+const BUCKET_BUFFER_BYTES = 1 << 16;
+
+/** Where a spill file goes and how it is read back. */
+export interface SpillFileOptions {
+  /** Where its private directory is made (default: the OS temp directory). */
+  directory?: string;
+  /**
+   * Events per bucket of a regrouped copy, and so per run a fold reads back at once (default
+   * `SPILLED_WINDOW_EVENTS`, 65,536): memory holds one bucket's events and raw text at a time.
+   */
+  bucketEvents?: number;
+}
 /** At most this many bytes are read at once; lines close enough together share a read. */
 const READ_BYTES = 1 << 20;
 
-/** Creates an empty spill file in a new private directory under `directory` (default: the OS temp dir). */
-export function createSpillFile(directory: string = tmpdir()): SpillFile {
-  const dir = mkdtempSync(join(directory, 'omnitrail-spill-'));
+/** Creates an empty spill file in a new private directory. */
+export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
+  const dir = mkdtempSync(join(options.directory ?? tmpdir(), 'omnitrail-spill-'));
+  const BUCKET_EVENTS = Math.max(1, options.bucketEvents ?? SPILLED_WINDOW_EVENTS);
+  // Regrouped copies not closed yet, closed with the file.
+  const openCopies = new Set<EventSequence>();
   const path = join(dir, 'events.ndjson');
   let fd: number | undefined = openSync(path, 'w+', 0o600);
   // Per position, the line's byte offset and length (offsets as doubles: files may pass 4 GiB).
@@ -68,6 +88,118 @@ export function createSpillFile(directory: string = tmpdir()): SpillFile {
     }
     bufferStart = start;
     bufferEnd = end;
+  };
+  let copies = 0;
+  /**
+   * The lines at `positions` regrouped into a second file in buckets of BUCKET_EVENTS consecutive ranks:
+   * one forward read of the spill file, each line appended to its bucket's region (a small buffer per
+   * bucket), then each bucket read whole when the sequence reaches it. Linear in the file, where reading
+   * windows of scattered positions re-reads the whole file once per window.
+   */
+  const regrouped = (positions: Int32Array): EventSequence => {
+    const m = positions.length;
+    const rankOf = new Int32Array(size).fill(-1);
+    for (let r = 0; r < m; r++) {
+      const p = positions[r]!;
+      if (!(p >= 0 && p < size) || rankOf[p] !== -1) throw new RangeError(`position ${p} is not a distinct spilled event`);
+      rankOf[p] = r;
+    }
+    const buckets = Math.ceil(m / BUCKET_EVENTS);
+    // Each bucket's region in the copy: its lines' total length, then running offsets.
+    const regionStart = new Float64Array(buckets + 1);
+    for (let r = 0; r < m; r++) regionStart[Math.floor(r / BUCKET_EVENTS) + 1]! += lengths[positions[r]!]!;
+    for (let b = 0; b < buckets; b++) regionStart[b + 1]! += regionStart[b]!;
+    const cursor = regionStart.slice(0, buckets);
+    // Each rank's line offset within the copy.
+    const lineAt = new Float64Array(m);
+    const copyPath = join(dir, `regrouped-${copies++}.ndjson`);
+    let copy: number | undefined = openSync(copyPath, 'w+', 0o600);
+    const bucketBuffers: (Buffer | undefined)[] = new Array<Buffer | undefined>(buckets).fill(undefined);
+    const bucketFill = new Int32Array(buckets);
+    const bucketWritten = regionStart.slice(0, buckets);
+    const flushBucket = (b: number) => {
+      const buf = bucketBuffers[b];
+      if (buf === undefined || bucketFill[b] === 0) return;
+      let done = 0;
+      while (done < bucketFill[b]!) done += writeSync(copy!, buf, done, bucketFill[b]! - done, bucketWritten[b]! + done);
+      bucketWritten[b]! += bucketFill[b]!;
+      bucketFill[b] = 0;
+    };
+    try {
+      // One forward pass over the spill file in READ_BYTES chunks.
+      let chunkStart = 0;
+      let chunkEnd = 0;
+      for (let p = 0; p < size; p++) {
+        const r = rankOf[p]!;
+        if (r < 0) continue;
+        const start = offsets[p]!;
+        const length = lengths[p]!;
+        if (start < chunkStart || start + length > chunkEnd) {
+          fill(start, Math.min(Math.max(start + length, start + READ_BYTES), written));
+          chunkStart = bufferStart;
+          chunkEnd = bufferEnd;
+        }
+        const b = Math.floor(r / BUCKET_EVENTS);
+        lineAt[r] = cursor[b]!;
+        cursor[b]! += length;
+        if (length > BUCKET_BUFFER_BYTES) {
+          // A line longer than the buffer is written on its own.
+          flushBucket(b);
+          let done = 0;
+          while (done < length) done += writeSync(copy, buffer, start - bufferStart + done, length - done, bucketWritten[b]! + done);
+          bucketWritten[b]! += length;
+          continue;
+        }
+        let buf = bucketBuffers[b];
+        if (buf === undefined) buf = bucketBuffers[b] = Buffer.allocUnsafe(BUCKET_BUFFER_BYTES);
+        if (bucketFill[b]! + length > BUCKET_BUFFER_BYTES) flushBucket(b);
+        buffer.copy(buf, bucketFill[b]!, start - bufferStart, start - bufferStart + length);
+        bucketFill[b]! += length;
+      }
+      for (let b = 0; b < buckets; b++) flushBucket(b);
+    } catch (error) {
+      closeSync(copy);
+      rmSync(copyPath, { force: true });
+      throw error;
+    }
+    bucketBuffers.length = 0;
+    let rank = 0;
+    let region: Buffer = Buffer.alloc(0);
+    let regionBucket = -1;
+    const sequence: EventSequence = {
+      // Runs this small are folded before the young generation fills, so their events never get promoted.
+      runEvents: RUN_EVENTS,
+      next(out, count) {
+        if (copy === undefined) throw new Error('the regrouped spill file is closed');
+        if (rank + count > m) throw new RangeError(`only ${m - rank} of the ${count} events asked for are left`);
+        for (let i = 0; i < count; i++, rank++) {
+          const b = Math.floor(rank / BUCKET_EVENTS);
+          if (b !== regionBucket) {
+            const bytes = regionStart[b + 1]! - regionStart[b]!;
+            if (region.length < bytes) region = Buffer.allocUnsafe(bytes);
+            let got = 0;
+            while (got < bytes) {
+              const n = readSync(copy, region, got, bytes - got, regionStart[b]! + got);
+              if (n === 0) throw new Error(`the regrouped spill file ended early, in bucket ${b}`);
+              got += n;
+            }
+            regionBucket = b;
+          }
+          const start = lineAt[rank]! - regionStart[b]!;
+          const text = region.toString('utf8', start, start + lengths[positions[rank]!]! - 1);
+          out[i] = parseEventOrThrow(JSON.parse(text));
+        }
+      },
+      close() {
+        if (copy === undefined) return;
+        closeSync(copy);
+        copy = undefined;
+        rmSync(copyPath, { force: true });
+        openCopies.delete(sequence);
+      },
+    };
+    openCopies.add(sequence);
+    return sequence;
   };
   return {
     append(event, text) {
@@ -119,8 +251,14 @@ export function createSpillFile(directory: string = tmpdir()): SpillFile {
         visit(i, parseEventOrThrow(JSON.parse(text)));
       }
     },
+    windowEvents: BUCKET_EVENTS,
+    inOrder(positions) {
+      flush();
+      return regrouped(positions);
+    },
     close() {
       if (fd === undefined) return;
+      for (const copy of [...openCopies]) copy.close();
       closeSync(fd);
       fd = undefined;
       pending = [];

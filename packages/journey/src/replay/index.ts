@@ -12,10 +12,10 @@ import { churnPeriodFor, customerMetrics } from '../metrics/index.js';
 import type { CaseEffects, JourneyConfig, JourneyEvent, ReportWindow } from '../model/index.js';
 import type { TenantReport } from '../report/types.js';
 import { channelOfNumber } from '../customers/codes.js';
-import { createReplayEventLog, replayEventLogOf, type ReplayEventLog, type TenantEventColumns } from './log.js';
+import { createReplayEventLog, readByPosition, replayEventLogOf, type EventSequence, type ReplayEventLog, type TenantEventColumns } from './log.js';
 import { timeOrder } from './order.js';
 
-export { createReplayEventLog, replayEventLogOf, SPILLED_WINDOW_EVENTS, type ReplayEventLog, type SpilledEventReader, type TenantEventColumns } from './log.js';
+export { createReplayEventLog, replayEventLogOf, SPILLED_WINDOW_EVENTS, type EventSequence, type ReplayEventLog, type SpilledEventReader, type TenantEventColumns } from './log.js';
 
 /** What `replayReport` folds and the instants it describes. */
 export interface ReplayOptions {
@@ -175,13 +175,13 @@ export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: n
     }
     for (let i = 0; i < n; i++) slotOf[i] = next[customerOf[i]!]!++;
   }
-  // The events in that order: all of them when the log holds them; when spilled, one window at a time
-  // (read back by position in the customer pass), and their positions.
-  const window = spilled ? Math.min(n, log.spillWindow) : n;
-  const groupedEvents = new Array<CatalogEvent>(window);
+  // The events in that order: all of them when the log holds them; when spilled, one run at a time (read
+  // back in the customer pass, see below).
+  const groupedEvents = new Array<CatalogEvent>(spilled ? 0 : n);
   // When spilled, each slot's index in the tenant's columns (its log position and id).
   const groupedLocal = spilled ? new Int32Array(n) : EMPTY_POSITIONS;
-  const windowPositions = spilled ? new Int32Array(window) : EMPTY_POSITIONS;
+  let sequence: EventSequence | undefined;
+  let window = n;
   const groupedAts = new Float64Array(n);
   const groupedAttributed = new Array<string>(n);
   // The effects as columns, not the effects objects: those then die young instead of being kept (and copied
@@ -260,9 +260,17 @@ export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: n
     merged: undefined,
     anomaly: undefined,
   };
-  // The slots [windowStart, windowEnd) have their events in groupedEvents.
+  // The slots [windowStart, windowEnd) have their events in groupedEvents; when spilled they come from a
+  // sequence over the slots' log positions.
   let windowStart = 0;
   let windowEnd = spilled ? 0 : n;
+  if (spilled) {
+    const groupedPositions = new Int32Array(n);
+    for (let j = 0; j < n; j++) groupedPositions[j] = columns.positions[groupedLocal[j]!]!;
+    sequence = log.sequence(groupedPositions);
+    window = Math.max(1, Math.min(n, sequence.runEvents));
+    groupedEvents.length = window;
+  }
   for (let customer = 0, k = 0; customer < customerCount; customer++) {
     const end = k + counts[customer]!;
     if (k === end) continue;
@@ -273,8 +281,7 @@ export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: n
       if (k >= windowEnd) {
         windowStart = k;
         windowEnd = Math.min(n, k + window);
-        for (let j = windowStart; j < windowEnd; j++) windowPositions[j - windowStart] = columns.positions[groupedLocal[j]!]!;
-        readByPosition(log, windowPositions.subarray(0, windowEnd - windowStart), groupedEvents);
+        sequence!.next(groupedEvents, windowEnd - windowStart);
       }
       je.event = groupedEvents[k - windowStart]!;
       je.at = groupedAts[k]!;
@@ -304,6 +311,7 @@ export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: n
       if (spilled) rec.ids[pos] = ids[groupedLocal[k]!]!;
     }
   }
+  sequence?.close();
   return withLazyEvents(
     {
       tenantId,
@@ -329,22 +337,6 @@ function readOne(log: ReplayEventLog, position: number): CatalogEvent {
   let event: CatalogEvent | undefined;
   log.read([position], (_, e) => (event = e));
   return event!;
-}
-
-// Positions and indexes packed in one double (position · 2^21 + index) sort numerically in one native pass.
-const INDEX_BITS = 2 ** 21;
-
-/** Fills `out[i]` with the event at `positions[i]`, reading the log in position order. */
-function readByPosition(log: ReplayEventLog, positions: Int32Array, out: CatalogEvent[]): void {
-  for (let start = 0; start < positions.length; start += INDEX_BITS) {
-    const m = Math.min(INDEX_BITS, positions.length - start);
-    const packed = new Float64Array(m);
-    for (let j = 0; j < m; j++) packed[j] = positions[start + j]! * INDEX_BITS + j;
-    packed.sort();
-    const ascending = new Float64Array(m);
-    for (let j = 0; j < m; j++) ascending[j] = Math.floor(packed[j]! / INDEX_BITS);
-    log.read(ascending, (i, event) => (out[start + (packed[i]! % INDEX_BITS)] = event));
-  }
 }
 
 // The closures a fold keeps are made in these helpers, not in foldTenant: a closure keeps its whole scope

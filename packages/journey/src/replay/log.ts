@@ -10,8 +10,25 @@ import { namedOnlyCustomer } from '../identity/index.js';
  */
 export interface SpilledEventReader {
   read(positions: ArrayLike<number>, visit: (index: number, event: CatalogEvent) => void): void;
+  /**
+   * Optional: the events at `positions` (any order, each at most once) handed back in that order, for a
+   * fold that reads every event once in an order of its own (customer by customer). A spill file regroups
+   * its lines once, so that this reads forwards; without it the log reads windows of positions, sorted,
+   * through `read`, which re-reads a file once per window.
+   */
+  inOrder?(positions: Int32Array): EventSequence;
   /** Events the fold reads back at a time (default {@link SPILLED_WINDOW_EVENTS}). */
   readonly windowEvents?: number;
+}
+
+/** Events handed back in an order fixed in advance, a run at a time. */
+export interface EventSequence {
+  /** How many events to ask for at a time: small when they come cheaply in order, so they die young. */
+  readonly runEvents: number;
+  /** Fills `out[0 .. count)` with the next `count` events. */
+  next(out: CatalogEvent[], count: number): void;
+  /** Releases what the sequence holds (a spill file deletes its regrouped copy). */
+  close(): void;
 }
 
 /**
@@ -72,6 +89,8 @@ export interface ReplayEventLog {
   held(position: number): CatalogEvent | undefined;
   /** Calls `visit(i, event)` for each `positions[i]` (ascending), from memory or the spill reader. */
   read(positions: ArrayLike<number>, visit: (index: number, event: CatalogEvent) => void): void;
+  /** The events at `positions`, in that order (any order, each at most once), a run at a time. */
+  sequence(positions: Int32Array): EventSequence;
   /** Every event in input order (read back from the spill when spilled: as large as the input). */
   events(): CatalogEvent[];
 }
@@ -225,6 +244,19 @@ export function createReplayEventLog(expectedEvents = 0): ReplayEventLog {
       }
       reader.read(positions, visit);
     },
+    sequence(positions) {
+      if (reader?.inOrder !== undefined) return reader.inOrder(positions);
+      let at = 0;
+      return {
+        runEvents: reader === undefined ? positions.length : log.spillWindow,
+        next(out, count) {
+          if (reader === undefined) for (let i = 0; i < count; i++) out[i] = kept[positions[at + i]!]!;
+          else readByPosition(log, positions.subarray(at, at + count), out);
+          at += count;
+        },
+        close() {},
+      };
+    },
     events() {
       const all = new Array<CatalogEvent>(kept.length);
       const positions = new Int32Array(kept.length);
@@ -234,6 +266,22 @@ export function createReplayEventLog(expectedEvents = 0): ReplayEventLog {
     },
   };
   return log;
+}
+
+// Positions and indexes packed in one double (position · 2^21 + index) sort numerically in one native pass.
+const INDEX_BITS = 2 ** 21;
+
+/** Fills `out[i]` with the event at `positions[i]`, reading the log in position order. */
+export function readByPosition(log: ReplayEventLog, positions: Int32Array, out: CatalogEvent[]): void {
+  for (let start = 0; start < positions.length; start += INDEX_BITS) {
+    const m = Math.min(INDEX_BITS, positions.length - start);
+    const packed = new Float64Array(m);
+    for (let j = 0; j < m; j++) packed[j] = positions[start + j]! * INDEX_BITS + j;
+    packed.sort();
+    const ascending = new Float64Array(m);
+    for (let j = 0; j < m; j++) ascending[j] = Math.floor(packed[j]! / INDEX_BITS);
+    log.read(ascending, (i, event) => (out[start + (packed[i]! % INDEX_BITS)] = event));
+  }
 }
 
 /** A log of the given events, all held in memory. */
