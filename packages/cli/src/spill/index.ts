@@ -42,6 +42,8 @@ export interface SpillFileOptions {
    */
   bucketEvents?: number;
 }
+/** Bytes read at least when a position is not in the buffer (a page). */
+const READ_AHEAD = 1 << 12;
 /** At most this many bytes are read at once; lines close enough together share a read. */
 const READ_BYTES = 1 << 20;
 
@@ -235,8 +237,10 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
         const end = start + lengths[p]!;
         if (start < bufferStart || end > bufferEnd) {
           // One read up to the last of the next positions that fits in READ_BYTES: a dense run is read
-          // once, a sparse one line by line.
-          let last = end;
+          // once, a sparse one line by line. At least READ_AHEAD bytes: the cases pass asks for one event
+          // at a time, in time order, which in a time-ordered input is close to file order; in one grouped
+          // by customer its reads jump about (85k reads, 92% of them far, at 1M events), so it stays small.
+          let last = Math.min(written, Math.max(end, start + READ_AHEAD));
           for (let j = i + 1; j < positions.length; j++) {
             const q = positions[j]!;
             const qEnd = offsets[q]! + lengths[q]!;
