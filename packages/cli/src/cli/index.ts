@@ -29,9 +29,9 @@ export interface CliIo {
  * The process's own streams, for the `omnitrail` executable. Before a spilled fold it sets V8's
  * `--heap-growing-percent=30`: that heap is mostly state that lives to the end, and V8's default margin lets
  * the heap grow to about twice what survived the last full collection before collecting again, so a 30%
- * margin keeps the peak near what the fold holds (~0.65 GB instead of ~0.9 GB at 1M events) at no
- * measurable cost in time. Not while reading, or for a replay held in memory: there the margin only adds
- * full collections of a growing heap (~0.5 s at 1M events) without lowering the peak.
+ * margin keeps the peak near what the fold holds (3M events: 1.75 GB instead of 2.5 GB, for ~10% more
+ * time in collections). Not while reading, or for a replay held in memory: there the margin only adds full
+ * collections of a growing heap (~0.5 s at 1M events) without lowering the peak.
  */
 export function processIo(): CliIo {
   return {

@@ -98,8 +98,8 @@ const EMPTY_COLUMNS: TenantEventColumns = {
 /**
  * {@link foldTenant} over a tenant's columns in a {@link ReplayEventLog}. The columns give what ordering,
  * identity and most of the cases fold need; the events themselves are read only where a projection needs
- * them, and when the log is spilled they are read back a window at a time, so memory holds the columns,
- * the state and one window of events.
+ * them, and when the log is spilled they are read back (the customer projections' through the log's
+ * `sequence`, a run at a time), so memory holds the columns, the state and one run of events.
  */
 export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: number, config: JourneyConfig): TenantFold {
   const columns = log.tenants.get(tenantId) ?? EMPTY_COLUMNS;
@@ -143,7 +143,6 @@ export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: n
   }
   // Identity reads only the events that do more than name their customer, which a log always holds.
   const identity = resolveOrderedIdentities(sorted as readonly CatalogEvent[], ats, config, { of: namedOf, ids: columns.namedIds });
-  const eventAt = (k: number): CatalogEvent => sorted[k] ?? readOne(log, positionOf[k]!);
   const attributed = identity.attributed;
   const cases = createCasesState();
   const customers = createCustomersState();
@@ -226,7 +225,7 @@ export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: n
         }
       }
     }
-    const event = held ?? eventAt(i);
+    const event = held ?? readOne(log, positionOf[i]!);
     je.event = event;
     je.at = ats[i]!;
     je.customerId = customerIds[customer]!;
@@ -324,7 +323,7 @@ export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: n
       canonical: identity.canonical,
       config,
     },
-    spilled ? (all) => readByPosition(log, positionOf, all) : (all) => sorted.forEach((e, k) => (all[k] = e!)),
+    sortedEventsOf(log, sorted, positionOf),
     n,
     attributed,
   );
@@ -339,8 +338,14 @@ function readOne(log: ReplayEventLog, position: number): CatalogEvent {
   return event!;
 }
 
-// The closures a fold keeps are made in these helpers, not in foldTenant: a closure keeps its whole scope
-// alive, and foldTenant's holds the per-event columns of the sort and the fold.
+// The closures a fold keeps are made in these helpers, not in foldTenantColumns: a closure keeps its whole
+// scope alive, and foldTenantColumns's holds the per-event columns of the sort and the fold.
+
+/** Fills a list with the fold's events in time order: the held ones, or read back from a spilled log. */
+function sortedEventsOf(log: ReplayEventLog, sorted: readonly (CatalogEvent | undefined)[], positionOf: Int32Array): (out: CatalogEvent[]) => void {
+  if (log.spilled) return (out) => readByPosition(log, positionOf, out);
+  return (out) => sorted.forEach((e, k) => (out[k] = e!));
+}
 
 function caseLookupOf(cases: CasesState): CaseLookup {
   return {

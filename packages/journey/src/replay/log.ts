@@ -81,9 +81,7 @@ export interface ReplayEventLog {
   readonly tenants: ReadonlyMap<string, TenantEventColumns>;
   /** Whether events were spilled (only identity's events stay in memory). */
   readonly spilled: boolean;
-  /** Events a fold reads back from the spill at a time. */
-  readonly spillWindow: number;
-  /** Drops from memory every event identity resolution does not read; later reads go through `reader`. */
+  /** Drops from memory every event identity resolution does not read; later reads go through `reader`. Once. */
   spill(reader: SpilledEventReader): void;
   /** The event at a position, if it is held in memory. */
   held(position: number): CatalogEvent | undefined;
@@ -226,10 +224,8 @@ export function createReplayEventLog(expectedEvents = 0): ReplayEventLog {
     get spilled() {
       return reader !== undefined;
     },
-    get spillWindow() {
-      return Math.max(1, reader?.windowEvents ?? SPILLED_WINDOW_EVENTS);
-    },
     spill(to) {
+      if (reader !== undefined) throw new Error('the replay event log is already spilled');
       reader = to;
       for (let p = 0; p < kept.length; p++) {
         const event = kept[p];
@@ -248,7 +244,7 @@ export function createReplayEventLog(expectedEvents = 0): ReplayEventLog {
       if (reader?.inOrder !== undefined) return reader.inOrder(positions);
       let at = 0;
       return {
-        runEvents: reader === undefined ? positions.length : log.spillWindow,
+        runEvents: reader === undefined ? positions.length : Math.max(1, reader.windowEvents ?? SPILLED_WINDOW_EVENTS),
         next(out, count) {
           if (reader === undefined) for (let i = 0; i < count; i++) out[i] = kept[positions[at + i]!]!;
           else readByPosition(log, positions.subarray(at, at + count), out);
