@@ -35,6 +35,11 @@ describe('the progress bar', () => {
     await runCli(['replay', path], io(false, (s) => (plain += s)));
     expect(tty).toContain('p.ndjson');
     expect(tty).toMatch(/100%/);
+    // Then what the fold is doing, and how long it took.
+    expect(tty).toMatch(/folding 2 events… \d+\.\d s\n$/);
+    let spilled = '';
+    await runCli(['replay', path, '--max-events-in-memory', '0'], io(true, (s) => (spilled += s)));
+    expect(spilled).toMatch(/folding 2 events \(read back from the spill file\)… \d+\.\d s\n$/);
     expect(plain).toBe('');
     // readInputs without a sink draws nothing.
     expect((await readInputs([{ kind: 'file', path }])).input.read).toBe(2);

@@ -155,6 +155,9 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
   });
   const read = performance.now();
   if (ingest.log.spilled) io.beforeSpilledFold?.();
+  // The fold cannot report progress of its own (it is one synchronous pass per tenant), but it can take a
+  // while after the bar is done (tens of seconds for millions of spilled events): say what is going on.
+  if (showProgress) io.stderr.write(`folding ${ingest.input.accepted.toLocaleString('en-US')} events${ingest.log.spilled ? ' (read back from the spill file)' : ''}…`);
   let report: ReplayReport;
   try {
     report = buildReport(ingest, {
@@ -167,6 +170,7 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
     ingest.close();
   }
   const built = performance.now();
+  if (showProgress) io.stderr.write(` ${((built - read) / 1000).toFixed(1)} s\n`);
   writeOutput((values.json as string | undefined) ?? '-', formatReport(report), io);
   // OMNITRAIL_TIMING=1 prints where the time went, for profiling the replay.
   if (process.env.OMNITRAIL_TIMING === '1') {
