@@ -7,7 +7,7 @@ import { createReplayEventLog, foldTenantColumns, journeyOf, namedOnlyCustomer, 
 import { generateWorkload, toNdjson } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSpillFile, formatReport, readInputs, replayFiles, runCli, StrictInputError, type ReplayInput } from '../src/index.js';
+import { createSpillFile, formatReport, readInputs, replayFiles, runCli, StrictInputError, writeStoreEvents, type ReplayInput } from '../src/index.js';
 import { ev, ndjson, run, tempDir } from './helpers.js';
 
 /** A seeded workload as parsed events and as NDJSON. */
@@ -172,6 +172,32 @@ describe('readInputs and replayFiles past maxEventsInMemory', () => {
       }),
       { numRuns: 12 },
     );
+  });
+
+  it('spills events parsed by workers and read from a store (no line text: written as JSON) alike', async () => {
+    const dir = tempDir();
+    const { text } = workload(21, 3000);
+    const path = join(dir, 'w.ndjson');
+    writeFileSync(path, text);
+    const expected = formatReport(await replayFiles([path], { workers: 0 }));
+    expect(formatReport(await replayFiles([path], { workers: 2, maxEventsInMemory: 0 }))).toBe(expected);
+    const store = join(dir, 'store');
+    const events = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    await writeStoreEvents(`file:${store}`, events);
+    const fromStore = formatReport(await replayFiles([{ kind: 'store', uri: `file:${store}` }], { maxEventsInMemory: 0 }));
+    expect(fromStore).toBe(formatReport(await replayFiles([{ kind: 'store', uri: `file:${store}` }])));
+    expect(JSON.parse(fromStore).tenants).toEqual(JSON.parse(expected).tenants);
+  });
+
+  it('does not make a spill file for an empty input, even at a limit of 0', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'empty.ndjson');
+    writeFileSync(path, '\n');
+    const spillDir = tempDir();
+    const ingest = await readInputs([{ kind: 'file', path }], { maxEventsInMemory: 0, spillDirectory: spillDir });
+    expect(ingest.log.spilled).toBe(false);
+    expect(readdirSync(spillDir)).toEqual([]);
+    ingest.close();
   });
 
   it('deletes the spill file when strict mode stops the read', async () => {
