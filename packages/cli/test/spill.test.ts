@@ -182,7 +182,7 @@ describe('readInputs and replayFiles past maxEventsInMemory', () => {
     const expected = formatReport(await replayFiles([path], { workers: 0 }));
     expect(formatReport(await replayFiles([path], { workers: 2, maxEventsInMemory: 0 }))).toBe(expected);
     const store = join(dir, 'store');
-    const events = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { id: string; type: string; tenantId: string; customerId?: string });
     await writeStoreEvents(`file:${store}`, events);
     const fromStore = formatReport(await replayFiles([{ kind: 'store', uri: `file:${store}` }], { maxEventsInMemory: 0 }));
     expect(fromStore).toBe(formatReport(await replayFiles([{ kind: 'store', uri: `file:${store}` }])));
