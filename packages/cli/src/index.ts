@@ -14,6 +14,8 @@ export {
   canonicalHash,
   jsonDeepEqual,
   parseBlock,
+  parseBlockAsJson,
+  fromJsonParsedBlock,
   createBlockParser,
   workerEntry,
   type ReplayInput,
@@ -21,6 +23,7 @@ export {
   type IngestOptions,
   type ReportInstants,
   type ParsedBlock,
+  type JsonParsedBlock,
   type LineRejection,
   type BlockParser,
 } from './replay/index.js';

@@ -3,9 +3,9 @@
  * the main thread free for de-duplication and the fold. Built as its own entry (dist/worker.js).
  */
 import { parentPort } from 'node:worker_threads';
-import { parseBlock } from './replay/parse.js';
+import { parseBlockAsJson } from './replay/parse.js';
 
 parentPort?.on('message', (message: { seq: number; bytes: Uint8Array; firstLine: number }) => {
-  const result = parseBlock(message.bytes, message.firstLine);
+  const result = parseBlockAsJson(message.bytes, message.firstLine);
   parentPort!.postMessage({ seq: message.seq, result });
 });

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateWorkload } from '@omnitrail/testing';
-import { createBlockParser, readInputs, workerEntry } from '../src/index.js';
+import { buildReport, createBlockParser, formatReport, fromJsonParsedBlock, parseBlock, parseBlockAsJson, readInputs, workerEntry } from '../src/index.js';
 import { ev, ndjson, repoRoot, run, tempDir } from './helpers.js';
 
 
@@ -23,8 +23,20 @@ describe('parse workers', () => {
     const pooled = await readInputs([{ kind: 'file', path }], { workers: 2 });
     expect(pooled.input).toEqual(inThread.input);
     expect(pooled.events).toEqual(inThread.events);
+    expect(formatReport(buildReport(pooled))).toBe(formatReport(buildReport(inThread)));
     expect(inThread.input.duplicates).toBe(1);
     expect(inThread.input.rejected.map((r) => r.line)).toEqual([12, 2002]);
+  });
+
+  it('send events back as JSON text that parses to exactly the validated events', () => {
+    const lines = [...generateWorkload({ seed: 9, customers: 20, events: 2000 })].map((e) => JSON.stringify(e));
+    lines.splice(3, 0, 'nope', JSON.stringify({ id: 'x', type: 'SurveyAnswered', tenantId: 't', occurredAt: '2024-03-01T10:00:00+02:00', customerId: 'c', actor: { kind: 'customer' }, schemaVersion: 1, data: { kind: 'csat', rating: 4 } }));
+    const bytes = Buffer.from(`${lines.join('\n')}\n`);
+    const direct = parseBlock(bytes, 1);
+    const sent = fromJsonParsedBlock(parseBlockAsJson(bytes, 1));
+    // Strict: no key the validated events have as undefined may go missing on the way.
+    expect(sent).toStrictEqual(direct);
+    expect(direct.rejected.map((r) => r.line)).toEqual([4]);
   });
 
   it('falls back to in-thread parsing when asked for no workers', async () => {

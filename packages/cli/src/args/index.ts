@@ -38,7 +38,7 @@ Options:
   --html <path>      also write the report as a self-contained web page
   --strict           stop at the first invalid line (exit code 1)
   --no-progress      never draw the progress bar
-  --workers <n>      parse worker threads (default: none on 2 cores or fewer, else one per spare core, for big inputs; 0: none)
+  --workers <n>      parse worker threads (default: one per spare core, at most 4, for big inputs; 0: none)
   --max-events-in-memory <n>
                      accepted events held in memory (default 1000000); past it they go to a temporary
                      file and are read back a window at a time, so memory no longer grows with the input

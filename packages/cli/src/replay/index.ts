@@ -9,7 +9,7 @@ import { emptyParsedBlock, parseValue, type ParsedBlock } from './parse.js';
 import { createBlockParser, createInThreadParser, defaultWorkerCount, type BlockParser } from './pool.js';
 
 export { canonicalHash, jsonDeepEqual } from './canonical.js';
-export { parseBlock, type ParsedBlock, type LineRejection } from './parse.js';
+export { parseBlock, parseBlockAsJson, fromJsonParsedBlock, type ParsedBlock, type JsonParsedBlock, type LineRejection } from './parse.js';
 export { createBlockParser, workerEntry, type BlockParser } from './pool.js';
 
 /** One input of a replay: an NDJSON file, standard input, or an event store URI. */
@@ -49,7 +49,7 @@ export interface IngestResult {
 export interface IngestOptions {
   /** Stop at the first invalid line with a StrictInputError. */
   strict?: boolean;
-  /** Parse workers (default: none on two cores or fewer, else one per spare core, for inputs of 4 MB or more or standard input; 0 parses on this thread). */
+  /** Parse workers (default: one per spare core, at most 4, for inputs of 4 MB or more or standard input; 0 parses on this thread). */
   workers?: number;
   /** Where to draw a progress bar (a TTY stream), if anywhere. */
   progress?: ProgressSink;

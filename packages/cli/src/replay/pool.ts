@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LineBlock } from '../ndjson/index.js';
-import { parseBlock, type ParsedBlock } from './parse.js';
+import { fromJsonParsedBlock, parseBlock, type JsonParsedBlock, type ParsedBlock } from './parse.js';
 
 /** Parses blocks of lines, in worker threads when it can, else on the calling thread. */
 export interface BlockParser {
@@ -47,17 +47,17 @@ export function workerEntry(): WorkerEntry | undefined {
 }
 
 /**
- * How many parse workers to start by default: none on two cores or fewer, else one per core beyond the
- * main thread's (at most 4). The main thread is the bottleneck (it folds), and taking a worker's parsed
- * events back costs it ~2.3 µs per event in structured-clone deserialisation, more than the ~1.9 µs of
- * JSON.parse it saves: on two cores a 1M-event replay took 8.0–8.5 s without a worker against 8.4–9.0 s
- * with one. `OMNITRAIL_WORKERS` overrides.
+ * How many parse workers to start by default: one per core beyond the main thread's (at most 4), none on
+ * one core. Workers send validated events back as JSON text, which the main thread (the bottleneck: it
+ * de-duplicates and folds) parses in ~1.8 µs per event, against ~3.5 µs to parse, validate and hash a raw
+ * line itself (structured clone of the event objects cost it ~2.3 µs). On two cores a 1M-event replay took
+ * a median of 7.5 s with one worker against 7.9 s without. `OMNITRAIL_WORKERS` overrides.
  */
 export function defaultWorkerCount(): number {
   const fromEnv = process.env.OMNITRAIL_WORKERS;
   if (fromEnv !== undefined && /^\d+$/.test(fromEnv)) return Number(fromEnv);
   const cores = availableParallelism();
-  return cores <= 2 ? 0 : Math.min(4, cores - 1);
+  return cores <= 1 ? 0 : Math.min(4, cores - 1);
 }
 
 /** A parser on the calling thread. */
@@ -89,10 +89,10 @@ export function createBlockParser(options: { workers?: number; shareWithCaller?:
   };
   const workers = Array.from({ length: count }, () => {
     const worker = new Worker(entry.url, { execArgv: entry.execArgv });
-    worker.on('message', (message: { seq: number; result: ParsedBlock }) => {
+    worker.on('message', (message: { seq: number; result: JsonParsedBlock }) => {
       const waiter = pending.get(message.seq);
       pending.delete(message.seq);
-      waiter?.resolve(message.result);
+      waiter?.resolve(fromJsonParsedBlock(message.result));
     });
     worker.on('error', fallBack);
     worker.on('exit', (code) => {
@@ -101,6 +101,8 @@ export function createBlockParser(options: { workers?: number; shareWithCaller?:
     return worker;
   });
   let seq = 0;
+  // With the caller sharing, every (count + 1)-th block is its own.
+  const cycle = options.shareWithCaller ? count + 1 : count;
   return {
     threads: count,
     parse(block, keepText) {
@@ -108,13 +110,13 @@ export function createBlockParser(options: { workers?: number; shareWithCaller?:
       const id = seq++;
       // The calling thread takes every (workers + 1)-th block itself: between blocks it only merges
       // results, so parsing here too puts the otherwise idle share of its core to work.
-      if (options.shareWithCaller && id % (count + 1) === count) return Promise.resolve(parseBlock(block.bytes, block.firstLine, keepText));
+      if (options.shareWithCaller && id % cycle === cycle - 1) return Promise.resolve(parseBlock(block.bytes, block.firstLine, keepText));
       // Copy the block into its own buffer and transfer that: cloning a view would copy the whole pooled chunk.
       const copy = new Uint8Array(block.bytes.byteLength);
       copy.set(block.bytes);
       return new Promise<ParsedBlock>((resolve) => {
         pending.set(id, { block, resolve });
-        workers[id % (options.shareWithCaller ? count + 1 : count) % workers.length]!.postMessage({ seq: id, bytes: copy, firstLine: block.firstLine }, [copy.buffer]);
+        workers[(id % cycle) % workers.length]!.postMessage({ seq: id, bytes: copy, firstLine: block.firstLine }, [copy.buffer]);
       });
     },
     async close() {
