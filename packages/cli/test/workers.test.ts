@@ -36,6 +36,10 @@ describe('parse workers', () => {
     const sent = fromJsonParsedBlock(parseBlockAsJson(bytes, 1));
     // Strict: no key the validated events have as undefined may go missing on the way.
     expect(sent).toStrictEqual(direct);
+    // A spilling replay takes each event's own text along; it parses to the same event.
+    const texts = fromJsonParsedBlock(parseBlockAsJson(bytes, 1), true).texts!;
+    expect(texts).toHaveLength(direct.events.length);
+    expect(texts.map((t) => JSON.parse(t) as unknown)).toStrictEqual(direct.events);
     expect(direct.rejected.map((r) => r.line)).toEqual([4]);
   });
 

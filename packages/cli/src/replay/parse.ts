@@ -17,7 +17,7 @@ export interface ParsedBlock {
   events: CatalogEvent[];
   lines: number[];
   hashes: number[];
-  /** Each valid event's line as read, when asked for (a spilling replay writes it as is). */
+  /** Each valid event's text, when asked for: its line as read, or from a worker the event's JSON (a spilling replay writes it as is). */
   texts?: string[];
   rejected: LineRejection[];
   /** Non-blank lines seen. */
@@ -72,20 +72,36 @@ export function parseBlock(bytes: Uint8Array, firstLine: number, keepText = fals
  * duplicate hash of the raw line.
  */
 export interface JsonParsedBlock extends Omit<ParsedBlock, 'events' | 'texts'> {
-  /** `JSON.stringify` of the valid events, as an array. */
+  /** The valid events as a JSON array: `[` + each event's `JSON.stringify` joined by `,` + `]`. */
   json: string;
+  /** Where each event's text ends in `json` (exclusive), so a spilling replay can slice them out. */
+  ends: Int32Array;
 }
 
 /** {@link parseBlock}, with the valid events sent as JSON text (the parse workers' form). */
 export function parseBlockAsJson(bytes: Uint8Array, firstLine: number): JsonParsedBlock {
   const { events, lines, hashes, rejected, read } = parseBlock(bytes, firstLine);
-  return { json: JSON.stringify(events), lines, hashes, rejected, read };
+  const parts = events.map((e) => JSON.stringify(e));
+  const ends = new Int32Array(parts.length);
+  let at = 1;
+  parts.forEach((part, i) => {
+    at += part.length;
+    ends[i] = at;
+    at++;
+  });
+  return { json: `[${parts.join(',')}]`, ends, lines, hashes, rejected, read };
 }
 
 /**
  * The block a worker sent. The events were validated there and written from the validated events, so
- * JSON.parse gives them back as they were (events are plain JSON data: no undefined values, no -0).
+ * JSON.parse gives them back as they were (events are plain JSON data: no undefined values, no -0). With
+ * `keepText`, each event's own JSON text comes along too (slices of the block's text, not copies).
  */
-export function fromJsonParsedBlock(block: JsonParsedBlock): ParsedBlock {
-  return { events: JSON.parse(block.json) as CatalogEvent[], lines: block.lines, hashes: block.hashes, rejected: block.rejected, read: block.read };
+export function fromJsonParsedBlock(block: JsonParsedBlock, keepText = false): ParsedBlock {
+  const out: ParsedBlock = { events: JSON.parse(block.json) as CatalogEvent[], lines: block.lines, hashes: block.hashes, rejected: block.rejected, read: block.read };
+  if (keepText) {
+    const texts: string[] = (out.texts = []);
+    for (let i = 0, start = 1; i < block.ends.length; start = block.ends[i]! + 1, i++) texts.push(block.json.slice(start, block.ends[i]));
+  }
+  return out;
 }

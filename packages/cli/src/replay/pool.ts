@@ -11,7 +11,7 @@ import { fromJsonParsedBlock, parseBlock, type JsonParsedBlock, type ParsedBlock
 export interface BlockParser {
   /**
    * Resolves with the block's events and rejections; blocks may complete out of order. `keepText` asks for
-   * the valid lines' text too (honoured on the calling thread only: a worker would have to copy it).
+   * each valid event's text too (the line, or from a worker the event's JSON).
    */
   parse(block: LineBlock, keepText?: boolean): Promise<ParsedBlock>;
   /** Worker threads started (0: parsing on the calling thread). */
@@ -78,13 +78,13 @@ export function createBlockParser(options: { workers?: number; shareWithCaller?:
   const count = options.workers ?? defaultWorkerCount();
   const entry = count > 0 ? workerEntry() : undefined;
   if (entry === undefined) return createInThreadParser();
-  const pending = new Map<number, { block: LineBlock; resolve: (r: ParsedBlock) => void }>();
+  const pending = new Map<number, { block: LineBlock; keepText: boolean; resolve: (r: ParsedBlock) => void }>();
   let broken = false;
   const fallBack = () => {
     broken = true;
     for (const [id, waiter] of pending) {
       pending.delete(id);
-      waiter.resolve(parseBlock(waiter.block.bytes, waiter.block.firstLine));
+      waiter.resolve(parseBlock(waiter.block.bytes, waiter.block.firstLine, waiter.keepText));
     }
   };
   const workers = Array.from({ length: count }, () => {
@@ -92,7 +92,7 @@ export function createBlockParser(options: { workers?: number; shareWithCaller?:
     worker.on('message', (message: { seq: number; result: JsonParsedBlock }) => {
       const waiter = pending.get(message.seq);
       pending.delete(message.seq);
-      waiter?.resolve(fromJsonParsedBlock(message.result));
+      if (waiter !== undefined) waiter.resolve(fromJsonParsedBlock(message.result, waiter.keepText));
     });
     worker.on('error', fallBack);
     worker.on('exit', (code) => {
@@ -115,7 +115,7 @@ export function createBlockParser(options: { workers?: number; shareWithCaller?:
       const copy = new Uint8Array(block.bytes.byteLength);
       copy.set(block.bytes);
       return new Promise<ParsedBlock>((resolve) => {
-        pending.set(id, { block, resolve });
+        pending.set(id, { block, keepText: keepText === true, resolve });
         workers[(id % cycle) % workers.length]!.postMessage({ seq: id, bytes: copy, firstLine: block.firstLine }, [copy.buffer]);
       });
     },
