@@ -100,11 +100,25 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
    */
   const regrouped = (positions: Int32Array): EventSequence => {
     const m = positions.length;
-    const rankOf = new Int32Array(size).fill(-1);
+    // The ranks in position order, so the pass below reads only this sequence's lines (one tenant's, of a
+    // file that may hold many): position · m + rank packed in a double sorts numerically in one native
+    // pass (exact while size · m < 2^53).
     for (let r = 0; r < m; r++) {
       const p = positions[r]!;
-      if (!(p >= 0 && p < size) || rankOf[p] !== -1) throw new RangeError(`position ${p} is not a distinct spilled event`);
-      rankOf[p] = r;
+      if (!(p >= 0 && p < size)) throw new RangeError(`position ${p} is not a distinct spilled event`);
+    }
+    let byPosition = new Int32Array(m);
+    if (size * m < 2 ** 53) {
+      const packed = new Float64Array(m);
+      for (let r = 0; r < m; r++) packed[r] = positions[r]! * m + r;
+      packed.sort();
+      for (let j = 0; j < m; j++) byPosition[j] = packed[j]! % m;
+    } else {
+      for (let r = 0; r < m; r++) byPosition[r] = r;
+      byPosition = byPosition.sort((a, b) => positions[a]! - positions[b]!);
+    }
+    for (let j = 1; j < m; j++) {
+      if (positions[byPosition[j]!] === positions[byPosition[j - 1]!]) throw new RangeError(`position ${positions[byPosition[j]!]} is not a distinct spilled event`);
     }
     const buckets = Math.ceil(m / BUCKET_EVENTS);
     // Each bucket's region in the copy: its lines' total length, then running offsets.
@@ -128,16 +142,24 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
       bucketFill[b] = 0;
     };
     try {
-      // One forward pass over the spill file in READ_BYTES chunks.
+      // One forward pass over the sequence's lines, each read reaching as far as the next lines wanted that
+      // fit in READ_BYTES (a dense sequence reads the file in 1 MB reads, a sparse one line by line).
       let chunkStart = 0;
       let chunkEnd = 0;
-      for (let p = 0; p < size; p++) {
-        const r = rankOf[p]!;
-        if (r < 0) continue;
+      for (let j = 0; j < m; j++) {
+        const r = byPosition[j]!;
+        const p = positions[r]!;
         const start = offsets[p]!;
         const length = lengths[p]!;
         if (start < chunkStart || start + length > chunkEnd) {
-          fill(start, Math.min(Math.max(start + length, start + READ_BYTES), written));
+          let last = start + length;
+          for (let k = j + 1; k < m; k++) {
+            const q = positions[byPosition[k]!]!;
+            const qEnd = offsets[q]! + lengths[q]!;
+            if (qEnd - start > READ_BYTES) break;
+            last = qEnd;
+          }
+          fill(start, last);
           chunkStart = bufferStart;
           chunkEnd = bufferEnd;
         }
