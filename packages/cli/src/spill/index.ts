@@ -32,25 +32,26 @@ const RUN_EVENTS = 4096;
 /** The write buffer of each bucket of a regrouped copy (see `inOrder`). */
 const BUCKET_BUFFER_BYTES = 1 << 16;
 
-/** Where a spill file goes and how it is read back. */
-export interface SpillFileOptions {
-  /** Where its private directory is made (default: the OS temp directory). */
-  directory?: string;
-  /**
-   * Events per bucket of a regrouped copy, and so per run a fold reads back at once (default
-   * `SPILLED_WINDOW_EVENTS`, 65,536): memory holds one bucket's events and raw text at a time.
-   */
-  bucketEvents?: number;
-}
 /** Bytes read at least when a position is not in the buffer (a page). */
 const READ_AHEAD = 1 << 12;
 /** At most this many bytes are read at once; lines close enough together share a read. */
 const READ_BYTES = 1 << 20;
 
+/** Where a spill file goes and how it is read back. */
+export interface SpillFileOptions {
+  /** Where its private directory is made (default: the OS temp directory). */
+  directory?: string;
+  /**
+   * Events per bucket of a regrouped copy (default `SPILLED_WINDOW_EVENTS`, 65,536): a sequence holds
+   * one bucket's raw text at a time, and hands its events back in runs of 4,096.
+   */
+  bucketEvents?: number;
+}
+
 /** Creates an empty spill file in a new private directory. */
 export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
   const dir = mkdtempSync(join(options.directory ?? tmpdir(), 'omnitrail-spill-'));
-  const BUCKET_EVENTS = Math.max(1, options.bucketEvents ?? SPILLED_WINDOW_EVENTS);
+  const bucketEvents = Math.max(1, options.bucketEvents ?? SPILLED_WINDOW_EVENTS);
   // Regrouped copies not closed yet, closed with the file.
   const openCopies = new Set<EventSequence>();
   const path = join(dir, 'events.ndjson');
@@ -93,7 +94,7 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
   };
   let copies = 0;
   /**
-   * The lines at `positions` regrouped into a second file in buckets of BUCKET_EVENTS consecutive ranks:
+   * The lines at `positions` regrouped into a second file in buckets of `bucketEvents` consecutive ranks:
    * one forward read of the spill file, each line appended to its bucket's region (a small buffer per
    * bucket), then each bucket read whole when the sequence reaches it. Linear in the file, where reading
    * windows of scattered positions re-reads the whole file once per window.
@@ -120,10 +121,10 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
     for (let j = 1; j < m; j++) {
       if (positions[byPosition[j]!] === positions[byPosition[j - 1]!]) throw new RangeError(`position ${positions[byPosition[j]!]} is not a distinct spilled event`);
     }
-    const buckets = Math.ceil(m / BUCKET_EVENTS);
+    const buckets = Math.ceil(m / bucketEvents);
     // Each bucket's region in the copy: its lines' total length, then running offsets.
     const regionStart = new Float64Array(buckets + 1);
-    for (let r = 0; r < m; r++) regionStart[Math.floor(r / BUCKET_EVENTS) + 1]! += lengths[positions[r]!]!;
+    for (let r = 0; r < m; r++) regionStart[Math.floor(r / bucketEvents) + 1]! += lengths[positions[r]!]!;
     for (let b = 0; b < buckets; b++) regionStart[b + 1]! += regionStart[b]!;
     const cursor = regionStart.slice(0, buckets);
     // Each rank's line offset within the copy.
@@ -163,7 +164,7 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
           chunkStart = bufferStart;
           chunkEnd = bufferEnd;
         }
-        const b = Math.floor(r / BUCKET_EVENTS);
+        const b = Math.floor(r / bucketEvents);
         lineAt[r] = cursor[b]!;
         cursor[b]! += length;
         if (length > BUCKET_BUFFER_BYTES) {
@@ -197,7 +198,7 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
         if (copy === undefined) throw new Error('the regrouped spill file is closed');
         if (rank + count > m) throw new RangeError(`only ${m - rank} of the ${count} events asked for are left`);
         for (let i = 0; i < count; i++, rank++) {
-          const b = Math.floor(rank / BUCKET_EVENTS);
+          const b = Math.floor(rank / bucketEvents);
           if (b !== regionBucket) {
             const bytes = regionStart[b + 1]! - regionStart[b]!;
             if (region.length < bytes) region = Buffer.allocUnsafe(bytes);
@@ -277,7 +278,6 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
         visit(i, parseEventOrThrow(JSON.parse(text)));
       }
     },
-    windowEvents: BUCKET_EVENTS,
     inOrder(positions) {
       flush();
       return regrouped(positions);
