@@ -38,7 +38,7 @@ export class StrictInputError extends Error {
 export interface IngestResult {
   /** Distinct valid events of every input and tenant, in input order, as the replay fold reads them. */
   log: ReplayEventLog;
-  /** The same events as a list (read back from the spill file when spilled: as large as the input). */
+  /** The same events as a list (built on first access; read back from the spill file on each access when spilled). */
   readonly events: CatalogEvent[];
   input: ReplayReport['input'];
   /** Deletes the spill file, if events were spilled. Call it once the report is built. */
@@ -205,10 +205,14 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
   }
   rejected.sort((a, b) => a.line - b.line || ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
   const spilled = spill;
+  let list: CatalogEvent[] | undefined;
   return {
     log,
     get events() {
-      return log.events();
+      // Built once for a log held in memory; read back on every access when spilled (not kept: it is as
+      // large as the input).
+      if (log.spilled) return log.events();
+      return (list ??= log.events());
     },
     input: { read, accepted: ids.length, duplicates, rejected },
     close: () => spilled?.close(),
