@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
-import { createReplayEventLog, foldTenantColumns, journeyOf, namedOnlyCustomer, replayEventLogOf, replayReport, resolveJourneyConfig, type SpilledEventReader } from '@omnitrail/journey';
+import { createReplayEventLog, foldTenantColumns, journeyOf, namedOnlyCustomer, ranksByPosition, replayEventLogOf, replayReport, resolveJourneyConfig, type SpilledEventReader } from '@omnitrail/journey';
 import { generateWorkload, toNdjson } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,17 @@ describe('a spilled replay event log', () => {
     expect(spilled.events).toEqual(inMemory.events);
     const customer = inMemory.events.at(-1)!.customerId;
     expect(journeyOf({ events: log, customerId: customer })).toEqual(journeyOf({ events: parsed, customerId: customer }));
+  });
+});
+
+describe('ranksByPosition', () => {
+  it('orders indexes by position, packed or (for huge positions) by comparison (property)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.oneof(fc.nat(5000), fc.integer({ min: 2 ** 50, max: 2 ** 53 - 1 })), { maxLength: 200 }), (positions) => {
+        const expected = positions.map((_, i) => i).sort((a, b) => positions[a]! - positions[b]!);
+        expect([...ranksByPosition(positions)]).toEqual(expected);
+      }),
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
-import { SPILLED_WINDOW_EVENTS, type EventSequence, type SpilledEventReader } from '@omnitrail/journey';
+import { ranksByPosition, SPILLED_WINDOW_EVENTS, type EventSequence, type SpilledEventReader } from '@omnitrail/journey';
 
 /**
  * A temporary NDJSON file of accepted events, appended in log order and read back by position: where a
@@ -48,6 +48,22 @@ export interface SpillFileOptions {
   bucketEvents?: number;
 }
 
+/** Writes `length` bytes of `buf` from `offset` at file position `position`, however many calls it takes. */
+function writeFully(fd: number, buf: Uint8Array, offset: number, length: number, position: number): void {
+  let done = 0;
+  while (done < length) done += writeSync(fd, buf, offset + done, length - done, position + done);
+}
+
+/** Reads `length` bytes at file position `position` into the start of `buf`; the file must hold them. */
+function readFully(fd: number, buf: Uint8Array, length: number, position: number, what: string): void {
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) throw new Error(`${what} ended at byte ${position + got}, before ${position + length}`);
+    got += n;
+  }
+}
+
 /** Creates an empty spill file in a new private directory. */
 export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
   const dir = mkdtempSync(join(options.directory ?? tmpdir(), 'omnitrail-spill-'));
@@ -75,20 +91,28 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
   const flush = () => {
     if (pending.length === 0) return;
     const bytes = Buffer.from(pending.join(''), 'utf8');
-    let done = 0;
-    while (done < bytes.length) done += writeSync(open(), bytes, done, bytes.length - done, written + done);
+    writeFully(open(), bytes, 0, bytes.length, written);
     written += bytes.length;
     pending = [];
     pendingBytes = 0;
   };
-  const fill = (start: number, end: number) => {
-    if (end - start > buffer.length) buffer = Buffer.alloc(end - start);
-    let got = 0;
-    while (got < end - start) {
-      const n = readSync(open(), buffer, got, end - start - got, start + got);
-      if (n === 0) throw new Error(`the spill file ended at byte ${start + got}, before ${end}`);
-      got += n;
+  /**
+   * Reads into `buffer` from the line at `at(i)` through the last of the following lines (`at(i + 1)`, …,
+   * ascending, up to `at(count - 1)`) that fit in READ_BYTES, and at least `minBytes`: a dense run of lines
+   * takes one read, a sparse one a read per line.
+   */
+  const fillFrom = (i: number, count: number, at: (k: number) => number, minBytes: number) => {
+    const p = at(i);
+    const start = offsets[p]!;
+    let end = Math.min(written, Math.max(start + lengths[p]!, start + minBytes));
+    for (let k = i + 1; k < count; k++) {
+      const q = at(k);
+      const qEnd = offsets[q]! + lengths[q]!;
+      if (qEnd - start > READ_BYTES) break;
+      if (qEnd > end) end = qEnd;
     }
+    if (end - start > buffer.length) buffer = Buffer.alloc(end - start);
+    readFully(open(), buffer, end - start, start, 'the spill file');
     bufferStart = start;
     bufferEnd = end;
   };
@@ -101,23 +125,13 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
    */
   const regrouped = (positions: Int32Array): EventSequence => {
     const m = positions.length;
-    // The ranks in position order, so the pass below reads only this sequence's lines (one tenant's, of a
-    // file that may hold many): position · m + rank packed in a double sorts numerically in one native
-    // pass (exact while size · m < 2^53).
     for (let r = 0; r < m; r++) {
       const p = positions[r]!;
       if (!(p >= 0 && p < size)) throw new RangeError(`position ${p} is not a distinct spilled event`);
     }
-    let byPosition = new Int32Array(m);
-    if (size * m < 2 ** 53) {
-      const packed = new Float64Array(m);
-      for (let r = 0; r < m; r++) packed[r] = positions[r]! * m + r;
-      packed.sort();
-      for (let j = 0; j < m; j++) byPosition[j] = packed[j]! % m;
-    } else {
-      for (let r = 0; r < m; r++) byPosition[r] = r;
-      byPosition = byPosition.sort((a, b) => positions[a]! - positions[b]!);
-    }
+    // The ranks in position order, so the pass below reads only this sequence's lines (one tenant's, of a
+    // file that may hold many), forwards.
+    const byPosition = ranksByPosition(positions);
     for (let j = 1; j < m; j++) {
       if (positions[byPosition[j]!] === positions[byPosition[j - 1]!]) throw new RangeError(`position ${positions[byPosition[j]!]} is not a distinct spilled event`);
     }
@@ -137,14 +151,14 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
     const flushBucket = (b: number) => {
       const buf = bucketBuffers[b];
       if (buf === undefined || bucketFill[b] === 0) return;
-      let done = 0;
-      while (done < bucketFill[b]!) done += writeSync(copy!, buf, done, bucketFill[b]! - done, bucketWritten[b]! + done);
+      writeFully(copy!, buf, 0, bucketFill[b]!, bucketWritten[b]!);
       bucketWritten[b]! += bucketFill[b]!;
       bucketFill[b] = 0;
     };
     try {
-      // One forward pass over the sequence's lines, each read reaching as far as the next lines wanted that
-      // fit in READ_BYTES (a dense sequence reads the file in 1 MB reads, a sparse one line by line).
+      // One forward pass over the sequence's lines (a dense sequence reads the file in 1 MB reads, a sparse
+      // one line by line).
+      const lineOf = (k: number) => positions[byPosition[k]!]!;
       let chunkStart = 0;
       let chunkEnd = 0;
       for (let j = 0; j < m; j++) {
@@ -153,14 +167,7 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
         const start = offsets[p]!;
         const length = lengths[p]!;
         if (start < chunkStart || start + length > chunkEnd) {
-          let last = start + length;
-          for (let k = j + 1; k < m; k++) {
-            const q = positions[byPosition[k]!]!;
-            const qEnd = offsets[q]! + lengths[q]!;
-            if (qEnd - start > READ_BYTES) break;
-            last = qEnd;
-          }
-          fill(start, last);
+          fillFrom(j, m, lineOf, 0);
           chunkStart = bufferStart;
           chunkEnd = bufferEnd;
         }
@@ -170,8 +177,7 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
         if (length > BUCKET_BUFFER_BYTES) {
           // A line longer than the buffer is written on its own.
           flushBucket(b);
-          let done = 0;
-          while (done < length) done += writeSync(copy, buffer, start - bufferStart + done, length - done, bucketWritten[b]! + done);
+          writeFully(copy, buffer, start - bufferStart, length, bucketWritten[b]!);
           bucketWritten[b]! += length;
           continue;
         }
@@ -202,12 +208,7 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
           if (b !== regionBucket) {
             const bytes = regionStart[b + 1]! - regionStart[b]!;
             if (region.length < bytes) region = Buffer.allocUnsafe(bytes);
-            let got = 0;
-            while (got < bytes) {
-              const n = readSync(copy, region, got, bytes - got, regionStart[b]! + got);
-              if (n === 0) throw new Error(`the regrouped spill file ended early, in bucket ${b}`);
-              got += n;
-            }
+            readFully(copy, region, bytes, regionStart[b]!, 'the regrouped spill file');
             regionBucket = b;
           }
           const start = lineAt[rank]! - regionStart[b]!;
@@ -253,25 +254,16 @@ export function createSpillFile(options: SpillFileOptions = {}): SpillFile {
     },
     read(positions, visit) {
       flush();
+      const lineOf = (k: number) => positions[k]!;
       for (let i = 0; i < positions.length; i++) {
         const p = positions[i]!;
         if (!(p >= 0 && p < size)) throw new RangeError(`no spilled event at position ${p} (${size} spilled)`);
         const start = offsets[p]!;
         const end = start + lengths[p]!;
-        if (start < bufferStart || end > bufferEnd) {
-          // One read up to the last of the next positions that fits in READ_BYTES: a dense run is read
-          // once, a sparse one line by line. At least READ_AHEAD bytes: the cases pass asks for one event
-          // at a time, in time order, which in a time-ordered input is close to file order; in one grouped
-          // by customer its reads jump about (85k reads, 92% of them far, at 1M events), so it stays small.
-          let last = Math.min(written, Math.max(end, start + READ_AHEAD));
-          for (let j = i + 1; j < positions.length; j++) {
-            const q = positions[j]!;
-            const qEnd = offsets[q]! + lengths[q]!;
-            if (qEnd - start > READ_BYTES) break;
-            last = Math.max(last, qEnd);
-          }
-          fill(start, last);
-        }
+        // At least READ_AHEAD bytes: the cases pass asks for one event at a time, in time order, which in a
+        // time-ordered input is close to file order; in one grouped by customer its reads jump about (85k
+        // reads, 92% of them far, at 1M events), so it stays small.
+        if (start < bufferStart || end > bufferEnd) fillFrom(i, positions.length, lineOf, READ_AHEAD);
         // The line without its newline; it was written from a valid event, and parsing it again gives the
         // same normalised event (the upcasters have nothing left to do).
         const text = buffer.toString('utf8', start - bufferStart, end - bufferStart - 1);

@@ -15,7 +15,7 @@ import { channelOfNumber } from '../customers/codes.js';
 import { createReplayEventLog, readByPosition, replayEventLogOf, type EventSequence, type ReplayEventLog, type TenantEventColumns } from './log.js';
 import { timeOrder } from './order.js';
 
-export { createReplayEventLog, replayEventLogOf, SPILLED_WINDOW_EVENTS, type EventSequence, type ReplayEventLog, type SpilledEventReader, type TenantEventColumns } from './log.js';
+export { createReplayEventLog, ranksByPosition, replayEventLogOf, SPILLED_WINDOW_EVENTS, type EventSequence, type ReplayEventLog, type SpilledEventReader, type TenantEventColumns } from './log.js';
 
 /** What `replayReport` folds and the instants it describes. */
 export interface ReplayOptions {
@@ -225,7 +225,7 @@ export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: n
         }
       }
     }
-    const event = held ?? readOne(log, positionOf[i]!);
+    const event = held ?? log.event(positionOf[i]!);
     je.event = event;
     je.at = ats[i]!;
     je.customerId = customerIds[customer]!;
@@ -331,12 +331,6 @@ export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: n
 
 const EMPTY_POSITIONS = new Int32Array(0);
 
-/** The event at a log position (read back from the spill when not held). */
-function readOne(log: ReplayEventLog, position: number): CatalogEvent {
-  let event: CatalogEvent | undefined;
-  log.read([position], (_, e) => (event = e));
-  return event!;
-}
 
 // The closures a fold keeps are made in these helpers, not in foldTenantColumns: a closure keeps its whole
 // scope alive, and foldTenantColumns's holds the per-event columns of the sort and the fold.

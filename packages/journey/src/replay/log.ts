@@ -85,6 +85,8 @@ export interface ReplayEventLog {
   spill(reader: SpilledEventReader): void;
   /** The event at a position, if it is held in memory. */
   held(position: number): CatalogEvent | undefined;
+  /** The event at a position: held, or read back from the spill. */
+  event(position: number): CatalogEvent;
   /** Calls `visit(i, event)` for each `positions[i]` (ascending), from memory or the spill reader. */
   read(positions: ArrayLike<number>, visit: (index: number, event: CatalogEvent) => void): void;
   /** The events at `positions`, in that order (any order, each at most once), a run at a time. */
@@ -176,11 +178,12 @@ export function createReplayEventLog(expectedEvents = 0): ReplayEventLog {
   let minAt = Number.POSITIVE_INFINITY;
   let maxAt = Number.NEGATIVE_INFINITY;
   let reader: SpilledEventReader | undefined;
-  const identityReads = (event: CatalogEvent) => namedOnlyCustomer(event) === undefined;
   const log: ReplayEventLog = {
     add(event) {
       const position = kept.length;
-      kept.push(reader === undefined || identityReads(event) ? event : undefined);
+      // Events that only name their customer are all identity needs to know of them; the others it reads.
+      const customer = namedOnlyCustomer(event);
+      kept.push(reader === undefined || customer === undefined ? event : undefined);
       let b = last;
       if (b === undefined || b.columns.tenantId !== event.tenantId) {
         b = builders.get(event.tenantId);
@@ -200,7 +203,6 @@ export function createReplayEventLog(expectedEvents = 0): ReplayEventLog {
       c.positions[k] = position;
       c.ats[k] = at;
       c.ids.push(event.id);
-      const customer = namedOnlyCustomer(event);
       c.named[k] = customer === undefined ? -1 : b.named.indexOf(customer);
       const caseId = event.caseId;
       if (caseId === undefined) c.cases[k] = -1;
@@ -229,10 +231,17 @@ export function createReplayEventLog(expectedEvents = 0): ReplayEventLog {
       reader = to;
       for (let p = 0; p < kept.length; p++) {
         const event = kept[p];
-        if (event !== undefined && !identityReads(event)) kept[p] = undefined;
+        if (event !== undefined && namedOnlyCustomer(event) !== undefined) kept[p] = undefined;
       }
     },
     held: (position) => kept[position],
+    event(position) {
+      const held = kept[position];
+      if (held !== undefined) return held;
+      let event: CatalogEvent | undefined;
+      log.read([position], (_, e) => (event = e));
+      return event!;
+    },
     read(positions, visit) {
       if (reader === undefined) {
         for (let i = 0; i < positions.length; i++) visit(i, kept[positions[i]!]!);
@@ -264,20 +273,34 @@ export function createReplayEventLog(expectedEvents = 0): ReplayEventLog {
   return log;
 }
 
-// Positions and indexes packed in one double (position · 2^21 + index) sort numerically in one native pass.
-const INDEX_BITS = 2 ** 21;
+/**
+ * The indexes of `positions` (distinct non-negative integers) in ascending order of position: how a
+ * reader of a spilled log visits a set of positions forwards and still puts each event in its place.
+ * Position · n + index packed in one double sorts numerically in one native pass (exact while the largest
+ * position · n stays below 2^53; past that, a comparison sort).
+ */
+export function ranksByPosition(positions: ArrayLike<number>): Int32Array {
+  const n = positions.length;
+  let max = 0;
+  for (let i = 0; i < n; i++) if (positions[i]! > max) max = positions[i]!;
+  const ranks = new Int32Array(n);
+  if ((max + 1) * n < 2 ** 53) {
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = positions[i]! * n + i;
+    packed.sort();
+    for (let j = 0; j < n; j++) ranks[j] = packed[j]! % n;
+    return ranks;
+  }
+  for (let i = 0; i < n; i++) ranks[i] = i;
+  return ranks.sort((a, b) => positions[a]! - positions[b]!);
+}
 
 /** Fills `out[i]` with the event at `positions[i]`, reading the log in position order. */
 export function readByPosition(log: ReplayEventLog, positions: Int32Array, out: CatalogEvent[]): void {
-  for (let start = 0; start < positions.length; start += INDEX_BITS) {
-    const m = Math.min(INDEX_BITS, positions.length - start);
-    const packed = new Float64Array(m);
-    for (let j = 0; j < m; j++) packed[j] = positions[start + j]! * INDEX_BITS + j;
-    packed.sort();
-    const ascending = new Float64Array(m);
-    for (let j = 0; j < m; j++) ascending[j] = Math.floor(packed[j]! / INDEX_BITS);
-    log.read(ascending, (i, event) => (out[start + (packed[i]! % INDEX_BITS)] = event));
-  }
+  const ranks = ranksByPosition(positions);
+  const ascending = new Int32Array(ranks.length);
+  for (let j = 0; j < ranks.length; j++) ascending[j] = positions[ranks[j]!]!;
+  log.read(ascending, (j, event) => (out[ranks[j]!] = event));
 }
 
 /** A log of the given events, all held in memory. */
