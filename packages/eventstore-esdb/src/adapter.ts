@@ -21,6 +21,7 @@ import {
   StoreClosedError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
+  appendEachStream,
   assertDirection,
   assertExpectedRevision,
   assertMaxCount,
@@ -44,6 +45,7 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeToAllOptions,
+  type StreamAppend,
   type SubscriptionItem,
 } from '@omnitrail/eventstore';
 import { decodeMetadata, encodeMetadata, toEventStoreDbId } from './ids.js';
@@ -604,6 +606,11 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
 
   return {
     appendToStream,
+    async appendToStreams<D, M>(appends: readonly StreamAppend<D, M>[]): Promise<PromiseSettledResult<AppendResult>[]> {
+      assertOpen();
+      // EventStoreDB appends one stream per request: the requests go out together on the one connection.
+      return appendEachStream(appendToStream, appends as readonly StreamAppend[]);
+    },
     readStream,
     readAll,
     subscribeToAll,

@@ -20,6 +20,6 @@ export {
 } from './file/index.js';
 // Shared validation and decisions, exported for adapters in other packages (e.g. @omnitrail/eventstore-esdb).
 export { assertExpectedRevision, validateEvents, assertMaxCount, assertDirection } from './validation/index.js';
-export { checkExpectedRevision } from './append/index.js';
+export { appendEachStream, assertStreamAppends, checkExpectedRevision } from './append/index.js';
 export { validateCheckpointArgs, decideCheckpoint } from './checkpoints/index.js';
 export { subscriptionOf } from './subscription/index.js';

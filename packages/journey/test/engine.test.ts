@@ -1,4 +1,4 @@
-import { createInMemoryEventStore, type EventStore } from '@omnitrail/eventstore';
+import { appendEachStream, createInMemoryEventStore, type EventStore } from '@omnitrail/eventstore';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import fc from 'fast-check';
 import { firstValueFrom, take, toArray } from 'rxjs';
@@ -125,6 +125,7 @@ describe('createJourneyEngine', () => {
         if (failing && stream === `journey-${T}-cust-b`) return Promise.reject(new Error('connection reset'));
         return inner.appendToStream(stream, events, options);
       },
+      appendToStreams: (appends) => appendEachStream(store.appendToStream, appends),
     };
     const engine = createJourneyEngine({ store, clock: () => asOf });
     const events = story().filter((e) => e.tenantId === T);

@@ -2,8 +2,8 @@
  * The decisions every adapter makes before writing a batch, in one place so that they agree: the
  * expected-revision check and the classification of already-known event ids (retry or conflict).
  */
-import { DuplicateEventIdError, WrongExpectedRevisionError } from '../errors/index.js';
-import type { AppendResult, ExpectedRevision } from '../port/index.js';
+import { DuplicateEventIdError, InvalidArgumentError, WrongExpectedRevisionError } from '../errors/index.js';
+import type { AppendOptions, AppendResult, EventToAppend, ExpectedRevision, StreamAppend } from '../port/index.js';
 
 /** Where an already-stored event lives: its stream, 0-based revision and position (as numbers). */
 export interface StoredEventLocation {
@@ -62,4 +62,52 @@ export function classifyKnownIds(
     }
   }
   throw new DuplicateEventIdError(stream, foundIds!);
+}
+
+/**
+ * Throws `InvalidArgumentError` unless `appends` is an array of `{ streamName, events, expectedRevision? }`
+ * objects: what `appendToStreams` rejects as a whole (a bad stream name or event fails its own entry).
+ */
+export function assertStreamAppends(appends: unknown): asserts appends is readonly StreamAppend[] {
+  if (!Array.isArray(appends)) throw new InvalidArgumentError('appends', `expected an array of { streamName, events, expectedRevision? }, got ${appends === null ? 'null' : typeof appends}`);
+  for (let i = 0; i < appends.length; i++) {
+    const entry: unknown = appends[i];
+    if (entry === null || typeof entry !== 'object') throw new InvalidArgumentError(`appends[${i}]`, `expected { streamName, events, expectedRevision? }, got ${entry === null ? 'null' : typeof entry}`);
+  }
+}
+
+/**
+ * `appendToStreams` for an adapter without a native multi-stream append: every entry goes through the
+ * adapter's own `appendToStream`. Entries start at once, as separate calls would, except that an entry
+ * waits for the earlier entries it could depend on (same stream: its revision; a shared event id: retry or
+ * conflict), so the outcome is that of the calls made one after another in order.
+ */
+export async function appendEachStream(
+  appendToStream: (streamName: string, events: readonly EventToAppend<unknown, unknown>[], options?: AppendOptions) => Promise<AppendResult>,
+  appends: readonly StreamAppend<unknown, unknown>[],
+): Promise<PromiseSettledResult<AppendResult>[]> {
+  assertStreamAppends(appends);
+  const lastByStream = new Map<unknown, Promise<unknown>>();
+  const lastById = new Map<unknown, Promise<unknown>>();
+  const started = appends.map((a) => {
+    const waits = new Set<Promise<unknown>>();
+    const before = lastByStream.get(a.streamName);
+    if (before) waits.add(before);
+    const events: readonly { id?: unknown }[] = Array.isArray(a.events) ? a.events : [];
+    for (const e of events) {
+      const earlier = e !== null && typeof e === 'object' ? lastById.get(e.id) : undefined;
+      if (earlier) waits.add(earlier);
+    }
+    const run = () => appendToStream(a.streamName, a.events, { expectedRevision: a.expectedRevision ?? 'any' });
+    const settle = (p: Promise<unknown>) => p.then(
+      () => undefined,
+      () => undefined,
+    );
+    const promise = waits.size === 0 ? run() : Promise.all([...waits].map(settle)).then(run);
+    const done = settle(promise);
+    lastByStream.set(a.streamName, done);
+    for (const e of events) if (e !== null && typeof e === 'object') lastById.set(e.id, done);
+    return promise;
+  });
+  return Promise.allSettled(started);
 }

@@ -9,7 +9,7 @@
  */
 import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, read, readdirSync, readFileSync, readSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkExpectedRevision, classifyKnownIds } from '../append/index.js';
+import { appendEachStream, checkExpectedRevision, classifyKnownIds } from '../append/index.js';
 import { decideCheckpoint, validateCheckpointArgs } from '../checkpoints/index.js';
 import { CorruptStoreError, DuplicateEventIdError, InvalidArgumentError, ReadOnlyStoreError, StoreClosedError } from '../errors/index.js';
 import type { EventMatcher } from '../filters/index.js';
@@ -21,6 +21,7 @@ import type {
   Direction,
   EventStore,
   EventToAppend,
+  StreamAppend,
   RecordedEvent,
 } from '../port/index.js';
 import { readAllPaged, readStreamPaged, type LogSource, type ScanPage } from '../reading/index.js';
@@ -646,6 +647,11 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       }
       await done;
       return { nextExpectedRevision: BigInt(current + count), position: BigInt(lastPosition) };
+    },
+    async appendToStreams<D, M>(appends: readonly StreamAppend<D, M>[]): Promise<PromiseSettledResult<AppendResult>[]> {
+      assertWritable('append');
+      // Each entry is its own batch record; started together, they share the group commit.
+      return appendEachStream(store.appendToStream, appends as readonly StreamAppend[]);
     },
     readStream: (stream, o) => readStreamPaged(source, stream, o),
     readAll: (o) => readAllPaged(source, o),

@@ -1,11 +1,15 @@
 /**
  * The in-memory adapter: the embedded default for tests, examples and replays.
  *
- * Compactness: the frozen `RecordedEvent` object is the log's one copy of an event (its `data` and
- * `metadata` are the caller's objects, not clones; deep-frozen on request), referenced from the global log array;
- * a stream is its shared name string and an array of positions; the id index is a typed-array hash table of positions (see ../id-index).
+ * Compactness: the log is kept in columns, one array per field (id, type, data, metadata, stream,
+ * revision, recordedAt), holding the caller's `data` and `metadata` by reference (deep-frozen on request).
+ * An append allocates nothing per event: a frozen `RecordedEvent`, with its `bigint` position, costs more
+ * than the rest of an append, and most events of an embedded log are never read back as records. A record
+ * is made on its first read and kept, so every read of an event returns the same frozen object. A stream
+ * is its shared name string and an array of positions; the id index is a typed-array hash table of
+ * positions (see ../id-index).
  */
-import { classifyKnownIds, checkExpectedRevision } from '../append/index.js';
+import { assertStreamAppends, classifyKnownIds, checkExpectedRevision } from '../append/index.js';
 import { createRecordedAtClock } from '../clock/index.js';
 import { createIdTable, hashString } from '../id-index/index.js';
 import { DuplicateEventIdError, StoreClosedError } from '../errors/index.js';
@@ -18,7 +22,9 @@ import type {
   Direction,
   EventStore,
   EventToAppend,
+  ExpectedRevision,
   RecordedEvent,
+  StreamAppend,
 } from '../port/index.js';
 import { readAllPaged, readStreamPaged, type LogSource, type ScanPage } from '../reading/index.js';
 import { createAllSubscription } from '../subscription/index.js';
@@ -76,9 +82,18 @@ const MAX_SCAN = 65_536;
  * them after appending (or pass `deepFreeze: true` to have that enforced). Everything is lost when the process ends.
  */
 export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}): EventStore {
-  const log: RecordedEvent[] = [];
+  // Position p (1-based) lives at index p - 1 of every column.
+  const ids: string[] = [];
+  const types: string[] = [];
+  const datas: unknown[] = [];
+  const metadatas: unknown[] = [];
+  const streamOf: StreamEntry[] = [];
+  const revisions: number[] = [];
+  const recordedAts: string[] = [];
+  // The records made so far by reads (undefined until the first read of the event).
+  const records: (RecordedEvent | undefined)[] = [];
   const streams = new Map<string, StreamEntry>();
-  const byId = createIdTable(log);
+  const byId = createIdTable((index) => ids[index]!);
   const checkpoints = new Map<string, bigint>();
   const listeners = new Set<() => void>();
   const recordedAt = createRecordedAtClock(options.now);
@@ -98,28 +113,59 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
   const locate = (id: string) => {
     const p = positionOf(id);
     if (p === undefined) return undefined;
-    const e = log[p - 1]!;
-    return { streamName: e.streamName, revision: Number(e.revision), position: p };
+    return { streamName: streamOf[p - 1]!.name, revision: revisions[p - 1]!, position: p };
+  };
+  /** The record of position p, made on its first read. */
+  const recordAt = (p: number): RecordedEvent => {
+    const i = p - 1;
+    let r = records[i];
+    if (r === undefined) {
+      r = Object.freeze({
+        id: ids[i]!,
+        type: types[i]!,
+        data: datas[i],
+        metadata: metadatas[i],
+        streamName: streamOf[i]!.name,
+        revision: revisionBigInt(revisions[i]!),
+        position: BigInt(p),
+        recordedAt: recordedAts[i]!,
+      });
+      records[i] = r;
+    }
+    return r;
+  };
+  const push = (e: EventToAppend<unknown, unknown>, stream: StreamEntry, revision: number, at: string): number => {
+    ids.push(e.id);
+    types.push(e.type);
+    datas.push(e.data);
+    metadatas.push(e.metadata);
+    streamOf.push(stream);
+    revisions.push(revision);
+    recordedAts.push(at);
+    records.push(undefined);
+    stream.positions.push(ids.length);
+    return ids.length;
   };
 
   const source: LogSource = {
-    head: () => log.length,
+    head: () => ids.length,
     state: () => (closed ? 'closed' : 'open'),
     scanAll(cursor: number, direction: Direction, limit: number, match: EventMatcher | undefined, end: number): ScanPage {
       const events: RecordedEvent[] = [];
       let p = cursor;
       if (direction === 'forwards') {
-        const stop = Math.min(end, log.length, cursor + MAX_SCAN);
+        const stop = Math.min(end, ids.length, cursor + MAX_SCAN);
         while (p < stop && events.length < limit) {
-          const e = log[p++]!; // position p (1-based) lives at index p - 1
-          if (match === undefined || match(e.streamName, e.type)) events.push(e);
+          // Position p + 1 lives at index p.
+          if (match === undefined || match(streamOf[p]!.name, types[p]!)) events.push(recordAt(p + 1));
+          p++;
         }
       } else {
-        p = Math.min(p, log.length + 1);
+        p = Math.min(p, ids.length + 1);
         const stop = Math.max(1, p - MAX_SCAN);
         while (p > stop && events.length < limit) {
-          const e = log[--p - 1]!;
-          if (match === undefined || match(e.streamName, e.type)) events.push(e);
+          const i = --p - 1;
+          if (match === undefined || match(streamOf[i]!.name, types[i]!)) events.push(recordAt(p));
         }
       }
       return { events, last: p };
@@ -128,8 +174,8 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     readStreamPage(stream, from, count, direction) {
       const list = streams.get(stream)?.positions ?? [];
       const out: RecordedEvent[] = [];
-      if (direction === 'forwards') for (let i = from; i < from + count && i < list.length; i++) out.push(log[list[i]! - 1]!);
-      else for (let i = from; i > from - count && i >= 0; i--) out.push(log[list[i]! - 1]!);
+      if (direction === 'forwards') for (let i = from; i < from + count && i < list.length; i++) out.push(recordAt(list[i]!));
+      else for (let i = from; i > from - count && i >= 0; i--) out.push(recordAt(list[i]!));
       return out;
     },
     onChange(listener) {
@@ -153,93 +199,85 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     },
   };
 
-  return {
-    async appendToStream<D, M>(stream: string, events: readonly EventToAppend<D, M>[], options?: AppendOptions): Promise<AppendResult> {
-      if (closed) throw new StoreClosedError();
-      assertStreamName(stream);
-      const expected = options?.expectedRevision ?? 'any';
-      assertExpectedRevision(expected);
-      // Looked up before validating: the lookup's cache misses then overlap the validation's. Streams are
-      // never removed, so only a missing entry needs a second look (validation may run callers' getters).
-      let entry = streams.get(stream);
-      const repeated = validateEvents(events, deepFreeze, validateData);
-      if (repeated.length > 0) throw new DuplicateEventIdError(stream, repeated);
-      if (entry === undefined) entry = streams.get(stream);
-      const current = entry === undefined ? -1 : entry.positions.length - 1;
-      const count = events.length;
-      if (count === 1) {
-        // The common case, without the per-batch arrays of the general path below.
-        const e = events[0]!;
-        const h = hashString(e.id);
-        if (byId.find(e.id, h) !== undefined) {
-          const retried = classifyKnownIds(stream, [e.id], 1, locate);
-          if (retried !== undefined) return retried;
-        }
-        checkExpectedRevision(stream, expected, current);
-        const target = entry === undefined ? newStream(stream) : entry;
-        const revision = revisionBigInt(current + 1);
-        const position = log.length + 1;
-        const positionBig = BigInt(position);
-        log.push(
-          Object.freeze({
-            id: e.id,
-            type: e.type,
-            data: e.data,
-            metadata: e.metadata,
-            streamName: target.name,
-            revision,
-            position: positionBig,
-            recordedAt: recordedAt(),
-          }) as RecordedEvent,
-        );
-        target.positions.push(position);
-        byId.add(h, position);
-        if (listeners.size > 0) notify();
-        return { nextExpectedRevision: revision, position: positionBig };
-      }
-      // One hash probe per event; the retry/conflict classification only runs when an id is known.
-      let known = false;
-      const hashes = new Array<number>(count);
-      for (let i = 0; i < count && !known; i++) {
-        const id = events[i]!.id;
-        const h = hashString(id);
-        hashes[i] = h;
-        known = byId.find(id, h) !== undefined;
-      }
-      if (known) {
-        const retried = classifyKnownIds(stream, (i) => events[i]!.id, count, locate);
+  // The append itself, synchronous: appendToStream is one call of it, appendToStreams one per entry (and
+  // one notification for them all).
+  function appendNow(stream: string, events: readonly EventToAppend<unknown, unknown>[], expected: ExpectedRevision, notifyNow: boolean): AppendResult {
+    assertStreamName(stream);
+    assertExpectedRevision(expected);
+    // Looked up before validating: the lookup's cache misses then overlap the validation's. Streams are
+    // never removed, so only a missing entry needs a second look (validation may run callers' getters).
+    let entry = streams.get(stream);
+    const repeated = validateEvents(events, deepFreeze, validateData);
+    if (repeated.length > 0) throw new DuplicateEventIdError(stream, repeated);
+    if (entry === undefined) entry = streams.get(stream);
+    const current = entry === undefined ? -1 : entry.positions.length - 1;
+    const count = events.length;
+    if (count === 1) {
+      // The common case, without the per-batch arrays of the general path below.
+      const e = events[0]!;
+      const h = hashString(e.id);
+      if (byId.find(e.id, h) !== undefined) {
+        const retried = classifyKnownIds(stream, [e.id], 1, locate);
         if (retried !== undefined) return retried;
       }
       checkExpectedRevision(stream, expected, current);
-      if (count === 0) {
-        return entry === undefined
-          ? { nextExpectedRevision: -1n, position: -1n }
-          : { nextExpectedRevision: BigInt(current), position: log[entry.positions[current]! - 1]!.position };
-      }
       const target = entry === undefined ? newStream(stream) : entry;
-      const streamName = target.name;
-      const positions = target.positions;
-      const at = recordedAt();
-      let revision = current;
-      let last: RecordedEvent | undefined;
-      for (let i = 0; i < count; i++) {
-        const e = events[i]!;
-        last = Object.freeze({
-          id: e.id,
-          type: e.type,
-          data: e.data,
-          metadata: e.metadata,
-          streamName,
-          revision: revisionBigInt(++revision),
-          position: BigInt(log.length + 1),
-          recordedAt: at,
-        }) as RecordedEvent;
-        log.push(last);
-        positions.push(log.length);
-        byId.add(hashes[i]!, log.length);
+      const position = push(e, target, current + 1, recordedAt());
+      byId.add(h, position);
+      if (notifyNow && listeners.size > 0) notify();
+      return { nextExpectedRevision: revisionBigInt(current + 1), position: BigInt(position) };
+    }
+    // One hash probe per event; the retry/conflict classification only runs when an id is known.
+    let known = false;
+    const hashes = new Array<number>(count);
+    for (let i = 0; i < count && !known; i++) {
+      const id = events[i]!.id;
+      const h = hashString(id);
+      hashes[i] = h;
+      known = byId.find(id, h) !== undefined;
+    }
+    if (known) {
+      const retried = classifyKnownIds(stream, (i) => events[i]!.id, count, locate);
+      if (retried !== undefined) return retried;
+    }
+    checkExpectedRevision(stream, expected, current);
+    if (count === 0) {
+      return entry === undefined
+        ? { nextExpectedRevision: -1n, position: -1n }
+        : { nextExpectedRevision: BigInt(current), position: BigInt(entry.positions[current]!) };
+    }
+    const target = entry === undefined ? newStream(stream) : entry;
+    const at = recordedAt();
+    let position = 0;
+    for (let i = 0; i < count; i++) {
+      position = push(events[i]!, target, current + 1 + i, at);
+      byId.add(hashes[i]!, position);
+    }
+    if (notifyNow && listeners.size > 0) notify();
+    return { nextExpectedRevision: revisionBigInt(current + count), position: BigInt(position) };
+  }
+
+  return {
+    async appendToStream<D, M>(stream: string, events: readonly EventToAppend<D, M>[], options?: AppendOptions): Promise<AppendResult> {
+      if (closed) throw new StoreClosedError();
+      return appendNow(stream, events, options?.expectedRevision ?? 'any', true);
+    },
+    async appendToStreams<D, M>(appends: readonly StreamAppend<D, M>[]): Promise<PromiseSettledResult<AppendResult>[]> {
+      if (closed) throw new StoreClosedError();
+      assertStreamAppends(appends);
+      const results = new Array<PromiseSettledResult<AppendResult>>(appends.length);
+      let appended = false;
+      for (let i = 0; i < appends.length; i++) {
+        const a = appends[i]!;
+        try {
+          results[i] = { status: 'fulfilled', value: appendNow(a.streamName, a.events, a.expectedRevision ?? 'any', false) };
+          appended = true;
+        } catch (reason) {
+          results[i] = { status: 'rejected', reason };
+        }
       }
-      if (listeners.size > 0) notify();
-      return { nextExpectedRevision: last!.revision, position: last!.position };
+      if (appended && listeners.size > 0) notify();
+      return results;
     },
     readStream: (stream, options) => readStreamPaged(source, stream, options),
     readAll: (options) => readAllPaged(source, options),

@@ -43,6 +43,14 @@ export interface AppendOptions {
   expectedRevision?: ExpectedRevision;
 }
 
+/** One stream's batch in `appendToStreams`. */
+export interface StreamAppend<Data = unknown, Metadata = unknown> {
+  streamName: string;
+  events: readonly EventToAppend<Data, Metadata>[];
+  /** As in `appendToStream` (default `'any'`). */
+  expectedRevision?: ExpectedRevision;
+}
+
 export type Direction = 'forwards' | 'backwards';
 
 export interface ReadStreamOptions {
@@ -108,6 +116,17 @@ export interface EventStore {
     events: readonly EventToAppend<Data, Metadata>[],
     options?: AppendOptions,
   ): Promise<AppendResult>;
+  /**
+   * Appends batches to several streams in one call, with the semantics of calling `appendToStream` for each
+   * entry in order and settling them all: each stream's batch is atomic and checked on its own (expected
+   * revision, duplicate ids, validation), one entry's failure leaves the others alone, and nothing is atomic
+   * across streams. Resolves with one settled result per entry, in order; rejects only when `appends` is not
+   * an array or the store is closed. A writer of many small per-customer batches makes one call instead of
+   * one per stream; adapters without a native multi-stream append use `appendEachStream`.
+   */
+  appendToStreams<Data = unknown, Metadata = unknown>(
+    appends: readonly StreamAppend<Data, Metadata>[],
+  ): Promise<PromiseSettledResult<AppendResult>[]>;
   readStream<Data = unknown, Metadata = unknown>(
     streamName: string,
     options?: ReadStreamOptions,

@@ -346,26 +346,56 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     return revision;
   }
 
-  async function appendWithRetry(stream: string, events: readonly CatalogEvent[]): Promise<bigint> {
-    const batch: EventToAppend[] = events.map((event) => ({ id: event.id, type: event.type, data: event }));
-    // A stream this engine has not written yet is most often new: try 'no_stream' rather than read it first.
-    let expectedRevision: bigint | 'no_stream' = revisions.get(stream) ?? 'no_stream';
-    for (let attempt = 0; ; attempt++) {
+  const toAppend = (event: CatalogEvent): EventToAppend => ({ id: event.id, type: event.type, data: event });
+
+  /** Appends one stream's batch again after a concurrent writer moved the stream, against the revision it left. */
+  async function appendWithRetry(stream: string, batch: readonly EventToAppend[], moved: WrongExpectedRevisionError): Promise<bigint> {
+    let error: unknown = moved;
+    for (let attempt = 1; ; attempt++) {
+      if (!(error instanceof WrongExpectedRevisionError) || attempt > maxRetries) throw error;
+      // The error names the revision another writer left: retry against it (an adapter that does not
+      // report it makes us read the stream).
+      const expectedRevision = error.actual ?? (await currentRevision(stream));
       try {
         const result = await store.appendToStream(stream, batch, { expectedRevision });
         revisions.set(stream, result.nextExpectedRevision);
         return result.position;
-      } catch (error) {
-        revisions.delete(stream);
-        if (error instanceof WrongExpectedRevisionError && attempt < maxRetries) {
-          // The error names the revision another writer left: retry against it (an adapter that does not
-          // report it makes us read the stream).
-          expectedRevision = error.actual ?? (await currentRevision(stream));
-          continue;
-        }
-        throw error;
+      } catch (next) {
+        error = next;
       }
     }
+  }
+
+  /**
+   * Appends each stream's batch in one `appendToStreams` call (a batch of events touches many customers'
+   * streams; one call per stream cost more than the appends themselves), retrying the streams a concurrent
+   * writer moved. Settles per stream, in the order of `streams`.
+   */
+  async function appendStreams(streams: readonly (readonly [string, readonly CatalogEvent[]])[]): Promise<PromiseSettledResult<bigint>[]> {
+    const appends = streams.map(([streamName, events]) => ({
+      streamName,
+      events: events.map(toAppend),
+      // A stream this engine has not written yet is most often new: try 'no_stream' rather than read it first.
+      expectedRevision: revisions.get(streamName) ?? ('no_stream' as const),
+    }));
+    const settled = await store.appendToStreams(appends);
+    return Promise.all(
+      settled.map(async (result, i): Promise<PromiseSettledResult<bigint>> => {
+        const { streamName, events } = appends[i]!;
+        if (result.status === 'fulfilled') {
+          revisions.set(streamName, result.value.nextExpectedRevision);
+          return { status: 'fulfilled', value: result.value.position };
+        }
+        revisions.delete(streamName);
+        if (!(result.reason instanceof WrongExpectedRevisionError)) return result;
+        try {
+          return { status: 'fulfilled', value: await appendWithRetry(streamName, events, result.reason) };
+        } catch (reason) {
+          revisions.delete(streamName);
+          return { status: 'rejected', reason };
+        }
+      }),
+    );
   }
 
   // record() calls in flight, and how many have started: a call that stayed alone from start to fold
@@ -404,7 +434,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     // Every stream's append is started at once: one wait for the batch instead of one per stream.
     const batches = [...byStream.values()];
     if (subscription !== undefined) ownIds.expect(batches.flat().map((event) => event.id));
-    const results = await Promise.allSettled([...byStream].map(([stream, batch]) => appendWithRetry(stream, batch)));
+    const results = await appendStreams([...byStream]);
     let position: bigint | undefined;
     let error: unknown;
     let appended = fresh;

@@ -3,7 +3,7 @@
  * a vitest test file with a factory for fresh, empty stores; it defines the `describe`/`it` blocks.
  */
 import fc from 'fast-check';
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventStore, EventToAppend, ExpectedRevision, RecordedEvent, SubscriptionItem } from '@omnitrail/eventstore';
 
@@ -186,6 +186,130 @@ export function eventStoreContract(name: string, createStore: ContractStoreFacto
           await Promise.all(round);
         }
         expect(winners).toBe(races);
+      });
+    });
+
+    describe('appendToStreams', () => {
+      it('appends each entry as its own batch, in order, and settles one result per entry', async () => {
+        const { store } = await fresh();
+        await store.appendToStream('b', [ev()]);
+        const batches = { a: [ev(), ev()], b: [ev()], c: [ev(), ev(), ev()] };
+        const settled = await store.appendToStreams([
+          { streamName: 'a', events: batches.a, expectedRevision: 'no_stream' },
+          { streamName: 'b', events: batches.b, expectedRevision: 0n },
+          { streamName: 'c', events: batches.c },
+        ]);
+        expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+        const values = settled.map((r) => (r as PromiseFulfilledResult<{ nextExpectedRevision: bigint; position: bigint }>).value);
+        expect(values.map((v) => v.nextExpectedRevision)).toEqual([1n, 1n, 2n]);
+        for (const [stream, batch] of Object.entries(batches)) {
+          const read = await collect(store.readStream(stream));
+          expect(read.slice(-batch.length).map((e) => e.id)).toEqual(batch.map((e) => e.id));
+        }
+        // Each entry's position is its last event's position in the log.
+        const all = await collect(store.readAll());
+        expect(values.map((v) => all.find((e) => e.position === v.position)?.id)).toEqual([batches.a[1]!.id, batches.b[0]!.id, batches.c[2]!.id]);
+        expect(await store.appendToStreams([])).toEqual([]);
+      });
+
+      it("one entry's failure rejects that entry only: wrong revision, known id, invalid stream name or event", async () => {
+        const { store } = await fresh();
+        const stored = ev();
+        await store.appendToStream('s', [stored]);
+        const ok1 = ev();
+        const ok2 = ev();
+        const settled = await store.appendToStreams([
+          { streamName: 's', events: [ev()], expectedRevision: 'no_stream' },
+          { streamName: 't', events: [ok1] },
+          { streamName: 'u', events: [{ ...stored }] },
+          { streamName: '$system', events: [ev()] },
+          { streamName: 'v', events: [{ id: '', type: 'X', data: null }] },
+          { streamName: 'w', events: [ok2], expectedRevision: 'no_stream' },
+        ]);
+        expect(settled.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled']);
+        const reasons = settled.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : undefined));
+        expect(reasons).toEqual(['WRONG_EXPECTED_REVISION', undefined, 'DUPLICATE_EVENT_ID', 'INVALID_STREAM_NAME', 'INVALID_EVENT', undefined]);
+        expect((settled[0] as PromiseRejectedResult).reason).toMatchObject({ stream: 's', expected: 'no_stream', actual: 0n });
+        expect((await collect(store.readAll())).map((e) => e.id)).toEqual([stored.id, ok1.id, ok2.id]);
+      });
+
+      it('sees what earlier entries of the same call appended (revisions, known ids), as calls in order would', async () => {
+        const { store } = await fresh();
+        const a = ev();
+        const settled = await store.appendToStreams([
+          { streamName: 's', events: [a], expectedRevision: 'no_stream' },
+          { streamName: 's', events: [ev()], expectedRevision: 0n },
+          { streamName: 's', events: [ev()], expectedRevision: 0n },
+          { streamName: 'other', events: [{ ...a }] },
+          { streamName: 's', events: [{ ...a }] },
+        ]);
+        expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+        expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', actual: 1n });
+        expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({ code: 'DUPLICATE_EVENT_ID', ids: [a.id] });
+        // A retried batch answers the original result and writes nothing.
+        expect((settled[4] as PromiseFulfilledResult<unknown>).value).toEqual((settled[0] as PromiseFulfilledResult<unknown>).value);
+        expect((await collect(store.readStream('s'))).length).toBe(2);
+      });
+
+      it('rejects as a whole, writing nothing, when appends is not an array of entries', async () => {
+        const { store } = await fresh();
+        await expect(store.appendToStreams('s' as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'appends' });
+        await expect(store.appendToStreams([{ streamName: 'a', events: [ev()] }, null] as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'appends[1]' });
+        expect(await collect(store.readAll())).toEqual([]);
+      });
+
+      it('a subscriber sees every appended event once, each entry in its order', async () => {
+        const { store } = await fresh();
+        const sub = store.subscribeToAll({ from: 'end' });
+        const items = firstValueFrom(sub.asObservable().pipe(filter((x) => x.kind === 'event'), take(4), toArray()));
+        const batches = [[ev(), ev()], [ev()], [ev()]];
+        await store.appendToStreams(batches.map((events, i) => ({ streamName: `s${i}`, events })));
+        const seen = await items;
+        await sub.unsubscribe();
+        // Each entry's events in their order; entries on different streams may interleave in any order.
+        const ids = seen.map((x) => (x as { event: RecordedEvent }).event.id);
+        expect([...ids].sort()).toEqual(batches.flat().map((e) => e.id).sort());
+        for (const batch of batches) expect(ids.filter((id) => batch.some((e) => e.id === id))).toEqual(batch.map((e) => e.id));
+      });
+
+      it('ends in the state that appending each entry in order with appendToStream gives (property)', async () => {
+        const entry = fc.record({
+          stream: fc.constantFrom('s1', 's2', 's3'),
+          size: fc.integer({ min: 0, max: 3 }),
+          expected: fc.constantFrom<'any' | 'no_stream' | 'stream_exists' | 0 | 1 | 2>('any', 'no_stream', 'stream_exists', 0, 1, 2),
+          reuse: fc.option(fc.nat(), { nil: undefined }),
+        });
+        await fc.assert(
+          fc.asyncProperty(fc.array(entry, { maxLength: 8 }), async (plan) => {
+            const one = await fresh();
+            const other = await fresh();
+            // Entries may reuse an earlier entry's first event (a retry or a conflict, depending on the stream).
+            const batches: EventToAppend[][] = [];
+            for (const p of plan) {
+              const earlier = p.reuse === undefined ? [] : batches.filter((b) => b.length > 0);
+              const events = Array.from({ length: p.size }, () => ev());
+              if (earlier.length > 0 && events.length > 0) events[0] = { ...earlier[p.reuse! % earlier.length]![0]! };
+              batches.push(events);
+            }
+            const appends = plan.map((p, i) => ({ streamName: p.stream, events: batches[i]!, expectedRevision: (typeof p.expected === 'number' ? BigInt(p.expected) : p.expected) as ExpectedRevision }));
+            const together = await one.store.appendToStreams(appends);
+            // The other store gets ids of its own (an adapter over a shared server may check ids server-wide).
+            const separately: string[] = [];
+            for (const a of appends.map((x) => ({ ...x, events: x.events.map((e) => ({ ...e, id: `${e.id}-b` })) }))) {
+              try {
+                const r = await other.store.appendToStream(a.streamName, a.events, { expectedRevision: a.expectedRevision });
+                separately.push(`ok ${r.nextExpectedRevision}`);
+              } catch (error) {
+                separately.push((error as { code: string }).code);
+              }
+            }
+            expect(together.map((r) => (r.status === 'fulfilled' ? `ok ${r.value.nextExpectedRevision}` : (r.reason as { code: string }).code))).toEqual(separately);
+            // Per stream (entries on different streams may land in the log in any order).
+            const shape = (events: RecordedEvent[]) => ['s1', 's2', 's3'].map((stream) => events.filter((e) => e.streamName === stream).map((e) => [e.id.replace(/-b$/, ''), e.revision]));
+            expect(shape(await collect(one.store.readAll()))).toEqual(shape(await collect(other.store.readAll())));
+          }),
+          { numRuns: propertyRuns },
+        );
       });
     });
 
@@ -440,6 +564,7 @@ export function eventStoreContract(name: string, createStore: ContractStoreFacto
         expect(error).toMatchObject({ code: 'STORE_CLOSED', name: 'StoreClosedError' });
         await expect(collect(store.readAll())).rejects.toMatchObject({ code: 'STORE_CLOSED' });
         await expect(store.checkpoints.load('p')).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+        await expect(store.appendToStreams([{ streamName: 'x', events: [ev()] }])).rejects.toMatchObject({ code: 'STORE_CLOSED' });
       });
     });
 
