@@ -82,14 +82,35 @@ type HostEvent = LiveEvent;
 
 interface CompiledProjection {
   definition: JourneyProjection<unknown>;
+  /** The partitioning as a small number, so the per-event loop reads the three built-in keys inline. */
+  kind: typeof BY_CUSTOMER | typeof BY_CASE | typeof BY_TENANT | typeof BY_FUNCTION;
   keyOf: (event: JourneyProjectionEvent) => string | undefined;
   fold: PartitionFold<HostEvent, unknown>;
+}
+
+const BY_CUSTOMER = 0;
+const BY_CASE = 1;
+const BY_TENANT = 2;
+const BY_FUNCTION = 3;
+
+/** An attributed customer's events and the canonical id they are folded under. */
+interface AttributedEntry {
+  canonical: string;
+  events: HostEvent[];
+  /**
+   * Per projection partitioned by customer: the partition of `canonical`, as last looked up, valid while
+   * `epoch` is the host tenant's (a merge or a removed partition moves the epoch on).
+   */
+  partitions: (Partition<HostEvent, unknown> | undefined)[];
+  epoch: number;
 }
 
 /** A tenant's partitions of every host projection, and the attribution they were folded with. */
 export interface HostTenant {
   /** Per attributed customer: the canonical id its events were folded under, and those events. */
-  byAttributed: Map<string, { canonical: string; events: HostEvent[] }>;
+  byAttributed: Map<string, AttributedEntry>;
+  /** Moves on whenever a customer's canonical id changes or a partition is removed (see `AttributedEntry.partitions`). */
+  epoch: number;
   /** Canonical id → the attributed customers folded under it. */
   members: Map<string, Set<string>>;
   /** Attributed customers folded under another customer's id (merged, as the partitions see it). */
@@ -137,6 +158,7 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
   let currentTenant = '';
   const compiled: CompiledProjection[] = definitions.map((definition) => ({
     definition,
+    kind: definition.partitionBy === 'customer' ? BY_CUSTOMER : definition.partitionBy === 'case' ? BY_CASE : definition.partitionBy === 'tenant' ? BY_TENANT : BY_FUNCTION,
     keyOf: keyFunction(definition.partitionBy, () => currentTenant),
     fold: {
       initialState: (key) => definition.initialState(key),
@@ -149,7 +171,7 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
 
   function hostOf(tenant: LiveTenant): HostTenant {
     let host = hostTenants.get(tenant);
-    if (!host) hostTenants.set(tenant, (host = { byAttributed: new Map(), members: new Map(), merged: new Set(), partitions: compiled.map(() => new Map()) }));
+    if (!host) hostTenants.set(tenant, (host = { byAttributed: new Map(), epoch: 0, members: new Map(), merged: new Set(), partitions: compiled.map(() => new Map()) }));
     return host;
   }
 
@@ -208,7 +230,7 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
         let entry = host.byAttributed.get(attributed);
         if (!entry) {
           const canonical = canonicalCustomerId(identity, attributed);
-          host.byAttributed.set(attributed, (entry = { canonical, events: [] }));
+          host.byAttributed.set(attributed, (entry = { canonical, events: [], partitions: compiled.map(() => undefined), epoch: host.epoch }));
           if (canonical !== attributed) host.merged.add(attributed);
           let group = host.members.get(canonical);
           if (!group) host.members.set(canonical, (group = new Set()));
@@ -216,7 +238,8 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
         }
         return entry;
       };
-      const setCanonical = (attributed: string, entry: { canonical: string }, canonical: string) => {
+      const setCanonical = (attributed: string, entry: AttributedEntry, canonical: string) => {
+        host.epoch++;
         const old = host.members.get(entry.canonical);
         old?.delete(attributed);
         if (old?.size === 0) host.members.delete(entry.canonical);
@@ -261,38 +284,49 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       }
       // The new events: straight into their partitions, unless a partition is being rewritten anyway.
       let lastAttributed: string | undefined;
-      let lastEntry: { canonical: string; events: HostEvent[] } | undefined;
-      // The last partition each projection wrote to: a tenant-wide projection, or a run of one customer's
-      // events, skips the lookup.
+      let lastEntry: AttributedEntry | undefined;
+      // The last partition each projection wrote to: a tenant-wide projection, or a run of one case's
+      // events, skips the lookup; a customer's partition is kept on its attributed entry.
       const lastKeys: (string | undefined)[] = compiled.map(() => undefined);
       const lastPartitions: (Partition<HostEvent, unknown> | undefined)[] = compiled.map(() => undefined);
+      const anyRewrite = rewrites.some((r) => r.size > 0);
+      const tenantId = tenant.tenantId;
       for (const item of added) {
-        const { event, at, attributed } = item;
+        const attributed = item.attributed;
         const entry = attributed === lastAttributed ? lastEntry! : (lastEntry = entryOf((lastAttributed = attributed)));
+        if (entry.epoch !== host.epoch) {
+          entry.partitions.fill(undefined);
+          entry.epoch = host.epoch;
+        }
         const e: HostEvent = item;
         e.customerId = entry.canonical;
         e.attributedCustomerId = attributed;
         entry.events.push(e);
         for (let p = 0; p < compiled.length; p++) {
           const c = compiled[p]!;
-          const key = c.keyOf(e);
+          const kind = c.kind;
+          const key = kind === BY_CUSTOMER ? e.customerId : kind === BY_CASE ? e.event.caseId : kind === BY_TENANT ? tenantId : c.keyOf(e);
           if (key === undefined) {
             counters.skipped++;
             continue;
           }
-          const rewriting = rewrites[p]!;
-          const pending = rewriting.size === 0 ? undefined : rewriting.get(key);
-          if (pending) {
-            pending.insert.add(e);
-            continue;
+          if (anyRewrite) {
+            const pending = rewrites[p]!.get(key);
+            if (pending) {
+              pending.insert.add(e);
+              continue;
+            }
           }
-          let partition = lastKeys[p] === key ? lastPartitions[p]! : undefined;
-          if (!partition) {
+          let partition = kind === BY_CUSTOMER ? entry.partitions[p] : lastKeys[p] === key ? lastPartitions[p] : undefined;
+          if (partition === undefined) {
             const partitions = host.partitions[p]!;
             partition = partitions.get(key);
             if (!partition) partitions.set(key, (partition = createPartition(key, c.fold)));
-            lastKeys[p] = key;
-            lastPartitions[p] = partition;
+            if (kind === BY_CUSTOMER) entry.partitions[p] = partition;
+            else {
+              lastKeys[p] = key;
+              lastPartitions[p] = partition;
+            }
           }
           insertEvent(partition, e, c.fold, counters);
           if (trackTouched) touched[p]!.add(key);
@@ -305,7 +339,10 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
           let partition = partitions.get(key);
           if (!partition) partitions.set(key, (partition = createPartition(key, c.fold)));
           rewritePartition(partition, { insert: [...change.insert], remove: change.remove, changed: change.changed }, c.fold, counters);
-          if (partition.events.length === 0) partitions.delete(key);
+          if (partition.events.length === 0) {
+            partitions.delete(key);
+            host.epoch++;
+          }
           touched[p]!.add(key);
         }
       });

@@ -4,6 +4,11 @@ export interface OrderedEvent {
   id: string;
   /** `YYYY-MM-DDTHH:mm:ss.sssZ` (as `parseEvent` normalises it), so string order is time order. */
   occurredAt: string;
+  /**
+   * `occurredAt` in epoch milliseconds, when the caller has it at hand: compared as a number instead of the
+   * string (a few nanoseconds instead of a scan of the instants' common prefix). It must be that instant.
+   */
+  readonly at?: number;
 }
 
 /** Named query functions over a partition's state: `(state, ...args) => result`. */

@@ -1,11 +1,15 @@
 import type { OrderedEvent } from '../definition/index.js';
 
 /**
- * The order of events within a partition: by `occurredAt`, then by `id` (plain string comparison, as
- * JavaScript `<`). Returns a negative number, zero (same position: the same event) or a positive number.
+ * The order of events within a partition: by `occurredAt` (as numbers when both carry `at`), then by `id`
+ * (plain string comparison, as JavaScript `<`). Returns a negative number, zero (same position: the same event) or a positive number.
  */
 export function compareEvents(a: OrderedEvent, b: OrderedEvent): number {
-  if (a.occurredAt !== b.occurredAt) return a.occurredAt < b.occurredAt ? -1 : 1;
+  const am = a.at;
+  const bm = b.at;
+  if (am !== undefined && bm !== undefined) {
+    if (am !== bm) return am < bm ? -1 : 1;
+  } else if (a.occurredAt !== b.occurredAt) return a.occurredAt < b.occurredAt ? -1 : 1;
   if (a.id === b.id) return 0;
   return a.id < b.id ? -1 : 1;
 }

@@ -89,7 +89,8 @@ export function insertEvent<E extends OrderedEvent, S>(
     counters.eventsApplied++;
     events.push(event);
     p.state = fold.evolve(p.state, event);
-    if (events.length % fold.snapshotEvery === 0 && !p.snapshotsStale) takeSnapshot(p, fold, counters);
+    // Snapshots sit at every multiple of snapshotEvery (unless stale): the next one is one step past the last.
+    if (events.length === (p.snapshotAt.length + 1) * fold.snapshotEvery && !p.snapshotsStale) takeSnapshot(p, fold, counters);
     return 'appended';
   }
   // A redelivery has the same (occurredAt, id) as an event we hold, so the sorted array finds it: no id set
