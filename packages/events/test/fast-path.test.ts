@@ -14,6 +14,7 @@ import {
   identitySchema,
   instantSchema,
   parseEvent,
+  parseEventOrThrow,
   parseEventWithSchemas,
   refSchema,
   type EventRegistry,
@@ -433,6 +434,41 @@ const PROBES: readonly unknown[] = [
   '2024-03-01T10:00:00Z', '2024-03-01T10:00:00.000Z', '2024-02-30T10:00:00.000Z', '2024-03-01T10:00:00', '2024-03-01T10:00:00.123456+01:00',
   'email', 'snoozed', 'csat', 'nps', 'ces', 'agent', 'customer', 'human', 'bot', 'web',
 ];
+
+describe('uniformShape', () => {
+  const ENVELOPE_KEYS = ['id', 'type', 'schemaVersion', 'tenantId', 'occurredAt', 'customerId', 'identities', 'channel', 'caseId', 'actor', 'correlationId', 'causationId', 'source', 'data'];
+
+  it('gives every envelope key in one order, JSON-equal to the default event, on both paths (property)', () => {
+    fc.assert(
+      fc.property(eventArb, fc.array(mutationArb, { maxLength: 2 }), (event, mutations) => {
+        const raw = mutate(event, mutations);
+        const plain = parseEvent(raw);
+        for (const uniform of [parseEvent(raw, { uniformShape: true }), parseEventWithSchemas(raw, { uniformShape: true })]) {
+          expect(uniform.success).toBe(plain.success);
+          if (!uniform.success || !plain.success) {
+            expect(JSON.stringify(uniform.error?.issues)).toBe(JSON.stringify(plain.error?.issues));
+            continue;
+          }
+          expect(Object.keys(uniform.event)).toEqual(ENVELOPE_KEYS);
+          expect(JSON.stringify(uniform.event)).toBe(JSON.stringify(plain.event));
+          // The absent fields, and only those, are present as undefined.
+          const absent = ENVELOPE_KEYS.filter((k) => !(k in plain.event));
+          expect(absent.every((k) => (uniform.event as unknown as Record<string, unknown>)[k] === undefined)).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives events that share one hidden class whatever fields they carry', () => {
+    const base = { id: 'e1', type: 'PageViewed', tenantId: 't', occurredAt: '2026-01-01T00:00:00Z', data: { url: '/' } };
+    const a = parseEventOrThrow({ ...base, customerId: 'c' }, { uniformShape: true });
+    const b = parseEventOrThrow({ ...base, identities: [{ type: 'email', value: 'a@b.co' }], channel: 'web', correlationId: 'x' }, { uniformShape: true });
+    expect(Object.keys(a)).toEqual(Object.keys(b));
+    expect(a.identities).toBeUndefined();
+    expect(b.customerId).toBeUndefined();
+  });
+});
 
 describe('fast path agrees with the schemas (every field × probe values)', () => {
   it.each(CATALOG_EVENT_TYPES)('%s', (type) => {

@@ -3,6 +3,7 @@ import { normalizeIdentityValue } from '../identity/index.js';
 import { parseInstant } from '../instant/index.js';
 import { isNormalisedInstant } from '../instant/normalised.js';
 import { needsCleaning, UNSAFE_KEYS } from '../parse/clean.js';
+import { buildEvent } from '../parse/shape.js';
 import { catalogDefinitions, catalogRegistry, type EventRegistry, type EventTypeDefinition } from '../registry/index.js';
 import { actorFields, catalogFieldTable, identityFields, sourceFields, type CrossFieldRule, type FieldSpec, type FieldTable } from './table.js';
 
@@ -294,7 +295,7 @@ function hasUsableIdentity(identities: readonly Record<string, unknown>[] | unde
  * builds it (key order, defaults, normalised instants, unknown fields dropped, upcasts); `undefined` when it
  * is invalid or anything about it needs the schemas (host types, nulls, unsafe keys, unusual objects).
  */
-export function fastParseCatalogEvent(input: Record<string, unknown>, registry: EventRegistry<unknown>): Record<string, unknown> | undefined {
+export function fastParseCatalogEvent(input: Record<string, unknown>, registry: EventRegistry<unknown>, uniform = false): Record<string, unknown> | undefined {
   if (Object.getPrototypeOf(input) !== Object.prototype) return undefined;
   const type = input.type;
   if (typeof type !== 'string') return undefined;
@@ -357,16 +358,6 @@ export function fastParseCatalogEvent(input: Record<string, unknown>, registry: 
   if (data === undefined || (entry.rule !== undefined && !passesRule(entry.rule, data))) return undefined;
   if (customerId === undefined && !entry.definition.tenantLevel && !hasUsableIdentity(identities)) return undefined;
 
-  // Envelope key order as built by the schema path.
-  const event: Record<string, unknown> = { id, type, schemaVersion: entry.version, tenantId, occurredAt };
-  if (customerId !== undefined) event.customerId = customerId;
-  if (identities !== undefined) event.identities = identities;
-  if (channel !== undefined) event.channel = channel;
-  if (caseId !== undefined) event.caseId = caseId;
-  event.actor = actor;
-  if (correlationId !== undefined) event.correlationId = correlationId;
-  if (causationId !== undefined) event.causationId = causationId;
-  if (source !== undefined) event.source = source;
-  event.data = data;
-  return event;
+  // Built as the schema path builds it (same function).
+  return buildEvent(uniform, id, type, entry.version, tenantId, occurredAt, customerId, identities, channel, caseId, actor, correlationId, causationId, source, data);
 }

@@ -3,6 +3,7 @@ import { envelopeSchema } from '../envelope/index.js';
 import { normalizeIdentityValue } from '../identity/index.js';
 import { catalogRegistry, type CatalogEvent, type EventRegistry } from '../registry/index.js';
 import { fastParseCatalogEvent } from '../fast-path/index.js';
+import { buildEvent } from './shape.js';
 import { cleanInput } from './clean.js';
 
 /** One problem found in an input event: where (`data.score`) and what a person should fix. */
@@ -34,6 +35,13 @@ export type ParseEventResult<E = CatalogEvent> =
 export interface ParseEventOptions<E> {
   /** Which types are known; the catalog by default. */
   registry?: EventRegistry<E>;
+  /**
+   * Every envelope key present, in one order, `undefined` when the field is absent (default `false`: absent
+   * fields are left out). All events parsed so share one hidden class, which keeps hot code reading their
+   * fields monomorphic (the journey engine records this way). Equal to the default output as JSON, but
+   * `Object.keys` and `in` see the absent fields' keys.
+   */
+  uniformShape?: boolean;
 }
 
 function pathOf(prefix: string, path: readonly PropertyKey[]): string {
@@ -59,7 +67,7 @@ export function parseEvent<E = CatalogEvent>(input: unknown, options?: ParseEven
   // Valid catalog events take the hand-written path; anything it is unsure of (every invalid event
   // included) goes through the schemas, which also word the errors.
   if (input !== null && typeof input === 'object') {
-    const event = fastParseCatalogEvent(input as Record<string, unknown>, (options?.registry ?? catalogRegistry) as EventRegistry<unknown>);
+    const event = fastParseCatalogEvent(input as Record<string, unknown>, (options?.registry ?? catalogRegistry) as EventRegistry<unknown>, options?.uniformShape === true);
     if (event !== undefined) return { success: true, event: event as E };
   }
   return parseEventWithSchemas(input, options);
@@ -130,23 +138,24 @@ export function parseEventWithSchemas<E = CatalogEvent>(input: unknown, options?
   if (!envelope.success || issues.length > 0 || !parsedData || !parsedData.success) return fail(inputId, issues);
   const env = envelope.data;
 
-  // Build the event with a stable key order, leaving absent optional fields out.
-  const event: Record<string, unknown> = {
-    id: env.id,
-    type: env.type,
-    schemaVersion: current,
-    tenantId: env.tenantId,
-    occurredAt: env.occurredAt,
-  };
-  if (env.customerId !== undefined) event.customerId = env.customerId;
-  if (env.identities !== undefined) event.identities = env.identities;
-  if (env.channel !== undefined) event.channel = env.channel;
-  if (env.caseId !== undefined) event.caseId = env.caseId;
-  event.actor = env.actor;
-  if (env.correlationId !== undefined) event.correlationId = env.correlationId;
-  if (env.causationId !== undefined) event.causationId = env.causationId;
-  if (env.source !== undefined) event.source = env.source;
-  event.data = parsedData.data;
+  // A stable key order, absent optional fields left out (or present as undefined, for a uniform shape).
+  const event = buildEvent(
+    options?.uniformShape === true,
+    env.id,
+    env.type,
+    current,
+    env.tenantId,
+    env.occurredAt,
+    env.customerId,
+    env.identities,
+    env.channel,
+    env.caseId,
+    env.actor,
+    env.correlationId,
+    env.causationId,
+    env.source,
+    parsedData.data,
+  );
   return { success: true, event: event as E };
 }
 

@@ -1,5 +1,7 @@
 import {
+  createIdTable,
   createInMemoryEventStore,
+  hashString,
   DuplicateEventIdError,
   WrongExpectedRevisionError,
   type EventStore,
@@ -125,6 +127,13 @@ export interface JourneyEngine {
 
 const STREAM_PREFIX = 'journey-';
 
+/** An id table for a batch of `count` events: at most half full, so it never grows while the batch is checked. */
+function batchTableCapacity(count: number): number {
+  let capacity = 16;
+  while (capacity < count * 2 + 2) capacity *= 2;
+  return capacity;
+}
+
 /** The stream of a customer: `journey-<tenant>-<customer key>`, hashed when too long for a stream name. */
 export function journeyStreamName(event: CatalogEvent): string {
   const key = event.customerId ?? strongestIdentityKey(event) ?? event.id;
@@ -154,7 +163,10 @@ function fnv1a(text: string): string {
   return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Deep equality of parsed JSON values (key order ignored): a redelivery carries the same content. */
+/**
+ * Deep equality of parsed JSON values (key order ignored, a key whose value is `undefined` counts as absent,
+ * as in JSON): a redelivery carries the same content.
+ */
 function sameContent(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -163,10 +175,11 @@ function sameContent(a: unknown, b: unknown): boolean {
     const bb = b as unknown[];
     return a.length === bb.length && a.every((v, i) => sameContent(v, bb[i]));
   }
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameContent((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined);
+  const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && sameContent(ra[k], rb[k]));
 }
 
 /**
@@ -224,7 +237,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
           continue;
         }
         if (ownIds.take(item.event.id)) continue;
-        const parsed = parseEvent(item.event.data, { registry });
+        const parsed = parseEvent(item.event.data, { registry, uniformShape: true });
         if (!parsed.success) continue;
         pending.push(parsed.event);
         if (!flushScheduled) {
@@ -244,23 +257,25 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
    * Folds events into their tenants and notifies subscribers. Redeliveries of folded events are dropped,
    * unless the caller vouches that there is none (`distinct`: a lookup per event saved).
    */
-  function apply(events: readonly CatalogEvent[], distinct = false): void {
-    const byTenant = new Map<string, CatalogEvent[]>();
+  function apply(events: readonly CatalogEvent[], distinct = false, hashes?: readonly number[]): void {
+    // Grouped by tenant, with each event's id hash when the caller has it.
+    const byTenant = new Map<string, { list: CatalogEvent[]; hashes: number[] | undefined }>();
     let lastTenant = '';
-    let lastList: CatalogEvent[] = [];
-    for (const event of events) {
-      if (event.tenantId !== lastTenant || byTenant.size === 0) {
+    let last: { list: CatalogEvent[]; hashes: number[] | undefined } | undefined;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      if (event.tenantId !== lastTenant || last === undefined) {
         lastTenant = event.tenantId;
-        let list = byTenant.get(lastTenant);
-        if (!list) byTenant.set(lastTenant, (list = []));
-        lastList = list;
+        last = byTenant.get(lastTenant);
+        if (!last) byTenant.set(lastTenant, (last = { list: [], hashes: hashes === undefined ? undefined : [] }));
       }
-      lastList.push(event);
+      last.list.push(event);
+      last.hashes?.push(hashes![i]!);
     }
-    for (const [tenantId, list] of byTenant) {
+    for (const [tenantId, group] of byTenant) {
       let tenant = tenants.get(tenantId);
       if (!tenant) tenants.set(tenantId, (tenant = createLiveTenant(tenantId, config, standard)));
-      const { refoldedFrom, added } = addEvents(tenant, list, config, distinct);
+      const { refoldedFrom, added } = addEvents(tenant, group.list, config, distinct, group.hashes);
       if (added.length === 0) continue;
       const touched = host.update(tenant, added, hostSubjects.size > 0);
       foldCache.delete(tenantId);
@@ -312,7 +327,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
         raw !== null && typeof raw === 'object' && !Array.isArray(raw) && (raw as { id?: unknown }).id === undefined
           ? { ...(raw as object), id: newEventId(clock()) }
           : raw;
-      const parsed = parseEvent(withId, { registry });
+      const parsed = parseEvent(withId, { registry, uniformShape: true });
       if (parsed.success) events.push(parsed.event);
       else for (const issue of parsed.error.issues) issues.push({ path: Array.isArray(input) ? `[${index}].${issue.path}` : issue.path, message: issue.message });
     });
@@ -320,21 +335,43 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     return events;
   }
 
-  // Stream names by tenant and customer id: most events name their customer, and building the name anew
-  // would also mean hashing a new string for every lookup by stream.
-  const streamNames = new Map<string, Map<string, string>>();
-  function streamNameOf(event: CatalogEvent): string {
-    if (event.customerId === undefined) return journeyStreamName(event);
-    let names = streamNames.get(event.tenantId);
-    if (!names) streamNames.set(event.tenantId, (names = new Map()));
-    let name = names.get(event.customerId);
-    if (name === undefined) names.set(event.customerId, (name = journeyStreamName(event)));
-    return name;
+  /** A stream this engine appends to: its name and the last revision the engine saw there. */
+  interface JourneyStream {
+    readonly name: string;
+    /**
+     * Stated as the expected revision of the next append, so a concurrent writer is detected
+     * (WrongExpectedRevisionError) without reading the stream first; `undefined` when unknown. A stream
+     * the engine has not written yet is most often new, so an unknown revision is tried as 'no_stream'.
+     */
+    revision: bigint | 'no_stream' | undefined;
   }
-
-  // The last revision this engine saw per stream: appends state it as the expected revision, so a concurrent
-  // writer is detected (WrongExpectedRevisionError) without reading the stream before every append.
-  const revisions = new Map<string, bigint | 'no_stream'>();
+  const streamsByName = new Map<string, JourneyStream>();
+  // By tenant and customer id: most events name their customer, and building the name anew would also
+  // mean hashing a new string for every lookup by name.
+  const streamsByCustomer = new Map<string, Map<string, JourneyStream>>();
+  let lastStreamTenant = '';
+  let lastStreamTenantMap: Map<string, JourneyStream> | undefined;
+  function streamOf(event: CatalogEvent): JourneyStream {
+    const customerId = event.customerId;
+    if (customerId !== undefined) {
+      let byCustomer = event.tenantId === lastStreamTenant ? lastStreamTenantMap : undefined;
+      if (byCustomer === undefined) {
+        byCustomer = streamsByCustomer.get(event.tenantId);
+        if (!byCustomer) streamsByCustomer.set(event.tenantId, (byCustomer = new Map()));
+        lastStreamTenant = event.tenantId;
+        lastStreamTenantMap = byCustomer;
+      }
+      let stream = byCustomer.get(customerId);
+      if (stream === undefined) byCustomer.set(customerId, (stream = streamNamed(journeyStreamName(event))));
+      return stream;
+    }
+    return streamNamed(journeyStreamName(event));
+  }
+  function streamNamed(name: string): JourneyStream {
+    let stream = streamsByName.get(name);
+    if (stream === undefined) streamsByName.set(name, (stream = { name, revision: undefined }));
+    return stream;
+  }
 
   async function currentRevision(stream: string): Promise<bigint | 'no_stream'> {
     let revision: bigint | 'no_stream' = 'no_stream';
@@ -349,16 +386,16 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   const toAppend = (event: CatalogEvent): EventToAppend => ({ id: event.id, type: event.type, data: event });
 
   /** Appends one stream's batch again after a concurrent writer moved the stream, against the revision it left. */
-  async function appendWithRetry(stream: string, batch: readonly EventToAppend[], moved: WrongExpectedRevisionError): Promise<bigint> {
+  async function appendWithRetry(stream: JourneyStream, batch: readonly EventToAppend[], moved: WrongExpectedRevisionError): Promise<bigint> {
     let error: unknown = moved;
     for (let attempt = 1; ; attempt++) {
       if (!(error instanceof WrongExpectedRevisionError) || attempt > maxRetries) throw error;
       // The error names the revision another writer left: retry against it (an adapter that does not
       // report it makes us read the stream).
-      const expectedRevision = error.actual ?? (await currentRevision(stream));
+      const expectedRevision = error.actual ?? (await currentRevision(stream.name));
       try {
-        const result = await store.appendToStream(stream, batch, { expectedRevision });
-        revisions.set(stream, result.nextExpectedRevision);
+        const result = await store.appendToStream(stream.name, batch, { expectedRevision });
+        stream.revision = result.nextExpectedRevision;
         return result.position;
       } catch (next) {
         error = next;
@@ -371,31 +408,35 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
    * streams; one call per stream cost more than the appends themselves), retrying the streams a concurrent
    * writer moved. Settles per stream, in the order of `streams`.
    */
-  async function appendStreams(streams: readonly (readonly [string, readonly CatalogEvent[]])[]): Promise<PromiseSettledResult<bigint>[]> {
-    const appends = streams.map(([streamName, events]) => ({
-      streamName,
-      events: events.map(toAppend),
-      // A stream this engine has not written yet is most often new: try 'no_stream' rather than read it first.
-      expectedRevision: revisions.get(streamName) ?? ('no_stream' as const),
-    }));
+  async function appendStreams(streams: readonly (readonly [JourneyStream, readonly CatalogEvent[]])[]): Promise<PromiseSettledResult<bigint>[]> {
+    const appends = streams.map(([stream, events]) => ({ streamName: stream.name, events: events.map(toAppend), expectedRevision: stream.revision ?? 'no_stream' }));
     const settled = await store.appendToStreams(appends);
-    return Promise.all(
-      settled.map(async (result, i): Promise<PromiseSettledResult<bigint>> => {
-        const { streamName, events } = appends[i]!;
-        if (result.status === 'fulfilled') {
-          revisions.set(streamName, result.value.nextExpectedRevision);
-          return { status: 'fulfilled', value: result.value.position };
-        }
-        revisions.delete(streamName);
-        if (!(result.reason instanceof WrongExpectedRevisionError)) return result;
-        try {
-          return { status: 'fulfilled', value: await appendWithRetry(streamName, events, result.reason) };
-        } catch (reason) {
-          revisions.delete(streamName);
-          return { status: 'rejected', reason };
-        }
-      }),
-    );
+    // Settled here in one pass; only streams a concurrent writer moved (rare) wait for a retry.
+    const results = new Array<PromiseSettledResult<bigint>>(settled.length);
+    let retries: Promise<void>[] | undefined;
+    settled.forEach((result, i) => {
+      const stream = streams[i]![0];
+      if (result.status === 'fulfilled') {
+        stream.revision = result.value.nextExpectedRevision;
+        results[i] = { status: 'fulfilled', value: result.value.position };
+        return;
+      }
+      stream.revision = undefined;
+      results[i] = result;
+      if (!(result.reason instanceof WrongExpectedRevisionError)) return;
+      const retry = appendWithRetry(stream, appends[i]!.events, result.reason).then(
+        (value) => {
+          results[i] = { status: 'fulfilled', value };
+        },
+        (reason: unknown) => {
+          stream.revision = undefined;
+          results[i] = { status: 'rejected', reason };
+        },
+      );
+      (retries ??= []).push(retry);
+    });
+    if (retries) await Promise.all(retries);
+    return results;
   }
 
   // record() calls in flight, and how many have started: a call that stayed alone from start to fold
@@ -410,23 +451,34 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     if (failure) throw failure;
     flush();
     // Redeliveries of recorded events change nothing; an id reused with other content is a conflict.
+    // Each id is hashed once here, for the tenant's index, the batch's own and the fold (addEvents).
     const fresh: CatalogEvent[] = [];
-    const seenInBatch = new Map<string, CatalogEvent>();
+    const hashes: number[] = [];
+    const inBatch = createIdTable((index) => fresh[index]!.id, batchTableCapacity(events.length));
+    let tenant: LiveTenant | undefined;
+    let tenantId: string | undefined;
     for (const event of events) {
-      const tenant = tenants.get(event.tenantId);
-      const existing = (tenant && recordedEvent(tenant, event.id)) ?? seenInBatch.get(event.id);
+      if (event.tenantId !== tenantId) {
+        tenantId = event.tenantId;
+        tenant = tenants.get(tenantId);
+      }
+      const hash = hashString(event.id);
+      const inTenant = tenant === undefined ? undefined : recordedEvent(tenant, event.id, hash);
+      const position = inTenant === undefined ? inBatch.find(event.id, hash) : undefined;
+      const existing = inTenant ?? (position === undefined ? undefined : fresh[position - 1]);
       if (existing) {
         if (!sameContent(existing, event)) {
           throw new ValidationError(event.id, [{ path: 'id', message: `"${event.id}" is already recorded with other content; use a new id for a new event` }]);
         }
         continue;
       }
-      seenInBatch.set(event.id, event);
       fresh.push(event);
+      hashes.push(hash);
+      inBatch.add(hash, fresh.length);
     }
-    const byStream = new Map<string, CatalogEvent[]>();
+    const byStream = new Map<JourneyStream, CatalogEvent[]>();
     for (const event of fresh) {
-      const stream = streamNameOf(event);
+      const stream = streamOf(event);
       let batch = byStream.get(stream);
       if (!batch) byStream.set(stream, (batch = []));
       batch.push(event);
@@ -458,7 +510,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     }
     // Folded here rather than when the subscription hands the events back: no wait for the event loop,
     // and the subscription skips them by id.
-    apply(fresh, ownsStore && recordsInFlight === 1 && recordGeneration === generation);
+    apply(fresh, ownsStore && recordsInFlight === 1 && recordGeneration === generation, hashes);
     return { events, recorded: fresh.length, position };
   }
 

@@ -115,8 +115,8 @@ function recordedById(): { recorded: CatalogEvent[]; ids: IdTable } {
 }
 
 /** The recorded event with this id, if any. */
-export function recordedEvent(tenant: LiveTenant, id: string): CatalogEvent | undefined {
-  const position = tenant.ids.find(id);
+export function recordedEvent(tenant: LiveTenant, id: string, hash?: number): CatalogEvent | undefined {
+  const position = tenant.ids.find(id, hash);
   return position === undefined ? undefined : tenant.recorded[position - 1];
 }
 
@@ -223,16 +223,24 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
 
 /**
  * Adds events to a live tenant and brings its fold up to date; events it already holds (by id) are
- * skipped unless the caller vouches that none is (`distinct`). Returns the index from which the fold was
- * recomputed, and the added events in order.
+ * skipped unless the caller vouches that none is (`distinct`). `hashes`, when given, are the ids' hashes
+ * (`hashString`), in the order of `incoming`. Returns the index from which the fold was recomputed, and the
+ * added events in order.
  */
-export function addEvents(tenant: LiveTenant, incoming: readonly CatalogEvent[], config: JourneyConfig, distinct = false): { refoldedFrom: number; added: LiveEvent[] } {
+export function addEvents(
+  tenant: LiveTenant,
+  incoming: readonly CatalogEvent[],
+  config: JourneyConfig,
+  distinct = false,
+  hashes?: readonly number[],
+): { refoldedFrom: number; added: LiveEvent[] } {
   if (incoming.length === 0) return { refoldedFrom: tenant.events.length, added: [] };
   let firstChanged = tenant.events.length;
   const { recorded, ids } = tenant;
   const items: LiveEvent[] = [];
-  for (const event of incoming) {
-    const hash = hashString(event.id);
+  for (let i = 0; i < incoming.length; i++) {
+    const event = incoming[i]!;
+    const hash = hashes === undefined ? hashString(event.id) : hashes[i]!;
     // A redelivery (or a second copy in the batch) of an event already folded changes nothing; `distinct`
     // says the caller knows there is none.
     if (!distinct && ids.find(event.id, hash) !== undefined) continue;
