@@ -15,6 +15,24 @@ describe('in-memory store specifics', () => {
     expect(first.recordedAt).toBe('2026-01-02T03:04:05.006Z');
   });
 
+  it('keeps metadata that first appears after events without it, and reads events appended after a read', async () => {
+    const store = createInMemoryEventStore();
+    await store.appendToStream('s', [{ id: 'a', type: 'T', data: 1 }]);
+    const first = (await collectAll(store.readAll())) as RecordedEvent[];
+    await store.appendToStreams([
+      { streamName: 's', events: [{ id: 'b', type: 'T', data: 2, metadata: { by: 'x' } }] },
+      { streamName: 't', events: [{ id: 'c', type: 'T', data: 3 }] },
+    ]);
+    const all = (await collectAll(store.readAll())) as RecordedEvent[];
+    expect(all.map((e) => [e.id, e.metadata, e.streamName, e.revision, e.position])).toEqual([
+      ['a', undefined, 's', 0n, 1n],
+      ['b', { by: 'x' }, 's', 1n, 2n],
+      ['c', undefined, 't', 0n, 3n],
+    ]);
+    expect(all[0]).toBe(first[0]);
+    expect(Object.isFrozen(all[2])).toBe(true);
+  });
+
   it('deep-freezes data and metadata with deepFreeze: true', async () => {
     const store = createInMemoryEventStore({ deepFreeze: true });
     const data = { order: { lines: [{ sku: 'x' }] } };

@@ -13,15 +13,35 @@ export function digitsAt(s: string, from: number, count: number): number {
   return n;
 }
 
-/** Whether text is already `YYYY-MM-DDTHH:mm:ss.sssZ` (digits in place). */
-function isNormalisedShape(text: string): boolean {
-  if (text.length !== 24 || text.charCodeAt(23) !== 90 || text.charCodeAt(10) !== 84) return false;
-  for (let i = 0; i < 23; i++) {
-    const c = text.charCodeAt(i);
-    const sep = i === 4 || i === 7 ? 45 : i === 13 || i === 16 ? 58 : i === 19 ? 46 : i === 10 ? 84 : -1;
-    if (sep >= 0 ? c !== sep : c < 48 || c > 57) return false;
+/** Whether `count` characters of `s` from `from` are ASCII digits. */
+function digitsOnly(s: string, from: number, count: number): boolean {
+  for (let i = from; i < from + count; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
   }
   return true;
+}
+
+/** Whether text is already `YYYY-MM-DDTHH:mm:ss.sssZ` (digits in place). */
+function isNormalisedShape(text: string): boolean {
+  // Separators first (fixed places), then the digit runs between them: no per-character branch on the place.
+  return (
+    text.length === 24 &&
+    text.charCodeAt(23) === 90 /* Z */ &&
+    text.charCodeAt(10) === 84 /* T */ &&
+    text.charCodeAt(4) === 45 &&
+    text.charCodeAt(7) === 45 &&
+    text.charCodeAt(13) === 58 &&
+    text.charCodeAt(16) === 58 &&
+    text.charCodeAt(19) === 46 &&
+    digitsOnly(text, 0, 4) &&
+    digitsOnly(text, 5, 2) &&
+    digitsOnly(text, 8, 2) &&
+    digitsOnly(text, 11, 2) &&
+    digitsOnly(text, 14, 2) &&
+    digitsOnly(text, 17, 2) &&
+    digitsOnly(text, 20, 3)
+  );
 }
 
 /**

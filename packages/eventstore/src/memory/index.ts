@@ -86,12 +86,13 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
   const ids: string[] = [];
   const types: string[] = [];
   const datas: unknown[] = [];
-  const metadatas: unknown[] = [];
+  // Made when the first event with metadata arrives (most logs carry none), then kept as long as the others.
+  let metadatas: unknown[] | undefined;
   const streamOf: StreamEntry[] = [];
   const revisions: number[] = [];
   const recordedAts: string[] = [];
-  // The records made so far by reads (undefined until the first read of the event).
-  const records: (RecordedEvent | undefined)[] = [];
+  // The records made so far by reads (undefined until the first read of the event); made on the first read.
+  let records: (RecordedEvent | undefined)[] | undefined;
   const streams = new Map<string, StreamEntry>();
   const byId = createIdTable((index) => ids[index]!);
   const checkpoints = new Map<string, bigint>();
@@ -118,13 +119,15 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
   /** The record of position p, made on its first read. */
   const recordAt = (p: number): RecordedEvent => {
     const i = p - 1;
+    records ??= new Array<RecordedEvent | undefined>(ids.length).fill(undefined);
+    if (records.length < ids.length) for (let k = records.length; k < ids.length; k++) records.push(undefined);
     let r = records[i];
     if (r === undefined) {
       r = Object.freeze({
         id: ids[i]!,
         type: types[i]!,
         data: datas[i],
-        metadata: metadatas[i],
+        metadata: metadatas?.[i],
         streamName: streamOf[i]!.name,
         revision: revisionBigInt(revisions[i]!),
         position: BigInt(p),
@@ -138,11 +141,14 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     ids.push(e.id);
     types.push(e.type);
     datas.push(e.data);
-    metadatas.push(e.metadata);
+    if (metadatas !== undefined) metadatas.push(e.metadata);
+    else if (e.metadata !== undefined) {
+      metadatas = new Array<unknown>(ids.length - 1).fill(undefined);
+      metadatas.push(e.metadata);
+    }
     streamOf.push(stream);
     revisions.push(revision);
     recordedAts.push(at);
-    records.push(undefined);
     stream.positions.push(ids.length);
     return ids.length;
   };
