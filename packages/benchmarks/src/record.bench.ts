@@ -1,22 +1,15 @@
-// The live journey engine: record() throughput (every standard projection; three simple host projections),
-// a late event's re-fold cost by distance, and record → tenant$ emission latency.
+// The live journey engine: record() throughput with every standard projection, a late event's re-fold cost
+// by distance, and record → tenant$ emission latency. record() with three simple host projections is
+// record-simple.bench.ts, in a process of its own (see run.ts).
 import { instantMs, parseEventOrThrow } from '@omnitrail/events';
-import { createJourneyEngine, defineJourneyProjection } from '@omnitrail/journey';
-import { generateWorkload } from '@omnitrail/testing';
+import { createJourneyEngine } from '@omnitrail/journey';
 import { median, medianOf, percentile, perSecond, report, timeMs } from './harness/index.js';
-
-const EVENTS = Number(process.env.OMNITRAIL_BENCH_EVENTS ?? 1_000_000);
-const CUSTOMERS = Number(process.env.OMNITRAIL_BENCH_CUSTOMERS ?? 10_000);
+import { recordWorkload } from './record-workload/index.js';
 
 export async function run(): Promise<void> {
   // record(): validation, identity, append to the in-memory store, every standard projection.
-  // A live system sees events roughly in time order, so the workload is sorted by occurredAt before recording.
-  const recordCount = Math.min(EVENTS, 100_000);
-  const raws = [...generateWorkload({ seed: 7, customers: Math.max(1, Math.round(CUSTOMERS * (recordCount / EVENTS))), events: recordCount })].sort(
-    (a, b) => instantMs(a.occurredAt) - instantMs(b.occurredAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
-  // The engines' clock (generated ids only): just after the last event.
-  const asOf = instantMs(raws.at(-1)!.occurredAt) + 1;
+  const { raws, asOf } = recordWorkload();
+  const recordCount = raws.length;
   const rec = await medianOf(async () => {
     const engine = createJourneyEngine({ clock: () => asOf });
     const ms = await timeMs(async () => {
@@ -26,23 +19,6 @@ export async function run(): Promise<void> {
     return perSecond(raws.length, ms);
   });
   report({ benchmark: 'record', name: `record() batches of 1,000, time-ordered, every standard projection (${recordCount.toLocaleString('en-US')} events, late merges included)`, value: rec.median, unit: 'events/s', samples: rec.samples });
-
-  // The issue's goal as stated: validation, identity resolution and three simple projections (host
-  // projections by customer, case and tenant; the standard projections off).
-  const simple = [
-    defineJourneyProjection({ name: 'touchpoints', partitionBy: 'customer', initialState: () => ({ count: 0, lastAt: 0 }), evolve: (s, e) => ({ count: s.count + 1, lastAt: e.at }), clone: false }),
-    defineJourneyProjection({ name: 'case-messages', partitionBy: 'case', initialState: () => ({ messages: 0, lastType: '' }), evolve: (s, e) => ({ messages: s.messages + (e.event.type.startsWith('Message') ? 1 : 0), lastType: e.event.type }), clone: false }),
-    defineJourneyProjection({ name: 'volume', partitionBy: 'tenant', initialState: () => ({ events: 0 }), evolve: (s) => ({ events: s.events + 1 }), clone: false }),
-  ];
-  const recSimple = await medianOf(async () => {
-    const engine = createJourneyEngine({ clock: () => asOf, projections: simple, standardProjections: false });
-    const ms = await timeMs(async () => {
-      for (let i = 0; i < raws.length; i += 1000) await engine.record(raws.slice(i, i + 1000));
-    });
-    await engine.close();
-    return perSecond(raws.length, ms);
-  });
-  report({ benchmark: 'record', name: `record() batches of 1,000, time-ordered, three simple host projections (${recordCount.toLocaleString('en-US')} events, late merges included)`, value: recSimple.median, unit: 'events/s', goal: '≥ 300,000 events/s', samples: recSimple.samples });
 
   // A late event's re-fold cost against its distance from the end of its partition (the tenant).
   const engine = createJourneyEngine({ clock: () => asOf });

@@ -1,0 +1,24 @@
+import { instantMs } from '@omnitrail/events';
+import { generateWorkload } from '@omnitrail/testing';
+
+/** The input of the record() benchmarks: raw events in time order, and an engine clock just after the last. */
+export interface RecordWorkload {
+  raws: Record<string, unknown>[];
+  /** For the engines' clock (generated ids only). */
+  asOf: number;
+}
+
+/**
+ * The workload the record() benchmarks share: up to 100,000 events of the seeded generator, with customers
+ * in the bench's proportion (`OMNITRAIL_BENCH_EVENTS`, `OMNITRAIL_BENCH_CUSTOMERS`), sorted by occurredAt:
+ * a live system sees events roughly in time order.
+ */
+export function recordWorkload(): RecordWorkload {
+  const events = Number(process.env.OMNITRAIL_BENCH_EVENTS ?? 1_000_000);
+  const customers = Number(process.env.OMNITRAIL_BENCH_CUSTOMERS ?? 10_000);
+  const count = Math.min(events, 100_000);
+  const raws = [...generateWorkload({ seed: 7, customers: Math.max(1, Math.round(customers * (count / events))), events: count })].sort(
+    (a, b) => instantMs(a.occurredAt) - instantMs(b.occurredAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  return { raws: raws as unknown as Record<string, unknown>[], asOf: instantMs(raws.at(-1)!.occurredAt) + 1 };
+}
