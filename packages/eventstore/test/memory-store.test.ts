@@ -33,6 +33,22 @@ describe('in-memory store specifics', () => {
     expect(Object.isFrozen(all[2])).toBe(true);
   });
 
+  it('keeps no id index with indexIds: false: appends and reads work, ids repeated in a batch are still rejected', async () => {
+    const store = createInMemoryEventStore({ indexIds: false });
+    await store.appendToStream('s', [{ id: 'a', type: 'T', data: 1 }, { id: 'b', type: 'T', data: 2 }]);
+    await store.appendToStreams([{ streamName: 't', events: [{ id: 'c', type: 'T', data: 3 }] }]);
+    await expect(store.appendToStream('s', [{ id: 'd', type: 'T', data: 4 }, { id: 'd', type: 'T', data: 4 }])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', ids: ['d'] });
+    const all = (await collectAll(store.readAll())) as RecordedEvent[];
+    expect(all.map((e) => [e.id, e.streamName, e.revision])).toEqual([
+      ['a', 's', 0n],
+      ['b', 's', 1n],
+      ['c', 't', 0n],
+    ]);
+    // The owner's promise: the store cannot see an id appended before (documented, not a feature).
+    await store.appendToStream('u', [{ id: 'a', type: 'T', data: 5 }]);
+    expect((await collectAll(store.readStream('u'))).length).toBe(1);
+  });
+
   it('deep-freezes data and metadata with deepFreeze: true', async () => {
     const store = createInMemoryEventStore({ deepFreeze: true });
     const data = { order: { lines: [{ sku: 'x' }] } };

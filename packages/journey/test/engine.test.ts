@@ -150,10 +150,31 @@ describe('createJourneyEngine', () => {
       const events = story().filter((e) => e.tenantId === T);
       const results = await Promise.all([engine.record(events), engine.record(events.slice(3)), engine.record(events[5])]);
       expect(results.map((r) => r.events.length)).toEqual([events.length, events.length - 3, 1]);
+      // Each event is recorded by exactly one of the calls (the engine's own store keeps no id index: a
+      // call holding an id another call is appending waits for it, then sees a redelivery; a store with
+      // an index answers the second call's batch as a retry, which folds nothing new).
+      expect(results.reduce((n, r) => n + r.recorded, 0)).toBe(events.length);
       await new Promise((resolve) => setImmediate(resolve));
       expect(engine.fold(T)!.events).toHaveLength(events.length);
       const reference = replayReport({ events: parsed(events), asOf });
       expect(JSON.stringify(engine.report(T, { asOf }))).toBe(JSON.stringify(reference.tenants[T]));
+      await engine.close();
+      await store?.close();
+    }
+  });
+
+  it("rejects an id already recorded for another tenant, before appending anything of the batch", async () => {
+    for (const store of [undefined, createInMemoryEventStore()]) {
+      const engine = createJourneyEngine({ clock: () => asOf, ...(store ? { store } : {}) });
+      const [first, second] = story().filter((e) => e.tenantId === T);
+      await engine.record(first);
+      const stolen = { ...second!, id: first!.id, tenantId: 'other' };
+      const fine = { ...second!, id: 'fine-1', tenantId: 'other' };
+      await expect(engine.record([fine, stolen])).rejects.toMatchObject({ issues: [{ path: 'id', message: expect.stringContaining('another stream') }] });
+      expect(engine.fold('other')).toBeUndefined();
+      // Nothing of the rejected batch reached the store: the same events with a new id record whole.
+      const again = await engine.record([fine, { ...stolen, id: 'fresh-2' }]);
+      expect(again.recorded).toBe(2);
       await engine.close();
       await store?.close();
     }

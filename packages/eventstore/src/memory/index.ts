@@ -46,6 +46,15 @@ export interface InMemoryEventStoreOptions {
    * store). Ids, types, stream names and revisions are checked either way; `deepFreeze` implies the walk.
    */
   validateData?: boolean;
+  /**
+   * Index event ids (default `true`), which is how the store finds an id appended before: a retried batch
+   * answers its original result and a reused id is a `DuplicateEventIdError`. `false` keeps no index (no
+   * hash, probe or table growth per event, nor its ~16 bytes per event): only for an owner that guarantees
+   * every id it appends is new to the store, retries included, and never hands the store to anyone else
+   * (the journey engine's default store, which checks ids against everything it recorded). Ids repeated
+   * inside one batch are still rejected.
+   */
+  indexIds?: boolean;
   /** Clock for `recordedAt` (milliseconds since the epoch); `Date.now` by default. */
   now?: () => number;
 }
@@ -100,6 +109,7 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
   const recordedAt = createRecordedAtClock(options.now);
   const deepFreeze = options.deepFreeze === true;
   const validateData = deepFreeze || options.validateData !== false;
+  const indexIds = options.indexIds !== false;
   let closed = false;
 
   const notify = () => {
@@ -221,22 +231,22 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     if (count === 1) {
       // The common case, without the per-batch arrays of the general path below.
       const e = events[0]!;
-      const h = hashString(e.id);
-      if (byId.find(e.id, h) !== undefined) {
+      const h = indexIds ? hashString(e.id) : 0;
+      if (indexIds && byId.find(e.id, h) !== undefined) {
         const retried = classifyKnownIds(stream, [e.id], 1, locate);
         if (retried !== undefined) return retried;
       }
       checkExpectedRevision(stream, expected, current);
       const target = entry === undefined ? newStream(stream) : entry;
       const position = push(e, target, current + 1, recordedAt());
-      byId.add(h, position);
+      if (indexIds) byId.add(h, position);
       if (notifyNow && listeners.size > 0) notify();
       return { nextExpectedRevision: revisionBigInt(current + 1), position: BigInt(position) };
     }
     // One hash probe per event; the retry/conflict classification only runs when an id is known.
     let known = false;
-    const hashes = new Array<number>(count);
-    for (let i = 0; i < count && !known; i++) {
+    const hashes = new Array<number>(indexIds ? count : 0);
+    for (let i = 0; i < count && !known && indexIds; i++) {
       const id = events[i]!.id;
       const h = hashString(id);
       hashes[i] = h;
@@ -257,7 +267,7 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     let position = 0;
     for (let i = 0; i < count; i++) {
       position = push(events[i]!, target, current + 1 + i, at);
-      byId.add(hashes[i]!, position);
+      if (indexIds) byId.add(hashes[i]!, position);
     }
     if (notifyNow && listeners.size > 0) notify();
     return { nextExpectedRevision: revisionBigInt(current + count), position: BigInt(position) };

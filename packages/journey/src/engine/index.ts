@@ -6,6 +6,7 @@ import {
   WrongExpectedRevisionError,
   type EventStore,
   type EventToAppend,
+  type IdTable,
 } from '@omnitrail/eventstore';
 import {
   catalogRegistry,
@@ -24,7 +25,7 @@ import { foldTenant, tenantReport, type TenantFold } from '../replay/index.js';
 import type { TenantReport } from '../report/types.js';
 import { createHostProjections, type JourneyProjection } from './host-projections.js';
 import { createOwnEventQueue } from './own-events.js';
-import { addEvents, createLiveTenant, recordedEvent, tenantFoldOf, type LiveTenant } from './tenant-state.js';
+import { addEvents, createLiveTenant, createRecordedIndex, recordedEvent, tenantFoldOf, type LiveTenant } from './tenant-state.js';
 
 export {
   defineJourneyProjection,
@@ -191,7 +192,9 @@ function sameContent(a: unknown, b: unknown): boolean {
 export function createJourneyEngine(options: JourneyEngineOptions = {}): JourneyEngine {
   // The engine's own default store is appended to by record() alone, with events it has just validated:
   // walking them again to check they are JSON-storable would cost about a fifth of recording one.
-  const store = options.store ?? createInMemoryEventStore({ validateData: false });
+  // It also keeps no id index: record() checks every id against everything the engine recorded, so each
+  // id it appends is new (see recordParsed).
+  const store = options.store ?? createInMemoryEventStore({ validateData: false, indexIds: false });
   const ownsStore = options.store === undefined;
   const config = resolveJourneyConfig(options.config);
   const clock = options.clock ?? Date.now;
@@ -208,6 +211,9 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   const caughtUpWaiters: (() => void)[] = [];
   let failure: unknown;
   let closed = false;
+
+  // Every event the engine folded, by id, for all tenants (ids are unique store-wide).
+  const recordedIndex = createRecordedIndex();
 
   // The events record() appended: record() folds them itself right after the append, so the subscription
   // skips them when it hands them back.
@@ -255,9 +261,11 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
 
   /**
    * Folds events into their tenants and notifies subscribers. Redeliveries of folded events are dropped,
-   * unless the caller vouches that there is none (`distinct`: a lookup per event saved).
+   * unless the caller vouches that there is none (`distinct`: a lookup per event saved). Returns how many
+   * events were new.
    */
-  function apply(events: readonly CatalogEvent[], distinct = false, hashes?: readonly number[]): void {
+  function apply(events: readonly CatalogEvent[], distinct = false, hashes?: readonly number[]): number {
+    let folded = 0;
     // Grouped by tenant, with each event's id hash when the caller has it.
     const byTenant = new Map<string, { list: CatalogEvent[]; hashes: number[] | undefined }>();
     let lastTenant = '';
@@ -274,9 +282,10 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     }
     for (const [tenantId, group] of byTenant) {
       let tenant = tenants.get(tenantId);
-      if (!tenant) tenants.set(tenantId, (tenant = createLiveTenant(tenantId, config, standard)));
+      if (!tenant) tenants.set(tenantId, (tenant = createLiveTenant(tenantId, config, standard, recordedIndex)));
       const { refoldedFrom, added } = addEvents(tenant, group.list, config, distinct, group.hashes);
       if (added.length === 0) continue;
+      folded += added.length;
       const touched = host.update(tenant, added, hostSubjects.size > 0);
       foldCache.delete(tenantId);
       const fold = foldOf(tenantId)!;
@@ -301,6 +310,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
         }
       }
     }
+    return folded;
   }
 
   function requireStandard(method: string): void {
@@ -451,21 +461,18 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     if (failure) throw failure;
     flush();
     // Redeliveries of recorded events change nothing; an id reused with other content is a conflict.
-    // Each id is hashed once here, for the tenant's index, the batch's own and the fold (addEvents).
+    // Each id is hashed once here, for the engine's index, the batch's own and the fold (addEvents).
     const fresh: CatalogEvent[] = [];
     const hashes: number[] = [];
     const inBatch = createIdTable((index) => fresh[index]!.id, batchTableCapacity(events.length));
-    let tenant: LiveTenant | undefined;
-    let tenantId: string | undefined;
     for (const event of events) {
-      if (event.tenantId !== tenantId) {
-        tenantId = event.tenantId;
-        tenant = tenants.get(tenantId);
-      }
       const hash = hashString(event.id);
-      const inTenant = tenant === undefined ? undefined : recordedEvent(tenant, event.id, hash);
-      const position = inTenant === undefined ? inBatch.find(event.id, hash) : undefined;
-      const existing = inTenant ?? (position === undefined ? undefined : fresh[position - 1]);
+      const folded = recordedEvent(recordedIndex, event.id, hash);
+      if (folded !== undefined && folded.tenantId !== event.tenantId) {
+        throw new ValidationError(event.id, [{ path: 'id', message: `"${event.id}" is already recorded in another stream; use a new id for a new event` }]);
+      }
+      const position = folded === undefined ? inBatch.find(event.id, hash) : undefined;
+      const existing = folded ?? (position === undefined ? undefined : fresh[position - 1]);
       if (existing) {
         if (!sameContent(existing, event)) {
           throw new ValidationError(event.id, [{ path: 'id', message: `"${event.id}" is already recorded with other content; use a new id for a new event` }]);
@@ -476,6 +483,44 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       hashes.push(hash);
       inBatch.add(hash, fresh.length);
     }
+    // The engine's own store keeps no id index: the engine vouches that every id it appends is new. An id
+    // may still be on its way into the store in another record() call: wait for that call, then check again.
+    if (ownsStore && batchesInFlight.size > 0) {
+      const earlier = batchInFlightWith(fresh, hashes);
+      if (earlier !== undefined) {
+        await earlier;
+        return recordParsed(events, generation);
+      }
+    }
+    let finish!: () => void;
+    const batch: BatchInFlight = { table: inBatch, events: fresh, done: new Promise<void>((resolve) => (finish = resolve)) };
+    batchesInFlight.add(batch);
+    try {
+      return await appendAndFold(events, fresh, hashes, generation);
+    } finally {
+      batchesInFlight.delete(batch);
+      finish();
+    }
+  }
+
+  /** The batches of record() calls between their id check and their fold (see recordParsed). */
+  interface BatchInFlight {
+    table: IdTable;
+    events: readonly CatalogEvent[];
+    done: Promise<void>;
+  }
+  const batchesInFlight = new Set<BatchInFlight>();
+
+  /** The end of a batch in flight holding one of these events' ids, if any. */
+  function batchInFlightWith(events: readonly CatalogEvent[], hashes: readonly number[]): Promise<void> | undefined {
+    for (const batch of batchesInFlight) {
+      for (let i = 0; i < events.length; i++) if (batch.table.find(events[i]!.id, hashes[i]) !== undefined) return batch.done;
+    }
+    return undefined;
+  }
+
+  /** Appends a batch's new events, stream by stream, and folds those the store took. */
+  async function appendAndFold(events: CatalogEvent[], fresh: CatalogEvent[], hashes: number[], generation: number): Promise<RecordResult> {
     const byStream = new Map<JourneyStream, CatalogEvent[]>();
     for (const event of fresh) {
       const stream = streamOf(event);
@@ -510,8 +555,10 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     }
     // Folded here rather than when the subscription hands the events back: no wait for the event loop,
     // and the subscription skips them by id.
-    apply(fresh, ownsStore && recordsInFlight === 1 && recordGeneration === generation, hashes);
-    return { events, recorded: fresh.length, position };
+    // Another record() call racing with this one (and an external store, which answers a retried batch
+    // with its original result) may have folded some of these first: count only what this call added.
+    const recorded = apply(fresh, ownsStore && recordsInFlight === 1 && recordGeneration === generation, hashes);
+    return { events, recorded, position };
   }
 
   const engine: JourneyEngine = {

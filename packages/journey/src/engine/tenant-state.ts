@@ -44,10 +44,8 @@ export interface LiveTenant {
   readonly tenantId: string;
   /** Sorted events, each with the customer identity resolution attributed it to. */
   readonly events: LiveEvent[];
-  /** The tenant's events in arrival order, and by id for redelivery checks. */
-  readonly recorded: CatalogEvent[];
-  /** A compact hash index into `recorded`: a `Map` of every id costs more than the rest of recording a simple event. */
-  readonly ids: IdTable;
+  /** Every recorded event by id, for redelivery checks: shared by the tenants of an engine (see {@link RecordedIndex}). */
+  readonly index: RecordedIndex;
   head: FoldPoint;
   snapshots: FoldPoint[];
   /** Counters for benchmarks and tests. */
@@ -92,13 +90,33 @@ export interface IdentityChanges {
   rewound: boolean;
 }
 
-/** Creates an empty live tenant. */
-export function createLiveTenant(tenantId: string, config: JourneyConfig, standard = true): LiveTenant {
-  const head: FoldPoint = { index: 0, identity: createIdentityState(config), cases: createCasesState(), customers: createCustomersState() };
+/**
+ * The events an engine has folded, in arrival order, and a compact hash index of their ids (a `Map` of
+ * every id costs more than the rest of recording a simple event). One for all tenants of an engine: ids
+ * are unique store-wide, so an id recorded for another tenant is a conflict the engine sees itself.
+ */
+export interface RecordedIndex {
+  readonly recorded: CatalogEvent[];
+  readonly ids: IdTable;
+}
+
+/** An empty {@link RecordedIndex}. */
+export function createRecordedIndex(): RecordedIndex {
+  const recorded: CatalogEvent[] = [];
+  return { recorded, ids: createIdTable(recorded) };
+}
+
+function emptyFoldPoint(config: JourneyConfig): FoldPoint {
+  return { index: 0, identity: createIdentityState(config), cases: createCasesState(), customers: createCustomersState() };
+}
+
+/** Creates an empty live tenant, recording into `index` (shared by an engine's tenants; a new one by default). */
+export function createLiveTenant(tenantId: string, config: JourneyConfig, standard = true, index: RecordedIndex = createRecordedIndex()): LiveTenant {
+  const head = emptyFoldPoint(config);
   return {
     tenantId,
     events: [],
-    ...recordedById(),
+    index,
     head,
     snapshots: [],
     stats: { applied: 0, refolds: 0, refoldedEvents: 0 },
@@ -109,15 +127,10 @@ export function createLiveTenant(tenantId: string, config: JourneyConfig, standa
   };
 }
 
-function recordedById(): { recorded: CatalogEvent[]; ids: IdTable } {
-  const recorded: CatalogEvent[] = [];
-  return { recorded, ids: createIdTable(recorded) };
-}
-
-/** The recorded event with this id, if any. */
-export function recordedEvent(tenant: LiveTenant, id: string, hash?: number): CatalogEvent | undefined {
-  const position = tenant.ids.find(id, hash);
-  return position === undefined ? undefined : tenant.recorded[position - 1];
+/** The recorded event with this id, of any tenant of the index, if any. */
+export function recordedEvent(index: RecordedIndex, id: string, hash?: number): CatalogEvent | undefined {
+  const position = index.ids.find(id, hash);
+  return position === undefined ? undefined : index.recorded[position - 1];
 }
 
 /** Returns the identity changes collected since the last call, and starts a new collection. */
@@ -236,7 +249,7 @@ export function addEvents(
 ): { refoldedFrom: number; added: LiveEvent[] } {
   if (incoming.length === 0) return { refoldedFrom: tenant.events.length, added: [] };
   let firstChanged = tenant.events.length;
-  const { recorded, ids } = tenant;
+  const { recorded, ids } = tenant.index;
   const items: LiveEvent[] = [];
   for (let i = 0; i < incoming.length; i++) {
     const event = incoming[i]!;
@@ -284,7 +297,7 @@ function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig): v
       tenant.identityChanges.rewound = true;
       while (tenant.snapshots.length > 0 && tenant.snapshots.at(-1)!.index > from) tenant.snapshots.pop();
       const snap = tenant.snapshots.at(-1);
-      point = snap ? restoreSnapshot(snap) : createLiveTenant(tenant.tenantId, config).head;
+      point = snap ? restoreSnapshot(snap) : emptyFoldPoint(config);
       tenant.stats.refoldedEvents += tenant.events.length - point.index;
     }
     const earliest = foldRange(tenant, point, config, true);
