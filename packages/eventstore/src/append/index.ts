@@ -76,6 +76,8 @@ export function assertStreamAppends(appends: unknown): asserts appends is readon
   }
 }
 
+const NOTHING = (): void => undefined;
+
 /**
  * `appendToStreams` for an adapter without a native multi-stream append: every entry goes through the
  * adapter's own `appendToStream`. Entries start at once, as separate calls would, except that an entry
@@ -87,10 +89,11 @@ export async function appendEachStream(
   appends: readonly StreamAppend<unknown, unknown>[],
 ): Promise<PromiseSettledResult<AppendResult>[]> {
   assertStreamAppends(appends);
-  const lastByStream = new Map<unknown, Promise<unknown>>();
-  const lastById = new Map<unknown, Promise<unknown>>();
+  const settle = (p: Promise<unknown>): Promise<void> => p.then(NOTHING, NOTHING);
+  const lastByStream = new Map<unknown, Promise<void>>();
+  const lastById = new Map<unknown, Promise<void>>();
   const started = appends.map((a) => {
-    const waits = new Set<Promise<unknown>>();
+    const waits = new Set<Promise<void>>();
     const before = lastByStream.get(a.streamName);
     if (before) waits.add(before);
     const events: readonly { id?: unknown }[] = Array.isArray(a.events) ? a.events : [];
@@ -99,11 +102,7 @@ export async function appendEachStream(
       if (earlier) waits.add(earlier);
     }
     const run = () => appendToStream(a.streamName, a.events, { expectedRevision: a.expectedRevision ?? 'any' });
-    const settle = (p: Promise<unknown>) => p.then(
-      () => undefined,
-      () => undefined,
-    );
-    const promise = waits.size === 0 ? run() : Promise.all([...waits].map(settle)).then(run);
+    const promise = waits.size === 0 ? run() : Promise.all(waits).then(run);
     const done = settle(promise);
     lastByStream.set(a.streamName, done);
     for (const e of events) if (e !== null && typeof e === 'object') lastById.set(e.id, done);

@@ -493,7 +493,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       }
     }
     let finish!: () => void;
-    const batch: BatchInFlight = { table: inBatch, events: fresh, done: new Promise<void>((resolve) => (finish = resolve)) };
+    const batch: BatchInFlight = { table: inBatch, done: new Promise<void>((resolve) => (finish = resolve)) };
     batchesInFlight.add(batch);
     try {
       return await appendAndFold(events, fresh, hashes, generation);
@@ -505,8 +505,9 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
 
   /** The batches of record() calls between their id check and their fold (see recordParsed). */
   interface BatchInFlight {
+    /** The batch's new events by id. */
     table: IdTable;
-    events: readonly CatalogEvent[];
+    /** Resolves once the call has folded the batch (or failed). */
     done: Promise<void>;
   }
   const batchesInFlight = new Set<BatchInFlight>();
@@ -528,7 +529,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       if (!batch) byStream.set(stream, (batch = []));
       batch.push(event);
     }
-    // Every stream's append is started at once: one wait for the batch instead of one per stream.
+    // Every stream's batch in one store call: one wait for the batch instead of one per stream.
     const batches = [...byStream.values()];
     if (subscription !== undefined) ownIds.expect(batches.flat().map((event) => event.id));
     const results = await appendStreams([...byStream]);
