@@ -41,6 +41,11 @@ describe('public types of @omnitrail/events', () => {
     expectTypeOf<Actor['kind']>().toEqualTypeOf<'customer' | 'agent' | 'bot' | 'automation' | 'system'>();
   });
 
+  it('parseEvent options', () => {
+    expectTypeOf(parseEvent({}, { uniformShape: true })).toEqualTypeOf<ParseEventResult<CatalogEvent>>();
+    expectTypeOf<NonNullable<Parameters<typeof parseEvent>[1]>['uniformShape']>().toEqualTypeOf<boolean | undefined>();
+  });
+
   it('parseEvent returns a discriminated result', () => {
     const r = parseEvent({});
     expectTypeOf(r).toEqualTypeOf<ParseEventResult<CatalogEvent>>();
