@@ -1,9 +1,9 @@
 import { instantMs } from '@omnitrail/events';
-import { generateWorkload } from '@omnitrail/testing';
+import { generateWorkload, type RawEvent } from '@omnitrail/testing';
 
 /** The input of the record() benchmarks: raw events in time order, and an engine clock just after the last. */
 export interface RecordWorkload {
-  raws: Record<string, unknown>[];
+  raws: RawEvent[];
   /** For the engines' clock (generated ids only). */
   asOf: number;
 }
@@ -20,5 +20,5 @@ export function recordWorkload(): RecordWorkload {
   const raws = [...generateWorkload({ seed: 7, customers: Math.max(1, Math.round(customers * (count / events))), events: count })].sort(
     (a, b) => instantMs(a.occurredAt) - instantMs(b.occurredAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
-  return { raws: raws as unknown as Record<string, unknown>[], asOf: instantMs(raws.at(-1)!.occurredAt) + 1 };
+  return { raws, asOf: instantMs(raws.at(-1)!.occurredAt) + 1 };
 }

@@ -82,9 +82,8 @@ type HostEvent = LiveEvent;
 
 interface CompiledProjection {
   definition: JourneyProjection<unknown>;
-  /** The partitioning as a small number, so the per-event loop reads the three built-in keys inline. */
+  /** The partitioning as a small number, so {@link partitionKey} reads the three built-in keys inline. */
   kind: typeof BY_CUSTOMER | typeof BY_CASE | typeof BY_TENANT | typeof BY_FUNCTION;
-  keyOf: (event: JourneyProjectionEvent) => string | undefined;
   fold: PartitionFold<HostEvent, unknown>;
 }
 
@@ -139,11 +138,21 @@ export interface HostProjections {
   canonicalKey(tenant: LiveTenant, index: number, key: string): string;
 }
 
-function keyFunction(p: JourneyPartitioning, tenantId: () => string): (event: JourneyProjectionEvent) => string | undefined {
-  if (p === 'customer') return (e) => e.customerId;
-  if (p === 'case') return (e) => e.event.caseId;
-  if (p === 'tenant') return () => tenantId();
-  return p;
+/**
+ * The partition of an event in a projection of tenant `tenantId`. One plain function rather than a closure
+ * per projection: the per-event loop stays monomorphic, and only a host's own `partitionBy` is a call.
+ */
+function partitionKey(c: CompiledProjection, e: JourneyProjectionEvent, tenantId: string): string | undefined {
+  switch (c.kind) {
+    case BY_CUSTOMER:
+      return e.customerId;
+    case BY_CASE:
+      return e.event.caseId;
+    case BY_TENANT:
+      return tenantId;
+    default:
+      return (c.definition.partitionBy as (event: JourneyProjectionEvent) => string | undefined)(e);
+  }
 }
 
 /** Compiles host projection definitions for an engine; throws on a repeated name. */
@@ -155,11 +164,9 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
     seen.add(d.name);
   }
   const counters = createCounters();
-  let currentTenant = '';
   const compiled: CompiledProjection[] = definitions.map((definition) => ({
     definition,
     kind: definition.partitionBy === 'customer' ? BY_CUSTOMER : definition.partitionBy === 'case' ? BY_CASE : definition.partitionBy === 'tenant' ? BY_TENANT : BY_FUNCTION,
-    keyOf: keyFunction(definition.partitionBy, () => currentTenant),
     fold: {
       initialState: (key) => definition.initialState(key),
       evolve: (state, event) => definition.evolve(state, event),
@@ -190,7 +197,7 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       return byName;
     },
     update(tenant, added, trackTouched) {
-      currentTenant = tenant.tenantId;
+      const tenantId = tenant.tenantId;
       const touched: TouchedPartitions = compiled.map(() => new Set());
       const changes = takeIdentityChanges(tenant);
       if (compiled.length === 0) return touched;
@@ -206,12 +213,12 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       };
       // Moves an event (already held) to its new attribution and canonical customer, noting the partitions to rewrite.
       const move = (e: HostEvent, attributed: string, canonical: string) => {
-        const oldKeys = compiled.map((c) => c.keyOf(e));
+        const oldKeys = compiled.map((c) => partitionKey(c, e, tenantId));
         e.attributedCustomerId = attributed;
         e.customerId = canonical;
         compiled.forEach((c, p) => {
           const oldKey = oldKeys[p];
-          const newKey = c.keyOf(e);
+          const newKey = partitionKey(c, e, tenantId);
           if (oldKey === newKey) {
             if (oldKey !== undefined) {
               const r = rewriteOf(p, oldKey);
@@ -290,7 +297,6 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       const lastKeys: (string | undefined)[] = compiled.map(() => undefined);
       const lastPartitions: (Partition<HostEvent, unknown> | undefined)[] = compiled.map(() => undefined);
       const anyRewrite = rewrites.some((r) => r.size > 0);
-      const tenantId = tenant.tenantId;
       for (const item of added) {
         const attributed = item.attributed;
         const entry = attributed === lastAttributed ? lastEntry! : (lastEntry = entryOf((lastAttributed = attributed)));
@@ -305,7 +311,7 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
         for (let p = 0; p < compiled.length; p++) {
           const c = compiled[p]!;
           const kind = c.kind;
-          const key = kind === BY_CUSTOMER ? e.customerId : kind === BY_CASE ? e.event.caseId : kind === BY_TENANT ? tenantId : c.keyOf(e);
+          const key = partitionKey(c, e, tenantId);
           if (key === undefined) {
             counters.skipped++;
             continue;
@@ -355,7 +361,6 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
     stateAt(tenant, index, key, asOf) {
       if (!tenant) return undefined;
       const c = compiled[index]!;
-      currentTenant = tenant.tenantId;
       // Identity as of the instant: a merge after it has not happened yet.
       const prefix = tenant.events.filter((e) => e.at <= asOf);
       if (prefix.length === tenant.events.length) {
@@ -369,7 +374,7 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       prefix.forEach(({ event, at }, i) => {
         const attributed = identities.attributed[i]!;
         const e: JourneyProjectionEvent = { id: event.id, occurredAt: event.occurredAt, at, event, customerId: identities.canonical(attributed), attributedCustomerId: attributed };
-        if (c.keyOf(e) !== wanted) return;
+        if (partitionKey(c, e, tenant.tenantId) !== wanted) return;
         if (!found) state = c.definition.initialState(wanted);
         found = true;
         state = c.definition.evolve(state, e);

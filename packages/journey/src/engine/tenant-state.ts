@@ -110,8 +110,8 @@ function emptyFoldPoint(config: JourneyConfig): FoldPoint {
   return { index: 0, identity: createIdentityState(config), cases: createCasesState(), customers: createCustomersState() };
 }
 
-/** Creates an empty live tenant, recording into `index` (shared by an engine's tenants; a new one by default). */
-export function createLiveTenant(tenantId: string, config: JourneyConfig, standard = true, index: RecordedIndex = createRecordedIndex()): LiveTenant {
+/** Creates an empty live tenant, recording into `index` (shared by an engine's tenants). */
+export function createLiveTenant(tenantId: string, config: JourneyConfig, standard: boolean, index: RecordedIndex): LiveTenant {
   const head = emptyFoldPoint(config);
   return {
     tenantId,
