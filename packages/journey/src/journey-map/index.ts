@@ -19,12 +19,18 @@ export function stageAt(rec: CustomerRecord, asOf: number): StageEntry | undefin
 }
 
 /**
- * The report's `journeys` section: customers by stage at `asOf` (customers whose first event is after
- * `asOf` are left out, so the stages sum to the customers count), channel transitions summed over customers
- * (sorted by count desc, then from, then to) and context-lost annotations counted by kind. Stages and
- * transitions describe the whole history; the metrics period does not apply to them.
+ * The `journeys` section before its transitions are sorted (they are in no particular order here): the
+ * tallies of disjoint sets of customers add up ({@link mergeJourneysTallies}).
  */
-export function journeysSection(state: CustomersState, window: ReportWindow): JourneysSection {
+export type JourneysTally = JourneysSection;
+
+/**
+ * The {@link JourneysTally} of a customers state: customers by stage at `asOf` (customers whose first event
+ * is after `asOf` are left out, so the stages sum to the customers count), channel transitions summed over
+ * customers and context-lost annotations counted by kind. Stages and transitions describe the whole
+ * history; the metrics period does not apply to them.
+ */
+export function journeysTally(state: CustomersState, window: ReportWindow): JourneysTally {
   const stages = { awareness: 0, consideration: 0, purchase: 0, post_sale_support: 0 };
   const contextLost = { unthreaded_switch: 0, forced_restart: 0, blind_handoff: 0, identity_gap: 0 };
   const transitions = new Map<number, { from: string; to: string; count: number }>();
@@ -44,7 +50,42 @@ export function journeysSection(state: CustomersState, window: ReportWindow): Jo
     }
     for (const a of j.contextLost) if (a.at <= window.asOf) contextLost[a.kind] += 1;
   }
-  return { stages, transitions: sortTransitions([...transitions.values()]), contextLost };
+  return { stages, transitions: [...transitions.values()], contextLost };
+}
+
+/** The tally of two disjoint sets of customers together. */
+export function mergeJourneysTallies(a: JourneysTally, b: JourneysTally): JourneysTally {
+  const stages = { ...a.stages };
+  for (const stage of Object.keys(stages) as (keyof typeof stages)[]) stages[stage] += b.stages[stage];
+  const contextLost = { ...a.contextLost };
+  for (const kind of Object.keys(contextLost) as (keyof typeof contextLost)[]) contextLost[kind] += b.contextLost[kind];
+  const transitions = new Map<string, { from: string; to: string; count: number }>();
+  for (const t of [...a.transitions, ...b.transitions]) {
+    const key = `${t.from}\u0000${t.to}`;
+    const sum = transitions.get(key);
+    if (sum === undefined) transitions.set(key, { from: t.from, to: t.to, count: t.count });
+    else sum.count += t.count;
+  }
+  return { stages, transitions: [...transitions.values()], contextLost };
+}
+
+/** The report's `journeys` section from a tally: transitions sorted by count desc, then from, then to. */
+export function journeysSectionOf(t: JourneysTally): JourneysSection {
+  return {
+    stages: { ...t.stages },
+    transitions: sortTransitions(t.transitions.map((x) => ({ from: x.from, to: x.to, count: x.count }))),
+    contextLost: { ...t.contextLost },
+  };
+}
+
+/**
+ * The report's `journeys` section: customers by stage at `asOf` (customers whose first event is after
+ * `asOf` are left out, so the stages sum to the customers count), channel transitions summed over customers
+ * (sorted by count desc, then from, then to) and context-lost annotations counted by kind. Stages and
+ * transitions describe the whole history; the metrics period does not apply to them.
+ */
+export function journeysSection(state: CustomersState, window: ReportWindow): JourneysSection {
+  return journeysSectionOf(journeysTally(state, window));
 }
 
 function sortTransitions<T extends { from: string; to: string; count: number }>(list: T[]): T[] {

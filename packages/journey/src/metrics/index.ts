@@ -45,12 +45,19 @@ export interface ChurnCounts {
   adjustedRate: number | null;
 }
 
+/** S, L and E of one churn period, before rates: counts that add up across disjoint sets of customers. */
+export interface ChurnTally {
+  atStart: number;
+  churned: number;
+  atEnd: number;
+}
+
 /**
  * Churn counts over `[from, to)`: S = customers seen (any event) strictly before `from` and not churned
  * before it; L = those of S with a `CustomerChurned` in the period; E = seen before `to` and not churned
- * before it. Rates are `null` on a zero denominator.
+ * before it.
  */
-export function churnCounts(state: CustomersState, from: number, to: number): ChurnCounts {
+export function churnTally(state: CustomersState, from: number, to: number): ChurnTally {
   let atStart = 0;
   let churned = 0;
   let atEnd = 0;
@@ -65,6 +72,12 @@ export function churnCounts(state: CustomersState, from: number, to: number): Ch
     }
     if (first < to && !(c !== null && c < to)) atEnd++;
   }
+  return { atStart, churned, atEnd };
+}
+
+/** A churn tally with its simple and adjusted rates, `null` on a zero denominator. */
+export function churnCountsOf(t: ChurnTally): ChurnCounts {
+  const { atStart, churned, atEnd } = t;
   return {
     atStart,
     churned,
@@ -75,14 +88,22 @@ export function churnCounts(state: CustomersState, from: number, to: number): Ch
 }
 
 /**
- * Predictive churn rate: Σ wᵢ rᵢ / Σ wᵢ over the simple rates of the `k` previous periods, weights 1…k from
- * the oldest; a null rate is left out with its weight; null when all are.
+ * Churn counts over `[from, to)` (see {@link churnTally}) with their rates. Rates are `null` on a zero
+ * denominator.
  */
-export function predictiveChurnRate(state: CustomersState, period: ChurnPeriod, k: number): number | null {
+export function churnCounts(state: CustomersState, from: number, to: number): ChurnCounts {
+  return churnCountsOf(churnTally(state, from, to));
+}
+
+/**
+ * The predictive churn rate from the tallies of the previous periods, oldest first: Σ wᵢ rᵢ / Σ wᵢ over
+ * their simple rates, weights 1…k from the oldest; a null rate is left out with its weight; null when all are.
+ */
+export function predictiveRateOf(previous: readonly ChurnTally[]): number | null {
   let num = 0;
   let den = 0;
-  previousChurnPeriods(period, k).forEach((p, i) => {
-    const r = churnCounts(state, p.from, p.to).simpleRate;
+  previous.forEach((p, i) => {
+    const r = churnCountsOf(p).simpleRate;
     if (r === null) return;
     num += (i + 1) * r;
     den += i + 1;
@@ -91,16 +112,48 @@ export function predictiveChurnRate(state: CustomersState, period: ChurnPeriod, 
 }
 
 /**
- * The report's customer-derived metrics over the period `[window.from, window.to)` (by `occurredAt`):
- * CSAT, NPS (each customer's latest answer in the period), CES, channel mix of inbound touchpoints, and churn
- * over `churnPeriod`. Denominators of 0 give `null`; nothing is rounded.
+ * Predictive churn rate: Σ wᵢ rᵢ / Σ wᵢ over the simple rates of the `k` previous periods, weights 1…k from
+ * the oldest; a null rate is left out with its weight; null when all are.
  */
-export function customerMetrics(
+export function predictiveChurnRate(state: CustomersState, period: ChurnPeriod, k: number): number | null {
+  return predictiveRateOf(previousChurnPeriods(period, k).map((p) => churnTally(state, p.from, p.to)));
+}
+
+/**
+ * The customer side of a tenant's metrics before rates: counts that add up across disjoint sets of
+ * customers ({@link mergeCustomerMetricsTallies}).
+ */
+export interface CustomerMetricsTally {
+  csatAnswers: number;
+  /** CSAT answers of 4 or 5. */
+  csatGood: number;
+  csatSent: number;
+  /** Customers whose latest NPS answer in the period is counted, and of those promoters and detractors. */
+  npsAnswers: number;
+  promoters: number;
+  detractors: number;
+  cesAnswers: number;
+  /** The sum of CES scores (integers, so the sum is exact in any order). */
+  cesSum: number;
+  cesAtLeast5: number;
+  /** Inbound touchpoints per channel. */
+  channelMix: Record<string, number>;
+  /** The churn period's counts. */
+  churn: ChurnTally;
+  /** The counts of the periods before it, oldest first (for the predictive rate). */
+  previous: ChurnTally[];
+}
+
+/**
+ * The {@link CustomerMetricsTally} of a customers state over the period `[window.from, window.to)` (by
+ * `occurredAt`) and the churn period.
+ */
+export function customerMetricsTally(
   state: CustomersState,
   window: ReportWindow,
   churnPeriod: ChurnPeriod,
   config: Pick<JourneyConfig, 'predictiveChurnPeriods'>,
-): CustomerMetricsSection {
+): CustomerMetricsTally {
   const { from, to } = window;
   const inPeriod = (at: number): boolean => at >= from && at < to;
   let csatAnswers = 0;
@@ -142,19 +195,76 @@ export function customerMetrics(
       mix.set(ch, (mix.get(ch) ?? 0) + 1);
     }
   }
-  const channelMix: Record<string, number> = {};
-  for (const ch of [...mix.keys()].sort()) channelMix[ch] = mix.get(ch)!;
-  const churn = churnCounts(state, churnPeriod.from, churnPeriod.to);
   return {
-    csat: { answers: csatAnswers, percent: csatAnswers === 0 ? null : (csatGood / csatAnswers) * 100, responseRate: csatSent === 0 ? null : csatAnswers / csatSent },
+    csatAnswers,
+    csatGood,
+    csatSent,
+    npsAnswers,
+    promoters,
+    detractors,
+    cesAnswers,
+    cesSum,
+    cesAtLeast5: ces5,
+    channelMix: Object.fromEntries(mix),
+    churn: churnTally(state, churnPeriod.from, churnPeriod.to),
+    previous: previousChurnPeriods(churnPeriod, config.predictiveChurnPeriods).map((p) => churnTally(state, p.from, p.to)),
+  };
+}
+
+/** The tally of two disjoint sets of customers together. */
+export function mergeCustomerMetricsTallies(a: CustomerMetricsTally, b: CustomerMetricsTally): CustomerMetricsTally {
+  const channelMix = { ...a.channelMix };
+  for (const [channel, n] of Object.entries(b.channelMix)) channelMix[channel] = (channelMix[channel] ?? 0) + n;
+  const addChurn = (x: ChurnTally, y: ChurnTally): ChurnTally => ({ atStart: x.atStart + y.atStart, churned: x.churned + y.churned, atEnd: x.atEnd + y.atEnd });
+  return {
+    csatAnswers: a.csatAnswers + b.csatAnswers,
+    csatGood: a.csatGood + b.csatGood,
+    csatSent: a.csatSent + b.csatSent,
+    npsAnswers: a.npsAnswers + b.npsAnswers,
+    promoters: a.promoters + b.promoters,
+    detractors: a.detractors + b.detractors,
+    cesAnswers: a.cesAnswers + b.cesAnswers,
+    cesSum: a.cesSum + b.cesSum,
+    cesAtLeast5: a.cesAtLeast5 + b.cesAtLeast5,
+    channelMix,
+    churn: addChurn(a.churn, b.churn),
+    previous: a.previous.map((p, i) => addChurn(p, b.previous[i]!)),
+  };
+}
+
+/**
+ * The report's customer-derived metrics from a tally: CSAT, NPS (each customer's latest answer in the
+ * period), CES, channel mix of inbound touchpoints (channels sorted), and churn over `churnPeriod`.
+ * Denominators of 0 give `null`; nothing is rounded.
+ */
+export function customerMetricsOf(t: CustomerMetricsTally, churnPeriod: ChurnPeriod): CustomerMetricsSection {
+  const { csatAnswers, npsAnswers, promoters, detractors, cesAnswers } = t;
+  const channelMix: Record<string, number> = {};
+  for (const ch of Object.keys(t.channelMix).sort()) channelMix[ch] = t.channelMix[ch]!;
+  return {
+    csat: { answers: csatAnswers, percent: csatAnswers === 0 ? null : (t.csatGood / csatAnswers) * 100, responseRate: t.csatSent === 0 ? null : csatAnswers / t.csatSent },
     nps: { answers: npsAnswers, promoters, detractors, score: npsAnswers === 0 ? null : ((promoters - detractors) / npsAnswers) * 100 },
-    ces: { answers: cesAnswers, mean: cesAnswers === 0 ? null : cesSum / cesAnswers, shareAtLeast5: cesAnswers === 0 ? null : ces5 / cesAnswers },
+    ces: { answers: cesAnswers, mean: cesAnswers === 0 ? null : t.cesSum / cesAnswers, shareAtLeast5: cesAnswers === 0 ? null : t.cesAtLeast5 / cesAnswers },
     channelMix,
     churn: {
       from: new Date(churnPeriod.from).toISOString(),
       to: new Date(churnPeriod.to).toISOString(),
-      ...churn,
-      predictiveRate: predictiveChurnRate(state, churnPeriod, config.predictiveChurnPeriods),
+      ...churnCountsOf(t.churn),
+      predictiveRate: predictiveRateOf(t.previous),
     },
   };
+}
+
+/**
+ * The report's customer-derived metrics over the period `[window.from, window.to)` (by `occurredAt`):
+ * CSAT, NPS (each customer's latest answer in the period), CES, channel mix of inbound touchpoints, and churn
+ * over `churnPeriod`. Denominators of 0 give `null`; nothing is rounded.
+ */
+export function customerMetrics(
+  state: CustomersState,
+  window: ReportWindow,
+  churnPeriod: ChurnPeriod,
+  config: Pick<JourneyConfig, 'predictiveChurnPeriods'>,
+): CustomerMetricsSection {
+  return customerMetricsOf(customerMetricsTally(state, window, churnPeriod, config), churnPeriod);
 }

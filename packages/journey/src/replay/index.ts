@@ -1,20 +1,20 @@
 import { instantMs, type CatalogEvent, type Channel } from '@omnitrail/events';
-import { caseMetrics, casesOfCustomer, casesSection, createCasesState, getCase, type CaseRecord, type CasesState } from '../cases/index.js';
+import { casesOfCustomer, createCasesState, getCase, type CaseRecord, type CasesState } from '../cases/index.js';
 import { applyCaseEventCode, applyCaseEventKnown, CASE_FX, CASE_FX_FALLBACK, CASE_FX_NONE, followKnown } from '../cases/fold.js';
-import { healthSection } from '../churn/index.js';
 import { resolveJourneyConfig } from '../config/index.js';
 import { createCustomersState, customerRecord, type CaseLookup, type CustomerRecord, type CustomersState } from '../customers/index.js';
 import { applyCustomerEventAt } from '../customers/fold.js';
 import { resolveOrderedIdentities } from '../identity/index.js';
-import { customerJourney, journeysSection, type CustomerJourneyView } from '../journey-map/index.js';
+import { customerJourney, type CustomerJourneyView } from '../journey-map/index.js';
 import { unthreadedCandidates, type UnthreadedCandidate } from '../journey-map/state.js';
-import { churnPeriodFor, customerMetrics } from '../metrics/index.js';
 import type { CaseEffects, JourneyConfig, JourneyEvent, ReportWindow } from '../model/index.js';
 import type { TenantReport } from '../report/types.js';
+import { mergeTenantTallies, tenantReportOf, tenantTally, type TenantTally } from './tally.js';
 import { channelOfNumber } from '../customers/codes.js';
 import { createReplayEventLog, readByPosition, replayEventLogOf, type EventSequence, type ReplayEventLog, type TenantEventColumns } from './log.js';
 import { timeOrder } from './order.js';
 
+export { mergeTenantTallies, tenantReportOf, tenantTally, type TenantTally } from './tally.js';
 export { createReplayEventLog, ranksByPosition, replayEventLogOf, SPILLED_WINDOW_EVENTS, type EventSequence, type ReplayEventLog, type SpilledEventReader, type TenantEventColumns } from './log.js';
 
 /** What `replayReport` folds and the instants it describes. */
@@ -30,6 +30,18 @@ export interface ReplayOptions {
   /** Report only this tenant. */
   tenant?: string;
   config?: Partial<JourneyConfig>;
+  /**
+   * When `events` are only a part of the events the report describes (one of several parts folded apart,
+   * see {@link replayTally}): the earliest and latest `occurredAt` of all of them, which the default instants
+   * come from. Default: those of `events`.
+   */
+  bounds?: ReplayBounds;
+}
+
+/** The earliest and latest `occurredAt` (ms) of a set of events. */
+export interface ReplayBounds {
+  minAt: number;
+  maxAt: number;
 }
 
 /** The instants and tenant sections of a replay report (the CLI adds the input counters). */
@@ -418,28 +430,7 @@ function presize(rec: CustomerRecord, count: number): void {
 
 /** The report section of one folded tenant for a window. */
 export function tenantReport(fold: TenantFold, window: ReportWindow, churnExplicit: boolean): TenantReport {
-  const churnPeriod = churnPeriodFor(window.asOf, churnExplicit ? { from: window.from, to: window.to } : undefined);
-  const caseSide = caseMetrics(fold.cases, window);
-  const customerSide = customerMetrics(fold.customers, window, { ...churnPeriod, explicit: churnExplicit }, fold.config);
-  return {
-    customers: { count: fold.customerCount, merged: fold.mergedCustomers },
-    cases: casesSection(fold.cases, window, fold.canonical),
-    metrics: {
-      csat: customerSide.csat,
-      nps: customerSide.nps,
-      ces: customerSide.ces,
-      firstResponseMs: caseSide.firstResponseMs,
-      replyMs: caseSide.replyMs,
-      resolutionMs: caseSide.resolutionMs,
-      fcr: caseSide.fcr,
-      channelMix: customerSide.channelMix,
-      multiChannelCaseShare: caseSide.multiChannelCaseShare,
-      botContainment: caseSide.botContainment,
-      churn: customerSide.churn,
-    },
-    journeys: journeysSection(fold.customers, window),
-    health: healthSection(fold.customers, window.asOf, fold.caseLookup, fold.config),
-  };
+  return tenantReportOf(tenantTally(fold, window, churnExplicit), window, churnExplicit);
 }
 
 /**
@@ -448,12 +439,13 @@ export function tenantReport(fold: TenantFold, window: ReportWindow, churnExplic
  */
 export function replayWindow(
   events: readonly CatalogEvent[] | ReplayEventLog,
-  options: { asOf?: number; from?: number; to?: number },
+  options: { asOf?: number; from?: number; to?: number; bounds?: ReplayBounds },
 ): { window: ReportWindow; churnExplicit: boolean } | undefined {
   const log = logOf(events);
-  if (log.size === 0 && options.asOf === undefined) return undefined;
-  const asOf = options.asOf ?? log.maxAt + 1;
-  const from = options.from ?? (log.size === 0 ? asOf : log.minAt);
+  const bounds = options.bounds ?? (log.size === 0 ? undefined : { minAt: log.minAt, maxAt: log.maxAt });
+  if (bounds === undefined && options.asOf === undefined) return undefined;
+  const asOf = options.asOf ?? bounds!.maxAt + 1;
+  const from = options.from ?? (bounds === undefined ? asOf : bounds.minAt);
   const to = options.to ?? asOf;
   return { window: { asOf, from, to }, churnExplicit: options.from !== undefined || options.to !== undefined };
 }
@@ -468,20 +460,57 @@ function isEventLog(events: readonly CatalogEvent[] | ReplayEventLog): events is
 }
 
 /**
- * Folds accepted events into every standard projection and returns the report's instants and tenant
- * sections, exactly as report.md defines them. Pure: the same events give a byte-identical result
- * whatever their order, and whether they are given as a list or as a (possibly spilled) log.
+ * A replay report before rates and statistics: its window and each tenant's {@link TenantTally}. Plain data
+ * (it can cross between threads), and tallies of parts of the events add up ({@link mergeReplayTallies}) to
+ * the tally of all of them, as long as no event of one part can change the fold of another (each customer's
+ * events, with everything linked to them, in one part) and every part is folded with the same window.
  */
-export function replayReport(options: ReplayOptions): ReplayResult {
+export interface ReplayTally {
+  /** `undefined` when there were no events and no `asOf`. */
+  window: ReportWindow | undefined;
+  churnExplicit: boolean;
+  tenants: Record<string, TenantTally>;
+}
+
+/** Folds the events (see {@link replayReport}) into a {@link ReplayTally}. */
+export function replayTally(options: ReplayOptions): ReplayTally {
   const config = resolveJourneyConfig(options.config);
   const log = logOf(options.events);
   const resolved = replayWindow(log, options);
-  if (!resolved) return { asOf: null, from: null, to: null, tenants: {} };
+  if (!resolved) return { window: undefined, churnExplicit: false, tenants: {} };
   const { window, churnExplicit } = resolved;
-  const tenantIds = [...log.tenants.keys()].filter((id) => options.tenant === undefined || id === options.tenant).sort();
+  const tenants: Record<string, TenantTally> = {};
+  for (const tenantId of log.tenants.keys()) {
+    if (options.tenant !== undefined && tenantId !== options.tenant) continue;
+    // defineProperty: a tenant named "__proto__" is a tenant, not a prototype.
+    Object.defineProperty(tenants, tenantId, { value: tenantTally(foldTenantColumns(log, tenantId, window.asOf, config), window, churnExplicit), enumerable: true, writable: true, configurable: true });
+  }
+  return { window, churnExplicit, tenants };
+}
+
+/** Two tallies of disjoint parts of the events, folded with the same window, together. */
+export function mergeReplayTallies(a: ReplayTally, b: ReplayTally): ReplayTally {
+  if (a.window === undefined) return b;
+  if (b.window === undefined) return a;
+  if (a.window.asOf !== b.window.asOf || a.window.from !== b.window.from || a.window.to !== b.window.to || a.churnExplicit !== b.churnExplicit) {
+    throw new RangeError('replay tallies folded with different windows cannot be merged');
+  }
+  const tenants: Record<string, TenantTally> = {};
+  const put = (id: string, t: TenantTally) => Object.defineProperty(tenants, id, { value: t, enumerable: true, writable: true, configurable: true });
+  for (const id of Object.keys(a.tenants)) put(id, Object.prototype.hasOwnProperty.call(b.tenants, id) ? mergeTenantTallies(a.tenants[id]!, b.tenants[id]!) : a.tenants[id]!);
+  for (const id of Object.keys(b.tenants)) if (!Object.prototype.hasOwnProperty.call(a.tenants, id)) put(id, b.tenants[id]!);
+  return { window: a.window, churnExplicit: a.churnExplicit, tenants };
+}
+
+/** The report's instants and tenant sections (tenants sorted by id) from a tally. */
+export function replayResultOf(tally: ReplayTally): ReplayResult {
+  const { window, churnExplicit } = tally;
+  if (window === undefined) return { asOf: null, from: null, to: null, tenants: {} };
   // fromEntries defines own properties, so a tenant named "__proto__" is a tenant, not a prototype.
   const tenants: Record<string, TenantReport> = Object.fromEntries(
-    tenantIds.map((tenantId) => [tenantId, tenantReport(foldTenantColumns(log, tenantId, window.asOf, config), window, churnExplicit)]),
+    Object.keys(tally.tenants)
+      .sort()
+      .map((tenantId) => [tenantId, tenantReportOf(tally.tenants[tenantId]!, window, churnExplicit)]),
   );
   return {
     asOf: new Date(window.asOf).toISOString(),
@@ -489,6 +518,15 @@ export function replayReport(options: ReplayOptions): ReplayResult {
     to: new Date(window.to).toISOString(),
     tenants,
   };
+}
+
+/**
+ * Folds accepted events into every standard projection and returns the report's instants and tenant
+ * sections, exactly as report.md defines them. Pure: the same events give a byte-identical result
+ * whatever their order, and whether they are given as a list or as a (possibly spilled) log.
+ */
+export function replayReport(options: ReplayOptions): ReplayResult {
+  return replayResultOf(replayTally(options));
 }
 
 /** What `journeyOf` looks at. */

@@ -1,0 +1,68 @@
+import { casesTally, caseMetricsOf, casesSectionOf, mergeCasesTallies, type CasesTally } from '../cases/index.js';
+import { healthSection } from '../churn/index.js';
+import { journeysSectionOf, journeysTally, mergeJourneysTallies, type JourneysTally } from '../journey-map/index.js';
+import { churnPeriodFor, customerMetricsOf, customerMetricsTally, mergeCustomerMetricsTallies, type CustomerMetricsTally } from '../metrics/index.js';
+import type { ReportWindow } from '../model/index.js';
+import type { HealthSection, TenantReport } from '../report/types.js';
+import type { TenantFold } from './index.js';
+
+/**
+ * One tenant's report before rates and statistics: counts, rows and samples. Tallies of parts of a tenant
+ * folded apart add up ({@link mergeTenantTallies}) when no event of one part can change the fold of another.
+ */
+export interface TenantTally {
+  customers: { count: number; merged: number };
+  cases: CasesTally;
+  customerMetrics: CustomerMetricsTally;
+  journeys: JourneysTally;
+  health: HealthSection;
+}
+
+/** The tally of a folded tenant for a window (`churnExplicit`: the period was given, so churn uses it). */
+export function tenantTally(fold: TenantFold, window: ReportWindow, churnExplicit: boolean): TenantTally {
+  const churnPeriod = churnPeriodFor(window.asOf, churnExplicit ? { from: window.from, to: window.to } : undefined);
+  return {
+    customers: { count: fold.customerCount, merged: fold.mergedCustomers },
+    cases: casesTally(fold.cases, window, fold.canonical),
+    customerMetrics: customerMetricsTally(fold.customers, window, churnPeriod, fold.config),
+    journeys: journeysTally(fold.customers, window),
+    health: healthSection(fold.customers, window.asOf, fold.caseLookup, fold.config),
+  };
+}
+
+/** The tallies of two disjoint parts of a tenant together. */
+export function mergeTenantTallies(a: TenantTally, b: TenantTally): TenantTally {
+  return {
+    customers: { count: a.customers.count + b.customers.count, merged: a.customers.merged + b.customers.merged },
+    cases: mergeCasesTallies(a.cases, b.cases),
+    customerMetrics: mergeCustomerMetricsTallies(a.customerMetrics, b.customerMetrics),
+    journeys: mergeJourneysTallies(a.journeys, b.journeys),
+    health: { red: a.health.red + b.health.red, yellow: a.health.yellow + b.health.yellow, green: a.health.green + b.health.green, na: a.health.na + b.health.na },
+  };
+}
+
+/** The tenant's report section (report.md) from its tally, in report.md's key order. */
+export function tenantReportOf(t: TenantTally, window: ReportWindow, churnExplicit: boolean): TenantReport {
+  const churnPeriod = { ...churnPeriodFor(window.asOf, churnExplicit ? { from: window.from, to: window.to } : undefined), explicit: churnExplicit };
+  const caseSide = caseMetricsOf(t.cases);
+  const customerSide = customerMetricsOf(t.customerMetrics, churnPeriod);
+  return {
+    customers: { count: t.customers.count, merged: t.customers.merged },
+    cases: casesSectionOf(t.cases),
+    metrics: {
+      csat: customerSide.csat,
+      nps: customerSide.nps,
+      ces: customerSide.ces,
+      firstResponseMs: caseSide.firstResponseMs,
+      replyMs: caseSide.replyMs,
+      resolutionMs: caseSide.resolutionMs,
+      fcr: caseSide.fcr,
+      channelMix: customerSide.channelMix,
+      multiChannelCaseShare: caseSide.multiChannelCaseShare,
+      botContainment: caseSide.botContainment,
+      churn: customerSide.churn,
+    },
+    journeys: journeysSectionOf(t.journeys),
+    health: { ...t.health },
+  };
+}
