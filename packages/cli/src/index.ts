@@ -6,6 +6,7 @@ export { runCli, processIo, type CliIo } from './cli/index.js';
 export { USAGE, UsageError, parseInstantArg } from './args/index.js';
 export {
   replayFiles,
+  replaySharded,
   readInputs,
   buildReport,
   formatReport,

@@ -39,6 +39,8 @@ Options:
   --strict           stop at the first invalid line (exit code 1)
   --no-progress      never draw the progress bar
   --workers <n>      parse worker threads (default: one per spare core, at most 4, for big inputs; 0: none)
+  --shards <n>       fold NDJSON files in n worker threads, each parsing and folding its share of the
+                     customers (default 0: parse workers, one fold on the main thread); the same report
   --max-events-in-memory <n>
                      accepted events held in memory (default 1000000); past it they go to a temporary
                      file and are read back a window at a time, so memory no longer grows with the input

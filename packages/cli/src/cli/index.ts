@@ -7,7 +7,7 @@ import { renderHtmlReport } from '../html/index.js';
 import { importBpic2013, importCsv, importTwcs, toNdjson, type CsvMapping, type InputEvent } from '../import/index.js';
 import { renderJourney } from '../journey/index.js';
 import type { ReplayReport } from '@omnitrail/journey';
-import { buildReport, formatReport, readInputs, StrictInputError, type ReplayInput } from '../replay/index.js';
+import { buildReport, formatReport, readInputs, replaySharded, StrictInputError, type ReplayInput } from '../replay/index.js';
 import { writeStoreEvents } from '../store/index.js';
 
 /** The streams a CLI run uses; tests pass in-memory ones. */
@@ -135,6 +135,7 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
     strict: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
     workers: { type: 'string' },
+    shards: { type: 'string' },
     'max-events-in-memory': { type: 'string' },
   });
   if (helpRequested('replay', values, io)) return 0;
@@ -145,37 +146,54 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
   const inputs = inputsOf('replay', positionals, values.store as string | undefined, io);
   const showProgress = io.stderr.isTTY === true && values['no-progress'] !== true;
   const workers = values.workers === undefined ? undefined : parseCountArg(values.workers as string, 'workers', 'replay', 0);
+  const shards = values.shards === undefined ? undefined : parseCountArg(values.shards as string, 'shards', 'replay', 0);
   const maxEventsInMemory = values['max-events-in-memory'] === undefined ? undefined : parseCountArg(values['max-events-in-memory'] as string, 'max-events-in-memory', 'replay', 0);
   const started = performance.now();
-  const ingest = await readInputs(inputs, {
+  const instants = {
+    ...(asOf === undefined ? {} : { asOf }),
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+    ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
+  };
+  const ingestOptions = {
     strict: values.strict === true,
     ...(showProgress ? { progress: io.stderr } : {}),
     ...(workers === undefined ? {} : { workers }),
+    ...(shards === undefined ? {} : { shards }),
     ...(maxEventsInMemory === undefined ? {} : { maxEventsInMemory }),
-  });
-  const read = performance.now();
-  if (ingest.log.spilled) io.beforeSpilledFold?.();
-  // The fold cannot report progress of its own (it is one synchronous pass per tenant), but it can take a
-  // while after the bar is done (tens of seconds for millions of spilled events): say what is going on.
-  if (showProgress) io.stderr.write(`folding ${ingest.input.accepted.toLocaleString('en-US')} events${ingest.log.spilled ? ' (read back from the spill file)' : ''}…`);
-  let report: ReplayReport;
-  try {
-    report = buildReport(ingest, {
-      ...(asOf === undefined ? {} : { asOf }),
-      ...(from === undefined ? {} : { from }),
-      ...(to === undefined ? {} : { to }),
-      ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
-    });
-  } finally {
-    ingest.close();
-  }
-  const built = performance.now();
-  if (showProgress) io.stderr.write(` ${((built - read) / 1000).toFixed(1)} s\n`);
-  writeOutput((values.json as string | undefined) ?? '-', formatReport(report), io);
+  };
+  const timing = process.env.OMNITRAIL_TIMING === '1';
   // OMNITRAIL_TIMING=1 prints where the time went, for profiling the replay.
-  if (process.env.OMNITRAIL_TIMING === '1') {
-    io.stderr.write(`omnitrail: read+parse+dedupe ${Math.round(read - started)} ms, replayReport ${Math.round(built - read)} ms, write ${Math.round(performance.now() - built)} ms, ${ingest.input.accepted} events${ingest.log.spilled ? ' (spilled)' : ''}, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\n`);
+  const peakRss = () => `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`;
+  let report = await replaySharded(inputs, {
+    ...ingestOptions,
+    ...instants,
+    ...(timing
+      ? {
+          onPhases: (p: { read: number; settle: number; fold: number; accepted: number }) =>
+            io.stderr.write(`omnitrail: sharded: read+parse+dedupe ${Math.round(p.read)} ms, hand-over ${Math.round(p.settle)} ms, fold ${Math.round(p.fold)} ms, ${p.accepted} events, ${peakRss()}\n`),
+        }
+      : {}),
+  });
+  if (report === undefined) {
+    const ingest = await readInputs(inputs, ingestOptions);
+    const read = performance.now();
+    if (ingest.log.spilled) io.beforeSpilledFold?.();
+    // The fold cannot report progress of its own (it is one synchronous pass per tenant), but it can take a
+    // while after the bar is done (tens of seconds for millions of spilled events): say what is going on.
+    if (showProgress) io.stderr.write(`folding ${ingest.input.accepted.toLocaleString('en-US')} events${ingest.log.spilled ? ' (read back from the spill file)' : ''}…`);
+    try {
+      report = buildReport(ingest, instants);
+    } finally {
+      ingest.close();
+    }
+    const built = performance.now();
+    if (showProgress) io.stderr.write(` ${((built - read) / 1000).toFixed(1)} s\n`);
+    if (timing) {
+      io.stderr.write(`omnitrail: read+parse+dedupe ${Math.round(read - started)} ms, replayReport ${Math.round(built - read)} ms, ${ingest.input.accepted} events${ingest.log.spilled ? ' (spilled)' : ''}, ${peakRss()}\n`);
+    }
   }
+  writeOutput((values.json as string | undefined) ?? '-', formatReport(report), io);
   if (values.html !== undefined) writeOutput(values.html as string, renderHtmlReport(report), io);
   return 0;
 }

@@ -1,14 +1,17 @@
-import { createIdTable, hashString } from '@omnitrail/eventstore';
 import type { CatalogEvent } from '@omnitrail/events';
 import { createReplayEventLog, replayReport, type ReplayEventLog, type JourneyConfig, type RejectedLine, type ReplayOptions, type ReplayReport, type TenantReport } from '@omnitrail/journey';
 import { readLineBlocks, sourceSize, type NdjsonSource } from '../ndjson/index.js';
 import { createProgressBar, type ProgressSink } from '../progress/index.js';
 import { createSpillFile, type SpillFile } from '../spill/index.js';
 import { readStoreValues } from '../store/index.js';
+import { ACCEPTED, conflictRejection, createAcceptance, DUPLICATE } from './acceptance.js';
+import { replayInShards, shardCount, type ShardedInput, type ShardedReplayOptions } from './sharded.js';
+import { StrictInputError } from './strict.js';
 import { emptyParsedBlock, parseValue, type ParsedBlock } from './parse.js';
 import { createBlockParser, createInThreadParser, defaultWorkerCount, type BlockParser } from './pool.js';
 
 export { canonicalHash, jsonDeepEqual } from './canonical.js';
+export { StrictInputError } from './strict.js';
 export { parseBlock, parseBlockAsJson, fromJsonParsedBlock, type ParsedBlock, type JsonParsedBlock, type LineRejection } from './parse.js';
 export { createBlockParser, workerEntry, type BlockParser } from './pool.js';
 
@@ -17,22 +20,6 @@ export type ReplayInput =
   | { kind: 'file'; path: string; name?: string }
   | { kind: 'stdin'; stream: NodeJS.ReadableStream; name?: string }
   | { kind: 'store'; uri: string };
-
-/** `--strict` found an invalid line: the run stops with exit code 1. */
-export class StrictInputError extends Error {
-  readonly file: string;
-  readonly line: number;
-  readonly path: string;
-  constructor(file: string, rejection: { line: number; errors: { path: string; message: string }[] }) {
-    const first = rejection.errors[0];
-    const path = first?.path ?? '';
-    super(`${file}:${rejection.line}: invalid event${path ? ` at field "${path}"` : ''}: ${rejection.errors.map((e) => `${e.path || '(line)'}: ${e.message}`).join('; ')}`);
-    this.name = 'StrictInputError';
-    this.file = file;
-    this.line = rejection.line;
-    this.path = path;
-  }
-}
 
 /** The accepted events of every input and the report's `input` section. */
 export interface IngestResult {
@@ -51,6 +38,12 @@ export interface IngestOptions {
   strict?: boolean;
   /** Parse workers (default: one per spare core, at most 4, for inputs of 4 MB or more or standard input; 0 parses on this thread). */
   workers?: number;
+  /**
+   * Fold NDJSON files in this many shard worker threads, each parsing its share of the lines and folding
+   * its share of the customers (see {@link replaySharded}); 0 or 1 (the default): one fold on this thread.
+   * Only `replaySharded` and `replayFiles` read it.
+   */
+  shards?: number;
   /** Where to draw a progress bar (a TTY stream), if anywhere. */
   progress?: ProgressSink;
   /** Blocks handed to the parsers at a time; bounds memory held by raw text. */
@@ -88,13 +81,8 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
   const log = createReplayEventLog();
   const maxInMemory = options.maxEventsInMemory ?? DEFAULT_MAX_EVENTS_IN_MEMORY;
   let spill: SpillFile | undefined;
-  // Per accepted event (same index), its id and the canonical hash of its content, to tell a duplicate
-  // from a conflict: columns, so they stay small when the events themselves are spilled.
-  const ids: string[] = [];
-  const contentHashes: number[] = [];
-  // Accepted ids → event index + 1, in the store's compact id table: one slot read per lookup, no key
-  // string compared unless the 32-bit hashes match (a Map of a million strings costs several cache misses).
-  const acceptedIds = createIdTable((i) => ids[i]!, 1 << 16);
+  const acceptance = createAcceptance();
+  const ids = acceptance.ids;
   const accept = (event: CatalogEvent, text: string | undefined) => {
     if (spill === undefined && log.size >= maxInMemory) {
       spill = createSpillFile(options.spillDirectory === undefined ? {} : { directory: options.spillDirectory });
@@ -140,19 +128,10 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
           // Rejections before this event come first, so strict mode names the earliest invalid line.
           while (r < rej.length && rej[r]!.line < line) reject(rej[r++]!);
           const event = block.events[i]!;
-          const hash = block.hashes[i]!;
-          const idHash = hashString(event.id);
-          const seen = acceptedIds.find(event.id, idHash);
-          if (seen === undefined) {
-            accept(event, block.texts?.[i]);
-            ids.push(event.id);
-            contentHashes.push(hash);
-            acceptedIds.add(idHash, ids.length);
-          } else if (contentHashes[seen - 1] === hash) {
-            duplicates++;
-          } else {
-            reject({ line, id: event.id, errors: [{ path: 'id', message: `conflicts with an earlier event with the same id and different content` }] });
-          }
+          const verdict = acceptance.check(event.id, block.hashes[i]!);
+          if (verdict === ACCEPTED) accept(event, block.texts?.[i]);
+          else if (verdict === DUPLICATE) duplicates++;
+          else reject(conflictRejection(line, event.id));
         }
         while (r < rej.length) reject(rej[r++]!);
       };
@@ -257,9 +236,43 @@ export function buildReport(ingest: IngestResult, instants: ReportInstants = {})
   };
 }
 
+/**
+ * The report of NDJSON files replayed in `options.shards` worker threads (see `replayInShards`),
+ * byte-identical to {@link buildReport} of {@link readInputs}; `undefined` when fewer than two shards are
+ * asked for, the inputs are not all files, the workers cannot be started, or the inputs hold more accepted
+ * events than `maxEventsInMemory`: then replay them with `readInputs` and `buildReport`.
+ */
+export async function replaySharded(
+  inputs: readonly ReplayInput[],
+  options: IngestOptions & ReportInstants & Pick<ShardedReplayOptions, 'onPhases' | 'blockBytes'> = {},
+): Promise<ReplayReport | undefined> {
+  const files: ShardedInput[] = [];
+  for (const input of inputs) {
+    if (input.kind !== 'file') return undefined;
+    files.push({ path: input.path, name: inputName(input) });
+  }
+  const maxEventsInMemory = options.maxEventsInMemory ?? DEFAULT_MAX_EVENTS_IN_MEMORY;
+  const shards = shardCount(files, { shards: options.shards ?? 0, maxEventsInMemory });
+  if (shards === 0) return undefined;
+  const sharded: ShardedReplayOptions = { maxEventsInMemory };
+  if (options.strict !== undefined) sharded.strict = options.strict;
+  if (options.progress !== undefined) sharded.progress = options.progress;
+  if (options.asOf !== undefined) sharded.asOf = options.asOf;
+  if (options.from !== undefined) sharded.from = options.from;
+  if (options.to !== undefined) sharded.to = options.to;
+  if (options.tenant !== undefined) sharded.tenant = options.tenant;
+  if (options.config !== undefined) sharded.config = options.config;
+  if (options.onPhases !== undefined) sharded.onPhases = options.onPhases;
+  if (options.blockBytes !== undefined) sharded.blockBytes = options.blockBytes;
+  if (options.maxInFlight !== undefined) sharded.maxInFlight = options.maxInFlight;
+  return replayInShards(files, shards, sharded);
+}
+
 /** Reads the inputs and builds the replay report: the programmatic `omnitrail replay`. */
 export async function replayFiles(inputs: readonly (string | ReplayInput)[], options: IngestOptions & ReportInstants = {}): Promise<ReplayReport> {
   const normalized = inputs.map((i): ReplayInput => (typeof i === 'string' ? { kind: 'file', path: i } : i));
+  const sharded = await replaySharded(normalized, options);
+  if (sharded !== undefined) return sharded;
   const ingest = await readInputs(normalized, options);
   try {
     return buildReport(ingest, options);

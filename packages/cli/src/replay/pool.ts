@@ -19,31 +19,44 @@ export interface BlockParser {
   close(): Promise<void>;
 }
 
-/** How to start a parse worker: its module and the node options it needs. */
+/** How to start a replay worker: the built module, or the source module and tsx's module hooks. */
 export interface WorkerEntry {
   url: URL;
-  execArgv: string[];
+  /** The hooks to register first (tsx's ESM API) when `url` is the TypeScript source. */
+  hooks?: URL;
 }
 
 /**
  * The worker module: the built `worker.js` beside this code (dist), or, when running from the sources
- * (vitest, tsx), `src/worker.ts` loaded through tsx's loader. Undefined when neither can be used; the
+ * (vitest, tsx), `src/worker.ts` loaded through tsx's ESM hooks. Undefined when neither can be used; the
  * replay then parses on its own thread.
  */
 export function workerEntry(): WorkerEntry | undefined {
   try {
     const built = new URL('./worker.js', import.meta.url);
     if (built.protocol !== 'file:') return undefined;
-    if (existsSync(fileURLToPath(built))) return { url: built, execArgv: [] };
+    if (existsSync(fileURLToPath(built))) return { url: built };
     const source = new URL('../worker.ts', import.meta.url);
     if (!existsSync(fileURLToPath(source))) return undefined;
     const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-    const loader = join(tsxDir, 'dist', 'loader.mjs');
-    if (!existsSync(loader)) return undefined;
-    return { url: source, execArgv: ['--import', pathToFileURL(loader).href] };
+    const hooks = join(tsxDir, 'dist', 'esm', 'api', 'index.mjs');
+    if (!existsSync(hooks)) return undefined;
+    return { url: source, hooks: pathToFileURL(hooks) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Starts a worker thread on the entry. From the sources, a small bootstrap registers tsx's hooks inside the
+ * worker and then imports the module: `--import` of the hooks in a worker's `execArgv` does not apply them
+ * to the worker's own entry on Node 20 ("Unknown file extension .ts"). Messages sent before the module has
+ * loaded wait in the worker's port.
+ */
+export function startWorker(entry: WorkerEntry): Worker {
+  if (entry.hooks === undefined) return new Worker(entry.url);
+  const bootstrap = `import(${JSON.stringify(entry.hooks.href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.url.href)}); });`;
+  return new Worker(bootstrap, { eval: true });
 }
 
 /**
@@ -88,7 +101,7 @@ export function createBlockParser(options: { workers?: number; shareWithCaller?:
     }
   };
   const workers = Array.from({ length: count }, () => {
-    const worker = new Worker(entry.url, { execArgv: entry.execArgv });
+    const worker = startWorker(entry);
     worker.on('message', (message: { seq: number; result: JsonParsedBlock }) => {
       const waiter = pending.get(message.seq);
       pending.delete(message.seq);

@@ -11,6 +11,11 @@ const CUSTOMER = 'c:';
 const IDENTITY = 'i:';
 const CASE = 'k:';
 
+/** The key of a case id among {@link foldLinkKeys}' keys. */
+export function caseLinkKey(caseId: string): string {
+  return CASE + caseId;
+}
+
 function identityKeys(identities: readonly Identity[] | undefined, out: string[]): void {
   if (identities === undefined) return;
   for (const identity of identities) {
@@ -29,9 +34,11 @@ function identityKeys(identities: readonly Identity[] | undefined, out: string[]
  * it names, the identities it carries or links (normalised as identity resolution normalises them), the
  * customers a merge or an unmerge names, its case, the cases a merge or a follow-up names, and, for an event
  * on a case, its own id (a follow-up case takes the id of the event that opens it). Events of one tenant
- * that share no chain of keys fold independently of each other.
+ * that share no chain of keys fold independently of each other. With `ownId: false` the last key (its own
+ * id as a case) is left out, for a caller that looks it up among the other events' cases instead of
+ * indexing one key per event.
  */
-export function foldLinkKeys(event: CatalogEvent): string[] {
+export function foldLinkKeys(event: CatalogEvent, options: { ownId?: boolean } = {}): string[] {
   const keys: string[] = [];
   if (event.customerId !== undefined) keys.push(CUSTOMER + event.customerId);
   // A customer found by no identity at all is named after the event.
@@ -60,7 +67,10 @@ export function foldLinkKeys(event: CatalogEvent): string[] {
     default:
       break;
   }
-  if (event.caseId !== undefined) keys.push(CASE + event.caseId, CASE + event.id);
+  if (event.caseId !== undefined) {
+    keys.push(CASE + event.caseId);
+    if (options.ownId !== false) keys.push(CASE + event.id);
+  }
   return keys;
 }
 

@@ -1,0 +1,331 @@
+import { statSync } from 'node:fs';
+import { caseLinkKey, mergeReplayTallies, replayResultOf, type RejectedLine, type ReplayReport, type ReplayTally } from '@omnitrail/journey';
+import { readLineBlocks } from '../ndjson/index.js';
+import { createProgressBar, type ProgressSink } from '../progress/index.js';
+import { ACCEPTED, conflictRejection, createAcceptance, DUPLICATE } from './acceptance.js';
+import type { LineRejection } from './parse.js';
+import { StrictInputError } from './strict.js';
+import { startWorker, workerEntry, type WorkerEntry } from './pool.js';
+import type { ShardFoldOptions, ShardParsedBlock, ShardReply, ShardRequest } from './shard-worker.js';
+
+/** The options `replayInShards` reads (those of `readInputs` and the report's instants). */
+export interface ShardedReplayOptions {
+  strict?: boolean;
+  progress?: ProgressSink;
+  maxInFlight?: number;
+  /** Bytes of lines per block handed to a shard (default 256 KB). */
+  blockBytes?: number;
+  maxEventsInMemory?: number;
+  asOf?: number;
+  from?: number;
+  to?: number;
+  tenant?: string;
+  config?: ShardFoldOptions['config'];
+  /** Called with the time each phase took (ms), for `OMNITRAIL_TIMING`. */
+  onPhases?: (phases: { read: number; settle: number; fold: number; accepted: number }) => void;
+}
+
+/** The inputs of a sharded replay: NDJSON files, with the names the report gives them. */
+export interface ShardedInput {
+  path: string;
+  name: string;
+}
+
+/** Thrown inside when the accepted events pass `maxEventsInMemory`: the caller replays on the spilling path. */
+class OverMemoryLimit extends Error {}
+
+/** A shard worker failed or exited: the caller replays on one thread, as if no shard had been asked for. */
+class ShardFailure extends Error {}
+
+/** A started shard worker: requests are answered in the order they are sent. */
+interface ShardThread {
+  send(request: ShardRequest, transfer?: ArrayBuffer[]): Promise<ShardReply>;
+  stop(): Promise<void>;
+}
+
+function startShard(entry: WorkerEntry): ShardThread {
+  const worker = startWorker(entry);
+  const waiting: { resolve: (r: ShardReply) => void; reject: (e: Error) => void }[] = [];
+  let failure: Error | undefined;
+  const fail = (error: Error) => {
+    failure ??= error;
+    for (const w of waiting.splice(0)) w.reject(failure);
+  };
+  worker.on('message', (message: { reply?: ShardReply; error?: string }) => {
+    const next = waiting.shift();
+    if (next === undefined) return;
+    if (message.reply !== undefined) next.resolve(message.reply);
+    else next.reject(new ShardFailure(`a shard worker failed: ${message.error ?? 'unknown error'}`));
+  });
+  worker.on('error', (error) => fail(new ShardFailure(`a shard worker failed: ${error.message}`)));
+  worker.on('exit', (code) => fail(new ShardFailure(`a shard worker exited (code ${code})`)));
+  return {
+    send(request, transfer = []) {
+      if (failure !== undefined) return Promise.reject(failure);
+      const reply = new Promise<ShardReply>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        worker.postMessage(request, transfer);
+      });
+      // A failure rejects every request waiting; the replay awaits them in order and stops at the first,
+      // so the others must not count as unhandled.
+      reply.catch(() => undefined);
+      return reply;
+    },
+    async stop() {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    },
+  };
+}
+
+/** Grows an Int32Array column by doubling. */
+function grown(column: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
+  if (needed <= column.length) return column;
+  const next = new Int32Array(Math.max(needed, column.length * 2));
+  next.set(column);
+  return next;
+}
+
+/**
+ * How many shards a replay of these inputs folds in, or 0 when it is not sharded: fewer than two shards
+ * asked for, no input, `maxEventsInMemory` 0 (the spilling path), or no worker entry to start.
+ */
+export function shardCount(inputs: readonly ShardedInput[], options: { shards: number; maxEventsInMemory: number }): number {
+  if (inputs.length === 0 || options.shards < 2 || options.maxEventsInMemory === 0) return 0;
+  return workerEntry() === undefined ? 0 : options.shards;
+}
+
+/**
+ * `omnitrail replay` of NDJSON files on several threads. Each shard worker parses and validates the blocks
+ * it is given and keeps the events; the main thread, block by block in input order, de-duplicates (so
+ * rejections, duplicates and conflicts are exactly those of a single-threaded replay), and joins the events
+ * into connected sets by their fold link keys (customers, identities, cases). Once every line is read, the
+ * sets are given to shards (where most of their events already are, balancing the counts), the events that
+ * change shards are handed over, and each shard folds its events with the same window into a tally; the
+ * report is the sum of the tallies, byte-identical to the single-threaded one.
+ *
+ * Resolves `undefined`, having stopped every worker, when the accepted events pass `maxEventsInMemory` or
+ * a worker fails: the caller then replays on one thread (and spills) from the start.
+ */
+export async function replayInShards(inputs: readonly ShardedInput[], shards: number, options: ShardedReplayOptions): Promise<ReplayReport | undefined> {
+  const entry = workerEntry();
+  if (entry === undefined || shards < 2) return undefined;
+  const started = performance.now();
+  const threads = Array.from({ length: shards }, () => startShard(entry));
+  const maxInMemory = options.maxEventsInMemory ?? Number.POSITIVE_INFINITY;
+  const acceptance = createAcceptance();
+  const rejected: RejectedLine[] = [];
+  const several = inputs.length > 1;
+  let read = 0;
+  let duplicates = 0;
+  let minAt = Number.POSITIVE_INFINITY;
+  let maxAt = Number.NEGATIVE_INFINITY;
+  // Per accepted event: its shard, its index among that shard's valid events, and its first key's node.
+  let shardOf = new Int32Array(1 << 16);
+  let localOf = new Int32Array(1 << 16);
+  let nodeOf = new Int32Array(1 << 16);
+  // Valid events (accepted or not) per shard, in the order the shard parsed them; the fate of each.
+  const localCount = new Array<number>(shards).fill(0);
+  // Union-find over fold link keys: key → node, node → parent.
+  const nodes = new Map<string, number>();
+  let parent = new Int32Array(1 << 16);
+  let nodeCount = 0;
+  const find = (x: number): number => {
+    let root = x;
+    while (parent[root] !== root) root = parent[root]!;
+    while (parent[x] !== root) {
+      const next = parent[x]!;
+      parent[x] = root;
+      x = next;
+    }
+    return root;
+  };
+  const union = (a: number, b: number): number => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) return ra;
+    // The older node stays the root: the sets do not depend on the order keys come in.
+    if (rb < ra) {
+      parent[ra] = rb;
+      return rb;
+    }
+    parent[rb] = ra;
+    return ra;
+  };
+  const nodeFor = (key: string): number => {
+    let node = nodes.get(key);
+    if (node === undefined) {
+      node = nodeCount++;
+      parent = grown(parent, nodeCount);
+      parent[node] = node;
+      nodes.set(key, node);
+    }
+    return node;
+  };
+  // Accepted events on a case: a follow-up case takes an event's id, so their ids are looked up among the
+  // case keys once every line is read (one lookup each instead of one more key per event).
+  const casedEvents: number[] = [];
+  const casedPrefixes: string[] = [];
+  try {
+    let seq = 0;
+    for (const input of inputs) {
+      const reject = (r: LineRejection) => {
+        if (options.strict) throw new StrictInputError(input.name, r);
+        rejected.push(several ? { file: input.name, line: r.line, id: r.id, errors: r.errors } : { line: r.line, id: r.id, errors: r.errors });
+      };
+      const apply = (block: ShardParsedBlock, shard: number) => {
+        read += block.read;
+        const rej = block.rejected;
+        const s = block.strings;
+        const ends = block.ends;
+        let r = 0;
+        let k = 0;
+        for (let i = 0; i < block.lines.length; i++) {
+          const line = block.lines[i]!;
+          while (r < rej.length && rej[r]!.line < line) reject(rej[r++]!);
+          const id = s.slice(k === 0 ? 0 : ends[k - 1], ends[k]);
+          k++;
+          const keyCount = block.keyCounts[i]!;
+          const local = localCount[shard]!++;
+          const verdict = acceptance.check(id, block.hashes[i]!);
+          if (verdict !== ACCEPTED) {
+            k += keyCount;
+            if (verdict === DUPLICATE) duplicates++;
+            else reject(conflictRejection(line, id));
+            continue;
+          }
+          const g = acceptance.ids.length - 1;
+          if (g >= maxInMemory) throw new OverMemoryLimit();
+          if (g >= shardOf.length) {
+            shardOf = grown(shardOf, g + 1);
+            localOf = grown(localOf, g + 1);
+            nodeOf = grown(nodeOf, g + 1);
+          }
+          shardOf[g] = shard;
+          localOf[g] = local;
+          const at = block.ats[i]!;
+          if (at < minAt) minAt = at;
+          if (at > maxAt) maxAt = at;
+          let node = -1;
+          let prefix = '';
+          for (let j = 0; j < keyCount; j++, k++) {
+            const key = s.slice(ends[k - 1], ends[k]);
+            const n = nodeFor(key);
+            if (node < 0) {
+              node = n;
+              prefix = key.slice(0, key.indexOf('\u0000') + 1);
+            } else node = union(node, n);
+          }
+          nodeOf[g] = node;
+          if (block.cased[i] === 1) {
+            casedEvents.push(g);
+            casedPrefixes.push(prefix);
+          }
+        }
+        while (r < rej.length) reject(rej[r++]!);
+      };
+      const bar = options.progress ? createProgressBar(options.progress, { label: input.name, total: statSync(input.path).size }) : undefined;
+      const inFlight: { reply: Promise<ShardReply>; shard: number }[] = [];
+      const maxInFlight = options.maxInFlight ?? 4 * shards;
+      const settleOne = async () => {
+        const { reply, shard } = inFlight.shift()!;
+        const done = await reply;
+        if (done.type !== 'parsed') throw new Error(`a shard worker answered ${done.type} to parse`);
+        apply(done.block, shard);
+        bar?.events(acceptance.ids.length);
+      };
+      try {
+        const reading = { ...(bar ? { onProgress: bar.advance } : {}), ...(options.blockBytes === undefined ? {} : { blockBytes: options.blockBytes }) };
+        for await (const block of readLineBlocks({ path: input.path }, reading)) {
+          const shard = seq % shards;
+          // Its own buffer, transferred: cloning a view would copy the whole pooled chunk.
+          const bytes = new Uint8Array(block.bytes.byteLength);
+          bytes.set(block.bytes);
+          inFlight.push({ reply: threads[shard]!.send({ type: 'parse', seq: seq++, bytes, firstLine: block.firstLine }, [bytes.buffer]), shard });
+          if (inFlight.length >= maxInFlight) await settleOne();
+        }
+        while (inFlight.length > 0) await settleOne();
+      } finally {
+        for (const f of inFlight) f.reply.catch(() => undefined);
+        bar?.done();
+      }
+    }
+    const readDone = performance.now();
+    const accepted = acceptance.ids.length;
+    // A case named after an event joins that event's set.
+    for (let c = 0; c < casedEvents.length; c++) {
+      const g = casedEvents[c]!;
+      const node = nodes.get(casedPrefixes[c]! + caseLinkKey(acceptance.ids[g]!));
+      if (node !== undefined) nodeOf[g] = union(nodeOf[g]!, node);
+    }
+    // Events per set and shard, then each set, largest first, to the shard holding most of its events
+    // unless that would overload it, else to the lightest shard.
+    const setShards = new Map<number, number[]>();
+    for (let g = 0; g < accepted; g++) {
+      const root = (nodeOf[g] = find(nodeOf[g]!));
+      let counts = setShards.get(root);
+      if (counts === undefined) setShards.set(root, (counts = new Array<number>(shards).fill(0)));
+      counts[shardOf[g]!]!++;
+    }
+    const sets = [...setShards].map(([root, counts]) => ({ root, counts, size: counts.reduce((a, b) => a + b, 0) }));
+    sets.sort((a, b) => b.size - a.size || a.root - b.root);
+    const capacity = Math.ceil((accepted / shards) * 1.02) + 1;
+    const load = new Array<number>(shards).fill(0);
+    const shardOfSet = new Map<number, number>();
+    for (const set of sets) {
+      let best = -1;
+      for (let s = 0; s < shards; s++) {
+        if (load[s]! + set.size > capacity) continue;
+        if (best < 0 || set.counts[s]! > set.counts[best]!) best = s;
+      }
+      if (best < 0) {
+        best = 0;
+        for (let s = 1; s < shards; s++) if (load[s]! < load[best]!) best = s;
+      }
+      shardOfSet.set(set.root, best);
+      load[best]! += set.size;
+    }
+    const fates = localCount.map((n) => new Int32Array(n).fill(-1));
+    for (let g = 0; g < accepted; g++) fates[shardOf[g]!]![localOf[g]!] = shardOfSet.get(nodeOf[g]!)!;
+    // Hand over the events that change shards, then fold.
+    const settled = await Promise.all(threads.map((t, s) => t.send({ type: 'settle', fate: fates[s]!, self: s, shards }, [fates[s]!.buffer as ArrayBuffer])));
+    const adoptions: Promise<ShardReply>[] = [];
+    settled.forEach((reply, from) => {
+      if (reply.type !== 'settled') throw new Error(`a shard worker answered ${reply.type} to settle`);
+      reply.moved.forEach((text, to) => {
+        if (to !== from && text.length > 0) adoptions.push(threads[to]!.send({ type: 'adopt', text }));
+      });
+    });
+    await Promise.all(adoptions);
+    const settleDone = performance.now();
+    const foldOptions: ShardFoldOptions = {};
+    if (accepted > 0) foldOptions.bounds = { minAt, maxAt };
+    if (options.asOf !== undefined) foldOptions.asOf = options.asOf;
+    if (options.from !== undefined) foldOptions.from = options.from;
+    if (options.to !== undefined) foldOptions.to = options.to;
+    if (options.tenant !== undefined) foldOptions.tenant = options.tenant;
+    if (options.config !== undefined) foldOptions.config = options.config;
+    const folded = await Promise.all(threads.map((t) => t.send({ type: 'fold', options: foldOptions })));
+    let tally: ReplayTally | undefined;
+    for (const reply of folded) {
+      if (reply.type !== 'folded') throw new Error(`a shard worker answered ${reply.type} to fold`);
+      tally = tally === undefined ? reply.tally : mergeReplayTallies(tally, reply.tally);
+    }
+    const result = replayResultOf(tally!);
+    options.onPhases?.({ read: readDone - started, settle: settleDone - readDone, fold: performance.now() - settleDone, accepted });
+    rejected.sort((a, b) => a.line - b.line || ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
+    return {
+      omnitrailReport: 1,
+      asOf: result.asOf,
+      from: result.from,
+      to: result.to,
+      input: { read, accepted, duplicates, rejected },
+      tenants: result.tenants,
+    };
+  } catch (error) {
+    if (error instanceof OverMemoryLimit || error instanceof ShardFailure) return undefined;
+    throw error;
+  } finally {
+    await Promise.all(threads.map((t) => t.stop()));
+  }
+}
