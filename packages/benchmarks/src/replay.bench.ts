@@ -85,6 +85,38 @@ export async function run(): Promise<void> {
     samples: main.subjectSamples,
   });
 
+  // Sharded: the same file folded in two shard worker threads (--shards 2), alternating with the default.
+  const shardedRuns: { rate: number; peakRssMb: number }[] = [];
+  const defaultRuns: { rate: number; peakRssMb: number }[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    shardedRuns.push(replayMeasured(path, EVENTS, ['--shards', '2']));
+    defaultRuns.push(replayMeasured(path, EVENTS));
+  }
+  const shardedRate = median(shardedRuns.map((r) => r.rate));
+  report({
+    benchmark: 'replay',
+    name: `omnitrail replay --shards 2, ${EVENTS.toLocaleString('en-US')} events`,
+    value: shardedRate,
+    unit: 'events/s',
+    reference: { name: 'JSON.parse of every line (first comparison)', value: main.reference, ratio: shardedRate / main.reference },
+    goal: '≥ 0.75 ×',
+    samples: shardedRuns.map((r) => r.rate),
+  });
+  report({
+    benchmark: 'replay',
+    name: `omnitrail replay --shards 2 against the default, ${EVENTS.toLocaleString('en-US')} events (alternating)`,
+    value: shardedRate,
+    unit: 'events/s',
+    reference: { name: 'default (parse worker, fold on the main thread)', value: median(defaultRuns.map((r) => r.rate)), ratio: shardedRate / median(defaultRuns.map((r) => r.rate)) },
+  });
+  report({
+    benchmark: 'replay',
+    name: `peak RSS of omnitrail replay --shards 2, ${EVENTS.toLocaleString('en-US')} events`,
+    value: median(shardedRuns.map((r) => r.peakRssMb)),
+    unit: 'MB',
+    reference: { name: 'default', value: median(defaultRuns.map((r) => r.peakRssMb)), ratio: median(shardedRuns.map((r) => r.peakRssMb)) / median(defaultRuns.map((r) => r.peakRssMb)) },
+  });
+
   // Memory: the same file held in memory (the default up to 1M events) and spilled from the first event
   // (--max-events-in-memory 0), alternating; peak RSS as the child process reports it.
   const held: { rate: number; peakRssMb: number }[] = [];

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { caseLinkKey, mergeReplayTallies, replayResultOf, type RejectedLine, type ReplayReport, type ReplayTally } from '@omnitrail/journey';
+import { caseLinkKey, createLinkSets, mergeReplayTallies, replayResultOf, type RejectedLine, type ReplayReport, type ReplayTally } from '@omnitrail/journey';
 import { readLineBlocks } from '../ndjson/index.js';
 import { createProgressBar, type ProgressSink } from '../progress/index.js';
 import { ACCEPTED, conflictRejection, createAcceptance, DUPLICATE } from './acceptance.js';
@@ -126,42 +126,8 @@ export async function replayInShards(inputs: readonly ShardedInput[], shards: nu
   let nodeOf = new Int32Array(1 << 16);
   // Valid events (accepted or not) per shard, in the order the shard parsed them; the fate of each.
   const localCount = new Array<number>(shards).fill(0);
-  // Union-find over fold link keys: key → node, node → parent.
-  const nodes = new Map<string, number>();
-  let parent = new Int32Array(1 << 16);
-  let nodeCount = 0;
-  const find = (x: number): number => {
-    let root = x;
-    while (parent[root] !== root) root = parent[root]!;
-    while (parent[x] !== root) {
-      const next = parent[x]!;
-      parent[x] = root;
-      x = next;
-    }
-    return root;
-  };
-  const union = (a: number, b: number): number => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra === rb) return ra;
-    // The older node stays the root: the sets do not depend on the order keys come in.
-    if (rb < ra) {
-      parent[ra] = rb;
-      return rb;
-    }
-    parent[rb] = ra;
-    return ra;
-  };
-  const nodeFor = (key: string): number => {
-    let node = nodes.get(key);
-    if (node === undefined) {
-      node = nodeCount++;
-      parent = grown(parent, nodeCount);
-      parent[node] = node;
-      nodes.set(key, node);
-    }
-    return node;
-  };
+  // Accepted events joined by their fold link keys (each key prefixed with its tenant).
+  const sets = createLinkSets();
   // Accepted events on a case: a follow-up case takes an event's id, so their ids are looked up among the
   // case keys once every line is read (one lookup each instead of one more key per event).
   const casedEvents: number[] = [];
@@ -210,11 +176,11 @@ export async function replayInShards(inputs: readonly ShardedInput[], shards: nu
           let prefix = '';
           for (let j = 0; j < keyCount; j++, k++) {
             const key = s.slice(ends[k - 1], ends[k]);
-            const n = nodeFor(key);
+            const n = sets.node(key);
             if (node < 0) {
               node = n;
               prefix = key.slice(0, key.indexOf('\u0000') + 1);
-            } else node = union(node, n);
+            } else node = sets.join(node, n);
           }
           nodeOf[g] = node;
           if (block.cased[i] === 1) {
@@ -255,24 +221,24 @@ export async function replayInShards(inputs: readonly ShardedInput[], shards: nu
     // A case named after an event joins that event's set.
     for (let c = 0; c < casedEvents.length; c++) {
       const g = casedEvents[c]!;
-      const node = nodes.get(casedPrefixes[c]! + caseLinkKey(acceptance.ids[g]!));
-      if (node !== undefined) nodeOf[g] = union(nodeOf[g]!, node);
+      const node = sets.nodeOf(casedPrefixes[c]! + caseLinkKey(acceptance.ids[g]!));
+      if (node !== undefined) nodeOf[g] = sets.join(nodeOf[g]!, node);
     }
     // Events per set and shard, then each set, largest first, to the shard holding most of its events
     // unless that would overload it, else to the lightest shard.
     const setShards = new Map<number, number[]>();
     for (let g = 0; g < accepted; g++) {
-      const root = (nodeOf[g] = find(nodeOf[g]!));
+      const root = (nodeOf[g] = sets.root(nodeOf[g]!));
       let counts = setShards.get(root);
       if (counts === undefined) setShards.set(root, (counts = new Array<number>(shards).fill(0)));
       counts[shardOf[g]!]!++;
     }
-    const sets = [...setShards].map(([root, counts]) => ({ root, counts, size: counts.reduce((a, b) => a + b, 0) }));
-    sets.sort((a, b) => b.size - a.size || a.root - b.root);
+    const bySize = [...setShards].map(([root, counts]) => ({ root, counts, size: counts.reduce((a, b) => a + b, 0) }));
+    bySize.sort((a, b) => b.size - a.size || a.root - b.root);
     const capacity = Math.ceil((accepted / shards) * 1.02) + 1;
     const load = new Array<number>(shards).fill(0);
     const shardOfSet = new Map<number, number>();
-    for (const set of sets) {
+    for (const set of bySize) {
       let best = -1;
       for (let s = 0; s < shards; s++) {
         if (load[s]! + set.size > capacity) continue;

@@ -15,7 +15,7 @@ import { createReplayEventLog, readByPosition, replayEventLogOf, type EventSeque
 import { timeOrder } from './order.js';
 
 export { mergeTenantTallies, tenantReportOf, tenantTally, type TenantTally } from './tally.js';
-export { caseLinkKey, foldLinkKeys, partitionEvents } from './parts.js';
+export { caseLinkKey, createLinkSets, foldLinkKeys, partitionEvents, type LinkSets } from './parts.js';
 export { createReplayEventLog, ranksByPosition, replayEventLogOf, SPILLED_WINDOW_EVENTS, type EventSequence, type ReplayEventLog, type SpilledEventReader, type TenantEventColumns } from './log.js';
 
 /** What `replayReport` folds and the instants it describes. */

@@ -74,6 +74,65 @@ export function foldLinkKeys(event: CatalogEvent, options: { ownId?: boolean } =
   return keys;
 }
 
+/** Connected sets of fold link keys (union-find): what events are joined by to fold apart. */
+export interface LinkSets {
+  /** The node of a key, made when the key is new (nodes are numbered in order of first appearance). */
+  node(key: string): number;
+  /** The node of a key seen before, else `undefined`. */
+  nodeOf(key: string): number | undefined;
+  /** Joins the sets of two nodes; returns the root of the joined set. */
+  join(a: number, b: number): number;
+  /** The root of a node's set: its oldest node, so sets do not depend on the order keys come in. */
+  root(node: number): number;
+}
+
+/** Empty link sets. */
+export function createLinkSets(): LinkSets {
+  const nodes = new Map<string, number>();
+  let parent = new Int32Array(1024);
+  let count = 0;
+  const root = (x: number): number => {
+    let r = x;
+    while (parent[r] !== r) r = parent[r]!;
+    // Path compression: later finds of these nodes take one step.
+    while (parent[x] !== r) {
+      const next = parent[x]!;
+      parent[x] = r;
+      x = next;
+    }
+    return r;
+  };
+  return {
+    node(key) {
+      let n = nodes.get(key);
+      if (n === undefined) {
+        n = count++;
+        if (n === parent.length) {
+          const grown = new Int32Array(parent.length * 2);
+          grown.set(parent);
+          parent = grown;
+        }
+        parent[n] = n;
+        nodes.set(key, n);
+      }
+      return n;
+    },
+    nodeOf: (key) => nodes.get(key),
+    join(a, b) {
+      const ra = root(a);
+      const rb = root(b);
+      if (ra === rb) return ra;
+      if (rb < ra) {
+        parent[ra] = rb;
+        return rb;
+      }
+      parent[rb] = ra;
+      return ra;
+    },
+    root,
+  };
+}
+
 /**
  * Splits events into at most `parts` groups that fold independently: events of one tenant tied by a chain
  * of {@link foldLinkKeys} stay in one group. Groups are balanced by event count (the largest connected sets
@@ -82,52 +141,28 @@ export function foldLinkKeys(event: CatalogEvent, options: { ownId?: boolean } =
  */
 export function partitionEvents(events: readonly CatalogEvent[], parts: number): CatalogEvent[][] {
   if (!Number.isInteger(parts) || parts < 1) throw new RangeError(`parts must be a positive integer, got ${parts}`);
-  // Union-find over the keys, per tenant (the tenant id prefixes every key).
-  const index = new Map<string, number>();
-  const parent: number[] = [];
-  const find = (x: number): number => {
-    let root = x;
-    while (parent[root]! !== root) root = parent[root]!;
-    while (parent[x]! !== root) {
-      const next = parent[x]!;
-      parent[x] = root;
-      x = next;
-    }
-    return root;
-  };
-  const first = new Int32Array(events.length);
+  // Keys are per tenant: the tenant id prefixes every key.
+  const sets = createLinkSets();
+  const nodeOfEvent = new Int32Array(events.length);
   events.forEach((event, i) => {
-    let root = -1;
+    let node = -1;
     for (const key of foldLinkKeys(event)) {
-      const full = `${event.tenantId}\u0000${key}`;
-      let k = index.get(full);
-      if (k === undefined) {
-        index.set(full, (k = parent.length));
-        parent.push(k);
-      }
-      const r = find(k);
-      if (root < 0) root = r;
-      else if (r !== root) {
-        // The smaller index stays the root, so the result does not depend on which key came first.
-        if (r < root) {
-          parent[root] = r;
-          root = r;
-        } else parent[r] = root;
-      }
+      const n = sets.node(`${event.tenantId}\u0000${key}`);
+      node = node < 0 ? n : sets.join(node, n);
     }
-    first[i] = root;
+    nodeOfEvent[i] = node;
   });
   // Events per connected set, then the sets in descending size (ties: first seen), each to the lightest group.
   const sizes = new Map<number, number>();
   const roots = new Int32Array(events.length);
   for (let i = 0; i < events.length; i++) {
-    const r = (roots[i] = find(first[i]!));
+    const r = (roots[i] = sets.root(nodeOfEvent[i]!));
     sizes.set(r, (sizes.get(r) ?? 0) + 1);
   }
-  const sets = [...sizes].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const bySize = [...sizes].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   const load = new Array<number>(parts).fill(0);
   const groupOf = new Map<number, number>();
-  for (const [root, size] of sets) {
+  for (const [root, size] of bySize) {
     let g = 0;
     for (let j = 1; j < parts; j++) if (load[j]! < load[g]!) g = j;
     groupOf.set(root, g);
