@@ -1,5 +1,6 @@
 import type { CaseStatus, CaseView, ReportWindow } from '../model/index.js';
 import type { CaseMetricsSection, CasesSection, OpenCaseRow } from '../report/types.js';
+import { addCounts } from '../report/counts.js';
 import { durationStats } from '../stats/index.js';
 import { isOpenStatus, type CasesState, type Samples } from './state.js';
 
@@ -33,7 +34,7 @@ export function listCases(state: CasesState): Iterable<CaseView> {
  * report can be assembled from parts folded apart (on several threads, say).
  */
 export interface CasesTally {
-  count: number;
+  counts: CaseCounts;
   byStatus: Record<CaseStatus, number>;
   /** Open cases as of `asOf`, in no particular order (sorted by id in the section). */
   open: OpenCaseRow[];
@@ -43,6 +44,12 @@ export interface CasesTally {
   firstResponseMs: number[];
   replyMs: number[];
   resolutionMs: number[];
+}
+
+/** The counts of a {@link CasesTally}. */
+export interface CaseCounts {
+  /** Every case, merged ones included. */
+  count: number;
   /** Cases resolved in the period, and of those resolved at first contact. */
   resolved: number;
   firstContact: number;
@@ -107,40 +114,26 @@ export function casesTally(state: CasesState, window: ReportWindow, canonical: (
     }
   }
   return {
-    count: state.cases.size,
+    counts: { count: state.cases.size, resolved, firstContact, opened, multiChannel, botHandled, contained },
     byStatus,
     open,
     anomalies: state.anomalies.map((a) => ({ eventId: a.eventId, reason: a.reason })),
     firstResponseMs: inPeriod(state.firstResponse, from, to),
     replyMs: inPeriod(state.reply, from, to),
     resolutionMs: inPeriod(state.resolution, from, to),
-    resolved,
-    firstContact,
-    opened,
-    multiChannel,
-    botHandled,
-    contained,
   };
 }
 
 /** The tally of two disjoint sets of cases together (`a`'s rows and samples first). */
 export function mergeCasesTallies(a: CasesTally, b: CasesTally): CasesTally {
-  const byStatus = { ...a.byStatus };
-  for (const status of Object.keys(byStatus) as CaseStatus[]) byStatus[status] += b.byStatus[status];
   return {
-    count: a.count + b.count,
-    byStatus,
+    counts: addCounts(a.counts, b.counts),
+    byStatus: addCounts(a.byStatus, b.byStatus),
     open: [...a.open, ...b.open],
     anomalies: [...a.anomalies, ...b.anomalies],
     firstResponseMs: [...a.firstResponseMs, ...b.firstResponseMs],
     replyMs: [...a.replyMs, ...b.replyMs],
     resolutionMs: [...a.resolutionMs, ...b.resolutionMs],
-    resolved: a.resolved + b.resolved,
-    firstContact: a.firstContact + b.firstContact,
-    opened: a.opened + b.opened,
-    multiChannel: a.multiChannel + b.multiChannel,
-    botHandled: a.botHandled + b.botHandled,
-    contained: a.contained + b.contained,
   };
 }
 
@@ -153,12 +146,12 @@ export function casesSectionOf(tally: CasesTally): CasesSection {
   // Stable sort: two anomalies of one event keep their order.
   const anomalies = tally.anomalies.map((a) => ({ eventId: a.eventId, reason: a.reason }));
   anomalies.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
-  return { count: tally.count, byStatus: { ...tally.byStatus }, open, anomalies };
+  return { count: tally.counts.count, byStatus: { ...tally.byStatus }, open, anomalies };
 }
 
 /** The case metrics (domain.md, Metrics) from a tally. A rate whose denominator is 0 is `null`. */
 export function caseMetricsOf(tally: CasesTally): CaseMetricsSection {
-  const { resolved, firstContact, opened, multiChannel, botHandled, contained } = tally;
+  const { resolved, firstContact, opened, multiChannel, botHandled, contained } = tally.counts;
   return {
     firstResponseMs: durationStats(tally.firstResponseMs),
     replyMs: durationStats(tally.replyMs),

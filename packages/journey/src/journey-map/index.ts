@@ -1,6 +1,7 @@
 import type { Channel } from '@omnitrail/events';
 import type { ReportWindow } from '../model/index.js';
 import type { JourneysSection } from '../report/types.js';
+import { addCounts } from '../report/counts.js';
 import { channelOfNumber, codeActor, codeChannel, codeType, isInboundCode, type CustomerRecord, type CustomersState } from '../customers/index.js';
 import { transitionAggs, type ContextLostAnnotation, type ContextLostKind, type JourneyStage, type StageEntry } from './state.js';
 
@@ -55,10 +56,8 @@ export function journeysTally(state: CustomersState, window: ReportWindow): Jour
 
 /** The tally of two disjoint sets of customers together. */
 export function mergeJourneysTallies(a: JourneysTally, b: JourneysTally): JourneysTally {
-  const stages = { ...a.stages };
-  for (const stage of Object.keys(stages) as (keyof typeof stages)[]) stages[stage] += b.stages[stage];
-  const contextLost = { ...a.contextLost };
-  for (const kind of Object.keys(contextLost) as (keyof typeof contextLost)[]) contextLost[kind] += b.contextLost[kind];
+  const stages = addCounts(a.stages, b.stages);
+  const contextLost = addCounts(a.contextLost, b.contextLost);
   const transitions = new Map<string, { from: string; to: string; count: number }>();
   for (const t of [...a.transitions, ...b.transitions]) {
     const key = `${t.from}\u0000${t.to}`;

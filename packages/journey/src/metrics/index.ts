@@ -1,6 +1,7 @@
 import type { JourneyConfig, ReportWindow } from '../model/index.js';
 import type { CustomerMetricsSection } from '../report/types.js';
 import { codeChannel, isInboundCode, type CustomersState } from '../customers/index.js';
+import { addCounts } from '../report/counts.js';
 
 /** A churn period `[from, to)` in ms; `explicit` when it is the metrics period given by `--from`/`--to`. */
 export interface ChurnPeriod {
@@ -124,6 +125,17 @@ export function predictiveChurnRate(state: CustomersState, period: ChurnPeriod, 
  * customers ({@link mergeCustomerMetricsTallies}).
  */
 export interface CustomerMetricsTally {
+  surveys: SurveyCounts;
+  /** Inbound touchpoints per channel. */
+  channelMix: Record<string, number>;
+  /** The churn period's counts. */
+  churn: ChurnTally;
+  /** The counts of the periods before it, oldest first (for the predictive rate). */
+  previous: ChurnTally[];
+}
+
+/** The survey counts of a {@link CustomerMetricsTally}. */
+export interface SurveyCounts {
   csatAnswers: number;
   /** CSAT answers of 4 or 5. */
   csatGood: number;
@@ -136,12 +148,6 @@ export interface CustomerMetricsTally {
   /** The sum of CES scores (integers, so the sum is exact in any order). */
   cesSum: number;
   cesAtLeast5: number;
-  /** Inbound touchpoints per channel. */
-  channelMix: Record<string, number>;
-  /** The churn period's counts. */
-  churn: ChurnTally;
-  /** The counts of the periods before it, oldest first (for the predictive rate). */
-  previous: ChurnTally[];
 }
 
 /**
@@ -196,15 +202,7 @@ export function customerMetricsTally(
     }
   }
   return {
-    csatAnswers,
-    csatGood,
-    csatSent,
-    npsAnswers,
-    promoters,
-    detractors,
-    cesAnswers,
-    cesSum,
-    cesAtLeast5: ces5,
+    surveys: { csatAnswers, csatGood, csatSent, npsAnswers, promoters, detractors, cesAnswers, cesSum, cesAtLeast5: ces5 },
     channelMix: Object.fromEntries(mix),
     churn: churnTally(state, churnPeriod.from, churnPeriod.to),
     previous: previousChurnPeriods(churnPeriod, config.predictiveChurnPeriods).map((p) => churnTally(state, p.from, p.to)),
@@ -213,22 +211,11 @@ export function customerMetricsTally(
 
 /** The tally of two disjoint sets of customers together. */
 export function mergeCustomerMetricsTallies(a: CustomerMetricsTally, b: CustomerMetricsTally): CustomerMetricsTally {
-  const channelMix = { ...a.channelMix };
-  for (const [channel, n] of Object.entries(b.channelMix)) channelMix[channel] = (channelMix[channel] ?? 0) + n;
-  const addChurn = (x: ChurnTally, y: ChurnTally): ChurnTally => ({ atStart: x.atStart + y.atStart, churned: x.churned + y.churned, atEnd: x.atEnd + y.atEnd });
   return {
-    csatAnswers: a.csatAnswers + b.csatAnswers,
-    csatGood: a.csatGood + b.csatGood,
-    csatSent: a.csatSent + b.csatSent,
-    npsAnswers: a.npsAnswers + b.npsAnswers,
-    promoters: a.promoters + b.promoters,
-    detractors: a.detractors + b.detractors,
-    cesAnswers: a.cesAnswers + b.cesAnswers,
-    cesSum: a.cesSum + b.cesSum,
-    cesAtLeast5: a.cesAtLeast5 + b.cesAtLeast5,
-    channelMix,
-    churn: addChurn(a.churn, b.churn),
-    previous: a.previous.map((p, i) => addChurn(p, b.previous[i]!)),
+    surveys: addCounts(a.surveys, b.surveys),
+    channelMix: addCounts(a.channelMix, b.channelMix),
+    churn: addCounts(a.churn, b.churn),
+    previous: a.previous.map((p, i) => addCounts(p, b.previous[i]!)),
   };
 }
 
@@ -238,13 +225,13 @@ export function mergeCustomerMetricsTallies(a: CustomerMetricsTally, b: Customer
  * Denominators of 0 give `null`; nothing is rounded.
  */
 export function customerMetricsOf(t: CustomerMetricsTally, churnPeriod: ChurnPeriod): CustomerMetricsSection {
-  const { csatAnswers, npsAnswers, promoters, detractors, cesAnswers } = t;
+  const { csatAnswers, csatGood, csatSent, npsAnswers, promoters, detractors, cesAnswers, cesSum, cesAtLeast5 } = t.surveys;
   const channelMix: Record<string, number> = {};
   for (const ch of Object.keys(t.channelMix).sort()) channelMix[ch] = t.channelMix[ch]!;
   return {
-    csat: { answers: csatAnswers, percent: csatAnswers === 0 ? null : (t.csatGood / csatAnswers) * 100, responseRate: t.csatSent === 0 ? null : csatAnswers / t.csatSent },
+    csat: { answers: csatAnswers, percent: csatAnswers === 0 ? null : (csatGood / csatAnswers) * 100, responseRate: csatSent === 0 ? null : csatAnswers / csatSent },
     nps: { answers: npsAnswers, promoters, detractors, score: npsAnswers === 0 ? null : ((promoters - detractors) / npsAnswers) * 100 },
-    ces: { answers: cesAnswers, mean: cesAnswers === 0 ? null : t.cesSum / cesAnswers, shareAtLeast5: cesAnswers === 0 ? null : t.cesAtLeast5 / cesAnswers },
+    ces: { answers: cesAnswers, mean: cesAnswers === 0 ? null : cesSum / cesAnswers, shareAtLeast5: cesAnswers === 0 ? null : cesAtLeast5 / cesAnswers },
     channelMix,
     churn: {
       from: new Date(churnPeriod.from).toISOString(),

@@ -3,6 +3,7 @@ import { healthSection } from '../churn/index.js';
 import { journeysSectionOf, journeysTally, mergeJourneysTallies, type JourneysTally } from '../journey-map/index.js';
 import { churnPeriodFor, customerMetricsOf, customerMetricsTally, mergeCustomerMetricsTallies, type CustomerMetricsTally } from '../metrics/index.js';
 import type { ReportWindow } from '../model/index.js';
+import { addCounts } from '../report/counts.js';
 import type { HealthSection, TenantReport } from '../report/types.js';
 import type { TenantFold } from './index.js';
 
@@ -33,11 +34,11 @@ export function tenantTally(fold: TenantFold, window: ReportWindow, churnExplici
 /** The tallies of two disjoint parts of a tenant together. */
 export function mergeTenantTallies(a: TenantTally, b: TenantTally): TenantTally {
   return {
-    customers: { count: a.customers.count + b.customers.count, merged: a.customers.merged + b.customers.merged },
+    customers: addCounts(a.customers, b.customers),
     cases: mergeCasesTallies(a.cases, b.cases),
     customerMetrics: mergeCustomerMetricsTallies(a.customerMetrics, b.customerMetrics),
     journeys: mergeJourneysTallies(a.journeys, b.journeys),
-    health: { red: a.health.red + b.health.red, yellow: a.health.yellow + b.health.yellow, green: a.health.green + b.health.green, na: a.health.na + b.health.na },
+    health: addCounts(a.health, b.health),
   };
 }
 
