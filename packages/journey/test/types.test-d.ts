@@ -5,7 +5,14 @@ import { describe, expectTypeOf, it } from 'vitest';
 import {
   createJourneyEngine,
   defineJourneyProjection,
+  foldLinkKeys,
+  mergeReplayTallies,
+  partitionEvents,
   replayReport,
+  replayResultOf,
+  replayTally,
+  type ReplayTally,
+  type TenantTally,
   type JourneyProjectionEvent,
   type StateOfJourneyProjection,
   type CaseView,
@@ -27,6 +34,17 @@ describe('public type surface of @omnitrail/journey', () => {
     expectTypeOf<ReplayResult['tenants']>().toEqualTypeOf<Record<string, TenantReport>>();
     expectTypeOf<TenantReport['metrics']['nps']['score']>().toEqualTypeOf<number | null>();
     expectTypeOf<TenantReport['cases']['open'][number]['waitingSince']>().toEqualTypeOf<string | null>();
+  });
+
+  it('a replay can be folded in parts: tallies of plain data that merge, then the report', () => {
+    expectTypeOf(replayTally).returns.toEqualTypeOf<ReplayTally>();
+    expectTypeOf(replayTally).parameter(0).toHaveProperty('bounds').toEqualTypeOf<{ minAt: number; maxAt: number } | undefined>();
+    expectTypeOf(mergeReplayTallies).parameters.toEqualTypeOf<[ReplayTally, ReplayTally]>();
+    expectTypeOf(replayResultOf).returns.toEqualTypeOf<ReplayResult>();
+    expectTypeOf<ReplayTally['tenants']>().toEqualTypeOf<Record<string, TenantTally>>();
+    expectTypeOf<TenantTally['cases']['firstResponseMs']>().toEqualTypeOf<number[]>();
+    expectTypeOf(foldLinkKeys).returns.toEqualTypeOf<string[]>();
+    expectTypeOf(partitionEvents).returns.toEqualTypeOf<CatalogEvent[][]>();
   });
 
   it('the engine records unknown input and serves typed state streams', () => {
