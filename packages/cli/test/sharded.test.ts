@@ -71,7 +71,9 @@ describe('sharded replay', () => {
     const dir = tempDir();
     const path = workloadFile(dir, 'm.ndjson', 8, 500);
     const inputs: ReplayInput[] = [{ kind: 'file', path }];
-    expect(await replaySharded(inputs, { shards: 2, maxEventsInMemory: 100 })).toBeUndefined();
+    const reasons: string[] = [];
+    expect(await replaySharded(inputs, { shards: 2, maxEventsInMemory: 100, onFallback: (r) => reasons.push(r) })).toBeUndefined();
+    expect(reasons).toEqual(['more than 100 accepted events (--max-events-in-memory)']);
     expect(await replaySharded(inputs, { shards: 1 })).toBeUndefined();
     expect(await replaySharded(inputs, { shards: 2, maxEventsInMemory: 0 })).toBeUndefined();
     expect(await replaySharded([{ kind: 'stdin', stream: Readable.from([]) }], { shards: 2 })).toBeUndefined();

@@ -43,6 +43,16 @@ describe('parse workers', () => {
     expect(direct.rejected.map((r) => r.line)).toEqual([4]);
   });
 
+  it('parses in a worker thread, from the sources as from the build, without falling back', async () => {
+    const parser = createBlockParser({ workers: 1 });
+    expect(parser.threads).toBe(1);
+    const result = await parser.parse({ bytes: Buffer.from(ndjson([ev({ id: 'in-worker' })])), firstLine: 1 });
+    expect(result.events.map((e) => e.id)).toEqual(['in-worker']);
+    // A worker that cannot start (it once could not load src/worker.ts) would be covered up by the fallback.
+    expect(parser.failed).toBe(false);
+    await parser.close();
+  });
+
   it('falls back to in-thread parsing when asked for no workers', async () => {
     const parser = createBlockParser({ workers: 0 });
     expect(parser.threads).toBe(0);

@@ -168,6 +168,7 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
   let report = await replaySharded(inputs, {
     ...ingestOptions,
     ...instants,
+    onFallback: (reason: string) => io.stderr.write(`omnitrail: --shards: ${reason}; replaying on one thread\n`),
     ...(timing
       ? {
           onPhases: (p: { read: number; settle: number; fold: number; accepted: number }) =>

@@ -244,7 +244,7 @@ export function buildReport(ingest: IngestResult, instants: ReportInstants = {})
  */
 export async function replaySharded(
   inputs: readonly ReplayInput[],
-  options: IngestOptions & ReportInstants & Pick<ShardedReplayOptions, 'onPhases' | 'blockBytes'> = {},
+  options: IngestOptions & ReportInstants & Pick<ShardedReplayOptions, 'onPhases' | 'onFallback' | 'blockBytes'> = {},
 ): Promise<ReplayReport | undefined> {
   const files: ShardedInput[] = [];
   for (const input of inputs) {
@@ -263,6 +263,7 @@ export async function replaySharded(
   if (options.tenant !== undefined) sharded.tenant = options.tenant;
   if (options.config !== undefined) sharded.config = options.config;
   if (options.onPhases !== undefined) sharded.onPhases = options.onPhases;
+  if (options.onFallback !== undefined) sharded.onFallback = options.onFallback;
   if (options.blockBytes !== undefined) sharded.blockBytes = options.blockBytes;
   if (options.maxInFlight !== undefined) sharded.maxInFlight = options.maxInFlight;
   return replayInShards(files, shards, sharded);

@@ -16,6 +16,8 @@ export interface BlockParser {
   parse(block: LineBlock, keepText?: boolean): Promise<ParsedBlock>;
   /** Worker threads started (0: parsing on the calling thread). */
   readonly threads: number;
+  /** Whether a worker failed, so that its blocks and every later one were parsed on the calling thread. */
+  readonly failed: boolean;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export function defaultWorkerCount(): number {
 export function createInThreadParser(): BlockParser {
   return {
     threads: 0,
+    failed: false,
     parse: (block, keepText) => Promise.resolve(parseBlock(block.bytes, block.firstLine, keepText)),
     close: () => Promise.resolve(),
   };
@@ -118,6 +121,9 @@ export function createBlockParser(options: { workers?: number; shareWithCaller?:
   const cycle = options.shareWithCaller ? count + 1 : count;
   return {
     threads: count,
+    get failed() {
+      return broken;
+    },
     parse(block, keepText) {
       if (broken) return Promise.resolve(parseBlock(block.bytes, block.firstLine, keepText));
       const id = seq++;

@@ -21,6 +21,8 @@ export interface ShardedReplayOptions {
   to?: number;
   tenant?: string;
   config?: ShardFoldOptions['config'];
+  /** Called when the replay gives up on shards (and resolves `undefined`), with the reason. */
+  onFallback?: (reason: string) => void;
   /** Called with the time each phase took (ms), for `OMNITRAIL_TIMING`. */
   onPhases?: (phases: { read: number; settle: number; fold: number; accepted: number }) => void;
 }
@@ -289,7 +291,14 @@ export async function replayInShards(inputs: readonly ShardedInput[], shards: nu
       tenants: result.tenants,
     };
   } catch (error) {
-    if (error instanceof OverMemoryLimit || error instanceof ShardFailure) return undefined;
+    if (error instanceof OverMemoryLimit) {
+      options.onFallback?.(`more than ${maxInMemory.toLocaleString('en-US')} accepted events (--max-events-in-memory)`);
+      return undefined;
+    }
+    if (error instanceof ShardFailure) {
+      options.onFallback?.(error.message);
+      return undefined;
+    }
     throw error;
   } finally {
     await Promise.all(threads.map((t) => t.stop()));
