@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { generateWorkload } from '@omnitrail/testing';
 import { buildReport, formatReport, readInputs, replayFiles, replaySharded, StrictInputError, type IngestOptions, type ReplayInput, type ReportInstants } from '../src/index.js';
+import { routeLines } from '../src/replay/sharded.js';
 import { ev, ndjson, run, tempDir } from './helpers.js';
 
 /** A workload file with every kind of line a replay counts: blank, broken, invalid, duplicate, conflicting. */
@@ -27,6 +28,30 @@ async function classic(inputs: ReplayInput[], options: IngestOptions & ReportIns
     ingest.close();
   }
 }
+
+describe('routing lines to shards', () => {
+  it('sends every line of a customer to one shard, keeps line numbers and order, and loses no line', () => {
+    const lines = [
+      JSON.stringify(ev({ id: 'a1', customerId: 'alice' })),
+      '',
+      JSON.stringify(ev({ id: 'b1', customerId: 'bob' })),
+      JSON.stringify(ev({ id: 'a2', customerId: 'alice' })),
+      'not json',
+      JSON.stringify(ev({ id: 'v1', customerId: undefined, identities: [{ type: 'email', value: 'v@x.io' }] })),
+      JSON.stringify(ev({ id: 'a3', customerId: 'alice' })),
+    ];
+    // No final newline: the input's last line may lack one.
+    const parts = routeLines(Buffer.from(lines.join('\n')), 10, 3);
+    const seen = parts.flatMap((p) => [...p.lineNumbers]).sort((a, b) => a - b);
+    expect(seen).toEqual([10, 11, 12, 13, 14, 15, 16]);
+    for (const part of parts) {
+      const texts = Buffer.from(part.bytes).toString('utf8').split('\n').slice(0, -1);
+      expect(texts).toEqual([...part.lineNumbers].map((n) => lines[n - 10]));
+    }
+    const shardOfLine = (n: number) => parts.find((p) => p.lineNumbers.includes(n))!.shard;
+    expect(new Set([10, 13, 16].map(shardOfLine)).size).toBe(1);
+  });
+});
 
 describe('sharded replay', () => {
   it('gives the byte-identical report of a single-threaded replay, with rejections, duplicates and conflicts', async () => {

@@ -10,7 +10,7 @@ import { parseBlock, type LineRejection } from './parse.js';
 
 /** The main thread's messages to a shard worker, in the order it sends them. */
 export type ShardRequest =
-  | { type: 'parse'; seq: number; bytes: Uint8Array; firstLine: number }
+  | { type: 'parse'; bytes: Uint8Array; lineNumbers: Int32Array }
   | { type: 'settle'; fate: Int32Array; self: number; shards: number }
   | { type: 'adopt'; text: string }
   | { type: 'fold'; options: ShardFoldOptions };
@@ -32,7 +32,6 @@ export interface ShardFoldOptions {
  * tenant id and a NUL), `keyCounts` of them.
  */
 export interface ShardParsedBlock {
-  seq: number;
   read: number;
   rejected: LineRejection[];
   lines: Int32Array;
@@ -71,7 +70,11 @@ export function tenantKeyPrefix(tenantId: string): string {
 export function handleShardRequest(state: ShardWorkerState, request: ShardRequest): { reply: ShardReply; transfer: ArrayBuffer[] } {
   switch (request.type) {
     case 'parse': {
-      const parsed = parseBlock(request.bytes, request.firstLine);
+      // The lines are those of the input this shard was given, `lineNumbers[i]` being the i-th one's number.
+      const { lineNumbers } = request;
+      const parsed = parseBlock(request.bytes, 0);
+      for (let i = 0; i < parsed.lines.length; i++) parsed.lines[i] = lineNumbers[parsed.lines[i]!]!;
+      for (const r of parsed.rejected) r.line = lineNumbers[r.line]!;
       const n = parsed.events.length;
       const ats = new Float64Array(n);
       const cased = new Uint8Array(n);
@@ -92,7 +95,6 @@ export function handleShardRequest(state: ShardWorkerState, request: ShardReques
       let at = 0;
       for (let k = 0; k < parts.length; k++) ends[k] = at += parts[k]!.length;
       const block: ShardParsedBlock = {
-        seq: request.seq,
         read: parsed.read,
         rejected: parsed.rejected,
         lines: Int32Array.from(parsed.lines),

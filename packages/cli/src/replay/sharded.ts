@@ -88,6 +88,55 @@ function grown(column: Int32Array<ArrayBuffer>, needed: number): Int32Array<Arra
   return next;
 }
 
+const CUSTOMER_FIELD = Buffer.from('"customerId":"');
+
+/**
+ * Splits a block's lines between the shards by a hash of the customer id each names, so that a customer's
+ * events are mostly parsed on the shard that folds them, whatever the input's order. The customer is found
+ * by its raw bytes (`"customerId":"` up to the next quote): a nested field of that name, an escaped quote or
+ * a line without one only sends a line elsewhere, which the hand-over then corrects, so this needs no
+ * parsing. Lines keep their order within a shard, with their physical line numbers.
+ */
+export function routeLines(bytes: Buffer, firstLine: number, shards: number): { shard: number; bytes: Uint8Array; lineNumbers: Int32Array }[] {
+  const starts: number[][] = Array.from({ length: shards }, () => []);
+  const stops: number[][] = Array.from({ length: shards }, () => []);
+  const numbers: number[][] = Array.from({ length: shards }, () => []);
+  const sizes = new Array<number>(shards).fill(0);
+  let match = bytes.indexOf(CUSTOMER_FIELD);
+  let line = firstLine;
+  for (let start = 0; start < bytes.length; line++) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    // The next occurrence at or after this line (searched again only once passed, so each byte is searched once).
+    if (match >= 0 && match < start) match = bytes.indexOf(CUSTOMER_FIELD, start);
+    let shard = line % shards;
+    if (match >= 0 && match < end) {
+      let h = 0x811c9dc5;
+      for (let p = match + CUSTOMER_FIELD.length; p < end && bytes[p] !== 0x22; p++) h = Math.imul(h ^ bytes[p]!, 0x01000193);
+      shard = (h >>> 0) % shards;
+    }
+    starts[shard]!.push(start);
+    stops[shard]!.push(end);
+    numbers[shard]!.push(line);
+    sizes[shard]! += end - start + 1;
+    start = end + 1;
+  }
+  const parts: { shard: number; bytes: Uint8Array; lineNumbers: Int32Array }[] = [];
+  for (let shard = 0; shard < shards; shard++) {
+    if (numbers[shard]!.length === 0) continue;
+    // Its own buffer, transferred to the worker: the block is a view of a larger pooled chunk.
+    const out = new Uint8Array(sizes[shard]!);
+    let at = 0;
+    for (let j = 0; j < starts[shard]!.length; j++) {
+      out.set(bytes.subarray(starts[shard]![j]!, stops[shard]![j]!), at);
+      at += stops[shard]![j]! - starts[shard]![j]!;
+      out[at++] = 0x0a;
+    }
+    parts.push({ shard, bytes: out, lineNumbers: Int32Array.from(numbers[shard]!) });
+  }
+  return parts;
+}
+
 /**
  * How many shards a replay of these inputs folds in, or 0 when it is not sharded: fewer than two shards
  * asked for, no input, `maxEventsInMemory` 0 (the spilling path), or no worker entry to start.
@@ -135,86 +184,106 @@ export async function replayInShards(inputs: readonly ShardedInput[], shards: nu
   const casedEvents: number[] = [];
   const casedPrefixes: string[] = [];
   try {
-    let seq = 0;
     for (const input of inputs) {
       const reject = (r: LineRejection) => {
         if (options.strict) throw new StrictInputError(input.name, r);
         rejected.push(several ? { file: input.name, line: r.line, id: r.id, errors: r.errors } : { line: r.line, id: r.id, errors: r.errors });
       };
-      const apply = (block: ShardParsedBlock, shard: number) => {
-        read += block.read;
-        const rej = block.rejected;
-        const s = block.strings;
-        const ends = block.ends;
-        let r = 0;
-        let k = 0;
-        for (let i = 0; i < block.lines.length; i++) {
-          const line = block.lines[i]!;
-          while (r < rej.length && rej[r]!.line < line) reject(rej[r++]!);
-          const id = s.slice(k === 0 ? 0 : ends[k - 1], ends[k]);
-          k++;
-          const keyCount = block.keyCounts[i]!;
-          const local = localCount[shard]!++;
-          const verdict = acceptance.check(id, block.hashes[i]!);
-          if (verdict !== ACCEPTED) {
-            k += keyCount;
-            if (verdict === DUPLICATE) duplicates++;
-            else reject(conflictRejection(line, id));
-            continue;
-          }
-          const g = acceptance.ids.length - 1;
-          if (g >= maxInMemory) throw new OverMemoryLimit();
-          if (g >= shardOf.length) {
-            shardOf = grown(shardOf, g + 1);
-            localOf = grown(localOf, g + 1);
-            nodeOf = grown(nodeOf, g + 1);
-          }
-          shardOf[g] = shard;
-          localOf[g] = local;
-          const at = block.ats[i]!;
-          if (at < minAt) minAt = at;
-          if (at > maxAt) maxAt = at;
-          let node = -1;
-          let prefix = '';
-          for (let j = 0; j < keyCount; j++, k++) {
-            const key = s.slice(ends[k - 1], ends[k]);
-            const n = sets.node(key);
-            if (node < 0) {
-              node = n;
-              prefix = key.slice(0, key.indexOf('\u0000') + 1);
-            } else node = sets.join(node, n);
-          }
-          nodeOf[g] = node;
-          if (block.cased[i] === 1) {
-            casedEvents.push(g);
-            casedPrefixes.push(prefix);
-          }
+      // One event of a shard's parsed block, in input order with every other shard's events and rejections.
+      const applyEvent = (block: ShardParsedBlock, shard: number, i: number, k: number): number => {
+        const { strings: s, ends } = block;
+        const line = block.lines[i]!;
+        const id = s.slice(k === 0 ? 0 : ends[k - 1], ends[k]);
+        k++;
+        const keyCount = block.keyCounts[i]!;
+        const local = localCount[shard]!++;
+        const verdict = acceptance.check(id, block.hashes[i]!);
+        if (verdict !== ACCEPTED) {
+          if (verdict === DUPLICATE) duplicates++;
+          else reject(conflictRejection(line, id));
+          return k + keyCount;
         }
-        while (r < rej.length) reject(rej[r++]!);
+        const g = acceptance.ids.length - 1;
+        if (g >= maxInMemory) throw new OverMemoryLimit();
+        if (g >= shardOf.length) {
+          shardOf = grown(shardOf, g + 1);
+          localOf = grown(localOf, g + 1);
+          nodeOf = grown(nodeOf, g + 1);
+        }
+        shardOf[g] = shard;
+        localOf[g] = local;
+        const at = block.ats[i]!;
+        if (at < minAt) minAt = at;
+        if (at > maxAt) maxAt = at;
+        let node = -1;
+        let prefix = '';
+        for (let j = 0; j < keyCount; j++, k++) {
+          const key = s.slice(ends[k - 1], ends[k]);
+          const n = sets.node(key);
+          if (node < 0) {
+            node = n;
+            prefix = key.slice(0, key.indexOf('\u0000') + 1);
+          } else node = sets.join(node, n);
+        }
+        nodeOf[g] = node;
+        if (block.cased[i] === 1) {
+          casedEvents.push(g);
+          casedPrefixes.push(prefix);
+        }
+        return k;
+      };
+      // The shards' parts of one block of the input, merged back into line order.
+      const apply = (parts: { block: ShardParsedBlock; shard: number }[]) => {
+        const cursors = parts.map(({ block, shard }) => ({ block, shard, i: 0, r: 0, k: 0 }));
+        for (const c of cursors) read += c.block.read;
+        for (;;) {
+          let next: (typeof cursors)[number] | undefined;
+          let nextLine = Infinity;
+          let isRejection = false;
+          for (const c of cursors) {
+            if (c.r < c.block.rejected.length && c.block.rejected[c.r]!.line < nextLine) {
+              next = c;
+              nextLine = c.block.rejected[c.r]!.line;
+              isRejection = true;
+            }
+            if (c.i < c.block.lines.length && c.block.lines[c.i]! < nextLine) {
+              next = c;
+              nextLine = c.block.lines[c.i]!;
+              isRejection = false;
+            }
+          }
+          if (next === undefined) return;
+          if (isRejection) reject(next.block.rejected[next.r++]!);
+          else next.k = applyEvent(next.block, next.shard, next.i++, next.k);
+        }
       };
       const bar = options.progress ? createProgressBar(options.progress, { label: input.name, total: statSync(input.path).size }) : undefined;
-      const inFlight: { reply: Promise<ShardReply>; shard: number }[] = [];
-      const maxInFlight = options.maxInFlight ?? 4 * shards;
+      const inFlight: { reply: Promise<ShardReply>; shard: number }[][] = [];
+      const maxInFlight = options.maxInFlight ?? 4;
       const settleOne = async () => {
-        const { reply, shard } = inFlight.shift()!;
-        const done = await reply;
-        if (done.type !== 'parsed') throw new Error(`a shard worker answered ${done.type} to parse`);
-        apply(done.block, shard);
+        const parts: { block: ShardParsedBlock; shard: number }[] = [];
+        for (const { reply, shard } of inFlight.shift()!) {
+          const done = await reply;
+          if (done.type !== 'parsed') throw new Error(`a shard worker answered ${done.type} to parse`);
+          parts.push({ block: done.block, shard });
+        }
+        apply(parts);
         bar?.events(acceptance.ids.length);
       };
       try {
         const reading = { ...(bar ? { onProgress: bar.advance } : {}), ...(options.blockBytes === undefined ? {} : { blockBytes: options.blockBytes }) };
         for await (const block of readLineBlocks({ path: input.path }, reading)) {
-          const shard = seq % shards;
-          // Its own buffer, transferred: cloning a view would copy the whole pooled chunk.
-          const bytes = new Uint8Array(block.bytes.byteLength);
-          bytes.set(block.bytes);
-          inFlight.push({ reply: threads[shard]!.send({ type: 'parse', seq: seq++, bytes, firstLine: block.firstLine }, [bytes.buffer]), shard });
+          inFlight.push(
+            routeLines(block.bytes, block.firstLine, shards).map((part) => ({
+              reply: threads[part.shard]!.send({ type: 'parse', bytes: part.bytes, lineNumbers: part.lineNumbers }, [part.bytes.buffer as ArrayBuffer, part.lineNumbers.buffer as ArrayBuffer]),
+              shard: part.shard,
+            })),
+          );
           if (inFlight.length >= maxInFlight) await settleOne();
         }
         while (inFlight.length > 0) await settleOne();
       } finally {
-        for (const f of inFlight) f.reply.catch(() => undefined);
+        for (const parts of inFlight) for (const f of parts) f.reply.catch(() => undefined);
         bar?.done();
       }
     }
