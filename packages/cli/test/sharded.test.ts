@@ -100,8 +100,9 @@ describe('sharded replay', () => {
     expect(await replaySharded(inputs, { shards: 2, maxEventsInMemory: 100, onFallback: (r) => reasons.push(r) })).toBeUndefined();
     expect(reasons).toEqual(['more than 100 accepted events (--max-events-in-memory)']);
     expect(await replaySharded(inputs, { shards: 1 })).toBeUndefined();
-    expect(await replaySharded(inputs, { shards: 2, maxEventsInMemory: 0 })).toBeUndefined();
-    expect(await replaySharded([{ kind: 'stdin', stream: Readable.from([]) }], { shards: 2 })).toBeUndefined();
+    expect(await replaySharded(inputs, { shards: 2, maxEventsInMemory: 0, onFallback: (r) => reasons.push(r) })).toBeUndefined();
+    expect(await replaySharded([...inputs, { kind: 'stdin', stream: Readable.from([]) }], { shards: 2, onFallback: (r) => reasons.push(r) })).toBeUndefined();
+    expect(reasons.slice(1)).toEqual(['every event is spilled (--max-events-in-memory 0)', 'standard input can be read only once']);
     // Past the limit: the same report as the single-threaded, spilling replay.
     const spilled = await classic(inputs, { maxEventsInMemory: 100 });
     expect(formatReport(await replayFiles(inputs, { shards: 2, maxEventsInMemory: 100 }))).toBe(spilled);

@@ -5,7 +5,7 @@ import { createProgressBar, type ProgressSink } from '../progress/index.js';
 import { createSpillFile, type SpillFile } from '../spill/index.js';
 import { readStoreValues } from '../store/index.js';
 import { ACCEPTED, conflictRejection, createAcceptance, DUPLICATE } from './acceptance.js';
-import { replayInShards, shardCount, type ShardedInput, type ShardedReplayOptions } from './sharded.js';
+import { replayInShards, shardPlan, type ShardableInput, type ShardedInput, type ShardedReplayOptions } from './sharded.js';
 import { StrictInputError } from './strict.js';
 import { emptyParsedBlock, parseValue, type ParsedBlock } from './parse.js';
 import { createBlockParser, createInThreadParser, defaultWorkerCount, type BlockParser } from './pool.js';
@@ -246,14 +246,14 @@ export async function replaySharded(
   inputs: readonly ReplayInput[],
   options: IngestOptions & ReportInstants & Pick<ShardedReplayOptions, 'onPhases' | 'onFallback' | 'blockBytes'> = {},
 ): Promise<ReplayReport | undefined> {
-  const files: ShardedInput[] = [];
-  for (const input of inputs) {
-    if (input.kind !== 'file') return undefined;
-    files.push({ path: input.path, name: inputName(input) });
-  }
+  const planned = inputs.map((input): ShardableInput => (input.kind === 'file' ? { path: input.path, name: inputName(input) } : { readOnce: input.kind === 'stdin' ? 'standard input' : input.uri }));
   const maxEventsInMemory = options.maxEventsInMemory ?? DEFAULT_MAX_EVENTS_IN_MEMORY;
-  const shards = shardCount(files, { shards: options.shards ?? 0, maxEventsInMemory });
-  if (shards === 0) return undefined;
+  const { shards, reason } = shardPlan(planned, { shards: options.shards ?? 0, maxEventsInMemory });
+  if (shards === 0) {
+    if (reason !== undefined) options.onFallback?.(reason);
+    return undefined;
+  }
+  const files = planned as ShardedInput[];
   const sharded: ShardedReplayOptions = { maxEventsInMemory };
   if (options.strict !== undefined) sharded.strict = options.strict;
   if (options.progress !== undefined) sharded.progress = options.progress;

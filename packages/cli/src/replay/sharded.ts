@@ -137,13 +137,21 @@ export function routeLines(bytes: Buffer, firstLine: number, shards: number): { 
   return parts;
 }
 
+/** A replay's inputs as `shardPlan` sees them: NDJSON files, or something read once (standard input, a store). */
+export type ShardableInput = ShardedInput | { readOnce: string };
+
 /**
- * How many shards a replay of these inputs folds in, or 0 when it is not sharded: fewer than two shards
- * asked for, no input, `maxEventsInMemory` 0 (the spilling path), or no worker entry to start.
+ * How many shards a replay of these inputs folds in: `shards`, or 0 with the reason when it is not sharded
+ * although asked (inputs read only once, since a sharded replay may have to start over; spilling from the
+ * first event; no worker entry). Fewer than two shards asked for: 0 and no reason.
  */
-export function shardCount(inputs: readonly ShardedInput[], options: { shards: number; maxEventsInMemory: number }): number {
-  if (inputs.length === 0 || options.shards < 2 || options.maxEventsInMemory === 0) return 0;
-  return workerEntry() === undefined ? 0 : options.shards;
+export function shardPlan(inputs: readonly ShardableInput[], options: { shards: number; maxEventsInMemory: number }): { shards: number; reason?: string } {
+  if (options.shards < 2 || inputs.length === 0) return { shards: 0 };
+  const once = inputs.find((i): i is { readOnce: string } => 'readOnce' in i);
+  if (once !== undefined) return { shards: 0, reason: `${once.readOnce} can be read only once` };
+  if (options.maxEventsInMemory === 0) return { shards: 0, reason: 'every event is spilled (--max-events-in-memory 0)' };
+  if (workerEntry() === undefined) return { shards: 0, reason: 'no worker module to start' };
+  return { shards: options.shards };
 }
 
 /**

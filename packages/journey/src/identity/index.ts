@@ -1,4 +1,5 @@
-import { identityRank, normalizeIdentityValue, type CatalogEvent, type Identity } from '@omnitrail/events';
+import { identityRank, type CatalogEvent, type Identity } from '@omnitrail/events';
+import { normaliseValue } from './normalise.js';
 import type { IdentityLimits, JourneyConfig } from '../model/index.js';
 
 /** Limits used when the configuration leaves a type out (domain.md, Identity resolution). */
@@ -160,20 +161,6 @@ function hasVerifiedUserId(state: IdentityState, node: CustomerNode): boolean {
 /** Older first: first seen earlier, then the smaller id (deterministic tie-break). */
 function older(a: CustomerNode, b: CustomerNode): boolean {
   return a.firstSeenAt < b.firstSeenAt || (a.firstSeenAt === b.firstSeenAt && a.id < b.id);
-}
-
-/** Pure memo of `normalizeIdentityValue` (phone parsing is costly); bounded, shared by every state. */
-const normalised = new Map<string, string | null>();
-
-function normaliseValue(type: string, value: string): string | undefined {
-  const memoKey = `${type}\u0000${value}`;
-  let v = normalised.get(memoKey);
-  if (v === undefined) {
-    if (normalised.size >= 200_000) normalised.clear();
-    v = normalizeIdentityValue(type, value) ?? null;
-    normalised.set(memoKey, v);
-  }
-  return v ?? undefined;
 }
 
 /** Normalised, de-duplicated identities, strongest first (rank, then type, then value, for determinism). */

@@ -1,4 +1,5 @@
-import { normalizeIdentityValue, type CatalogEvent, type Identity } from '@omnitrail/events';
+import type { CatalogEvent, Identity } from '@omnitrail/events';
+import { normaliseValue } from '../identity/normalise.js';
 
 // A replay can fold parts of its events apart (on several threads) and add up their tallies, provided that
 // no event of one part can change the fold of another. What ties events together in a fold: identity
@@ -20,7 +21,7 @@ function identityKeys(identities: readonly Identity[] | undefined, out: string[]
   if (identities === undefined) return;
   for (const identity of identities) {
     const type = identity.type.trim();
-    const value = normalizeIdentityValue(type, identity.value);
+    const value = normaliseValue(type, identity.value);
     // A value identity resolution cannot normalise is ignored by it too.
     if (value === undefined) continue;
     out.push(`${IDENTITY}${type}:${value}`);
