@@ -191,6 +191,7 @@ export async function replayInShards(inputs: readonly ShardedInput[], shards: nu
   // case keys once every line is read (one lookup each instead of one more key per event).
   const casedEvents: number[] = [];
   const casedPrefixes: string[] = [];
+  let lastPrefix = '';
   try {
     for (const input of inputs) {
       const reject = (r: LineRejection) => {
@@ -224,19 +225,18 @@ export async function replayInShards(inputs: readonly ShardedInput[], shards: nu
         if (at < minAt) minAt = at;
         if (at > maxAt) maxAt = at;
         let node = -1;
-        let prefix = '';
+        const firstKey = k;
         for (let j = 0; j < keyCount; j++, k++) {
-          const key = s.slice(ends[k - 1], ends[k]);
-          const n = sets.node(key);
-          if (node < 0) {
-            node = n;
-            prefix = key.slice(0, key.indexOf('\u0000') + 1);
-          } else node = sets.join(node, n);
+          const n = sets.node(s.slice(ends[k - 1], ends[k]));
+          node = node < 0 ? n : sets.join(node, n);
         }
         nodeOf[g] = node;
         if (block.cased[i] === 1) {
+          // The tenant prefix of its keys; the previous event's string when equal, so one is kept per run.
+          const key = s.slice(ends[firstKey - 1], ends[firstKey]);
+          const prefix = key.slice(0, key.indexOf('\u0000') + 1);
           casedEvents.push(g);
-          casedPrefixes.push(prefix);
+          casedPrefixes.push(prefix === lastPrefix ? lastPrefix : (lastPrefix = prefix));
         }
         return k;
       };
