@@ -1,5 +1,7 @@
 import { createIdTable, hashString } from '@omnitrail/eventstore';
+import type { RejectedLine } from '@omnitrail/journey';
 import type { LineRejection } from './parse.js';
+import { StrictInputError } from './strict.js';
 
 /** A new id: the event is accepted. */
 export const ACCEPTED = 0;
@@ -48,4 +50,23 @@ export function createAcceptance(): Acceptance {
 /** The rejection of a line whose id an earlier event has with other content. */
 export function conflictRejection(line: number, id: string): LineRejection {
   return { line, id, errors: [{ path: 'id', message: `conflicts with an earlier event with the same id and different content` }] };
+}
+
+/**
+ * The report's `input.rejected` list as a replay collects it over its inputs: `forInput(name)` gives the
+ * function that records a rejection of that input (naming the file when there are several), or throws a
+ * {@link StrictInputError} in strict mode; `sorted()` is the list sorted by line, then file.
+ */
+export function createRejections(options: { strict?: boolean | undefined; several: boolean }): {
+  forInput(name: string): (rejection: LineRejection) => void;
+  sorted(): RejectedLine[];
+} {
+  const rejected: RejectedLine[] = [];
+  return {
+    forInput: (name) => (r) => {
+      if (options.strict) throw new StrictInputError(name, r);
+      rejected.push(options.several ? { file: name, line: r.line, id: r.id, errors: r.errors } : { line: r.line, id: r.id, errors: r.errors });
+    },
+    sorted: () => rejected.sort((a, b) => a.line - b.line || ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0)),
+  };
 }

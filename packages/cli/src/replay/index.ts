@@ -1,12 +1,11 @@
 import type { CatalogEvent } from '@omnitrail/events';
-import { createReplayEventLog, replayReport, type ReplayEventLog, type JourneyConfig, type RejectedLine, type ReplayOptions, type ReplayReport, type TenantReport } from '@omnitrail/journey';
+import { createReplayEventLog, replayReport, type ReplayEventLog, type JourneyConfig, type ReplayOptions, type ReplayReport, type TenantReport } from '@omnitrail/journey';
 import { readLineBlocks, sourceSize, type NdjsonSource } from '../ndjson/index.js';
 import { createProgressBar, type ProgressSink } from '../progress/index.js';
 import { createSpillFile, type SpillFile } from '../spill/index.js';
 import { readStoreValues } from '../store/index.js';
-import { ACCEPTED, conflictRejection, createAcceptance, DUPLICATE } from './acceptance.js';
+import { ACCEPTED, conflictRejection, createAcceptance, createRejections, DUPLICATE } from './acceptance.js';
 import { replayInShards, shardPlan, type ShardableInput, type ShardedInput, type ShardedReplayOptions } from './sharded.js';
-import { StrictInputError } from './strict.js';
 import { emptyParsedBlock, parseValue, type ParsedBlock } from './parse.js';
 import { createBlockParser, createInThreadParser, defaultWorkerCount, type BlockParser } from './pool.js';
 
@@ -92,8 +91,7 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
     spill?.append(event, text);
     log.add(event);
   };
-  const rejected: RejectedLine[] = [];
-  const several = inputs.length > 1;
+  const rejections = createRejections({ strict: options.strict, several: inputs.length > 1 });
   let read = 0;
   let duplicates = 0;
   // Parsing starts on this thread; workers start once enough bytes have come to be worth their start-up
@@ -114,10 +112,7 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
   try {
     for (const input of inputs) {
       const name = inputName(input);
-      const reject = (r: { line: number; id: string | null; errors: { path: string; message: string }[] }) => {
-        if (options.strict) throw new StrictInputError(name, r);
-        rejected.push(several ? { file: name, line: r.line, id: r.id, errors: r.errors } : { line: r.line, id: r.id, errors: r.errors });
-      };
+      const reject = rejections.forInput(name);
       // Applied strictly in line order, so "the first valid one" is the first in the file.
       const apply = (block: ParsedBlock) => {
         read += block.read;
@@ -182,7 +177,7 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
   } finally {
     await parser.close();
   }
-  rejected.sort((a, b) => a.line - b.line || ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
+  const rejected = rejections.sorted();
   const spilled = spill;
   let list: CatalogEvent[] | undefined;
   return {
@@ -254,19 +249,7 @@ export async function replaySharded(
     return undefined;
   }
   const files = planned as ShardedInput[];
-  const sharded: ShardedReplayOptions = { maxEventsInMemory };
-  if (options.strict !== undefined) sharded.strict = options.strict;
-  if (options.progress !== undefined) sharded.progress = options.progress;
-  if (options.asOf !== undefined) sharded.asOf = options.asOf;
-  if (options.from !== undefined) sharded.from = options.from;
-  if (options.to !== undefined) sharded.to = options.to;
-  if (options.tenant !== undefined) sharded.tenant = options.tenant;
-  if (options.config !== undefined) sharded.config = options.config;
-  if (options.onPhases !== undefined) sharded.onPhases = options.onPhases;
-  if (options.onFallback !== undefined) sharded.onFallback = options.onFallback;
-  if (options.blockBytes !== undefined) sharded.blockBytes = options.blockBytes;
-  if (options.maxInFlight !== undefined) sharded.maxInFlight = options.maxInFlight;
-  return replayInShards(files, shards, sharded);
+  return replayInShards(files, shards, { ...options, maxEventsInMemory });
 }
 
 /** Reads the inputs and builds the replay report: the programmatic `omnitrail replay`. */

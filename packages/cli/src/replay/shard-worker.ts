@@ -50,6 +50,9 @@ export type ShardReply =
   | { type: 'adopted' }
   | { type: 'folded'; tally: ReplayTally };
 
+/** `foldLinkKeys` without the event's own id (the main thread looks it up among the case keys). */
+const WITHOUT_OWN_ID = { ownId: false } as const;
+
 /** A shard worker's state: the events it parsed, then those it folds. */
 export interface ShardWorkerState {
   held: CatalogEvent[];
@@ -87,7 +90,7 @@ export function handleShardRequest(state: ShardWorkerState, request: ShardReques
         cased[i] = event.caseId === undefined ? 0 : 1;
         parts.push(event.id);
         const prefix = tenantKeyPrefix(event.tenantId);
-        const keys = foldLinkKeys(event, { ownId: false });
+        const keys = foldLinkKeys(event, WITHOUT_OWN_ID);
         keyCounts[i] = keys.length;
         for (const key of keys) parts.push(prefix + key);
       }

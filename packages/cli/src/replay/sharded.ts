@@ -1,31 +1,22 @@
 import { statSync } from 'node:fs';
-import { caseLinkKey, createLinkSets, mergeReplayTallies, replayResultOf, type RejectedLine, type ReplayReport, type ReplayTally } from '@omnitrail/journey';
+import { caseLinkKey, createLinkSets, mergeReplayTallies, replayResultOf, type ReplayReport, type ReplayTally } from '@omnitrail/journey';
 import { readLineBlocks } from '../ndjson/index.js';
-import { createProgressBar, type ProgressSink } from '../progress/index.js';
-import { ACCEPTED, conflictRejection, createAcceptance, DUPLICATE } from './acceptance.js';
-import type { LineRejection } from './parse.js';
-import { StrictInputError } from './strict.js';
+import { createProgressBar } from '../progress/index.js';
+import { ACCEPTED, conflictRejection, createAcceptance, createRejections, DUPLICATE } from './acceptance.js';
+import type { IngestOptions, ReportInstants } from './index.js';
 import { startWorker, workerEntry, type WorkerEntry } from './pool.js';
 import type { ShardFoldOptions, ShardParsedBlock, ShardReply, ShardRequest } from './shard-worker.js';
 
-/** The options `replayInShards` reads (those of `readInputs` and the report's instants). */
-export interface ShardedReplayOptions {
-  strict?: boolean;
-  progress?: ProgressSink;
-  maxInFlight?: number;
-  /** Bytes of lines per block handed to a shard (default 256 KB). */
-  blockBytes?: number;
-  maxEventsInMemory?: number;
-  asOf?: number;
-  from?: number;
-  to?: number;
-  tenant?: string;
-  config?: ShardFoldOptions['config'];
-  /** Called when the replay gives up on shards (and resolves `undefined`), with the reason. */
-  onFallback?: (reason: string) => void;
-  /** Called with the time each phase took (ms), for `OMNITRAIL_TIMING`. */
-  onPhases?: (phases: { read: number; settle: number; fold: number; accepted: number }) => void;
-}
+/** The options `replayInShards` reads: those of `readInputs` and the report's instants, and its own. */
+export type ShardedReplayOptions = Pick<IngestOptions, 'strict' | 'progress' | 'maxInFlight' | 'maxEventsInMemory'> &
+  Pick<ReportInstants, 'asOf' | 'from' | 'to' | 'tenant' | 'config'> & {
+    /** Bytes of lines per block handed to a shard (default 256 KB). */
+    blockBytes?: number;
+    /** Called when the replay gives up on shards (and resolves `undefined`), with the reason. */
+    onFallback?: (reason: string) => void;
+    /** Called with the time each phase took (ms), for `OMNITRAIL_TIMING`. */
+    onPhases?: (phases: { read: number; settle: number; fold: number; accepted: number }) => void;
+  };
 
 /** The inputs of a sharded replay: NDJSON files, with the names the report gives them. */
 export interface ShardedInput {
@@ -173,8 +164,7 @@ export async function replayInShards(inputs: readonly ShardedInput[], shards: nu
   const threads = Array.from({ length: shards }, () => startShard(entry));
   const maxInMemory = options.maxEventsInMemory ?? Number.POSITIVE_INFINITY;
   const acceptance = createAcceptance();
-  const rejected: RejectedLine[] = [];
-  const several = inputs.length > 1;
+  const rejections = createRejections({ strict: options.strict, several: inputs.length > 1 });
   let read = 0;
   let duplicates = 0;
   let minAt = Number.POSITIVE_INFINITY;
@@ -194,10 +184,7 @@ export async function replayInShards(inputs: readonly ShardedInput[], shards: nu
   let lastPrefix = '';
   try {
     for (const input of inputs) {
-      const reject = (r: LineRejection) => {
-        if (options.strict) throw new StrictInputError(input.name, r);
-        rejected.push(several ? { file: input.name, line: r.line, id: r.id, errors: r.errors } : { line: r.line, id: r.id, errors: r.errors });
-      };
+      const reject = rejections.forInput(input.name);
       // One event of a shard's parsed block, in input order with every other shard's events and rejections.
       const applyEvent = (block: ShardParsedBlock, shard: number, i: number, k: number): number => {
         const { strings: s, ends } = block;
@@ -358,7 +345,7 @@ export async function replayInShards(inputs: readonly ShardedInput[], shards: nu
     }
     const result = replayResultOf(tally!);
     options.onPhases?.({ read: readDone - started, settle: settleDone - readDone, fold: performance.now() - settleDone, accepted });
-    rejected.sort((a, b) => a.line - b.line || ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : 0));
+    const rejected = rejections.sorted();
     return {
       omnitrailReport: 1,
       asOf: result.asOf,

@@ -483,10 +483,14 @@ export function replayTally(options: ReplayOptions): ReplayTally {
   const tenants: Record<string, TenantTally> = {};
   for (const tenantId of log.tenants.keys()) {
     if (options.tenant !== undefined && tenantId !== options.tenant) continue;
-    // defineProperty: a tenant named "__proto__" is a tenant, not a prototype.
-    Object.defineProperty(tenants, tenantId, { value: tenantTally(foldTenantColumns(log, tenantId, window.asOf, config), window, churnExplicit), enumerable: true, writable: true, configurable: true });
+    setTenant(tenants, tenantId, tenantTally(foldTenantColumns(log, tenantId, window.asOf, config), window, churnExplicit));
   }
   return { window, churnExplicit, tenants };
+}
+
+/** Sets a tenant's entry as an own property: a tenant named "__proto__" is a tenant, not a prototype. */
+function setTenant(tenants: Record<string, TenantTally>, tenantId: string, tally: TenantTally): void {
+  Object.defineProperty(tenants, tenantId, { value: tally, enumerable: true, writable: true, configurable: true });
 }
 
 /** Two tallies of disjoint parts of the events, folded with the same window, together. */
@@ -497,9 +501,8 @@ export function mergeReplayTallies(a: ReplayTally, b: ReplayTally): ReplayTally 
     throw new RangeError('replay tallies folded with different windows cannot be merged');
   }
   const tenants: Record<string, TenantTally> = {};
-  const put = (id: string, t: TenantTally) => Object.defineProperty(tenants, id, { value: t, enumerable: true, writable: true, configurable: true });
-  for (const id of Object.keys(a.tenants)) put(id, Object.prototype.hasOwnProperty.call(b.tenants, id) ? mergeTenantTallies(a.tenants[id]!, b.tenants[id]!) : a.tenants[id]!);
-  for (const id of Object.keys(b.tenants)) if (!Object.prototype.hasOwnProperty.call(a.tenants, id)) put(id, b.tenants[id]!);
+  for (const id of Object.keys(a.tenants)) setTenant(tenants, id, Object.prototype.hasOwnProperty.call(b.tenants, id) ? mergeTenantTallies(a.tenants[id]!, b.tenants[id]!) : a.tenants[id]!);
+  for (const id of Object.keys(b.tenants)) if (!Object.prototype.hasOwnProperty.call(a.tenants, id)) setTenant(tenants, id, b.tenants[id]!);
   return { window: a.window, churnExplicit: a.churnExplicit, tenants };
 }
 
