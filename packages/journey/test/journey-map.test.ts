@@ -209,18 +209,28 @@ describe('context lost', () => {
     // a reply on another case does not consume the handoff; a second reply is not a second annotation
     const other = fold([esc('x1', T0), { je: je({ type: 'MessageSent', caseId: 'z', at: T0 + 1, data: { senderKind: 'agent' } }), effects: { caseId: 'z', agentReply: true } }, reply('r1', T0 + 2), reply('r2', T0 + 3)]);
     expect(customerJourney(other, 'c1')!.contextLost.map((a) => a.evidence)).toEqual([['x1', 'r1']]);
+    // two escalations before one reply: each is followed by the reply with nothing in between
+    const twice = fold([esc('x1', T0), esc('x2', T0 + 1), reply('r1', T0 + 2)]);
+    expect(customerJourney(twice, 'c1')!.contextLost.map((a) => a.evidence)).toEqual([
+      ['x1', 'r1'],
+      ['x2', 'r1'],
+    ]);
   });
 
   describe('unthreaded_switch', () => {
-    const setup = (opts: { aStatus?: 'open' | 'resolved' | 'closed'; resolvedAgo?: number; activityAgo?: number; link?: boolean; sameChannel?: boolean }) => {
+    const setup = (opts: { aStatus?: 'open' | 'resolved' | 'closed'; resolvedAgo?: number; activityAgo?: number; link?: boolean; linkAtActivity?: 'before' | 'after'; sameChannel?: boolean }) => {
       const cases = fakeCases();
       const openAt = T0 + 10 * DAY;
       cases.put({ caseId: 'A', status: opts.aStatus ?? 'open', openedEventId: 'a-open', channels: new Set(['email']), resolvedAt: opts.resolvedAgo === undefined ? null : openAt - opts.resolvedAgo });
       cases.put({ caseId: 'B', openedAt: openAt, openedEventId: 'b-open', channels: new Set([opts.sameChannel ? 'email' : 'whatsapp']) });
       const actAt = openAt - (opts.activityAgo ?? HOUR);
+      // A link at the activity's instant, ordered by id before it ('0lnk' < 'act') or after it ('zlnk').
+      const linkAt = (id: string): Step => ({ je: je({ id, type: 'CaseThreadLinked', caseId: 'A', at: actAt, data: { threadRef: 't', channel: 'whatsapp' } }), effects: { caseId: 'A' } });
       const steps: Step[] = [
         { je: je({ id: 'a-open', type: 'CaseOpened', caseId: 'A', at: T0, channel: 'email' }), effects: opened('A', 'explicit', { channel: 'email' }) },
+        ...(opts.linkAtActivity === 'before' ? [linkAt('0lnk')] : []),
         { je: je({ id: 'act', type: 'MessageReceived', caseId: 'A', at: actAt, channel: 'email', actor: 'customer' }), effects: { caseId: 'A' } },
+        ...(opts.linkAtActivity === 'after' ? [linkAt('zlnk')] : []),
       ];
       if (opts.link) steps.push({ je: je({ id: 'lnk', type: 'CaseThreadLinked', caseId: 'A', at: actAt + 1, data: { threadRef: 't', channel: 'whatsapp' } }), effects: { caseId: 'A' } });
       const ch = opts.sameChannel ? 'email' : 'whatsapp';
@@ -242,6 +252,10 @@ describe('context lost', () => {
     it('does not flag when a CaseThreadLinked came in between, nor on the same channel', () => {
       expect(setup({ link: true })).toHaveLength(0);
       expect(setup({ sameChannel: true })).toHaveLength(0);
+    });
+    it('"between" follows (occurredAt, id) order: a link at the activity\'s instant but ordered before it does not count', () => {
+      expect(setup({ linkAtActivity: 'before' })).toHaveLength(1);
+      expect(setup({ linkAtActivity: 'after' })).toHaveLength(0);
     });
   });
 

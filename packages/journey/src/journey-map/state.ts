@@ -57,10 +57,14 @@ export interface JourneyState {
    */
   transitions: number[] | null;
   contextLost: ContextLostAnnotation[];
-  /** Instant of the customer's latest `CaseThreadLinked` or `CasesMerged` (context carried over). */
-  lastLinkAt: number;
-  /** Cases escalated bot → human awaiting a summary or note: case id → escalation event id. */
-  pendingHandoffs: Map<string, string> | null;
+  /**
+   * Timeline position of the customer's latest `CaseThreadLinked` or `CasesMerged` (context carried over):
+   * a position, not an instant, so that a link at the same instant but earlier in `(occurredAt, id)` order
+   * is not "between" a later activity and a new case.
+   */
+  lastLinkPos: number;
+  /** Cases escalated bot → human awaiting a summary or note: case id → the escalation event ids, in order. */
+  pendingHandoffs: Map<string, string[]> | null;
 }
 
 const HOUR_MS = 3_600_000;
@@ -82,7 +86,7 @@ export function createJourneyState(): JourneyState {
     lastInboundAt: 0,
     transitions: null,
     contextLost: [],
-    lastLinkAt: Number.NEGATIVE_INFINITY,
+    lastLinkPos: -1,
     pendingHandoffs: null,
   };
 }
@@ -94,7 +98,7 @@ export function cloneJourneyState(j: JourneyState): JourneyState {
     stages: j.stages.slice(),
     transitions: j.transitions === null ? null : j.transitions.slice(),
     contextLost: j.contextLost.slice(),
-    pendingHandoffs: j.pendingHandoffs === null ? null : new Map(j.pendingHandoffs),
+    pendingHandoffs: j.pendingHandoffs === null ? null : new Map([...j.pendingHandoffs].map(([caseId, ids]) => [caseId, ids.slice()])),
   };
 }
 
@@ -201,7 +205,7 @@ function checkUnthreaded(j: JourneyState, tl: TimelineArrays, pos: number, je: J
   // the customer's latest activity on a channel of such a case, within 72 h, after the latest link
   for (let i = pos - 1; i >= 0; i--) {
     const at = tl.ats[i]!;
-    if (je.at - at > UNTHREADED_ACTIVITY_MS || at <= j.lastLinkAt) return;
+    if (je.at - at > UNTHREADED_ACTIVITY_MS || i <= j.lastLinkPos) return;
     const a = codeChannel(tl.codes[i]!);
     if (a === undefined || a === b) continue;
     const c = candidates.find((x) => x.channels.has(a));
@@ -260,21 +264,24 @@ export function applyJourneyEvent(
     const b = opened.channel ?? e.channel;
     if (b !== undefined) checkUnthreaded(j, tl, pos, je, opened.caseId, b, unthreaded ?? unthreadedCandidates(cases, je, opened.caseId, b, false));
   }
-  if (t === TYPE_CODE.CaseThreadLinked || t === TYPE_CODE.CasesMerged || effects.merged !== undefined) j.lastLinkAt = je.at;
+  if (t === TYPE_CODE.CaseThreadLinked || t === TYPE_CODE.CasesMerged || effects.merged !== undefined) j.lastLinkPos = pos;
 
   const caseId = effects.caseId ?? e.caseId;
   if (caseId !== undefined) {
     if (effects.escalatedToHuman === true) {
       if (j.pendingHandoffs === null) j.pendingHandoffs = new Map();
-      j.pendingHandoffs.set(caseId, e.id);
+      const pending = j.pendingHandoffs.get(caseId);
+      if (pending === undefined) j.pendingHandoffs.set(caseId, [e.id]);
+      else pending.push(e.id);
     } else if (j.pendingHandoffs !== null && j.pendingHandoffs.size > 0) {
       const carriesContext =
         t === TYPE_CODE.CaseSummaryGenerated || t === TYPE_CODE.InternalNoteAdded || (t === TYPE_CODE.MessageSent && !(e as EventOf<'MessageSent'>).data.public);
       if (carriesContext) j.pendingHandoffs.delete(caseId);
       else if (effects.agentReply === true) {
-        const escalationId = j.pendingHandoffs.get(caseId);
-        if (escalationId !== undefined) {
-          annotate(j, 'blind_handoff', je.at, caseId, [escalationId, e.id]);
+        // Every escalation still waiting is followed by this reply with nothing in between: one each.
+        const pending = j.pendingHandoffs.get(caseId);
+        if (pending !== undefined) {
+          for (const escalationId of pending) annotate(j, 'blind_handoff', je.at, caseId, [escalationId, e.id]);
           j.pendingHandoffs.delete(caseId);
         }
       }
