@@ -10,6 +10,12 @@ export * from './codes.js';
 export interface CaseLookup {
   getCase(caseId: string): CaseView | undefined;
   casesOfCustomer(customerId: string): readonly CaseView[];
+  /**
+   * For `identity_gap`: whether the customer an event was attributed to was then known only by identities
+   * and took part in a merge after that event (identity's `anonymousThenMerged` on the fold's graph). Without
+   * it, the journey map counts a gap when that customer is no longer the event's customer (merged into another).
+   */
+  anonymousThenMerged?(attributedCustomerId: string, at: number, eventId: string): boolean;
 }
 
 /** A `CaseLookup` with no cases (a tenant without the cases projection, or tests). */

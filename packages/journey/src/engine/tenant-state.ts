@@ -10,6 +10,7 @@ import {
 } from '../cases/index.js';
 import { applyCustomerEvent, cloneCustomersState, createCustomersState, type CaseLookup, type CustomersState } from '../customers/index.js';
 import {
+  anonymousThenMerged,
   canonicalCustomerId,
   cloneIdentityState,
   createIdentityState,
@@ -140,8 +141,12 @@ export function takeIdentityChanges(tenant: LiveTenant): IdentityChanges {
   return changes;
 }
 
-function lookupOf(cases: CasesState): CaseLookup {
-  return { getCase: (id) => getCase(cases, id), casesOfCustomer: (id) => casesOfCustomer(cases, id) };
+function lookupOf(cases: CasesState, identity: IdentityState): CaseLookup {
+  return {
+    getCase: (id) => getCase(cases, id),
+    casesOfCustomer: (id) => casesOfCustomer(cases, id),
+    anonymousThenMerged: (id, at, eventId) => anonymousThenMerged(identity, id, at, eventId),
+  };
 }
 
 function clonePoint(p: FoldPoint): FoldPoint {
@@ -193,7 +198,10 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     const known = tenant.firstByCanonical.get(canonicalNow);
     if (known === undefined || known > i) tenant.firstByCanonical.set(canonicalNow, i);
     for (const merge of merges) {
-      const first = tenant.firstByCanonical.get(merge.mergedId) ?? i;
+      let first = tenant.firstByCanonical.get(merge.mergedId) ?? i;
+      // A survivor known only by identities may have opened cases that this merge makes identity gaps:
+      // its events are folded again too.
+      if (identity.customers.get(merge.survivorId)?.anonymous === true) first = Math.min(first, tenant.firstByCanonical.get(merge.survivorId) ?? i);
       const key = `${merge.survivorId}\u0000${merge.mergedId}`;
       foundMerges.push(key);
       // A merge the projections were already folded with is in every remaining snapshot: no need to go back.
@@ -214,7 +222,7 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     return Number.POSITIVE_INFINITY;
   }
   if (earliestAffected < start) return earliestAffected;
-  const lookup = lookupOf(point.cases);
+  const lookup = lookupOf(point.cases, point.identity);
   for (let i = start; i < events.length; i++) {
     const idSnap = identitySnapshots.get(i);
     if (idSnap) {
@@ -340,7 +348,7 @@ export function tenantFoldOf(tenant: LiveTenant, config: JourneyConfig): TenantF
     },
     cases: head.cases,
     customers: head.customers,
-    caseLookup: lookupOf(head.cases),
+    caseLookup: lookupOf(head.cases, head.identity),
     get customerCount() {
       return countCustomers().customers;
     },

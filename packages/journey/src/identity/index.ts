@@ -43,6 +43,14 @@ interface CustomerNode {
   mergedInto: string | undefined;
   /** Identity keys this node gave the survivor when it was merged, so an unmerge can take them back. */
   gaveOnMerge: string[] | undefined;
+  /** Created by identity resolution for identities nobody owned (`id:type:value`), not named by the host. */
+  anonymous: boolean;
+  /** While merged: the instant and id of the event that merged it (fold order is `(at, id)`). */
+  mergedAt: number;
+  mergedBy: string;
+  /** The latest standing merge that absorbed another customer into this one (-Infinity: none). */
+  absorbedAt: number;
+  absorbedBy: string;
 }
 
 /** The identity graph of one tenant. Plain data; copy it with `cloneIdentityState`. */
@@ -87,6 +95,11 @@ export function cloneIdentityState(state: IdentityState): IdentityState {
       byType,
       mergedInto: n.mergedInto,
       gaveOnMerge: n.gaveOnMerge === undefined ? undefined : n.gaveOnMerge.slice(),
+      anonymous: n.anonymous,
+      mergedAt: n.mergedAt,
+      mergedBy: n.mergedBy,
+      absorbedAt: n.absorbedAt,
+      absorbedBy: n.absorbedBy,
     });
   }
   return {
@@ -119,10 +132,22 @@ function limitOf(state: IdentityState, type: string): number {
   return l === undefined ? Infinity : l;
 }
 
-function ensureCustomer(state: IdentityState, id: string, at: number): CustomerNode {
+function ensureCustomer(state: IdentityState, id: string, at: number, anonymous = false): CustomerNode {
   let node = state.customers.get(id);
   if (node === undefined) {
-    node = { id, seq: state.customers.size, firstSeenAt: at, byType: new Map(), mergedInto: undefined, gaveOnMerge: undefined };
+    node = {
+      id,
+      seq: state.customers.size,
+      firstSeenAt: at,
+      byType: new Map(),
+      mergedInto: undefined,
+      gaveOnMerge: undefined,
+      anonymous,
+      mergedAt: Number.NEGATIVE_INFINITY,
+      mergedBy: '',
+      absorbedAt: Number.NEGATIVE_INFINITY,
+      absorbedBy: '',
+    };
     state.customers.set(id, node);
   }
   return node;
@@ -216,7 +241,12 @@ function addToSide(side: Map<string, Set<string>>, type: string, value: string):
 }
 
 /** Moves every identity of `merged` to `survivor` and records what it gave, for a later unmerge. */
-function mergeInto(state: IdentityState, survivor: CustomerNode, merged: CustomerNode): void {
+/** Whether the event `(at, id)` comes after the event `(afterAt, afterId)` in fold order. */
+function laterInOrder(at: number, id: string, afterAt: number, afterId: string): boolean {
+  return at > afterAt || (at === afterAt && id > afterId);
+}
+
+function mergeInto(state: IdentityState, survivor: CustomerNode, merged: CustomerNode, at: number, eventId: string): void {
   const gave: string[] = [];
   for (const [type, values] of merged.byType) {
     for (const value of values) {
@@ -228,6 +258,25 @@ function mergeInto(state: IdentityState, survivor: CustomerNode, merged: Custome
   merged.byType.clear();
   merged.mergedInto = survivor.id;
   merged.gaveOnMerge = gave;
+  merged.mergedAt = at;
+  merged.mergedBy = eventId;
+  if (laterInOrder(at, eventId, survivor.absorbedAt, survivor.absorbedBy)) {
+    survivor.absorbedAt = at;
+    survivor.absorbedBy = eventId;
+  }
+}
+
+/**
+ * Whether a customer an event was attributed to was, when it happened, known only by identities (created by
+ * identity resolution, not named by the host) and then took part in a merge after that event `(at, eventId)`
+ * that still stands: merged into another customer, or absorbing one (domain.md, `identity_gap`: a case opened
+ * before the customer was identified and merged later).
+ */
+export function anonymousThenMerged(state: IdentityState, customerId: string, at: number, eventId: string): boolean {
+  const node = state.customers.get(customerId);
+  if (node === undefined || !node.anonymous) return false;
+  if (node.mergedInto !== undefined && laterInOrder(node.mergedAt, node.mergedBy, at, eventId)) return true;
+  return laterInOrder(node.absorbedAt, node.absorbedBy, at, eventId);
 }
 
 /**
@@ -318,13 +367,13 @@ function resolveMatch(
     if (owners.length === 0) {
       const first = match[0];
       const id = first === undefined ? `id:event:${eventId}` : `id:${first.type}:${first.value}`;
-      survivor = state.customers.get(canonicalCustomerId(state, id)) ?? ensureCustomer(state, id, at);
+      survivor = state.customers.get(canonicalCustomerId(state, id)) ?? ensureCustomer(state, id, at, true);
     } else {
       survivor = owners[0]!;
       for (const o of owners) if (older(o, survivor)) survivor = o;
       const rest = owners.filter((o) => o !== survivor).sort((a, b) => (older(a, b) ? -1 : 1));
       for (const o of rest) {
-        mergeInto(state, survivor, o);
+        mergeInto(state, survivor, o, at, eventId);
         merges.push({ survivorId: survivor.id, mergedId: o.id, reason });
       }
     }
@@ -403,7 +452,7 @@ export function resolveIdentity(state: IdentityState, event: CatalogEvent, at: n
       const m = ensureCustomer(state, canonicalCustomerId(state, event.data.mergedId), at);
       // The host names the survivor; merging a customer into itself (a repeat, or a cycle) does nothing.
       if (s !== m) {
-        mergeInto(state, s, m);
+        mergeInto(state, s, m, at, event.id);
         r.merges.push({ survivorId: s.id, mergedId: m.id, reason: 'explicit' });
       }
       return r;
@@ -435,8 +484,22 @@ function unmerge(state: IdentityState, customerId: string, listed: readonly Iden
   const extra: Ident[] = [];
   normalise(state, listed, extra);
   for (const i of extra) keys.push(i.key);
+  const former = node.mergedInto === undefined ? undefined : state.customers.get(node.mergedInto);
   node.mergedInto = undefined;
   node.gaveOnMerge = undefined;
+  node.mergedAt = Number.NEGATIVE_INFINITY;
+  node.mergedBy = '';
+  if (former !== undefined) {
+    // The merge never happened: the former survivor keeps only the absorptions that still stand (rare: a scan).
+    former.absorbedAt = Number.NEGATIVE_INFINITY;
+    former.absorbedBy = '';
+    for (const other of state.customers.values()) {
+      if (other.mergedInto === former.id && laterInOrder(other.mergedAt, other.mergedBy, former.absorbedAt, former.absorbedBy)) {
+        former.absorbedAt = other.mergedAt;
+        former.absorbedBy = other.mergedBy;
+      }
+    }
+  }
   for (const key of keys) {
     const [type, value] = splitKey(key);
     const ownerId = state.owner.get(key);
@@ -457,6 +520,8 @@ export interface TenantIdentities {
   /** Customers absorbed by a merge, at the end. */
   mergedCustomers: number;
   rejections: MergeRejected[];
+  /** {@link anonymousThenMerged} on the graph at the end. */
+  anonymousThenMerged: (attributedId: string, at: number, eventId: string) => boolean;
 }
 
 /**
@@ -495,7 +560,7 @@ export function resolveTenantIdentities(
     attributed = new Array<string>(n);
     for (let k = 0; k < n; k++) attributed[order[k]!] = r.attributed[k]!;
   }
-  return { attributed, canonical: r.canonical, mergedCustomers: r.mergedCustomers, rejections: r.rejections };
+  return { attributed, canonical: r.canonical, mergedCustomers: r.mergedCustomers, rejections: r.rejections, anonymousThenMerged: r.anonymousThenMerged };
 }
 
 /** The events that only name their customer (`namedOnlyCustomer`), as indexes into a list of ids. */
@@ -578,5 +643,13 @@ export function resolveOrderedIdentities(
     if (c === undefined) cache.set(id, (c = canonicalCustomerId(state, id)));
     return c;
   };
-  return { attributed, canonical, mergedCustomers, rejections, customerOf, customerIds };
+  return {
+    attributed,
+    canonical,
+    mergedCustomers,
+    rejections,
+    customerOf,
+    customerIds,
+    anonymousThenMerged: (id, at, eventId) => anonymousThenMerged(state, id, at, eventId),
+  };
 }

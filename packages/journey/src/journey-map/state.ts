@@ -257,10 +257,12 @@ export function applyJourneyEvent(
       const old = opened.followUpOf === undefined ? undefined : cases.getCase(opened.followUpOf);
       annotate(j, 'forced_restart', je.at, opened.caseId, old === undefined ? [e.id] : [old.openedEventId, e.id]);
     }
-    // Only a case opened by a customer the host had not identified (resolved from identities alone) and
-    // merged later is a gap: a host-named customer merged by CustomersMerged was known all along, and merge
-    // equivalence promises its projections look as if it had carried the survivor's id from the start.
-    if (e.customerId === undefined && je.attributedCustomerId !== je.customerId) annotate(j, 'identity_gap', je.at, opened.caseId, [e.id]);
+    // Only a case opened for a customer the host had not identified (known from identities alone) and merged
+    // later, absorbed or absorbing, is a gap: a host-named customer merged by CustomersMerged was known all
+    // along, and merge equivalence promises its projections look as if it had carried the survivor's id.
+    if (e.customerId === undefined && (cases.anonymousThenMerged === undefined ? je.attributedCustomerId !== je.customerId : cases.anonymousThenMerged(je.attributedCustomerId, je.at, e.id))) {
+      annotate(j, 'identity_gap', je.at, opened.caseId, [e.id]);
+    }
     const b = opened.channel ?? e.channel;
     if (b !== undefined) checkUnthreaded(j, tl, pos, je, opened.caseId, b, unthreaded ?? unthreadedCandidates(cases, je, opened.caseId, b, false));
   }
