@@ -31,6 +31,12 @@ describe('durationStats', () => {
 });
 
 describe('case metrics', () => {
+  it('a bot-to-human escalation starts the waiting clock on a resolved case too; the agent reply gives a reply sample', () => {
+    const { state } = foldCases([opened('A', 0), caseEv('CaseResolved', 'A', 2 * MIN), caseEv('CaseEscalated', 'A', 3 * MIN, { from: 'bot', to: 'human' }), sent('A', 8 * MIN)]);
+    const m = caseMetrics(state, win(T0, T0 + DAY));
+    expect(m.replyMs).toEqual({ count: 1, mean: 5 * MIN, median: 5 * MIN, p90: 5 * MIN });
+  });
+
   it('samples belong to the period by the instant of the completing event (half-open)', () => {
     const { state } = foldCases([inbound('A', 0), sent('A', HOUR), inbound('B', 0), sent('B', 2 * HOUR)]);
     const m = caseMetrics(state, win(T0 + HOUR, T0 + 2 * HOUR));

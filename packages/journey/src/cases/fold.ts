@@ -303,7 +303,8 @@ export function applyCaseEventKnown(state: CasesState, je: JourneyEvent, config:
       if (d.from !== 'bot' || d.to !== 'human') return { caseId: rec.caseId };
       if (rec.status === 'bot') setStatus(rec, 'open', at);
       if (rec.firstResponseClockStart === null && rec.firstResponseAt === null) rec.firstResponseClockStart = at;
-      if (rec.waitingSince === null && rec.status !== 'resolved') rec.waitingSince = at;
+      // Unconditional in domain.md, a resolved case included: the agent's reply to it is a reply sample.
+      if (rec.waitingSince === null) rec.waitingSince = at;
       return { caseId: rec.caseId, escalatedToHuman: true };
     }
     case T.CaseStatusChanged: {
