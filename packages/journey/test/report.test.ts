@@ -87,6 +87,11 @@ describe('replayReport, a hand-computed example', () => {
 
   it('returns null instants and no tenants for no events', () => {
     expect(replayReport({ events: [] })).toEqual({ asOf: null, from: null, to: null, tenants: {} });
+    // "With no accepted event, asOf, from and to are null", also when instants are given.
+    const instants = { asOf: Date.parse('2024-03-01T00:00:00Z'), from: Date.parse('2024-02-01T00:00:00Z'), to: Date.parse('2024-02-15T00:00:00Z') };
+    for (const given of [{ asOf: instants.asOf }, { from: instants.from, to: instants.to }, instants]) {
+      expect(replayReport({ events: [], ...given })).toEqual({ asOf: null, from: null, to: null, tenants: {} });
+    }
   });
 });
 

@@ -445,9 +445,11 @@ export function replayWindow(
 ): { window: ReportWindow; churnExplicit: boolean } | undefined {
   const log = logOf(events);
   const bounds = options.bounds ?? (log.size === 0 ? undefined : { minAt: log.minAt, maxAt: log.maxAt });
-  if (bounds === undefined && options.asOf === undefined) return undefined;
-  const asOf = options.asOf ?? bounds!.maxAt + 1;
-  const from = options.from ?? (bounds === undefined ? asOf : bounds.minAt);
+  // report.md: "With no accepted event, asOf, from and to are null", whatever instants were asked for (an
+  // explicit --as-of alone used to be reported, with from = to = asOf, while --from/--to alone were not).
+  if (bounds === undefined) return undefined;
+  const asOf = options.asOf ?? bounds.maxAt + 1;
+  const from = options.from ?? bounds.minAt;
   const to = options.to ?? asOf;
   return { window: { asOf, from, to }, churnExplicit: options.from !== undefined || options.to !== undefined };
 }
@@ -468,7 +470,7 @@ function isEventLog(events: readonly CatalogEvent[] | ReplayEventLog): events is
  * events, with everything linked to them, in one part) and every part is folded with the same window.
  */
 export interface ReplayTally {
-  /** `undefined` when there were no events and no `asOf`. */
+  /** `undefined` when there were no events (report.md: the instants are then `null`). */
   window: ReportWindow | undefined;
   churnExplicit: boolean;
   tenants: Record<string, TenantTally>;
