@@ -44,6 +44,16 @@ describe('arguments, help and exit codes', () => {
     expect(r.stderr).toContain('Usage: omnitrail replay');
   });
 
+  it.each([
+    [['--from', '2024-03-02', '--to', '2024-03-01'], '--from must not be after --to'],
+    [['--from', '2024-03-02', '--as-of', '2024-03-01'], '--from must not be after --as-of'],
+  ])('exits 2 on a reversed period %j', async (flags, message) => {
+    const r = await run(['replay', 'x.ndjson', ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain('Usage: omnitrail replay');
+  });
+
   it('exits 2 for an unknown import format or a csv import without mapping', async () => {
     expect((await run(['import', 'xml', 'f.xml'])).code).toBe(2);
     expect((await run(['import', 'csv', 'f.csv'])).code).toBe(2);

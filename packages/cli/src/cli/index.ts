@@ -143,6 +143,8 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
   const from = values.from === undefined ? undefined : parseInstantArg(values.from as string, 'from', 'replay');
   const to = values.to === undefined ? undefined : parseInstantArg(values.to as string, 'to', 'replay');
   if (from !== undefined && to !== undefined && from > to) throw new UsageError('--from must not be after --to', 'replay');
+  // --to defaults to --as-of: a --from after --as-of would be a reversed period too.
+  if (from !== undefined && to === undefined && asOf !== undefined && from > asOf) throw new UsageError('--from must not be after --as-of (the default --to)', 'replay');
   const inputs = inputsOf('replay', positionals, values.store as string | undefined, io);
   const showProgress = io.stderr.isTTY === true && values['no-progress'] !== true;
   const workers = values.workers === undefined ? undefined : parseCountArg(values.workers as string, 'workers', 'replay', 0);
