@@ -11,6 +11,13 @@ const device = [{ type: 'device_id', value: 'dev-1' }];
 const email = [{ type: 'email', value: 'ann@example.com' }];
 const openAnonymously = (id: string, minute: number) => ev(id, minute, { type: 'CaseOpened', caseId: `k-${id}`, channel: 'web_chat', identities: device });
 
+// An older named customer; an anonymous visitor opens a case; a login links the visitor's device to her.
+const linkedToNamedLater = [
+  ev('e0', 0, { type: 'CustomerIdentified', customerId: 'ann', data: { identities: email } }),
+  openAnonymously('e1', 1),
+  ev('e2', 5, { type: 'IdentitiesLinked', identities: device, data: { a: device[0], b: email[0], evidence: 'login' } }),
+];
+
 const scenarios: { name: string; events: CatalogEvent[]; asOf?: string; gaps: number }[] = [
   {
     // The anonymous visitor is the older customer, so it survives the merge: the usual story.
@@ -20,11 +27,7 @@ const scenarios: { name: string; events: CatalogEvent[]; asOf?: string; gaps: nu
   },
   {
     name: 'an anonymous visitor opens a case, later linked to an older named customer (absorbed into it)',
-    events: [
-      ev('e0', 0, { type: 'CustomerIdentified', customerId: 'ann', data: { identities: email } }),
-      openAnonymously('e1', 1),
-      ev('e2', 5, { type: 'IdentitiesLinked', identities: device, data: { a: device[0], b: email[0], evidence: 'login' } }),
-    ],
+    events: linkedToNamedLater,
     gaps: 1,
   },
   {
@@ -53,12 +56,7 @@ const scenarios: { name: string; events: CatalogEvent[]; asOf?: string; gaps: nu
   },
   {
     name: 'the merge is undone later (unmerge restores the state as if it never happened)',
-    events: [
-      ev('e0', 0, { type: 'CustomerIdentified', customerId: 'ann', data: { identities: email } }),
-      openAnonymously('e1', 1),
-      ev('e2', 5, { type: 'IdentitiesLinked', identities: device, data: { a: device[0], b: email[0], evidence: 'agent' } }),
-      ev('e3', 9, { type: 'CustomersUnmerged', customerId: 'ann', data: { customerId: 'id:device_id:dev-1', identities: device } }),
-    ],
+    events: [...linkedToNamedLater, ev('e3', 9, { type: 'CustomersUnmerged', customerId: 'ann', data: { customerId: 'id:device_id:dev-1', identities: device } })],
     gaps: 0,
   },
   {
