@@ -3,6 +3,10 @@ import type { CatalogEvent } from '@omnitrail/events';
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  anonymousThenMerged,
+  createIdentityState,
+  resolveIdentity,
+  type IdentityState,
   createJourneyEngine,
   defineJourneyProjection,
   foldLinkKeys,
@@ -45,6 +49,13 @@ describe('public type surface of @omnitrail/journey', () => {
     expectTypeOf<TenantTally['cases']['firstResponseMs']>().toEqualTypeOf<number[]>();
     expectTypeOf(foldLinkKeys).returns.toEqualTypeOf<string[]>();
     expectTypeOf(partitionEvents).returns.toEqualTypeOf<CatalogEvent[][]>();
+  });
+
+  it('identity resolution works on a plain-data graph, and tells whether an anonymous customer was merged later', () => {
+    expectTypeOf(createIdentityState).returns.toEqualTypeOf<IdentityState>();
+    expectTypeOf(resolveIdentity).parameters.toEqualTypeOf<[IdentityState, CatalogEvent, number]>();
+    expectTypeOf(anonymousThenMerged).parameters.toEqualTypeOf<[IdentityState, string, number, string]>();
+    expectTypeOf(anonymousThenMerged).returns.toEqualTypeOf<boolean>();
   });
 
   it('the engine records unknown input and serves typed state streams', () => {
