@@ -282,6 +282,17 @@ describe('cases: channels and merges', () => {
     expect([...getCase(state, 'A')!.channels].sort()).toEqual(['email', 'voice', 'web_chat', 'whatsapp']);
   });
 
+  it('a survey naming a case belongs to it: its channel counts; on a closed case it is ignored, not an anomaly', () => {
+    const survey = (type: string, caseId: string, t: number, channel: string): RawCaseEvent => ({ type, caseId, t, channel, data: { surveyId: 's', kind: 'csat', ...(type === 'SurveyAnswered' ? { score: 5 } : {}) } });
+    const { state } = foldCases([
+      opened('A', 0, {}, 'email'), survey('SurveySent', 'A', 1, 'sms'), survey('SurveyAnswered', 'A', 2, 'whatsapp'),
+      opened('B', 3, {}, 'email'), caseEv('CaseClosed', 'B', 4), survey('SurveyAnswered', 'B', 5, 'sms'),
+    ]);
+    expect([...getCase(state, 'A')!.channels].sort()).toEqual(['email', 'sms', 'whatsapp']);
+    expect([...getCase(state, 'B')!.channels]).toEqual(['email']);
+    expect(state.anomalies).toEqual([]);
+  });
+
   it('a merged case routes later events to its target, following chains', () => {
     const { state, effects } = foldCases([
       opened('A'), opened('B'), opened('C'),

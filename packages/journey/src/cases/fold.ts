@@ -230,6 +230,8 @@ const T = {
   CaseOpened: 1,
   MessageReceived: 2,
   CasesMerged: 3,
+  // Surveys naming a case belong to it like any other type (their channel counts); survey metrics read
+  // them whatever the case's status.
   SurveySent: 4,
   SurveyAnswered: 5,
   CaseThreadLinked: 6,
@@ -275,10 +277,6 @@ export function applyCaseEventKnown(state: CasesState, je: JourneyEvent, config:
       const d = (e as EventOf<'CasesMerged'>).data;
       return casesMerged(state, je, d.sourceCaseId, d.targetCaseId);
     }
-    case T.SurveySent:
-    case T.SurveyAnswered:
-      // Survey metrics read these; they do not act on the case (a closed case's answer still counts there).
-      return NOTHING;
     default:
       break;
   }
@@ -388,9 +386,6 @@ export function applyCaseEventCode(
   config: Partial<JourneyConfig>,
 ): number {
   switch (op) {
-    case T.SurveySent:
-    case T.SurveyAnswered:
-      return CASE_FX_NONE;
     case T.CaseOpened:
     case T.CasesMerged:
     case T.CaseStatusChanged:
