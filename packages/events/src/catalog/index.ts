@@ -3,7 +3,9 @@ import { CHANNELS } from '../channels/index.js';
 import { parseInstant } from '../instant/index.js';
 
 /** A non-empty reference (ids, tenant, case, order...). */
-export const refSchema = z.string().min(1, { error: 'must be a non-empty string' });
+// A refinement, not `.min(1)`: zod runs a length check even on a non-string input that has a `length`
+// property, and comparing an object without valueOf/toString there throws instead of failing validation.
+export const refSchema = z.string().refine((value) => value.length > 0, { error: 'must be a non-empty string' });
 /** Free text: may be empty. */
 const text = z.string();
 /** An RFC 3339 instant with offset, normalised to `YYYY-MM-DDTHH:mm:ss.sssZ` UTC. */
