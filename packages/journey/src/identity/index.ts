@@ -240,12 +240,15 @@ function addToSide(side: Map<string, Set<string>>, type: string, value: string):
   s.add(value);
 }
 
-/** Moves every identity of `merged` to `survivor` and records what it gave, for a later unmerge. */
 /** Whether the event `(at, id)` comes after the event `(afterAt, afterId)` in fold order. */
 function laterInOrder(at: number, id: string, afterAt: number, afterId: string): boolean {
   return at > afterAt || (at === afterAt && id > afterId);
 }
 
+/**
+ * Moves every identity of `merged` to `survivor` and records what it gave, for a later unmerge, and when
+ * (the event `(at, eventId)`), for `anonymousThenMerged`.
+ */
 function mergeInto(state: IdentityState, survivor: CustomerNode, merged: CustomerNode, at: number, eventId: string): void {
   const gave: string[] = [];
   for (const [type, values] of merged.byType) {
