@@ -92,15 +92,26 @@ describe('identity resolution', () => {
     expect(r2.attributed[2]).toBe('id:email:b1@x.io');
   });
 
-  it('a shared in-store tablet (one device id, two emails) does not merge two people', () => {
+  it('a shared device links and merges the people who use it: domain.md lists the only exceptions (two verified user_ids, the per-type limits)', () => {
+    // A new email with a known device: the device's owner gets the email.
     const r = run([
       touch(0, [{ type: 'device_id', value: 'TABLET' }, { type: 'email', value: 'ann@x.io' }]),
       touch(1, [{ type: 'device_id', value: 'TABLET' }, { type: 'email', value: 'bob@x.io' }]),
       touch(2, [{ type: 'email', value: 'bob@x.io' }]),
       touch(3, [{ type: 'device_id', value: 'TABLET' }]),
     ]);
-    expect(r.attributed).toEqual(['id:email:ann@x.io', 'id:email:bob@x.io', 'id:email:bob@x.io', 'id:email:ann@x.io']);
+    expect(r.attributed).toEqual(['id:email:ann@x.io', 'id:email:ann@x.io', 'id:email:ann@x.io', 'id:email:ann@x.io']);
     expect(r.mergedCustomers).toBe(0);
+    // Two known customers on one event: merged into the older (the oracle audit's case; the project once
+    // kept them apart with a guard of its own that the spec does not have).
+    const m = run([
+      withId(0, 'Ann', [{ type: 'email', value: 'ann@x.io' }, { type: 'device_id', value: 'TABLET' }]),
+      touch(1, [{ type: 'email', value: 'bob@x.io' }]),
+      touch(2, [{ type: 'email', value: 'bob@x.io' }, { type: 'device_id', value: 'TABLET' }]),
+    ]);
+    expect(m.attributed).toEqual(['Ann', 'id:email:bob@x.io', 'Ann']);
+    expect(m.mergedCustomers).toBe(1);
+    expect(m.canonical('id:email:bob@x.io')).toBe('Ann');
   });
 
   it('the same device with a second email of a customer who already has it links fine', () => {

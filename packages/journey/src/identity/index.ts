@@ -212,28 +212,6 @@ function sortIdents(ids: Ident[]): void {
   ids.sort((a, b) => a.rank - b.rank || (a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }
 
-/**
- * Whether identity `via` (owned by `node`) must not pull the event to `node`: for some identity type
- * stronger than `via`'s, both the event side and `node` hold values and they share none. A shared weak
- * identifier (a store tablet's device id) then never joins two people who each have their own e-mail.
- */
-function conflicts(node: CustomerNode, via: Ident, side: Map<string, Set<string>>): boolean {
-  for (const [type, values] of side) {
-    if (identityRank(type) >= via.rank) continue;
-    const theirs = node.byType.get(type);
-    if (theirs === undefined || theirs.size === 0 || values.size === 0) continue;
-    let shared = false;
-    for (const v of values) {
-      if (theirs.has(v)) {
-        shared = true;
-        break;
-      }
-    }
-    if (!shared) return true;
-  }
-  return false;
-}
-
 function addToSide(side: Map<string, Set<string>>, type: string, value: string): void {
   let s = side.get(type);
   if (s === undefined) side.set(type, (s = new Set()));
@@ -295,7 +273,6 @@ function resolveMatch(
   explicit: CustomerNode | undefined,
   idents: Ident[],
   reason: CustomerMerge['reason'],
-  checkConflicts: boolean,
 ): IdentityResolution {
   // Fast path (the common case): every identity already belongs to the one customer the event reaches.
   let only: string | undefined = explicit?.id;
@@ -316,32 +293,16 @@ function resolveMatch(
   let owners: CustomerNode[] = [];
   let survivor: CustomerNode | undefined;
   for (;;) {
-    // The event side: what the event claims, plus what the customers it already reaches own.
-    const side = new Map<string, Set<string>>();
-    for (const i of match) addToSide(side, i.type, i.value);
     owners = [];
-    if (explicit !== undefined) {
-      owners.push(explicit);
-      for (const [t, vs] of explicit.byType) for (const v of vs) addToSide(side, t, v);
-    }
-    const accepted: Ident[] = [];
+    if (explicit !== undefined) owners.push(explicit);
+    // Every customer that owns one of the matched identities takes part (domain.md lists the only
+    // exceptions: two verified user_ids, and the per-type limits, handled below).
     for (const i of match) {
       const ownerId = state.owner.get(i.key);
-      if (ownerId === undefined) {
-        accepted.push(i);
-        continue;
-      }
+      if (ownerId === undefined) continue;
       const node = state.customers.get(ownerId)!;
-      if (owners.includes(node)) {
-        accepted.push(i);
-        continue;
-      }
-      if (checkConflicts && conflicts(node, i, side)) continue; // stays with its owner, does not link
-      owners.push(node);
-      accepted.push(i);
-      for (const [t, vs] of node.byType) for (const v of vs) addToSide(side, t, v);
+      if (!owners.includes(node)) owners.push(node);
     }
-    match = accepted;
     if (owners.length <= 1) break;
     let verified = 0;
     for (const o of owners) if (hasVerifiedUserId(state, o)) verified++;
@@ -437,10 +398,9 @@ export function resolveIdentity(state: IdentityState, event: CatalogEvent, at: n
   const explicitCanonical = explicit === undefined ? undefined : state.customers.get(canonicalCustomerId(state, explicit.id))!;
   switch (event.type) {
     case 'IdentitiesLinked': {
-      // Explicit evidence (login, otp, agent, rule): the weak-identifier guard does not apply.
       normalise(state, [event.data.a, event.data.b], idents);
       sortIdents(idents);
-      const r = resolveMatch(state, event.id, at, explicitCanonical, idents, 'linked', false);
+      const r = resolveMatch(state, event.id, at, explicitCanonical, idents, 'linked');
       if (explicit !== undefined) r.customerId = explicit.id;
       return r;
     }
@@ -449,7 +409,7 @@ export function resolveIdentity(state: IdentityState, event: CatalogEvent, at: n
       break;
     case 'CustomersMerged': {
       sortIdents(idents);
-      const r = resolveMatch(state, event.id, at, explicitCanonical, idents, 'identity', true);
+      const r = resolveMatch(state, event.id, at, explicitCanonical, idents, 'identity');
       if (explicit !== undefined) r.customerId = explicit.id;
       const s = ensureCustomer(state, canonicalCustomerId(state, event.data.survivorId), at);
       const m = ensureCustomer(state, canonicalCustomerId(state, event.data.mergedId), at);
@@ -463,7 +423,7 @@ export function resolveIdentity(state: IdentityState, event: CatalogEvent, at: n
     case 'CustomersUnmerged': {
       unmerge(state, event.data.customerId, event.data.identities, at);
       sortIdents(idents);
-      const r = resolveMatch(state, event.id, at, explicit === undefined ? undefined : state.customers.get(canonicalCustomerId(state, explicit.id)), idents, 'identity', true);
+      const r = resolveMatch(state, event.id, at, explicit === undefined ? undefined : state.customers.get(canonicalCustomerId(state, explicit.id)), idents, 'identity');
       if (explicit !== undefined) r.customerId = explicit.id;
       return r;
     }
@@ -471,7 +431,7 @@ export function resolveIdentity(state: IdentityState, event: CatalogEvent, at: n
       break;
   }
   sortIdents(idents);
-  const r = resolveMatch(state, event.id, at, explicitCanonical, idents, 'identity', true);
+  const r = resolveMatch(state, event.id, at, explicitCanonical, idents, 'identity');
   if (explicit !== undefined) r.customerId = explicit.id;
   return r;
 }
