@@ -191,6 +191,13 @@ describe('case and customer requirements', () => {
     expect(parseEvent(input('MessageReceived', {}, { ...noCustomer, identities: [{ type: 'email', value: 'a@b.io' }] })).success).toBe(true);
     expect(parseEvent(input('MessageReceived', {}, { ...noCustomer, identities: [{ type: 'guest', value: 'g' }, { type: 'phone', value: '+33 6 12 34 56 78' }] })).success).toBe(true);
   });
+  it('an identity event is identified by the identities in its data too (CustomerIdentified, IdentitiesLinked)', () => {
+    const noCustomer = { customerId: undefined, identities: undefined };
+    expect(parseEvent(input('CustomerIdentified', { identities: [{ type: 'email', value: 'a@b.io' }] }, noCustomer)).success).toBe(true);
+    expect(parseEvent(input('IdentitiesLinked', { a: { type: 'email', value: 'a@b.io' }, b: { type: 'device_id', value: 'd1' }, evidence: 'login' }, noCustomer)).success).toBe(true);
+    // placeholders only: still nobody
+    expect(issuesOf(input('CustomerIdentified', { identities: [{ type: 'email', value: 'guest' }] }, noCustomer))).toContainEqual({ path: 'customerId', message: expect.stringMatching(/usable identity/) });
+  });
   it.each(['0', 'guest', ' ', '', 'test@test.com', 'TEST@test.com', 'null', 'undefined', 'NaN', 'anonymous', 'unknown', '[object Object]', '-1', '000', '0-0'])(
     'blocked identity value %j does not count',
     (value) => {

@@ -122,7 +122,9 @@ export function parseEventWithSchemas<E = CatalogEvent>(input: unknown, options?
     issues.push({ path: 'caseId', message: `is required for ${definition.type}` });
   }
   if (!definition.tenantLevel && cleaned.customerId === undefined) {
-    const identities = Array.isArray(cleaned.identities) ? (cleaned.identities as unknown[]) : [];
+    const identities = Array.isArray(cleaned.identities) ? (cleaned.identities as unknown[]).slice() : [];
+    // The identities an identity event carries in its data identify its customer too (resolution reads them).
+    if (data !== undefined) identities.push(...identitiesInData(definition.type, data));
     const usable = identities.some(
       (i) =>
         i !== null &&
@@ -157,6 +159,13 @@ export function parseEventWithSchemas<E = CatalogEvent>(input: unknown, options?
     parsedData.data,
   );
   return { success: true, event: event as E };
+}
+
+/** The identities `CustomerIdentified` and `IdentitiesLinked` carry in `data` (raw, unchecked). */
+function identitiesInData(type: string, data: Record<string, unknown>): unknown[] {
+  if (type === 'CustomerIdentified') return Array.isArray(data.identities) ? (data.identities as unknown[]) : [];
+  if (type === 'IdentitiesLinked') return [data.a, data.b];
+  return [];
 }
 
 function fail(eventId: string | null, issues: ValidationIssue[]): { success: false; error: ValidationError } {
