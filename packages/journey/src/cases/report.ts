@@ -1,5 +1,6 @@
 import type { CaseStatus, CaseView, ReportWindow } from '../model/index.js';
 import type { CaseMetricsSection, CasesSection, OpenCaseRow } from '../report/types.js';
+import type { CaseLookup } from '../customers/index.js';
 import { addCounts } from '../report/counts.js';
 import { durationStats } from '../stats/index.js';
 import { isOpenStatus, type CasesState, type Samples } from './state.js';
@@ -21,6 +22,16 @@ export function getCase(state: CasesState, caseId: string): CaseView | undefined
 /** The cases opened by events of a customer (keyed by the `customerId` of the opening `JourneyEvent`), in opening order. */
 export function casesOfCustomer(state: CasesState, customerId: string): readonly CaseView[] {
   return state.byCustomer.get(customerId) ?? [];
+}
+
+/**
+ * What the customer projections may ask of the rest of a fold: the cases of `state`, and, when given,
+ * identity's `anonymousThenMerged` on the fold's graph (for `identity_gap`).
+ */
+export function caseLookupOf(state: CasesState, anonymousThenMerged?: CaseLookup['anonymousThenMerged']): CaseLookup {
+  const lookup: CaseLookup = { getCase: (caseId) => getCase(state, caseId), casesOfCustomer: (customerId) => casesOfCustomer(state, customerId) };
+  if (anonymousThenMerged !== undefined) lookup.anonymousThenMerged = anonymousThenMerged;
+  return lookup;
 }
 
 /** Every case, in opening order. */

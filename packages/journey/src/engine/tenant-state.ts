@@ -2,10 +2,9 @@ import { createIdTable, hashString, type IdTable } from '@omnitrail/eventstore';
 import { instantMs, type CatalogEvent } from '@omnitrail/events';
 import {
   applyCaseEvent,
-  casesOfCustomer,
+  caseLookupOf,
   cloneCasesState,
   createCasesState,
-  getCase,
   type CasesState,
 } from '../cases/index.js';
 import { applyCustomerEvent, cloneCustomersState, createCustomersState, type CaseLookup, type CustomersState } from '../customers/index.js';
@@ -142,11 +141,7 @@ export function takeIdentityChanges(tenant: LiveTenant): IdentityChanges {
 }
 
 function lookupOf(cases: CasesState, identity: IdentityState): CaseLookup {
-  return {
-    getCase: (id) => getCase(cases, id),
-    casesOfCustomer: (id) => casesOfCustomer(cases, id),
-    anonymousThenMerged: (id, at, eventId) => anonymousThenMerged(identity, id, at, eventId),
-  };
+  return caseLookupOf(cases, (id, at, eventId) => anonymousThenMerged(identity, id, at, eventId));
 }
 
 function clonePoint(p: FoldPoint): FoldPoint {

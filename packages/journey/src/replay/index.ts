@@ -1,10 +1,10 @@
 import { instantMs, type CatalogEvent, type Channel } from '@omnitrail/events';
-import { casesOfCustomer, createCasesState, getCase, type CaseRecord, type CasesState } from '../cases/index.js';
+import { caseLookupOf, createCasesState, type CaseRecord, type CasesState } from '../cases/index.js';
 import { applyCaseEventCode, applyCaseEventKnown, CASE_FX, CASE_FX_FALLBACK, CASE_FX_NONE, followKnown } from '../cases/fold.js';
 import { resolveJourneyConfig } from '../config/index.js';
 import { createCustomersState, customerRecord, type CaseLookup, type CustomerRecord, type CustomersState } from '../customers/index.js';
 import { applyCustomerEventAt } from '../customers/fold.js';
-import { resolveOrderedIdentities, type TenantIdentities } from '../identity/index.js';
+import { resolveOrderedIdentities } from '../identity/index.js';
 import { customerJourney, type CustomerJourneyView } from '../journey-map/index.js';
 import { unthreadedCandidates, type UnthreadedCandidate } from '../journey-map/state.js';
 import type { CaseEffects, JourneyConfig, JourneyEvent, ReportWindow } from '../model/index.js';
@@ -159,7 +159,7 @@ export function foldTenantColumns(log: ReplayEventLog, tenantId: string, asOf: n
   const attributed = identity.attributed;
   const cases = createCasesState();
   const customers = createCustomersState();
-  const caseLookup = caseLookupOf(cases, identity);
+  const caseLookup = caseLookupOf(cases, identity.anonymousThenMerged);
   const customerOf = identity.customerOf;
   const customerIds = identity.customerIds;
   const customerCount = customerIds.length;
@@ -354,13 +354,6 @@ function sortedEventsOf(log: ReplayEventLog, sorted: readonly (CatalogEvent | un
   return (out) => sorted.forEach((e, k) => (out[k] = e!));
 }
 
-function caseLookupOf(cases: CasesState, identity: Pick<TenantIdentities, 'anonymousThenMerged'>): CaseLookup {
-  return {
-    getCase: (caseId) => getCase(cases, caseId),
-    casesOfCustomer: (customerId) => casesOfCustomer(cases, customerId),
-    anonymousThenMerged: identity.anonymousThenMerged,
-  };
-}
 
 /**
  * The fold with its `events` list, built on first read only: reports never need the whole list, and keeping
