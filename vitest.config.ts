@@ -1,12 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, entry = 'index') => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
 
 // Tests run against the sources, not the builds, so a change is tested without rebuilding.
 export default defineConfig({
   resolve: {
+    // Subpaths first: an alias matches a prefix, so '@omnitrail/journey' would also catch '/internal'.
     alias: {
+      '@omnitrail/journey/internal': src('journey', 'internal'),
       '@omnitrail/eventstore': src('eventstore'),
       '@omnitrail/eventstore-esdb': src('eventstore-esdb'),
       '@omnitrail/events': src('events'),

@@ -1,7 +1,8 @@
 // The journey fold: every standard projection over the seeded workload, replayReport, heap per customer.
 // record() and the live engine are measured in record.bench.ts (each bench file runs in its own process).
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
-import { foldTenant, replayReport, resolveJourneyConfig } from '@omnitrail/journey';
+import { replayReport, resolveJourneyConfig } from '@omnitrail/journey';
+import { foldTenant } from '@omnitrail/journey/internal';
 import { generateWorkload } from '@omnitrail/testing';
 import { collectGarbage, compareAlternating, medianOf, perSecond, report, timeMs } from './harness/index.js';
 

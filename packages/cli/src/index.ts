@@ -12,8 +12,6 @@ export {
   formatReport,
   StrictInputError,
   DEFAULT_MAX_EVENTS_IN_MEMORY,
-  canonicalHash,
-  jsonDeepEqual,
   parseBlock,
   parseBlockAsJson,
   fromJsonParsedBlock,

@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalHash, jsonDeepEqual, readInputs, readLineBlocks, StrictInputError, type ReplayInput } from '../src/index.js';
+import { jsonContentHash as canonicalHash, sameJsonContent as jsonDeepEqual } from '@omnitrail/events';
+import { readInputs, readLineBlocks, StrictInputError, type ReplayInput } from '../src/index.js';
 import { ev, ndjson, run, tempDir } from './helpers.js';
 
 function file(dir: string, name: string, content: string | Buffer): ReplayInput {

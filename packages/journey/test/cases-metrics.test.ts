@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { caseMetrics } from '../src/cases/index.js';
-import { durationStats } from '../src/stats/index.js';
+import { caseMetrics } from '../src/core/cases/index.js';
+import { durationStats } from '../src/core/stats/index.js';
 import { DAY, HOUR, MIN, T0, foldCases, type RawCaseEvent } from './helpers/cases-fixtures.js';
 
 const opened = (caseId: string, t = 0, data: Record<string, unknown> = {}, channel = 'email'): RawCaseEvent => ({ type: 'CaseOpened', caseId, t, data, channel });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyCaseEvent, caseMetrics, casesSection, cloneCasesState, createCasesState, isOpenStatus, listCases } from '../src/cases/index.js';
+import { applyCaseEvent, caseMetrics, casesSection, cloneCasesState, createCasesState, listCases } from '../src/core/cases/index.js';
+import { isOpenCaseStatus as isOpenStatus } from '../src/core/model/index.js';
 import { MIN, T0, ev, je, sortEvents, testConfig, type RawCaseEvent } from './helpers/cases-fixtures.js';
 
 const caseIds = ['A', 'B', 'C'];

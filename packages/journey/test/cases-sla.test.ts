@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addBusinessMs, businessMsBetween, slaStatus } from '../src/cases/index.js';
-import type { BusinessHoursCalendar } from '../src/model/index.js';
+import { addBusinessMs, businessMsBetween, slaStatus } from '../src/core/cases/index.js';
+import type { BusinessHoursCalendar } from '../src/core/model/index.js';
 import { DAY, HOUR, MIN, T0, foldCases, testConfig, type RawCaseEvent } from './helpers/cases-fixtures.js';
 
 const inbound = (caseId: string, t: number): RawCaseEvent => ({ type: 'MessageReceived', caseId, t, channel: 'email', actor: { kind: 'customer' } });

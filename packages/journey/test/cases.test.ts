@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyCaseEvent, casesOfCustomer, casesSection, cloneCasesState, createCasesState, getCase, routeCase } from '../src/cases/index.js';
+import { applyCaseEvent, casesOfCustomer, casesSection, cloneCasesState, createCasesState, getCase, routeCase } from '../src/core/cases/index.js';
 import { DAY, HOUR, MIN, T0, ev, foldCases, je, testConfig, type RawCaseEvent } from './helpers/cases-fixtures.js';
 
 const opened = (caseId: string, t = 0, data: Record<string, unknown> = {}, channel = 'email'): RawCaseEvent => ({ type: 'CaseOpened', caseId, t, data, channel });

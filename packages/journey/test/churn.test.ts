@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { customerHealth, healthBand, healthSection, decay } from '../src/churn/index.js';
-import { resolveJourneyConfig } from '../src/config/index.js';
-import { NO_CASES } from '../src/customers/index.js';
-import type { JourneyConfig } from '../src/model/index.js';
+import { customerHealth, healthBand, healthSection, decay } from '../src/core/churn/index.js';
+import { resolveJourneyConfig } from '../src/core/config/index.js';
+import { NO_CASES } from '../src/core/customers/index.js';
+import type { JourneyConfig } from '../src/core/model/index.js';
 import { DAY, HOUR, T0, fakeCases, fold, je, type FakeCases, type Step } from './helpers/customers-fixture.js';
 
 /** Only the named signal is enabled, so its score is the health score. */

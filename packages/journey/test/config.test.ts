@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultJourneyConfig, resolveJourneyConfig, JourneyConfigError, CHURN_SIGNAL_NAMES } from '../src/config/index.js';
+import { defaultJourneyConfig, resolveJourneyConfig, JourneyConfigError, CHURN_SIGNAL_NAMES } from '../src/core/config/index.js';
 
 describe('journey config', () => {
   it('has the documented defaults', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { customerProfile } from '../src/customer-profile/index.js';
-import { resolveJourneyConfig, defaultJourneyConfig } from '../src/config/index.js';
+import { customerProfile } from '../src/core/customer-profile/index.js';
+import { resolveJourneyConfig, defaultJourneyConfig } from '../src/core/config/index.js';
 import { DAY, HOUR, T0, fakeCases, fold, je } from './helpers/customers-fixture.js';
 
 const cfg = defaultJourneyConfig;

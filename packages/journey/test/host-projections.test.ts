@@ -4,7 +4,9 @@ import { tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { compareTimed, createJourneyEngine, defineJourneyProjection, resolveTenantIdentities, type JourneyProjection, type JourneyProjectionEvent } from '../src/index.js';
+import { createJourneyEngine, defineJourneyProjection, type JourneyProjection, type JourneyProjectionEvent } from '../src/index.js';
+import { resolveTenantIdentities } from '../src/internal.js';
+import { compareEventOrder } from '@omnitrail/events';
 
 const T = 'acme';
 const at = (minutes: number) => new Date(Date.parse('2024-03-01T09:00:00Z') + minutes * 60_000).toISOString();
@@ -33,7 +35,7 @@ function referenceStates(events: readonly CatalogEvent[], projection: JourneyPro
   const out = new Map<string, Map<string, unknown>>();
   for (const tenantId of new Set(events.map((e) => e.tenantId))) {
     const kept = events.filter((e) => e.tenantId === tenantId).map((event) => ({ event, at: instantMs(event.occurredAt) }));
-    kept.sort(compareTimed);
+    kept.sort((a, b) => compareEventOrder({ id: a.event.id, occurredAt: a.event.occurredAt, at: a.at }, { id: b.event.id, occurredAt: b.event.occurredAt, at: b.at }));
     const identity = resolveTenantIdentities(kept);
     const states = new Map<string, unknown>();
     kept.forEach(({ event, at: ms }, i) => {

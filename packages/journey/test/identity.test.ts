@@ -7,8 +7,8 @@ import {
   createIdentityState,
   resolveIdentity,
   resolveTenantIdentities,
-} from '../src/identity/index.js';
-import { applyCaseEvent, casesOfCustomer, casesSection, createCasesState, getCase } from '../src/cases/index.js';
+} from '../src/core/identity/index.js';
+import { applyCaseEvent, casesOfCustomer, casesSection, createCasesState, getCase } from '../src/core/cases/index.js';
 import { MIN, T0, ev, sortEvents, testConfig, type RawCaseEvent } from './helpers/cases-fixtures.js';
 
 type Ids = { type: string; value: string; verified?: boolean }[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cloneCustomersState, customerIds } from '../src/customers/index.js';
-import { customerJourney, journeysSection, journeyFunnel, retentionByCohort, JOURNEY_STAGES } from '../src/journey-map/index.js';
+import { cloneCustomersState, customerIds } from '../src/core/customers/index.js';
+import { customerJourney, journeysSection, journeyFunnel, retentionByCohort, JOURNEY_STAGES } from '../src/core/journey-map/index.js';
 import { DAY, HOUR, MIN, T0, caseView, fakeCases, fold, foldInto, je, type Step } from './helpers/customers-fixture.js';
 
 const win = (asOf = T0 + 365 * DAY) => ({ asOf, from: T0 - DAY, to: asOf });

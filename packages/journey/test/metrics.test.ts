@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { churnPeriodFor, customerMetrics, previousChurnPeriods, churnCounts, predictiveChurnRate } from '../src/metrics/index.js';
-import { defaultJourneyConfig } from '../src/config/index.js';
+import { churnPeriodFor, customerMetrics, previousChurnPeriods, churnCounts, predictiveChurnRate } from '../src/core/metrics/index.js';
+import { defaultJourneyConfig } from '../src/core/config/index.js';
 import { DAY, T0, fold, je } from './helpers/customers-fixture.js';
 
 const survey = (customerId: string, kind: string, score: number, at = T0) => je({ customerId, type: 'SurveyAnswered', at, data: { kind, score } });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createOwnEventQueue } from '../src/engine/own-events.js';
+import { createOwnEventQueue } from '../src/live/own-events.js';
 
 describe('own event queue', () => {
   it('recognises ids handed back in append order, and nothing else', () => {

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { instantMs, parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { assertProperty, fcParameters, tenantJourneysArbitrary } from '@omnitrail/testing';
-import { foldLinkKeys, mergeReplayTallies, partitionEvents, replayReport, replayResultOf, replayTally, type ReplayOptions, type ReplayTally } from '../src/index.js';
+import { replayReport, type ReplayOptions } from '../src/index.js';
+import { foldLinkKeys, mergeReplayTallies, partitionEvents, replayResultOf, replayTally, type ReplayTally } from '../src/internal.js';
 
 const params = fcParameters({ numRuns: 40 });
 

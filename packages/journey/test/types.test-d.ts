@@ -2,32 +2,8 @@ import type { EventStore } from '@omnitrail/eventstore';
 import type { CatalogEvent } from '@omnitrail/events';
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
-import {
-  anonymousThenMerged,
-  createIdentityState,
-  resolveIdentity,
-  type IdentityState,
-  createJourneyEngine,
-  defineJourneyProjection,
-  foldLinkKeys,
-  mergeReplayTallies,
-  partitionEvents,
-  replayReport,
-  replayResultOf,
-  replayTally,
-  type ReplayTally,
-  type TenantTally,
-  type JourneyProjectionEvent,
-  type StateOfJourneyProjection,
-  type CaseView,
-  type JourneyEngine,
-  type RecordResult,
-  type ReplayResult,
-  type ReplayEventLog,
-  type SpilledEventReader,
-  type TenantFold,
-  type TenantReport,
-} from '../src/index.js';
+import { createJourneyEngine, defineJourneyProjection, replayReport, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport } from '../src/index.js';
+import { anonymousThenMerged, createIdentityState, resolveIdentity, type IdentityState, foldLinkKeys, mergeReplayTallies, partitionEvents, replayResultOf, replayTally, type ReplayTally, type TenantTally, type ReplayEventLog, type SpilledEventReader } from '../src/internal.js';
 
 describe('public type surface of @omnitrail/journey', () => {
   it('replayReport takes parsed events (a list or a replay event log) and returns the report sections', () => {

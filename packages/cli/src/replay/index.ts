@@ -1,5 +1,6 @@
 import type { CatalogEvent } from '@omnitrail/events';
-import { createReplayEventLog, replayReport, type ReplayEventLog, type JourneyConfig, type ReplayOptions, type ReplayReport, type TenantReport } from '@omnitrail/journey';
+import { replayReport, type JourneyConfig, type ReplayOptions, type ReplayReport, type TenantReport } from '@omnitrail/journey';
+import { createReplayEventLog, type ReplayEventLog } from '@omnitrail/journey/internal';
 import { readLineBlocks, sourceSize, type NdjsonSource } from '../ndjson/index.js';
 import { createProgressBar, type ProgressSink } from '../progress/index.js';
 import { createSpillFile, type SpillFile } from '../spill/index.js';
@@ -9,7 +10,6 @@ import { replayInShards, shardPlan, type ShardableInput, type ShardedInput, type
 import { emptyParsedBlock, parseValue, type ParsedBlock } from './parse.js';
 import { createBlockParser, createInThreadParser, defaultWorkerCount, type BlockParser } from './pool.js';
 
-export { canonicalHash, jsonDeepEqual } from './canonical.js';
 export { StrictInputError } from './strict.js';
 export { parseBlock, parseBlockAsJson, fromJsonParsedBlock, type ParsedBlock, type JsonParsedBlock, type LineRejection } from './parse.js';
 export { createBlockParser, workerEntry, type BlockParser } from './pool.js';

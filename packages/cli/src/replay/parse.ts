@@ -1,6 +1,5 @@
-import { parseEvent, type CatalogEvent } from '@omnitrail/events';
+import { jsonContentHash, parseEvent, type CatalogEvent } from '@omnitrail/events';
 import { forEachLine } from '../ndjson/index.js';
-import { canonicalHash } from './canonical.js';
 
 /** A line that is not a valid event: what the report lists under `input.rejected`. */
 export interface LineRejection {
@@ -30,7 +29,7 @@ export function parseValue(value: unknown, line: number, out: ParsedBlock, text?
   if (result.success) {
     out.events.push(result.event);
     out.lines.push(line);
-    out.hashes.push(canonicalHash(value));
+    out.hashes.push(jsonContentHash(value));
     if (out.texts !== undefined && text !== undefined) out.texts.push(text);
   } else {
     out.rejected.push({ line, id: result.error.eventId, errors: result.error.issues.map((i) => ({ path: i.path, message: i.message })) });

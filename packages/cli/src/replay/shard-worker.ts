@@ -1,5 +1,6 @@
 import { instantMs, type CatalogEvent } from '@omnitrail/events';
-import { foldLinkKeys, replayTally, type ReplayBounds, type ReplayTally } from '@omnitrail/journey';
+import { type ReplayBounds } from '@omnitrail/journey';
+import { foldLinkKeys, replayTally, type ReplayTally } from '@omnitrail/journey/internal';
 import type { JourneyConfig } from '@omnitrail/journey';
 import { parseBlock, type LineRejection } from './parse.js';
 

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import { caseLinkKey, createLinkSets, mergeReplayTallies, replayResultOf, type ReplayReport, type ReplayTally } from '@omnitrail/journey';
+import { type ReplayReport } from '@omnitrail/journey';
+import { caseLinkKey, createLinkSets, mergeReplayTallies, replayResultOf, type ReplayTally } from '@omnitrail/journey/internal';
 import { readLineBlocks } from '../ndjson/index.js';
 import { createProgressBar } from '../progress/index.js';
 import { ACCEPTED, conflictRejection, createAcceptance, createRejections, DUPLICATE } from './acceptance.js';

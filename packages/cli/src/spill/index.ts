@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
-import { ranksByPosition, SPILLED_WINDOW_EVENTS, type EventSequence, type SpilledEventReader } from '@omnitrail/journey';
+import { ranksByPosition, SPILLED_WINDOW_EVENTS, type EventSequence, type SpilledEventReader } from '@omnitrail/journey/internal';
 
 /**
  * A temporary NDJSON file of accepted events, appended in log order and read back by position: where a

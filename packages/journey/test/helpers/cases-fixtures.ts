@@ -1,7 +1,7 @@
-import { defaultJourneyConfig } from '../../src/config/index.js';
+import { defaultJourneyConfig } from '../../src/core/config/index.js';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
-import type { CaseEffects, JourneyConfig, JourneyEvent } from '../../src/model/index.js';
-import { applyCaseEvent, createCasesState, type CasesState } from '../../src/cases/index.js';
+import type { CaseEffects, JourneyConfig, JourneyEvent } from '../../src/core/model/index.js';
+import { applyCaseEvent, createCasesState, type CasesState } from '../../src/core/cases/index.js';
 
 export const T0 = Date.parse('2024-03-01T10:00:00.000Z');
 export const MIN = 60_000;

@@ -1,7 +1,7 @@
 import { parseEventOrThrow, type CatalogEvent, type Channel } from '@omnitrail/events';
-import type { CaseEffects, CaseView, JourneyConfig, JourneyEvent } from '../../src/model/index.js';
-import { applyCustomerEvent, createCustomersState, type CaseLookup, type CustomersState } from '../../src/customers/index.js';
-import { defaultJourneyConfig } from '../../src/config/index.js';
+import type { CaseEffects, CaseLookup, CaseView, JourneyConfig, JourneyEvent } from '../../src/core/model/index.js';
+import { applyCustomerEvent, createCustomersState, type CustomersState } from '../../src/core/customers/index.js';
+import { defaultJourneyConfig } from '../../src/core/config/index.js';
 
 export const T0 = Date.parse('2024-03-01T10:00:00.000Z');
 export const MIN = 60_000;

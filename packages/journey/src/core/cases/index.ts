@@ -1,0 +1,11 @@
+/**
+ * The cases projection (domain.md, Cases): case lifecycle, waiting and first-response clocks, samples for
+ * the service metrics, SLA and anomalies. See docs/cases.md.
+ */
+export { createCasesState, cloneCasesState } from './state.js';
+export type { CaseRecord, CasesState, SlaTargets, Samples } from './state.js';
+export { applyCaseEvent, routeCase, CASE_ANOMALIES } from './fold.js';
+export { getCase, casesOfCustomer, caseLookupOf, listCases, casesSection, caseMetrics, statusAsOf, casesTally, mergeCasesTallies, casesSectionOf, caseMetricsOf, type CasesTally } from './report.js';
+export { slaStatus } from './sla.js';
+export type { CaseSlaStatus, SlaState, SlaTargetStatus } from './sla.js';
+export { addBusinessMs, businessMsBetween } from './business-hours.js';

@@ -1,0 +1,95 @@
+import type { BusinessHoursCalendar, CaseStatus, CaseView } from '../model/index.js';
+import type { Channel } from '@omnitrail/events';
+
+/** SLA targets of a case: the latest `SlaApplied` replaces the earlier ones. */
+export interface SlaTargets {
+  policyId: string;
+  appliedAt: number;
+  firstResponseMs?: number;
+  nextResponseMs?: number;
+  resolutionMs?: number;
+  /** The tenant's business-hours calendar when the policy was applied, if any. */
+  calendar?: BusinessHoursCalendar;
+}
+
+/** The cases projection's own record of a case: the shared `CaseView` plus cycles, clocks and facts. */
+export interface CaseRecord extends CaseView {
+  channels: Set<Channel>;
+  /** Start of the current cycle (opening, then each reopening). */
+  cycleStart: number;
+  /** Start of the first-response clock; `null` until it starts (bot cases wait for a handoff). */
+  firstResponseClockStart: number | null;
+  /** Had any `CaseEscalated` (bot containment). */
+  escalated: boolean;
+  /** Got at least one public agent reply. */
+  agentReplied: boolean;
+  /** A customer message came after its first public agent reply (FCR). */
+  customerMessageAfterFirstReply: boolean;
+  /** Instants of every `CaseResolved` that ended a cycle. */
+  resolutions: number[];
+  /** Status before a pause (`pending_customer`/`on_hold`) started, or `null` when not paused. */
+  pausedSince: number | null;
+  /** Pause intervals of the current cycle as flat `[from, to, from, to…]` (resolution SLA). */
+  pauses: number[];
+  /** Ended waiting episodes as flat `[waitingSince, end, replied (1/0)…]` (next-response SLA). */
+  episodes: number[];
+  sla: SlaTargets | undefined;
+  /** When it was merged into another case. */
+  mergedAt?: number;
+}
+
+/** Flat sample columns: instant of the completing event and the duration (ms). */
+export interface Samples {
+  at: number[];
+  ms: number[];
+}
+
+/** The cases projection of one tenant. Plain data; copy it with `cloneCasesState`. */
+export interface CasesState {
+  cases: Map<string, CaseRecord>;
+  byCustomer: Map<string, CaseRecord[]>;
+  firstResponse: Samples;
+  reply: Samples;
+  resolution: Samples;
+  anomalies: { eventId: string; reason: string }[];
+}
+
+/** A fresh, empty cases projection. */
+export function createCasesState(): CasesState {
+  return {
+    cases: new Map(),
+    byCustomer: new Map(),
+    firstResponse: { at: [], ms: [] },
+    reply: { at: [], ms: [] },
+    resolution: { at: [], ms: [] },
+    anomalies: [],
+  };
+}
+
+function cloneRecord(r: CaseRecord): CaseRecord {
+  return {
+    ...r,
+    channels: new Set(r.channels),
+    resolutions: r.resolutions.slice(),
+    pauses: r.pauses.slice(),
+    episodes: r.episodes.slice(),
+    sla: r.sla === undefined ? undefined : { ...r.sla },
+  };
+}
+
+/** A deep copy of a cases projection (snapshots): folding on into one never changes the other. */
+export function cloneCasesState(state: CasesState): CasesState {
+  const cases = new Map<string, CaseRecord>();
+  for (const [id, r] of state.cases) cases.set(id, cloneRecord(r));
+  const byCustomer = new Map<string, CaseRecord[]>();
+  for (const [c, list] of state.byCustomer) byCustomer.set(c, list.map((r) => cases.get(r.caseId)!));
+  const copy = (s: Samples): Samples => ({ at: s.at.slice(), ms: s.ms.slice() });
+  return {
+    cases,
+    byCustomer,
+    firstResponse: copy(state.firstResponse),
+    reply: copy(state.reply),
+    resolution: copy(state.resolution),
+    anomalies: state.anomalies.map((a) => ({ ...a })),
+  };
+}

@@ -1,0 +1,320 @@
+import type { ChurnSignalConfig, CaseView, JourneyConfig } from '../model/index.js';
+import { isOpenCaseStatus } from '../model/index.js';
+import type { HealthSection } from '../report/types.js';
+import { isActivityCode, type CustomerRecord, type CustomersState } from '../customers/index.js';
+import type { CaseLookup } from '../model/index.js';
+import type { SignalTrigger } from './state.js';
+
+export * from './state.js';
+
+const DAY_MS = 86_400_000;
+
+/** A health band: red ≤ 50, yellow 51-75, green ≥ 76 (on the score rounded half up), `na` without a score. */
+export type HealthBand = 'red' | 'yellow' | 'green' | 'na';
+
+/** What one applicable signal contributed to the score. */
+export interface SignalContribution {
+  signal: string;
+  weight: number;
+  /** 0 (worst) to 100 (healthy), as of `asOf`. */
+  score: number;
+  /** Ids of the events that show it (the latest ones when there are many). */
+  evidence: string[];
+  /** A short human explanation. */
+  detail: string;
+}
+
+/** A customer's health at `asOf`. */
+export interface CustomerHealth {
+  customerId: string;
+  /** Σ weight × score / Σ weight over the applicable signals, unrounded; `null` when none applies. */
+  score: number | null;
+  band: HealthBand;
+  contributions: SignalContribution[];
+}
+
+/**
+ * A case as the churn signals read it. The cases projection may expose `slaMissedAt` (the latest instant an
+ * SLA target of the case was missed); without it the aging signal uses case age only.
+ */
+export type CaseViewWithSla = CaseView & { slaMissedAt?: number | null };
+
+/** What a signal evaluator sees. */
+export interface SignalContext {
+  rec: CustomerRecord;
+  asOf: number;
+  /** The customer's cases opened at or before `asOf`. */
+  cases: readonly CaseViewWithSla[];
+  signal: ChurnSignalConfig;
+  config: JourneyConfig;
+}
+
+type Evaluation = { score: number; evidence: string[]; detail: string } | null;
+
+/** `2^(−elapsed / halfLife)`: how much of a trigger is left after `elapsedMs`. */
+export function decay(elapsedMs: number, halfLifeMs: number): number {
+  return elapsedMs <= 0 ? 1 : Math.pow(2, -elapsedMs / halfLifeMs);
+}
+
+const halfLifeMs = (c: ChurnSignalConfig): number => (c.halfLifeDays ?? 14) * DAY_MS;
+const num = (c: ChurnSignalConfig, key: string, fallback: number): number => c[key] ?? fallback;
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+const days = (ms: number): string => `${Math.round((ms / DAY_MS) * 10) / 10} d`;
+
+/** The latest trigger at or before asOf, scored by its decay: 100 × (1 − decay). */
+function fromTriggers(triggers: readonly SignalTrigger[], ctx: SignalContext, what: string): Evaluation {
+  for (let i = triggers.length - 1; i >= 0; i--) {
+    const t = triggers[i]!;
+    if (t.at > ctx.asOf) continue;
+    const left = decay(ctx.asOf - t.at, halfLifeMs(ctx.signal));
+    return { score: 100 * (1 - left), evidence: t.evidence.slice(), detail: `${what} ${days(ctx.asOf - t.at)} ago` };
+  }
+  return { score: 100, evidence: [], detail: `no ${what}` };
+}
+
+/** Sentiment weighted by recency: Σ wᵢ sᵢ / Σ wᵢ with wᵢ = 2^(−(asOf − tᵢ)/halfLife), over scores at or before asOf. */
+export function weightedSentiment(rec: CustomerRecord, asOf: number, halfLife: number): { score: number; weight: number; count: number; lastAt: number } | null {
+  let sw = 0;
+  let sws = 0;
+  let count = 0;
+  let lastAt = 0;
+  for (const s of rec.sentiments) {
+    if (s.at > asOf) continue;
+    const w = decay(asOf - s.at, halfLife);
+    sw += w;
+    sws += w * s.score;
+    count++;
+    lastAt = s.at;
+  }
+  return count === 0 ? null : { score: sws / sw, weight: sw, count, lastAt };
+}
+
+function latestSurvey(rec: CustomerRecord, kind: 'csat' | 'nps' | 'ces', asOf: number) {
+  for (let i = rec.surveys.length - 1; i >= 0; i--) {
+    const s = rec.surveys[i]!;
+    if (s.kind === kind && s.at <= asOf) return s;
+  }
+  return undefined;
+}
+
+function surveySignal(kind: 'csat' | 'nps' | 'ces', defaultMax: number) {
+  return (ctx: SignalContext): Evaluation => {
+    const s = latestSurvey(ctx.rec, kind, ctx.asOf);
+    if (s === undefined) return null;
+    const max = num(ctx.signal, 'max', defaultMax);
+    if (s.score > max) return { score: 100, evidence: [s.id], detail: `latest ${kind} ${s.score}` };
+    return { score: 100 * (1 - decay(ctx.asOf - s.at, halfLifeMs(ctx.signal))), evidence: [s.id], detail: `latest ${kind} ${s.score} ≤ ${max}, ${days(ctx.asOf - s.at)} ago` };
+  };
+}
+
+
+/**
+ * The default signals (docs/churn.md). Each returns `null` when it does not apply (no data), else a score
+ * from 0 to 100 at `asOf` with evidence.
+ */
+export const CHURN_SIGNALS: Readonly<Record<string, (ctx: SignalContext) => Evaluation>> = {
+  inactivity(ctx) {
+    const { rec, asOf } = ctx;
+    const threshold = num(ctx.signal, 'days', 30) * DAY_MS;
+    const zero = Math.max(num(ctx.signal, 'zeroDays', 90) * DAY_MS, threshold);
+    if (asOf - rec.ats[0]! < threshold) return null; // too new to be inactive
+    let last = 0;
+    for (let i = rec.ats.length - 1; i >= 0; i--) {
+      if (rec.ats[i]! <= asOf && isActivityCode(rec.codes[i]!)) {
+        last = i;
+        break;
+      }
+    }
+    const idle = asOf - rec.ats[last]!;
+    const score = idle <= threshold ? 100 : zero === threshold ? 0 : 100 * clamp(1 - (idle - threshold) / (zero - threshold), 0, 1);
+    return { score, evidence: [rec.ids[last]!], detail: `last activity ${days(idle)} ago` };
+  },
+  declining_engagement(ctx) {
+    const { rec, asOf } = ctx;
+    const w = num(ctx.signal, 'windowDays', 30) * DAY_MS;
+    let recent = 0;
+    let previous = 0;
+    let recentId: string | undefined;
+    let previousId: string | undefined;
+    for (let i = rec.ats.length - 1; i >= 0; i--) {
+      const at = rec.ats[i]!;
+      if (at > asOf || !isActivityCode(rec.codes[i]!)) continue;
+      if (at <= asOf - 2 * w) break;
+      if (at > asOf - w) {
+        recent++;
+        recentId ??= rec.ids[i];
+      } else {
+        previous++;
+        previousId ??= rec.ids[i];
+      }
+    }
+    if (previous < num(ctx.signal, 'minPrevious', 2)) return null;
+    const evidence = [previousId!, ...(recentId === undefined ? [] : [recentId])];
+    return { score: 100 * Math.min(1, recent / previous), evidence, detail: `${recent} activities in the last ${days(w)} vs ${previous} before` };
+  },
+  negative_sentiment(ctx) {
+    const s = weightedSentiment(ctx.rec, ctx.asOf, ctx.config.sentimentHalfLifeMs);
+    if (s === null) return null;
+    const threshold = clamp(num(ctx.signal, 'threshold', 0), -1, 1);
+    const evidence = ctx.rec.sentiments.filter((x) => x.at <= ctx.asOf && x.score < threshold).slice(-10).map((x) => x.id);
+    if (s.score >= threshold) return { score: 100, evidence, detail: `weighted sentiment ${s.score.toFixed(2)}` };
+    const severity = Math.min(1, (threshold - s.score) / (threshold + 1));
+    return {
+      score: 100 * (1 - severity * decay(ctx.asOf - s.lastAt, halfLifeMs(ctx.signal))),
+      evidence,
+      detail: `weighted sentiment ${s.score.toFixed(2)} < ${threshold}`,
+    };
+  },
+  repeat_contacts(ctx) {
+    if (ctx.cases.length === 0) return null;
+    const min = Math.max(2, num(ctx.signal, 'minCases', 2));
+    const span = num(ctx.signal, 'days', 30) * DAY_MS;
+    const byTopic = new Map<string, CaseView[]>();
+    for (const c of ctx.cases) {
+      if (c.topic === undefined || c.topic === '') continue;
+      const list = byTopic.get(c.topic) ?? [];
+      list.push(c);
+      byTopic.set(c.topic, list);
+    }
+    let trigger: { at: number; evidence: string[]; topic: string } | undefined;
+    for (const [topic, list] of byTopic) {
+      list.sort((a, b) => a.openedAt - b.openedAt || (a.caseId < b.caseId ? -1 : 1));
+      for (let i = list.length - 1; i >= min - 1; i--) {
+        if (list[i]!.openedAt - list[i - min + 1]!.openedAt <= span) {
+          if (trigger === undefined || list[i]!.openedAt > trigger.at) {
+            trigger = { at: list[i]!.openedAt, topic, evidence: list.slice(i - min + 1, i + 1).map((c) => c.openedEventId) };
+          }
+          break;
+        }
+      }
+    }
+    if (trigger === undefined) return { score: 100, evidence: [], detail: 'no repeated topic' };
+    return {
+      score: 100 * (1 - decay(ctx.asOf - trigger.at, halfLifeMs(ctx.signal))),
+      evidence: trigger.evidence,
+      detail: `${min}+ cases on "${trigger.topic}" within ${days(span)}`,
+    };
+  },
+  aging_case(ctx) {
+    if (ctx.cases.length === 0) return null;
+    const threshold = num(ctx.signal, 'days', 7) * DAY_MS;
+    let score = 100;
+    let evidence: string[] = [];
+    let detail = 'no aging case or SLA miss';
+    for (const c of ctx.cases) {
+      if (isOpenCaseStatus(c.status)) {
+        const age = ctx.asOf - c.openedAt;
+        // an unresolved case older than the threshold is half-way unhealthy, fully at twice the threshold
+        const s = age < threshold ? 100 : 100 * (1 - Math.min(1, age / (2 * threshold)));
+        if (s < score) {
+          score = s;
+          evidence = [c.openedEventId];
+          detail = `case ${c.caseId} unresolved for ${days(age)}`;
+        }
+      }
+      const miss = c.slaMissedAt;
+      if (miss !== undefined && miss !== null && miss <= ctx.asOf) {
+        const s = 100 * (1 - decay(ctx.asOf - miss, halfLifeMs(ctx.signal)));
+        if (s < score) {
+          score = s;
+          evidence = [c.openedEventId];
+          detail = `case ${c.caseId} missed an SLA target ${days(ctx.asOf - miss)} ago`;
+        }
+      }
+    }
+    return { score, evidence, detail };
+  },
+  low_csat: surveySignal('csat', 2),
+  nps_detractor: surveySignal('nps', 6),
+  high_effort: surveySignal('ces', 3),
+  context_lost(ctx) {
+    const list = ctx.rec.journey.contextLost.filter((a) => a.at <= ctx.asOf);
+    if (ctx.cases.length === 0 && list.length === 0) return null;
+    const latest = list[list.length - 1];
+    if (latest === undefined) return { score: 100, evidence: [], detail: 'no context lost' };
+    return {
+      score: 100 * (1 - decay(ctx.asOf - latest.at, halfLifeMs(ctx.signal))),
+      evidence: latest.evidence.slice(),
+      detail: `${latest.kind} ${days(ctx.asOf - latest.at)} ago (${list.length} in all)`,
+    };
+  },
+  channel_hopping(ctx) {
+    if (ctx.cases.length === 0 && ctx.rec.churn.hops.length === 0) return null;
+    return fromTriggers(ctx.rec.churn.hops, ctx, 'case on several channels');
+  },
+  returns_cancellations(ctx) {
+    const hasOrder = ctx.rec.profile.orders.some((o) => o.at <= ctx.asOf);
+    if (!hasOrder && !ctx.rec.churn.returnsCancels.some((t) => t.at <= ctx.asOf)) return null;
+    return fromTriggers(ctx.rec.churn.returnsCancels, ctx, 'return or cancellation');
+  },
+  negative_public_mention(ctx) {
+    if (ctx.rec.churn.publicMentions.length === 0) return null;
+    return fromTriggers(ctx.rec.churn.negativeMentions, ctx, 'negative public mention');
+  },
+  cancel_intent(ctx) {
+    if (!ctx.rec.churn.hasIntentData) return null;
+    return fromTriggers(ctx.rec.churn.cancelIntents, ctx, 'cancel intent');
+  },
+};
+
+/** The band of a score: rounded half up, red ≤ 50, yellow 51-75, green ≥ 76; `null` → `na`. */
+export function healthBand(score: number | null): HealthBand {
+  if (score === null) return 'na';
+  const r = Math.round(score);
+  return r <= 50 ? 'red' : r <= 75 ? 'yellow' : 'green';
+}
+
+function eventsUpTo(rec: CustomerRecord, asOf: number): number {
+  let n = 0;
+  for (let i = 0; i < rec.ats.length && rec.ats[i]! <= asOf; i++) if (++n >= 2) break;
+  return n;
+}
+
+/**
+ * A customer's health at `asOf`: Σ weight × score / Σ weight over the signals that apply (weight > 0 and data
+ * to judge). A customer with fewer than two events at `asOf` is new: no signal applies, band `na`.
+ * `undefined` for an unknown customer.
+ */
+export function customerHealth(
+  state: CustomersState,
+  customerId: string,
+  asOf: number,
+  cases: CaseLookup,
+  config: JourneyConfig,
+): CustomerHealth | undefined {
+  const rec = state.customers.get(customerId);
+  if (rec === undefined) return undefined;
+  return healthOf(rec, asOf, cases, config);
+}
+
+function healthOf(rec: CustomerRecord, asOf: number, cases: CaseLookup, config: JourneyConfig): CustomerHealth {
+  const contributions: SignalContribution[] = [];
+  if (eventsUpTo(rec, asOf) >= 2) {
+    const customerCases = cases.casesOfCustomer(rec.customerId).filter((c) => c.openedAt <= asOf) as readonly CaseViewWithSla[];
+    for (const [name, signal] of Object.entries(config.churnSignals)) {
+      const evaluate = CHURN_SIGNALS[name];
+      if (evaluate === undefined || !(signal.weight > 0)) continue;
+      const r = evaluate({ rec, asOf, cases: customerCases, signal, config });
+      if (r === null) continue;
+      contributions.push({ signal: name, weight: signal.weight, score: r.score, evidence: r.evidence, detail: r.detail });
+    }
+  }
+  let sw = 0;
+  let sws = 0;
+  for (const c of contributions) {
+    sw += c.weight;
+    sws += c.weight * c.score;
+  }
+  const score = sw === 0 ? null : sws / sw;
+  return { customerId: rec.customerId, score, band: healthBand(score), contributions };
+}
+
+/** The report's `health` section: customers (first event at or before `asOf`) counted by band. */
+export function healthSection(state: CustomersState, asOf: number, cases: CaseLookup, config: JourneyConfig): HealthSection {
+  const out: HealthSection = { red: 0, yellow: 0, green: 0, na: 0 };
+  for (const rec of state.customers.values()) {
+    if (rec.ats[0] === undefined || rec.ats[0] > asOf) continue;
+    out[healthOf(rec, asOf, cases, config).band] += 1;
+  }
+  return out;
+}

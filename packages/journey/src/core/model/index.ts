@@ -1,0 +1,242 @@
+import type { CatalogEvent, Channel } from '@omnitrail/events';
+
+/**
+ * One event as the standard projections fold it: the parsed catalog event, its instant in milliseconds,
+ * and who it belongs to. Events reach the projections of a tenant in `(occurredAt, id)` order.
+ */
+export interface JourneyEvent {
+  event: CatalogEvent;
+  /** `Date.parse(event.occurredAt)` */
+  at: number;
+  /**
+   * The customer the event belongs to after every merge known to the fold (the survivor): projections key
+   * customers by this id, so a merge looks as if the merged customer's events carried it from the start.
+   */
+  customerId: string;
+  /** The customer identity resolution attributed the event to when it happened, before later merges. */
+  attributedCustomerId: string;
+}
+
+/** Reopen window: always reopen, never reopen (always follow up), or reopen within N days. */
+export type ReopenWindow = 'always' | 'never' | { days: number };
+
+/** Mon=1 … Sun=7 opening hours in a time zone, for SLA clocks. */
+export interface BusinessHoursCalendar {
+  /** IANA time zone, e.g. `Europe/Paris`. */
+  timeZone: string;
+  /** Per ISO weekday (1 = Monday), the open intervals as `HH:MM` pairs; days left out are closed. */
+  week: Partial<Record<1 | 2 | 3 | 4 | 5 | 6 | 7, ReadonlyArray<readonly [string, string]>>>;
+  /** Closed dates `YYYY-MM-DD` in that time zone. */
+  holidays?: readonly string[];
+}
+
+/** Identity-resolution limits per identity type (domain.md). */
+export interface IdentityLimits {
+  user_id: number;
+  email: number;
+  phone: number;
+  device_id: number;
+  [type: string]: number;
+}
+
+/** One churn signal's weight and tuning. */
+export interface ChurnSignalConfig {
+  weight: number;
+  /** Half-life in days over which a triggered signal decays back to healthy. */
+  halfLifeDays?: number;
+  /** Signal-specific thresholds (e.g. `days` of inactivity). */
+  [threshold: string]: number | undefined;
+}
+
+/** Everything a tenant can tune; every field has a default (see `defaultJourneyConfig`). */
+export interface JourneyConfig {
+  reopenWindow: ReopenWindow;
+  /** Per-channel reply window overrides in ms (`null` = unlimited). */
+  replyWindowsMs: Partial<Record<Channel, number | null>>;
+  /** Business hours per tenant id; tenants without one use calendar time. */
+  businessHours: Record<string, BusinessHoursCalendar>;
+  identityLimits: IdentityLimits;
+  /** Gap that splits a timeline into sessions. */
+  sessionGapMs: number;
+  /** Funnel conversion window. */
+  funnelWindowMs: number;
+  /** Sentiment exponential-weighting half-life. */
+  sentimentHalfLifeMs: number;
+  /** Preferred channel looks at inbound touchpoints in this window before asOf. */
+  preferredChannelWindowMs: number;
+  /** Churn signal weights and thresholds by signal name. */
+  churnSignals: Record<string, ChurnSignalConfig>;
+  /** Number of previous periods the predictive churn rate averages. */
+  predictiveChurnPeriods: number;
+}
+
+/** The instant and period a query or report describes. */
+export interface ReportWindow {
+  /** Judged as of this instant (ms). */
+  asOf: number;
+  /** Metrics period `[from, to)` in ms. */
+  from: number;
+  to: number;
+}
+
+/** A case's status (domain.md, Cases). */
+export type CaseStatus = 'bot' | 'open' | 'pending_customer' | 'on_hold' | 'snoozed' | 'resolved' | 'closed' | 'merged';
+
+/** The statuses in which a case counts as open (domain.md): the one list every projection and query reads. */
+export const OPEN_CASE_STATUSES: readonly CaseStatus[] = Object.freeze(['bot', 'open', 'pending_customer', 'on_hold', 'snoozed'] as const);
+
+const OPEN_STATUS_SET: ReadonlySet<string> = new Set(OPEN_CASE_STATUSES);
+
+/** Whether a case in this status counts as open (one of {@link OPEN_CASE_STATUSES}). */
+export function isOpenCaseStatus(status: CaseStatus): boolean {
+  return OPEN_STATUS_SET.has(status);
+}
+
+/**
+ * The fields of a case that other projections may read. The cases projection keeps more (cycles, SLA,
+ * samples) in its own record type, which extends this one.
+ */
+export interface CaseView {
+  caseId: string;
+  tenantId: string;
+  /** The customer of the event that opened it (canonical id at fold time). */
+  customerId: string;
+  /** The customer the opening event was attributed to when it happened (before later merges). */
+  attributedCustomerId: string;
+  status: CaseStatus;
+  handledBy: 'human' | 'bot';
+  openedAt: number;
+  openedEventId: string;
+  /** How it was opened. */
+  openedBy: 'explicit' | 'implicit' | 'follow_up';
+  /** Channel of the opening event, if any. */
+  openingChannel?: Channel;
+  channels: ReadonlySet<Channel>;
+  topic?: string;
+  reopenCount: number;
+  waitingSince: number | null;
+  firstResponseAt: number | null;
+  /** Latest resolution instant, if resolved at least once. */
+  resolvedAt: number | null;
+  closedAt: number | null;
+  snoozedUntil: number | null;
+  mergedInto?: string;
+  followUpOf?: string;
+  hasFollowUp: boolean;
+  /** Instant of the latest event that belonged to the case. */
+  lastActivityAt: number;
+}
+
+/** What the cases projection did with one event: read by the customer projections folded after it. */
+export interface CaseEffects {
+  /** The case the event acted on after routing (merge chains followed, follow-ups created). */
+  caseId?: string;
+  /** A case this event opened. An ignored duplicate `CaseOpened` is not an opening. */
+  opened?: {
+    caseId: string;
+    how: 'explicit' | 'implicit' | 'follow_up';
+    followUpOf?: string;
+    /** Why a message opened a follow-up instead of reopening. */
+    followUpReason?: 'window_passed' | 'closed';
+    channel?: Channel;
+    handledBy: 'human' | 'bot';
+  };
+  /** The event reopened a resolved case (by message or `CaseReopened`). */
+  reopened?: boolean;
+  /** The event resolved a case (a cycle ended). */
+  resolved?: boolean;
+  /** The event closed a case. */
+  closed?: boolean;
+  /** A bot-to-human escalation. */
+  escalatedToHuman?: boolean;
+  /** A public agent reply (`MessageSent` with senderKind agent, public). */
+  agentReply?: boolean;
+  /** A case merge that was applied. */
+  merged?: { sourceCaseId: string; targetCaseId: string };
+  /** The event was ignored by the cases projection, with the reason (listed as an anomaly). */
+  anomaly?: string;
+}
+
+/** Read access to the cases projection, as the customer projections need it. */
+export interface CaseLookup {
+  getCase(caseId: string): CaseView | undefined;
+  casesOfCustomer(customerId: string): readonly CaseView[];
+  /**
+   * For `identity_gap`: whether the customer an event was attributed to was then known only by identities
+   * and took part in a merge after that event (identity's `anonymousThenMerged` on the fold's graph). Without
+   * it, the journey map counts a gap when that customer is no longer the event's customer (merged into another).
+   */
+  anonymousThenMerged?(attributedCustomerId: string, at: number, eventId: string): boolean;
+}
+
+/** A customer's timeline: three parallel arrays (event id, instant, packed code of type, channel and actor). */
+export interface TimelineArrays {
+  ids: readonly string[];
+  ats: readonly number[];
+  codes: readonly number[];
+}
+
+/** A case that can make a new case an unthreaded switch, as it was when the new case opened. */
+export interface UnthreadedCandidate {
+  openedEventId: string;
+  channels: ReadonlySet<Channel>;
+}
+
+// The contracts of a standard projection module. Both drivers (the live engine and the batch replay) fold
+// every module of the registries (customers/registry.ts, standard/index.ts) in the same tenant-wide order.
+
+/**
+ * A standard projection folded per customer. Its state lives in the customer's record under `key`; `apply`
+ * is called once per distinct event of the customer, in `(occurredAt, id)` order, after the cases
+ * projection produced the event's `effects` and after the customer's timeline got the event at `pos`.
+ * Positional parameters rather than one object: the fold calls it for every event.
+ */
+export interface CustomerProjection<K extends string, S> {
+  /** A name for docs and errors. */
+  readonly name: string;
+  /** The field of the customer record that holds the state. */
+  readonly key: K;
+  /** A fresh state for a new customer. */
+  create(): S;
+  /** A deep copy (for snapshots): continuing either copy never affects the other. */
+  clone(state: S): S;
+  /**
+   * Folds one event. `record` is the customer's record: its timeline (which holds the event at `pos`) and
+   * its `key` field are this projection's to read, the field its own to change. `t` is the event's type code
+   * (`typeCode`). `unthreaded`: the unthreaded-switch candidates of a case the event opened, when the driver
+   * took them as the cases were then (see `applyJourneyEvent`).
+   */
+  apply(
+    record: TimelineArrays & { [P in K]: S },
+    pos: number,
+    je: JourneyEvent,
+    t: number,
+    effects: CaseEffects,
+    cases: CaseLookup,
+    config: JourneyConfig,
+    unthreaded: readonly UnthreadedCandidate[] | undefined,
+  ): void;
+}
+
+/** The state type of a {@link CustomerProjection}. */
+export type StateOfCustomerProjection<P> = P extends CustomerProjection<string, infer S> ? S : never;
+
+/**
+ * A standard projection folded over a whole tenant (an operational view, say): one state per tenant, every
+ * event of the tenant in `(occurredAt, id)` order, after identity resolution and the cases projection. It
+ * feeds a report section of its own, built from a tally: plain data that tallies of disjoint parts of a
+ * tenant add up to (`mergeTallies`), so sharded replays stay exact.
+ */
+export interface TenantProjection<S, T, R> {
+  /** The report section's key under `tenants.<id>`, and the projection's name. */
+  readonly name: string;
+  create(config: JourneyConfig): S;
+  clone(state: S): S;
+  /** Folds one event; `effects` are the cases projection's for the same event. */
+  apply(state: S, je: JourneyEvent, effects: CaseEffects, cases: CaseLookup, config: JourneyConfig): void;
+  /** What the report needs of the state for a window, before rates and statistics. */
+  tally(state: S, window: ReportWindow, canonical: (customerId: string) => string): T;
+  mergeTallies(a: T, b: T): T;
+  /** The report section, from a tally. */
+  section(tally: T, window: ReportWindow): R;
+}

@@ -1,0 +1,106 @@
+import type { CaseStatus } from '../model/index.js';
+
+/** The JSON replay report of `omnitrail replay` (report.md): a contract compared field by field. */
+export interface ReplayReport {
+  omnitrailReport: 1;
+  asOf: string | null;
+  from: string | null;
+  to: string | null;
+  input: {
+    read: number;
+    accepted: number;
+    duplicates: number;
+    rejected: RejectedLine[];
+  };
+  tenants: Record<string, TenantReport>;
+}
+
+export interface RejectedLine {
+  /** Present when there are several inputs. */
+  file?: string;
+  line: number;
+  id: string | null;
+  errors: { path: string; message: string }[];
+}
+
+
+export interface OpenCaseRow {
+  caseId: string;
+  customerId: string;
+  status: CaseStatus;
+  openedAt: string;
+  channels: string[];
+  reopenCount: number;
+  waitingSince: string | null;
+  firstResponseAt: string | null;
+}
+
+export interface DurationStats {
+  count: number;
+  mean: number | null;
+  median: number | null;
+  p90: number | null;
+}
+
+export interface CasesSection {
+  count: number;
+  byStatus: Record<CaseStatus, number>;
+  open: OpenCaseRow[];
+  anomalies: { eventId: string; reason: string }[];
+}
+
+/** The case-derived metrics (the cases projection computes them). */
+export interface CaseMetricsSection {
+  firstResponseMs: DurationStats;
+  replyMs: DurationStats;
+  resolutionMs: DurationStats;
+  fcr: { resolved: number; firstContact: number; rate: number | null };
+  multiChannelCaseShare: number | null;
+  botContainment: { botHandled: number; contained: number; rate: number | null };
+}
+
+/** The customer-derived metrics (surveys, channel mix, churn). */
+export interface CustomerMetricsSection {
+  csat: { answers: number; percent: number | null; responseRate: number | null };
+  nps: { answers: number; promoters: number; detractors: number; score: number | null };
+  ces: { answers: number; mean: number | null; shareAtLeast5: number | null };
+  channelMix: Record<string, number>;
+  churn: {
+    from: string;
+    to: string;
+    atStart: number;
+    churned: number;
+    atEnd: number;
+    simpleRate: number | null;
+    adjustedRate: number | null;
+    predictiveRate: number | null;
+  };
+}
+
+export type MetricsSection = CaseMetricsSection & CustomerMetricsSection;
+
+export interface JourneysSection {
+  stages: { awareness: number; consideration: number; purchase: number; post_sale_support: number };
+  transitions: { from: string; to: string; count: number }[];
+  contextLost: { unthreaded_switch: number; forced_restart: number; blind_handoff: number; identity_gap: number };
+}
+
+export interface HealthSection {
+  red: number;
+  yellow: number;
+  green: number;
+  na: number;
+}
+
+export interface TenantReport {
+  customers: { count: number; merged: number };
+  cases: CasesSection;
+  metrics: MetricsSection;
+  journeys: JourneysSection;
+  health: HealthSection;
+  /**
+   * The sections of the tenant-wide projections of the registry (`TENANT_PROJECTIONS`), by name; absent when
+   * the registry has none.
+   */
+  operations?: Record<string, unknown>;
+}

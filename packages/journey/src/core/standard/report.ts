@@ -1,0 +1,85 @@
+import { casesTally, caseMetricsOf, casesSectionOf, mergeCasesTallies, type CasesTally } from '../cases/index.js';
+import { healthSection } from '../churn/index.js';
+import { journeysSectionOf, journeysTally, mergeJourneysTallies, type JourneysTally } from '../journey-map/index.js';
+import { churnPeriodFor, customerMetricsOf, customerMetricsTally, mergeCustomerMetricsTallies, type CustomerMetricsTally } from '../metrics/index.js';
+import type { ReportWindow } from '../model/index.js';
+import { addCounts } from '../report/counts.js';
+import type { HealthSection, TenantReport } from '../report/types.js';
+import type { TenantFold } from './fold.js';
+import { TENANT_PROJECTIONS, type AnyTenantProjection } from './registry.js';
+
+/**
+ * One tenant's report before rates and statistics: counts, rows and samples. Tallies of parts of a tenant
+ * folded apart add up ({@link mergeTenantTallies}) when no event of one part can change the fold of another.
+ */
+export interface TenantTally {
+  customers: { count: number; merged: number };
+  cases: CasesTally;
+  customerMetrics: CustomerMetricsTally;
+  journeys: JourneysTally;
+  health: HealthSection;
+  /** The tenant-wide projections' tallies (plain data), in the order of the projections folded. */
+  views: unknown[];
+}
+
+/** The tally of a folded tenant for a window (`churnExplicit`: the period was given, so churn uses it). */
+export function tenantTally(fold: TenantFold, window: ReportWindow, churnExplicit: boolean): TenantTally {
+  const churnPeriod = churnPeriodFor(window.asOf, churnExplicit ? { from: window.from, to: window.to } : undefined);
+  return {
+    customers: { count: fold.customerCount, merged: fold.mergedCustomers },
+    cases: casesTally(fold.cases, window, fold.canonical),
+    customerMetrics: customerMetricsTally(fold.customers, window, churnPeriod, fold.config),
+    journeys: journeysTally(fold.customers, window),
+    health: healthSection(fold.customers, window.asOf, fold.caseLookup, fold.config),
+    views: fold.projections.map((p, i) => p.tally(fold.views[i], window, fold.canonical)),
+  };
+}
+
+/** The tallies of two disjoint parts of a tenant together. */
+export function mergeTenantTallies(a: TenantTally, b: TenantTally, projections: readonly AnyTenantProjection[] = TENANT_PROJECTIONS): TenantTally {
+  return {
+    customers: addCounts(a.customers, b.customers),
+    cases: mergeCasesTallies(a.cases, b.cases),
+    customerMetrics: mergeCustomerMetricsTallies(a.customerMetrics, b.customerMetrics),
+    journeys: mergeJourneysTallies(a.journeys, b.journeys),
+    health: addCounts(a.health, b.health),
+    views: projections.map((p, i) => p.mergeTallies(a.views[i], b.views[i])),
+  };
+}
+
+/** The tenant's report section (report.md) from its tally, in report.md's key order. */
+export function tenantReportOf(
+  t: TenantTally,
+  window: ReportWindow,
+  churnExplicit: boolean,
+  projections: readonly AnyTenantProjection[] = TENANT_PROJECTIONS,
+): TenantReport {
+  const churnPeriod = { ...churnPeriodFor(window.asOf, churnExplicit ? { from: window.from, to: window.to } : undefined), explicit: churnExplicit };
+  const caseSide = caseMetricsOf(t.cases);
+  const customerSide = customerMetricsOf(t.customerMetrics, churnPeriod);
+  return {
+    customers: { count: t.customers.count, merged: t.customers.merged },
+    cases: casesSectionOf(t.cases),
+    metrics: {
+      csat: customerSide.csat,
+      nps: customerSide.nps,
+      ces: customerSide.ces,
+      firstResponseMs: caseSide.firstResponseMs,
+      replyMs: caseSide.replyMs,
+      resolutionMs: caseSide.resolutionMs,
+      fcr: caseSide.fcr,
+      channelMix: customerSide.channelMix,
+      multiChannelCaseShare: caseSide.multiChannelCaseShare,
+      botContainment: caseSide.botContainment,
+      churn: customerSide.churn,
+    },
+    journeys: journeysSectionOf(t.journeys),
+    health: { ...t.health },
+    ...(projections.length === 0 ? {} : { operations: Object.fromEntries(projections.map((p, i) => [p.name, p.section(t.views[i], window)])) }),
+  };
+}
+
+/** The report section of one folded tenant for a window. */
+export function tenantReport(fold: TenantFold, window: ReportWindow, churnExplicit: boolean): TenantReport {
+  return tenantReportOf(tenantTally(fold, window, churnExplicit), window, churnExplicit, fold.projections);
+}

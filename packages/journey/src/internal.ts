@@ -1,0 +1,56 @@
+/**
+ * `@omnitrail/journey/internal`: what the CLI, its shard workers, the benchmarks and the project's tests need
+ * beyond the public API: the batch fold over columns and spilled logs, tallies that add up across shards,
+ * the link keys that cut a tenant into independent parts, and the registries of standard projections.
+ * No stability promise: these names change with the implementation.
+ */
+
+// The batch driver.
+export {
+  foldTenant,
+  foldTenantColumns,
+  journeyOf,
+  mergeReplayTallies,
+  replayResultOf,
+  replayTally,
+  replayWindow,
+  type ReplayTally,
+} from './batch/index.js';
+export {
+  createReplayEventLog,
+  ranksByPosition,
+  replayEventLogOf,
+  SPILLED_WINDOW_EVENTS,
+  type EventSequence,
+  type ReplayEventLog,
+  type SpilledEventReader,
+  type TenantEventColumns,
+} from './batch/log.js';
+export { caseLinkKey, createLinkSets, foldLinkKeys, partitionEvents, type LinkSets } from './batch/parts.js';
+
+// The live driver's fold, for tests and benchmarks.
+export { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, tenantFoldOf, type LiveEvent, type LiveTenant } from './live/tenant-state.js';
+
+// The registries and the report made from a fold.
+export { CUSTOMER_PROJECTIONS, type CustomerProjectionStates } from './core/customers/index.js';
+export {
+  mergeTenantTallies,
+  TENANT_PROJECTIONS,
+  tenantReport,
+  tenantReportOf,
+  tenantTally,
+  type AnyTenantProjection,
+  type TenantTally,
+} from './core/standard/index.js';
+export type { CustomerProjection, StateOfCustomerProjection, TenantProjection } from './core/model/index.js';
+
+// Identity resolution.
+export {
+  anonymousThenMerged,
+  canonicalCustomerId,
+  createIdentityState,
+  namedOnlyCustomer,
+  resolveIdentity,
+  resolveTenantIdentities,
+  type IdentityState,
+} from './core/identity/index.js';

@@ -1,0 +1,694 @@
+import {
+  createIdTable,
+  createInMemoryEventStore,
+  hashString,
+  DuplicateEventIdError,
+  WrongExpectedRevisionError,
+  type EventStore,
+  type EventToAppend,
+  type IdTable,
+} from '@omnitrail/eventstore';
+import {
+  catalogRegistry,
+  jsonContentHash,
+  newEventId,
+  parseEvent,
+  ValidationError,
+  identityRank,
+  normalizeIdentityValue,
+  type CatalogEvent,
+  type EventRegistry,
+} from '@omnitrail/events';
+import { BehaviorSubject, Observable, Subject, distinctUntilChanged, map } from 'rxjs';
+import { resolveJourneyConfig } from '../core/config/index.js';
+import { isOpenCaseStatus, type CaseView, type JourneyConfig, type ReportWindow } from '../core/model/index.js';
+import { tenantReport, type TenantFold } from '../core/standard/index.js';
+import type { TenantReport } from '../core/report/types.js';
+import { createHostProjections, type JourneyProjection } from './host-projections.js';
+import { createOwnEventQueue } from './own-events.js';
+import { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, recordedEvent, tenantFoldOf, type LiveTenant } from './tenant-state.js';
+
+export {
+  defineJourneyProjection,
+  type JourneyPartitioning,
+  type JourneyProjection,
+  type JourneyProjectionEvent,
+  type StateOfJourneyProjection,
+} from './host-projections.js';
+
+/** Options of `createJourneyEngine`. */
+export interface JourneyEngineOptions {
+  /** Where events are appended; the in-memory store by default. */
+  store?: EventStore;
+  config?: Partial<JourneyConfig>;
+  /** The engine's clock (ms): used only for generated ids and default `asOf`; never inside a fold. */
+  clock?: () => number;
+  /** Known event types; the catalog by default. */
+  registry?: EventRegistry<CatalogEvent>;
+  /** How many times an append is retried after a concurrent writer moved the stream (default 5). */
+  maxAppendRetries?: number;
+  /** The host's own projections, folded live next to the standard ones (see `defineJourneyProjection`). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  projections?: readonly JourneyProjection<any>[];
+  /**
+   * Whether to fold the standard projections (cases, journey map, customer 360, churn, metrics); default
+   * true. An engine that serves only its host projections turns them off and records much faster; its
+   * `report`, `getCase`, `openCases`, `fold`, `foldAsOf`, `tenant$` and `case$` then throw.
+   */
+  standardProjections?: boolean;
+}
+
+/** Live access to one host projection of an engine. */
+export interface JourneyProjectionHandle<S> {
+  /** A partition's current state (`undefined` before its first event); a merged customer's id finds the survivor's partition. */
+  state(tenantId: string, key: string): S | undefined;
+  /** The partition's state as of an instant (ms): the fold of the events with `occurredAt ≤ asOf`, merges after it not applied. */
+  stateAt(tenantId: string, key: string, asOf: number): S | undefined;
+  /** The partition's state stream: the current state first, then the state after every change of the partition. */
+  state$(tenantId: string, key: string): Observable<S | undefined>;
+  /** The keys of the tenant's partitions, sorted. */
+  keys(tenantId: string): string[];
+}
+
+/** What `record` stored. */
+export interface RecordResult {
+  /** The parsed events, ids filled in, in input order (redelivered duplicates included). */
+  events: CatalogEvent[];
+  /** How many of them were new; the rest were redeliveries of recorded events and changed nothing. */
+  recorded: number;
+  /** Global position of the last event appended, if any. */
+  position: bigint | undefined;
+}
+
+/** One change of a tenant's projections. */
+export interface JourneyChange {
+  tenantId: string;
+  /** The events that caused it. */
+  eventIds: string[];
+  /** Customers (canonical ids) and cases the events touched. */
+  customerIds: string[];
+  caseIds: string[];
+  /** Index in the tenant's ordered log from which the fold was recomputed (smaller than the log's length for late events). */
+  refoldedFrom: number;
+}
+
+/** The journey engine: records touchpoints and serves the standard projections, live. */
+export interface JourneyEngine {
+  /** Validates, resolves identity and appends; resolves once the projections include the events. */
+  record(input: unknown): Promise<RecordResult>;
+  /** Waits until every event in the store has been folded (catch-up done). */
+  ready(): Promise<void>;
+  /** The report section of a tenant (report.md), as of an instant (default: the clock). */
+  report(tenantId: string, window?: Partial<ReportWindow>): TenantReport;
+  /** A case as of now. */
+  getCase(tenantId: string, caseId: string): CaseView | undefined;
+  /** The open cases of a tenant, by case id. */
+  openCases(tenantId: string): CaseView[];
+  /** The canonical id of a customer after merges. */
+  canonicalCustomerId(tenantId: string, customerId: string): string;
+  /** The tenant's fold as of an instant: the fold of the events with `occurredAt ≤ asOf`. */
+  foldAsOf(tenantId: string, asOf: number): TenantFold;
+  /** The current fold of a tenant (undefined before its first event). */
+  fold(tenantId: string): TenantFold | undefined;
+  /**
+   * A tenant's state stream: emits the current fold first, then after every change. Follows catch-up from
+   * the store, then live appends.
+   */
+  tenant$(tenantId: string): Observable<TenantFold | undefined>;
+  /** A case's state stream: current state first, then every change of it. */
+  case$(tenantId: string, caseId: string): Observable<CaseView | undefined>;
+  /** Every change of every tenant. */
+  readonly changes$: Observable<JourneyChange>;
+  /** A host projection passed in `projections`, with typed state queries and streams. */
+  projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S>;
+  /** Counters for benchmarks: events folded, re-folds, events re-folded. */
+  stats(tenantId: string): { applied: number; refolds: number; refoldedEvents: number } | undefined;
+  /** Stops following the store and completes every stream. Does not close a store passed in. */
+  close(): Promise<void>;
+}
+
+const STREAM_PREFIX = 'journey-';
+
+/** An id table for a batch of `count` events: at most half full, so it never grows while the batch is checked. */
+function batchTableCapacity(count: number): number {
+  let capacity = 16;
+  while (capacity < count * 2 + 2) capacity *= 2;
+  return capacity;
+}
+
+/** The stream of a customer: `journey-<tenant>-<customer key>`, hashed when too long for a stream name. */
+export function journeyStreamName(event: CatalogEvent): string {
+  const key = event.customerId ?? strongestIdentityKey(event) ?? event.id;
+  const name = `${STREAM_PREFIX}${event.tenantId}-${key}`;
+  return name.length <= 256 ? name : `${STREAM_PREFIX}h-${fnv1a(name)}`;
+}
+
+function strongestIdentityKey(event: CatalogEvent): string | undefined {
+  let best: { rank: number; key: string } | undefined;
+  for (const identity of event.identities ?? []) {
+    const value = normalizeIdentityValue(identity.type.trim(), identity.value);
+    if (value === undefined) continue;
+    const rank = identityRank(identity.type.trim());
+    if (!best || rank < best.rank) best = { rank, key: `id:${identity.type.trim()}:${value}` };
+  }
+  return best?.key;
+}
+
+function fnv1a(text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 16777619);
+    h2 = Math.imul(h2 ^ c, 2246822519);
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The content hash an event read from the store was recorded with: its metadata's, else that of its stored data. */
+function contentHashOf(data: unknown, metadata: unknown): number {
+  const recorded = metadata !== null && typeof metadata === 'object' ? (metadata as { contentHash?: unknown }).contentHash : undefined;
+  return typeof recorded === 'number' ? recorded : jsonContentHash(data);
+}
+
+/**
+ * Creates a journey engine over a store (a new in-memory store of its own by default). `record()` folds
+ * the events it appends as soon as they are stored. An engine given a store also follows it from the start
+ * (catch-up, then live), so one opened on a durable store rebuilds its projections and sees what other
+ * writers append; its own default store is private, so there is nothing to follow.
+ */
+export function createJourneyEngine(options: JourneyEngineOptions = {}): JourneyEngine {
+  // The engine's own default store is appended to by record() alone, with events it has just validated:
+  // walking them again to check they are JSON-storable would cost about a fifth of recording one.
+  // It also keeps no id index: record() checks every id against everything the engine recorded, so each
+  // id it appends is new (see recordParsed).
+  const store = options.store ?? createInMemoryEventStore({ validateData: false, indexIds: false });
+  const ownsStore = options.store === undefined;
+  const config = resolveJourneyConfig(options.config);
+  const clock = options.clock ?? Date.now;
+  const registry = options.registry ?? catalogRegistry;
+  const maxRetries = options.maxAppendRetries ?? 5;
+  const standard = options.standardProjections ?? true;
+  const host = createHostProjections(options.projections ?? []);
+  const hostSubjects = new Map<string, { index: number; tenantId: string; key: string; lastKey: string | undefined; subject: BehaviorSubject<unknown> }>();
+  const tenants = new Map<string, LiveTenant>();
+  const tenantSubjects = new Map<string, BehaviorSubject<TenantFold | undefined>>();
+  const changes = new Subject<JourneyChange>();
+  const foldCache = new Map<string, TenantFold>();
+  let caughtUp = ownsStore;
+  const caughtUpWaiters: (() => void)[] = [];
+  let failure: unknown;
+  let closed = false;
+
+  // Every event the engine folded, by id, for all tenants (ids are unique store-wide).
+  const recordedIndex = createRecordedIndex();
+
+  // The events record() appended: record() folds them itself right after the append, so the subscription
+  // skips them when it hands them back.
+  const ownIds = createOwnEventQueue();
+  // The engine's own default store is new and private: nothing to catch up with, and no other writer to
+  // follow, so no subscription (it would only hand back, one by one, the events record() has folded).
+  const subscription = ownsStore ? undefined : store.subscribeToAll({ from: 'start', filter: { streamNamePrefix: STREAM_PREFIX } });
+  // Other writers' events are folded in batches: everything the subscription hands over before the event
+  // loop turns is applied at once, so a batch of late events costs one re-fold, not one per event.
+  let pending: CatalogEvent[] = [];
+  let pendingContents: number[] = [];
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (pending.length === 0) return;
+    const batch = pending;
+    const batchContents = pendingContents;
+    pending = [];
+    pendingContents = [];
+    apply(batch, false, undefined, batchContents);
+  };
+  const pump = (async () => {
+    if (subscription === undefined) return;
+    try {
+      for await (const item of subscription) {
+        if (item.kind === 'caught-up') {
+          flush();
+          caughtUp = true;
+          caughtUpWaiters.splice(0).forEach((r) => r());
+          continue;
+        }
+        if (ownIds.take(item.event.id)) continue;
+        const parsed = parseEvent(item.event.data, { registry, uniformShape: true });
+        if (!parsed.success) continue;
+        pending.push(parsed.event);
+        pendingContents.push(contentHashOf(item.event.data, item.event.metadata));
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
+      }
+      flush();
+    } catch (error) {
+      failure = error;
+      changes.error(error);
+      caughtUpWaiters.splice(0).forEach((r) => r());
+    }
+  })();
+
+  /**
+   * Folds events into their tenants and notifies subscribers. Redeliveries of folded events are dropped,
+   * unless the caller vouches that there is none (`distinct`: a lookup per event saved). Returns how many
+   * events were new.
+   */
+  function apply(events: readonly CatalogEvent[], distinct = false, hashes?: readonly number[], contents?: readonly number[]): number {
+    let folded = 0;
+    // Grouped by tenant, with each event's id hash when the caller has it.
+    const byTenant = new Map<string, { list: CatalogEvent[]; hashes: number[] | undefined; contents: number[] | undefined }>();
+    let lastTenant = '';
+    let last: { list: CatalogEvent[]; hashes: number[] | undefined; contents: number[] | undefined } | undefined;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      if (event.tenantId !== lastTenant || last === undefined) {
+        lastTenant = event.tenantId;
+        last = byTenant.get(lastTenant);
+        if (!last) byTenant.set(lastTenant, (last = { list: [], hashes: hashes === undefined ? undefined : [], contents: contents === undefined ? undefined : [] }));
+      }
+      last.list.push(event);
+      last.hashes?.push(hashes![i]!);
+      last.contents?.push(contents![i]!);
+    }
+    for (const [tenantId, group] of byTenant) {
+      let tenant = tenants.get(tenantId);
+      if (!tenant) tenants.set(tenantId, (tenant = createLiveTenant(tenantId, config, standard, recordedIndex)));
+      const { refoldedFrom, added } = addEvents(tenant, group.list, config, distinct, group.hashes, group.contents);
+      if (added.length === 0) continue;
+      folded += added.length;
+      const touched = host.update(tenant, added, hostSubjects.size > 0);
+      foldCache.delete(tenantId);
+      const fold = foldOf(tenantId)!;
+      // Built only when someone listens: at hundreds of thousands of events a second it is not free.
+      if (changes.observed) {
+        const folded = added.map((e) => e.event);
+        changes.next({
+          tenantId,
+          eventIds: folded.map((e) => e.id),
+          customerIds: [...new Set(added.map((e) => fold.canonical(e.attributed)))].sort(),
+          caseIds: caseIdsOf(folded),
+          refoldedFrom,
+        });
+      }
+      tenantSubjects.get(tenantId)?.next(fold);
+      for (const entry of hostSubjects.values()) {
+        if (entry.tenantId !== tenantId) continue;
+        const key = host.canonicalKey(tenant, entry.index, entry.key);
+        if (key !== entry.lastKey || touched[entry.index]!.has(key)) {
+          entry.lastKey = key;
+          entry.subject.next(host.state(tenant, entry.index, entry.key));
+        }
+      }
+    }
+    return folded;
+  }
+
+  function requireStandard(method: string): void {
+    if (!standard) throw new Error(`engine.${method}() needs the standard projections, and this engine was created with standardProjections: false`);
+  }
+
+
+  function foldOf(tenantId: string): TenantFold | undefined {
+    const cached = foldCache.get(tenantId);
+    if (cached) return cached;
+    const tenant = tenants.get(tenantId);
+    if (!tenant) return undefined;
+    const fold = tenantFoldOf(tenant, config);
+    foldCache.set(tenantId, fold);
+    return fold;
+  }
+
+  /** Parses `record()`'s input: the events, and each one's content hash as given (the redelivery rule's side). */
+  function parseAll(input: unknown): { events: CatalogEvent[]; contents: number[] } {
+    const list = Array.isArray(input) ? input : [input];
+    const events: CatalogEvent[] = [];
+    const contents: number[] = [];
+    const issues: { path: string; message: string }[] = [];
+    list.forEach((raw, index) => {
+      const withId =
+        raw !== null && typeof raw === 'object' && !Array.isArray(raw) && (raw as { id?: unknown }).id === undefined
+          ? { ...(raw as object), id: newEventId(clock()) }
+          : raw;
+      const parsed = parseEvent(withId, { registry, uniformShape: true });
+      if (parsed.success) {
+        events.push(parsed.event);
+        contents.push(jsonContentHash(withId));
+      } else for (const issue of parsed.error.issues) issues.push({ path: Array.isArray(input) ? `[${index}].${issue.path}` : issue.path, message: issue.message });
+    });
+    if (issues.length > 0) throw new ValidationError(null, issues);
+    return { events, contents };
+  }
+
+  /** A stream this engine appends to: its name and the last revision the engine saw there. */
+  interface JourneyStream {
+    readonly name: string;
+    /**
+     * Stated as the expected revision of the next append, so a concurrent writer is detected
+     * (WrongExpectedRevisionError) without reading the stream first; `undefined` when unknown. A stream
+     * the engine has not written yet is most often new, so an unknown revision is tried as 'no_stream'.
+     */
+    revision: bigint | 'no_stream' | undefined;
+  }
+  const streamsByName = new Map<string, JourneyStream>();
+  // By tenant and customer id: most events name their customer, and building the name anew would also
+  // mean hashing a new string for every lookup by name.
+  const streamsByCustomer = new Map<string, Map<string, JourneyStream>>();
+  let lastStreamTenant = '';
+  let lastStreamTenantMap: Map<string, JourneyStream> | undefined;
+  function streamOf(event: CatalogEvent): JourneyStream {
+    const customerId = event.customerId;
+    if (customerId !== undefined) {
+      let byCustomer = event.tenantId === lastStreamTenant ? lastStreamTenantMap : undefined;
+      if (byCustomer === undefined) {
+        byCustomer = streamsByCustomer.get(event.tenantId);
+        if (!byCustomer) streamsByCustomer.set(event.tenantId, (byCustomer = new Map()));
+        lastStreamTenant = event.tenantId;
+        lastStreamTenantMap = byCustomer;
+      }
+      let stream = byCustomer.get(customerId);
+      if (stream === undefined) byCustomer.set(customerId, (stream = streamNamed(journeyStreamName(event))));
+      return stream;
+    }
+    return streamNamed(journeyStreamName(event));
+  }
+  function streamNamed(name: string): JourneyStream {
+    let stream = streamsByName.get(name);
+    if (stream === undefined) streamsByName.set(name, (stream = { name, revision: undefined }));
+    return stream;
+  }
+
+  async function currentRevision(stream: string): Promise<bigint | 'no_stream'> {
+    let revision: bigint | 'no_stream' = 'no_stream';
+    try {
+      for await (const last of store.readStream(stream, { direction: 'backwards', maxCount: 1 })) revision = last.revision;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'STREAM_NOT_FOUND') throw error;
+    }
+    return revision;
+  }
+
+  // In a store others read (and this engine reads back when it restarts), each event carries the content hash
+  // of its input as given, so a redelivery is judged on what the producer sent, not on its parsed form.
+  const toAppend = (event: CatalogEvent, contentHash: number | undefined): EventToAppend =>
+    contentHash === undefined ? { id: event.id, type: event.type, data: event } : { id: event.id, type: event.type, data: event, metadata: { contentHash } };
+
+  /** Appends one stream's batch again after a concurrent writer moved the stream, against the revision it left. */
+  async function appendWithRetry(stream: JourneyStream, batch: readonly EventToAppend[], moved: WrongExpectedRevisionError): Promise<bigint> {
+    let error: unknown = moved;
+    for (let attempt = 1; ; attempt++) {
+      if (!(error instanceof WrongExpectedRevisionError) || attempt > maxRetries) throw error;
+      // The error names the revision another writer left: retry against it (an adapter that does not
+      // report it makes us read the stream).
+      const expectedRevision = error.actual ?? (await currentRevision(stream.name));
+      try {
+        const result = await store.appendToStream(stream.name, batch, { expectedRevision });
+        stream.revision = result.nextExpectedRevision;
+        return result.position;
+      } catch (next) {
+        error = next;
+      }
+    }
+  }
+
+  /**
+   * Appends each stream's batch in one `appendToStreams` call (a batch of events touches many customers'
+   * streams; one call per stream cost more than the appends themselves), retrying the streams a concurrent
+   * writer moved. Settles per stream, in the order of `streams`.
+   */
+  async function appendStreams(
+    streams: readonly (readonly [JourneyStream, readonly CatalogEvent[]])[],
+    contentOf?: ReadonlyMap<CatalogEvent, number>,
+  ): Promise<PromiseSettledResult<bigint>[]> {
+    const appends = streams.map(([stream, events]) => ({ streamName: stream.name, events: events.map((e) => toAppend(e, contentOf?.get(e))), expectedRevision: stream.revision ?? 'no_stream' }));
+    const settled = await store.appendToStreams(appends);
+    // Settled here in one pass; only streams a concurrent writer moved (rare) wait for a retry.
+    const results = new Array<PromiseSettledResult<bigint>>(settled.length);
+    let retries: Promise<void>[] | undefined;
+    settled.forEach((result, i) => {
+      const stream = streams[i]![0];
+      if (result.status === 'fulfilled') {
+        stream.revision = result.value.nextExpectedRevision;
+        results[i] = { status: 'fulfilled', value: result.value.position };
+        return;
+      }
+      stream.revision = undefined;
+      results[i] = result;
+      if (!(result.reason instanceof WrongExpectedRevisionError)) return;
+      const retry = appendWithRetry(stream, appends[i]!.events, result.reason).then(
+        (value) => {
+          results[i] = { status: 'fulfilled', value };
+        },
+        (reason: unknown) => {
+          stream.revision = undefined;
+          results[i] = { status: 'rejected', reason };
+        },
+      );
+      (retries ??= []).push(retry);
+    });
+    if (retries) await Promise.all(retries);
+    return results;
+  }
+
+  // record() calls in flight, and how many have started: a call that stayed alone from start to fold
+  // knows no one else can have folded its events meanwhile (with the engine's own store, no one else writes).
+  let recordsInFlight = 0;
+  let recordGeneration = 0;
+
+  async function recordParsed(events: CatalogEvent[], contents: readonly number[], generation: number): Promise<RecordResult> {
+    // Redeliveries are checked against everything the store held when the engine opened and every other
+    // writer's event delivered so far.
+    if (!caughtUp) await engine.ready();
+    if (failure) throw failure;
+    flush();
+    // Redeliveries of recorded events change nothing; an id reused with other content is a conflict.
+    // Each id is hashed once here, for the engine's index, the batch's own and the fold (addEvents).
+    const fresh: CatalogEvent[] = [];
+    const hashes: number[] = [];
+    const freshContents: number[] = [];
+    const inBatch = createIdTable((index) => fresh[index]!.id, batchTableCapacity(events.length));
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const content = contents[i]!;
+      const hash = hashString(event.id);
+      const folded = recordedEvent(recordedIndex, event.id, hash);
+      if (folded !== undefined && folded.event.tenantId !== event.tenantId) {
+        throw new ValidationError(event.id, [{ path: 'id', message: `"${event.id}" is already recorded in another stream; use a new id for a new event` }]);
+      }
+      const position = folded === undefined ? inBatch.find(event.id, hash) : undefined;
+      const existing = folded?.content ?? (position === undefined ? undefined : freshContents[position - 1]);
+      if (existing !== undefined) {
+        // The one redelivery rule (@omnitrail/events, as the replay applies it): deeply equal JSON content.
+        if (existing !== content) {
+          throw new ValidationError(event.id, [{ path: 'id', message: `"${event.id}" is already recorded with other content; use a new id for a new event` }]);
+        }
+        continue;
+      }
+      fresh.push(event);
+      hashes.push(hash);
+      freshContents.push(content);
+      inBatch.add(hash, fresh.length);
+    }
+    // The engine's own store keeps no id index: the engine vouches that every id it appends is new. An id
+    // may still be on its way into the store in another record() call: wait for that call, then check again.
+    if (ownsStore && batchesInFlight.size > 0) {
+      const earlier = batchInFlightWith(fresh, hashes);
+      if (earlier !== undefined) {
+        await earlier;
+        return recordParsed(events, contents, generation);
+      }
+    }
+    let finish!: () => void;
+    const batch: BatchInFlight = { table: inBatch, done: new Promise<void>((resolve) => (finish = resolve)) };
+    batchesInFlight.add(batch);
+    try {
+      return await appendAndFold(events, fresh, hashes, freshContents, generation);
+    } finally {
+      batchesInFlight.delete(batch);
+      finish();
+    }
+  }
+
+  /** The batches of record() calls between their id check and their fold (see recordParsed). */
+  interface BatchInFlight {
+    /** The batch's new events by id. */
+    table: IdTable;
+    /** Resolves once the call has folded the batch (or failed). */
+    done: Promise<void>;
+  }
+  const batchesInFlight = new Set<BatchInFlight>();
+
+  /** The end of a batch in flight holding one of these events' ids, if any. */
+  function batchInFlightWith(events: readonly CatalogEvent[], hashes: readonly number[]): Promise<void> | undefined {
+    for (const batch of batchesInFlight) {
+      for (let i = 0; i < events.length; i++) if (batch.table.find(events[i]!.id, hashes[i]) !== undefined) return batch.done;
+    }
+    return undefined;
+  }
+
+  /** Appends a batch's new events, stream by stream, and folds those the store took. */
+  async function appendAndFold(events: CatalogEvent[], fresh: CatalogEvent[], hashes: number[], contents: number[], generation: number): Promise<RecordResult> {
+    const contentOf = new Map<CatalogEvent, number>();
+    fresh.forEach((event, i) => contentOf.set(event, contents[i]!));
+    const byStream = new Map<JourneyStream, CatalogEvent[]>();
+    for (const event of fresh) {
+      const stream = streamOf(event);
+      let batch = byStream.get(stream);
+      if (!batch) byStream.set(stream, (batch = []));
+      batch.push(event);
+    }
+    // Every stream's batch in one store call: one wait for the batch instead of one per stream.
+    const batches = [...byStream.values()];
+    if (subscription !== undefined) ownIds.expect(batches.flat().map((event) => event.id));
+    const results = await appendStreams([...byStream], subscription === undefined ? undefined : contentOf);
+    let position: bigint | undefined;
+    let error: unknown;
+    let appended = fresh;
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') {
+        if (position === undefined || result.value > position) position = result.value;
+        return;
+      }
+      // An append is atomic: the failed stream's events never reach the store; the others' are folded.
+      error ??= result.reason;
+      const failed = new Set(batches[i]);
+      ownIds.forget(new Set(batches[i]!.map((event) => event.id)));
+      appended = appended.filter((event) => !failed.has(event));
+    });
+    if (error !== undefined) {
+      apply(appended, false, undefined, appended.map((event) => contentOf.get(event)!));
+      if (error instanceof DuplicateEventIdError) {
+        throw new ValidationError(null, error.ids.map((id) => ({ path: 'id', message: `"${id}" is already recorded in another stream; use a new id for a new event` })));
+      }
+      throw error;
+    }
+    // Folded here rather than when the subscription hands the events back: no wait for the event loop,
+    // and the subscription skips them by id.
+    // Another record() call racing with this one (and an external store, which answers a retried batch
+    // with its original result) may have folded some of these first: count only what this call added.
+    const recorded = apply(fresh, ownsStore && recordsInFlight === 1 && recordGeneration === generation, hashes, contents);
+    return { events, recorded, position };
+  }
+
+  const engine: JourneyEngine = {
+    async record(input) {
+      if (closed) throw new Error('The journey engine is closed: create a new one to record events.');
+      const { events, contents } = parseAll(input);
+      const generation = ++recordGeneration;
+      recordsInFlight++;
+      try {
+        return await recordParsed(events, contents, generation);
+      } finally {
+        recordsInFlight--;
+      }
+    },
+    async ready() {
+      if (caughtUp || failure) return;
+      await new Promise<void>((resolve) => caughtUpWaiters.push(resolve));
+    },
+    report(tenantId, window = {}) {
+      requireStandard('report');
+      const asOf = window.asOf ?? clock();
+      const tenant = tenants.get(tenantId);
+      const latest = tenant?.events.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+      const fold = latest <= asOf ? foldOf(tenantId) : engine.foldAsOf(tenantId, asOf);
+      const first = tenant?.events[0]?.at ?? asOf;
+      const full: ReportWindow = { asOf, from: window.from ?? first, to: window.to ?? asOf };
+      const explicit = window.from !== undefined || window.to !== undefined;
+      return tenantReport(fold ?? foldEventsAsOf(tenantId, [], asOf, config), full, explicit);
+    },
+    getCase(tenantId, caseId) {
+      requireStandard('getCase');
+      return foldOf(tenantId)?.caseLookup.getCase(caseId);
+    },
+    openCases(tenantId) {
+      requireStandard('openCases');
+      const fold = foldOf(tenantId);
+      if (!fold) return [];
+      const out: CaseView[] = [];
+      const seen = new Set<string>();
+      for (const e of fold.events) {
+        const id = e.event.caseId;
+        if (!id || seen.has(id)) continue;
+        seen.add(id);
+        const c = fold.caseLookup.getCase(id);
+        if (c && isOpenCaseStatus(c.status)) out.push(c);
+      }
+      return out.sort((a, b) => (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0));
+    },
+    canonicalCustomerId(tenantId, customerId) {
+      return foldOf(tenantId)?.canonical(customerId) ?? customerId;
+    },
+    foldAsOf(tenantId, asOf) {
+      requireStandard('foldAsOf');
+      const tenant = tenants.get(tenantId);
+      return foldEventsAsOf(tenantId, tenant ? tenant.events.map((e) => e.event) : [], asOf, config);
+    },
+    fold(tenantId) {
+      requireStandard('fold');
+      return foldOf(tenantId);
+    },
+    tenant$(tenantId) {
+      requireStandard('tenant$');
+      let subject = tenantSubjects.get(tenantId);
+      if (!subject) tenantSubjects.set(tenantId, (subject = new BehaviorSubject<TenantFold | undefined>(foldOf(tenantId))));
+      return subject.asObservable();
+    },
+    case$(tenantId, caseId) {
+      requireStandard('case$');
+      return engine.tenant$(tenantId).pipe(
+        map((fold) => fold?.caseLookup.getCase(caseId)),
+        map((view) => (view ? { ...view } : undefined)),
+        distinctUntilChanged((a, b) => JSON.stringify(a, setReplacer) === JSON.stringify(b, setReplacer)),
+      );
+    },
+    changes$: changes.asObservable(),
+    projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S> {
+      const index = host.indexOf(definition as JourneyProjection<unknown>);
+      return {
+        state: (tenantId, key) => host.state(tenants.get(tenantId), index, key) as S | undefined,
+        stateAt: (tenantId, key, asOf) => host.stateAt(tenants.get(tenantId), index, key, asOf) as S | undefined,
+        keys: (tenantId) => host.keys(tenants.get(tenantId), index),
+        state$(tenantId, key) {
+          const id = `${index}\u0000${tenantId}\u0000${key}`;
+          let entry = hostSubjects.get(id);
+          if (!entry) {
+            const tenant = tenants.get(tenantId);
+            const subject = new BehaviorSubject<unknown>(host.state(tenant, index, key));
+            hostSubjects.set(id, (entry = { index, tenantId, key, lastKey: tenant ? host.canonicalKey(tenant, index, key) : undefined, subject }));
+            if (closed) subject.complete();
+          }
+          return entry.subject.asObservable() as Observable<S | undefined>;
+        },
+      };
+    },
+    stats: (tenantId) => tenants.get(tenantId)?.stats,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await subscription?.unsubscribe();
+      await pump;
+      changes.complete();
+      for (const s of tenantSubjects.values()) s.complete();
+      for (const s of hostSubjects.values()) s.subject.complete();
+      ownIds.clear();
+      caughtUpWaiters.splice(0).forEach((r) => r());
+      if (ownsStore) await store.close();
+    },
+  };
+  return engine;
+}
+
+/** The distinct case ids of events, sorted. */
+function caseIdsOf(events: readonly CatalogEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const e of events) if (e.caseId !== undefined) ids.add(e.caseId);
+  return [...ids].sort();
+}
+
+function setReplacer(_key: string, value: unknown): unknown {
+  return value instanceof Set ? [...value].sort() : value;
+}
+

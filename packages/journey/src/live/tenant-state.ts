@@ -1,0 +1,400 @@
+import { createIdTable, hashString, type IdTable } from '@omnitrail/eventstore';
+import { compareEventOrder, instantMs, jsonContentHash, type CatalogEvent } from '@omnitrail/events';
+import {
+  applyCaseEvent,
+  caseLookupOf,
+  cloneCasesState,
+  createCasesState,
+  type CasesState,
+} from '../core/cases/index.js';
+import { applyCustomerEvent, cloneCustomersState, createCustomersState, type CustomersState } from '../core/customers/index.js';
+import {
+  anonymousThenMerged,
+  canonicalCustomerId,
+  cloneIdentityState,
+  createIdentityState,
+  mergedCustomerCount,
+  namedOnlyCustomer,
+  resolveIdentity,
+  resolveNamedCustomer,
+  type CustomerMerge,
+  type IdentityState,
+} from '../core/identity/index.js';
+import type { CaseLookup, JourneyConfig, JourneyEvent } from '../core/model/index.js';
+import { applyViews, cloneViewStates, createViewStates, TENANT_PROJECTIONS, type AnyTenantProjection, type TenantFold } from '../core/standard/index.js';
+
+const NO_MERGES: readonly CustomerMerge[] = [];
+
+/** The fold state after a prefix of a tenant's events: what a snapshot holds. */
+interface FoldPoint {
+  /** Number of events folded. */
+  index: number;
+  identity: IdentityState;
+  cases: CasesState;
+  customers: CustomersState;
+  /** The tenant-wide projections' states (`LiveTenant.projections`). */
+  views: unknown[];
+}
+
+/**
+ * One tenant's live fold: its events in `(occurredAt, id)` order, the projections' state after all of them,
+ * and snapshots taken along the way. An event that arrives in order is folded at once; a late event, or a
+ * merge that re-attributes earlier events, re-folds from the newest snapshot before the first event it
+ * changes, so the cost follows the distance from the end, not the length of the log.
+ */
+export interface LiveTenant {
+  readonly tenantId: string;
+  /** Sorted events, each with the customer identity resolution attributed it to. */
+  readonly events: LiveEvent[];
+  /** Every recorded event by id, for redelivery checks: shared by the tenants of an engine (see {@link RecordedIndex}). */
+  readonly index: RecordedIndex;
+  head: FoldPoint;
+  snapshots: FoldPoint[];
+  /** Counters for benchmarks and tests. */
+  stats: { applied: number; refolds: number; refoldedEvents: number };
+  /** Lower bound of the index of the first event of each canonical customer (for merges). */
+  firstByCanonical: Map<string, number>;
+  /** Merges (`survivor\0merged`) the projections have been folded with, in every remaining snapshot. */
+  appliedMerges: Set<string>;
+  /** Whether the standard projections are folded (false: identity only, for engines with host projections alone). */
+  readonly standard: boolean;
+  /** What identity resolution changed since the host projections last looked (see `takeIdentityChanges`). */
+  identityChanges: IdentityChanges;
+  /** The tenant-wide projections folded after cases and customers (`TENANT_PROJECTIONS` by default). */
+  readonly projections: readonly AnyTenantProjection[];
+}
+
+/**
+ * An event of a live tenant: its instant (ms) and the customer it was attributed to when it happened. The
+ * same object is what the host projections fold (a `JourneyProjectionEvent`): one object per event rather
+ * than two, since every event lives as long as the tenant. `customerId` and `attributedCustomerId` are the
+ * attribution the host partitions were last folded with; `attributed` is identity resolution's current one,
+ * which can run ahead of them until the host projections catch up (see `HostProjections.update`).
+ */
+export interface LiveEvent {
+  readonly id: string;
+  readonly occurredAt: string;
+  readonly event: CatalogEvent;
+  readonly at: number;
+  attributed: string;
+  customerId: string;
+  attributedCustomerId: string;
+}
+
+/** Changes of attribution that projections partitioned by customer must follow. */
+export interface IdentityChanges {
+  /** Ids of events, already attributed before, whose attributed customer changed on re-resolution. */
+  reattributed: Set<string>;
+  /** Customers in merges and unmerges: the customers whose events may now have another canonical id. */
+  regrouped: Set<string>;
+  /**
+   * Identity was resolved again from an earlier point (a late event): merges found before may not happen
+   * any more, so every customer merged so far may be unmerged now.
+   */
+  rewound: boolean;
+}
+
+/**
+ * The events an engine has folded, in arrival order, and a compact hash index of their ids (a `Map` of
+ * every id costs more than the rest of recording a simple event). One for all tenants of an engine: ids
+ * are unique store-wide, so an id recorded for another tenant is a conflict the engine sees itself.
+ */
+export interface RecordedIndex {
+  readonly recorded: CatalogEvent[];
+  /** Per recorded event (same index), the `jsonContentHash` of its content as given: the redelivery rule's side. */
+  readonly contents: number[];
+  readonly ids: IdTable;
+}
+
+/** An empty {@link RecordedIndex}. */
+export function createRecordedIndex(): RecordedIndex {
+  const recorded: CatalogEvent[] = [];
+  return { recorded, contents: [], ids: createIdTable(recorded) };
+}
+
+function emptyFoldPoint(config: JourneyConfig, projections: readonly AnyTenantProjection[]): FoldPoint {
+  return { index: 0, identity: createIdentityState(config), cases: createCasesState(), customers: createCustomersState(), views: createViewStates(projections, config) };
+}
+
+/** Creates an empty live tenant, recording into `index` (shared by an engine's tenants). */
+export function createLiveTenant(
+  tenantId: string,
+  config: JourneyConfig,
+  standard: boolean,
+  index: RecordedIndex,
+  projections: readonly AnyTenantProjection[] = TENANT_PROJECTIONS,
+): LiveTenant {
+  const head = emptyFoldPoint(config, projections);
+  return {
+    tenantId,
+    events: [],
+    index,
+    head,
+    snapshots: [],
+    stats: { applied: 0, refolds: 0, refoldedEvents: 0 },
+    firstByCanonical: new Map(),
+    appliedMerges: new Set(),
+    standard,
+    identityChanges: { reattributed: new Set(), regrouped: new Set(), rewound: false },
+    projections,
+  };
+}
+
+/** The recorded event with this id, of any tenant of the index, if any. */
+export function recordedEvent(index: RecordedIndex, id: string, hash?: number): { event: CatalogEvent; content: number } | undefined {
+  const position = index.ids.find(id, hash);
+  return position === undefined ? undefined : { event: index.recorded[position - 1]!, content: index.contents[position - 1]! };
+}
+
+/** Returns the identity changes collected since the last call, and starts a new collection. */
+export function takeIdentityChanges(tenant: LiveTenant): IdentityChanges {
+  const changes = tenant.identityChanges;
+  tenant.identityChanges = { reattributed: new Set(), regrouped: new Set(), rewound: false };
+  return changes;
+}
+
+function lookupOf(cases: CasesState, identity: IdentityState): CaseLookup {
+  return caseLookupOf(cases, (id, at, eventId) => anonymousThenMerged(identity, id, at, eventId));
+}
+
+function clonePoint(p: FoldPoint, projections: readonly AnyTenantProjection[]): FoldPoint {
+  return {
+    index: p.index,
+    identity: cloneIdentityState(p.identity),
+    cases: cloneCasesState(p.cases),
+    customers: cloneCustomersState(p.customers),
+    views: cloneViewStates(projections, p.views),
+  };
+}
+
+/** How many events between snapshots: grows with the log so cloning stays a small share of the work. */
+function snapshotInterval(tenant: LiveTenant): number {
+  return Math.max(1024, Math.floor(Math.sqrt(tenant.events.length) * 48));
+}
+
+/**
+ * Folds events `[point.index, end)` onto `point` (mutated). Identity goes first over the whole range, so
+ * every event is folded with the survivor's id of the merges found anywhere in the range; snapshots are
+ * taken on the way. When a merge in the range re-attributes events before it, nothing is folded and the
+ * index of the first such event is returned (the caller goes back further); else `Infinity`.
+ */
+function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, takeSnapshots: boolean): number {
+  const { events } = tenant;
+  const start = point.index;
+  const interval = snapshotInterval(tenant);
+  const identitySnapshots = new Map<number, IdentityState>();
+  let earliestAffected = Number.POSITIVE_INFINITY;
+  const foundMerges: string[] = [];
+  let unmerged = false;
+  const identity = point.identity;
+  for (let i = start; i < events.length; i++) {
+    if (takeSnapshots && i > start && i % interval === 0) identitySnapshots.set(i, cloneIdentityState(identity));
+    const { event, at } = events[i]!;
+    // An unmerge re-attributes events of the customer it splits, which are held by the customer it was
+    // merged into: note that customer before the unmerge changes the graph.
+    const unmergeRoot = event.type === 'CustomersUnmerged' ? canonicalCustomerId(identity, event.data.customerId) : undefined;
+    // Most events only name their customer: resolved without a result object.
+    const named = namedOnlyCustomer(event);
+    const res = named === undefined ? resolveIdentity(identity, event, at) : undefined;
+    const customerId = res === undefined ? resolveNamedCustomer(identity, named!, at) : res.customerId;
+    const merges = res === undefined ? NO_MERGES : res.merges;
+    const item = events[i]!;
+    if (item.attributed !== customerId) {
+      if (item.attributed !== '') tenant.identityChanges.reattributed.add(event.id);
+      item.attributed = customerId;
+    }
+    // Host projections follow merges and unmerges by re-partitioning the customers involved.
+    for (const merge of merges) tenant.identityChanges.regrouped.add(merge.survivorId).add(merge.mergedId);
+    if (unmergeRoot !== undefined) tenant.identityChanges.regrouped.add(unmergeRoot).add((event as { data: { customerId: string } }).data.customerId);
+    // Without the standard projections nothing needs to go back: the bookkeeping below is theirs.
+    if (!tenant.standard) continue;
+    const canonicalNow = canonicalCustomerId(identity, customerId);
+    const known = tenant.firstByCanonical.get(canonicalNow);
+    if (known === undefined || known > i) tenant.firstByCanonical.set(canonicalNow, i);
+    for (const merge of merges) {
+      let first = tenant.firstByCanonical.get(merge.mergedId) ?? i;
+      // A survivor known only by identities may have opened cases that this merge makes identity gaps:
+      // its events are folded again too.
+      if (identity.customers.get(merge.survivorId)?.anonymous === true) first = Math.min(first, tenant.firstByCanonical.get(merge.survivorId) ?? i);
+      const key = `${merge.survivorId}\u0000${merge.mergedId}`;
+      foundMerges.push(key);
+      // A merge the projections were already folded with is in every remaining snapshot: no need to go back.
+      if (!tenant.appliedMerges.has(key) && first < earliestAffected) earliestAffected = first;
+      const survivorFirst = tenant.firstByCanonical.get(merge.survivorId) ?? i;
+      tenant.firstByCanonical.set(merge.survivorId, Math.min(first, survivorFirst));
+    }
+    if (unmergeRoot !== undefined) {
+      unmerged = true;
+      const first = tenant.firstByCanonical.get(unmergeRoot) ?? 0;
+      if (first < earliestAffected) earliestAffected = first;
+    }
+  }
+  if (!tenant.standard) {
+    // Identity only: merges need no going back, since host projections re-partition the customers they join.
+    for (const [index, idSnap] of identitySnapshots) tenant.snapshots.push({ index, identity: idSnap, cases: point.cases, customers: point.customers, views: point.views });
+    point.index = events.length;
+    return Number.POSITIVE_INFINITY;
+  }
+  if (earliestAffected < start) return earliestAffected;
+  const lookup = lookupOf(point.cases, point.identity);
+  for (let i = start; i < events.length; i++) {
+    const idSnap = identitySnapshots.get(i);
+    if (idSnap) {
+      tenant.snapshots.push({
+        index: i,
+        identity: idSnap,
+        cases: cloneCasesState(point.cases),
+        customers: cloneCustomersState(point.customers),
+        views: cloneViewStates(tenant.projections, point.views),
+      });
+    }
+    const { event, at } = events[i]!;
+    const attributedCustomerId = events[i]!.attributed;
+    const je: JourneyEvent = { event, at, attributedCustomerId, customerId: canonicalCustomerId(identity, attributedCustomerId) };
+    const effects = applyCaseEvent(point.cases, je, config);
+    applyCustomerEvent(point.customers, je, effects, lookup, config);
+    if (tenant.projections.length > 0) applyViews(tenant.projections, point.views, je, effects, lookup, config);
+    tenant.stats.applied++;
+  }
+  point.index = events.length;
+  // An unmerge may undo merges known so far: forget them all, so the next one re-folds (rare, and safe).
+  if (unmerged) tenant.appliedMerges.clear();
+  for (const key of foundMerges) tenant.appliedMerges.add(key);
+  return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Adds events to a live tenant and brings its fold up to date; events it already holds (by id) are
+ * skipped unless the caller vouches that none is (`distinct`). `hashes`, when given, are the ids' hashes
+ * (`hashString`), in the order of `incoming`; `contents`, their content hashes as given (`jsonContentHash` of
+ * the input; of the event itself when absent). Returns the index from which the fold was recomputed, and the
+ * added events in order.
+ */
+export function addEvents(
+  tenant: LiveTenant,
+  incoming: readonly CatalogEvent[],
+  config: JourneyConfig,
+  distinct = false,
+  hashes?: readonly number[],
+  contents?: readonly number[],
+): { refoldedFrom: number; added: LiveEvent[] } {
+  if (incoming.length === 0) return { refoldedFrom: tenant.events.length, added: [] };
+  let firstChanged = tenant.events.length;
+  const { recorded, ids } = tenant.index;
+  const items: LiveEvent[] = [];
+  for (let i = 0; i < incoming.length; i++) {
+    const event = incoming[i]!;
+    const hash = hashes === undefined ? hashString(event.id) : hashes[i]!;
+    // A redelivery (or a second copy in the batch) of an event already folded changes nothing; `distinct`
+    // says the caller knows there is none.
+    if (!distinct && ids.find(event.id, hash) !== undefined) continue;
+    recorded.push(event);
+    tenant.index.contents.push(contents === undefined ? jsonContentHash(event) : contents[i]!);
+    ids.add(hash, recorded.length);
+    items.push({ id: event.id, occurredAt: event.occurredAt, event, at: instantMs(event.occurredAt), attributed: '', customerId: '', attributedCustomerId: '' });
+  }
+  if (items.length === 0) return { refoldedFrom: tenant.events.length, added: items };
+  // Sorted first, so a batch that is in order as a whole (however it was grouped by stream) only appends.
+  items.sort(compareEventOrder);
+  for (const item of items) {
+    const last = tenant.events.at(-1);
+    if (!last || compareEventOrder(last, item) < 0) {
+      tenant.events.push(item);
+      continue;
+    }
+    // A late event: insert in place (binary search on (occurredAt, id)).
+    let lo = 0;
+    let hi = tenant.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareEventOrder(tenant.events[mid]!, item) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    tenant.events.splice(lo, 0, item);
+    if (lo < firstChanged) firstChanged = lo;
+  }
+  refoldFrom(tenant, firstChanged, config);
+  return { refoldedFrom: firstChanged, added: items };
+}
+
+/** Re-folds from the newest snapshot at or before `index` (or continues from the head when nothing before it changed). */
+function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig): void {
+  let from = index;
+  for (;;) {
+    let point: FoldPoint;
+    if (from >= tenant.head.index) {
+      point = tenant.head;
+    } else {
+      tenant.stats.refolds++;
+      tenant.identityChanges.rewound = true;
+      while (tenant.snapshots.length > 0 && tenant.snapshots.at(-1)!.index > from) tenant.snapshots.pop();
+      const snap = tenant.snapshots.at(-1);
+      point = snap ? clonePoint(snap, tenant.projections) : emptyFoldPoint(config, tenant.projections);
+      tenant.stats.refoldedEvents += tenant.events.length - point.index;
+    }
+    const earliest = foldRange(tenant, point, config, true);
+    if (earliest === Number.POSITIVE_INFINITY) {
+      tenant.head = point;
+      return;
+    }
+    // A merge re-attributes events before the range: go back before the merged customer's first event.
+    from = earliest;
+    if (tenant.head.index > from) tenant.head = { ...tenant.head, index: Number.POSITIVE_INFINITY };
+  }
+}
+
+/**
+ * The live tenant as a `TenantFold`, for report sections and queries. The event list and the customer
+ * counts are computed on first read only: a state stream emits after every event, most reads never need them.
+ */
+export function tenantFoldOf(tenant: LiveTenant, config: JourneyConfig): TenantFold {
+  const { head } = tenant;
+  const canonical = (id: string) => canonicalCustomerId(head.identity, id);
+  let events: JourneyEvent[] | undefined;
+  let counts: { customers: number; merged: number } | undefined;
+  const countCustomers = () => {
+    if (counts) return counts;
+    const customers = new Set<string>();
+    for (const e of tenant.events) customers.add(canonical(e.attributed));
+    return (counts = { customers: customers.size, merged: mergedCustomerCount(head.identity) });
+  };
+  return {
+    tenantId: tenant.tenantId,
+    get events() {
+      return (events ??= tenant.events.map(({ event, at, attributed: attributedCustomerId }) => {
+        return { event, at, attributedCustomerId, customerId: canonical(attributedCustomerId) };
+      }));
+    },
+    cases: head.cases,
+    customers: head.customers,
+    views: head.views,
+    projections: tenant.projections,
+    caseLookup: lookupOf(head.cases, head.identity),
+    get customerCount() {
+      return countCustomers().customers;
+    },
+    get mergedCustomers() {
+      return countCustomers().merged;
+    },
+    canonical,
+    config,
+  };
+}
+
+/**
+ * A tenant's events with `occurredAt ≤ asOf` folded through every standard projection, by the live fold
+ * alone: what the engine answers as-of queries with (the batch replay folds the same modules its own way).
+ */
+export function foldEventsAsOf(
+  tenantId: string,
+  events: readonly CatalogEvent[],
+  asOf: number,
+  config: JourneyConfig,
+  projections: readonly AnyTenantProjection[] = TENANT_PROJECTIONS,
+): TenantFold {
+  const tenant = createLiveTenant(tenantId, config, true, createRecordedIndex(), projections);
+  const kept = events.filter((event) => event.tenantId === tenantId && instantMs(event.occurredAt) <= asOf);
+  // Distinct events of a private index: no redelivery to check, so no content to hash.
+  addEvents(tenant, kept, config, true, undefined, new Array<number>(kept.length).fill(0));
+  return tenantFoldOf(tenant, config);
+}
