@@ -121,8 +121,11 @@ export interface JourneyEngine {
   readonly changes$: Observable<JourneyChange>;
   /** A host projection passed in `projections`, with typed state queries and streams. */
   projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S>;
-  /** Counters for benchmarks: events folded, re-folds, events re-folded. */
-  stats(tenantId: string): { applied: number; refolds: number; refoldedEvents: number } | undefined;
+  /**
+   * Counters for benchmarks: events folded, re-folds of the tenant from a snapshot (late events, unmerges) and
+   * the events they folded again, regroups of a merge's survivor and the survivor's events they folded again.
+   */
+  stats(tenantId: string): { applied: number; refolds: number; refoldedEvents: number; regroups: number; regroupedEvents: number } | undefined;
   /** Stops following the store and completes every stream. Does not close a store passed in. */
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import {
   caseLookupOf,
   cloneCasesState,
   createCasesState,
+  routeCase,
   type CasesState,
 } from '../core/cases/index.js';
 import { applyCustomerEvent, cloneCustomersState, createCustomersState, type CustomersState } from '../core/customers/index.js';
@@ -14,16 +15,20 @@ import {
   cloneIdentityState,
   createIdentityState,
   mergedCustomerCount,
+  mergedGroup,
   namedOnlyCustomer,
   resolveIdentity,
   resolveNamedCustomer,
   type CustomerMerge,
   type IdentityState,
 } from '../core/identity/index.js';
-import type { CaseLookup, JourneyConfig, JourneyEvent } from '../core/model/index.js';
+import type { CaseEffects, CaseLookup, JourneyConfig, JourneyEvent } from '../core/model/index.js';
+import { attributeEvent, createRegroupIndex, forgetMoments, noteCaseMoment, regroupCustomer, type RegroupEvent, type RegroupIndex } from './customer-regroup.js';
 import { applyViews, cloneViewStates, createViewStates, TENANT_PROJECTIONS, type AnyTenantProjection, type TenantFold } from '../core/standard/index.js';
 
 const NO_MERGES: readonly CustomerMerge[] = [];
+/** The effects of an event not folded yet. */
+const NO_EFFECTS: CaseEffects = Object.freeze({});
 
 /** The fold state after a prefix of a tenant's events: what a snapshot holds. */
 interface FoldPoint {
@@ -51,11 +56,11 @@ export interface LiveTenant {
   head: FoldPoint;
   snapshots: FoldPoint[];
   /** Counters for benchmarks and tests. */
-  stats: { applied: number; refolds: number; refoldedEvents: number };
+  stats: { applied: number; refolds: number; refoldedEvents: number; regroups: number; regroupedEvents: number };
   /** Lower bound of the index of the first event of each canonical customer (for merges). */
   firstByCanonical: Map<string, number>;
-  /** Merges (`survivor\0merged`) the projections have been folded with, in every remaining snapshot. */
-  appliedMerges: Set<string>;
+  /** Case moments and events by customer, for following merges without going back (customer-regroup.ts). */
+  readonly regroup: RegroupIndex;
   /** Whether the standard projections are folded (false: identity only, for engines with host projections alone). */
   readonly standard: boolean;
   /** What identity resolution changed since the host projections last looked (see `takeIdentityChanges`). */
@@ -71,7 +76,7 @@ export interface LiveTenant {
  * attribution the host partitions were last folded with; `attributed` is identity resolution's current one,
  * which can run ahead of them until the host projections catch up (see `HostProjections.update`).
  */
-export interface LiveEvent {
+export interface LiveEvent extends RegroupEvent {
   readonly id: string;
   readonly occurredAt: string;
   readonly event: CatalogEvent;
@@ -131,9 +136,9 @@ export function createLiveTenant(
     index,
     head,
     snapshots: [],
-    stats: { applied: 0, refolds: 0, refoldedEvents: 0 },
+    stats: { applied: 0, refolds: 0, refoldedEvents: 0, regroups: 0, regroupedEvents: 0 },
     firstByCanonical: new Map(),
-    appliedMerges: new Set(),
+    regroup: createRegroupIndex(),
     standard,
     identityChanges: { reattributed: new Set(), regrouped: new Set(), rewound: false },
     projections,
@@ -175,21 +180,23 @@ function snapshotInterval(tenant: LiveTenant): number {
 /**
  * Folds events `[point.index, end)` onto `point` (mutated). Identity goes first over the whole range, so
  * every event is folded with the survivor's id of the merges found anywhere in the range; snapshots are
- * taken on the way. When a merge in the range re-attributes events before it, nothing is folded and the
- * index of the first such event is returned (the caller goes back further); else `Infinity`.
+ * taken on the way. A merge of customers with events folded before the range regroups the survivor (its
+ * cases relabelled, its record re-folded from the group's own events: customer-regroup.ts) before the range
+ * is folded. An unmerge re-attributes events before it: then nothing is folded and the index of the first
+ * event of the customer it splits is returned (the caller goes back further); else `Infinity`.
  */
 function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, takeSnapshots: boolean): number {
-  const { events } = tenant;
+  const { events, regroup } = tenant;
   const start = point.index;
   const interval = snapshotInterval(tenant);
   const identitySnapshots = new Map<number, IdentityState>();
   let earliestAffected = Number.POSITIVE_INFINITY;
-  const foundMerges: string[] = [];
-  let unmerged = false;
+  let merged: Set<string> | undefined;
   const identity = point.identity;
   for (let i = start; i < events.length; i++) {
     if (takeSnapshots && i > start && i % interval === 0) identitySnapshots.set(i, cloneIdentityState(identity));
-    const { event, at } = events[i]!;
+    const item = events[i]!;
+    const { event, at } = item;
     // An unmerge re-attributes events of the customer it splits, which are held by the customer it was
     // merged into: note that customer before the unmerge changes the graph.
     const unmergeRoot = event.type === 'CustomersUnmerged' ? canonicalCustomerId(identity, event.data.customerId) : undefined;
@@ -198,9 +205,10 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     const res = named === undefined ? resolveIdentity(identity, event, at) : undefined;
     const customerId = res === undefined ? resolveNamedCustomer(identity, named!, at) : res.customerId;
     const merges = res === undefined ? NO_MERGES : res.merges;
-    const item = events[i]!;
+    item.pending = true;
     if (item.attributed !== customerId) {
       if (item.attributed !== '') tenant.identityChanges.reattributed.add(event.id);
+      if (tenant.standard) attributeEvent(regroup, item, item.attributed, customerId);
       item.attributed = customerId;
     }
     // Host projections follow merges and unmerges by re-partitioning the customers involved.
@@ -212,19 +220,11 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     const known = tenant.firstByCanonical.get(canonicalNow);
     if (known === undefined || known > i) tenant.firstByCanonical.set(canonicalNow, i);
     for (const merge of merges) {
-      let first = tenant.firstByCanonical.get(merge.mergedId) ?? i;
-      // A survivor known only by identities may have opened cases that this merge makes identity gaps:
-      // its events are folded again too.
-      if (identity.customers.get(merge.survivorId)?.anonymous === true) first = Math.min(first, tenant.firstByCanonical.get(merge.survivorId) ?? i);
-      const key = `${merge.survivorId}\u0000${merge.mergedId}`;
-      foundMerges.push(key);
-      // A merge the projections were already folded with is in every remaining snapshot: no need to go back.
-      if (!tenant.appliedMerges.has(key) && first < earliestAffected) earliestAffected = first;
-      const survivorFirst = tenant.firstByCanonical.get(merge.survivorId) ?? i;
-      tenant.firstByCanonical.set(merge.survivorId, Math.min(first, survivorFirst));
+      (merged ??= new Set()).add(merge.survivorId);
+      const first = Math.min(tenant.firstByCanonical.get(merge.mergedId) ?? i, tenant.firstByCanonical.get(merge.survivorId) ?? i);
+      tenant.firstByCanonical.set(merge.survivorId, first);
     }
     if (unmergeRoot !== undefined) {
-      unmerged = true;
       const first = tenant.firstByCanonical.get(unmergeRoot) ?? 0;
       if (first < earliestAffected) earliestAffected = first;
     }
@@ -237,6 +237,16 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
   }
   if (earliestAffected < start) return earliestAffected;
   const lookup = lookupOf(point.cases, point.identity);
+  if (merged !== undefined && start > 0) {
+    // Each surviving group once, whatever the number of merges that formed it in the range.
+    const survivors = new Set<string>();
+    for (const id of merged) survivors.add(canonicalCustomerId(identity, id));
+    for (const survivorId of survivors) {
+      const refolded = regroupCustomer(regroup, point.cases, point.customers, survivorId, mergedGroup(identity, survivorId), lookup, config);
+      tenant.stats.regroups++;
+      tenant.stats.regroupedEvents += refolded;
+    }
+  }
   for (let i = start; i < events.length; i++) {
     const idSnap = identitySnapshots.get(i);
     if (idSnap) {
@@ -248,19 +258,34 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
         views: cloneViewStates(tenant.projections, point.views),
       });
     }
-    const { event, at } = events[i]!;
-    const attributedCustomerId = events[i]!.attributed;
-    const je: JourneyEvent = { event, at, attributedCustomerId, customerId: canonicalCustomerId(identity, attributedCustomerId) };
+    const item = events[i]!;
+    const attributedCustomerId = item.attributed;
+    const je: JourneyEvent = { event: item.event, at: item.at, attributedCustomerId, customerId: canonicalCustomerId(identity, attributedCustomerId) };
     const effects = applyCaseEvent(point.cases, je, config);
+    noteMoments(regroup, point.cases, item, effects);
     applyCustomerEvent(point.customers, je, effects, lookup, config);
     if (tenant.projections.length > 0) applyViews(tenant.projections, point.views, je, effects, lookup, config);
+    item.effects = effects;
+    item.foldedAs = je.customerId;
+    item.pending = false;
     tenant.stats.applied++;
   }
   point.index = events.length;
-  // An unmerge may undo merges known so far: forget them all, so the next one re-folds (rare, and safe).
-  if (unmerged) tenant.appliedMerges.clear();
-  for (const key of foundMerges) tenant.appliedMerges.add(key);
   return Number.POSITIVE_INFINITY;
+}
+
+/** Notes the moments of the cases an event changed: the case it acted on, and both sides of a case merge. */
+function noteMoments(regroup: RegroupIndex, cases: CasesState, item: LiveEvent, effects: CaseEffects): void {
+  if (effects.caseId !== undefined) noteCaseMoment(regroup, item, cases.cases.get(effects.caseId));
+  const opened = effects.opened;
+  if (opened !== undefined && opened.caseId !== effects.caseId) noteCaseMoment(regroup, item, cases.cases.get(opened.caseId));
+  const merged = effects.merged;
+  if (merged !== undefined) {
+    noteCaseMoment(regroup, item, cases.cases.get(merged.sourceCaseId));
+    noteCaseMoment(regroup, item, cases.cases.get(merged.targetCaseId));
+  }
+  const named = item.event.caseId;
+  if (named !== undefined && named !== effects.caseId) noteCaseMoment(regroup, item, routeCase(cases, named));
 }
 
 /**
@@ -291,7 +316,19 @@ export function addEvents(
     recorded.push(event);
     tenant.index.contents.push(contents === undefined ? jsonContentHash(event) : contents[i]!);
     ids.add(hash, recorded.length);
-    items.push({ id: event.id, occurredAt: event.occurredAt, event, at: instantMs(event.occurredAt), attributed: '', customerId: '', attributedCustomerId: '' });
+    items.push({
+      id: event.id,
+      occurredAt: event.occurredAt,
+      event,
+      at: instantMs(event.occurredAt),
+      attributed: '',
+      customerId: '',
+      attributedCustomerId: '',
+      effects: NO_EFFECTS,
+      pending: true,
+      foldedAs: '',
+      noted: undefined,
+    });
   }
   if (items.length === 0) return { refoldedFrom: tenant.events.length, added: items };
   // Sorted first, so a batch that is in order as a whole (however it was grouped by stream) only appends.
@@ -330,6 +367,7 @@ function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig): v
       while (tenant.snapshots.length > 0 && tenant.snapshots.at(-1)!.index > from) tenant.snapshots.pop();
       const snap = tenant.snapshots.at(-1);
       point = snap ? clonePoint(snap, tenant.projections) : emptyFoldPoint(config, tenant.projections);
+      forgetMoments(tenant.regroup, tenant.events, point.index);
       tenant.stats.refoldedEvents += tenant.events.length - point.index;
     }
     const earliest = foldRange(tenant, point, config, true);

@@ -41,6 +41,8 @@ interface CustomerNode {
   /** Identities currently owned, by type. Merged nodes own nothing (the survivor took them). */
   byType: Map<string, Set<string>>;
   mergedInto: string | undefined;
+  /** The customers merged directly into this one (their `mergedInto` is this id), in merge order. */
+  absorbed: string[] | undefined;
   /** Identity keys this node gave the survivor when it was merged, so an unmerge can take them back. */
   gaveOnMerge: string[] | undefined;
   /** Created by identity resolution for identities nobody owned (`id:type:value`), not named by the host. */
@@ -94,6 +96,7 @@ export function cloneIdentityState(state: IdentityState): IdentityState {
       firstSeenAt: n.firstSeenAt,
       byType,
       mergedInto: n.mergedInto,
+      absorbed: n.absorbed === undefined ? undefined : n.absorbed.slice(),
       gaveOnMerge: n.gaveOnMerge === undefined ? undefined : n.gaveOnMerge.slice(),
       anonymous: n.anonymous,
       mergedAt: n.mergedAt,
@@ -141,6 +144,7 @@ function ensureCustomer(state: IdentityState, id: string, at: number, anonymous 
       firstSeenAt: at,
       byType: new Map(),
       mergedInto: undefined,
+      absorbed: undefined,
       gaveOnMerge: undefined,
       anonymous,
       mergedAt: Number.NEGATIVE_INFINITY,
@@ -238,6 +242,7 @@ function mergeInto(state: IdentityState, survivor: CustomerNode, merged: Custome
   }
   merged.byType.clear();
   merged.mergedInto = survivor.id;
+  (survivor.absorbed ??= []).push(merged.id);
   merged.gaveOnMerge = gave;
   merged.mergedAt = at;
   merged.mergedBy = eventId;
@@ -245,6 +250,19 @@ function mergeInto(state: IdentityState, survivor: CustomerNode, merged: Custome
     survivor.absorbedAt = at;
     survivor.absorbedBy = eventId;
   }
+}
+
+/**
+ * A customer and every customer merged into it, directly or through others: the customers whose events a
+ * fold attributes to `customerId` when it is canonical. The customer itself comes first.
+ */
+export function mergedGroup(state: IdentityState, customerId: string): string[] {
+  const group = [customerId];
+  for (let i = 0; i < group.length; i++) {
+    const absorbed = state.customers.get(group[i]!)?.absorbed;
+    if (absorbed !== undefined) for (const id of absorbed) group.push(id);
+  }
+  return group;
 }
 
 /**
@@ -453,6 +471,7 @@ function unmerge(state: IdentityState, customerId: string, listed: readonly Iden
   node.mergedAt = Number.NEGATIVE_INFINITY;
   node.mergedBy = '';
   if (former !== undefined) {
+    if (former.absorbed !== undefined) former.absorbed = former.absorbed.filter((id) => id !== node.id);
     // The merge never happened: the former survivor keeps only the absorptions that still stand (rare: a scan).
     former.absorbedAt = Number.NEGATIVE_INFINITY;
     former.absorbedBy = '';

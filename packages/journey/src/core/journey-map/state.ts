@@ -1,5 +1,5 @@
 import type { Channel, EventOf } from '@omnitrail/events';
-import { isOpenCaseStatus, type CaseEffects, type CaseLookup, type CustomerProjection, type JourneyConfig, type JourneyEvent, type TimelineArrays, type UnthreadedCandidate } from '../model/index.js';
+import { isOpenCaseStatus, type CaseEffects, type CaseLookup, type CaseStatus, type CustomerProjection, type JourneyConfig, type JourneyEvent, type TimelineArrays, type UnthreadedCandidate } from '../model/index.js';
 import { channelNumber, channelOfNumber, codeChannel, TYPE_CODE } from '../customers/codes.js';
 
 /** Journey stages, in order within a cycle. */
@@ -173,12 +173,21 @@ function addTransition(j: JourneyState, from: Channel, to: Channel, gapMs: numbe
 export function unthreadedCandidates(cases: CaseLookup, je: JourneyEvent, caseId: string, b: Channel, snapshot: boolean): UnthreadedCandidate[] {
   const candidates: UnthreadedCandidate[] = [];
   for (const c of cases.casesOfCustomer(je.customerId)) {
-    if (c.caseId === caseId || c.status === 'merged' || c.channels.has(b)) continue;
-    if (isOpenCaseStatus(c.status) || (c.resolvedAt !== null && c.resolvedAt <= je.at && je.at - c.resolvedAt < UNTHREADED_RESOLVED_MS)) {
+    if (c.caseId === caseId) continue;
+    if (isUnthreadedCandidate(c.status, c.resolvedAt, c.channels, b, je.at)) {
       candidates.push(snapshot ? { openedEventId: c.openedEventId, channels: new Set(c.channels) } : c);
     }
   }
   return candidates;
+}
+
+/**
+ * Whether a case of the customer, in this state at `at`, can make a new case on channel `b` an
+ * `unthreaded_switch`: not merged, not on `b`, and open or resolved less than 7 days before.
+ */
+export function isUnthreadedCandidate(status: CaseStatus, resolvedAt: number | null, channels: ReadonlySet<Channel>, b: Channel, at: number): boolean {
+  if (status === 'merged' || channels.has(b)) return false;
+  return isOpenCaseStatus(status) || (resolvedAt !== null && resolvedAt <= at && at - resolvedAt < UNTHREADED_RESOLVED_MS);
 }
 
 /**

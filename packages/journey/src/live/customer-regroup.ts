@@ -1,0 +1,209 @@
+// What lets the live fold follow a merge without re-folding the tenant from before the merged customer's
+// first event: the cases projection does not depend on who the customers are (only its per-customer index
+// and the customer ids it records do), and each customer's projections read nothing of other customers but
+// the cases as they were at each event. So a merge relabels the cases of the merged customers and re-folds
+// the survivor group's own events only, with the case effects noted when they were folded and the
+// unthreaded-switch candidates read from each case's recorded moments.
+import type { Channel } from '@omnitrail/events';
+import type { CaseRecord, CasesState } from '../core/cases/index.js';
+import { createCustomerRecord, applyCustomerEventAt, type CustomersState } from '../core/customers/index.js';
+import { isUnthreadedCandidate } from '../core/journey-map/state.js';
+import type { CaseEffects, CaseLookup, CaseStatus, CaseView, JourneyConfig, JourneyEvent, UnthreadedCandidate } from '../core/model/index.js';
+import { compareEventOrder, type CatalogEvent } from '@omnitrail/events';
+
+/** What unthreaded_switch reads of a case, as it stood after the event `(at, id)` changed it. */
+export interface CaseMoment {
+  readonly at: number;
+  readonly id: string;
+  readonly status: CaseStatus;
+  readonly resolvedAt: number | null;
+  readonly channels: ReadonlySet<Channel>;
+}
+
+/** The folded events of a live tenant as the regrouping needs them. */
+export interface RegroupEvent {
+  readonly id: string;
+  readonly occurredAt: string;
+  readonly at: number;
+  readonly event: CatalogEvent;
+  /** The customer identity resolution attributed the event to. */
+  attributed: string;
+  /** The case effects the event was folded with (identity plays no part in them). */
+  effects: CaseEffects;
+  /** Not folded yet (in the range being folded): a regroup leaves it to the range's fold. */
+  pending: boolean;
+  /** The customer record the event was last folded into. */
+  foldedAs: string;
+  /** The cases the event noted moments of: one id, several, or none. */
+  noted: string | string[] | undefined;
+}
+
+/** Per tenant: each case's moments in fold order, and each attributed customer's events (in any order). */
+export interface RegroupIndex {
+  readonly moments: Map<string, CaseMoment[]>;
+  readonly byAttributed: Map<string, RegroupEvent[]>;
+}
+
+/** An empty index. */
+export function createRegroupIndex(): RegroupIndex {
+  return { moments: new Map(), byAttributed: new Map() };
+}
+
+/** Moves an event to the list of the customer it is now attributed to (`from`: its previous one, or ''). */
+export function attributeEvent(index: RegroupIndex, item: RegroupEvent, from: string, to: string): void {
+  if (from !== '') {
+    const list = index.byAttributed.get(from);
+    const at = list === undefined ? -1 : list.indexOf(item);
+    if (at >= 0) list!.splice(at, 1);
+  }
+  let list = index.byAttributed.get(to);
+  if (list === undefined) index.byAttributed.set(to, (list = []));
+  list.push(item);
+}
+
+/** Notes the case's state after `item` folded, if it changed what unthreaded_switch reads. */
+export function noteCaseMoment(index: RegroupIndex, item: RegroupEvent, rec: CaseView | undefined): void {
+  if (rec === undefined) return;
+  let list = index.moments.get(rec.caseId);
+  if (list === undefined) index.moments.set(rec.caseId, (list = []));
+  const last = list[list.length - 1];
+  if (last !== undefined && last.status === rec.status && last.resolvedAt === rec.resolvedAt && last.channels.size === rec.channels.size) return;
+  // Channels only grow: an unchanged count is the same set, shared.
+  const channels = last !== undefined && last.channels.size === rec.channels.size ? last.channels : new Set(rec.channels);
+  list.push({ at: item.at, id: item.id, status: rec.status, resolvedAt: rec.resolvedAt, channels });
+  if (item.noted === undefined) item.noted = rec.caseId;
+  else if (typeof item.noted === 'string') {
+    if (item.noted !== rec.caseId) item.noted = [item.noted, rec.caseId];
+  } else if (!item.noted.includes(rec.caseId)) item.noted.push(rec.caseId);
+}
+
+/** Forgets the moments that events `[from, end)` noted, before they are folded again. */
+export function forgetMoments(index: RegroupIndex, events: readonly RegroupEvent[], from: number): void {
+  const first = events[from];
+  if (first === undefined) return;
+  const touched = new Set<string>();
+  for (let i = from; i < events.length; i++) {
+    const noted = events[i]!.noted;
+    if (noted === undefined) continue;
+    if (typeof noted === 'string') touched.add(noted);
+    else for (const id of noted) touched.add(id);
+    events[i]!.noted = undefined;
+  }
+  for (const caseId of touched) {
+    const list = index.moments.get(caseId)!;
+    while (list.length > 0 && !beforeEvent(list[list.length - 1]!, first.at, first.id)) list.pop();
+  }
+}
+
+/** Whether a moment was noted by an event before `(at, id)` in the fold order. */
+function beforeEvent(m: CaseMoment, at: number, id: string): boolean {
+  return m.at < at || (m.at === at && m.id < id);
+}
+
+/** The last moment of a case at or before the event `(at, id)`, if the case existed then. */
+function momentAt(list: readonly CaseMoment[] | undefined, at: number, id: string): CaseMoment | undefined {
+  if (list === undefined) return undefined;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const m = list[i]!;
+    if (beforeEvent(m, at, id) || (m.at === at && m.id === id)) return m;
+  }
+  return undefined;
+}
+
+const NO_CANDIDATES: readonly UnthreadedCandidate[] = [];
+
+/** The unthreaded-switch candidates of a case `caseId` the event opened on channel `b`, as the cases stood then. */
+function candidatesAt(index: RegroupIndex, cases: CasesState, customerId: string, item: RegroupEvent, caseId: string, b: Channel): readonly UnthreadedCandidate[] {
+  let out: UnthreadedCandidate[] | undefined;
+  for (const c of cases.byCustomer.get(customerId) ?? []) {
+    if (c.caseId === caseId) continue;
+    const m = momentAt(index.moments.get(c.caseId), item.at, item.id);
+    if (m === undefined || !isUnthreadedCandidate(m.status, m.resolvedAt, m.channels, b, item.at)) continue;
+    (out ??= []).push({ openedEventId: c.openedEventId, channels: m.channels });
+  }
+  return out ?? NO_CANDIDATES;
+}
+
+/**
+ * After merges made `survivorId` the canonical customer of `members` (itself first): its cases index and the
+ * customer ids its cases record follow, and its record is re-folded from every folded event of the group, in
+ * order, in place of the members' records. Returns how many events were re-folded.
+ */
+export function regroupCustomer(
+  index: RegroupIndex,
+  cases: CasesState,
+  customers: CustomersState,
+  survivorId: string,
+  members: readonly string[],
+  lookup: CaseLookup,
+  config: JourneyConfig,
+): number {
+  // The cases opened by the group's events, in opening order, under the survivor.
+  const lists: CaseRecord[][] = [];
+  let firstListKey = '';
+  let firstCase: CaseView | undefined;
+  for (const m of members) {
+    const list = cases.byCustomer.get(m);
+    if (list === undefined || list.length === 0) continue;
+    lists.push(list);
+    if (firstCase === undefined || byOpening(list[0]!, firstCase) < 0) {
+      firstCase = list[0]!;
+      firstListKey = m;
+    }
+  }
+  if (lists.length > 0) {
+    const merged = lists.length === 1 ? lists[0]! : lists.flat().sort(byOpening);
+    for (const c of merged) c.customerId = survivorId;
+    // In the place of the group's first list: a fold from scratch creates a customer's list at its first case.
+    placeEntry(cases.byCustomer, survivorId, merged, firstListKey, new Set(members));
+  }
+  // The group's folded events, in order.
+  const events: RegroupEvent[] = [];
+  for (const m of members) for (const e of index.byAttributed.get(m) ?? []) if (!e.pending) events.push(e);
+  if (events.length === 0) return 0;
+  events.sort(compareEventOrder);
+  const rec = createCustomerRecord(survivorId);
+  const je: JourneyEvent = { event: events[0]!.event, at: 0, customerId: survivorId, attributedCustomerId: '' };
+  for (let pos = 0; pos < events.length; pos++) {
+    const item = events[pos]!;
+    je.event = item.event;
+    je.at = item.at;
+    je.attributedCustomerId = item.attributed;
+    const effects = item.effects;
+    let candidates: readonly UnthreadedCandidate[] | undefined;
+    const opened = effects.opened;
+    if (opened !== undefined) {
+      const b = opened.channel ?? item.event.channel;
+      candidates = b === undefined ? NO_CANDIDATES : candidatesAt(index, cases, survivorId, item, opened.caseId, b);
+    }
+    applyCustomerEventAt(rec, pos, je, effects, lookup, config, candidates);
+  }
+  placeEntry(customers.customers, survivorId, rec, events[0]!.foldedAs, new Set(members));
+  for (const e of events) e.foldedAs = survivorId;
+  return events.length;
+}
+
+/** Cases in the order of their opening events. */
+function byOpening(a: CaseView, b: CaseView): number {
+  return compareEventOrder({ at: a.openedAt, occurredAt: '', id: a.openedEventId }, { at: b.openedAt, occurredAt: '', id: b.openedEventId });
+}
+
+/**
+ * Sets `key` to `value` in the place of `firstKey`'s entry and drops the other members' entries: maps here
+ * keep the order in which a fold from scratch creates entries (a customer's first event, its first case).
+ */
+function placeEntry<V>(map: Map<string, V>, key: string, value: V, firstKey: string, members: ReadonlySet<string>): void {
+  if (firstKey === key && map.has(key)) {
+    map.set(key, value);
+    for (const m of members) if (m !== key) map.delete(m);
+    return;
+  }
+  // The group's first entry was another member's: rebuilt in order (rare: survivors are usually the older).
+  const entries = [...map];
+  map.clear();
+  for (const [k, v] of entries) {
+    if (k === firstKey) map.set(key, value);
+    else if (!members.has(k) && k !== key) map.set(k, v);
+  }
+  if (!map.has(key)) map.set(key, value);
+}
