@@ -110,6 +110,7 @@ describe('csv: mapping mistakes', () => {
 
   it('names unknown event types in a type map, and columns missing from the header', () => {
     expect(() => readCsvMapping({ type: { column: 'kind', map: { r: 'Refund' } }, occurredAt: { column: 'at' } })).toThrow('type.map: "Refund" is not an event type');
+    expect(() => readCsvMapping({ type: 'OrderPlaced', occurredAt: { column: 'at' }, dataByType: { OrderPlacd: {} } })).toThrow('dataByType.OrderPlacd: "OrderPlacd" is not an event type');
     expect(() => importCsv('at,who\n', { type: 'CustomerChurned', occurredAt: { column: 'at' }, customerId: { column: 'customer' } })).toThrow(
       'customerId: no column "customer" in the CSV header (the header has "at", "who")',
     );

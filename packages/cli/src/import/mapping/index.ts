@@ -233,6 +233,8 @@ function describeIssues(issues: readonly Issue[], prefix: readonly PropertyKey[]
       const expected = issue.errors.map((branch) => (branch[0] && 'expected' in branch[0] ? String(branch[0].expected) : '')).filter((e) => e !== '');
       return [{ path: pathText(path), message: `must be ${expected.includes('object') ? 'a constant (string, number, boolean) or {"column": …}' : `one of: ${[...new Set(expected)].join(', ')}`}` }];
     }
+    // A record key that fails its own check (an unknown event type in dataByType): say why.
+    if (issue.code === 'invalid_key') return describeIssues(issue.issues, path);
     if (issue.code === 'unrecognized_keys') return [{ path: pathText(path), message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` }];
     if (issue.code === 'invalid_type' && issue.input === undefined) return [{ path: pathText(path), message: 'is required' }];
     return [{ path: pathText(path), message: issue.message.replace(/^Invalid input: /, '') }];
