@@ -74,6 +74,24 @@ describe('csv: dates, time zones, decimal commas, missing markers', () => {
     expect(importCsv(csv, { ...base, timeZone: 'Europe/Amsterdam' }).events.map((e) => e.occurredAt)).toEqual(['2024-07-01T10:00:00+02:00', '2024-01-01T00:00:00+01:00']);
     expect(importCsv(csv, { ...base, timeZoneOffset: '+01:00' }).events.map((e) => e.occurredAt)).toEqual(['2024-07-01 10:00+01:00', '2024-01-01T00:00:00+01:00']);
   });
+
+  it('reads a declared format in the older timeZoneOffset as a fixed zone', () => {
+    const base = { type: 'CustomerChurned', customerId: { column: 'who' }, occurredAt: { column: 'at', format: 'DD/MM/YYYY HH:mm' } };
+    expect(importCsv('at,who\n01/07/2024 10:00,c1\n', { ...base, timeZoneOffset: 'z' }).events[0]!.occurredAt).toBe('2024-07-01T10:00:00Z');
+    expect(importCsv('at,who\n01/07/2024 10:00,c1\n', { ...base, timeZoneOffset: '+01:00' }).events[0]!.occurredAt).toBe('2024-07-01T10:00:00+01:00');
+  });
+
+  it('reads booleans strictly, and keeps unmapped values only when asked', () => {
+    const csv = 'at,who,helpful,query\n2024-03-01T10:00:00Z,c1,Yes,ship\n2024-03-01T11:00:00Z,c1,maybe,return\n';
+    const result = importCsv(csv, {
+      type: 'KnowledgeArticleViewed',
+      occurredAt: { column: 'at' },
+      customerId: { column: 'who' },
+      data: { articleId: 'kb-1', helpful: { column: 'helpful', as: 'boolean' }, query: { column: 'query', map: { ship: 'shipping' }, unmapped: 'keep' } },
+    });
+    expect(result.events.map((e) => e.data)).toEqual([{ articleId: 'kb-1', helpful: true, query: 'shipping' }]);
+    expect(result.badRows[0]!.problems).toEqual([{ field: 'data.helpful', column: 'helpful', reason: '"maybe" is not a boolean (true/false, yes/no, y/n, 1/0; or give a "map")' }]);
+  });
 });
 
 describe('csv: mapping mistakes', () => {
@@ -286,6 +304,30 @@ describe('csv: audit logs', () => {
     expect(events.map((e) => e.type)).toEqual(['CaseOpened']);
     expect(badRows).toHaveLength(1);
     expect(badRows[0]!.problems[0]).toMatchObject({ field: 'data.to', column: 'state' });
+  });
+
+  it('gives several changes on one row several events in rule order, with suffixed ids, from a mapped id too', () => {
+    const csv = 'ticket,at,state,agent,who,audit_id\nT1,2024-03-01T10:00:00Z,New,ann,c1,a-17\nT1,2024-03-01T11:00:00Z,Resolved,bob,c1,a-18\n';
+    const mapping: CsvMapping = {
+      occurredAt: { column: 'at' },
+      customerId: { column: 'who' },
+      caseId: { column: 'ticket' },
+      audit: {
+        ticket: 'ticket',
+        rules: [
+          { column: 'state', first: true, type: 'CaseOpened' },
+          { column: 'state', to: 'Resolved', type: 'CaseResolved' },
+          { column: 'agent', type: 'CaseAssigned', data: { assigneeKind: 'agent', assigneeId: { column: 'agent' } } },
+        ],
+      },
+    };
+    expect(importCsv(csv, mapping).events.map((e) => [e.id, e.type, e.data.assigneeId])).toEqual([
+      ['csv-1', 'CaseOpened', undefined],
+      ['csv-1.1', 'CaseAssigned', 'ann'],
+      ['csv-2', 'CaseResolved', undefined],
+      ['csv-2.1', 'CaseAssigned', 'bob'],
+    ]);
+    expect(importCsv(csv, { ...mapping, id: { column: 'audit_id' } }).events.map((e) => e.id)).toEqual(['a-17', 'a-17.1', 'a-18', 'a-18.1']);
   });
 
   it('orders by a declared column instead of the time when asked', () => {

@@ -26,10 +26,11 @@ export interface TimeZone {
 }
 
 const FIXED_OFFSET = /^([+-])(\d{2}):?(\d{2})$/;
+const isUtcName = (name: string) => name === 'Z' || name === 'z' || name === 'UTC';
 
 /** Whether `name` is a time zone {@link timeZoneOf} accepts; otherwise the reason. */
 export function checkTimeZone(name: string): true | string {
-  if (name === 'Z' || name === 'UTC') return true;
+  if (isUtcName(name)) return true;
   const m = FIXED_OFFSET.exec(name);
   if (m) return Number(m[2]) <= 23 && Number(m[3]) <= 59 ? true : `"${name}" is an impossible offset`;
   try {
@@ -101,7 +102,7 @@ const zones = new Map<string, TimeZone>();
 
 /**
  * The time zone of an IANA name (DST-correct through `Intl`) or of a fixed offset (`+01:00`, `+0100`, `Z`,
- * `UTC`). Throws a RangeError naming the problem for anything else (see {@link checkTimeZone}).
+ * `z`, `UTC`). Throws a RangeError naming the problem for anything else (see {@link checkTimeZone}).
  */
 export function timeZoneOf(name: string): TimeZone {
   const known = zones.get(name);
@@ -109,7 +110,7 @@ export function timeZoneOf(name: string): TimeZone {
   const check = checkTimeZone(name);
   if (check !== true) throw new RangeError(check);
   const m = FIXED_OFFSET.exec(name);
-  const zone = name === 'Z' || name === 'UTC' ? fixedZone(name, 0) : m ? fixedZone(name, (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]))) : ianaZone(name);
+  const zone = isUtcName(name) ? fixedZone(name, 0) : m ? fixedZone(name, (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]))) : ianaZone(name);
   zones.set(name, zone);
   return zone;
 }
