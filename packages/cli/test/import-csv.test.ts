@@ -330,6 +330,39 @@ describe('csv: audit logs', () => {
     expect(importCsv(csv, { ...mapping, id: { column: 'audit_id' } }).events.map((e) => e.id)).toEqual(['a-17', 'a-17.1', 'a-18', 'a-18.1']);
   });
 
+  it('gives several events in order from a rule with several types: a ticket created already resolved', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'calls.csv'), 'sr,at,status\nS1,2024-03-01T10:00:00Z,Completed\nS1,2024-03-02T09:00:00Z,Accepted\nS1,2024-03-03T09:00:00Z,Completed\n');
+    const mapping: CsvMapping = {
+      tenantId: 'desk',
+      occurredAt: { column: 'at' },
+      customerId: { column: 'sr' },
+      caseId: { column: 'sr' },
+      audit: {
+        ticket: 'sr',
+        rules: [
+          { column: 'status', first: true, to: 'Completed', type: ['CaseOpened', 'CaseResolved'] },
+          { column: 'status', first: true, type: 'CaseOpened' },
+          { column: 'status', to: 'Completed', type: 'CaseResolved' },
+          { column: 'status', from: 'Completed', type: 'CaseReopened' },
+        ],
+      },
+    };
+    writeFileSync(join(dir, 'm.json'), JSON.stringify(mapping));
+    const imported = await run(['import', 'csv', 'calls.csv', '--mapping', 'm.json', '--out', 'calls.ndjson'], { cwd: dir });
+    expect(imported.code, imported.stderr).toBe(0);
+    const events = ndjsonLines(readFileSync(join(dir, 'calls.ndjson'), 'utf8'));
+    expect(events.map((e) => [e.id, e.type])).toEqual([
+      ['csv-1', 'CaseOpened'],
+      ['csv-1.1', 'CaseResolved'],
+      ['csv-2', 'CaseReopened'],
+      ['csv-3', 'CaseResolved'],
+    ]);
+    const cases = (await replayReport(join(dir, 'calls.ndjson'))).tenants.desk.cases;
+    expect(cases.anomalies).toEqual([]);
+    expect(cases.byStatus.resolved).toBe(1);
+  });
+
   it('orders by a declared column instead of the time when asked', () => {
     const csv = 'ticket,at,version,status,who\nT1,2024-03-01T10:00:00Z,2,done,c1\nT1,2024-03-01T10:00:00Z,1,new,c1\n';
     const mapping: CsvMapping = {

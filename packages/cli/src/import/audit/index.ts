@@ -105,14 +105,16 @@ export function importAuditLog(
         const events: InputEvent[] = [];
         for (const ruleIndex of matched.sort((a, b) => a - b)) {
           const rule = audit.rules[ruleIndex]!;
-          const built = build(row.values, {
-            type: rule.type!,
-            generatedId: generatedId(position),
-            part: events.length,
-            ...(rule.data ? { data: { fields: rule.data, path: `audit.rules[${ruleIndex}].data` } } : {}),
-          });
-          if ('problems' in built) problems.push(...built.problems.filter((p) => !problems.some((q) => q.field === p.field && q.reason === p.reason)));
-          else events.push(built.event);
+          for (const type of typeof rule.type === 'string' ? [rule.type] : (rule.type ?? [])) {
+            const built = build(row.values, {
+              type,
+              generatedId: generatedId(position),
+              part: events.length,
+              ...(rule.data ? { data: { fields: rule.data, path: `audit.rules[${ruleIndex}].data` } } : {}),
+            });
+            if ('problems' in built) problems.push(...built.problems.filter((p) => !problems.some((q) => q.field === p.field && q.reason === p.reason)));
+            else events.push(built.event);
+          }
         }
         if (problems.length === 0) eventsAt[position] = events;
       }

@@ -49,8 +49,11 @@ export interface AuditRule {
   first?: boolean;
   /** `true`: only on a ticket's last row; `false`: only on earlier rows. */
   last?: boolean;
-  /** The event type the change gives; absent only with `skip`. */
-  type?: string;
+  /**
+   * The event type the change gives, or several in order (a ticket created already resolved:
+   * `["CaseOpened", "CaseResolved"]`); absent only with `skip`.
+   */
+  type?: string | string[];
   /** `true`: the change gives no event (and is not a bad row). */
   skip?: boolean;
   /** Data fields of this rule's event, added to the mapping's `data` and `dataByType`. */
@@ -168,7 +171,7 @@ const auditRuleSchema = z
     to: oneOrSeveral.optional(),
     first: z.boolean().optional(),
     last: z.boolean().optional(),
-    type: eventTypeSchema.optional(),
+    type: z.union([eventTypeSchema, z.array(eventTypeSchema).min(1)]).optional(),
     skip: z.literal(true).optional(),
     data: z.record(z.string(), valueSpecSchema).optional(),
   })
