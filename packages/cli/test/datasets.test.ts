@@ -163,3 +163,45 @@ describe('csv with a column mapping', () => {
     expect(report.input.accepted).toBe(1);
   });
 });
+
+describe('csv audit-log mode on the BPI Challenge 2013 log', () => {
+  it('reads the status changes as an audit log and gives the bpic2013 importer\'s case figures', async () => {
+    const dir = tempDir();
+    // Each row is an incident after one status change: the generic audit mode, five rules, no custom code.
+    writeFileSync(
+      join(dir, 'bpic-audit.json'),
+      JSON.stringify({
+        idPrefix: 'b',
+        tenantId: 'bpic',
+        occurredAt: { column: 'Change Date+Time' },
+        customerId: { column: 'SR Number' },
+        caseId: { column: 'SR Number' },
+        audit: {
+          ticket: 'SR Number',
+          rules: [
+            { column: 'Status', first: true, to: 'Completed', type: ['CaseOpened', 'CaseResolved'] },
+            { column: 'Status', first: true, type: 'CaseOpened' },
+            { column: 'Status', to: 'Completed', type: 'CaseResolved' },
+            { column: 'Status', from: 'Completed', type: 'CaseReopened' },
+            { column: 'Status', skip: true },
+          ],
+        },
+      }),
+    );
+    const out = join(dir, 'bpic-audit.ndjson');
+    const imported = await run(['import', 'csv', bpic, '--mapping', join(dir, 'bpic-audit.json'), '--out', out]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).not.toContain('bad row');
+    const report = JSON.parse((await run(['replay', out])).stdout) as Record<string, any>;
+    expect(report.input.rejected).toEqual([]);
+    const cases = report.tenants.bpic.cases;
+    expect(cases.count).toBe(7554);
+    expect(cases.anomalies).toEqual([]);
+    // Open are exactly the incidents whose last row is not Completed, as with the bpic2013 importer.
+    const last = new Map<string, string>();
+    for (const row of readCsvTable(readFileSync(bpic, 'utf8')).rows) last.set(row.values['SR Number']!, row.values.Status!);
+    const stillOpen = [...last].filter(([, status]) => status !== 'Completed').map(([sr]) => sr).sort();
+    expect(stillOpen).toHaveLength(8);
+    expect(cases.open.map((c: { caseId: string }) => c.caseId)).toEqual(stillOpen);
+  });
+});
