@@ -68,6 +68,20 @@ describe('csv: dates, time zones, decimal commas, missing markers', () => {
     expect(result.events.map((e) => e.data.reason)).toEqual(['unknown', 'unknown', 'moved']);
   });
 
+  it('makes a row without a type or a time a bad row', () => {
+    const result = importCsv('at,who,kind\n,c1,x\n2024-01-01T00:00:00Z,c1,N/A\n', {
+      missing: ['N/A'],
+      type: { column: 'kind', map: { x: 'CustomerChurned' } },
+      occurredAt: { column: 'at' },
+      customerId: { column: 'who' },
+    });
+    expect(result.events).toEqual([]);
+    expect(result.badRows).toEqual([
+      { row: 1, line: 2, problems: [{ field: 'occurredAt', column: 'at', reason: 'is missing' }] },
+      { row: 2, line: 3, problems: [{ field: 'type', column: 'kind', reason: 'is missing' }] },
+    ]);
+  });
+
   it('reads RFC 3339 times without an offset in an IANA zone, and keeps the older timeZoneOffset', () => {
     const csv = 'at,who\n2024-07-01 10:00,c1\n2024-01-01,c1\n';
     const base = { type: 'CustomerChurned', occurredAt: { column: 'at' }, customerId: { column: 'who' } };

@@ -45,12 +45,15 @@ export function createRowEventBuilder(mapping: CsvMapping, reader: ValueReader, 
       const v = value(spec, field, eventPath);
       return v === undefined ? undefined : String(v);
     };
-    const type = request.type ?? text(mapping.type, 'type');
-    const occurredAt = text(occurredAtSpec, 'occurredAt');
-    if (type === undefined && problems.every((p) => p.field !== 'type')) problems.push({ field: 'type', ...(columnOf(mapping.type) ? { column: columnOf(mapping.type)! } : {}), reason: 'is missing' });
-    if (occurredAt === undefined && problems.every((p) => p.field !== 'occurredAt')) {
-      problems.push({ field: 'occurredAt', ...(columnOf(mapping.occurredAt) ? { column: columnOf(mapping.occurredAt)! } : {}), reason: 'is missing' });
-    }
+    // Type and time have no default: a missing one makes the row bad (unless its cell was bad already).
+    const required = (spec: ValueSpec | undefined, field: 'type' | 'occurredAt') => {
+      const v = text(spec, field);
+      const column = columnOf(spec);
+      if (v === undefined && problems.every((p) => p.field !== field)) problems.push({ field, ...(column === undefined ? {} : { column }), reason: 'is missing' });
+      return v;
+    };
+    const type = request.type ?? required(mapping.type, 'type');
+    const occurredAt = required(occurredAtSpec, 'occurredAt');
     const id = text(mapping.id, 'id') ?? request.generatedId;
     const event: InputEvent = { id: request.part === 0 ? id : `${id}.${request.part}`, type: type ?? '', tenantId: options.tenant ?? 'default', occurredAt: occurredAt ?? '', data: {} };
     for (const field of ENVELOPE_FIELDS) {
