@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CsvMappingError, importCsv, readCsvMapping, type CsvMapping } from '../src/index.js';
+import { CsvMappingError, importCsv, readCsvMapping, readCsvTable, type CsvMapping } from '../src/index.js';
 import { run, tempDir } from './helpers.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'import');
@@ -105,6 +105,18 @@ describe('csv: dates, time zones, decimal commas, missing markers', () => {
     });
     expect(result.events.map((e) => e.data)).toEqual([{ articleId: 'kb-1', helpful: true, query: 'shipping' }]);
     expect(result.badRows[0]!.problems).toEqual([{ field: 'data.helpful', column: 'helpful', reason: '"maybe" is not a boolean (true/false, yes/no, y/n, 1/0; or give a "map")' }]);
+  });
+});
+
+describe('csv: where a row is', () => {
+  it('gives each row the file line it starts on, past quoted line breaks, CRLF and blank lines', () => {
+    const table = readCsvTable('a,b\r\n"two\r\nlines",1\r\n\r\n2,"x"\n3,"p\nq\nr"\n4,y');
+    expect(table.rows.map((r) => [r.record, r.line])).toEqual([
+      [1, 2],
+      [3, 5],
+      [4, 6],
+      [5, 9],
+    ]);
   });
 });
 
