@@ -52,7 +52,10 @@ Options:
   --out <path>        write NDJSON events to this file (default: standard output)
   --store <uri>       append the events to a store instead (file:<dir>, esdb://...)
   --tenant <id>       tenant id of the events (default: the format's name)
-  --mapping <path>    column-mapping JSON file (required for csv)
+  --mapping <path>    column-mapping JSON file (required for csv; see docs/import.md)
+  --dry-run           write nothing: print the first events and a summary of the bad rows
+  --strict            any bad row writes nothing and exits with code 1 (default: bad rows are
+                      reported on standard error and the rest is imported)
   -h, --help          show this help`,
   journey: `Usage: omnitrail journey <customerId> <input...> [options]
 

@@ -4,7 +4,8 @@ import { setFlagsFromString } from 'node:v8';
 import { parseCommandArgs, parseCountArg, parseInstantArg, USAGE, UsageError } from '../args/index.js';
 import { runDemo } from '../demo/index.js';
 import { renderHtmlReport } from '../html/index.js';
-import { importBpic2013, importCsv, importTwcs, toNdjson, type CsvMapping, type InputEvent } from '../import/index.js';
+import { CsvMappingError, formatBadRow, formatBadRowSummary, importBpic2013, importCsv, importTwcs, toNdjson, type BadRow, type InputEvent } from '../import/index.js';
+import { formatDryRun } from '../import/dry-run/index.js';
 import { renderJourney } from '../journey/index.js';
 import type { ReplayReport } from '@omnitrail/journey';
 import { buildReport, formatReport, readInputs, replaySharded, StrictInputError, type ReplayInput } from '../replay/index.js';
@@ -209,6 +210,8 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
     store: { type: 'string' },
     tenant: { type: 'string' },
     mapping: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    strict: { type: 'boolean' },
   });
   if (helpRequested('import', values, io)) return 0;
   const [format, file, ...extra] = positionals;
@@ -224,14 +227,40 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
   const tenant = values.tenant as string | undefined;
   const opts = tenant === undefined ? {} : { tenant };
   let events: InputEvent[];
+  let badRows: BadRow[] = [];
   if (format === 'bpic2013') events = importBpic2013(text, opts);
   else if (format === 'twcs') {
     const result = importTwcs(text, opts);
     events = result.events;
     if (result.skipped > 0) io.stderr.write(`omnitrail: ${result.skipped} tweets with no customer to attribute them to were skipped\n`);
   } else {
-    const mapping = JSON.parse(readFileSync(resolve(cwd, values.mapping as string), 'utf8')) as CsvMapping;
-    events = importCsv(text, mapping, opts);
+    const mappingPath = resolve(cwd, values.mapping as string);
+    if (!existsSync(mappingPath)) throw new UsageError(`mapping "${values.mapping as string}" does not exist`, 'import');
+    let mapping: unknown;
+    try {
+      mapping = JSON.parse(readFileSync(mappingPath, 'utf8'));
+    } catch (error) {
+      throw new CsvMappingError(`${values.mapping as string} is not valid JSON: ${(error as Error).message}`);
+    }
+    try {
+      ({ events, badRows } = importCsv(text, mapping, opts));
+    } catch (error) {
+      if (error instanceof CsvMappingError) throw new CsvMappingError(`${values.mapping as string}: ${error.message}`);
+      throw error;
+    }
+  }
+  // Bad rows never stop an import: the rest is written and the exit code is 0, except under --strict,
+  // where any bad row writes nothing and exits 1 (as replay's --strict stops at an invalid line).
+  const strictFailure = values.strict === true && badRows.length > 0;
+  if (values['dry-run'] === true) {
+    io.stdout.write(formatDryRun(events, badRows));
+    return strictFailure ? 1 : 0;
+  }
+  for (const bad of badRows) io.stderr.write(`omnitrail: ${file}: ${formatBadRow(bad)}\n`);
+  if (badRows.length > 0) io.stderr.write(`omnitrail: ${formatBadRowSummary(badRows)}`);
+  if (strictFailure) {
+    io.stderr.write(`omnitrail: --strict: ${badRows.length} bad row${badRows.length === 1 ? '' : 's'}, nothing written\n`);
+    return 1;
   }
   if (values.store !== undefined) {
     const n = await writeStoreEvents(values.store as string, events);

@@ -4,7 +4,15 @@
  * byte-order mark at the start is dropped.
  */
 export function parseCsv(text: string, delimiter = ','): string[][] {
+  return parseCsvRecords(text, delimiter).records;
+}
+
+/** {@link parseCsv} plus the 1-based line each record starts on (quoted fields may span lines). */
+function parseCsvRecords(text: string, delimiter: string): { records: string[][]; lines: number[] } {
   const records: string[][] = [];
+  const lines: number[] = [];
+  let line = 1;
+  let recordLine = 1;
   let record: string[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const n = text.length;
@@ -22,6 +30,7 @@ export function parseCsv(text: string, delimiter = ','): string[][] {
         const q = text.indexOf('"', j);
         if (q < 0) throw new SyntaxError(`unterminated quoted field starting at character ${i}`);
         value += text.slice(j, q);
+        for (let k = j; k < q; k++) if (text.charCodeAt(k) === 10) line++;
         if (text.charCodeAt(q + 1) === 34) {
           value += '"';
           j = q + 2;
@@ -45,10 +54,13 @@ export function parseCsv(text: string, delimiter = ','): string[][] {
     if (c === 10 || c === 13) {
       record.push(field);
       records.push(record);
+      lines.push(recordLine);
       record = [];
       field = '';
       atRecordStart = true;
       i += c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
+      line++;
+      recordLine = line;
       continue;
     }
     // Plain run up to the next special character.
@@ -64,19 +76,23 @@ export function parseCsv(text: string, delimiter = ','): string[][] {
   if (!atRecordStart || field !== '' || record.length > 0) {
     record.push(field);
     records.push(record);
+    lines.push(recordLine);
   }
-  return records;
+  return { records, lines };
 }
 
-/** A CSV file as header names and rows of objects keyed by them (with each row's 1-based record number). */
+/**
+ * A CSV file as header names and rows of objects keyed by them, with each row's record number (1 = the first
+ * record after the header) and the 1-based line of the file it starts on (the header is line 1).
+ */
 export interface CsvTable {
   header: string[];
-  rows: { record: number; values: Record<string, string> }[];
+  rows: { record: number; line: number; values: Record<string, string> }[];
 }
 
 /** Parses CSV with a header record; empty records are skipped. */
 export function readCsvTable(text: string, delimiter = ','): CsvTable {
-  const records = parseCsv(text, delimiter);
+  const { records, lines } = parseCsvRecords(text, delimiter);
   const header = (records[0] ?? []).map((h) => h.trim());
   const rows: CsvTable['rows'] = [];
   for (let r = 1; r < records.length; r++) {
@@ -84,7 +100,7 @@ export function readCsvTable(text: string, delimiter = ','): CsvTable {
     if (rec.length === 1 && rec[0] === '') continue;
     const values: Record<string, string> = {};
     for (let c = 0; c < header.length; c++) values[header[c]!] = rec[c] ?? '';
-    rows.push({ record: r, values });
+    rows.push({ record: r, line: lines[r]!, values });
   }
   return { header, rows };
 }
