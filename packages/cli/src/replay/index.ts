@@ -7,6 +7,8 @@ import { createSpillFile, type SpillFile } from '../spill/index.js';
 import { readStoreValues } from '../store/index.js';
 import { ACCEPTED, conflictRejection, createAcceptance, createRejections, DUPLICATE } from './acceptance.js';
 import { replayInShards, shardPlan, type ShardableInput, type ShardedInput, type ShardedReplayOptions } from './sharded.js';
+import type { IngestOptions, ReportInstants } from './options.js';
+export type { IngestOptions, ReportInstants } from './options.js';
 import { emptyParsedBlock, parseValue, type ParsedBlock } from './parse.js';
 import { createBlockParser, createInThreadParser, defaultWorkerCount, type BlockParser } from './pool.js';
 
@@ -31,31 +33,6 @@ export interface IngestResult {
   close(): void;
 }
 
-/** How inputs are read. */
-export interface IngestOptions {
-  /** Stop at the first invalid line with a StrictInputError. */
-  strict?: boolean;
-  /** Parse workers (default: one per spare core, at most 4, for inputs of 4 MB or more or standard input; 0 parses on this thread). */
-  workers?: number;
-  /**
-   * Fold NDJSON files in this many shard worker threads, each parsing its share of the lines and folding
-   * its share of the customers (see {@link replaySharded}); 0 or 1 (the default): one fold on this thread.
-   * Only `replaySharded` and `replayFiles` read it.
-   */
-  shards?: number;
-  /** Where to draw a progress bar (a TTY stream), if anywhere. */
-  progress?: ProgressSink;
-  /** Blocks handed to the parsers at a time; bounds memory held by raw text. */
-  maxInFlight?: number;
-  /**
-   * Accepted events held in memory (default {@link DEFAULT_MAX_EVENTS_IN_MEMORY}). Past it, events go to a
-   * temporary spill file and the fold reads them back a window at a time, so memory grows with the
-   * projections' state and compact per-event columns rather than with the input. 0 spills from the start.
-   */
-  maxEventsInMemory?: number;
-  /** Where the spill file's private directory is made (default: the OS temp directory). */
-  spillDirectory?: string;
-}
 
 /** Accepted events a replay holds in memory before it spills to a temporary file. */
 export const DEFAULT_MAX_EVENTS_IN_MEMORY = 1_000_000;
@@ -193,14 +170,6 @@ export async function readInputs(inputs: readonly ReplayInput[], options: Ingest
   };
 }
 
-/** The instants of a report, in milliseconds; each is optional (report.md gives the defaults). */
-export interface ReportInstants {
-  asOf?: number;
-  from?: number;
-  to?: number;
-  tenant?: string;
-  config?: Partial<JourneyConfig>;
-}
 
 /**
  * Assembles the JSON report from the ingest result and the engine's tenant sections, in report.md's key

@@ -4,7 +4,7 @@ import { caseLinkKey, createLinkSets, mergeReplayTallies, replayResultOf, type R
 import { readLineBlocks } from '../ndjson/index.js';
 import { createProgressBar } from '../progress/index.js';
 import { ACCEPTED, conflictRejection, createAcceptance, createRejections, DUPLICATE } from './acceptance.js';
-import type { IngestOptions, ReportInstants } from './index.js';
+import type { IngestOptions, ReportInstants } from './options.js';
 import { startWorker, workerEntry, type WorkerEntry } from './pool.js';
 import type { ShardFoldOptions, ShardParsedBlock, ShardReply, ShardRequest } from './shard-worker.js';
 
