@@ -1,4 +1,4 @@
-import { instantMs } from '@omnitrail/events';
+import { compareEventOrder, instantMs } from '@omnitrail/events';
 import { generateWorkload, type RawEvent } from '@omnitrail/testing';
 
 /** The input of the record() benchmarks: raw events in time order, and an engine clock just after the last. */
@@ -18,7 +18,7 @@ export function recordWorkload(): RecordWorkload {
   const customers = Number(process.env.OMNITRAIL_BENCH_CUSTOMERS ?? 10_000);
   const count = Math.min(events, 100_000);
   const raws = [...generateWorkload({ seed: 7, customers: Math.max(1, Math.round(customers * (count / events))), events: count })].sort(
-    (a, b) => instantMs(a.occurredAt) - instantMs(b.occurredAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    (a, b) => compareEventOrder({ id: a.id, occurredAt: a.occurredAt, at: instantMs(a.occurredAt) }, { id: b.id, occurredAt: b.occurredAt, at: instantMs(b.occurredAt) }),
   );
   return { raws, asOf: instantMs(raws.at(-1)!.occurredAt) + 1 };
 }

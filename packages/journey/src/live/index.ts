@@ -423,9 +423,12 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
    */
   async function appendStreams(
     streams: readonly (readonly [JourneyStream, readonly CatalogEvent[]])[],
-    contentOf?: ReadonlyMap<CatalogEvent, number>,
+    contentsByStream?: ReadonlyMap<JourneyStream, readonly number[]>,
   ): Promise<PromiseSettledResult<bigint>[]> {
-    const appends = streams.map(([stream, events]) => ({ streamName: stream.name, events: events.map((e) => toAppend(e, contentOf?.get(e))), expectedRevision: stream.revision ?? 'no_stream' }));
+    const appends = streams.map(([stream, events]) => {
+      const contents = contentsByStream?.get(stream);
+      return { streamName: stream.name, events: events.map((e, k) => toAppend(e, contents?.[k])), expectedRevision: stream.revision ?? 'no_stream' };
+    });
     const settled = await store.appendToStreams(appends);
     // Settled here in one pass; only streams a concurrent writer moved (rare) wait for a retry.
     const results = new Array<PromiseSettledResult<bigint>>(settled.length);
@@ -533,22 +536,29 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
 
   /** Appends a batch's new events, stream by stream, and folds those the store took. */
   async function appendAndFold(events: CatalogEvent[], fresh: CatalogEvent[], hashes: number[], contents: number[], generation: number): Promise<RecordResult> {
-    const contentOf = new Map<CatalogEvent, number>();
-    fresh.forEach((event, i) => contentOf.set(event, contents[i]!));
+    // Per stream, its events and (for a store others read) their content hashes, in batch order.
     const byStream = new Map<JourneyStream, CatalogEvent[]>();
-    for (const event of fresh) {
+    const contentsByStream = subscription === undefined ? undefined : new Map<JourneyStream, number[]>();
+    for (let i = 0; i < fresh.length; i++) {
+      const event = fresh[i]!;
       const stream = streamOf(event);
       let batch = byStream.get(stream);
       if (!batch) byStream.set(stream, (batch = []));
       batch.push(event);
+      if (contentsByStream !== undefined) {
+        let list = contentsByStream.get(stream);
+        if (!list) contentsByStream.set(stream, (list = []));
+        list.push(contents[i]!);
+      }
     }
     // Every stream's batch in one store call: one wait for the batch instead of one per stream.
     const batches = [...byStream.values()];
     if (subscription !== undefined) ownIds.expect(batches.flat().map((event) => event.id));
-    const results = await appendStreams([...byStream], subscription === undefined ? undefined : contentOf);
+    const results = await appendStreams([...byStream], contentsByStream);
     let position: bigint | undefined;
     let error: unknown;
     let appended = fresh;
+    let appendedContents = contents;
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') {
         if (position === undefined || result.value > position) position = result.value;
@@ -558,10 +568,11 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       error ??= result.reason;
       const failed = new Set(batches[i]);
       ownIds.forget(new Set(batches[i]!.map((event) => event.id)));
+      appendedContents = appendedContents.filter((_, k) => !failed.has(appended[k]!));
       appended = appended.filter((event) => !failed.has(event));
     });
     if (error !== undefined) {
-      apply(appended, false, undefined, appended.map((event) => contentOf.get(event)!));
+      apply(appended, false, undefined, appendedContents);
       if (error instanceof DuplicateEventIdError) {
         throw new ValidationError(null, error.ids.map((id) => ({ path: 'id', message: `"${id}" is already recorded in another stream; use a new id for a new event` })));
       }
