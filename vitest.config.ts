@@ -12,7 +12,6 @@ export default defineConfig({
       '@omnitrail/eventstore': src('eventstore'),
       '@omnitrail/eventstore-esdb': src('eventstore-esdb'),
       '@omnitrail/events': src('events'),
-      '@omnitrail/projections': src('projections'),
       '@omnitrail/journey': src('journey'),
       '@omnitrail/testing': src('testing'),
       '@omnitrail/cli': src('cli'),

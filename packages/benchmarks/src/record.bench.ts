@@ -2,6 +2,7 @@
 // by distance, and record → tenant$ emission latency. record() with three simple host projections is
 // record-simple.bench.ts, in a process of its own (see run.ts).
 import { compareEventOrder, parseEventOrThrow } from '@omnitrail/events';
+import { createInMemoryEventStore } from '@omnitrail/eventstore';
 import { createJourneyEngine, resolveJourneyConfig } from '@omnitrail/journey';
 import { foldTenant } from '@omnitrail/journey/internal';
 import { compareAlternating, median, percentile, perSecond, report, timeMs } from './harness/index.js';
@@ -77,4 +78,40 @@ export async function run(): Promise<void> {
   await engine.close();
   report({ benchmark: 'record', name: 'record → tenant$ emission latency p50', value: percentile(latencies, 50), unit: 'µs' });
   report({ benchmark: 'record', name: 'record → tenant$ emission latency p99', value: percentile(latencies, 99), unit: 'µs', goal: '≤ 1,000 µs' });
+
+  await appendToTenantLatency();
+}
+
+/**
+ * benchmarks.md's latency: from another writer's `appendToStream` resolving to the change reaching an rxjs
+ * subscriber of an engine that follows the store (its subscription, the fold, `tenant$`), one event at a time.
+ */
+async function appendToTenantLatency(): Promise<void> {
+  const store = createInMemoryEventStore();
+  const engine = createJourneyEngine({ store, clock: () => Date.UTC(2025, 0, 1) });
+  await engine.ready();
+  const latencies: number[] = [];
+  let resolveEmission: (() => void) | undefined;
+  let appendedAt = 0;
+  const sub = engine.tenant$('acme').subscribe(() => {
+    if (resolveEmission === undefined) return;
+    latencies.push((performance.now() - appendedAt) * 1000);
+    const r = resolveEmission;
+    resolveEmission = undefined;
+    r();
+  });
+  const t0 = Date.UTC(2024, 0, 1);
+  for (let i = 0; i < 2_000; i++) {
+    const emitted = new Promise<void>((r) => (resolveEmission = r));
+    const data = { id: `w-${i}`, type: 'PageViewed', tenantId: 'acme', occurredAt: new Date(t0 + i * 1000).toISOString(), customerId: `c-${i % 20}`, channel: 'web', actor: { kind: 'customer' }, data: { url: '/p' } };
+    await store.appendToStream(`journey-acme-c-${i % 20}`, [{ id: data.id, type: data.type, data }]);
+    appendedAt = performance.now();
+    await emitted;
+  }
+  sub.unsubscribe();
+  await engine.close();
+  await store.close();
+  const measured = latencies.slice(200); // after JIT warm-up
+  report({ benchmark: 'latency', name: 'another writer\'s appendToStream resolved → engine tenant$ emission p50', value: percentile(measured, 50), unit: 'µs' });
+  report({ benchmark: 'latency', name: 'another writer\'s appendToStream resolved → engine tenant$ emission p99', value: percentile(measured, 99), unit: 'µs' });
 }

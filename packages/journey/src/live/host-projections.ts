@@ -1,6 +1,5 @@
 import type { CatalogEvent } from '@omnitrail/events';
 import {
-  clonerOf,
   createCounters,
   createPartition,
   insertEvent,
@@ -9,7 +8,7 @@ import {
   type Partition,
   type PartitionFold,
   type ProjectionCounters,
-} from '@omnitrail/projections';
+} from './partition/index.js';
 import { canonicalCustomerId, resolveTenantIdentities } from '../core/identity/index.js';
 import { takeIdentityChanges, type LiveEvent, type LiveTenant } from './tenant-state.js';
 
@@ -387,4 +386,10 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       return [...hostOf(tenant).partitions[index]!.keys()].sort();
     },
   };
+}
+
+/** The state copier of a definition: its own `clone`, none (`false`: states are never mutated), or `structuredClone`. */
+function clonerOf<S>(definition: { clone?: ((state: S) => S) | false }): (state: S) => S {
+  if (definition.clone === false) return (s) => s;
+  return definition.clone ?? ((s) => structuredClone(s));
 }

@@ -23,6 +23,7 @@ import {
   type IdentityState,
 } from '../core/identity/index.js';
 import type { CaseEffects, CaseLookup, JourneyConfig, JourneyEvent } from '../core/model/index.js';
+import { insertInOrder, lastSnapshotAtOrBefore } from './snapshots/index.js';
 import { attributeEvent, createRegroupIndex, forgetMoments, noteCaseMoment, regroupCustomer, type RegroupEvent, type RegroupIndex } from './customer-regroup.js';
 import { applyViews, cloneViewStates, createViewStates, TENANT_PROJECTIONS, type AnyTenantProjection, type TenantFold } from '../core/standard/index.js';
 
@@ -334,21 +335,8 @@ export function addEvents(
   // Sorted first, so a batch that is in order as a whole (however it was grouped by stream) only appends.
   items.sort(compareEventOrder);
   for (const item of items) {
-    const last = tenant.events.at(-1);
-    if (!last || compareEventOrder(last, item) < 0) {
-      tenant.events.push(item);
-      continue;
-    }
-    // A late event: insert in place (binary search on (occurredAt, id)).
-    let lo = 0;
-    let hi = tenant.events.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareEventOrder(tenant.events[mid]!, item) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    tenant.events.splice(lo, 0, item);
-    if (lo < firstChanged) firstChanged = lo;
+    const at = insertInOrder(tenant.events, item);
+    if (at < firstChanged) firstChanged = at;
   }
   refoldFrom(tenant, firstChanged, config);
   return { refoldedFrom: firstChanged, added: items };
@@ -364,7 +352,8 @@ function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig): v
     } else {
       tenant.stats.refolds++;
       tenant.identityChanges.rewound = true;
-      while (tenant.snapshots.length > 0 && tenant.snapshots.at(-1)!.index > from) tenant.snapshots.pop();
+      // Snapshots past `from` miss what changed there: dropped; the re-fold takes new ones.
+      tenant.snapshots.length = lastSnapshotAtOrBefore(tenant.snapshots, from, (k) => tenant.snapshots[k]!.index) + 1;
       const snap = tenant.snapshots.at(-1);
       point = snap ? clonePoint(snap, tenant.projections) : emptyFoldPoint(config, tenant.projections);
       forgetMoments(tenant.regroup, tenant.events, point.index);

@@ -1,3 +1,4 @@
+import { compareEventOrder } from '@omnitrail/events';
 import fc from 'fast-check';
 import { buildJourney, journeyDescriptorArbitrary, type JourneyDescriptor } from './journey.js';
 import type { Journey, JourneyOptions, RawEvent, SizeRange } from './types.js';
@@ -43,7 +44,7 @@ function tenantIds(tenants: TenantJourneysOptions['tenants']): string[] {
 /** Sorts raw events by `(occurredAt, id)` — the order every projection folds in. */
 export function sortRawEvents(events: RawEvent[]): RawEvent[] {
   // All generated instants are `Z`-normalised ISO strings, so string order is time order.
-  return events.sort((x, y) => (x.occurredAt < y.occurredAt ? -1 : x.occurredAt > y.occurredAt ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return events.sort((x, y) => compareEventOrder({ id: String(x.id), occurredAt: String(x.occurredAt) }, { id: String(y.id), occurredAt: String(y.occurredAt) }));
 }
 
 /**

@@ -1,15 +1,16 @@
 import { deepStrictEqual } from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
-import { parseEvent } from '@omnitrail/events';
+import { compareEventOrder, parseEvent } from '@omnitrail/events';
 
-/** The least of an event a projection needs to order it (as `@omnitrail/projections` defines it). */
+/** The least of an event a projection needs to order it: `(occurredAt, id)`. */
 export interface SpecEvent {
   id: string;
   occurredAt: string;
 }
 
 /**
- * The projection definition shape of `@omnitrail/projections` (`{name, partitionBy, initialState, evolve}`),
+ * A plain projection definition (`{name, partitionBy, initialState, evolve}`, the shape a host projection's
+ * fold has when `partitionBy` is a function),
  * typed structurally so host definitions pass without an import cycle.
  */
 export interface ProjectionDefinitionLike<E extends SpecEvent, S> {
@@ -47,10 +48,8 @@ function defaultParse<E>(input: unknown): E {
 
 /** `(occurredAt, id)` order, ids compared as plain strings (domain.md). */
 export function compareByTimeAndId(a: SpecEvent, b: SpecEvent): number {
-  const ta = Date.parse(a.occurredAt);
-  const tb = Date.parse(b.occurredAt);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  // Instants compared as numbers, so specs may write them with any offset; then @omnitrail/events' order.
+  return compareEventOrder({ id: a.id, occurredAt: a.occurredAt, at: Date.parse(a.occurredAt) }, { id: b.id, occurredAt: b.occurredAt, at: Date.parse(b.occurredAt) });
 }
 
 /**

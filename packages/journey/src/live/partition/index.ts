@@ -1,5 +1,8 @@
-import type { OrderedEvent } from '../definition/index.js';
-import { compareEvents, countAtOrBefore, insertionIndex } from '../order/index.js';
+// A host projection's partition: its events in `(occurredAt, id)` order, its state, and snapshots every
+// `snapshotEvery` events, so a late event re-folds from the snapshot before it. The tenant fold of the
+// standard projections keeps its snapshots and inserts late events the same way (see ../snapshots).
+import { compareEventOrder as compareEvents, type OrderedEventKey as OrderedEvent } from '@omnitrail/events';
+import { insertionIndex, lastSnapshotAtOrBefore } from '../snapshots/index.js';
 
 /** Work counters of the runtime, for benchmarks and tests (never for semantics). */
 export interface ProjectionCounters {
@@ -11,7 +14,7 @@ export interface ProjectionCounters {
   duplicates: number;
   /** Events no partition wanted (`partitionBy` returned `undefined`) or that could not be decoded. */
   skipped: number;
-  /** Re-folds from a snapshot (one per late event, one per lazy snapshot rebuild after `restore`). */
+  /** Re-folds from a snapshot (one per late event or partition rewrite). */
   refolds: number;
   /** Events folded again by re-folds. */
   eventsRefolded: number;
@@ -45,8 +48,6 @@ export interface Partition<E extends OrderedEvent, S> {
   state: S;
   snapshotAt: number[];
   snapshotState: S[];
-  /** After `restore`, snapshots are rebuilt on first need rather than on load. */
-  snapshotsStale: boolean;
 }
 
 /** What inserting an event did. */
@@ -54,21 +55,7 @@ export type InsertOutcome = 'appended' | 'late' | 'duplicate';
 
 /** An empty partition. */
 export function createPartition<E extends OrderedEvent, S>(key: string, fold: PartitionFold<E, S>): Partition<E, S> {
-  return { key, events: [], state: fold.initialState(key), snapshotAt: [], snapshotState: [], snapshotsStale: false };
-}
-
-/** A partition holding already sorted, distinct events; its state is `state` or, when absent, their fold. */
-export function loadPartition<E extends OrderedEvent, S>(
-  key: string,
-  events: E[],
-  fold: PartitionFold<E, S>,
-  counters: ProjectionCounters,
-  state?: { value: S },
-): Partition<E, S> {
-  const p: Partition<E, S> = { key, events, state: fold.initialState(key), snapshotAt: [], snapshotState: [], snapshotsStale: true };
-  if (state) p.state = state.value;
-  else refoldFrom(p, 0, fold, counters);
-  return p;
+  return { key, events: [], state: fold.initialState(key), snapshotAt: [], snapshotState: [] };
 }
 
 /**
@@ -90,7 +77,7 @@ export function insertEvent<E extends OrderedEvent, S>(
     events.push(event);
     p.state = fold.evolve(p.state, event);
     // Snapshots sit at every multiple of snapshotEvery (unless stale): the next one is one step past the last.
-    if (events.length === (p.snapshotAt.length + 1) * fold.snapshotEvery && !p.snapshotsStale) takeSnapshot(p, fold, counters);
+    if (events.length === (p.snapshotAt.length + 1) * fold.snapshotEvery) takeSnapshot(p, fold, counters);
     return 'appended';
   }
   // A redelivery has the same (occurredAt, id) as an event we hold, so the sorted array finds it: no id set
@@ -104,8 +91,7 @@ export function insertEvent<E extends OrderedEvent, S>(
   counters.eventsApplied++;
   counters.lateEvents++;
   events.splice(at, 0, event);
-  if (p.snapshotsStale) refoldFrom(p, 0, fold, counters);
-  else refoldFrom(p, dropSnapshotsAfter(p, at), fold, counters);
+  refoldFrom(p, dropSnapshotsAfter(p, at), fold, counters);
   return 'late';
 }
 
@@ -171,8 +157,7 @@ export function rewritePartition<E extends OrderedEvent, S>(
     counters.eventsApplied++;
   }
   if (first === Number.POSITIVE_INFINITY) return; // nothing held changed
-  if (p.snapshotsStale) refoldFrom(p, 0, fold, counters);
-  else refoldFrom(p, dropSnapshotsAfter(p, first), fold, counters);
+  refoldFrom(p, dropSnapshotsAfter(p, first), fold, counters);
 }
 
 function takeSnapshot<E extends OrderedEvent, S>(p: Partition<E, S>, fold: PartitionFold<E, S>, counters: ProjectionCounters): void {
@@ -183,28 +168,16 @@ function takeSnapshot<E extends OrderedEvent, S>(p: Partition<E, S>, fold: Parti
 
 /** Drops snapshots past index `at` (they miss the inserted event) and returns the index of the last one kept (0 if none). */
 function dropSnapshotsAfter<E extends OrderedEvent, S>(p: Partition<E, S>, at: number): number {
-  const i = lastSnapshotAtOrBefore(p, at);
+  const i = lastSnapshotAtOrBefore(p.snapshotAt, at);
   p.snapshotAt.length = i + 1;
   p.snapshotState.length = i + 1;
   return i < 0 ? 0 : p.snapshotAt[i]!;
 }
 
-/** Index in `snapshotAt` of the last snapshot at or before event index `at`, or -1. */
-function lastSnapshotAtOrBefore(p: Partition<OrderedEvent, unknown>, at: number): number {
-  let lo = 0;
-  let hi = p.snapshotAt.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (p.snapshotAt[mid]! <= at) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
-}
-
 /** The state before events[from] (a snapshot or the initial state), as a copy `evolve` may mutate. */
 function baseState<E extends OrderedEvent, S>(p: Partition<E, S>, from: number, fold: PartitionFold<E, S>): S {
   if (from === 0) return fold.initialState(p.key);
-  const i = lastSnapshotAtOrBefore(p, from);
+  const i = lastSnapshotAtOrBefore(p.snapshotAt, from);
   return fold.clone(p.snapshotState[i]!);
 }
 
@@ -214,7 +187,6 @@ function refoldFrom<E extends OrderedEvent, S>(p: Partition<E, S>, from: number,
     p.snapshotAt.length = 0;
     p.snapshotState.length = 0;
   }
-  p.snapshotsStale = false;
   let state = baseState(p, from, fold);
   const events = p.events;
   const every = fold.snapshotEvery;
@@ -244,11 +216,22 @@ export function partitionStateAt<E extends OrderedEvent, S>(
   const upTo = countAtOrBefore(p.events, asOf);
   if (upTo === p.events.length) return p.state;
   if (upTo === 0) return fold.initialState(p.key);
-  if (p.snapshotsStale) refoldFrom(p, 0, fold, counters);
-  const i = lastSnapshotAtOrBefore(p, upTo);
+  const i = lastSnapshotAtOrBefore(p.snapshotAt, upTo);
   const from = i < 0 ? 0 : p.snapshotAt[i]!;
   let state = baseState(p, from, fold);
   for (let k = from; k < upTo; k++) state = fold.evolve(state, p.events[k]!);
   counters.asOfEventsFolded += upTo - from;
   return state;
+}
+
+/** How many events of sorted `events` occurred at or before `asOf` (an ISO UTC instant). */
+function countAtOrBefore(events: readonly OrderedEvent[], asOf: string): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid]!.occurredAt <= asOf) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareEvents, createCounters, createPartition, insertEvent, rewritePartition, type PartitionFold } from '../src/index.js';
+import { compareEventOrder as compareEvents } from '@omnitrail/events';
+import { createCounters, createPartition, insertEvent, rewritePartition, type PartitionFold } from '../src/live/partition/index.js';
 
 interface E {
   id: string;
