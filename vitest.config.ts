@@ -9,6 +9,8 @@ export default defineConfig({
     // Subpaths first: an alias matches a prefix, so '@omnitrail/journey' would also catch '/internal'.
     alias: {
       '@omnitrail/journey/internal': src('journey', 'internal'),
+      '@omnitrail/eventstore/adapter': src('eventstore', 'adapter'),
+      '@omnitrail/cli/internal': src('cli', 'internal'),
       '@omnitrail/eventstore': src('eventstore'),
       '@omnitrail/eventstore-esdb': src('eventstore-esdb'),
       '@omnitrail/events': src('events'),

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateWorkload, writeNdjsonFile } from '@omnitrail/testing';
-import { forEachLine, readLineBlocks } from '@omnitrail/cli';
+import { forEachLine, readLineBlocks } from '@omnitrail/cli/internal';
 import { compareAlternating, median, medianOf, perSecond, report, timeMs } from './harness/index.js';
 
 const EVENTS = Number(process.env.OMNITRAIL_BENCH_EVENTS ?? 1_000_000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseInstantArg, UsageError } from '../src/index.js';
+import { UsageError } from '../src/index.js';
+import { parseInstantArg } from '../src/internal.js';
 import { run } from './helpers.js';
 
 describe('arguments, help and exit codes', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCsv, readCsvTable, twitterTimeToIso } from '../src/index.js';
+import { parseCsv, readCsvTable, twitterTimeToIso } from '../src/internal.js';
 import { datasets, run, tempDir } from './helpers.js';
 
 const bpic = join(datasets, 'bpic2013', 'VINST_incidents_ibm.csv');

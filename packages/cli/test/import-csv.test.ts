@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CsvMappingError, importCsv, readCsvMapping, readCsvTable, type CsvMapping } from '../src/index.js';
+import { CsvMappingError, importCsv, readCsvMapping, type CsvMapping } from '../src/index.js';
+import { readCsvTable } from '../src/internal.js';
 import { run, tempDir } from './helpers.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'import');

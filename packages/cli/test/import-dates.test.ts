@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileDateFormat, formatLocalInstant, timeZoneOf, type LocalDateTime, type ParsedDate } from '../src/index.js';
+import { compileDateFormat, formatLocalInstant, timeZoneOf, type LocalDateTime, type ParsedDate } from '../src/internal.js';
 
 const local = (year: number, month: number, day: number, hour = 0, minute = 0, second = 0, millisecond = 0): LocalDateTime => ({ year, month, day, hour, minute, second, millisecond });
 

@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonContentHash as canonicalHash, sameJsonContent as jsonDeepEqual } from '@omnitrail/events';
-import { readInputs, readLineBlocks, StrictInputError, type ReplayInput } from '../src/index.js';
+import { readInputs, StrictInputError, type ReplayInput } from '../src/index.js';
+import { readLineBlocks } from '../src/internal.js';
 import { ev, ndjson, run, tempDir } from './helpers.js';
 
 function file(dir: string, name: string, content: string | Buffer): ReplayInput {

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createProgressBar, readInputs, runCli } from '../src/index.js';
+import { readInputs, runCli } from '../src/index.js';
+import { createProgressBar } from '../src/internal.js';
 import { ev, ndjson, tempDir } from './helpers.js';
 
 describe('the progress bar', () => {

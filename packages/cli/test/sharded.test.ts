@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { generateWorkload } from '@omnitrail/testing';
-import { buildReport, formatReport, readInputs, replayFiles, replaySharded, StrictInputError, type IngestOptions, type ReplayInput, type ReportInstants } from '../src/index.js';
+import { buildReport, formatReport, readInputs, replayFiles, StrictInputError, type IngestOptions, type ReplayInput, type ReportInstants } from '../src/index.js';
+import { replaySharded } from '../src/internal.js';
 import { routeLines } from '../src/replay/sharded.js';
 import { ev, ndjson, run, tempDir } from './helpers.js';
 

@@ -8,7 +8,8 @@ import { createReplayEventLog, foldTenantColumns, namedOnlyCustomer, ranksByPosi
 import { generateWorkload, toNdjson } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSpillFile, formatReport, readInputs, replayFiles, runCli, StrictInputError, writeStoreEvents, type ReplayInput } from '../src/index.js';
+import { formatReport, readInputs, replayFiles, runCli, StrictInputError, type ReplayInput } from '../src/index.js';
+import { createSpillFile, writeStoreEvents } from '../src/internal.js';
 import { ev, ndjson, run, tempDir } from './helpers.js';
 
 /** A seeded workload as parsed events and as NDJSON. */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventStoreDbEventStore, startFakeEventStoreDb, type FakeEventStoreDb } from '@omnitrail/eventstore-esdb';
 import { generateWorkload } from '@omnitrail/testing';
-import { readStoreValues, StoreAccessError, writeStoreEvents } from '../src/index.js';
+import { StoreAccessError } from '../src/index.js';
+import { readStoreValues, writeStoreEvents } from '../src/internal.js';
 import { run, tempDir } from './helpers.js';
 
 /** A TCP server that accepts connections and never answers: a host that is up but is not EventStoreDB. */

@@ -3,7 +3,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateWorkload } from '@omnitrail/testing';
-import { buildReport, createBlockParser, formatReport, fromJsonParsedBlock, parseBlock, parseBlockAsJson, readInputs, workerEntry } from '../src/index.js';
+import { buildReport, formatReport, readInputs } from '../src/index.js';
+import { createBlockParser, fromJsonParsedBlock, parseBlock, parseBlockAsJson, workerEntry } from '../src/internal.js';
 import { ev, ndjson, repoRoot, run, tempDir } from './helpers.js';
 
 

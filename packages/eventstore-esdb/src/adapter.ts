@@ -13,41 +13,8 @@
  *   position it saw, so the signal does not depend on the server version.
  */
 import { EventStoreDBClient, jsonEvent, type AllStreamResolvedEvent, type ResolvedEvent } from '@eventstore/db-client';
-import {
-  DuplicateEventIdError,
-  EventStoreError,
-  InvalidArgumentError,
-  InvalidStreamNameError,
-  StoreClosedError,
-  StreamNotFoundError,
-  WrongExpectedRevisionError,
-  appendEachStream,
-  assertDirection,
-  assertExpectedRevision,
-  assertMaxCount,
-  assertStreamName,
-  checkExpectedRevision,
-  compileFilter,
-  decideCheckpoint,
-  validateCheckpointArgs,
-  subscriptionOf,
-  validateEvents,
-  type AllSubscription,
-  type AppendOptions,
-  type AppendResult,
-  type CheckpointStore,
-  type CheckpointStoreResult,
-  type Direction,
-  type EventMatcher,
-  type EventStore,
-  type EventToAppend,
-  type ReadAllOptions,
-  type ReadStreamOptions,
-  type RecordedEvent,
-  type SubscribeToAllOptions,
-  type StreamAppend,
-  type SubscriptionItem,
-} from '@omnitrail/eventstore';
+import { DuplicateEventIdError, EventStoreError, InvalidArgumentError, InvalidStreamNameError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError, type AllSubscription, type AppendOptions, type AppendResult, type CheckpointStore, type CheckpointStoreResult, type Direction, type EventStore, type EventToAppend, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeToAllOptions, type StreamAppend, type SubscriptionItem } from '@omnitrail/eventstore';
+import { appendEachStream, assertDirection, assertExpectedRevision, assertMaxCount, assertStreamName, checkExpectedRevision, compileFilter, decideCheckpoint, validateCheckpointArgs, subscriptionOf, validateEvents, type EventMatcher } from '@omnitrail/eventstore/adapter';
 import { decodeMetadata, encodeMetadata, toEventStoreDbId } from './ids.js';
 import { fromEventStoreDbPosition, toEventStoreDbPosition } from './positions.js';
 

@@ -1,25 +1,48 @@
 /**
- * `@omnitrail/eventstore`: the storage port (streams, revisions, positions, appends, reads,
- * subscriptions, checkpoints), its typed errors, and two adapters: in-memory and file.
+ * `@omnitrail/eventstore`: the storage port (streams, revisions, positions, appends, reads, subscriptions,
+ * checkpoints), its typed errors, and two adapters: in-memory and file. Every name is listed in docs/api.md;
+ * what an adapter in another package needs to behave like these two is in `@omnitrail/eventstore/adapter`.
  */
-export * from './port/index.js';
-export * from './errors/index.js';
-export { compileFilter, type EventMatcher } from './filters/index.js';
-export { assertJsonStorable, assertStreamName, MAX_NAME_LENGTH } from './validation/index.js';
-export { createInMemoryEventStore, type InMemoryEventStoreOptions } from './memory/index.js';
-export { createIdIndex, createIdTable, hashString, type IdIndex, type IdTable } from './id-index/index.js';
+export type {
+  AllSubscription,
+  AppendOptions,
+  AppendResult,
+  CheckpointStore,
+  CheckpointStoreResult,
+  Direction,
+  EventFilter,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  JsonValue,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamAppend,
+  SubscribeToAllOptions,
+  SubscriptionItem,
+} from './port/index.js';
 export {
-  openFileEventStore,
-  crc32,
+  CorruptStoreError,
+  DuplicateEventIdError,
+  EventStoreError,
+  InvalidArgumentError,
+  InvalidEventError,
+  InvalidStreamNameError,
+  ReadOnlyStoreError,
+  StoreClosedError,
+  StoreLockedError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+} from './errors/index.js';
+export { MAX_NAME_LENGTH } from './validation/index.js';
+export { createInMemoryEventStore, type InMemoryEventStoreOptions } from './memory/index.js';
+export {
   LOCK_FILE,
+  openFileEventStore,
   type FileEventStore,
   type FileEventStoreOptions,
   type FsyncMode,
   type RecoveryReport,
   type TruncatedTail,
 } from './file/index.js';
-// Shared validation and decisions, exported for adapters in other packages (e.g. @omnitrail/eventstore-esdb).
-export { assertExpectedRevision, validateEvents, assertMaxCount, assertDirection } from './validation/index.js';
-export { appendEachStream, assertStreamAppends, checkExpectedRevision } from './append/index.js';
-export { validateCheckpointArgs, decideCheckpoint } from './checkpoints/index.js';
-export { subscriptionOf } from './subscription/index.js';

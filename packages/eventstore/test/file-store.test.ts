@@ -3,16 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, t
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CorruptStoreError,
-  LOCK_FILE,
-  openFileEventStore,
-  ReadOnlyStoreError,
-  StoreLockedError,
-  type FileEventStore,
-  type RecordedEvent,
-  type RecoveryReport,
-} from '@omnitrail/eventstore';
+import { CorruptStoreError, LOCK_FILE, openFileEventStore, ReadOnlyStoreError, StoreLockedError, type FileEventStore, type RecordedEvent, type RecoveryReport } from '@omnitrail/eventstore';
 
 const dirs: string[] = [];
 const stores: FileEventStore[] = [];

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createIdTable, hashString } from '../src/index.js';
+import { createIdTable, hashString } from '../src/adapter.js';
 
 /** What the replay, the store and the engine do with the table: the index stored for an id, or -1 after storing `index` for it. */
 function idSet(records: readonly { id: string }[], capacity?: number, asColumn = false) {

@@ -1,15 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import {
-  appendEachStream,
-  createInMemoryEventStore,
-  type AppendResult,
-  type EventStore,
-  type EventToAppend,
-  type ExpectedRevision,
-  type InMemoryEventStoreOptions,
-  type RecordedEvent,
-  type StreamAppend,
-} from '../src/index.js';
+import { createInMemoryEventStore, type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision, type InMemoryEventStoreOptions, type RecordedEvent, type StreamAppend } from '../src/index.js';
+import { appendEachStream } from '../src/adapter.js';
 
 describe('public types of @omnitrail/eventstore', () => {
   it('appendToStream and appendToStreams', () => {

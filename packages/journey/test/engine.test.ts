@@ -1,4 +1,5 @@
-import { appendEachStream, createInMemoryEventStore, type EventStore } from '@omnitrail/eventstore';
+import { createInMemoryEventStore, type EventStore } from '@omnitrail/eventstore';
+import { appendEachStream } from '@omnitrail/eventstore/adapter';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import fc from 'fast-check';
 import { firstValueFrom, take, toArray } from 'rxjs';

@@ -1,4 +1,4 @@
-import { createIdTable, hashString } from '@omnitrail/eventstore';
+import { createIdTable, hashString } from '@omnitrail/eventstore/adapter';
 import type { RejectedLine } from '@omnitrail/journey';
 import type { LineRejection } from './parse.js';
 import { StrictInputError } from './strict.js';

@@ -17,6 +17,7 @@ export const instantSchema = z.string().transform((value, ctx) => {
   }
   return parsed.iso;
 });
+/** The zod schema of a channel: one of `CHANNELS`. */
 export const channelSchema = z.enum(CHANNELS);
 /** Keys that must never become properties of a free-form record. */
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -29,6 +30,7 @@ const freeRecord = z.record(z.string(), z.unknown()).transform((rec) => {
 const finite = z.number().refine(Number.isFinite, { error: 'must be a finite number' });
 const nonNegativeMs = z.int({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be an integer number of milliseconds') }).min(0, { error: 'must be ≥ 0' });
 
+/** The zod schema of an identity: a `type` (email, phone, user_id, device_id or another) and its `value`. */
 export const identitySchema = z.object({
   type: refSchema,
   value: z.string(),

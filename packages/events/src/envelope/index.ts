@@ -42,6 +42,7 @@ export interface EventEnvelope {
 /** An event of type `T` whose data is `D`. */
 export type EventFor<T extends string, D> = EventEnvelope & { type: T; data: D };
 
+/** What an event id may be: 1 to 128 letters, digits, `_`, `.`, `:` or `-`. */
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** The envelope schema; `data` is checked afterwards by the type's own schema. */

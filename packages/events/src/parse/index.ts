@@ -32,6 +32,7 @@ export type ParseEventResult<E = CatalogEvent> =
   | { success: true; event: E; error?: undefined }
   | { success: false; error: ValidationError; event?: undefined };
 
+/** Options of `parseEvent`. */
 export interface ParseEventOptions<E> {
   /** Which types are known; the catalog by default. */
   registry?: EventRegistry<E>;

@@ -39,6 +39,7 @@ export interface AppendResult {
   position: bigint;
 }
 
+/** Options of `appendToStream`. */
 export interface AppendOptions {
   expectedRevision?: ExpectedRevision;
 }
@@ -51,8 +52,10 @@ export interface StreamAppend<Data = unknown, Metadata = unknown> {
   expectedRevision?: ExpectedRevision;
 }
 
+/** Which way a read goes through a stream or the log. */
 export type Direction = 'forwards' | 'backwards';
 
+/** Options of `readStream`. */
 export interface ReadStreamOptions {
   direction?: Direction;
   /** Inclusive start revision; defaults to the first (forwards) or last (backwards) event. */
@@ -67,6 +70,7 @@ export type EventFilter =
   | { eventTypeRegex: RegExp }
   | { streamNameRegex: RegExp };
 
+/** Options of `readAll`. */
 export interface ReadAllOptions {
   /** Exclusive: delivers events strictly after this position. */
   fromPosition?: bigint | 'start' | 'end';
@@ -75,6 +79,7 @@ export interface ReadAllOptions {
   filter?: EventFilter;
 }
 
+/** Options of `subscribeToAll`. */
 export interface SubscribeToAllOptions {
   /** Exclusive start position; `'start'` by default, `'end'` for live events only. */
   from?: bigint | 'start' | 'end';
@@ -95,6 +100,7 @@ export interface AllSubscription<Data = unknown, Metadata = unknown>
   asObservable(): Observable<SubscriptionItem<Data, Metadata>>;
 }
 
+/** What storing a checkpoint did: stored, ignored (not newer than the stored one), or mismatch (the expected one differed). */
 export type CheckpointStoreResult = 'stored' | 'ignored' | 'mismatch';
 
 /** Per-subscriber processed positions, kept in the same store as the events. */

@@ -1,13 +1,5 @@
-import {
-  createIdTable,
-  createInMemoryEventStore,
-  hashString,
-  DuplicateEventIdError,
-  WrongExpectedRevisionError,
-  type EventStore,
-  type EventToAppend,
-  type IdTable,
-} from '@omnitrail/eventstore';
+import { createInMemoryEventStore, DuplicateEventIdError, WrongExpectedRevisionError, type EventStore, type EventToAppend } from '@omnitrail/eventstore';
+import { createIdTable, hashString, type IdTable } from '@omnitrail/eventstore/adapter';
 import {
   catalogRegistry,
   jsonContentHash,

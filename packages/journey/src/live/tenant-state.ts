@@ -1,4 +1,4 @@
-import { createIdTable, hashString, type IdTable } from '@omnitrail/eventstore';
+import { createIdTable, hashString, type IdTable } from '@omnitrail/eventstore/adapter';
 import { compareEventOrder, instantMs, jsonContentHash, type CatalogEvent } from '@omnitrail/events';
 import {
   applyCaseEvent,

@@ -15,6 +15,7 @@ export interface ReplayReport {
   tenants: Record<string, TenantReport>;
 }
 
+/** A line of the input that is not a valid event: `input.rejected` of the report (report.md). */
 export interface RejectedLine {
   /** Present when there are several inputs. */
   file?: string;
@@ -24,6 +25,7 @@ export interface RejectedLine {
 }
 
 
+/** An open case as `cases.openCases` lists it (report.md). */
 export interface OpenCaseRow {
   caseId: string;
   customerId: string;
@@ -35,6 +37,7 @@ export interface OpenCaseRow {
   firstResponseAt: string | null;
 }
 
+/** Statistics of durations in milliseconds: count, mean, median and p90 (report.md), `null` when empty. */
 export interface DurationStats {
   count: number;
   mean: number | null;
@@ -42,6 +45,7 @@ export interface DurationStats {
   p90: number | null;
 }
 
+/** The `cases` section of a tenant (report.md): counts by status, open cases, reopens, anomalies. */
 export interface CasesSection {
   count: number;
   byStatus: Record<CaseStatus, number>;
@@ -77,14 +81,17 @@ export interface CustomerMetricsSection {
   };
 }
 
+/** The `metrics` section of a tenant (report.md): the service metrics of cases and of customers. */
 export type MetricsSection = CaseMetricsSection & CustomerMetricsSection;
 
+/** The `journeys` section of a tenant (report.md): stages, channel transitions, context lost. */
 export interface JourneysSection {
   stages: { awareness: number; consideration: number; purchase: number; post_sale_support: number };
   transitions: { from: string; to: string; count: number }[];
   contextLost: { unthreaded_switch: number; forced_restart: number; blind_handoff: number; identity_gap: number };
 }
 
+/** The `health` section of a tenant (report.md): customers per health band. */
 export interface HealthSection {
   red: number;
   yellow: number;
@@ -92,6 +99,7 @@ export interface HealthSection {
   na: number;
 }
 
+/** One tenant's section of the replay report (report.md), in its key order. */
 export interface TenantReport {
   customers: { count: number; merged: number };
   cases: CasesSection;
