@@ -248,6 +248,8 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
       tenant.stats.regroupedEvents += refolded;
     }
   }
+  // One event object reused for every event, as in the batch fold: the projections copy what they keep.
+  const je: JourneyEvent = { event: events[start]?.event as CatalogEvent, at: 0, customerId: '', attributedCustomerId: '' };
   for (let i = start; i < events.length; i++) {
     const idSnap = identitySnapshots.get(i);
     if (idSnap) {
@@ -260,8 +262,10 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
       });
     }
     const item = events[i]!;
-    const attributedCustomerId = item.attributed;
-    const je: JourneyEvent = { event: item.event, at: item.at, attributedCustomerId, customerId: canonicalCustomerId(identity, attributedCustomerId) };
+    je.event = item.event;
+    je.at = item.at;
+    je.attributedCustomerId = item.attributed;
+    je.customerId = canonicalCustomerId(identity, item.attributed);
     const effects = applyCaseEvent(point.cases, je, config);
     noteMoments(regroup, point.cases, item, effects);
     applyCustomerEvent(point.customers, je, effects, lookup, config);
