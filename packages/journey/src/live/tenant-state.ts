@@ -8,7 +8,7 @@ import {
   routeCase,
   type CasesState,
 } from '../core/cases/index.js';
-import { applyCustomerEvent, cloneCustomersState, createCustomersState, type CustomersState } from '../core/customers/index.js';
+import { applyCustomerEventAt, cloneCustomerRecord, createCustomerRecord, createCustomersState, type CustomerRecord, type CustomersState } from '../core/customers/index.js';
 import {
   anonymousThenMerged,
   canonicalCustomerId,
@@ -68,6 +68,11 @@ export interface LiveTenant {
   identityChanges: IdentityChanges;
   /** The tenant-wide projections folded after cases and customers (`TENANT_PROJECTIONS` by default). */
   readonly projections: readonly AnyTenantProjection[];
+  /**
+   * Customer records the head's state shares with snapshots: copied before the fold changes them (copy on
+   * write), so a snapshot costs a map of references rather than a copy of every customer's timeline.
+   */
+  shared: Set<CustomerRecord>;
 }
 
 /**
@@ -143,6 +148,7 @@ export function createLiveTenant(
     standard,
     identityChanges: { reattributed: new Set(), regrouped: new Set(), rewound: false },
     projections,
+    shared: new Set(),
   };
 }
 
@@ -163,14 +169,38 @@ function lookupOf(cases: CasesState, identity: IdentityState): CaseLookup {
   return caseLookupOf(cases, (id, at, eventId) => anonymousThenMerged(identity, id, at, eventId));
 }
 
-function clonePoint(p: FoldPoint, projections: readonly AnyTenantProjection[]): FoldPoint {
+/** A working copy of a snapshot for the head: its customer records shared until the fold changes them. */
+function restorePoint(tenant: LiveTenant, p: FoldPoint): FoldPoint {
+  tenant.shared = new Set();
   return {
     index: p.index,
     identity: cloneIdentityState(p.identity),
     cases: cloneCasesState(p.cases),
-    customers: cloneCustomersState(p.customers),
-    views: cloneViewStates(projections, p.views),
+    customers: shareCustomers(tenant, p.customers),
+    views: cloneViewStates(tenant.projections, p.views),
   };
+}
+
+/** The customers state for a snapshot (or from one): a new map of the same records, now shared. */
+function shareCustomers(tenant: LiveTenant, state: CustomersState): CustomersState {
+  const customers = new Map(state.customers);
+  for (const rec of customers.values()) tenant.shared.add(rec);
+  return { customers };
+}
+
+/** The head's record of a customer, ready to change: created when new, copied first when a snapshot shares it. */
+function writableRecord(tenant: LiveTenant, state: CustomersState, customerId: string): CustomerRecord {
+  const rec = state.customers.get(customerId);
+  if (rec === undefined) {
+    const created = createCustomerRecord(customerId);
+    state.customers.set(customerId, created);
+    return created;
+  }
+  if (tenant.shared.size === 0 || !tenant.shared.has(rec)) return rec;
+  const copy = cloneCustomerRecord(rec);
+  tenant.shared.delete(rec);
+  state.customers.set(customerId, copy);
+  return copy;
 }
 
 /** How many events between snapshots: grows with the log so cloning stays a small share of the work. */
@@ -257,7 +287,7 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
         index: i,
         identity: idSnap,
         cases: cloneCasesState(point.cases),
-        customers: cloneCustomersState(point.customers),
+        customers: shareCustomers(tenant, point.customers),
         views: cloneViewStates(tenant.projections, point.views),
       });
     }
@@ -268,7 +298,8 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     je.customerId = canonicalCustomerId(identity, item.attributed);
     const effects = applyCaseEvent(point.cases, je, config);
     noteMoments(regroup, point.cases, item, effects);
-    applyCustomerEvent(point.customers, je, effects, lookup, config);
+    const rec = writableRecord(tenant, point.customers, je.customerId);
+    applyCustomerEventAt(rec, rec.ids.length, je, effects, lookup, config);
     if (tenant.projections.length > 0) applyViews(tenant.projections, point.views, je, effects, lookup, config);
     item.effects = effects;
     item.foldedAs = je.customerId;
@@ -359,7 +390,11 @@ function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig): v
       // Snapshots past `from` miss what changed there: dropped; the re-fold takes new ones.
       tenant.snapshots.length = lastSnapshotAtOrBefore(tenant.snapshots, from, (k) => tenant.snapshots[k]!.index) + 1;
       const snap = tenant.snapshots.at(-1);
-      point = snap ? clonePoint(snap, tenant.projections) : emptyFoldPoint(config, tenant.projections);
+      if (snap) point = restorePoint(tenant, snap);
+      else {
+        tenant.shared = new Set();
+        point = emptyFoldPoint(config, tenant.projections);
+      }
       forgetMoments(tenant.regroup, tenant.events, point.index);
       tenant.stats.refoldedEvents += tenant.events.length - point.index;
     }

@@ -3,7 +3,7 @@ import { applyCustomerEventAt } from './fold.js';
 import { cloneCustomerRecord, createCustomerRecord, type CustomerRecord, type CustomersState } from './record.js';
 
 export type { CustomerRecord, CustomersState, SentimentFact, SurveyAnswerFact } from './record.js';
-export { createCustomerRecord } from './record.js';
+export { cloneCustomerRecord, createCustomerRecord } from './record.js';
 export { CUSTOMER_PROJECTIONS, type CustomerProjectionStates } from './registry.js';
 export { applyCustomerEventAt } from './fold.js';
 
