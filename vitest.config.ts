@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       '@omnitrail/eventstore': src('eventstore'),
       '@omnitrail/eventstore-esdb': src('eventstore-esdb'),
+      '@omnitrail/eventstore-postgres': src('eventstore-postgres'),
       '@omnitrail/events': src('events'),
       '@omnitrail/projections': src('projections'),
       '@omnitrail/journey': src('journey'),
