@@ -1,0 +1,122 @@
+// The server goes away under live work: a restart under a live subscription, and a SIGKILL of every server
+// process in mid-append followed by crash recovery.
+import { expect, it } from 'vitest';
+import type { EventStore, RecordedEvent, SubscriptionItem } from '@omnitrail/eventstore';
+import { createPostgresEventStore } from '@omnitrail/eventstore-postgres';
+import { checkCrashLog, type AckedBatch } from './log-check.js';
+import { startFixture } from './processes.js';
+import { describeWithPostgres } from './server.js';
+
+async function readEverything(store: EventStore): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  for await (const e of store.readAll()) out.push(e);
+  return out;
+}
+
+/** Follows a store from the start, keeping what it delivers. */
+function follow(store: EventStore) {
+  const delivered: RecordedEvent[] = [];
+  let failure: unknown;
+  const subscription = store.subscribeToAll();
+  const pump = (async () => {
+    try {
+      for await (const item of subscription as AsyncIterable<SubscriptionItem>) if (item.kind === 'event') delivered.push(item.event);
+    } catch (error) {
+      failure = error;
+    }
+  })();
+  return {
+    delivered,
+    /** Resolves once `count` events were delivered (or the subscription failed). */
+    async until(count: number) {
+      while (delivered.length < count && failure === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+      if (failure !== undefined) throw failure;
+    },
+    async stop() {
+      await subscription.unsubscribe();
+      await pump;
+    },
+  };
+}
+
+describeWithPostgres('PostgreSQL adapter: the server goes away', (server) => {
+  it('keeps a live subscription across a server restart: every event once, in order, nothing lost', async () => {
+    const { connectionString } = server();
+    const schema = 'restarted';
+    const options = { connectionString, schema, reconnectDelayMs: 50, pollIntervalMs: 50 };
+    const writer = await createPostgresEventStore(options);
+    const reader = await createPostgresEventStore(options);
+    const follower = follow(reader);
+    let acked = 0;
+    let stopWriting = false;
+    // Appends until told to stop; an append that fails because the server is away is retried with the
+    // same batch (a retry that finds its events already committed answers the original result).
+    const writing = (async () => {
+      for (let n = 0; !stopWriting; n++) {
+        const events = [0, 1].map((i) => ({ id: `restart-${n}-${i}`, type: 'Written', data: { n, i } }));
+        for (;;) {
+          try {
+            await writer.appendToStream(`s-${n % 4}`, events);
+            acked++;
+            break;
+          } catch (error) {
+            if ((error as { code?: string }).code !== 'POSTGRES_UNAVAILABLE') throw error;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
+      }
+    })();
+    try {
+      while (acked < 50) await new Promise((resolve) => setTimeout(resolve, 10));
+      await follower.until(20);
+      await server().restart();
+      const afterRestart = acked;
+      while (acked < afterRestart + 50) await new Promise((resolve) => setTimeout(resolve, 10));
+      stopWriting = true;
+      await writing;
+      const all = await readEverything(reader);
+      expect(all).toHaveLength(acked * 2);
+      await follower.until(all.length);
+      expect(follower.delivered.map((e) => e.id)).toEqual(all.map((e) => e.id));
+    } finally {
+      stopWriting = true;
+      await writing.catch(() => undefined);
+      await follower.stop();
+      await writer.close();
+      await reader.close();
+    }
+  });
+
+  it('keeps every acknowledged event after a SIGKILL of every server process in mid-append, and the subscription resumes without loss or duplicate', async () => {
+    const { connectionString } = server();
+    const schema = 'server_killed';
+    const reader = await createPostgresEventStore({ connectionString, schema, reconnectDelayMs: 50, pollIntervalMs: 50 });
+    const follower = follow(reader);
+    const writer = startFixture('writer', [connectionString, schema, '4']);
+    const acked: AckedBatch[] = [];
+    writer.onLine((line) => {
+      if (line.startsWith('{')) acked.push(JSON.parse(line) as AckedBatch);
+    });
+    try {
+      while (acked.length < 100) await new Promise((resolve) => setTimeout(resolve, 10));
+      await server().kill();
+      const beforeCrash = [...acked];
+      await server().start();
+      // The writer retries what failed and goes on.
+      const restarted = acked.length;
+      while (acked.length < restarted + 100) await new Promise((resolve) => setTimeout(resolve, 10));
+      writer.child.kill('SIGKILL');
+      await writer.exited;
+      const all = await readEverything(reader);
+      checkCrashLog(all, acked);
+      const stored = new Set(all.map((e) => (e.data as { batch: string }).batch));
+      for (const a of beforeCrash) expect(stored.has(a.batch), `batch ${a.batch} acknowledged before the crash`).toBe(true);
+      await follower.until(all.length);
+      expect(follower.delivered.map((e) => e.id)).toEqual(all.map((e) => e.id));
+    } finally {
+      writer.child.kill('SIGKILL');
+      await follower.stop();
+      await reader.close();
+    }
+  });
+});
