@@ -10,7 +10,10 @@ import type { Pool } from 'pg';
 export interface Wakeups {
   /** Resolves at the next notification, after `timeoutMs`, or when `signal` fires, whichever comes first; answers which. */
   wait(timeoutMs: number, signal: { onStop(listener: () => void): () => void }): Promise<'notified' | 'timeout' | 'stopped'>;
-  /** Tells every listener (this process's and others') that something was appended. Coalesced: never more than one in flight. */
+  /**
+   * Tells every listener that something was appended: this process's at once, other processes' through a
+   * NOTIFY, throttled to one per `notifyIntervalMs` (the first at once, the last after the interval).
+   */
   announce(): void;
   /** Closes the listening connection. */
   close(): Promise<void>;
@@ -24,6 +27,8 @@ export interface WakeupsOptions {
   channel: string;
   /** Delay before reopening a lost listening connection. */
   reconnectDelayMs: number;
+  /** Least time between two NOTIFYs of this store (a busy writer would otherwise send one per append). */
+  notifyIntervalMs: number;
 }
 
 /** Creates the wake-up hub of a store. */
@@ -35,6 +40,7 @@ export function createWakeups(options: WakeupsOptions): Wakeups {
   let retryTimer: NodeJS.Timeout | undefined;
   let announcing = false;
   let announceAgain = false;
+  let notifyTimer: NodeJS.Timeout | undefined;
 
   const wakeAll = () => {
     for (const wake of [...waiters]) wake();
@@ -102,6 +108,7 @@ export function createWakeups(options: WakeupsOptions): Wakeups {
     },
     announce() {
       if (closed) return;
+      wakeAll();
       if (announcing) {
         announceAgain = true;
         return;
@@ -111,16 +118,23 @@ export function createWakeups(options: WakeupsOptions): Wakeups {
       // lock through the commit and serialize every appending transaction's commit.
       const send = (): void => {
         announceAgain = false;
-        options.pool.query(`SELECT pg_notify($1, '')`, [options.channel]).then(
-          () => (announceAgain && !closed ? send() : (announcing = false)),
-          () => (announcing = false), // polling covers a lost notification
-        );
+        const sent = Date.now();
+        const next = () => {
+          if (!announceAgain || closed) {
+            announcing = false;
+            return;
+          }
+          notifyTimer = setTimeout(send, Math.max(0, options.notifyIntervalMs - (Date.now() - sent)));
+        };
+        // A lost notification is covered by polling.
+        options.pool.query(`SELECT pg_notify($1, '')`, [options.channel]).then(next, next);
       };
       send();
     },
     async close() {
       closed = true;
       clearTimeout(retryTimer);
+      clearTimeout(notifyTimer);
       wakeAll();
       await connecting?.catch(() => undefined);
       const c = client;

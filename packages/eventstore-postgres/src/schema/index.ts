@@ -98,7 +98,9 @@ CREATE FUNCTION ${s}.append(
   p_streams text[], p_expected text[], p_counts int[],
   p_ids text[], p_types text[], p_data text[], p_metadata text[], p_ids_repeat boolean
 ) RETURNS TABLE (o_outcome text, o_revision bigint, o_position bigint, o_actual bigint, o_ids text[])
-LANGUAGE plpgsql AS $fn$
+-- PL/pgSQL caches a generic plan per connection; planned while the table is nearly empty, it would scan the
+-- whole table for every lookup for as long as the connection lives. Every lookup here has an index.
+LANGUAGE plpgsql SET enable_seqscan = off AS $fn$
 #variable_conflict use_column
 DECLARE
   v_key int;
@@ -119,9 +121,13 @@ DECLARE
   v_now timestamptz := date_trunc('milliseconds', statement_timestamp());
 BEGIN
   -- One writer per stream at a time, locks taken in a fixed order so two calls never deadlock on them.
-  FOR v_key IN SELECT DISTINCT hashtext(x) FROM unnest(p_streams) AS x ORDER BY 1 LOOP
-    PERFORM pg_advisory_xact_lock(${n.streamLockSpace}, v_key);
-  END LOOP;
+  IF array_length(p_streams, 1) = 1 THEN
+    PERFORM pg_advisory_xact_lock(${n.streamLockSpace}, hashtext(p_streams[1]));
+  ELSE
+    FOR v_key IN SELECT DISTINCT hashtext(x) FROM unnest(p_streams) AS x ORDER BY 1 LOOP
+      PERFORM pg_advisory_xact_lock(${n.streamLockSpace}, v_key);
+    END LOOP;
+  END IF;
   -- The transaction id is taken after the locks: every earlier writer of these streams has committed, so
   -- this transaction's id, and with it every position it writes, is larger than theirs. A stream's
   -- revisions and positions therefore increase together.
@@ -184,7 +190,7 @@ $fn$;
 
 -- The port's conditional checkpoint move, decided under the row's lock: stored, ignored or mismatch.
 CREATE FUNCTION ${s}.store_checkpoint(p_id text, p_position bigint, p_has_expected boolean, p_expected bigint)
-RETURNS text LANGUAGE plpgsql AS $fn$
+RETURNS text LANGUAGE plpgsql SET enable_seqscan = off AS $fn$
 DECLARE
   v_current bigint;
 BEGIN

@@ -74,6 +74,11 @@ export type PostgresEventStoreOptions = (
   pageSize?: number;
   /** How often a waiting subscription reads even without a notification (default 500 ms). */
   pollIntervalMs?: number;
+  /**
+   * Least time between two notifications this store sends to other processes' subscriptions (default 2 ms):
+   * a busy writer sends one per interval, not one per append. This process's subscriptions are woken at once.
+   */
+  notifyIntervalMs?: number;
   /** First delay before a subscription retries after the server went away, doubled up to 5 s (default 100 ms). */
   reconnectDelayMs?: number;
   /** Consecutive failed retries after which a subscription ends with the error (default 30, about 2 minutes). */
@@ -153,6 +158,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
   const pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs, 500);
   const reconnectDelayMs = positiveInteger('reconnectDelayMs', options.reconnectDelayMs, 100);
   const maxReconnectAttempts = positiveInteger('maxReconnectAttempts', options.maxReconnectAttempts, 30);
+  const notifyIntervalMs = positiveInteger('notifyIntervalMs', options.notifyIntervalMs, 2, 0);
   const readOwnWritesTimeoutMs = positiveInteger('readOwnWritesTimeoutMs', options.readOwnWritesTimeoutMs, 2000, 0);
   const ownsPool = options.pool === undefined;
   const pool: Pool =
@@ -209,6 +215,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     },
     channel: names.channel,
     reconnectDelayMs,
+    notifyIntervalMs,
   });
 
   // ------------------------------------------------------------------------------------------ SQL texts
