@@ -76,7 +76,7 @@ describeWithPostgres('PostgreSQL adapter: many processes, one database', (server
 
       // A transaction appends through the adapter's own append function, and stays open.
       await slowClient.query('BEGIN');
-      await slowClient.query(`SELECT * FROM ${schema}.append($1, $2, $3, $4, $5, $6, $7, false)`, [['slow'], ['any'], [1], ['slow-1'], ['Slow'], ['{"late":true}'], [null]]);
+      await slowClient.query(`SELECT * FROM ${schema}.append($1, $2, $3, $4, $5, $6, $7)`, [['slow'], ['any'], [1], ['slow-1'], ['Slow'], ['{"late":true}'], [null]]);
       // Later transactions commit first.
       for (let n = 0; n < 5; n++) await writer.appendToStream(`fast-${n}`, [{ id: `fast-${n}`, type: 'Fast', data: { n } }]);
 

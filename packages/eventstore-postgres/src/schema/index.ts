@@ -94,9 +94,10 @@ CREATE TABLE ${s}.checkpoints (
 -- answers one row per entry: ok (revision and position of its last event), retry (the original result),
 -- wrong_revision (the actual revision, -1 for no stream) or duplicate (the ids already stored).
 -- Entries are decided one after another, each seeing what the earlier ones wrote, as separate calls would.
+-- Written for few statements per entry (each costs an executor run): one lookup, one insert.
 CREATE FUNCTION ${s}.append(
   p_streams text[], p_expected text[], p_counts int[],
-  p_ids text[], p_types text[], p_data text[], p_metadata text[], p_ids_repeat boolean
+  p_ids text[], p_types text[], p_data text[], p_metadata text[]
 ) RETURNS TABLE (o_outcome text, o_revision bigint, o_position bigint, o_actual bigint, o_ids text[])
 -- PL/pgSQL caches a generic plan per connection; planned while the table is nearly empty, it would scan the
 -- whole table for every lookup for as long as the connection lives. Every lookup here has an index.
@@ -112,7 +113,7 @@ DECLARE
   v_expected text;
   v_current bigint;
   v_last bigint;
-  v_check_ids boolean;
+  v_known boolean;
   v_retry boolean;
   v_found_ids text[];
   v_found_streams text[];
@@ -132,48 +133,50 @@ BEGIN
   -- this transaction's id, and with it every position it writes, is larger than theirs. A stream's
   -- revisions and positions therefore increase together.
   v_base := (pg_current_xact_id()::text::bigint) << ${ORDINAL_BITS};
-  v_check_ids := p_ids_repeat OR EXISTS (SELECT 1 FROM ${s}.events e WHERE e.id = ANY (p_ids));
   FOR i IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
     v_count := p_counts[i];
     v_stream := p_streams[i];
     v_expected := p_expected[i];
-    IF v_check_ids AND v_count > 0 THEN
+    -- The stream's last event, and whether any id of the batch is stored (earlier entries' included).
+    SELECT h.revision, h.position,
+           v_count > 0 AND EXISTS (SELECT 1 FROM ${s}.events e WHERE e.id = ANY (p_ids[v_offset + 1 : v_offset + v_count]))
+      INTO v_current, v_last, v_known
+      FROM (SELECT NULL) AS one
+      LEFT JOIN LATERAL (SELECT e.revision, e.position FROM ${s}.events e WHERE e.stream_name = v_stream ORDER BY e.revision DESC LIMIT 1) AS h ON true;
+    IF v_known THEN
       SELECT array_agg(e.id ORDER BY k.ord), array_agg(e.stream_name ORDER BY k.ord),
              array_agg(e.revision ORDER BY k.ord), array_agg(e.position ORDER BY k.ord)
         INTO v_found_ids, v_found_streams, v_found_revisions, v_found_positions
         FROM unnest(p_ids[v_offset + 1 : v_offset + v_count]) WITH ORDINALITY AS k(id, ord)
         JOIN ${s}.events e ON e.id = k.id;
-      IF v_found_ids IS NOT NULL THEN
-        v_retry := cardinality(v_found_ids) = v_count;
-        FOR j IN 1 .. cardinality(v_found_ids) LOOP
-          EXIT WHEN NOT v_retry;
-          v_retry := v_found_streams[j] = v_stream AND v_found_revisions[j] = v_found_revisions[1] + j - 1;
-        END LOOP;
-        IF v_retry THEN
-          RETURN QUERY SELECT 'retry'::text, v_found_revisions[v_count], v_found_positions[v_count], NULL::bigint, NULL::text[];
-        ELSE
-          RETURN QUERY SELECT 'duplicate'::text, NULL::bigint, NULL::bigint, NULL::bigint, v_found_ids;
-        END IF;
-        v_offset := v_offset + v_count;
-        CONTINUE;
+      v_retry := cardinality(v_found_ids) = v_count;
+      FOR j IN 1 .. cardinality(v_found_ids) LOOP
+        EXIT WHEN NOT v_retry;
+        v_retry := v_found_streams[j] = v_stream AND v_found_revisions[j] = v_found_revisions[1] + j - 1;
+      END LOOP;
+      IF v_retry THEN
+        o_outcome := 'retry'; o_revision := v_found_revisions[v_count]; o_position := v_found_positions[v_count]; o_actual := NULL; o_ids := NULL;
+      ELSE
+        o_outcome := 'duplicate'; o_revision := NULL; o_position := NULL; o_actual := NULL; o_ids := v_found_ids;
       END IF;
+      RETURN NEXT;
+      v_offset := v_offset + v_count;
+      CONTINUE;
     END IF;
-    SELECT e.revision, e.position INTO v_current, v_last
-      FROM ${s}.events e WHERE e.stream_name = v_stream ORDER BY e.revision DESC LIMIT 1;
-    IF NOT FOUND THEN
-      v_current := -1;
-      v_last := -1;
-    END IF;
+    v_current := coalesce(v_current, -1);
+    v_last := coalesce(v_last, -1);
     IF NOT (v_expected = 'any'
         OR (v_expected = 'no_stream' AND v_current = -1)
         OR (v_expected = 'stream_exists' AND v_current >= 0)
         OR (v_expected ~ '^[0-9]{1,18}$' AND v_current >= 0 AND v_current = v_expected::bigint)) THEN
-      RETURN QUERY SELECT 'wrong_revision'::text, NULL::bigint, NULL::bigint, v_current, NULL::text[];
+      o_outcome := 'wrong_revision'; o_revision := NULL; o_position := NULL; o_actual := v_current; o_ids := NULL;
+      RETURN NEXT;
       v_offset := v_offset + v_count;
       CONTINUE;
     END IF;
     IF v_count = 0 THEN
-      RETURN QUERY SELECT 'ok'::text, v_current, v_last, NULL::bigint, NULL::text[];
+      o_outcome := 'ok'; o_revision := v_current; o_position := v_last; o_actual := NULL; o_ids := NULL;
+      RETURN NEXT;
       CONTINUE;
     END IF;
     INSERT INTO ${s}.events (position, stream_name, revision, id, type, data, metadata, recorded_at)
@@ -181,7 +184,8 @@ BEGIN
       FROM unnest(p_ids[v_offset + 1 : v_offset + v_count], p_types[v_offset + 1 : v_offset + v_count],
                   p_data[v_offset + 1 : v_offset + v_count], p_metadata[v_offset + 1 : v_offset + v_count])
            WITH ORDINALITY AS k(id, type, data, metadata, ord);
-    RETURN QUERY SELECT 'ok'::text, v_current + v_count, v_base + v_ordinal + v_count, NULL::bigint, NULL::text[];
+    o_outcome := 'ok'; o_revision := v_current + v_count; o_position := v_base + v_ordinal + v_count; o_actual := NULL; o_ids := NULL;
+    RETURN NEXT;
     v_ordinal := v_ordinal + v_count;
     v_offset := v_offset + v_count;
   END LOOP;

@@ -75,7 +75,7 @@ export type PostgresEventStoreOptions = (
   /** How often a waiting subscription reads even without a notification (default 500 ms). */
   pollIntervalMs?: number;
   /**
-   * Least time between two notifications this store sends to other processes' subscriptions (default 2 ms):
+   * Least time between two notifications this store sends to other processes' subscriptions (default 10 ms):
    * a busy writer sends one per interval, not one per append. This process's subscriptions are woken at once.
    */
   notifyIntervalMs?: number;
@@ -158,7 +158,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
   const pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs, 500);
   const reconnectDelayMs = positiveInteger('reconnectDelayMs', options.reconnectDelayMs, 100);
   const maxReconnectAttempts = positiveInteger('maxReconnectAttempts', options.maxReconnectAttempts, 30);
-  const notifyIntervalMs = positiveInteger('notifyIntervalMs', options.notifyIntervalMs, 2, 0);
+  const notifyIntervalMs = positiveInteger('notifyIntervalMs', options.notifyIntervalMs, 10, 0);
   const readOwnWritesTimeoutMs = positiveInteger('readOwnWritesTimeoutMs', options.readOwnWritesTimeoutMs, 2000, 0);
   const ownsPool = options.pool === undefined;
   const pool: Pool =
@@ -226,7 +226,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
   // bound never change again. A scalar subquery, so it is computed once per statement and bounds the index scan.
   const settledBound = `(SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << ${ORDINAL_BITS})`;
   const sql = {
-    append: `SELECT o_outcome, o_revision, o_position, o_actual, o_ids FROM ${s}.append($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean)`,
+    append: `SELECT o_outcome, o_revision, o_position, o_actual, o_ids FROM ${s}.append($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[])`,
     bound: `SELECT ${settledBound} AS bound`,
     settledHead: `SELECT position FROM ${s}.events WHERE position < ${settledBound} ORDER BY position DESC LIMIT 1`,
     livePage: `SELECT ${columns} FROM ${s}.events WHERE position > $1 AND position < ${settledBound} ORDER BY position LIMIT $2`,
@@ -267,17 +267,11 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     const types: string[] = [];
     const data: string[] = [];
     const metadata: (string | null)[] = [];
-    const seen = new Set<string>();
-    let idsRepeat = false;
     for (const entry of entries) {
       streams.push(entry.stream);
       expected.push(typeof entry.expected === 'bigint' ? entry.expected.toString() : entry.expected);
       counts.push(entry.events.length);
       for (const e of entry.events) {
-        if (entries.length > 1) {
-          if (seen.has(e.id)) idsRepeat = true;
-          else seen.add(e.id);
-        }
         ids.push(e.id);
         types.push(e.type);
         data.push(JSON.stringify(e.data));
@@ -288,7 +282,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     for (let attempt = 1; rows === undefined; attempt++) {
       assertOpen();
       try {
-        rows = (await pool.query<AppendRow>(named('append', [streams, expected, counts, ids, types, data, metadata, idsRepeat]))).rows;
+        rows = (await pool.query<AppendRow>(named('append', [streams, expected, counts, ids, types, data, metadata]))).rows;
       } catch (error) {
         const state = sqlStateOf(error);
         // 23505: another transaction committed one of these ids (or revisions) first; 40P01: two appends
