@@ -111,6 +111,32 @@ describeWithPostgres('PostgreSQL adapter: many processes, one database', (server
     }
   });
 
+  it("reads its own acknowledged appends while another writer's older transaction is open (it waits for them to settle)", async () => {
+    const { connectionString } = server();
+    const schema = 'own_writes';
+    const store = await createPostgresEventStore({ connectionString, schema });
+    const reader = await createPostgresEventStore({ connectionString, schema });
+    const slowClient = new pg.Client({ connectionString });
+    await slowClient.connect();
+    try {
+      await store.appendToStream('a', [{ id: 'own-1', type: 'Own', data: null }]);
+      await slowClient.query('BEGIN');
+      await slowClient.query(`SELECT * FROM ${schema}.append($1, $2, $3, $4, $5, $6, $7)`, [['slow'], ['any'], [1], ['slow-1'], ['Slow'], ['null'], [null]]);
+      await store.appendToStream('a', [{ id: 'own-2', type: 'Own', data: null }]);
+      const reading = collect(store.readAll());
+      // Another store has no own appends to wait for: it reads what is settled.
+      expect((await collect(reader.readAll())).map((e) => e.id)).toEqual(['own-1']);
+      // Long enough for a read that did not wait to have finished without own-2.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await slowClient.query('COMMIT');
+      expect((await reading).map((e) => e.id)).toEqual(['own-1', 'slow-1', 'own-2']);
+    } finally {
+      await slowClient.end();
+      await store.close();
+      await reader.close();
+    }
+  });
+
   it('lets several processes start on a new schema at once: each migrates or waits, none fails', async () => {
     const stores = await Promise.all(Array.from({ length: 6 }, () => createPostgresEventStore({ connectionString: server().connectionString, schema: 'started_together' })));
     await Promise.all(stores.map((store, i) => store.appendToStream(`s-${i}`, [{ id: `together-${i}`, type: 'Started', data: { i } }])));

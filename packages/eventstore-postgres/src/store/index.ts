@@ -48,7 +48,7 @@ import {
 } from '../errors/index.js';
 import { createWakeups } from '../notifications/index.js';
 import { positionArgument } from '../positions/index.js';
-import { assertSchemaName, MAX_EVENTS_PER_TRANSACTION, migrate, ORDINAL_BITS, schemaNames, SchemaVersionError } from '../schema/index.js';
+import { assertSchemaName, MAX_EVENTS_PER_TRANSACTION, migrate, ORDINAL_BITS, schemaNames } from '../schema/index.js';
 import { createSubscription } from '../subscription/index.js';
 
 /** Options of {@link createPostgresEventStore}: a connection string, or a pool you own. */
@@ -185,7 +185,6 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     if (error instanceof EventStoreError) return error;
     const reason = unavailableReason(error);
     if (reason !== undefined) return new PostgresUnavailableError(operation, address, reason, error);
-    if (error instanceof SchemaVersionError) return new PostgresEventStoreError(operation, error);
     return new PostgresEventStoreError(operation, error);
   };
   const query = async <R extends object>(operation: string, config: pg.QueryConfig): Promise<R[]> => {
