@@ -1,5 +1,6 @@
 // The server goes away under live work: a restart under a live subscription, and a SIGKILL of every server
 // process in mid-append followed by crash recovery.
+import pg from 'pg';
 import { expect, it } from 'vitest';
 import type { EventStore, RecordedEvent, SubscriptionItem } from '@omnitrail/eventstore';
 import { createPostgresEventStore } from '@omnitrail/eventstore-postgres';
@@ -82,6 +83,56 @@ describeWithPostgres('PostgreSQL adapter: the server goes away', (server) => {
       stopWriting = true;
       await writing.catch(() => undefined);
       await follower.stop();
+      await writer.close();
+      await reader.close();
+    }
+  });
+
+  it('keeps a live subscription across dropped connections (every session terminated, three times): every event once, in order', async () => {
+    const { connectionString } = server();
+    const schema = 'dropped';
+    const options = { connectionString, schema, reconnectDelayMs: 20, pollIntervalMs: 50 };
+    const writer = await createPostgresEventStore(options);
+    const reader = await createPostgresEventStore(options);
+    const follower = follow(reader);
+    const admin = new pg.Client({ connectionString });
+    await admin.connect();
+    let acked = 0;
+    let stopWriting = false;
+    const writing = (async () => {
+      for (let n = 0; !stopWriting; n++) {
+        const events = [{ id: `dropped-${n}`, type: 'Written', data: { n } }];
+        for (;;) {
+          try {
+            await writer.appendToStream(`s-${n % 3}`, events);
+            acked++;
+            break;
+          } catch (error) {
+            if ((error as { code?: string }).code !== 'POSTGRES_UNAVAILABLE') throw error;
+          }
+        }
+      }
+    })();
+    try {
+      for (let round = 1; round <= 3; round++) {
+        while (acked < round * 40) await new Promise((resolve) => setTimeout(resolve, 5));
+        const { rows } = await admin.query<{ n: number }>(
+          `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+        );
+        expect(rows[0]!.n).toBeGreaterThan(0);
+      }
+      while (acked < 160) await new Promise((resolve) => setTimeout(resolve, 5));
+      stopWriting = true;
+      await writing;
+      const all = await readEverything(reader);
+      expect(all).toHaveLength(acked);
+      await follower.until(all.length);
+      expect(follower.delivered.map((e) => e.id)).toEqual(all.map((e) => e.id));
+    } finally {
+      stopWriting = true;
+      await writing.catch(() => undefined);
+      await follower.stop();
+      await admin.end();
       await writer.close();
       await reader.close();
     }
