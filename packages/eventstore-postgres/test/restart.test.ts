@@ -40,6 +40,48 @@ function follow(store: EventStore) {
   };
 }
 
+/**
+ * Appends batches of `size` events to a few streams until stopped. An append that fails because the server
+ * is away is retried with the same batch (a retry that finds its events already committed answers the
+ * original result, so nothing is stored twice). `acked()` counts acknowledged batches.
+ */
+function keepWriting(writer: EventStore, idPrefix: string, size: number) {
+  let acked = 0;
+  let stopped = false;
+  let failure: unknown;
+  const done = (async () => {
+    for (let n = 0; !stopped; n++) {
+      const events = Array.from({ length: size }, (_, i) => ({ id: `${idPrefix}-${n}-${i}`, type: 'Written', data: { n, i } }));
+      for (;;) {
+        try {
+          await writer.appendToStream(`s-${n % 4}`, events);
+          acked++;
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'POSTGRES_UNAVAILABLE') throw error;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+    }
+  })().catch((error: unknown) => {
+    failure = error;
+    throw error;
+  });
+  done.catch(() => undefined);
+  return {
+    acked: () => acked,
+    /** Resolves once `count` batches are acknowledged. */
+    async until(count: number) {
+      while (acked < count && failure === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+      if (failure !== undefined) throw failure;
+    },
+    async stop() {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
 describeWithPostgres('PostgreSQL adapter: the server goes away', (server) => {
   it('keeps a live subscription across a server restart: every event once, in order, nothing lost', async () => {
     const { connectionString } = server();
@@ -48,40 +90,19 @@ describeWithPostgres('PostgreSQL adapter: the server goes away', (server) => {
     const writer = await createPostgresEventStore(options);
     const reader = await createPostgresEventStore(options);
     const follower = follow(reader);
-    let acked = 0;
-    let stopWriting = false;
-    // Appends until told to stop; an append that fails because the server is away is retried with the
-    // same batch (a retry that finds its events already committed answers the original result).
-    const writing = (async () => {
-      for (let n = 0; !stopWriting; n++) {
-        const events = [0, 1].map((i) => ({ id: `restart-${n}-${i}`, type: 'Written', data: { n, i } }));
-        for (;;) {
-          try {
-            await writer.appendToStream(`s-${n % 4}`, events);
-            acked++;
-            break;
-          } catch (error) {
-            if ((error as { code?: string }).code !== 'POSTGRES_UNAVAILABLE') throw error;
-            await new Promise((resolve) => setTimeout(resolve, 20));
-          }
-        }
-      }
-    })();
+    const writing = keepWriting(writer, 'restart', 2);
     try {
-      while (acked < 50) await new Promise((resolve) => setTimeout(resolve, 10));
+      await writing.until(50);
       await follower.until(20);
       await server().restart();
-      const afterRestart = acked;
-      while (acked < afterRestart + 50) await new Promise((resolve) => setTimeout(resolve, 10));
-      stopWriting = true;
-      await writing;
+      await writing.until(writing.acked() + 50);
+      await writing.stop();
       const all = await readEverything(reader);
-      expect(all).toHaveLength(acked * 2);
+      expect(all).toHaveLength(writing.acked() * 2);
       await follower.until(all.length);
       expect(follower.delivered.map((e) => e.id)).toEqual(all.map((e) => e.id));
     } finally {
-      stopWriting = true;
-      await writing.catch(() => undefined);
+      await writing.stop().catch(() => undefined);
       await follower.stop();
       await writer.close();
       await reader.close();
@@ -97,40 +118,23 @@ describeWithPostgres('PostgreSQL adapter: the server goes away', (server) => {
     const follower = follow(reader);
     const admin = new pg.Client({ connectionString });
     await admin.connect();
-    let acked = 0;
-    let stopWriting = false;
-    const writing = (async () => {
-      for (let n = 0; !stopWriting; n++) {
-        const events = [{ id: `dropped-${n}`, type: 'Written', data: { n } }];
-        for (;;) {
-          try {
-            await writer.appendToStream(`s-${n % 3}`, events);
-            acked++;
-            break;
-          } catch (error) {
-            if ((error as { code?: string }).code !== 'POSTGRES_UNAVAILABLE') throw error;
-          }
-        }
-      }
-    })();
+    const writing = keepWriting(writer, 'dropped', 1);
     try {
       for (let round = 1; round <= 3; round++) {
-        while (acked < round * 40) await new Promise((resolve) => setTimeout(resolve, 5));
+        await writing.until(round * 40);
         const { rows } = await admin.query<{ n: number }>(
           `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'`,
         );
         expect(rows[0]!.n).toBeGreaterThan(0);
       }
-      while (acked < 160) await new Promise((resolve) => setTimeout(resolve, 5));
-      stopWriting = true;
-      await writing;
+      await writing.until(160);
+      await writing.stop();
       const all = await readEverything(reader);
-      expect(all).toHaveLength(acked);
+      expect(all).toHaveLength(writing.acked());
       await follower.until(all.length);
       expect(follower.delivered.map((e) => e.id)).toEqual(all.map((e) => e.id));
     } finally {
-      stopWriting = true;
-      await writing.catch(() => undefined);
+      await writing.stop().catch(() => undefined);
       await follower.stop();
       await admin.end();
       await writer.close();
