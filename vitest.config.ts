@@ -13,6 +13,7 @@ export default defineConfig({
       '@omnitrail/cli/internal': src('cli', 'internal'),
       '@omnitrail/eventstore': src('eventstore'),
       '@omnitrail/eventstore-esdb': src('eventstore-esdb'),
+      '@omnitrail/eventstore-postgres': src('eventstore-postgres'),
       '@omnitrail/events': src('events'),
       '@omnitrail/journey': src('journey'),
       '@omnitrail/testing': src('testing'),

@@ -17,6 +17,7 @@ const ENTRIES: readonly { specifier: string; file: string; about: string }[] = [
   { specifier: '@omnitrail/eventstore', file: 'packages/eventstore/src/index.ts', about: 'the storage port, its errors, the in-memory and file adapters' },
   { specifier: '@omnitrail/eventstore/adapter', file: 'packages/eventstore/src/adapter.ts', about: 'for adapter writers: the shared validation and decisions, filters, subscriptions, id tables' },
   { specifier: '@omnitrail/eventstore-esdb', file: 'packages/eventstore-esdb/src/index.ts', about: 'the EventStoreDB adapter, its storage format, and the in-process fake server' },
+  { specifier: '@omnitrail/eventstore-postgres', file: 'packages/eventstore-postgres/src/index.ts', about: 'the PostgreSQL adapter, and a throwaway PostgreSQL cluster for tests, examples and benchmarks' },
   { specifier: '@omnitrail/journey', file: 'packages/journey/src/index.ts', about: 'the live engine, the batch replay, host projections, configuration, queries and report types' },
   { specifier: '@omnitrail/journey/internal', file: 'packages/journey/src/internal.ts', about: 'for the CLI, shards, benchmarks and tests; no stability promise' },
   { specifier: '@omnitrail/testing', file: 'packages/testing/src/index.ts', about: 'the contract suite, arbitraries, the workload generator, projection specs, the invariant suite' },

@@ -29,7 +29,8 @@ Exit codes: 0 success, 1 invalid input under --strict, 2 usage error.`,
 Inputs: NDJSON files (.ndjson, .jsonl, optionally gzipped), "-" for standard input.
 Options:
   --store <uri>      read a store instead of (or besides) files: memory:, file:<dir>,
-                     esdb://host:2113?tls=false (EventStoreDB; also esdb+discover://...)
+                     esdb://host:2113?tls=false (EventStoreDB; also esdb+discover://...),
+                     postgres://user@host:5432/db?schema=omnitrail (PostgreSQL)
   --as-of <instant>  the instant the report describes (default: latest occurredAt + 1 ms)
   --from <instant>   metrics period start (default: earliest occurredAt)
   --to <instant>     metrics period end, exclusive (default: as-of)
@@ -50,7 +51,7 @@ Instants are RFC 3339; without an offset they are UTC (2024-03-01, 2024-03-01T10
 
 Options:
   --out <path>        write NDJSON events to this file (default: standard output)
-  --store <uri>       append the events to a store instead (file:<dir>, esdb://...)
+  --store <uri>       append the events to a store instead (file:<dir>, esdb://..., postgres://...)
   --tenant <id>       tenant id of the events (default: the format's name)
   --mapping <path>    column-mapping JSON file (required for csv; see docs/import.md)
   --dry-run           write nothing: print the first events and a summary of the bad rows
@@ -60,7 +61,7 @@ Options:
   journey: `Usage: omnitrail journey <customerId> <input...> [options]
 
 Options:
-  --store <uri>      read a store as input (memory:, file:<dir>, esdb://...)
+  --store <uri>      read a store as input (memory:, file:<dir>, esdb://..., postgres://...)
   --tenant <id>      the customer's tenant (default: the only tenant, or the first with that customer)
   --as-of <instant>  describe the journey as of this instant
   -h, --help         show this help`,

@@ -27,13 +27,24 @@ export class StoreAccessError extends Error {
 }
 
 /** A parsed `--store` URI. */
-export type StoreUri = { kind: 'memory' } | { kind: 'file'; directory: string } | { kind: 'esdb'; uri: string };
+export type StoreUri =
+  | { kind: 'memory' }
+  | { kind: 'file'; directory: string }
+  | { kind: 'esdb'; uri: string }
+  | {
+      kind: 'postgres';
+      uri: string;
+      /** The connection string without the `schema` parameter, which is the adapter's, not the server's. */
+      connectionString: string;
+      /** The `schema` query parameter; the adapter's default (`omnitrail`) when absent. */
+      schema: string | undefined;
+    };
 
 /** Options of {@link readStoreValues} and {@link writeStoreEvents}. */
 export interface StoreAccessOptions {
   /**
-   * How long an EventStoreDB server may take to answer the first read before the command gives up, in ms
-   * (default {@link ESDB_CONNECT_TIMEOUT_MS}).
+   * How long an EventStoreDB server may take to answer the first read, or a PostgreSQL server to accept a
+   * connection, before the command gives up, in ms (default {@link ESDB_CONNECT_TIMEOUT_MS}).
    */
   connectTimeoutMs?: number;
 }
@@ -45,7 +56,10 @@ export interface StoreAccessOptions {
  */
 export const ESDB_CONNECT_TIMEOUT_MS = 10_000;
 
-/** Parses `memory:`, `file:<dir>` (also `file://<dir>`), `esdb://…` and `esdb+discover://…`. */
+/**
+ * Parses `memory:`, `file:<dir>` (also `file://<dir>`), `esdb://…`, `esdb+discover://…` and
+ * `postgres://…` (also `postgresql://…`, with an optional `schema` query parameter).
+ */
 export function parseStoreUri(uri: string, command?: string): StoreUri {
   if (uri === 'memory:' || uri === 'memory') return { kind: 'memory' };
   if (uri.startsWith('file:')) {
@@ -54,7 +68,44 @@ export function parseStoreUri(uri: string, command?: string): StoreUri {
     return { kind: 'file', directory };
   }
   if (uri.startsWith('esdb://') || uri.startsWith('esdb+discover://')) return { kind: 'esdb', uri };
-  throw new UsageError(`--store "${uri}": unknown store; use memory:, file:<dir> or esdb://…`, command);
+  if (uri.startsWith('postgres://') || uri.startsWith('postgresql://')) return parsePostgresUri(uri, command);
+  throw new UsageError(`--store "${uri}": unknown store; use memory:, file:<dir>, esdb://… or postgres://…`, command);
+}
+
+function parsePostgresUri(uri: string, command: string | undefined): StoreUri {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch (error) {
+    throw new UsageError(`--store "${uri}": not a valid PostgreSQL connection string: ${messageOf(error)}`, command);
+  }
+  const schema = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  return { kind: 'postgres', uri, connectionString: url.toString(), schema };
+}
+
+/**
+ * Opens the PostgreSQL store of a `postgres://` URI (creating its schema if needed). The adapter is imported
+ * here, only for postgres URIs, so other commands never load `pg`. A server that cannot be reached fails
+ * within `connectTimeoutMs` with the host and the reason.
+ */
+async function openPostgresStore(parsed: Extract<StoreUri, { kind: 'postgres' }>, command: string, options: StoreAccessOptions): Promise<EventStore> {
+  let adapter: typeof import('@omnitrail/eventstore-postgres');
+  try {
+    adapter = await import('@omnitrail/eventstore-postgres');
+  } catch (error) {
+    throw new StoreUnavailableError(`--store "${parsed.uri}": the PostgreSQL adapter (@omnitrail/eventstore-postgres) could not be loaded: ${messageOf(error)}`, command);
+  }
+  try {
+    return await adapter.createPostgresEventStore({
+      connectionString: parsed.connectionString,
+      connectTimeoutMs: options.connectTimeoutMs ?? ESDB_CONNECT_TIMEOUT_MS,
+      ...(parsed.schema === undefined ? {} : { schema: parsed.schema }),
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'INVALID_ARGUMENT') throw new UsageError(`--store "${parsed.uri}": ${messageOf(error)}`, command);
+    throw new StoreAccessError(parsed.uri, messageOf(error), { cause: error });
+  }
 }
 
 /**
@@ -95,9 +146,10 @@ async function openEventStoreDbStore(uri: string, command: string, options: Stor
   return store;
 }
 
-/** Opens the store of a `file:` or `esdb:` URI; `memory:` has no store to open. */
+/** Opens the store of a `file:`, `esdb:` or `postgres:` URI; `memory:` has no store to open. */
 async function openStore(parsed: Exclude<StoreUri, { kind: 'memory' }>, mode: 'read' | 'append', command: string, options: StoreAccessOptions): Promise<EventStore> {
   if (parsed.kind === 'esdb') return openEventStoreDbStore(parsed.uri, command, options);
+  if (parsed.kind === 'postgres') return openPostgresStore(parsed, command, options);
   return mode === 'read' ? openFileEventStore({ directory: parsed.directory, readOnly: true }) : openFileEventStore({ directory: parsed.directory, fsync: 'batch' });
 }
 

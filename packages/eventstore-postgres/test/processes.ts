@@ -1,0 +1,62 @@
+/** Child processes running the fixtures (TypeScript, through tsx) and talking in lines. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// tsx resolves @omnitrail/* to the sources through the repository's tsconfig paths, found from the cwd.
+const repoRoot = resolve(here, '..', '..', '..');
+
+/** A running fixture: its lines as they arrive, stdin, and its exit. */
+export interface Fixture {
+  readonly child: ChildProcess;
+  /** Called for every complete line the child prints. */
+  onLine(listener: (line: string) => void): void;
+  /** Resolves at the first line for which `test` is true. */
+  waitFor(test: (line: string) => boolean): Promise<string>;
+  write(line: string): void;
+  /** Resolves with the exit code and signal. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+/** Starts `test/fixtures/<name>.ts` with arguments. */
+export function startFixture(name: string, args: string[]): Fixture {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', `${name}.ts`), ...args], {
+    cwd: repoRoot,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const listeners = new Set<(line: string) => void>();
+  let buffered = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      for (const listener of [...listeners]) listener(line);
+    }
+  });
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin!.on('error', () => undefined);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return {
+    child,
+    onLine: (listener) => listeners.add(listener),
+    waitFor: (test) =>
+      new Promise((resolve, reject) => {
+        const listener = (line: string) => {
+          if (!test(line)) return;
+          listeners.delete(listener);
+          resolve(line);
+        };
+        listeners.add(listener);
+        void exited.then(({ code, signal }) => reject(new Error(`fixture ${name} exited (${code ?? signal}) before the expected line: ${stderr}`)));
+      }),
+    write: (line) => child.stdin!.write(`${line}\n`),
+    exited,
+  };
+}
