@@ -148,3 +148,36 @@ export class ReadOnlyStoreError extends EventStoreError {
     super('READ_ONLY_STORE', `Cannot ${operation}: the store was opened read-only. Open it without { readOnly: true } (one writer at a time) to write.`);
   }
 }
+
+/** The stable codes of the port's errors, by class name. */
+export const EVENT_STORE_ERROR_CODES = Object.freeze({
+  WrongExpectedRevisionError: 'WRONG_EXPECTED_REVISION',
+  DuplicateEventIdError: 'DUPLICATE_EVENT_ID',
+  StreamNotFoundError: 'STREAM_NOT_FOUND',
+  StoreLockedError: 'STORE_LOCKED',
+  CorruptStoreError: 'CORRUPT_STORE',
+  InvalidStreamNameError: 'INVALID_STREAM_NAME',
+  InvalidEventError: 'INVALID_EVENT',
+  InvalidArgumentError: 'INVALID_ARGUMENT',
+  StoreClosedError: 'STORE_CLOSED',
+  ReadOnlyStoreError: 'READ_ONLY_STORE',
+} as const);
+
+/**
+ * Whether `error` is a port error with this `code`, matched by its stable code rather than its class: two
+ * copies of this package (an ESM engine given a CJS-loaded store, a bundle that duplicates it) each have
+ * their own classes, so `instanceof` fails across them while the code does not.
+ */
+export function isEventStoreError<C extends string>(error: unknown, code: C): error is EventStoreError & { code: C } {
+  return typeof error === 'object' && error !== null && error instanceof Error && (error as { code?: unknown }).code === code;
+}
+
+/** Whether `error` is a `WrongExpectedRevisionError`, from any copy of this package (matched by code). */
+export function isWrongExpectedRevision(error: unknown): error is WrongExpectedRevisionError {
+  return isEventStoreError(error, 'WRONG_EXPECTED_REVISION');
+}
+
+/** Whether `error` is a `DuplicateEventIdError`, from any copy of this package (matched by code). */
+export function isDuplicateEventId(error: unknown): error is DuplicateEventIdError {
+  return isEventStoreError(error, 'DUPLICATE_EVENT_ID');
+}

@@ -1,4 +1,4 @@
-import { createInMemoryEventStore, DuplicateEventIdError, WrongExpectedRevisionError, type EventStore, type EventToAppend } from '@omnitrail/eventstore';
+import { createInMemoryEventStore, isDuplicateEventId, isWrongExpectedRevision, type EventStore, type EventToAppend, type WrongExpectedRevisionError } from '@omnitrail/eventstore';
 import { createIdTable, hashString, type IdTable } from '@omnitrail/eventstore/adapter';
 import {
   catalogRegistry,
@@ -394,7 +394,8 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   async function appendWithRetry(stream: JourneyStream, batch: readonly EventToAppend[], moved: WrongExpectedRevisionError): Promise<bigint> {
     let error: unknown = moved;
     for (let attempt = 1; ; attempt++) {
-      if (!(error instanceof WrongExpectedRevisionError) || attempt > maxRetries) throw error;
+      // Matched by code, not class: the store may come from another copy of @omnitrail/eventstore.
+      if (!isWrongExpectedRevision(error) || attempt > maxRetries) throw error;
       // The error names the revision another writer left: retry against it (an adapter that does not
       // report it makes us read the stream).
       const expectedRevision = error.actual ?? (await currentRevision(stream.name));
@@ -434,7 +435,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       }
       stream.revision = undefined;
       results[i] = result;
-      if (!(result.reason instanceof WrongExpectedRevisionError)) return;
+      if (!isWrongExpectedRevision(result.reason)) return;
       const retry = appendWithRetry(stream, appends[i]!.events, result.reason).then(
         (value) => {
           results[i] = { status: 'fulfilled', value };
@@ -565,7 +566,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     });
     if (error !== undefined) {
       apply(appended, false, undefined, appendedContents);
-      if (error instanceof DuplicateEventIdError) {
+      if (isDuplicateEventId(error)) {
         throw new ValidationError(null, error.ids.map((id) => ({ path: 'id', message: `"${id}" is already recorded in another stream; use a new id for a new event` })));
       }
       throw error;
