@@ -1,14 +1,28 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, run, tempDir } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+/**
+ * The browser: `OMNITRAIL_CHROMIUM` (or `CHROME_PATH`) when set, else the first of chromium, chromium-browser,
+ * google-chrome-stable or google-chrome on the PATH, else Debian's /usr/bin/chromium.
+ */
+function findChromium(): string {
+  const named = process.env.OMNITRAIL_CHROMIUM ?? process.env.CHROME_PATH;
+  if (named) return named;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    for (const name of ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome']) {
+      if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
+    }
+  }
+  return '/usr/bin/chromium';
+}
+const CHROMIUM = findChromium();
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const inCi = process.env.CI === 'true';
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && !inCi) console.warn(`skipping the HTML browser test: ${CHROMIUM} is missing (apt-get install chromium)`);
+if (!hasChromium && !inCi) console.warn(`skipping the HTML browser test: no Chromium found (apt-get install chromium, or set OMNITRAIL_CHROMIUM to a Chromium or Chrome binary)`);
 
 // Under CI a missing browser fails the test instead of skipping it.
 describe.runIf(hasChromium || inCi)('the HTML report in headless Chromium', () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCsv, readCsvTable, twitterTimeToIso } from '../src/internal.js';
-import { datasets, run, tempDir } from './helpers.js';
+import { datasets, run, runDatasetTests, tempDir } from './helpers.js';
 
 const bpic = join(datasets, 'bpic2013', 'VINST_incidents_ibm.csv');
 const twcs = join(datasets, 'twcs', 'twcs_head5000_clean.csv');
@@ -22,14 +22,14 @@ describe('CSV parsing', () => {
   });
 });
 
-describe('the real datasets are present', () => {
+describe.runIf(runDatasetTests)('the real datasets are present', () => {
   it('finds ../shared/datasets beside the repository', () => {
     expect(existsSync(bpic), `missing ${bpic}`).toBe(true);
     expect(existsSync(twcs), `missing ${twcs}`).toBe(true);
   });
 });
 
-describe('BPI Challenge 2013 (Volvo IT incidents)', () => {
+describe.runIf(runDatasetTests)('BPI Challenge 2013 (Volvo IT incidents)', () => {
   it('imports and replays to exactly 7,554 cases with 8 still open at the end of the log', async () => {
     const dir = tempDir();
     const out = join(dir, 'bpic.ndjson');
@@ -94,7 +94,7 @@ function firstResponsesFromCsv(text: string): { count: number; mean: number; med
   };
 }
 
-describe('Customer Support on Twitter', () => {
+describe.runIf(runDatasetTests)('Customer Support on Twitter', () => {
   it('gives the first-response figures a direct computation over the CSV gives', async () => {
     const dir = tempDir();
     const out = join(dir, 'twcs.ndjson');
@@ -164,7 +164,7 @@ describe('csv with a column mapping', () => {
   });
 });
 
-describe('csv audit-log mode on the BPI Challenge 2013 log', () => {
+describe.runIf(runDatasetTests)('csv audit-log mode on the BPI Challenge 2013 log', () => {
   it('reads the status changes as an audit log and gives the bpic2013 importer\'s case figures', async () => {
     const dir = tempDir();
     // Each row is an incident after one status change: the generic audit mode, five rules, no custom code.

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,6 +12,15 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
  * elsewhere for a checkout that does not sit beside them.
  */
 export const datasets = process.env.OMNITRAIL_DATASETS ? resolve(process.env.OMNITRAIL_DATASETS) : resolve(repoRoot, '../shared/datasets');
+
+/**
+ * Whether the tests that read the real datasets run: when the folder is there, and always under `CI=true`
+ * (where a missing data set fails them). Elsewhere they are skipped with one line saying where to put it.
+ */
+export const runDatasetTests = existsSync(datasets) || process.env.CI === 'true';
+if (!runDatasetTests) {
+  console.warn(`skipping the real-data tests: no data sets at ${datasets} (put them there, or set OMNITRAIL_DATASETS to their folder; docs/import.md says where they come from)`);
+}
 
 /** A fresh temporary directory. */
 export function tempDir(): string {
