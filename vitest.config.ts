@@ -11,6 +11,7 @@ export default defineConfig({
       '@omnitrail/journey/internal': src('journey', 'internal'),
       '@omnitrail/eventstore/adapter': src('eventstore', 'adapter'),
       '@omnitrail/cli/internal': src('cli', 'internal'),
+      '@omnitrail/testing/vitest': src('testing', 'vitest'),
       '@omnitrail/eventstore': src('eventstore'),
       '@omnitrail/eventstore-esdb': src('eventstore-esdb'),
       '@omnitrail/eventstore-postgres': src('eventstore-postgres'),

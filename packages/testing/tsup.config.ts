@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { libraryBuild } from '../../tsup.library';
 
-export default defineConfig(libraryBuild);
+// The runner-free kit and the vitest suites are two entries (shared chunks, CJS included), so importing the
+// kit never loads vitest.
+export default defineConfig({ ...libraryBuild, entry: ['src/index.ts', 'src/vitest.ts'], splitting: true, external: ['vitest'] });

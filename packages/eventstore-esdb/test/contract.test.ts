@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe } from 'vitest';
-import { eventStoreContract } from '@omnitrail/testing';
+import { eventStoreContract } from '@omnitrail/testing/vitest';
 import { createEventStoreDbEventStore, startFakeEventStoreDb } from '@omnitrail/eventstore-esdb';
 
 // Wire-level: the real client against the in-process fake server (one fresh server, so one empty store, per test).

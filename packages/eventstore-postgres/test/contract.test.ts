@@ -1,4 +1,4 @@
-import { eventStoreContract } from '@omnitrail/testing';
+import { eventStoreContract } from '@omnitrail/testing/vitest';
 import { createPostgresEventStore } from '@omnitrail/eventstore-postgres';
 import { describeWithPostgres } from './server.js';
 

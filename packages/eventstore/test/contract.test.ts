@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInMemoryEventStore, openFileEventStore, type FsyncMode } from '@omnitrail/eventstore';
-import { eventStoreContract } from '@omnitrail/testing';
+import { eventStoreContract } from '@omnitrail/testing/vitest';
 
 eventStoreContract('in-memory', () => ({ store: createInMemoryEventStore() }));
 

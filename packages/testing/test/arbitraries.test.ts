@@ -9,7 +9,7 @@ import {
   type Journey,
   type RawEvent,
 } from '../src/arbitraries/index.js';
-import { fcParameters } from '../src/invariants/index.js';
+import { fcParameters } from '../src/invariants/properties.js';
 
 const params = fcParameters({ numRuns: 50 });
 

@@ -20,7 +20,8 @@ const ENTRIES: readonly { specifier: string; file: string; about: string }[] = [
   { specifier: '@omnitrail/eventstore-postgres', file: 'packages/eventstore-postgres/src/index.ts', about: 'the PostgreSQL adapter, and a throwaway PostgreSQL cluster for tests, examples and benchmarks' },
   { specifier: '@omnitrail/journey', file: 'packages/journey/src/index.ts', about: 'the live engine, the batch replay, host projections, configuration, queries and report types' },
   { specifier: '@omnitrail/journey/internal', file: 'packages/journey/src/internal.ts', about: 'for the CLI, shards, benchmarks and tests; no stability promise' },
-  { specifier: '@omnitrail/testing', file: 'packages/testing/src/index.ts', about: 'the contract suite, arbitraries, the workload generator, projection specs, the invariant suite' },
+  { specifier: '@omnitrail/testing', file: 'packages/testing/src/index.ts', about: 'arbitraries, the workload generator, projection specs and property helpers, usable from any test runner' },
+  { specifier: '@omnitrail/testing/vitest', file: 'packages/testing/src/vitest.ts', about: 'the suites that define vitest tests: the store contract and the journey invariants' },
   { specifier: '@omnitrail/cli', file: 'packages/cli/src/index.ts', about: 'the command line and its programmatic API' },
   { specifier: '@omnitrail/cli/internal', file: 'packages/cli/src/internal.ts', about: 'the CLI\'s building blocks, for benchmarks and tests; no stability promise' },
 ];
