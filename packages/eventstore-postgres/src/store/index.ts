@@ -231,6 +231,10 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
    * call back; it is then decided again, and the ids the other process stored are seen as such.
    */
   async function appendInOneTransaction(operation: string, entries: readonly PreparedAppend[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    // A subscription from 'end' started before this append must not see its end move past it: the query that
+    // fixes its end goes to the server first (it runs on another connection, so the order is not otherwise
+    // kept within this process).
+    if (endsBeingFixed.size > 0) await Promise.allSettled([...endsBeingFixed]);
     const streams: string[] = [];
     const expected: string[] = [];
     const counts: number[] = [];
@@ -418,13 +422,22 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     };
   }
 
+  /** The queries fixing where subscriptions from 'end' start, while they run (appends wait for them). */
+  const endsBeingFixed = new Set<Promise<unknown>>();
+
   function subscribeToAll<D, M>(subscribeOptions?: SubscribeToAllOptions): AllSubscription<D, M> {
     return createSubscription<D, M>(
       {
         readPage: async (cursor, limit) => (await query<EventRow>('subscribeToAll', named('livePage', [cursor.toString(), limit]))).map(toRecorded),
-        settledHead: async () => {
-          const [row] = await query<{ position: string }>('subscribeToAll', named('settledHead', []));
-          return row === undefined ? undefined : BigInt(row.position);
+        settledHead: () => {
+          const head = (async () => {
+            const [row] = await query<{ position: string }>('subscribeToAll', named('settledHead', []));
+            return row === undefined ? undefined : BigInt(row.position);
+          })();
+          endsBeingFixed.add(head);
+          const forget = () => endsBeingFixed.delete(head);
+          head.then(forget, forget);
+          return head;
         },
         wakeups,
         isClosed: () => closed,
