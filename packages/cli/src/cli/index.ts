@@ -199,7 +199,23 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
   }
   writeOutput((values.json as string | undefined) ?? '-', formatReport(report), io);
   if (values.html !== undefined) writeOutput(values.html as string, renderHtmlReport(report), io);
+  // Rejected lines do not fail a replay without --strict, but they are never silent.
+  const { read, duplicates, rejected } = report.input;
+  if (rejected.length > 0) {
+    const dup = duplicates > 0 ? `, ${plural(duplicates, 'duplicate')}` : '';
+    io.stderr.write(`omnitrail: ${rejected.length.toLocaleString('en-US')} of ${plural(read, 'line')} rejected${dup}: see input.rejected in the report\n`);
+  }
+  const tenant = values.tenant as string | undefined;
+  if (tenant !== undefined && report.input.accepted > 0 && !Object.prototype.hasOwnProperty.call(report.tenants, tenant)) {
+    io.stderr.write(`omnitrail: no event of tenant "${tenant}" in the input: the report has no tenant section\n`);
+    return 1;
+  }
   return 0;
+}
+
+/** `1 line`, `2 lines`: a count with its noun. */
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 const FORMATS = ['bpic2013', 'twcs', 'csv'] as const;

@@ -1,0 +1,52 @@
+// What `omnitrail replay` says beside the report: rejected lines are summarised on standard error (the
+// run still succeeds without --strict), a --tenant that names no tenant of the input is an error, and a
+// closed pipe ends the command quietly.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, run, tempDir } from './helpers.js';
+
+const line = (id: string, minute: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ id, type: 'PageViewed', tenantId: 'acme', occurredAt: new Date(Date.UTC(2024, 2, 1, 9, minute)).toISOString(), customerId: 'ann', channel: 'web', actor: { kind: 'customer' }, data: { url: '/p' }, ...extra });
+
+describe('omnitrail replay messages', () => {
+  it('summarises rejected lines and duplicates on standard error, and still exits 0', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'events.ndjson');
+    writeFileSync(file, [line('e1', 1), line('e1', 1), line('e2', 2, { channel: 'fax' }), 'not json', line('e3', 3)].join('\n') + '\n');
+    const r = await run(['replay', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('omnitrail: 2 of 5 lines rejected, 1 duplicate: see input.rejected in the report\n');
+    expect(JSON.parse(r.stdout).input).toMatchObject({ read: 5, accepted: 2, duplicates: 1 });
+  });
+
+  it('says nothing on standard error when every line is accepted', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'events.ndjson');
+    writeFileSync(file, `${line('e1', 1)}\n`);
+    const r = await run(['replay', file]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+  });
+
+  it('fails when --tenant names no tenant of the input', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'events.ndjson');
+    writeFileSync(file, `${line('e1', 1)}\n`);
+    const r = await run(['replay', file, '--tenant', 'acme-typo']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no event of tenant "acme-typo" in the input');
+    expect(JSON.parse(r.stdout).tenants).toEqual({});
+    expect((await run(['replay', file, '--tenant', 'acme'])).code).toBe(0);
+  });
+
+  it('ends quietly when the reader closes the pipe early (replay | head)', () => {
+    const dir = tempDir();
+    const file = join(dir, 'events.ndjson');
+    writeFileSync(file, Array.from({ length: 3000 }, (_, i) => line(`e${i}`, i % 600)).join('\n') + '\n');
+    const bin = join(repoRoot, 'packages/cli/dist/bin.js');
+    const r = spawnSync('bash', ['-c', `node ${JSON.stringify(bin)} replay ${JSON.stringify(file)} | head -c 10`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('{\n  "omnit');
+    expect(r.stderr).toBe('');
+  });
+});
