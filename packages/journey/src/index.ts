@@ -33,7 +33,7 @@ export { isOpenCaseStatus, OPEN_CASE_STATUSES, type CaseEffects, type CaseStatus
 export type { TenantFold } from './core/standard/index.js';
 
 // Queries over a folded tenant (`engine.fold(tenant)`, `engine.foldAsOf(tenant, asOf)`).
-export { CASE_ANOMALIES, listCases, slaStatus, type CaseSlaStatus, type SlaState, type SlaTargetStatus } from './core/cases/index.js';
+export { CASE_ANOMALIES, listCases, slaStatus, type CaseSlaStatus, type CaseSnapshot, type SlaState, type SlaTargetStatus } from './core/cases/index.js';
 export { customerProfile, type CustomerProfile } from './core/customer-profile/index.js';
 export {
   customerJourney,

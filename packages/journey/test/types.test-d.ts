@@ -2,7 +2,7 @@ import type { EventStore } from '@omnitrail/eventstore';
 import type { CatalogEvent } from '@omnitrail/events';
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
-import { createJourneyEngine, defineJourneyProjection, replayReport, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport } from '../src/index.js';
+import { createJourneyEngine, defineJourneyProjection, replayReport, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseSnapshot, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport } from '../src/index.js';
 import { anonymousThenMerged, createIdentityState, resolveIdentity, type IdentityState, foldLinkKeys, mergeReplayTallies, partitionEvents, replayResultOf, replayTally, type ReplayTally, type TenantTally, type ReplayEventLog, type SpilledEventReader } from '../src/internal.js';
 
 describe('public type surface of @omnitrail/journey', () => {
@@ -38,7 +38,14 @@ describe('public type surface of @omnitrail/journey', () => {
     expectTypeOf(createJourneyEngine).parameter(0).exclude<undefined>().toHaveProperty('store').toEqualTypeOf<EventStore | undefined>();
     expectTypeOf(createJourneyEngine).returns.toEqualTypeOf<JourneyEngine>();
     expectTypeOf<JourneyEngine['record']>().returns.resolves.toEqualTypeOf<RecordResult>();
-    expectTypeOf<JourneyEngine['case$']>().returns.toEqualTypeOf<Observable<CaseView | undefined>>();
+    expectTypeOf<JourneyEngine['case$']>().returns.toEqualTypeOf<Observable<CaseSnapshot | undefined>>();
+    // Views are frozen plain data: arrays and ISO instants, no Set, no epoch number.
+    expectTypeOf<CaseSnapshot['channels']>().toEqualTypeOf<readonly string[]>();
+    expectTypeOf<CaseSnapshot['openedAt']>().toEqualTypeOf<string>();
+    expectTypeOf<CaseSnapshot['waitingSince']>().toEqualTypeOf<string | null>();
+    expectTypeOf<JourneyEngine['getCase']>().returns.toEqualTypeOf<CaseSnapshot | undefined>();
+    // @ts-expect-error a snapshot cannot be written to
+    ({} as CaseSnapshot).status = 'closed';
     expectTypeOf<JourneyEngine['tenant$']>().returns.toEqualTypeOf<Observable<TenantFold | undefined>>();
     expectTypeOf<CaseView['status']>().toEqualTypeOf<'bot' | 'open' | 'pending_customer' | 'on_hold' | 'snoozed' | 'resolved' | 'closed' | 'merged'>();
   });

@@ -13,7 +13,8 @@ import {
 } from '@omnitrail/events';
 import { BehaviorSubject, Observable, Subject, distinctUntilChanged, map } from 'rxjs';
 import { resolveJourneyConfig } from '../core/config/index.js';
-import { isOpenCaseStatus, type CaseView, type JourneyConfig, type ReportWindow } from '../core/model/index.js';
+import { caseSnapshot, statusAsOf, type CaseSnapshot } from '../core/cases/index.js';
+import { isOpenCaseStatus, type JourneyConfig, type ReportWindow } from '../core/model/index.js';
 import { tenantReport, type TenantFold } from '../core/standard/index.js';
 import type { TenantReport } from '../core/report/types.js';
 import { createHostProjections, type JourneyProjection } from './host-projections.js';
@@ -92,10 +93,10 @@ export interface JourneyEngine {
   ready(): Promise<void>;
   /** The report section of a tenant (report.md), as of an instant (default: the clock). */
   report(tenantId: string, window?: Partial<ReportWindow>): TenantReport;
-  /** A case as of now. */
-  getCase(tenantId: string, caseId: string): CaseView | undefined;
+  /** A case as of now (the clock): a frozen snapshot, in the form of the report's open-case rows and more. */
+  getCase(tenantId: string, caseId: string): CaseSnapshot | undefined;
   /** The open cases of a tenant, by case id. */
-  openCases(tenantId: string): CaseView[];
+  openCases(tenantId: string): CaseSnapshot[];
   /** The canonical id of a customer after merges. */
   canonicalCustomerId(tenantId: string, customerId: string): string;
   /** The tenant's fold as of an instant: the fold of the events with `occurredAt ≤ asOf`. */
@@ -108,7 +109,7 @@ export interface JourneyEngine {
    */
   tenant$(tenantId: string): Observable<TenantFold | undefined>;
   /** A case's state stream: current state first, then every change of it. */
-  case$(tenantId: string, caseId: string): Observable<CaseView | undefined>;
+  case$(tenantId: string, caseId: string): Observable<CaseSnapshot | undefined>;
   /** Every change of every tenant. */
   readonly changes$: Observable<JourneyChange>;
   /** A host projection passed in `projections`, with typed state queries and streams. */
@@ -608,20 +609,17 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     },
     getCase(tenantId, caseId) {
       requireStandard('getCase');
-      return foldOf(tenantId)?.caseLookup.getCase(caseId);
+      return snapshotOf(foldOf(tenantId), caseId, clock());
     },
     openCases(tenantId) {
       requireStandard('openCases');
       const fold = foldOf(tenantId);
       if (!fold) return [];
-      const out: CaseView[] = [];
-      const seen = new Set<string>();
-      for (const e of fold.events) {
-        const id = e.event.caseId;
-        if (!id || seen.has(id)) continue;
-        seen.add(id);
-        const c = fold.caseLookup.getCase(id);
-        if (c && isOpenCaseStatus(c.status)) out.push(c);
+      const asOf = clock();
+      const out: CaseSnapshot[] = [];
+      for (const c of fold.cases.cases.values()) {
+        const status = statusAsOf(c, asOf);
+        if (isOpenCaseStatus(status)) out.push(caseSnapshot(c, status, fold.canonical));
       }
       return out.sort((a, b) => (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : 0));
     },
@@ -645,10 +643,11 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     },
     case$(tenantId, caseId) {
       requireStandard('case$');
+      // Snapshots are plain data, so comparing their JSON finds every change (a copy that shared the record's
+      // mutable channel set used to hide a new channel).
       return engine.tenant$(tenantId).pipe(
-        map((fold) => fold?.caseLookup.getCase(caseId)),
-        map((view) => (view ? { ...view } : undefined)),
-        distinctUntilChanged((a, b) => JSON.stringify(a, setReplacer) === JSON.stringify(b, setReplacer)),
+        map((fold) => snapshotOf(fold, caseId, clock())),
+        distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
       );
     },
     changes$: changes.asObservable(),
@@ -695,7 +694,9 @@ function caseIdsOf(events: readonly CatalogEvent[]): string[] {
   return [...ids].sort();
 }
 
-function setReplacer(_key: string, value: unknown): unknown {
-  return value instanceof Set ? [...value].sort() : value;
-}
 
+/** A case of a fold as a frozen snapshot, its status as of `asOf` (an expired snooze is open again). */
+function snapshotOf(fold: TenantFold | undefined, caseId: string, asOf: number): CaseSnapshot | undefined {
+  const c = fold?.cases.cases.get(caseId);
+  return c === undefined || fold === undefined ? undefined : caseSnapshot(c, statusAsOf(c, asOf), fold.canonical);
+}

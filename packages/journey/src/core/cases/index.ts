@@ -9,3 +9,4 @@ export { getCase, casesOfCustomer, caseLookupOf, listCases, casesSection, caseMe
 export { slaStatus } from './sla.js';
 export type { CaseSlaStatus, SlaState, SlaTargetStatus } from './sla.js';
 export { addBusinessMs, businessMsBetween } from './business-hours.js';
+export { caseSnapshot, openCaseRow, type CaseSnapshot } from './snapshot.js';

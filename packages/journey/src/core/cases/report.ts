@@ -3,11 +3,9 @@ import type { CaseMetricsSection, CasesSection, OpenCaseRow } from '../report/ty
 import type { CaseLookup } from '../model/index.js';
 import { addCounts } from '../report/counts.js';
 import { durationStats } from '../stats/index.js';
+import { openCaseRow } from './snapshot.js';
 import { type CasesState, type Samples } from './state.js';
 
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
 
 /** The status a case shows as of an instant: a snooze that has run out counts as `open`. */
 export function statusAsOf(c: Pick<CaseView, 'status' | 'snoozedUntil'>, asOf: number): CaseStatus {
@@ -91,16 +89,7 @@ export function casesTally(state: CasesState, window: ReportWindow, canonical: (
     const status = statusAsOf(c, window.asOf);
     byStatus[status]++;
     if (isOpenCaseStatus(status)) {
-      open.push({
-        caseId: c.caseId,
-        customerId: canonical(c.customerId),
-        status,
-        openedAt: iso(c.openedAt)!,
-        channels: [...c.channels].sort(),
-        reopenCount: c.reopenCount,
-        waitingSince: iso(c.waitingSince),
-        firstResponseAt: iso(c.firstResponseAt),
-      });
+      open.push(openCaseRow(c, status, canonical));
     }
     let resolvedInPeriod = false;
     for (const r of c.resolutions) {
