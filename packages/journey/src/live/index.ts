@@ -14,6 +14,8 @@ import {
 import { BehaviorSubject, Observable, Subject, distinctUntilChanged, map } from 'rxjs';
 import { resolveJourneyConfig } from '../core/config/index.js';
 import { caseSnapshot, statusAsOf, type CaseSnapshot } from '../core/cases/index.js';
+import { customerProfile, type CustomerProfile } from '../core/customer-profile/index.js';
+import { findCustomerId } from '../core/identity/index.js';
 import { isOpenCaseStatus, type JourneyConfig, type ReportWindow } from '../core/model/index.js';
 import { tenantReport, type TenantFold } from '../core/standard/index.js';
 import type { TenantReport } from '../core/report/types.js';
@@ -99,6 +101,15 @@ export interface JourneyEngine {
   openCases(tenantId: string): CaseSnapshot[];
   /** The canonical id of a customer after merges. */
   canonicalCustomerId(tenantId: string, customerId: string): string;
+  /**
+   * A customer's 360 profile as of now (the clock): identities, traits, preferred channel, open cases, orders,
+   * CSAT/NPS, sentiment, reply windows and health with its explanation. `customer` is the customer's id or
+   * any identity it is known by (an email, a phone in any common format, a user or device id); `undefined`
+   * when nobody is known by it. Frozen plain data.
+   */
+  customer(tenantId: string, customer: string): CustomerProfile | undefined;
+  /** A customer's profile stream: the current profile first, then every change of it (see `customer`). */
+  customer$(tenantId: string, customer: string): Observable<CustomerProfile | undefined>;
   /** The tenant's fold as of an instant: the fold of the events with `occurredAt ≤ asOf`. */
   foldAsOf(tenantId: string, asOf: number): TenantFold;
   /** The current fold of a tenant (undefined before its first event). */
@@ -626,6 +637,17 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     canonicalCustomerId(tenantId, customerId) {
       return foldOf(tenantId)?.canonical(customerId) ?? customerId;
     },
+    customer(tenantId, customer) {
+      requireStandard('customer');
+      return profileOf(tenants.get(tenantId), foldOf(tenantId), customer, clock());
+    },
+    customer$(tenantId, customer) {
+      requireStandard('customer$');
+      return engine.tenant$(tenantId).pipe(
+        map((fold) => profileOf(tenants.get(tenantId), fold, customer, clock())),
+        distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
+      );
+    },
     foldAsOf(tenantId, asOf) {
       requireStandard('foldAsOf');
       const tenant = tenants.get(tenantId);
@@ -699,4 +721,22 @@ function caseIdsOf(events: readonly CatalogEvent[]): string[] {
 function snapshotOf(fold: TenantFold | undefined, caseId: string, asOf: number): CaseSnapshot | undefined {
   const c = fold?.cases.cases.get(caseId);
   return c === undefined || fold === undefined ? undefined : caseSnapshot(c, statusAsOf(c, asOf), fold.canonical);
+}
+
+/** The profile of the customer known by `text` in a live tenant, as of `asOf`, frozen deeply. */
+function profileOf(tenant: LiveTenant | undefined, fold: TenantFold | undefined, text: string, asOf: number): CustomerProfile | undefined {
+  if (tenant === undefined || fold === undefined) return undefined;
+  const customerId = findCustomerId(tenant.head.identity, text);
+  if (customerId === undefined) return undefined;
+  const profile = customerProfile(fold.customers, customerId, asOf, fold.caseLookup, fold.config);
+  return profile === undefined ? undefined : deepFreeze(profile);
+}
+
+/** Freezes plain data and everything in it (a profile is JSON-like: objects and arrays). */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -635,3 +635,22 @@ export function resolveOrderedIdentities(
     anonymousThenMerged: (id, at, eventId) => anonymousThenMerged(state, id, at, eventId),
   };
 }
+
+/** The identity types a customer can be looked up by, strongest first. */
+const LOOKUP_TYPES = ['user_id', 'email', 'phone', 'device_id'] as const;
+
+/**
+ * The canonical id of the customer known by `text`: a customer id (merged ones find the survivor), or a
+ * value of one of its identities in any form normalisation accepts (an email in any case, a phone number in
+ * any common format, a user or device id). `undefined` when nobody is known by it.
+ */
+export function findCustomerId(state: IdentityState, text: string): string | undefined {
+  if (state.customers.has(text)) return canonicalCustomerId(state, text);
+  for (const type of LOOKUP_TYPES) {
+    const value = normaliseValue(type, text);
+    if (value === undefined) continue;
+    const owner = state.owner.get(`${type}:${value}`);
+    if (owner !== undefined) return canonicalCustomerId(state, owner);
+  }
+  return undefined;
+}
