@@ -18,6 +18,7 @@ export {
   type JourneyProjectionEvent,
   type JourneyProjectionHandle,
   type RecordResult,
+  type RejectedStoredEvent,
   type StateOfJourneyProjection,
 } from './live/index.js';
 

@@ -11,7 +11,7 @@ import {
   type CatalogEvent,
   type EventRegistry,
 } from '@omnitrail/events';
-import { BehaviorSubject, Observable, Subject, distinctUntilChanged, map } from 'rxjs';
+import { BehaviorSubject, Observable, ReplaySubject, Subject, distinctUntilChanged, map } from 'rxjs';
 import { resolveJourneyConfig } from '../core/config/index.js';
 import { caseSnapshot, statusAsOf, type CaseSnapshot } from '../core/cases/index.js';
 import { customerProfile, type CustomerProfile } from '../core/customer-profile/index.js';
@@ -75,6 +75,14 @@ export interface RecordResult {
   position: bigint | undefined;
 }
 
+/** A stored event the engine could not fold: where it is and why (the field errors of `parseEvent`). */
+export interface RejectedStoredEvent {
+  readonly position: bigint;
+  readonly stream: string;
+  readonly id: string;
+  readonly errors: readonly { readonly path: string; readonly message: string }[];
+}
+
 /** One change of a tenant's projections. */
 export interface JourneyChange {
   tenantId: string;
@@ -123,6 +131,14 @@ export interface JourneyEngine {
   case$(tenantId: string, caseId: string): Observable<CaseSnapshot | undefined>;
   /** Every change of every tenant. */
   readonly changes$: Observable<JourneyChange>;
+  /**
+   * Events in the store that are not valid journey events (written by another tool, or by an older version
+   * of the catalog), met while following the store: each is skipped by the projections and reported here,
+   * with its position, id and field errors, never dropped without a trace. Replays the latest 10,000 met so far.
+   */
+  readonly rejectedStoredEvents$: Observable<RejectedStoredEvent>;
+  /** How many stored events were rejected so far (see `rejectedStoredEvents$`). */
+  rejectedStoredEventCount(): number;
   /** A host projection passed in `projections`, with typed state queries and streams. */
   projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S>;
   /**
@@ -201,6 +217,10 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   const tenants = new Map<string, LiveTenant>();
   const tenantSubjects = new Map<string, BehaviorSubject<TenantFold | undefined>>();
   const changes = new Subject<JourneyChange>();
+  // The latest rejections are replayed to a new subscriber; the count keeps them all.
+  const rejectedStored = new ReplaySubject<RejectedStoredEvent>(10_000);
+  let rejectedStoredCount = 0;
+  rejectedStored.subscribe(() => rejectedStoredCount++);
   const foldCache = new Map<string, TenantFold>();
   let caughtUp = ownsStore;
   const caughtUpWaiters: (() => void)[] = [];
@@ -242,7 +262,17 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
         }
         if (ownIds.take(item.event.id)) continue;
         const parsed = parseEvent(item.event.data, { registry, uniformShape: true });
-        if (!parsed.success) continue;
+        if (!parsed.success) {
+          rejectedStored.next(
+            Object.freeze({
+              position: item.event.position,
+              stream: item.event.streamName,
+              id: item.event.id,
+              errors: Object.freeze(parsed.error.issues.map((i) => Object.freeze({ path: i.path, message: i.message }))),
+            }),
+          );
+          continue;
+        }
         pending.push(parsed.event);
         pendingContents.push(contentHashOf(item.event.data, item.event.metadata));
         if (!flushScheduled) {
@@ -315,6 +345,13 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
 
   function requireStandard(method: string): void {
     if (!standard) throw new Error(`engine.${method}() needs the standard projections, and this engine was created with standardProjections: false`);
+    requireCaughtUp(method);
+  }
+
+  /** Synchronous reads before the catch-up with a given store would show a store that looks empty: say so. */
+  function requireCaughtUp(method: string): void {
+    if (caughtUp || failure !== undefined) return;
+    throw new Error(`engine.${method}() before the engine caught up with its store: await engine.ready() first (streams such as tenant$ may be subscribed to at any time)`);
   }
 
 
@@ -642,7 +679,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       return profileOf(tenants.get(tenantId), foldOf(tenantId), customer, clock());
     },
     customer$(tenantId, customer) {
-      requireStandard('customer$');
+      if (!standard) requireStandard('customer$');
       return engine.tenant$(tenantId).pipe(
         map((fold) => profileOf(tenants.get(tenantId), fold, customer, clock())),
         distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
@@ -658,13 +695,13 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       return foldOf(tenantId);
     },
     tenant$(tenantId) {
-      requireStandard('tenant$');
+      if (!standard) requireStandard('tenant$');
       let subject = tenantSubjects.get(tenantId);
       if (!subject) tenantSubjects.set(tenantId, (subject = new BehaviorSubject<TenantFold | undefined>(foldOf(tenantId))));
       return subject.asObservable();
     },
     case$(tenantId, caseId) {
-      requireStandard('case$');
+      if (!standard) requireStandard('case$');
       // Snapshots are plain data, so comparing their JSON finds every change (a copy that shared the record's
       // mutable channel set used to hide a new channel).
       return engine.tenant$(tenantId).pipe(
@@ -673,6 +710,8 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       );
     },
     changes$: changes.asObservable(),
+    rejectedStoredEvents$: rejectedStored.asObservable(),
+    rejectedStoredEventCount: () => rejectedStoredCount,
     projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S> {
       const index = host.indexOf(definition as JourneyProjection<unknown>);
       return {
@@ -699,6 +738,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       await subscription?.unsubscribe();
       await pump;
       changes.complete();
+      rejectedStored.complete();
       for (const s of tenantSubjects.values()) s.complete();
       for (const s of hostSubjects.values()) s.subject.complete();
       ownIds.clear();
