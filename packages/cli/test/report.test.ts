@@ -119,9 +119,10 @@ describe('omnitrail journey', () => {
     expect(r.stdout).toMatch(/stage consideration/);
     expect(r.stdout).toContain('Stages');
     expect(r.stdout).toContain('Context lost');
+    // An unknown customer is an error now (issue 16): said on standard error, exit 1.
     const unknown = await run(['journey', 'nobody', path]);
-    expect(unknown.code).toBe(0);
-    expect(unknown.stdout).toContain('nobody: no events');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no customer "nobody" in the input');
   });
 });
 

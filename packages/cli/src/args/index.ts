@@ -89,7 +89,15 @@ export function parseCommandArgs(
       positionals: string[];
     };
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), command);
+    const message = (error as Error).message;
+    // `--shards -1`: parseArgs takes "-1" for an option and words it for programmers; say it plainly.
+    const ambiguous = /Option '(-{1,2}[\w-]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) {
+      const flag = ambiguous[1]!;
+      const value = argv[argv.indexOf(flag) + 1] ?? '';
+      throw new UsageError(`${flag} "${value}": a value starting with "-" is read as an option; write ${flag}=${value} if you mean it`, command);
+    }
+    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''), command);
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { parseCommandArgs, parseCountArg, parseInstantArg, USAGE, UsageError } from '../args/index.js';
@@ -6,7 +6,8 @@ import { runDemo } from '../demo/index.js';
 import { renderHtmlReport } from '../html/index.js';
 import { CsvMappingError, formatBadRow, formatBadRowSummary, importBpic2013, importCsv, importTwcs, toNdjson, type BadRow, type InputEvent } from '../import/index.js';
 import { formatDryRun } from '../import/dry-run/index.js';
-import { renderJourney } from '../journey/index.js';
+import { formatJourney } from '../journey/index.js';
+import { journeyOf } from '@omnitrail/journey';
 import type { ReplayReport } from '@omnitrail/journey';
 import { buildReport, formatReport, readInputs, replaySharded, StrictInputError, type ReplayInput } from '../replay/index.js';
 import { writeStoreEvents } from '../store/index.js';
@@ -112,6 +113,7 @@ function inputsOf(command: string, positionals: readonly string[], store: string
     }
     const path = resolve(io.cwd ?? process.cwd(), p);
     if (!existsSync(path)) throw new UsageError(`input "${p}" does not exist`, command);
+    if (statSync(path).isDirectory()) throw new UsageError(`input "${p}" is a directory: give NDJSON files (or --store file:${p} for a file store)`, command);
     return { kind: 'file', path, name: p };
   });
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input ("-") can be read only once', command);
@@ -289,25 +291,31 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
 }
 
 async function journeyCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('journey', argv, { ...INSTANT_OPTIONS, 'no-progress': { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs('journey', argv, { ...INSTANT_OPTIONS, 'no-progress': { type: 'boolean' }, json: { type: 'boolean' } });
   if (helpRequested('journey', values, io)) return 0;
   const [customerId, ...files] = positionals;
   if (customerId === undefined) throw new UsageError('missing customer id', 'journey');
   const asOf = values['as-of'] === undefined ? undefined : parseInstantArg(values['as-of'] as string, 'as-of', 'journey');
   const inputs = inputsOf('journey', files, values.store as string | undefined, io);
   const ingest = await readInputs(inputs);
-  let text: string;
+  const request = {
+    events: ingest.log,
+    customerId,
+    ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
+    ...(asOf === undefined ? {} : { asOf }),
+  };
+  let result: ReturnType<typeof journeyOf>;
   try {
-    text = renderJourney({
-      events: ingest.log,
-      customerId,
-      ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
-      ...(asOf === undefined ? {} : { asOf }),
-    });
+    result = journeyOf(request);
   } finally {
     ingest.close();
   }
-  io.stdout.write(text);
+  if (result === undefined) {
+    const where = values.tenant === undefined ? '' : ` of tenant "${values.tenant as string}"`;
+    io.stderr.write(`omnitrail: no customer "${customerId}"${where} in the input (looked up by customer id and by identity: email, phone, user or device id)\n`);
+    return 1;
+  }
+  io.stdout.write(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatJourney(result));
   return 0;
 }
 

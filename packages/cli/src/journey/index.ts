@@ -1,4 +1,4 @@
-import { journeyOf, type JourneyRequest } from '@omnitrail/journey';
+import { journeyOf, type JourneyRequest, type JourneyResult } from '@omnitrail/journey';
 
 export type { JourneyRequest } from '@omnitrail/journey';
 
@@ -19,6 +19,11 @@ const TIMELINE_HEADER = ['occurredAt', 'type', 'channel', 'actor', 'event id'];
 export function renderJourney(request: JourneyRequest): string {
   const result = journeyOf(request);
   if (!result) return `Customer ${request.customerId}: no events${request.tenant === undefined ? '' : ` in tenant ${request.tenant}`}\n`;
+  return formatJourney(result);
+}
+
+/** A journey `journeyOf` found, as plain text for a terminal (see {@link renderJourney}). */
+export function formatJourney(result: JourneyResult): string {
   const out: string[] = [];
   out.push(`Customer ${result.customerId} (tenant ${result.tenantId}): stage ${result.stage}, cycle ${result.cycle}, ${result.timeline.length} events in ${result.sessions.length} sessions`);
   for (const session of result.sessions) {

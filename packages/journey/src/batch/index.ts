@@ -311,6 +311,7 @@ export function foldTenantColumns(
       projections,
       mergedCustomers: identity.mergedCustomers,
       canonical: identity.canonical,
+      findCustomer: identity.findCustomer,
       config,
     },
     sortedEventsOf(log, sorted, positionOf),
@@ -365,6 +366,7 @@ function withLazyEvents(
     customerCount: fold.customerCount,
     mergedCustomers: fold.mergedCustomers,
     canonical: fold.canonical,
+    findCustomer: fold.findCustomer,
     config: fold.config,
   };
 }
@@ -562,7 +564,7 @@ export function journeyOf(request: JourneyRequest): JourneyResult | undefined {
   const tenants = request.tenant !== undefined ? [request.tenant] : [...log.tenants.keys()].sort();
   for (const tenantId of tenants) {
     const fold = foldTenantColumns(log, tenantId, resolved.window.asOf, config);
-    const view = customerJourney(fold.customers, fold.canonical(request.customerId), { sessionGapMs: config.sessionGapMs });
+    const view = customerJourney(fold.customers, fold.findCustomer(request.customerId) ?? fold.canonical(request.customerId), { sessionGapMs: config.sessionGapMs });
     if (view) return { tenantId, ...view };
   }
   return undefined;

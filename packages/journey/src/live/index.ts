@@ -15,7 +15,6 @@ import { BehaviorSubject, Observable, ReplaySubject, Subject, distinctUntilChang
 import { resolveJourneyConfig } from '../core/config/index.js';
 import { caseSnapshot, statusAsOf, type CaseSnapshot } from '../core/cases/index.js';
 import { customerProfile, type CustomerProfile } from '../core/customer-profile/index.js';
-import { findCustomerId } from '../core/identity/index.js';
 import { isOpenCaseStatus, type JourneyConfig, type ReportWindow } from '../core/model/index.js';
 import { tenantReport, type TenantFold } from '../core/standard/index.js';
 import type { TenantReport } from '../core/report/types.js';
@@ -676,12 +675,12 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     },
     customer(tenantId, customer) {
       requireStandard('customer');
-      return profileOf(tenants.get(tenantId), foldOf(tenantId), customer, clock());
+      return profileOf(foldOf(tenantId), customer, clock());
     },
     customer$(tenantId, customer) {
       if (!standard) requireStandard('customer$');
       return engine.tenant$(tenantId).pipe(
-        map((fold) => profileOf(tenants.get(tenantId), fold, customer, clock())),
+        map((fold) => profileOf(fold, customer, clock())),
         distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
       );
     },
@@ -764,9 +763,9 @@ function snapshotOf(fold: TenantFold | undefined, caseId: string, asOf: number):
 }
 
 /** The profile of the customer known by `text` in a live tenant, as of `asOf`, frozen deeply. */
-function profileOf(tenant: LiveTenant | undefined, fold: TenantFold | undefined, text: string, asOf: number): CustomerProfile | undefined {
-  if (tenant === undefined || fold === undefined) return undefined;
-  const customerId = findCustomerId(tenant.head.identity, text);
+function profileOf(fold: TenantFold | undefined, text: string, asOf: number): CustomerProfile | undefined {
+  if (fold === undefined) return undefined;
+  const customerId = fold.findCustomer(text);
   if (customerId === undefined) return undefined;
   const profile = customerProfile(fold.customers, customerId, asOf, fold.caseLookup, fold.config);
   return profile === undefined ? undefined : deepFreeze(profile);

@@ -15,6 +15,7 @@ import {
   cloneIdentityState,
   createIdentityState,
   mergedCustomerCount,
+  findCustomerId,
   mergedGroup,
   namedOnlyCustomer,
   resolveIdentity,
@@ -443,6 +444,7 @@ export function tenantFoldOf(tenant: LiveTenant, config: JourneyConfig): TenantF
       return countCustomers().merged;
     },
     canonical,
+    findCustomer: (text) => findCustomerId(head.identity, text),
     config,
   };
 }

@@ -504,6 +504,8 @@ export interface TenantIdentities {
   rejections: MergeRejected[];
   /** {@link anonymousThenMerged} on the graph at the end. */
   anonymousThenMerged: (attributedId: string, at: number, eventId: string) => boolean;
+  /** {@link findCustomerId} on the graph at the end: a customer by id or by any identity. */
+  findCustomer: (text: string) => string | undefined;
 }
 
 /**
@@ -542,7 +544,7 @@ export function resolveTenantIdentities(
     attributed = new Array<string>(n);
     for (let k = 0; k < n; k++) attributed[order[k]!] = r.attributed[k]!;
   }
-  return { attributed, canonical: r.canonical, mergedCustomers: r.mergedCustomers, rejections: r.rejections, anonymousThenMerged: r.anonymousThenMerged };
+  return { attributed, canonical: r.canonical, mergedCustomers: r.mergedCustomers, rejections: r.rejections, anonymousThenMerged: r.anonymousThenMerged, findCustomer: r.findCustomer };
 }
 
 /** The events that only name their customer (`namedOnlyCustomer`), as indexes into a list of ids. */
@@ -633,6 +635,7 @@ export function resolveOrderedIdentities(
     customerOf,
     customerIds,
     anonymousThenMerged: (id, at, eventId) => anonymousThenMerged(state, id, at, eventId),
+    findCustomer: (text) => findCustomerId(state, text),
   };
 }
 

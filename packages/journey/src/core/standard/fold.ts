@@ -20,6 +20,8 @@ export interface TenantFold {
   /** Customers absorbed by a merge. */
   mergedCustomers: number;
   canonical: (customerId: string) => string;
+  /** The canonical id of the customer known by a customer id or any of its identities (`findCustomerId`). */
+  findCustomer: (text: string) => string | undefined;
   config: JourneyConfig;
 }
 

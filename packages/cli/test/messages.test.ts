@@ -1,4 +1,4 @@
-// What `omnitrail replay` says beside the report: rejected lines are summarised on standard error (the
+// What the command line says beside its output: rejected lines are summarised on standard error (the
 // run still succeeds without --strict), a --tenant that names no tenant of the input is an error, and a
 // closed pipe ends the command quietly.
 import { spawnSync } from 'node:child_process';
@@ -48,5 +48,50 @@ describe('omnitrail replay messages', () => {
     const r = spawnSync('bash', ['-c', `node ${JSON.stringify(bin)} replay ${JSON.stringify(file)} | head -c 10`], { encoding: 'utf8' });
     expect(r.stdout).toBe('{\n  "omnit');
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('plain messages for common mistakes', () => {
+  it('names a directory given as input, and a negative count', async () => {
+    const dir = tempDir();
+    const r = await run(['replay', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`input "${dir}" is a directory: give NDJSON files`);
+    const file = join(dir, 'e.ndjson');
+    writeFileSync(file, `${line('e1', 1)}\n`);
+    const shards = await run(['replay', file, '--shards', '-1']);
+    expect(shards.code).toBe(2);
+    expect(shards.stderr).toContain('--shards "-1": a value starting with "-" is read as an option');
+  });
+});
+
+describe('omnitrail journey', () => {
+  const events = () => {
+    const dir = tempDir();
+    const file = join(dir, 'events.ndjson');
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ id: 'i1', type: 'CustomerIdentified', tenantId: 'acme', occurredAt: new Date(Date.UTC(2024, 2, 1, 9, 0)).toISOString(), customerId: 'ann', actor: { kind: 'system' }, data: { identities: [{ type: 'email', value: 'Ann@Example.com' }] } }),
+        line('e1', 1),
+      ].join('\n') + '\n',
+    );
+    return file;
+  };
+
+  it('finds a customer by an identity as well as by id, and prints JSON with --json', async () => {
+    const file = events();
+    const byEmail = await run(['journey', 'ann@example.com', file]);
+    expect(byEmail.code, byEmail.stderr).toBe(0);
+    expect(byEmail.stdout).toContain('Customer ann (tenant acme)');
+    const json = await run(['journey', 'ann', file, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ customerId: 'ann', tenantId: 'acme' });
+  });
+
+  it('says so and exits 1 for a customer nobody is known as', async () => {
+    const r = await run(['journey', 'bob@example.com', events()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('no customer "bob@example.com" in the input');
   });
 });
