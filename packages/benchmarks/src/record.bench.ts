@@ -22,7 +22,7 @@ export async function run(): Promise<void> {
     async () => {
       const engine = createJourneyEngine({ clock: () => asOf });
       const ms = await timeMs(async () => {
-        for (let i = 0; i < raws.length; i += 1000) await engine.record(raws.slice(i, i + 1000));
+        for (let i = 0; i < raws.length; i += 1000) await engine.recordUnknown(raws.slice(i, i + 1000));
       });
       const stats = tenants.map((t) => engine.stats(t)!);
       regroups = stats.reduce((sum, s) => sum + s.regroups, 0);
@@ -45,7 +45,7 @@ export async function run(): Promise<void> {
   // A late event's re-fold cost against its distance from the end of its partition (the tenant).
   const engine = createJourneyEngine({ clock: () => asOf });
   const base = raws.slice(0, 100_000);
-  for (let i = 0; i < base.length; i += 5000) await engine.record(base.slice(i, i + 5000));
+  for (let i = 0; i < base.length; i += 5000) await engine.recordUnknown(base.slice(i, i + 5000));
   const sorted = base.map((r) => parseEventOrThrow(r)).sort(compareEventOrder);
   const tenant = sorted[0]!.tenantId;
   for (const distance of [10, 100, 1_000, 10_000]) {
@@ -55,7 +55,7 @@ export async function run(): Promise<void> {
       const anchor = sorted[sorted.length - distance - k]!;
       const late = { id: `late-${distance}-${k}`, type: 'PageViewed', tenantId: tenant, occurredAt: anchor.occurredAt, customerId: 'late-customer', channel: 'web', actor: { kind: 'customer' }, data: { url: '/late' } };
       const before = engine.stats(tenant)!.refoldedEvents;
-      samples.push((await timeMs(() => engine.record(late))) * 1000);
+      samples.push((await timeMs(() => engine.recordUnknown(late))) * 1000);
       refolded.push(engine.stats(tenant)!.refoldedEvents - before);
     }
     report({ benchmark: 'record', name: `late event at distance ${distance.toLocaleString('en-US')} from the end: re-fold time`, value: median(samples), unit: 'µs', reference: { name: 'events re-folded', value: median(refolded), ratio: median(refolded) / distance } });
@@ -71,7 +71,7 @@ export async function run(): Promise<void> {
   for (let i = 0; i < 2000; i++) {
     const ev = { id: `lat-${i}`, type: 'PageViewed', tenantId: tenant, occurredAt: new Date(lastAt + 1000 + i).toISOString(), customerId: `lat-${i % 20}`, channel: 'web', actor: { kind: 'customer' }, data: { url: '/l' } };
     sentAt = performance.now();
-    await engine.record(ev);
+    await engine.recordUnknown(ev);
     sentAt = 0;
   }
   sub.unsubscribe();

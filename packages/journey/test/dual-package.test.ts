@@ -30,19 +30,19 @@ describe('an engine given a store from another copy of @omnitrail/eventstore', (
       data: { text: 'hello' },
     });
     const first = createJourneyEngine({ store, clock: () => Date.UTC(2024, 2, 2) });
-    await first.record(event('e1', 1));
+    await first.recordUnknown(event('e1', 1));
     await first.close();
     // A restarted engine does not know the stream's revision: its first append to ann's stream is tried as
     // 'no_stream', the store answers with its own WrongExpectedRevisionError, and the engine retries.
     const second = createJourneyEngine({ store, clock: () => Date.UTC(2024, 2, 2) });
     await second.ready();
-    const result = await second.record(event('e2', 2));
+    const result = await second.recordUnknown(event('e2', 2));
     expect(result.recorded).toBe(1);
     expect(second.report('acme', { asOf: Date.UTC(2024, 2, 2) }).customers.count).toBe(1);
     // An id already stored in another stream: the store's DuplicateEventIdError becomes the engine's
     // validation error naming the id, whichever copy threw it.
     await store.appendToStream('elsewhere', [{ id: 'e3', type: 'Other', data: {} }]);
-    await expect(second.record(event('e3', 3))).rejects.toThrow(/"e3" is already recorded in another stream/);
+    await expect(second.recordUnknown(event('e3', 3))).rejects.toThrow(/"e3" is already recorded in another stream/);
     await second.close();
   });
 });

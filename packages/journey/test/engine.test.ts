@@ -36,7 +36,7 @@ const asOf = Date.parse(at(60 * 24 * 12));
 describe('createJourneyEngine', () => {
   it('records, folds and reports like replayReport', async () => {
     const engine = createJourneyEngine({ clock: () => asOf });
-    await engine.record(story());
+    await engine.recordUnknown(story());
     const expected = replayReport({ events: parsed(story()), asOf, from: Date.parse(at(0)), to: asOf });
     expect(engine.report(T, { asOf, from: Date.parse(at(0)), to: asOf })).toEqual(expected.tenants[T]);
     expect(engine.getCase(T, 'c1')).toBeDefined();
@@ -53,10 +53,10 @@ describe('createJourneyEngine', () => {
         let s = 0;
         while (i < order.length) {
           const size = sizes[s++ % sizes.length]!;
-          await engine.record(order.slice(i, i + size));
+          await engine.recordUnknown(order.slice(i, i + size));
           i += size;
         }
-        for (const r of redeliver) await engine.record(order[r]!);
+        for (const r of redeliver) await engine.recordUnknown(order[r]!);
         expect(engine.report(T, { asOf, from: Date.parse(at(0)), to: asOf })).toEqual(reference);
         await engine.close();
       }),
@@ -67,11 +67,11 @@ describe('createJourneyEngine', () => {
   it('rebuilds the same state from the store after a restart', async () => {
     const store = createInMemoryEventStore();
     const first = createJourneyEngine({ store, clock: () => asOf });
-    await first.record(story().slice(0, 6));
+    await first.recordUnknown(story().slice(0, 6));
     await first.close();
     const second = createJourneyEngine({ store, clock: () => asOf });
     await second.ready();
-    await second.record(story().slice(6));
+    await second.recordUnknown(story().slice(6));
     const reference = replayReport({ events: parsed(story()), asOf, from: Date.parse(at(0)), to: asOf }).tenants[T];
     expect(second.report(T, { asOf, from: Date.parse(at(0)), to: asOf })).toEqual(reference);
     await second.close();
@@ -83,9 +83,9 @@ describe('createJourneyEngine', () => {
     const a = createJourneyEngine({ store, clock: () => asOf });
     const b = createJourneyEngine({ store, clock: () => asOf });
     const events = story().filter((e) => e.customerId === 'cust-b');
-    await a.record(events[0]);
-    await b.record(events[1]); // b has not seen the stream yet: reads it, appends after a's event
-    await a.record(events[2]); // a's cached revision is stale: WrongExpectedRevisionError, re-read, retry
+    await a.recordUnknown(events[0]);
+    await b.recordUnknown(events[1]); // b has not seen the stream yet: reads it, appends after a's event
+    await a.recordUnknown(events[2]); // a's cached revision is stale: WrongExpectedRevisionError, re-read, retry
     const all: string[] = [];
     for await (const e of store.readStream(`journey-${T}-cust-b`)) all.push(e.id);
     expect(all).toEqual(['b01', 'b02', 'b03']);
@@ -105,7 +105,7 @@ describe('createJourneyEngine', () => {
     const engine = createJourneyEngine({ store, clock: () => asOf });
     const bad = story().slice(0, 2);
     bad.push({ ...story()[8]!, data: { kind: 'csat', score: 9 } });
-    await expect(engine.record(bad)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: '[2].data.score' }] });
+    await expect(engine.recordUnknown(bad)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: '[2].data.score' }] });
     const all: unknown[] = [];
     for await (const e of store.readAll()) all.push(e);
     expect(all).toHaveLength(0);
@@ -115,8 +115,8 @@ describe('createJourneyEngine', () => {
 
   it('rejects an id reused with other content', async () => {
     const engine = createJourneyEngine({ clock: () => asOf });
-    await engine.record(story()[0]);
-    await expect(engine.record({ ...story()[0]!, occurredAt: at(500) })).rejects.toMatchObject({ issues: [{ path: 'id' }] });
+    await engine.recordUnknown(story()[0]);
+    await expect(engine.recordUnknown({ ...story()[0]!, occurredAt: at(500) })).rejects.toMatchObject({ issues: [{ path: 'id' }] });
     await engine.close();
   });
 
@@ -134,11 +134,11 @@ describe('createJourneyEngine', () => {
     };
     const engine = createJourneyEngine({ store, clock: () => asOf });
     const events = story().filter((e) => e.tenantId === T);
-    await expect(engine.record(events)).rejects.toThrow('connection reset');
+    await expect(engine.recordUnknown(events)).rejects.toThrow('connection reset');
     const ids = () => engine.fold(T)!.events.map((e) => e.event.id).sort();
     expect(ids()).toEqual(events.filter((e) => e.customerId !== 'cust-b').map((e) => e.id).sort());
     failing = false;
-    const retry = await engine.record(events);
+    const retry = await engine.recordUnknown(events);
     expect(retry.recorded).toBe(3);
     expect(ids()).toEqual(events.map((e) => e.id).sort());
     // Every event once, even after the subscription has handed the appended ones back.
@@ -153,7 +153,7 @@ describe('createJourneyEngine', () => {
     for (const store of [undefined, createInMemoryEventStore()]) {
       const engine = createJourneyEngine({ clock: () => asOf, ...(store ? { store } : {}) });
       const events = story().filter((e) => e.tenantId === T);
-      const results = await Promise.all([engine.record(events), engine.record(events.slice(3)), engine.record(events[5])]);
+      const results = await Promise.all([engine.recordUnknown(events), engine.recordUnknown(events.slice(3)), engine.recordUnknown(events[5])]);
       expect(results.map((r) => r.events.length)).toEqual([events.length, events.length - 3, 1]);
       // Each event is recorded by exactly one of the calls (the engine's own store keeps no id index: a
       // call holding an id another call is appending waits for it, then sees a redelivery; a store with
@@ -172,13 +172,13 @@ describe('createJourneyEngine', () => {
     for (const store of [undefined, createInMemoryEventStore()]) {
       const engine = createJourneyEngine({ clock: () => asOf, ...(store ? { store } : {}) });
       const [first, second] = story().filter((e) => e.tenantId === T);
-      await engine.record(first);
+      await engine.recordUnknown(first);
       const stolen = { ...second!, id: first!.id, tenantId: 'other' };
       const fine = { ...second!, id: 'fine-1', tenantId: 'other' };
-      await expect(engine.record([fine, stolen])).rejects.toMatchObject({ issues: [{ path: 'id', message: expect.stringContaining('another stream') }] });
+      await expect(engine.recordUnknown([fine, stolen])).rejects.toMatchObject({ issues: [{ path: 'id', message: expect.stringContaining('another stream') }] });
       expect(engine.fold('other')).toBeUndefined();
       // Nothing of the rejected batch reached the store: the same events with a new id record whole.
-      const again = await engine.record([fine, { ...stolen, id: 'fresh-2' }]);
+      const again = await engine.recordUnknown([fine, { ...stolen, id: 'fresh-2' }]);
       expect(again.recorded).toBe(2);
       await engine.close();
       await store?.close();
@@ -187,7 +187,7 @@ describe('createJourneyEngine', () => {
 
   it('keeps tenants apart', async () => {
     const engine = createJourneyEngine({ clock: () => asOf });
-    await engine.record(story());
+    await engine.recordUnknown(story());
     expect(engine.report('other', { asOf }).cases.count).toBe(1);
     expect(engine.getCase('other', 'c1')).toBeUndefined();
     await engine.close();
@@ -196,10 +196,10 @@ describe('createJourneyEngine', () => {
   it('streams a case: current state first, then every change', async () => {
     const engine = createJourneyEngine({ clock: () => asOf });
     const events = story();
-    await engine.record(events.slice(0, 3));
+    await engine.recordUnknown(events.slice(0, 3));
     const statuses = firstValueFrom(engine.case$(T, 'c1').pipe(take(3), toArray()));
-    await engine.record(events.slice(3, 5)); // the agent reply changes waitingSince
-    await engine.record(events[6]!); // resolution
+    await engine.recordUnknown(events.slice(3, 5)); // the agent reply changes waitingSince
+    await engine.recordUnknown(events[6]!); // resolution
     const seen = await statuses;
     expect(seen.map((c) => c?.status)).toEqual(['open', 'open', 'resolved']);
     await engine.close();
@@ -210,9 +210,9 @@ describe('createJourneyEngine', () => {
     const many = Array.from({ length: 3000 }, (_, i) => ({
       id: `p${String(i).padStart(5, '0')}`, type: 'PageViewed', tenantId: T, occurredAt: at(i), customerId: `c${i % 50}`, channel: 'web', actor: { kind: 'customer' }, data: { url: '/x' },
     }));
-    await engine.record(many);
+    await engine.recordUnknown(many);
     const before = { ...engine.stats(T)! };
-    await engine.record({ ...many[2990]!, id: 'late', occurredAt: at(2990.5) });
+    await engine.recordUnknown({ ...many[2990]!, id: 'late', occurredAt: at(2990.5) });
     const after = engine.stats(T)!;
     expect(after.refolds).toBe(before.refolds + 1);
     expect(after.refoldedEvents - before.refoldedEvents).toBeLessThan(1200);

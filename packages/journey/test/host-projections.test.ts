@@ -75,9 +75,9 @@ describe('host projections in the journey engine', () => {
 
   it('folds per customer, case, tenant and custom key; a late identification moves earlier events to the customer', async () => {
     const engine = createJourneyEngine({ clock: () => asOf, projections: all });
-    await engine.record(story());
+    await engine.recordUnknown(story());
     const identify = { id: 'a04', type: 'CustomerIdentified', tenantId: T, occurredAt: at(5), identities: [{ type: 'device_id', value: 'dev-42' }, { type: 'email', value: 'ann@example.com' }], actor: { kind: 'customer' }, data: { identities: [{ type: 'device_id', value: 'dev-42' }, { type: 'email', value: 'ann@example.com' }] } };
-    await engine.record(identify);
+    await engine.recordUnknown(identify);
     const events = [...story(), identify].map((r) => parseEventOrThrow(r));
     for (const p of all) {
       const expected = referenceStates(events, p as JourneyProjection<unknown>).get(T)!;
@@ -100,8 +100,8 @@ describe('host projections in the journey engine', () => {
       { id: 'e3', type: 'OrderPlaced', tenantId: T, occurredAt: at(601), customerId: 'cust-1', channel: 'web', actor: { kind: 'customer' }, data: { orderId: 'o1', salesChannel: 'web', amount: 10, currency: 'EUR' } },
     ];
     const engine = createJourneyEngine({ clock: () => asOf, projections: [byCustomer], standardProjections: false });
-    for (const e of rest) await engine.record(e);
-    await engine.record(late);
+    for (const e of rest) await engine.recordUnknown(e);
+    await engine.recordUnknown(late);
     const expected = referenceStates([...rest, late].map((r) => parseEventOrThrow(r)), byCustomer as JourneyProjection<unknown>).get(T)!;
     const h = engine.projection(byCustomer);
     expect(h.keys(T)).toEqual([...expected.keys()].sort());
@@ -114,7 +114,7 @@ describe('host projections in the journey engine', () => {
     const merge = { id: 'm1', type: 'CustomersMerged', tenantId: T, occurredAt: at(100), customerId: 'cust-a', actor: { kind: 'agent' }, data: { survivorId: 'cust-a', mergedId: 'cust-b' } };
     const a = { id: 'x1', type: 'MessageReceived', tenantId: T, occurredAt: at(1), customerId: 'cust-a', channel: 'sms', actor: { kind: 'customer' }, data: {} };
     const b = { id: 'x2', type: 'MessageReceived', tenantId: T, occurredAt: at(2), customerId: 'cust-b', channel: 'sms', actor: { kind: 'customer' }, data: {} };
-    await engine.record([a, b, merge]);
+    await engine.recordUnknown([a, b, merge]);
     const h = engine.projection(byCustomer);
     expect(h.state(T, 'cust-b')).toEqual(['x1:cust-a:cust-a', 'x2:cust-a:cust-b', 'm1:cust-a:cust-a']);
     expect(h.stateAt(T, 'cust-b', Date.parse(at(50)))).toEqual(['x2:cust-b:cust-b']);
@@ -137,7 +137,7 @@ describe('host projections in the journey engine', () => {
 
   it('serves host projections alone when the standard ones are off, and says so when asked for them', async () => {
     const engine = createJourneyEngine({ clock: () => asOf, projections: [byCase], standardProjections: false });
-    await engine.record(story());
+    await engine.recordUnknown(story());
     expect(engine.projection(byCase).state(T, 'c1')).toHaveLength(2);
     expect(() => engine.report(T)).toThrow(/standardProjections: false/);
     expect(() => engine.getCase(T, 'c1')).toThrow(/standardProjections: false/);
@@ -161,10 +161,10 @@ describe('host projections in the journey engine', () => {
             let s = 0;
             while (i < order.length) {
               const size = sizes[s++ % sizes.length]!;
-              await engine.record(order.slice(i, i + size) as RawEvent[]);
+              await engine.recordUnknown(order.slice(i, i + size) as RawEvent[]);
               i += size;
             }
-            for (const r of redeliver) if (order.length > 0) await engine.record(order[r % order.length]!);
+            for (const r of redeliver) if (order.length > 0) await engine.recordUnknown(order[r % order.length]!);
             const events = j.events.map((r) => parseEventOrThrow(r));
             const follower = store ? createJourneyEngine({ clock: () => asOf, projections: all, standardProjections, store }) : undefined;
             await follower?.ready();

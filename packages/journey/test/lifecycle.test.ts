@@ -13,7 +13,7 @@ describe('an engine opened on a store with history', () => {
   it('refuses synchronous reads until it caught up (await ready()), then serves the history', async () => {
     const store = createInMemoryEventStore();
     const first = createJourneyEngine({ store, clock: () => asOf });
-    await first.record([message('m1', 1), message('m2', 2)]);
+    await first.recordUnknown([message('m1', 1), message('m2', 2)]);
     await first.close();
     const reopened = createJourneyEngine({ store, clock: () => asOf });
     expect(() => reopened.getCase('acme', 'k1')).toThrow(/before the engine caught up with its store: await engine.ready\(\) first/);

@@ -70,4 +70,22 @@ describe('public type surface of @omnitrail/journey', () => {
     // @ts-expect-error partitionBy is one of the named partitionings or a function
     defineJourneyProjection({ name: 'x', partitionBy: 'store', initialState: () => 0, evolve: (s: number) => s });
   });
+
+  it('types record() with the catalog: a misspelt type or a wrong data field does not compile', () => {
+    const engine = createJourneyEngine();
+    const base = { tenantId: 'acme', occurredAt: '2024-03-01T10:00:00Z', customerId: 'ann' } as const;
+    // Valid: id, schemaVersion and actor may be left out; optional data fields too.
+    void engine.record({ ...base, type: 'MessageReceived', channel: 'email', caseId: 'k1', data: { text: 'hi' } });
+    void engine.record([{ ...base, type: 'PageViewed', channel: 'web', actor: { kind: 'customer' }, data: { url: '/' } }]);
+    // @ts-expect-error a misspelt event type
+    void engine.record({ ...base, type: 'MessageRecieved', data: { text: 'hi' } });
+    // @ts-expect-error a data field of the wrong type
+    void engine.record({ ...base, type: 'PageViewed', data: { url: 42 } });
+    // @ts-expect-error a required data field missing
+    void engine.record({ ...base, type: 'CallStarted', data: { direction: 'inbound' } });
+    // @ts-expect-error an unknown channel
+    void engine.record({ ...base, type: 'PageViewed', channel: 'fax', data: { url: '/' } });
+    // Data of unknown shape (a webhook's body) is validated at run time.
+    expectTypeOf(engine.recordUnknown).parameter(0).toEqualTypeOf<unknown>();
+  });
 });

@@ -21,7 +21,7 @@ const message = (id: string, minute: number, channel: string) => ({
 describe('case views', () => {
   it('are frozen snapshots: writing one fails and never changes the engine', async () => {
     const engine = createJourneyEngine({ clock: () => asOf });
-    await engine.record(message('m1', 1, 'email'));
+    await engine.recordUnknown(message('m1', 1, 'email'));
     const view = engine.getCase('acme', 'k1')!;
     expect(Object.isFrozen(view)).toBe(true);
     expect(Object.isFrozen(view.channels)).toBe(true);
@@ -36,7 +36,7 @@ describe('case views', () => {
   it('have the form of the report open-case rows (arrays, ISO instants), the same fields with the same values', async () => {
     const events = [message('m1', 1, 'email'), message('m2', 2, 'whatsapp')];
     const engine = createJourneyEngine({ clock: () => asOf });
-    await engine.record(events);
+    await engine.recordUnknown(events);
     const [row] = replayReport({ events: engine.fold('acme')!.events.map((e) => e.event), asOf }).tenants.acme!.cases.open;
     const view = engine.getCase('acme', 'k1')!;
     for (const [key, value] of Object.entries(row!)) expect(view[key as keyof typeof view], key).toEqual(value);
@@ -48,13 +48,13 @@ describe('case views', () => {
 
   it('case$ emits a message on a new channel at the same instant, and nothing when the case did not change', async () => {
     const engine = createJourneyEngine({ clock: () => asOf });
-    await engine.record(message('m1', 1, 'email'));
+    await engine.recordUnknown(message('m1', 1, 'email'));
     const emitted = firstValueFrom(engine.case$('acme', 'k1').pipe(take(3), toArray()));
     // Same instant, another channel: only the channel list changes.
-    await engine.record({ ...message('m2', 1, 'whatsapp') });
+    await engine.recordUnknown({ ...message('m2', 1, 'whatsapp') });
     // A page view of the customer, not of the case: no emission for the case.
     await engine.record({ id: 'p1', type: 'PageViewed', tenantId: 'acme', occurredAt: at(3), customerId: 'ann', channel: 'web', actor: { kind: 'customer' }, data: { url: '/' } });
-    await engine.record(message('m3', 4, 'sms'));
+    await engine.recordUnknown(message('m3', 4, 'sms'));
     const views = await emitted;
     expect(views.map((v) => v?.channels)).toEqual([['email'], ['email', 'whatsapp'], ['email', 'sms', 'whatsapp']]);
     await engine.close();

@@ -42,6 +42,28 @@ export interface EventEnvelope {
 /** An event of type `T` whose data is `D`. */
 export type EventFor<T extends string, D> = EventEnvelope & { type: T; data: D };
 
+/**
+ * The envelope of an event as a producer gives it, before parsing: `id` and `schemaVersion` may be left out
+ * (the engine makes an id; version 1), `actor` too (`{ kind: 'system' }`), and instants may carry any offset.
+ */
+export interface EventEnvelopeInput {
+  id?: string;
+  schemaVersion?: number;
+  tenantId: string;
+  occurredAt: string;
+  customerId?: string;
+  identities?: Identity[];
+  channel?: Channel;
+  caseId?: string;
+  actor?: { kind?: ActorKind; id?: string };
+  correlationId?: string;
+  causationId?: string;
+  source?: EventSource;
+}
+
+/** An event of type `T` with data `D`, as a producer gives it (see {@link EventEnvelopeInput}). */
+export type EventInputFor<T extends string, D> = EventEnvelopeInput & { type: T; data: D };
+
 /** What an event id may be: 1 to 128 letters, digits, `_`, `.`, `:` or `-`. */
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 

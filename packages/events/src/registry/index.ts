@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { CASE_EVENT_TYPES, catalogDataSchemas, type CatalogDataSchemas, type CatalogEventType } from '../catalog/index.js';
-import type { EventFor } from '../envelope/index.js';
+import type { EventFor, EventInputFor } from '../envelope/index.js';
 
 /** Turns the data of one schema version into the next version's data. */
 export interface Upcaster {
@@ -48,6 +48,15 @@ export type EventOfDefinition<D> = D extends EventTypeDefinition<infer T, infer 
 
 /** Every catalog event, typed from its zod schema. */
 export type CatalogEvent = { [K in CatalogEventType]: EventFor<K, z.output<CatalogDataSchemas[K]>> }[CatalogEventType];
+
+/**
+ * Every catalog event as a producer gives it (the input `parseEvent` accepts, typed from the schemas): a
+ * union discriminated by `type`, optional fields optional, `id`, `schemaVersion` and `actor` optional.
+ */
+export type CatalogEventInput = { [K in CatalogEventType]: EventInputFor<K, z.input<CatalogDataSchemas[K]>> }[CatalogEventType];
+
+/** The input form of parsed events `E` (a catalog event or a host type of a registry). */
+export type EventInputOf<E> = E extends EventFor<infer T, infer D> ? EventInputFor<T, D> : never;
 
 /** The catalog event of one type. */
 export type EventOf<K extends CatalogEventType> = Extract<CatalogEvent, { type: K }>;

@@ -3,6 +3,7 @@ import { createIdTable, hashString, type IdTable } from '@omnitrail/eventstore/a
 import {
   catalogRegistry,
   jsonContentHash,
+  type CatalogEventInput,
   newEventId,
   parseEvent,
   ValidationError,
@@ -96,8 +97,14 @@ export interface JourneyChange {
 
 /** The journey engine: records touchpoints and serves the standard projections, live. */
 export interface JourneyEngine {
-  /** Validates, resolves identity and appends; resolves once the projections include the events. */
-  record(input: unknown): Promise<RecordResult>;
+  /**
+   * Validates, resolves identity and appends; resolves once the projections include the events. Typed with
+   * the catalog's input types, so a misspelt type or a wrong data field does not compile; data of unknown
+   * shape (a webhook's body) goes through {@link JourneyEngine.recordUnknown}.
+   */
+  record(input: CatalogEventInput | readonly CatalogEventInput[]): Promise<RecordResult>;
+  /** `record` for input whose type is not known at compile time: validated the same way at run time. */
+  recordUnknown(input: unknown): Promise<RecordResult>;
   /** Waits until every event in the store has been folded (catch-up done). */
   ready(): Promise<void>;
   /** The report section of a tenant (report.md), as of an instant (default: the clock). */
@@ -628,7 +635,8 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   }
 
   const engine: JourneyEngine = {
-    async record(input) {
+    record: (input) => engine.recordUnknown(input),
+    async recordUnknown(input) {
       if (closed) throw new Error('The journey engine is closed: create a new one to record events.');
       const { events, contents } = parseAll(input);
       const generation = ++recordGeneration;
