@@ -60,3 +60,28 @@ describe('case views', () => {
     await engine.close();
   });
 });
+
+describe('host projection streams', () => {
+  it('keep a subject per watched partition only while someone subscribes, and a new subscriber gets the current state', async () => {
+    const { defineJourneyProjection } = await import('../src/index.js');
+    const count = defineJourneyProjection({ name: 'count', partitionBy: 'customer', initialState: () => 0, evolve: (n: number) => n + 1 });
+    const engine = createJourneyEngine({ clock: () => asOf, projections: [count] });
+    const handle = engine.projection(count);
+    await engine.record(message('m1', 1, 'email'));
+    const seen: (number | undefined)[] = [];
+    const a = handle.state$('acme', 'ann').subscribe((n) => seen.push(n));
+    const b = handle.state$('acme', 'ann').subscribe();
+    const other = handle.state$('acme', 'bob').subscribe();
+    expect(handle.watchedPartitions()).toBe(2);
+    await engine.record(message('m2', 2, 'email'));
+    expect(seen).toEqual([1, 2]);
+    a.unsubscribe();
+    expect(handle.watchedPartitions()).toBe(2);
+    b.unsubscribe();
+    other.unsubscribe();
+    expect(handle.watchedPartitions()).toBe(0);
+    expect(await firstValueFrom(handle.state$('acme', 'ann'))).toBe(2);
+    expect(handle.watchedPartitions()).toBe(0);
+    await engine.close();
+  });
+});

@@ -59,8 +59,13 @@ export interface JourneyProjectionHandle<S> {
   state(tenantId: string, key: string): S | undefined;
   /** The partition's state as of an instant (ms): the fold of the events with `occurredAt ≤ asOf`, merges after it not applied. */
   stateAt(tenantId: string, key: string, asOf: number): S | undefined;
-  /** The partition's state stream: the current state first, then the state after every change of the partition. */
+  /**
+   * The partition's state stream: the current state first, then the state after every change of the
+   * partition. The engine keeps a subject per watched partition only while someone subscribes.
+   */
   state$(tenantId: string, key: string): Observable<S | undefined>;
+  /** How many partitions of this projection have subscribers now (each costs a subject until they leave). */
+  watchedPartitions(): number;
   /** The keys of the tenant's partitions, sorted. */
   keys(tenantId: string): string[];
 }
@@ -219,7 +224,8 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   const maxRetries = options.maxAppendRetries ?? 5;
   const standard = options.standardProjections ?? true;
   const host = createHostProjections(options.projections ?? []);
-  const hostSubjects = new Map<string, { index: number; tenantId: string; key: string; lastKey: string | undefined; subject: BehaviorSubject<unknown> }>();
+  // One subject per partition someone watches, released when its last subscriber leaves.
+  const hostSubjects = new Map<string, { index: number; tenantId: string; key: string; lastKey: string | undefined; subject: BehaviorSubject<unknown>; subscribers: number }>();
   const tenants = new Map<string, LiveTenant>();
   const tenantSubjects = new Map<string, BehaviorSubject<TenantFold | undefined>>();
   const changes = new Subject<JourneyChange>();
@@ -727,15 +733,24 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
         keys: (tenantId) => host.keys(tenants.get(tenantId), index),
         state$(tenantId, key) {
           const id = `${index}\u0000${tenantId}\u0000${key}`;
-          let entry = hostSubjects.get(id);
-          if (!entry) {
-            const tenant = tenants.get(tenantId);
-            const subject = new BehaviorSubject<unknown>(host.state(tenant, index, key));
-            hostSubjects.set(id, (entry = { index, tenantId, key, lastKey: tenant ? host.canonicalKey(tenant, index, key) : undefined, subject }));
-            if (closed) subject.complete();
-          }
-          return entry.subject.asObservable() as Observable<S | undefined>;
+          return new Observable<S | undefined>((subscriber) => {
+            let entry = hostSubjects.get(id);
+            if (!entry) {
+              const tenant = tenants.get(tenantId);
+              const subject = new BehaviorSubject<unknown>(host.state(tenant, index, key));
+              hostSubjects.set(id, (entry = { index, tenantId, key, lastKey: tenant ? host.canonicalKey(tenant, index, key) : undefined, subject, subscribers: 0 }));
+              if (closed) subject.complete();
+            }
+            const watched = entry;
+            watched.subscribers++;
+            const inner = (watched.subject as BehaviorSubject<S | undefined>).subscribe(subscriber);
+            return () => {
+              inner.unsubscribe();
+              if (--watched.subscribers === 0 && hostSubjects.get(id) === watched) hostSubjects.delete(id);
+            };
+          });
         },
+        watchedPartitions: () => [...hostSubjects.values()].filter((e) => e.index === index).length,
       };
     },
     stats: (tenantId) => tenants.get(tenantId)?.stats,
