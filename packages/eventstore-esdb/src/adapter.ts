@@ -3,10 +3,12 @@
  *
  * EventStoreDB does most of the work (revisions, expected versions, atomic batches, `$all`, subscriptions).
  * What the server cannot tell the port, the adapter does itself, and says so:
- * - Store-wide unique event ids and the retry/duplicate classification: EventStoreDB only recognises a retried
- *   batch in the same stream and never rejects an id used in another stream. The adapter keeps an index of
- *   the ids in the store (built by reading `$all` once, then brought up to date from `$all` before every
- *   append), and serialises appends whose ids overlap within the process.
+ * - Event ids are unique per stream, not store-wide (capability `idUniqueness: 'stream'`, see
+ *   docs/eventstore.md): EventStoreDB recognises a retried batch in the same stream (exactly, with an exact
+ *   expected revision; from a bounded cache of recent ids with 'any') and never rejects an id used in another
+ *   stream. The adapter adds a bounded window of the ids it appended lately, to classify retries and partial
+ *   overlaps in-process, and serialises appends whose ids overlap within the process. It never reads the log
+ *   to do so, so start-up time and memory do not grow with the log.
  * - Filters: `readAll` of the client has no server-side filter, so filters (and the exclusion of system and
  *   checkpoint events) are applied by the adapter while paging.
  * - "Caught up": the adapter catches up by paged reads and then opens a live subscription from the last
@@ -43,6 +45,12 @@ export type EventStoreDbEventStoreOptions = (
   reconnectDelayMs?: number;
   /** Consecutive failed resubscriptions after which a subscription ends with the error (default 20). */
   maxReconnectAttempts?: number;
+  /**
+   * How many ids of its own recent appends the adapter remembers (default 10 000), to answer a retried batch
+   * or refuse a partial overlap without asking the server. Memory is bounded by this, not by the log; older
+   * retries are recognised by the server's own idempotency (see docs/eventstore-esdb.md). 0 turns it off.
+   */
+  recentIdWindow?: number;
 };
 
 /**
@@ -86,11 +94,11 @@ function isTransient(error: unknown): boolean {
   return code === 14 || code === 1; // grpc UNAVAILABLE, CANCELLED (server-side)
 }
 
-/** Where a stored event lives, for the id index. */
-interface IdLocation {
+/** Where an id of the recent-id window was stored; the position is known for a batch's last event only. */
+interface RecentId {
   streamName: string;
   revision: bigint;
-  position: bigint;
+  position: bigint | undefined;
 }
 
 /** One page from the server: the events the port sees, and the position of the last raw event examined. */
@@ -113,6 +121,8 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
   const pageSize = options.pageSize ?? 256;
   const reconnectDelayMs = options.reconnectDelayMs ?? 100;
   const maxReconnectAttempts = options.maxReconnectAttempts ?? 20;
+  const recentIdWindow = options.recentIdWindow ?? 10_000;
+  if (!Number.isInteger(recentIdWindow) || recentIdWindow < 0) throw new InvalidArgumentError('recentIdWindow', `expected an integer >= 0, got ${String(recentIdWindow)}`);
   if (!Number.isInteger(pageSize) || pageSize < 2) throw new InvalidArgumentError('pageSize', `expected an integer >= 2, got ${String(pageSize)}`);
   let closed = false;
   const stops = new Set<() => void>();
@@ -204,46 +214,25 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     }
   }
 
-  // ------------------------------------------------------------------------------------------- id index
+  // ------------------------------------------------------------------------------- recent-id window
 
-  const byId = new Map<string, IdLocation>();
-  let indexed: bigint | undefined; // last `$all` position the index has read
-  let refreshing: Promise<void> | undefined;
-  let refreshQueued: Promise<void> | undefined;
+  // Ids this adapter appended lately, oldest first (a Map keeps insertion order), at most `recentIdWindow`:
+  // enough to classify a retry or a partial overlap in this process without reading the log. Older retries
+  // are recognised by the server itself (see appendToStream).
+  const recentIds = new Map<string, RecentId>();
   const pendingIds = new Map<string, Promise<unknown>>();
-
-  const scanIntoIndex = async (): Promise<void> => {
-    for (;;) {
-      const page = await readAllPage(indexed, 'forwards', undefined);
-      for (const e of page.events) byId.set(e.id, { streamName: e.streamName, revision: e.revision, position: e.position });
-      if (page.last !== undefined) indexed = page.last;
-      if (page.raw < pageSize) break;
-    }
-  };
-  /** Brings the id index up to date with `$all` as of (at least) this call; concurrent callers share reads. */
-  const refreshIndex = (): Promise<void> => {
-    if (refreshing === undefined) {
-      refreshing = scanIntoIndex().finally(() => {
-        refreshing = undefined;
-      });
-      return refreshing;
-    }
-    // A scan already running may have started before this call: queue one more that all later callers share.
-    refreshQueued ??= refreshing
-      .catch(() => undefined)
-      .then(() => {
-        refreshQueued = undefined;
-        return refreshIndex();
-      });
-    return refreshQueued;
+  const remember = (id: string, at: RecentId) => {
+    recentIds.delete(id);
+    recentIds.set(id, at);
+    if (recentIds.size > recentIdWindow) recentIds.delete(recentIds.keys().next().value!);
   };
 
-  /** The retry/duplicate decision of the port, over the id index (same rule as the local adapters). */
-  const classifyKnownIds = (stream: string, ids: readonly string[]): AppendResult | undefined => {
-    const found: IdLocation[] = [];
+  /** The retry/duplicate decision of the port over the window: the stored batch's last event, or undefined when no id is known. */
+  const classifyRecentIds = (stream: string, ids: readonly string[]): (RecentId & { id: string }) | undefined => {
+    const found: RecentId[] = [];
     const foundIds: string[] = [];
     for (const id of ids) {
-      const at = byId.get(id);
+      const at = recentIds.get(id);
       if (at !== undefined) {
         found.push(at);
         foundIds.push(id);
@@ -251,11 +240,17 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     }
     if (found.length === 0) return undefined;
     if (found.length === ids.length && found.every((at, i) => at.streamName === stream && at.revision === found[0]!.revision + BigInt(i))) {
-      const last = found[found.length - 1]!;
-      return { nextExpectedRevision: last.revision, position: last.position };
+      return { ...found[found.length - 1]!, id: ids[ids.length - 1]! };
     }
     throw new DuplicateEventIdError(stream, foundIds);
   };
+
+  /** `$all` position of the event at `revision` of a port stream (-1n when the server does not say). */
+  async function positionAt(stream: string, revision: bigint): Promise<bigint> {
+    const raw = await collectRaw(client.readStream(physical(stream), { fromRevision: revision, direction: 'forwards', maxCount: 1 }));
+    const p = raw[0]?.event?.position;
+    return p === undefined ? -1n : fromEventStoreDbPosition(p);
+  }
 
   // ---------------------------------------------------------------------------------------------- append
 
@@ -279,17 +274,13 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
       const current = last?.event === undefined ? -1 : Number(last.event.revision);
       checkExpectedRevision(stream, expected, current);
       if (last?.event === undefined) return { nextExpectedRevision: -1n, position: -1n };
-      let position = last.event.position === undefined ? undefined : fromEventStoreDbPosition(last.event.position);
-      if (position === undefined) {
-        // Older servers leave positions of stream reads empty: look the event up in the id index.
-        await refreshIndex();
-        position = byId.get(decodeMetadata(last.event.id, last.event.metadata).id)?.position ?? -1n;
-      }
+      // Servers that leave positions of stream reads empty give -1n here (the port's "unknown").
+      const position = last.event.position === undefined ? -1n : fromEventStoreDbPosition(last.event.position);
       return { nextExpectedRevision: last.event.revision, position };
     }
 
     const ids = events.map((e) => e.id);
-    // Appends sharing an id with one in flight wait for it, then see its result in the index.
+    // Appends sharing an id with one in flight wait for it, then see its result in the window.
     for (;;) {
       const busy = ids.map((id) => pendingIds.get(id)).filter((p) => p !== undefined);
       if (busy.length === 0) break;
@@ -301,14 +292,16 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     });
     for (const id of ids) pendingIds.set(id, inFlight);
     try {
-      try {
-        await refreshIndex();
-      } catch (error) {
-        return fail(operation, error);
+      const retried = classifyRecentIds(stream, ids);
+      if (retried !== undefined) {
+        // The window holds exact positions for batches' last events only; look the others up.
+        if (retried.position !== undefined) return { nextExpectedRevision: retried.revision, position: retried.position };
+        try {
+          return { nextExpectedRevision: retried.revision, position: await positionAt(stream, retried.revision) };
+        } catch (error) {
+          return fail(operation, error);
+        }
       }
-      assertOpen();
-      const retried = classifyKnownIds(stream, ids);
-      if (retried !== undefined) return retried;
       const esdbEvents = events.map((e) => {
         const esdbId = toEventStoreDbId(e.id);
         const metadata = encodeMetadata(e.id, esdbId, e.metadata);
@@ -319,15 +312,27 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
         result = await client.appendToStream(physical(stream), esdbEvents, { expectedRevision: expected } /* the port's values are the client's: ANY, NO_STREAM, STREAM_EXISTS, bigint */);
       } catch (error) {
         if (clientErrorType(error) === 'wrong-expected-version') {
+          // With 'any' the server refuses only a batch that overlaps events it stored in part (its
+          // idempotency check): the port's duplicate-id error. Which ids it recognised it does not say.
+          if (expected === 'any') throw new DuplicateEventIdError(stream, ids);
           const actual = (error as { actualVersion?: unknown }).actualVersion;
           throw new WrongExpectedRevisionError(stream, expected, typeof actual === 'bigint' && actual >= 0n ? actual : 'no_stream');
         }
+        if (clientErrorType(error) === 'maximum-append-size-exceeded') {
+          const max = (error as { maxAppendSize?: unknown }).maxAppendSize;
+          throw new InvalidArgumentError('events', `the batch is larger than the server's maximum append size${typeof max === 'number' ? ` (${max} bytes)` : ''}: nothing was written; split it into smaller appends`);
+        }
         return fail(operation, error);
       }
-      const position = result.position === undefined ? -1n : fromEventStoreDbPosition(result.position);
+      let position: bigint;
+      try {
+        // A server that recognised a retried batch may leave the position out: read it from the stream.
+        position = result.position === undefined ? await positionAt(stream, result.nextExpectedRevision) : fromEventStoreDbPosition(result.position);
+      } catch (error) {
+        return fail(operation, error);
+      }
       const first = result.nextExpectedRevision - BigInt(events.length) + 1n;
-      // Exact for the batch's last event; the others get their exact positions when the index next reads $all.
-      ids.forEach((id, i) => byId.set(id, { streamName: stream, revision: first + BigInt(i), position }));
+      ids.forEach((id, i) => remember(id, { streamName: stream, revision: first + BigInt(i), position: i === ids.length - 1 ? position : undefined }));
       return { nextExpectedRevision: result.nextExpectedRevision, position };
     } finally {
       for (const id of ids) if (pendingIds.get(id) === inFlight) pendingIds.delete(id);

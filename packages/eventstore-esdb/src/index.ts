@@ -16,6 +16,8 @@ export {
   createFakeLog,
   type FakeEventStoreDb,
   type FakeEventStoreDbOptions,
+  type FakeRequestCounts,
   type FakeLog,
   type FakeLogEvent,
+  type FakeLogOptions,
 } from './fake-server/index.js';

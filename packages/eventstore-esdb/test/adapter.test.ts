@@ -103,23 +103,80 @@ describe('EventStoreDB adapter: ids and metadata', () => {
     expect(decodeMetadata('x', { $omnitrail: { wrapped: true } })).toEqual({ id: 'x', metadata: undefined });
   });
 
-  it('recognises a retried batch after a restart of the process (a new adapter reads the ids from $all)', async () => {
-    const { store, open } = await setup();
+  it('reads nothing of the log before its first append, and a new process retrying a batch gets the original result from the server', async () => {
+    const { server, store, open } = await setup();
     const batch = [ev(), ev()];
     const first = await store.appendToStream('s', batch);
     await store.close();
+    const before = { ...server.requests };
     const again = open();
+    // The server recognises the retry (its recent-id cache for 'any', the events after an exact revision).
     expect(await again.appendToStream('s', batch)).toEqual(first);
-    await expect(again.appendToStream('t', [batch[1]!])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', ids: [batch[1]!.id] });
+    expect(await again.appendToStream('s', batch, { expectedRevision: 'no_stream' })).toEqual(first);
+    expect(server.requests.allReads).toBe(before.allReads);
+    expect(server.requests.subscriptions).toBe(before.subscriptions);
+    expect((await collect(again.readStream('s'))).map((e) => e.id)).toEqual(batch.map((e) => e.id));
   });
 
-  it('rejects an id another process stored in another stream since the last append (the index reads $all first)', async () => {
+  it("stores a copy of an id another process stored in another stream (idUniqueness 'stream'), and refuses one it appended itself", async () => {
     const { store, open } = await setup();
     const other = open();
-    await store.appendToStream('warm-up', [ev()]);
     const shared = ev();
     await other.appendToStream('s1', [shared]);
-    await expect(store.appendToStream('s2', [shared])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', ids: [shared.id] });
+    await store.appendToStream('s2', [shared]);
+    expect((await collect(store.readAll())).filter((e) => e.id === shared.id).map((e) => e.streamName)).toEqual(['s1', 's2']);
+    await expect(store.appendToStream('s3', [shared])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', ids: [shared.id] });
+  });
+
+  it('keeps a bounded window of recent ids; older retries and partial overlaps are decided by the server', async () => {
+    const { server } = await setup();
+    const store = createEventStoreDbEventStore({ connectionString: server.connectionString, recentIdWindow: 2 });
+    cleanups.push(() => store.close());
+    const [a, b, c, d, e] = [ev(), ev(), ev(), ev(), ev()];
+    const first = await store.appendToStream('s', [a, b]);
+    await store.appendToStream('s', [c, d]);
+    const appendsBefore = server.requests.appends;
+    // [c, d] are in the window: answered without a request.
+    expect((await store.appendToStream('s', [c, d])).nextExpectedRevision).toBe(3n);
+    expect(server.requests.appends).toBe(appendsBefore);
+    // [a, b] fell out of it: the server recognises the retry.
+    expect(await store.appendToStream('s', [a, b])).toEqual(first);
+    expect(server.requests.appends).toBe(appendsBefore + 1);
+    // A partial overlap the window does not see: the server refuses it, nothing is stored twice.
+    await expect(store.appendToStream('s', [b, e])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID' });
+    await expect(store.appendToStream('s', [c, e], { expectedRevision: 1n })).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION' });
+    expect((await collect(store.readStream('s'))).map((x) => x.id)).toEqual([a, b, c, d].map((x) => x.id));
+    expect(() => createEventStoreDbEventStore({ connectionString: server.connectionString, recentIdWindow: -1 })).toThrow(/recentIdWindow/);
+  });
+});
+
+describe('fake server: what a real server refuses', () => {
+  it("refuses an append over the maximum append size (data + metadata + 2 × type length): InvalidArgumentError 'events', nothing written", async () => {
+    const server = await startFakeEventStoreDb({ maxAppendSize: 1000 });
+    cleanups.push(() => server.close());
+    const store = createEventStoreDbEventStore({ connectionString: server.connectionString });
+    cleanups.push(() => store.close());
+    const big = (size: number) => ({ id: `big-${++n}`, type: 'T', data: { text: 'x'.repeat(size) } });
+    await store.appendToStream('s', [big(400), big(400)]);
+    await expect(store.appendToStream('s', [big(400), big(400), big(400)])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'events' });
+    expect(server.log.events.length).toBe(2);
+  });
+
+  it("recognises an 'any' retry only while its ids are in the bounded cache, and refuses a partial overlap", async () => {
+    const { createFakeLog } = await import('@omnitrail/eventstore-esdb');
+    const log = createFakeLog({ idempotencyCacheSize: 2 });
+    const proposed = (id: string) => ({ id, type: 'T', contentType: 'application/json', data: new Uint8Array(1), metadata: new Uint8Array(0) });
+    const any = { kind: 'any' } as const;
+    const first = log.append('s', any, [proposed('a'), proposed('b')]);
+    expect(log.append('s', any, [proposed('a'), proposed('b')])).toEqual(first);
+    expect(log.append('s', any, [proposed('b'), proposed('z')])).toMatchObject({ kind: 'wrong-expected-version', currentRevision: 1n });
+    log.append('s', any, [proposed('c'), proposed('d')]);
+    // 'a' fell out of the cache: a real server stores the batch again.
+    expect(log.append('s', any, [proposed('a')])).toMatchObject({ kind: 'success', currentRevision: 4n });
+    // With an exact revision the stream itself is compared, however old the batch.
+    expect(log.append('s', { kind: 'no_stream' }, [proposed('a'), proposed('b')])).toEqual(first);
+    expect(log.append('s', { kind: 'no_stream' }, [proposed('a'), proposed('x')])).toMatchObject({ kind: 'wrong-expected-version' });
+    expect(log.events.length).toBe(5);
   });
 });
 

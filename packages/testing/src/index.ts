@@ -9,6 +9,7 @@ export {
   type ContractStoreHandle,
   eventStoreContract,
   type EventStoreContractOptions,
+  type EventStoreCapabilities,
 } from './eventstore-contract/index.js';
 export {
   anyEventArbitrary,

@@ -15,7 +15,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createFakeLog, type FakeExpected, type FakeLog, type FakeLogEvent, type FakeProposedEvent } from './log.js';
 import { featuresGrpc, featuresPb, sharedPb, streamsGrpc, streamsPb, type AppendReq, type AppendResp, type ReadReq, type ReadResp } from './generated.js';
 
-export { createFakeLog, type FakeLog, type FakeLogEvent } from './log.js';
+export { createFakeLog, type FakeLog, type FakeLogEvent, type FakeLogOptions } from './log.js';
 
 /** A running fake server. */
 export interface FakeEventStoreDb {
@@ -24,6 +24,8 @@ export interface FakeEventStoreDb {
   readonly port: number;
   /** The log behind the server (for assertions in tests). */
   readonly log: FakeLog;
+  /** Requests served so far, by kind (for tests of what a client asks for). */
+  readonly requests: FakeRequestCounts;
   /** Ends every open subscription with UNAVAILABLE, as a server does when it drops a connection. */
   dropSubscriptions(): void;
   /** Kills every connection and listens again on the same port with the same log: a server restart. */
@@ -32,12 +34,27 @@ export interface FakeEventStoreDb {
   close(): Promise<void>;
 }
 
+/** Requests a fake server has served, by kind. */
+export interface FakeRequestCounts {
+  appends: number;
+  streamReads: number;
+  /** `$all` reads (not subscriptions). */
+  allReads: number;
+  subscriptions: number;
+}
+
 /** Options of {@link startFakeEventStoreDb}. */
 export interface FakeEventStoreDbOptions {
   /** Loopback port to listen on; 0 (the default) picks a free one. */
   port?: number;
   /** Start from an existing log (e.g. one kept from a previous server). */
   log?: FakeLog;
+  /**
+   * Largest append in bytes (default 1 MiB, the server's `MaxAppendSize`), counted as the server does:
+   * data + metadata + 2 × the event type's length, per event. Over it the append fails with the server's
+   * `maximum-append-size-exceeded` error and nothing is written.
+   */
+  maxAppendSize?: number;
 }
 
 type ReadCall = grpc.ServerWritableStream<ReadReq, ReadResp>;
@@ -49,6 +66,8 @@ type ReadCall = grpc.ServerWritableStream<ReadReq, ReadResp>;
  */
 export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {}): Promise<FakeEventStoreDb> {
   const log = options.log ?? createFakeLog();
+  const maxAppendSize = options.maxAppendSize ?? 1024 * 1024;
+  const requests: FakeRequestCounts = { appends: 0, streamReads: 0, allReads: 0, subscriptions: 0 };
   const subscriptions = new Set<ReadCall>();
   let server: grpc.Server | undefined;
   let port = options.port ?? 0;
@@ -56,8 +75,17 @@ export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {
   const listen = async (): Promise<void> => {
     const s = new grpc.Server();
     s.addService(streamsGrpc.StreamsService as unknown as grpc.ServiceDefinition, {
-      read: (call: ReadCall) => void handleRead(log, call, subscriptions),
-      append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) => handleAppend(log, call, callback),
+      read: (call: ReadCall) => {
+        const o = call.request.getOptions();
+        if (o?.hasStream()) requests.streamReads++;
+        else if (o?.hasSubscription()) requests.subscriptions++;
+        else requests.allReads++;
+        void handleRead(log, call, subscriptions);
+      },
+      append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) => {
+        requests.appends++;
+        handleAppend(log, call, callback, maxAppendSize);
+      },
     } as unknown as grpc.UntypedServiceImplementation);
     s.addService(featuresGrpc.ServerFeaturesService as unknown as grpc.ServiceDefinition, {
       getSupportedMethods: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(null, supportedMethods()),
@@ -84,6 +112,7 @@ export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {
       return port;
     },
     log,
+    requests,
     dropSubscriptions,
     async restart() {
       stop();
@@ -134,7 +163,8 @@ function streamName(identifier: InstanceType<typeof sharedPb.StreamIdentifier> |
   return identifier === undefined ? '' : Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
 }
 
-function handleAppend(log: FakeLog, call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>): void {
+function handleAppend(log: FakeLog, call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>, maxAppendSize: number): void {
+  let size = 0;
   let stream: string | undefined;
   let expected: FakeExpected = { kind: 'any' };
   const proposed: FakeProposedEvent[] = [];
@@ -160,6 +190,16 @@ function handleAppend(log: FakeLog, call: grpc.ServerReadableStream<AppendReq, A
     } else if (req.hasProposedMessage()) {
       const m = req.getProposedMessage()!;
       const meta = m.getMetadataMap();
+      // Event.SizeOnDisk and the check in Streams.Append.cs of EventStore/EventStore.
+      size += m.getData_asU8().length + m.getCustomMetadata_asU8().length + 2 * (meta.get('type') ?? '').length;
+      if (size > maxAppendSize && !failed) {
+        failed = true;
+        const trailer = new grpc.Metadata();
+        trailer.set('exception', 'maximum-append-size-exceeded');
+        trailer.set('maximum-append-size', String(maxAppendSize));
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: `Maximum Append Size of ${maxAppendSize} Exceeded.`, metadata: trailer });
+        return;
+      }
       proposed.push({
         id: uuidString(m.getId()),
         type: meta.get('type') ?? '',

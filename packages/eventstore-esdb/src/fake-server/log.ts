@@ -52,8 +52,18 @@ export interface FakeLog {
 /** Gap between consecutive positions besides the event's size, so positions look like log offsets. */
 const RECORD_OVERHEAD = 64n;
 
+/** Options of {@link createFakeLog}. */
+export interface FakeLogOptions {
+  /**
+   * Ids in the server's cache of recent ids, which recognises batches retried with 'any' (default 100 000).
+   * A real server bounds it by memory (8 MiB, ESConsts.CommitedEventsMemCacheLimit); the count is a guess.
+   */
+  idempotencyCacheSize?: number;
+}
+
 /** Creates an empty log. */
-export function createFakeLog(): FakeLog {
+export function createFakeLog(options: FakeLogOptions = {}): FakeLog {
+  const idempotencyCacheSize = options.idempotencyCacheSize ?? 100_000;
   const events: FakeLogEvent[] = [];
   const streams = new Map<string, number[]>();
   const listeners = new Set<() => void>();
@@ -64,17 +74,41 @@ export function createFakeLog(): FakeLog {
   const currentRevision = (indexes: number[] | undefined): bigint | undefined =>
     indexes === undefined || indexes.length === 0 ? undefined : BigInt(indexes.length - 1);
 
-  // EventStoreDB's idempotency: a batch whose ids are already the stream's events right after the expected
-  // revision (or, for 'any', wherever its first id sits) is acknowledged again without writing.
-  const idempotentResult = (indexes: number[] | undefined, expected: FakeExpected, proposed: readonly FakeProposedEvent[]): FakeAppendResult | undefined => {
-    if (indexes === undefined || proposed.length === 0) return undefined;
-    let start: number;
-    if (expected.kind === 'revision') start = Number(expected.revision) + 1;
-    else if (expected.kind === 'no_stream') start = 0;
-    else start = indexes.findIndex((i) => events[i]!.id === proposed[0]!.id);
-    if (start < 0 || start + proposed.length > indexes.length) return undefined;
-    for (let k = 0; k < proposed.length; k++) if (events[indexes[start + k]!]!.id !== proposed[k]!.id) return undefined;
-    const last = events[indexes[start + proposed.length - 1]!]!;
+  // EventStoreDB's idempotency check (IndexWriter.CheckCommit in EventStore/EventStore, read for this):
+  // - an exact expected revision (no_stream = -1) behind the stream: the events after it are compared with
+  //   the batch; all equal is a retry (acknowledged again), the first different is a wrong expected version,
+  //   a later one "corrupted idempotency", also answered as a wrong expected version;
+  // - 'any' / stream_exists: every id is looked up in a bounded cache of recent ids; the first missing means
+  //   a new write, a later missing one corrupted idempotency. An id that fell out of the cache is not seen,
+  //   so an old batch retried with 'any' is stored again, as on a real server.
+  const recentIds = new Map<string, { streamName: string; revision: bigint }>();
+  const remember = (id: string, streamName: string, revision: bigint) => {
+    recentIds.delete(id);
+    recentIds.set(id, { streamName, revision });
+    if (recentIds.size > idempotencyCacheSize) recentIds.delete(recentIds.keys().next().value!);
+  };
+  const idempotentResult = (streamName: string, indexes: number[] | undefined, expected: FakeExpected, proposed: readonly FakeProposedEvent[]): FakeAppendResult | undefined => {
+    if (indexes === undefined || indexes.length === 0 || proposed.length === 0) return undefined;
+    const current = BigInt(indexes.length - 1);
+    const wrong: FakeAppendResult = { kind: 'wrong-expected-version', currentRevision: current, expected };
+    if (expected.kind === 'revision' || expected.kind === 'no_stream') {
+      const after = expected.kind === 'revision' ? expected.revision : -1n;
+      if (after >= current) return undefined;
+      let at = Number(after) + 1;
+      for (let k = 0; k < proposed.length; k++, at++) {
+        if (at < indexes.length && events[indexes[at]!]!.id === proposed[k]!.id) continue;
+        return k === 0 ? undefined : wrong;
+      }
+      const last = events[indexes[at - 1]!]!;
+      return { kind: 'success', currentRevision: last.revision, position: last.position };
+    }
+    let end: bigint | undefined;
+    for (let k = 0; k < proposed.length; k++) {
+      const known = recentIds.get(proposed[k]!.id);
+      if (known === undefined || known.streamName !== streamName) return k === 0 ? undefined : wrong;
+      end = known.revision;
+    }
+    const last = events[indexes[Number(end!)]!]!;
     return { kind: 'success', currentRevision: last.revision, position: last.position };
   };
 
@@ -83,7 +117,7 @@ export function createFakeLog(): FakeLog {
     stream: (name) => streams.get(name),
     append(streamName, expected, proposed) {
       const indexes = streams.get(streamName);
-      const retried = idempotentResult(indexes, expected, proposed);
+      const retried = idempotentResult(streamName, indexes, expected, proposed);
       if (retried !== undefined) return retried;
       const current = currentRevision(indexes);
       const ok =
@@ -118,6 +152,7 @@ export function createFakeLog(): FakeLog {
         nextPosition += RECORD_OVERHEAD + BigInt(p.data.length + p.metadata.length + p.type.length + streamName.length);
         list.push(events.length);
         events.push(last);
+        remember(p.id, streamName, last.revision);
       }
       for (const listener of listeners) listener();
       return { kind: 'success', currentRevision: last!.revision, position: last!.position };
