@@ -14,6 +14,7 @@
  * - "Caught up": the adapter catches up by paged reads and then opens a live subscription from the last
  *   position it saw, so the signal does not depend on the server version.
  */
+import { BehaviorSubject, type Observable } from 'rxjs';
 import { EventStoreDBClient, jsonEvent, type AllStreamResolvedEvent, type ResolvedEvent } from '@eventstore/db-client';
 import { DuplicateEventIdError, EventStoreError, InvalidArgumentError, InvalidStreamNameError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError, type AllSubscription, type AppendOptions, type AppendResult, type CheckpointStore, type CheckpointStoreResult, type Direction, type EventStore, type EventToAppend, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeToAllOptions, type StreamAppend, type SubscriptionItem } from '@omnitrail/eventstore';
 import { appendEachStream, assertDirection, assertExpectedRevision, assertMaxCount, assertStreamName, checkExpectedRevision, compileFilter, decideCheckpoint, validateCheckpointArgs, subscriptionOf, validateEvents, type EventMatcher } from '@omnitrail/eventstore/adapter';
@@ -41,9 +42,14 @@ export type EventStoreDbEventStoreOptions = (
   streamPrefix?: string;
   /** Events per page of reads (default 256): what a read or a catching-up subscription holds at once. */
   pageSize?: number;
-  /** Delay before the first resubscription after a transient disconnect, doubled up to 5 s (default 100 ms). */
+  /** Delay before the first retry of a subscription after a transient failure, doubled up to `maxReconnectDelayMs` (default 100 ms). */
   reconnectDelayMs?: number;
-  /** Consecutive failed resubscriptions after which a subscription ends with the error (default 20). */
+  /** Cap of the doubling retry delay of subscriptions (default 5000 ms). */
+  maxReconnectDelayMs?: number;
+  /**
+   * Consecutive failed retries after which a subscription ends with the error. Default: no limit, a
+   * subscription retries for as long as the store is open (a server outage of any length is survived).
+   */
   maxReconnectAttempts?: number;
   /**
    * How many ids of its own recent appends the adapter remembers (default 10 000), to answer a retried batch
@@ -68,6 +74,11 @@ export class EventStoreDbError extends EventStoreError {
   readonly operation: string;
   /** The client's error type (`'unavailable'`, `'access-denied'`...), when it had one. */
   readonly reason: string | undefined;
+  /**
+   * The server was unreachable, not the leader, or too slow (see {@link isTransientEventStoreDbFailure}): the
+   * same call may succeed later, with the same store (subscriptions retry by themselves).
+   */
+  readonly transient: boolean;
   constructor(operation: string, cause: unknown) {
     const reason = clientErrorType(cause);
     super(
@@ -78,6 +89,7 @@ export class EventStoreDbError extends EventStoreError {
     );
     this.operation = operation;
     this.reason = reason;
+    this.transient = isTransientEventStoreDbFailure(cause);
   }
 }
 
@@ -86,12 +98,41 @@ function clientErrorType(error: unknown): string | undefined {
   return typeof type === 'string' ? type : undefined;
 }
 
-/** Disconnects worth a resubscription: the server went away or cancelled the call. */
-function isTransient(error: unknown): boolean {
+/**
+ * Failures worth a retry: the server went away or cancelled the call, a cluster node is not (or no longer) the
+ * leader, a deadline passed. Anything else (access denied, a bad request...) would fail again.
+ */
+export function isTransientEventStoreDbFailure(error: unknown): boolean {
+  if (error instanceof EventStoreDbError) return error.transient;
   const type = clientErrorType(error);
-  if (type === 'unavailable' || type === 'cancelled' || type === 'deadline-exceeded') return true;
+  if (type === 'unavailable' || type === 'cancelled' || type === 'deadline-exceeded' || type === 'not-leader' || type === 'timeout') return true;
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 14 || code === 1; // grpc UNAVAILABLE, CANCELLED (server-side)
+  return code === 14 || code === 1 || code === 4; // grpc UNAVAILABLE, CANCELLED (server-side), DEADLINE_EXCEEDED
+}
+
+/**
+ * The health of an EventStoreDB subscription: `connecting` until the first answer, `catching-up` while it
+ * reads history, `live` once caught up, `retrying` after a transient failure (attempt 1, 2... with the last
+ * error, until an answer comes), `ended` when unsubscribed, closed, or failed (with the error).
+ */
+export type EventStoreDbSubscriptionHealth =
+  | { state: 'connecting' }
+  | { state: 'catching-up'; position: bigint | undefined }
+  | { state: 'live'; position: bigint | undefined }
+  | { state: 'retrying'; attempt: number; lastError: EventStoreDbError; position: bigint | undefined }
+  | { state: 'ended'; error: unknown };
+
+/** A subscription of the EventStoreDB adapter: the port's, with its health. */
+export interface EventStoreDbSubscription<D = unknown, M = unknown> extends AllSubscription<D, M> {
+  /** The current health first, then every change; completes when the subscription ends. */
+  readonly health$: Observable<EventStoreDbSubscriptionHealth>;
+  /** The current health. */
+  health(): EventStoreDbSubscriptionHealth;
+}
+
+/** The EventStoreDB adapter's store: the port, with subscriptions that tell their health. */
+export interface EventStoreDbEventStore extends EventStore {
+  subscribeToAll<D = unknown, M = unknown>(options?: SubscribeToAllOptions): EventStoreDbSubscription<D, M>;
 }
 
 /** Where an id of the recent-id window was stored; the position is known for a batch's last event only. */
@@ -114,13 +155,17 @@ interface Page {
  * validation as the other adapters; positions are EventStoreDB commit positions (see ./positions.ts);
  * checkpoints live in `omnitrail-checkpoint-<subscriberId>` streams of the same database.
  */
-export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOptions): EventStore {
+export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOptions): EventStoreDbEventStore {
   const ownsClient = options.client === undefined;
   const client = options.client ?? EventStoreDBClient.connectionString(options.connectionString!);
   const prefix = options.streamPrefix ?? '';
   const pageSize = options.pageSize ?? 256;
   const reconnectDelayMs = options.reconnectDelayMs ?? 100;
-  const maxReconnectAttempts = options.maxReconnectAttempts ?? 20;
+  const maxReconnectAttempts = options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
+  const maxReconnectDelayMs = options.maxReconnectDelayMs ?? 5000;
+  for (const [name, value] of [['reconnectDelayMs', reconnectDelayMs], ['maxReconnectDelayMs', maxReconnectDelayMs], ['maxReconnectAttempts', maxReconnectAttempts]] as const) {
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new InvalidArgumentError(name, `expected a number >= 0, got ${String(value)}`);
+  }
   const recentIdWindow = options.recentIdWindow ?? 10_000;
   if (!Number.isInteger(recentIdWindow) || recentIdWindow < 0) throw new InvalidArgumentError('recentIdWindow', `expected an integer >= 0, got ${String(recentIdWindow)}`);
   if (!Number.isInteger(pageSize) || pageSize < 2) throw new InvalidArgumentError('pageSize', `expected an integer >= 2, got ${String(pageSize)}`);
@@ -424,7 +469,7 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
 
   // ------------------------------------------------------------------------------------------ subscribe
 
-  function subscribeToAll<D, M>(subscribeOptions: SubscribeToAllOptions = {}): AllSubscription<D, M> {
+  function subscribeToAll<D, M>(subscribeOptions: SubscribeToAllOptions = {}): EventStoreDbSubscription<D, M> {
     let initError: unknown;
     let match: EventMatcher | undefined;
     let from: bigint | 'start' | 'end' = 'start';
@@ -435,9 +480,13 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     } catch (error) {
       initError = error;
     }
-    // 'end' means "after this call": resolve it now, not when iteration starts.
-    const endPosition = initError === undefined && from === 'end' ? headPosition() : undefined;
-    endPosition?.catch(() => undefined);
+    const health = new BehaviorSubject<EventStoreDbSubscriptionHealth>({ state: 'connecting' });
+    const setHealth = (next: EventStoreDbSubscriptionHealth) => {
+      const current = health.value;
+      if (current.state === 'ended') return;
+      if (current.state === next.state && next.state !== 'retrying' && (current as { position?: bigint }).position === (next as { position?: bigint }).position) return;
+      health.next(next);
+    };
 
     let stopped = false;
     let signalStop: () => void = () => undefined;
@@ -450,82 +499,122 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     };
     stops.add(stop);
 
+    // A transient failure: wait (capped backoff, cut short by a stop) and let the caller retry from its
+    // cursor; anything else, or one failure too many, ends the subscription.
+    let failures = 0;
+    const retryAfter = async (error: unknown, cursor: bigint | undefined): Promise<void> => {
+      if (closed) throw new StoreClosedError();
+      if (!isTransientEventStoreDbFailure(error) || failures + 1 > maxReconnectAttempts) fail('subscribeToAll', error);
+      failures++;
+      setHealth({ state: 'retrying', attempt: failures, lastError: error instanceof EventStoreDbError ? error : new EventStoreDbError('subscribeToAll', error), position: cursor });
+      await Promise.race([delay(Math.min(maxReconnectDelayMs, reconnectDelayMs * 2 ** (failures - 1))), stopSignal]);
+    };
+
     async function* run(): AsyncGenerator<SubscriptionItem<D, M>, void, undefined> {
-      try {
-        if (initError !== undefined) throw initError;
-        let cursor: bigint | undefined;
-        try {
-          cursor = from === 'end' ? await endPosition : from === 'start' ? undefined : from;
-        } catch (error) {
-          fail('subscribeToAll', error);
-        }
-        // Catch-up: pages of $all after the cursor, until a page comes back short.
-        let failures = 0;
-        for (;;) {
-          if (stopped) return;
-          let page: Page;
-          try {
-            page = await readAllPage(cursor, 'forwards', match);
-            failures = 0;
-          } catch (error) {
-            if (stopped) return;
-            if (!isTransient(error) || ++failures > maxReconnectAttempts) fail('subscribeToAll', error);
-            await delay(backoff(failures));
-            continue;
-          }
-          for (const event of page.events) {
-            if (stopped) return;
-            yield { kind: 'event', event: event as RecordedEvent<D, M> };
-          }
-          if (page.last !== undefined) cursor = page.last;
-          if (page.raw < pageSize) break;
-        }
+      if (initError !== undefined) throw initError;
+      let cursor: bigint | undefined;
+      // 'end' means "the head when subscribeToAll was called" (resolved eagerly below), retried like the rest.
+      for (;;) {
         if (stopped) return;
-        yield { kind: 'caught-up', position: cursor };
-        // Live: a subscription from the cursor (exclusive). Its own catch-up covers what was appended since
-        // the last page, so nothing is lost at the boundary; positions at or before the cursor are skipped,
-        // so nothing is repeated. After a transient disconnect it resubscribes from the cursor.
-        for (;;) {
-          if (stopped) return;
-          const subscription = client.subscribeToAll({ fromPosition: cursor === undefined ? 'start' : toEventStoreDbPosition(cursor) });
-          const iterator = subscription[Symbol.asyncIterator]() as AsyncIterator<AllStreamResolvedEvent>;
-          try {
-            for (;;) {
-              const next = await Promise.race([iterator.next(), stopSignal]);
-              if (next === 'stop' || stopped) return;
-              if (next.done) throw Object.assign(new Error('The subscription ended'), { type: 'cancelled' });
-              failures = 0;
-              const resolved = next.value;
-              const p = resolved.event?.position === undefined ? undefined : fromEventStoreDbPosition(resolved.event.position);
-              if (p === undefined || (cursor !== undefined && p <= cursor)) continue;
-              cursor = p;
-              const event = toRecorded(resolved);
-              if (event !== undefined && (match === undefined || match(event.streamName, event.type))) {
-                yield { kind: 'event', event: event as RecordedEvent<D, M> };
-              }
-            }
-          } catch (error) {
-            if (stopped) return;
-            if (!isTransient(error) || ++failures > maxReconnectAttempts) fail('subscribeToAll', error);
-            await Promise.race([delay(backoff(failures)), stopSignal]);
-          } finally {
-            void subscription.unsubscribe().catch(() => undefined);
-            subscription.destroy();
-          }
+        try {
+          cursor = from === 'end' ? await endPosition! : from === 'start' ? undefined : from;
+          break;
+        } catch (error) {
+          await retryAfter(error, undefined);
+          endPosition = headPosition();
+          endPosition.catch(() => undefined);
         }
-      } finally {
-        stops.delete(stop);
+      }
+      // Catch-up: pages of $all after the cursor, until a page comes back short.
+      for (;;) {
+        if (stopped) return;
+        let page: Page;
+        try {
+          page = await readAllPage(cursor, 'forwards', match);
+          failures = 0;
+          setHealth({ state: 'catching-up', position: cursor });
+        } catch (error) {
+          if (stopped) return;
+          await retryAfter(error, cursor);
+          continue;
+        }
+        for (const event of page.events) {
+          if (stopped) return;
+          yield { kind: 'event', event: event as RecordedEvent<D, M> };
+        }
+        if (page.last !== undefined) cursor = page.last;
+        if (page.raw < pageSize) break;
+      }
+      if (stopped) return;
+      setHealth({ state: 'live', position: cursor });
+      yield { kind: 'caught-up', position: cursor };
+      // Live: a subscription from the cursor (exclusive). Its own catch-up covers what was appended since
+      // the last page, so nothing is lost at the boundary; positions at or before the cursor are skipped,
+      // so nothing is repeated. After a transient failure it resubscribes from the cursor, for as long as
+      // the store is open (unless maxReconnectAttempts says otherwise).
+      for (;;) {
+        if (stopped) return;
+        const subscription = client.subscribeToAll({ fromPosition: cursor === undefined ? 'start' : toEventStoreDbPosition(cursor) });
+        subscription.on('confirmation', () => {
+          failures = 0;
+          setHealth({ state: 'catching-up', position: cursor });
+        });
+        subscription.on('caughtUp', () => setHealth({ state: 'live', position: cursor }));
+        subscription.on('fellBehind', () => setHealth({ state: 'catching-up', position: cursor }));
+        const iterator = subscription[Symbol.asyncIterator]() as AsyncIterator<AllStreamResolvedEvent>;
+        try {
+          for (;;) {
+            const next = await Promise.race([iterator.next(), stopSignal]);
+            if (next === 'stop' || stopped) return;
+            if (next.done) throw Object.assign(new Error('The subscription ended'), { type: 'cancelled' });
+            failures = 0;
+            const resolved = next.value;
+            const p = resolved.event?.position === undefined ? undefined : fromEventStoreDbPosition(resolved.event.position);
+            if (p === undefined || (cursor !== undefined && p <= cursor)) continue;
+            cursor = p;
+            const event = toRecorded(resolved);
+            if (event !== undefined && (match === undefined || match(event.streamName, event.type))) {
+              yield { kind: 'event', event: event as RecordedEvent<D, M> };
+            }
+          }
+        } catch (error) {
+          if (stopped) return;
+          await retryAfter(error, cursor);
+        } finally {
+          void subscription.unsubscribe().catch(() => undefined);
+          subscription.destroy();
+        }
       }
     }
 
-    const backoff = (failures: number) => Math.min(5000, reconnectDelayMs * 2 ** Math.max(0, failures - 1));
-    const generator = run();
+    // 'end' means "after this call": resolve it now, not when iteration starts.
+    let endPosition = initError === undefined && from === 'end' ? headPosition() : undefined;
+    endPosition?.catch(() => undefined);
+    const end = (error: unknown) => {
+      if (health.value.state !== 'ended') health.next({ state: 'ended', error });
+      health.complete();
+    };
+    async function* tracked(): AsyncGenerator<SubscriptionItem<D, M>, void, undefined> {
+      try {
+        yield* run();
+      } catch (error) {
+        end(error);
+        throw error;
+      } finally {
+        stops.delete(stop);
+        end(undefined);
+      }
+    }
+    const generator = tracked();
     const unsubscribe = async (): Promise<void> => {
       if (stopped) return;
       stop();
       await generator.return(undefined);
+      stops.delete(stop);
+      end(undefined); // also when iteration never started, so the generator's finally never ran
     };
-    return subscriptionOf<D, M>(() => generator.next(), unsubscribe);
+    const subscription = subscriptionOf<D, M>(() => generator.next(), unsubscribe);
+    return Object.assign(subscription, { health$: health.asObservable(), health: () => health.value });
   }
 
   // ---------------------------------------------------------------------------------------- checkpoints

@@ -6,6 +6,7 @@ import {
   createEventStoreDbEventStore,
   decodeMetadata,
   fromEventStoreDbPosition,
+  isTransientEventStoreDbFailure,
   startFakeEventStoreDb,
   toEventStoreDbId,
   toEventStoreDbPosition,
@@ -278,7 +279,77 @@ describe('EventStoreDB adapter: subscriptions over the network', () => {
     await sub.unsubscribe();
   });
 
-  it('ends a subscription with the error when the server stays away', async () => {
+  it('survives an outage by default (server stopped, restarted on the same port): every event once, in order; health went retrying and back to live', async () => {
+    const server = await startFakeEventStoreDb();
+    cleanups.push(() => server.close());
+    const options = { connectionString: server.connectionString, reconnectDelayMs: 10, maxReconnectDelayMs: 100 };
+    const store = createEventStoreDbEventStore(options);
+    const writer = createEventStoreDbEventStore(options);
+    cleanups.push(() => store.close(), () => writer.close());
+    const sub = store.subscribeToAll<unknown, unknown>();
+    const states: string[] = [];
+    const health = sub.health$.subscribe((h) => states.push(h.state));
+    let attempts = 0;
+    sub.health$.subscribe((h) => {
+      if (h.state === 'retrying') attempts = h.attempt;
+    });
+    const delivered: string[] = [];
+    const consumed = (async () => {
+      for await (const item of sub) if (item.kind === 'event') delivered.push(item.event.id);
+    })();
+    const until = async (condition: () => boolean) => {
+      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    // A writer that retries each batch until it is stored; a retry of a batch that did reach the server is
+    // recognised by the server (same ids, same stream), so nothing is stored twice.
+    const written: string[] = [];
+    const transientFailures: boolean[] = [];
+    const write = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const e = ev();
+        for (;;) {
+          try {
+            await writer.appendToStream(`s${i % 3}`, [e]);
+            break;
+          } catch (error) {
+            transientFailures.push((error as { transient?: boolean }).transient === true);
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        }
+        written.push(e.id);
+      }
+    };
+    await write(5);
+    await until(() => delivered.length === 5 && sub.health().state === 'live');
+    await server.stop();
+    const duringOutage = write(10);
+    // Held down until the subscription has failed several times in a row (capped backoff, no limit by default).
+    await until(() => attempts >= 10 && transientFailures.length >= 2);
+    await server.start();
+    await duringOutage;
+    await write(5);
+    await until(() => delivered.length >= 20 && sub.health().state === 'live');
+    expect(delivered).toEqual(written);
+    expect((await collect(store.readAll())).map((e) => e.id)).toEqual(written);
+    expect(transientFailures.every(Boolean)).toBe(true);
+    expect(states).toContain('retrying');
+    const afterOutage = states.slice(states.indexOf('retrying'));
+    expect(afterOutage).toContain('live');
+    expect(states.slice(0, states.indexOf('retrying'))).toContain('live');
+    await sub.unsubscribe();
+    await consumed;
+    expect(sub.health()).toEqual({ state: 'ended', error: undefined });
+    health.unsubscribe();
+  });
+
+  it('treats not-leader, unavailable and deadline errors as transient, others not', () => {
+    for (const type of ['not-leader', 'unavailable', 'deadline-exceeded', 'cancelled']) expect(isTransientEventStoreDbFailure({ type })).toBe(true);
+    for (const type of ['access-denied', 'invalid-argument', 'stream-deleted']) expect(isTransientEventStoreDbFailure({ type })).toBe(false);
+    expect(isTransientEventStoreDbFailure({ code: 4 })).toBe(true);
+    expect(() => createEventStoreDbEventStore({ connectionString: 'esdb://127.0.0.1:1?tls=false', reconnectDelayMs: -1 })).toThrow(/reconnectDelayMs/);
+  });
+
+  it('ends a subscription with the error when the server stays away past maxReconnectAttempts (an option; no limit by default)', async () => {
     const server = await startFakeEventStoreDb();
     const store = createEventStoreDbEventStore({ connectionString: server.connectionString, reconnectDelayMs: 5, maxReconnectAttempts: 2 });
     cleanups.push(() => store.close());
@@ -286,6 +357,6 @@ describe('EventStoreDB adapter: subscriptions over the network', () => {
     const iterator = store.subscribeToAll()[Symbol.asyncIterator]();
     expect(ids(await take(iterator, 2))).toHaveLength(2);
     await server.close();
-    await expect(iterator.next()).rejects.toMatchObject({ code: 'EVENTSTOREDB_ERROR', operation: 'subscribeToAll' });
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'EVENTSTOREDB_ERROR', operation: 'subscribeToAll', transient: true });
   });
 });

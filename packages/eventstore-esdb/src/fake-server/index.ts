@@ -30,6 +30,10 @@ export interface FakeEventStoreDb {
   dropSubscriptions(): void;
   /** Kills every connection and listens again on the same port with the same log: a server restart. */
   restart(): Promise<void>;
+  /** Kills every connection and stops listening, keeping the log: an outage until {@link FakeEventStoreDb.start}. */
+  stop(): Promise<void>;
+  /** Listens again on the same port with the same log, after {@link FakeEventStoreDb.stop} (no-op while listening). */
+  start(): Promise<void>;
   /** Ends every call and stops listening. */
   close(): Promise<void>;
 }
@@ -117,6 +121,12 @@ export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {
     async restart() {
       stop();
       await listen();
+    },
+    async stop() {
+      stop();
+    },
+    async start() {
+      if (server === undefined) await listen();
     },
     async close() {
       stop();
