@@ -98,6 +98,16 @@ function clientErrorType(error: unknown): string | undefined {
   return typeof type === 'string' ? type : undefined;
 }
 
+/** The server refused to read `$all` from a position inside a record (not an event's position). */
+function isInvalidPosition(error: unknown): boolean {
+  return error instanceof Error && /invalid position/i.test(error.message);
+}
+
+/** The port's error for a position EventStoreDB cannot read from. */
+function invalidPositionError(argument: string, position: bigint | 'start' | 'end'): InvalidArgumentError {
+  return new InvalidArgumentError(argument, `${String(position)}n is not the position of an event in this store: EventStoreDB reads $all only from record boundaries (use a position the store gave)`);
+}
+
 /**
  * Failures worth a retry: the server went away or cancelled the call, a cluster node is not (or no longer) the
  * leader, a deadline passed. Anything else (access denied, a bad request...) would fail again.
@@ -452,6 +462,7 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
           try {
             page = await readAllPage(cursor, direction, match);
           } catch (error) {
+            if (isInvalidPosition(error)) throw invalidPositionError('fromPosition', from);
             return fail('readAll', error);
           }
           assertOpen();
@@ -484,7 +495,8 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     const setHealth = (next: EventStoreDbSubscriptionHealth) => {
       const current = health.value;
       if (current.state === 'ended') return;
-      if (current.state === next.state && next.state !== 'retrying' && (current as { position?: bigint }).position === (next as { position?: bigint }).position) return;
+      // A change of state, or another retry; not every position (health is not a progress feed).
+      if (current.state === next.state && next.state !== 'retrying') return;
       health.next(next);
     };
 
@@ -535,6 +547,7 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
           setHealth({ state: 'catching-up', position: cursor });
         } catch (error) {
           if (stopped) return;
+          if (isInvalidPosition(error)) throw invalidPositionError('from', from);
           await retryAfter(error, cursor);
           continue;
         }
@@ -556,8 +569,9 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
         if (stopped) return;
         const subscription = client.subscribeToAll({ fromPosition: cursor === undefined ? 'start' : toEventStoreDbPosition(cursor) });
         subscription.on('confirmation', () => {
+          // Answered again after a failure: connected, catching up until the server says caughtUp.
+          if (health.value.state === 'retrying') setHealth({ state: 'catching-up', position: cursor });
           failures = 0;
-          setHealth({ state: 'catching-up', position: cursor });
         });
         subscription.on('caughtUp', () => setHealth({ state: 'live', position: cursor }));
         subscription.on('fellBehind', () => setHealth({ state: 'catching-up', position: cursor }));

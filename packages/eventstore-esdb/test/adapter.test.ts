@@ -56,8 +56,8 @@ describe('EventStoreDB adapter: positions', () => {
     expect(all[1]!.position - all[0]!.position > 1n).toBe(true);
     expect((await collect(store.readAll({ fromPosition: all[0]!.position }))).map((e) => e.id)).toEqual([all[1]!.id, all[2]!.id]);
     expect((await collect(store.readAll({ fromPosition: all[2]!.position, direction: 'backwards' }))).map((e) => e.id)).toEqual([all[1]!.id, all[0]!.id]);
-    // A position between two events (as a real log's offsets can be) starts after the earlier one.
-    expect((await collect(store.readAll({ fromPosition: all[0]!.position + 1n }))).map((e) => e.id)).toEqual([all[1]!.id, all[2]!.id]);
+    // A position between two events is inside a record: a real server refuses to read from it.
+    await expect(collect(store.readAll({ fromPosition: all[0]!.position + 1n }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'fromPosition' });
   });
 
   it("records recordedAt from the server's created timestamp", async () => {
@@ -152,6 +152,44 @@ describe('EventStoreDB adapter: ids and metadata', () => {
 });
 
 describe('fake server: what a real server refuses', () => {
+  it('refuses reads and subscriptions from a position inside a record; the adapter says InvalidArgumentError', async () => {
+    const { store } = await setup();
+    await store.appendToStream('s', [ev(), ev()]);
+    const [first] = await collect(store.readAll());
+    expect((await collect(store.readAll({ fromPosition: first!.position }))).length).toBe(1);
+    await expect(collect(store.readAll({ fromPosition: first!.position + 1n }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'fromPosition' });
+    const iterator = store.subscribeToAll({ from: first!.position + 1n })[Symbol.asyncIterator]();
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'from' });
+  });
+
+  it('says FellBehind to a live subscriber too far behind, then catches it up: health live → catching-up → live, every event once', async () => {
+    const server = await startFakeEventStoreDb({ liveBufferSize: 4 });
+    cleanups.push(() => server.close());
+    const store = createEventStoreDbEventStore({ connectionString: server.connectionString });
+    cleanups.push(() => store.close());
+    const sub = store.subscribeToAll();
+    const states: string[] = [];
+    sub.health$.subscribe((h) => states.push(h.state));
+    const iterator = sub[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ kind: 'caught-up' });
+    // The server subscription starts after the adapter's own catch-up; an event through it shows it is open.
+    const opener = ev();
+    await store.appendToStream('s', [opener]);
+    expect((await iterator.next()).value).toMatchObject({ kind: 'event', event: { id: opener.id } });
+    const burst = Array.from({ length: 20 }, () => ev());
+    await store.appendToStream('s', burst);
+    const seen: string[] = [];
+    while (seen.length < burst.length) {
+      const next = await iterator.next();
+      if (next.value?.kind === 'event') seen.push(next.value.event.id);
+    }
+    expect(seen).toEqual(burst.map((e) => e.id));
+    while (sub.health().state !== 'live') await new Promise((resolve) => setTimeout(resolve, 5));
+    const afterFirstLive = states.slice(states.indexOf('live'));
+    expect(afterFirstLive).toEqual(['live', 'catching-up', 'live']);
+    await sub.unsubscribe();
+  });
+
   it("refuses an append over the maximum append size (data + metadata + 2 × type length): InvalidArgumentError 'events', nothing written", async () => {
     const server = await startFakeEventStoreDb({ maxAppendSize: 1000 });
     cleanups.push(() => server.close());

@@ -8,7 +8,8 @@
  * `ServerFeatures.GetSupportedMethods`. Not implemented (the client gets UNIMPLEMENTED): BatchAppend (not
  * advertised, so the client falls back to Append), Delete, Tombstone, stream subscriptions, persistent
  * subscriptions, projections, users, gossip (an `esdb://host:port` string names a single node and needs none),
- * TLS and authentication. Regular expressions of server-side filters are evaluated as JavaScript regular
+ * TLS and authentication. Reads from a position inside a record fail as on a server; a live subscriber more
+ * than `liveBufferSize` events behind gets FellBehind, then CaughtUp again. Regular expressions of server-side filters are evaluated as JavaScript regular
  * expressions (a real server uses .NET's), and filtered subscriptions send no checkpoint messages.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -59,6 +60,11 @@ export interface FakeEventStoreDbOptions {
    * `maximum-append-size-exceeded` error and nothing is written.
    */
   maxAppendSize?: number;
+  /**
+   * Events a live subscriber may be behind before the server sends `FellBehind` and serves it from the log
+   * again, then `CaughtUp` (default 32, `MaxLiveEventBufferCount` of a real server's live channel).
+   */
+  liveBufferSize?: number;
 }
 
 type ReadCall = grpc.ServerWritableStream<ReadReq, ReadResp>;
@@ -71,6 +77,7 @@ type ReadCall = grpc.ServerWritableStream<ReadReq, ReadResp>;
 export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {}): Promise<FakeEventStoreDb> {
   const log = options.log ?? createFakeLog();
   const maxAppendSize = options.maxAppendSize ?? 1024 * 1024;
+  const liveBufferSize = options.liveBufferSize ?? 32;
   const requests: FakeRequestCounts = { appends: 0, streamReads: 0, allReads: 0, subscriptions: 0 };
   const subscriptions = new Set<ReadCall>();
   let server: grpc.Server | undefined;
@@ -84,7 +91,7 @@ export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {
         if (o?.hasStream()) requests.streamReads++;
         else if (o?.hasSubscription()) requests.subscriptions++;
         else requests.allReads++;
-        void handleRead(log, call, subscriptions);
+        void handleRead(log, call, subscriptions, liveBufferSize);
       },
       append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) => {
         requests.appends++;
@@ -321,7 +328,7 @@ async function write(call: ReadCall, message: ReadResp): Promise<void> {
   });
 }
 
-async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadCall>): Promise<void> {
+async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadCall>, liveBufferSize: number): Promise<void> {
   let cancelled = false;
   call.on('cancelled', () => {
     cancelled = true;
@@ -381,6 +388,11 @@ async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadC
   const Case = streamsPb.ReadReq.Options.AllOptions.AllOptionCase;
   const allCase = all.getAllOptionCase();
   const from = allCase === Case.POSITION ? BigInt(all.getPosition()!.getCommitPosition()) : undefined;
+  if (from !== undefined && !log.isRecordBoundary(from)) {
+    // A real server refuses positions inside a record (ReadAllResult.InvalidPosition, RpcExceptions.InvalidPositionException).
+    endWithStatus(call, grpc.status.INVALID_ARGUMENT, 'Trying to read from an invalid position.');
+    return;
+  }
 
   if (!subscribe) {
     // Reads: forwards from a position include the event at it; backwards from a position start before it.
@@ -422,6 +434,15 @@ async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadC
     let caughtUp = false;
     while (!cancelled) {
       if (at < log.events.length) {
+        if (caughtUp && log.events.length - at > liveBufferSize) {
+          // A real server's live channel holds MaxLiveEventBufferCount events; past that it drops them,
+          // says FellBehind and catches the subscriber up from the log, then says CaughtUp again.
+          caughtUp = false;
+          const resp = new streamsPb.ReadResp();
+          resp.setFellBehind(new streamsPb.ReadResp.FellBehind());
+          await write(call, resp);
+          continue;
+        }
         const event = log.events[at++]!;
         if (match === undefined || match(event)) await write(call, toReadResp(event, structuredIds));
         continue;

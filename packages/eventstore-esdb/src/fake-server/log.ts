@@ -45,6 +45,8 @@ export interface FakeLog {
   append(streamName: string, expected: FakeExpected, proposed: readonly FakeProposedEvent[]): FakeAppendResult;
   /** Index of the first event whose position is `>= position` (events.length when none). */
   indexAtOrAfter(position: bigint): number;
+  /** Whether `$all` can be read from `position`: 0, an event's position, or at or past the end of the log. */
+  isRecordBoundary(position: bigint): boolean;
   /** Calls `listener` after every append; returns a remover. */
   onAppend(listener: () => void): () => void;
 }
@@ -166,6 +168,10 @@ export function createFakeLog(options: FakeLogOptions = {}): FakeLog {
         else hi = mid;
       }
       return lo;
+    },
+    isRecordBoundary(position) {
+      if (position === 0n || position >= nextPosition) return true;
+      return events[this.indexAtOrAfter(position)]?.position === position;
     },
     onAppend(listener) {
       listeners.add(listener);
