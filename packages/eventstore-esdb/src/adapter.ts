@@ -103,6 +103,11 @@ function isInvalidPosition(error: unknown): boolean {
   return error instanceof Error && /invalid position/i.test(error.message);
 }
 
+/** The port's error for an append to a stream EventStoreDB deleted for good. */
+function tombstonedError(stream: string): InvalidStreamNameError {
+  return new InvalidStreamNameError(stream, 'the stream was deleted permanently (tombstoned) in EventStoreDB, so its name cannot be appended to again: use another stream name');
+}
+
 /** The port's error for a position EventStoreDB cannot read from. */
 function invalidPositionError(argument: string, position: bigint | 'start' | 'end'): InvalidArgumentError {
   return new InvalidArgumentError(argument, `${String(position)}n is not the position of an event in this store: EventStoreDB reads $all only from record boundaries (use a position the store gave)`);
@@ -324,6 +329,7 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
       try {
         last = await lastOfStream(physical(stream));
       } catch (error) {
+        if (clientErrorType(error) === 'stream-deleted') throw tombstonedError(stream);
         return fail(operation, error);
       }
       const current = last?.event === undefined ? -1 : Number(last.event.revision);
@@ -373,6 +379,7 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
           const actual = (error as { actualVersion?: unknown }).actualVersion;
           throw new WrongExpectedRevisionError(stream, expected, typeof actual === 'bigint' && actual >= 0n ? actual : 'no_stream');
         }
+        if (clientErrorType(error) === 'stream-deleted') throw tombstonedError(stream);
         if (clientErrorType(error) === 'maximum-append-size-exceeded') {
           const max = (error as { maxAppendSize?: unknown }).maxAppendSize;
           throw new InvalidArgumentError('events', `the batch is larger than the server's maximum append size${typeof max === 'number' ? ` (${max} bytes)` : ''}: nothing was written; split it into smaller appends`);
@@ -417,7 +424,8 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
           try {
             raw = await collectRaw(client.readStream(physical(stream), { fromRevision: next, direction, maxCount: count }));
           } catch (error) {
-            if (clientErrorType(error) === 'stream-not-found') throw new StreamNotFoundError(stream);
+            // A stream deleted for good (tombstoned) has no events, and never will: for the port, not found.
+            if (clientErrorType(error) === 'stream-not-found' || clientErrorType(error) === 'stream-deleted') throw new StreamNotFoundError(stream);
             return fail(`readStream('${stream}')`, error);
           }
           assertOpen();

@@ -201,6 +201,29 @@ describe('fake server: what a real server refuses', () => {
     expect(server.log.events.length).toBe(2);
   });
 
+  it('deletes streams as a server does: soft (not found, then recreated with revisions continuing) and tombstone (gone for good)', async () => {
+    const { server, store } = await setup();
+    const client = EventStoreDBClient.connectionString(server.connectionString);
+    cleanups.push(() => client.dispose());
+    const [a, b, c] = [ev(), ev(), ev()];
+    await store.appendToStream('soft', [a, b]);
+    await client.deleteStream('soft', { expectedRevision: 1n });
+    await expect(collect(store.readStream('soft'))).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+    // Recreated by an append (no_stream is accepted on a soft-deleted stream); its revisions continue.
+    expect((await store.appendToStream('soft', [c], { expectedRevision: 'no_stream' })).nextExpectedRevision).toBe(2n);
+    expect((await collect(store.readStream('soft'))).map((e) => [e.id, e.revision])).toEqual([[c.id, 2n]]);
+    // Until a scavenge, $all still holds the deleted events; the deletion's own records are system events, hidden.
+    expect((await collect(store.readAll())).map((e) => e.id)).toEqual([a.id, b.id, c.id]);
+
+    await store.appendToStream('hard', [ev()]);
+    await client.tombstoneStream('hard');
+    await expect(collect(store.readStream('hard'))).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+    await expect(store.appendToStream('hard', [ev()])).rejects.toMatchObject({ code: 'INVALID_STREAM_NAME', stream: 'hard' });
+    await expect(store.appendToStream('hard', [])).rejects.toMatchObject({ code: 'INVALID_STREAM_NAME', stream: 'hard' });
+    await expect(client.tombstoneStream('hard')).rejects.toMatchObject({ type: 'stream-deleted' });
+    await expect(client.deleteStream('soft', { expectedRevision: 0n })).rejects.toMatchObject({ type: 'wrong-expected-version' });
+  });
+
   it("recognises an 'any' retry only while its ids are in the bounded cache, and refuses a partial overlap", async () => {
     const { createFakeLog } = await import('@omnitrail/eventstore-esdb');
     const log = createFakeLog({ idempotencyCacheSize: 2 });

@@ -4,17 +4,20 @@
  * It hosts, with `@grpc/grpc-js` on loopback, the gRPC service definitions that ship inside
  * `@eventstore/db-client` (so the client talks to it exactly as to a real node), over the in-memory log of
  * ./log.ts. Implemented: `Streams.Append`, `Streams.Read` (stream reads, `$all` reads both ways, filtered
- * reads, `$all` subscriptions with catch-up, a caught-up message and live events) and
- * `ServerFeatures.GetSupportedMethods`. Not implemented (the client gets UNIMPLEMENTED): BatchAppend (not
- * advertised, so the client falls back to Append), Delete, Tombstone, stream subscriptions, persistent
- * subscriptions, projections, users, gossip (an `esdb://host:port` string names a single node and needs none),
- * TLS and authentication. Reads from a position inside a record fail as on a server; a live subscriber more
- * than `liveBufferSize` events behind gets FellBehind, then CaughtUp again. Regular expressions of server-side filters are evaluated as JavaScript regular
+ * reads, `$all` subscriptions with catch-up, a caught-up message, live events and FellBehind),
+ * `Streams.Delete` and `Streams.Tombstone` (soft and hard deletion) and `ServerFeatures.GetSupportedMethods`.
+ * Not implemented (the client gets UNIMPLEMENTED): BatchAppend (not advertised, so the client falls back to
+ * Append), stream subscriptions, persistent subscriptions, projections, users, gossip (an `esdb://host:port`
+ * string names a single node and needs none), TLS and authentication. Reads from a position inside a record
+ * fail as on a server. Regular expressions of server-side filters are evaluated as JavaScript regular
  * expressions (a real server uses .NET's), and filtered subscriptions send no checkpoint messages.
  */
 import * as grpc from '@grpc/grpc-js';
 import { createFakeLog, type FakeExpected, type FakeLog, type FakeLogEvent, type FakeProposedEvent } from './log.js';
 import { featuresGrpc, featuresPb, sharedPb, streamsGrpc, streamsPb, type AppendReq, type AppendResp, type ReadReq, type ReadResp } from './generated.js';
+
+/** The options both DeleteReq and TombstoneReq carry (same fields, same accessors). */
+type DeleteReq = { getOptions(): InstanceType<typeof streamsPb.DeleteReq.Options> | undefined };
 
 export { createFakeLog, type FakeLog, type FakeLogEvent, type FakeLogOptions } from './log.js';
 
@@ -97,6 +100,8 @@ export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {
         requests.appends++;
         handleAppend(log, call, callback, maxAppendSize);
       },
+      delete: (call: grpc.ServerUnaryCall<DeleteReq, unknown>, callback: grpc.sendUnaryData<unknown>) => handleDelete(log, call.request, callback, false),
+      tombstone: (call: grpc.ServerUnaryCall<DeleteReq, unknown>, callback: grpc.sendUnaryData<unknown>) => handleDelete(log, call.request, callback, true),
     } as unknown as grpc.UntypedServiceImplementation);
     s.addService(featuresGrpc.ServerFeaturesService as unknown as grpc.ServiceDefinition, {
       getSupportedMethods: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(null, supportedMethods()),
@@ -145,6 +150,8 @@ function supportedMethods(): unknown {
   const methods = [
     ['event_store.client.streams.streams', 'read'],
     ['event_store.client.streams.streams', 'append'],
+    ['event_store.client.streams.streams', 'delete'],
+    ['event_store.client.streams.streams', 'tombstone'],
     ['event_store.client.server_features.serverfeatures', 'getsupportedmethods'],
   ].map(([service, method]) => {
     const m = new featuresPb.SupportedMethod();
@@ -236,6 +243,10 @@ function handleAppend(log: FakeLog, call: grpc.ServerReadableStream<AppendReq, A
       return;
     }
     const result = log.append(stream, expected, proposed);
+    if (result.kind === 'stream-deleted') {
+      callback(streamDeleted(stream));
+      return;
+    }
     const resp = new streamsPb.AppendResp();
     if (result.kind === 'success') {
       const success = new streamsPb.AppendResp.Success();
@@ -262,6 +273,62 @@ function handleAppend(log: FakeLog, call: grpc.ServerReadableStream<AppendReq, A
     }
     callback(null, resp);
   });
+}
+
+/** The server's StreamDeleted error (RpcExceptions.StreamDeleted): the client turns it into StreamDeletedError. */
+function streamDeleted(stream: string): grpc.ServiceError {
+  const trailer = new grpc.Metadata();
+  trailer.set('exception', 'stream-deleted');
+  trailer.set('stream-name', stream);
+  return Object.assign(new Error(`Event stream '${stream}' is deleted.`), { code: grpc.status.FAILED_PRECONDITION, details: `Event stream '${stream}' is deleted.`, metadata: trailer });
+}
+
+function toFakeExpected(o: InstanceType<typeof streamsPb.DeleteReq.Options>): FakeExpected {
+  const Case = streamsPb.DeleteReq.Options.ExpectedStreamRevisionCase;
+  switch (o.getExpectedStreamRevisionCase()) {
+    case Case.REVISION:
+      return { kind: 'revision', revision: BigInt(o.getRevision()) };
+    case Case.NO_STREAM:
+      return { kind: 'no_stream' };
+    case Case.STREAM_EXISTS:
+      return { kind: 'stream_exists' };
+    default:
+      return { kind: 'any' };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- Delete
+
+function handleDelete(log: FakeLog, request: DeleteReq, callback: grpc.sendUnaryData<unknown>, hard: boolean): void {
+  const options = request.getOptions();
+  const stream = streamName(options?.getStreamIdentifier());
+  if (options === undefined || stream.length === 0) {
+    callback({ code: grpc.status.INVALID_ARGUMENT, details: 'A delete must name the stream' });
+    return;
+  }
+  const expected = toFakeExpected(options);
+  const result = log.delete(stream, expected, hard);
+  if (result.kind === 'stream-deleted') {
+    callback(streamDeleted(stream));
+    return;
+  }
+  if (result.kind === 'wrong-expected-version') {
+    // As the server's RpcExceptions.WrongExpectedVersion: the client reads these trailers.
+    const trailer = new grpc.Metadata();
+    trailer.set('exception', 'wrong-expected-version');
+    trailer.set('stream-name', stream);
+    trailer.set('expected-version', expected.kind === 'revision' ? expected.revision.toString() : '-1');
+    trailer.set('actual-version', result.currentRevision === undefined ? '-1' : result.currentRevision.toString());
+    callback({ code: grpc.status.FAILED_PRECONDITION, details: `Append failed due to WrongExpectedVersion. Stream: ${stream}`, metadata: trailer });
+    return;
+  }
+  const Resp = hard ? streamsPb.TombstoneResp : streamsPb.DeleteResp;
+  const resp = new Resp();
+  const position = new Resp.Position();
+  position.setCommitPosition(result.position.toString());
+  position.setPreparePosition(result.position.toString());
+  resp.setPosition(position);
+  callback(null, resp);
 }
 
 // ------------------------------------------------------------------------------------------------ Read
@@ -351,8 +418,14 @@ async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadC
     }
     const s = options.getStream()!;
     const name = streamName(s.getStreamIdentifier());
+    const firstVisible = log.firstVisible(name);
+    if (firstVisible === 'tombstoned') {
+      call.emit('error', streamDeleted(name));
+      return;
+    }
     const indexes = log.stream(name);
-    if (indexes === undefined || indexes.length === 0) {
+    const first = Number(firstVisible);
+    if (indexes === undefined || indexes.length <= first) {
       const resp = new streamsPb.ReadResp();
       const notFound = new streamsPb.ReadResp.StreamNotFound();
       notFound.setStreamIdentifier(s.getStreamIdentifier());
@@ -367,11 +440,12 @@ async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadC
     let at: number;
     if (revisionCase === Case.REVISION) {
       const r = BigInt(s.getRevision());
-      at = forwards ? (r > BigInt(last + 1) ? last + 1 : Number(r)) : r > BigInt(last) ? last : Number(r);
+      at = forwards ? (r > BigInt(last + 1) ? last + 1 : Math.max(first, Number(r))) : r > BigInt(last) ? last : Number(r);
     } else if (revisionCase === Case.END) at = forwards ? last + 1 : last;
-    else at = forwards ? 0 : -1;
+    else at = forwards ? first : -1;
     let sent = 0;
-    while (sent < count && at >= 0 && at <= last && !cancelled) {
+    // A soft-deleted stream's events before its "truncate before" revision are not shown.
+    while (sent < count && at >= first && at <= last && !cancelled) {
       await write(call, toReadResp(log.events[indexes[at]!]!, structuredIds));
       sent++;
       at += forwards ? 1 : -1;

@@ -35,13 +35,31 @@ export interface FakeProposedEvent {
 
 export type FakeAppendResult =
   | { kind: 'success'; currentRevision: bigint | undefined; position: bigint | undefined }
-  | { kind: 'wrong-expected-version'; currentRevision: bigint | undefined; expected: FakeExpected };
+  | { kind: 'wrong-expected-version'; currentRevision: bigint | undefined; expected: FakeExpected }
+  | { kind: 'stream-deleted' };
+
+/** What deleting a stream did: its position in `$all`, or why not. */
+export type FakeDeleteResult =
+  | { kind: 'success'; position: bigint }
+  | { kind: 'wrong-expected-version'; currentRevision: bigint | undefined; expected: FakeExpected }
+  | { kind: 'stream-deleted' };
 
 /** The in-memory log of {@link createFakeLog}. */
 export interface FakeLog {
   readonly events: readonly FakeLogEvent[];
   /** Indexes into `events` of a stream's events, in revision order (undefined when it has none). */
   stream(name: string): readonly number[] | undefined;
+  /**
+   * The first revision a read of the stream shows: after a soft delete, the revision after the last one it
+   * had ("truncate before"); `'tombstoned'` after a hard delete; 0n otherwise.
+   */
+  firstVisible(name: string): bigint | 'tombstoned';
+  /**
+   * Deletes a stream as EventStoreDB's `Delete` (soft: reads find no stream until it is appended to again,
+   * its revisions then continue) or `Tombstone` (hard: every later read or append fails with stream-deleted).
+   * Its events stay in `$all`, as on a server before a scavenge.
+   */
+  delete(streamName: string, expected: FakeExpected, hard: boolean): FakeDeleteResult;
   append(streamName: string, expected: FakeExpected, proposed: readonly FakeProposedEvent[]): FakeAppendResult;
   /** Index of the first event whose position is `>= position` (events.length when none). */
   indexAtOrAfter(position: bigint): number;
@@ -114,17 +132,49 @@ export function createFakeLog(options: FakeLogOptions = {}): FakeLog {
     return { kind: 'success', currentRevision: last.revision, position: last.position };
   };
 
+  // Soft-deleted streams' "truncate before" revisions; tombstoned streams.
+  const truncatedBefore = new Map<string, bigint>();
+  const tombstoned = new Set<string>();
+  const isSoftDeleted = (name: string, indexes: number[] | undefined) => indexes !== undefined && truncatedBefore.get(name) === BigInt(indexes.length);
+  /** Appends a system record (a deletion's) to `$all` only, as the server writes `$streamDeleted` / `$metadata`. */
+  const appendSystemRecord = (streamName: string, type: string): bigint => {
+    const position = nextPosition;
+    events.push({ streamName, revision: 0n, position, id: '00000000-0000-0000-0000-000000000000', type, contentType: 'application/json', data: new Uint8Array(0), metadata: new Uint8Array(0), created: BigInt(Date.now()) * 10_000n });
+    nextPosition += RECORD_OVERHEAD + BigInt(type.length + streamName.length);
+    for (const listener of listeners) listener();
+    return position;
+  };
+
   return {
     events,
     stream: (name) => streams.get(name),
+    firstVisible: (name) => (tombstoned.has(name) ? 'tombstoned' : (truncatedBefore.get(name) ?? 0n)),
+    delete(streamName, expected, hard) {
+      if (tombstoned.has(streamName)) return { kind: 'stream-deleted' };
+      const indexes = streams.get(streamName);
+      const current = indexes === undefined || indexes.length === 0 || isSoftDeleted(streamName, indexes) ? undefined : BigInt(indexes.length - 1);
+      const ok =
+        expected.kind === 'any' ||
+        (expected.kind === 'no_stream' && current === undefined) ||
+        (expected.kind === 'stream_exists' && current !== undefined) ||
+        (expected.kind === 'revision' && current === expected.revision);
+      if (!ok) return { kind: 'wrong-expected-version', currentRevision: current, expected };
+      if (hard) {
+        tombstoned.add(streamName);
+        return { kind: 'success', position: appendSystemRecord(streamName, '$streamDeleted') };
+      }
+      truncatedBefore.set(streamName, BigInt(indexes?.length ?? 0));
+      return { kind: 'success', position: appendSystemRecord(`$$${streamName}`, '$metadata') };
+    },
     append(streamName, expected, proposed) {
+      if (tombstoned.has(streamName)) return { kind: 'stream-deleted' };
       const indexes = streams.get(streamName);
       const retried = idempotentResult(streamName, indexes, expected, proposed);
       if (retried !== undefined) return retried;
       const current = currentRevision(indexes);
       const ok =
         expected.kind === 'any' ||
-        (expected.kind === 'no_stream' && current === undefined) ||
+        (expected.kind === 'no_stream' && (current === undefined || isSoftDeleted(streamName, indexes))) ||
         (expected.kind === 'stream_exists' && current !== undefined) ||
         (expected.kind === 'revision' && current === expected.revision);
       if (!ok) return { kind: 'wrong-expected-version', currentRevision: current, expected };
