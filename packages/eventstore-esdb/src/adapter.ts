@@ -15,8 +15,8 @@
  *   position it saw, so the signal does not depend on the server version.
  */
 import { BehaviorSubject, type Observable } from 'rxjs';
-import { EventStoreDBClient, jsonEvent, type AllStreamResolvedEvent, type ResolvedEvent } from '@eventstore/db-client';
-import { DuplicateEventIdError, EventStoreError, InvalidArgumentError, InvalidStreamNameError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError, type AllSubscription, type AppendOptions, type AppendResult, type CheckpointStore, type CheckpointStoreResult, type Direction, type EventStore, type EventToAppend, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeToAllOptions, type StreamAppend, type SubscriptionItem } from '@omnitrail/eventstore';
+import { EventStoreDBClient, jsonEvent, streamNameFilter, type Filter, type AllStreamResolvedEvent, type ResolvedEvent } from '@eventstore/db-client';
+import { DuplicateEventIdError, EventStoreError, type EventFilter, InvalidArgumentError, InvalidStreamNameError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError, type AllSubscription, type AppendOptions, type AppendResult, type CheckpointStore, type CheckpointStoreResult, type Direction, type EventStore, type EventToAppend, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeToAllOptions, type StreamAppend, type SubscriptionItem } from '@omnitrail/eventstore';
 import { appendEachStream, assertDirection, assertExpectedRevision, assertMaxCount, assertStreamName, checkExpectedRevision, compileFilter, decideCheckpoint, validateCheckpointArgs, subscriptionOf, validateEvents, type EventMatcher } from '@omnitrail/eventstore/adapter';
 import { decodeMetadata, encodeMetadata, toEventStoreDbId } from './ids.js';
 import { fromEventStoreDbPosition, toEventStoreDbPosition } from './positions.js';
@@ -101,6 +101,22 @@ function clientErrorType(error: unknown): string | undefined {
 /** The server refused to read `$all` from a position inside a record (not an event's position). */
 function isInvalidPosition(error: unknown): boolean {
   return error instanceof Error && /invalid position/i.test(error.message);
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The server-side filter of a live subscription: streams of this store (its prefix) that are neither system
+ * streams nor checkpoint streams, and, for a port filter by stream-name prefix, only those. Other port
+ * filters (event types, regexes) are applied by the adapter on what the server sends.
+ */
+function serverStreamFilter(streamPrefix: string, filter: EventFilter | undefined): Filter {
+  const own = `^${escapeRegex(streamPrefix)}(?!\\$|${escapeRegex(CHECKPOINT_STREAM_PREFIX)})`;
+  const prefixes = filter !== undefined && 'streamNamePrefix' in filter ? [filter.streamNamePrefix].flat() : undefined;
+  const regex = prefixes === undefined ? own : `${own}(?:${prefixes.map(escapeRegex).join('|')})`;
+  return streamNameFilter({ regex });
 }
 
 /** The port's error for an append to a stream EventStoreDB deleted for good. */
@@ -499,6 +515,7 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     } catch (error) {
       initError = error;
     }
+    const serverFilter = serverStreamFilter(prefix, initError === undefined ? subscribeOptions.filter : undefined);
     const health = new BehaviorSubject<EventStoreDbSubscriptionHealth>({ state: 'connecting' });
     const setHealth = (next: EventStoreDbSubscriptionHealth) => {
       const current = health.value;
@@ -575,7 +592,8 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
       // the store is open (unless maxReconnectAttempts says otherwise).
       for (;;) {
         if (stopped) return;
-        const subscription = client.subscribeToAll({ fromPosition: cursor === undefined ? 'start' : toEventStoreDbPosition(cursor) });
+        // Filtered on the server: other prefixes, system and checkpoint streams never cross the network.
+        const subscription = client.subscribeToAll({ fromPosition: cursor === undefined ? 'start' : toEventStoreDbPosition(cursor), filter: serverFilter });
         subscription.on('confirmation', () => {
           // Answered again after a failure: connected, catching up until the server says caughtUp.
           if (health.value.state === 'retrying') setHealth({ state: 'catching-up', position: cursor });

@@ -403,6 +403,36 @@ describe('EventStoreDB adapter: subscriptions over the network', () => {
     health.unsubscribe();
   });
 
+  it('filters live subscriptions on the server: other prefixes, system and checkpoint streams are not sent', async () => {
+    const server = await startFakeEventStoreDb();
+    cleanups.push(() => server.close());
+    const open = (streamPrefix: string) => {
+      const store = createEventStoreDbEventStore({ connectionString: server.connectionString, streamPrefix });
+      cleanups.push(() => store.close());
+      return store;
+    };
+    const mine = open('mine.');
+    const others = open('other.');
+    const sub = mine.subscribeToAll({ filter: { streamNamePrefix: ['order-', 'case+'] } });
+    const iterator = sub[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ kind: 'caught-up' });
+    const opener = ev();
+    await mine.appendToStream('order-1', [opener]);
+    expect((await iterator.next()).value).toMatchObject({ kind: 'event', event: { id: opener.id } });
+    const sentBefore = server.requests.subscriptionEvents;
+    for (let i = 0; i < 10; i++) await others.appendToStream('order-1', [ev()]);
+    await mine.checkpoints.store('projector', 5n);
+    await mine.appendToStream('invoice-1', [ev()]);
+    const wanted = [ev(), ev()];
+    await mine.appendToStream('case+1', [wanted[0]!]);
+    await mine.appendToStream('order-2', [wanted[1]!]);
+    const seen = [(await iterator.next()).value, (await iterator.next()).value].map((x) => (x as { event: RecordedEvent }).event.id);
+    expect(seen).toEqual(wanted.map((e) => e.id));
+    // Only the two wanted events crossed the network.
+    expect(server.requests.subscriptionEvents - sentBefore).toBe(2);
+    await sub.unsubscribe();
+  });
+
   it('treats not-leader, unavailable and deadline errors as transient, others not', () => {
     for (const type of ['not-leader', 'unavailable', 'deadline-exceeded', 'cancelled']) expect(isTransientEventStoreDbFailure({ type })).toBe(true);
     for (const type of ['access-denied', 'invalid-argument', 'stream-deleted']) expect(isTransientEventStoreDbFailure({ type })).toBe(false);

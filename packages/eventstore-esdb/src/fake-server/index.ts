@@ -49,6 +49,8 @@ export interface FakeRequestCounts {
   /** `$all` reads (not subscriptions). */
   allReads: number;
   subscriptions: number;
+  /** Events sent to subscribers (after the server-side filter). */
+  subscriptionEvents: number;
 }
 
 /** Options of {@link startFakeEventStoreDb}. */
@@ -81,7 +83,7 @@ export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {
   const log = options.log ?? createFakeLog();
   const maxAppendSize = options.maxAppendSize ?? 1024 * 1024;
   const liveBufferSize = options.liveBufferSize ?? 32;
-  const requests: FakeRequestCounts = { appends: 0, streamReads: 0, allReads: 0, subscriptions: 0 };
+  const requests: FakeRequestCounts = { appends: 0, streamReads: 0, allReads: 0, subscriptions: 0, subscriptionEvents: 0 };
   const subscriptions = new Set<ReadCall>();
   let server: grpc.Server | undefined;
   let port = options.port ?? 0;
@@ -94,7 +96,7 @@ export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {
         if (o?.hasStream()) requests.streamReads++;
         else if (o?.hasSubscription()) requests.subscriptions++;
         else requests.allReads++;
-        void handleRead(log, call, subscriptions, liveBufferSize);
+        void handleRead(log, call, subscriptions, liveBufferSize, requests);
       },
       append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) => {
         requests.appends++;
@@ -395,7 +397,7 @@ async function write(call: ReadCall, message: ReadResp): Promise<void> {
   });
 }
 
-async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadCall>, liveBufferSize: number): Promise<void> {
+async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadCall>, liveBufferSize: number, requests: FakeRequestCounts): Promise<void> {
   let cancelled = false;
   call.on('cancelled', () => {
     cancelled = true;
@@ -518,7 +520,10 @@ async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadC
           continue;
         }
         const event = log.events[at++]!;
-        if (match === undefined || match(event)) await write(call, toReadResp(event, structuredIds));
+        if (match === undefined || match(event)) {
+          requests.subscriptionEvents++;
+          await write(call, toReadResp(event, structuredIds));
+        }
         continue;
       }
       if (!caughtUp) {
