@@ -13,6 +13,7 @@ import {
   ulidToUuid,
   type FakeEventStoreDb,
 } from '@omnitrail/eventstore-esdb';
+import { startOutageFixture, until } from './outage.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -341,12 +342,7 @@ describe('EventStoreDB adapter: subscriptions over the network', () => {
   });
 
   it('survives an outage by default (server stopped, restarted on the same port): every event once, in order; health went retrying and back to live', async () => {
-    const server = await startFakeEventStoreDb();
-    cleanups.push(() => server.close());
-    const options = { connectionString: server.connectionString, reconnectDelayMs: 10, maxReconnectDelayMs: 100 };
-    const store = createEventStoreDbEventStore(options);
-    const writer = createEventStoreDbEventStore(options);
-    cleanups.push(() => store.close(), () => writer.close());
+    const { server, follower: store, writer } = await startOutageFixture(cleanups);
     const sub = store.subscribeToAll<unknown, unknown>();
     const states: string[] = [];
     const health = sub.health$.subscribe((h) => states.push(h.state));
@@ -358,9 +354,6 @@ describe('EventStoreDB adapter: subscriptions over the network', () => {
     const consumed = (async () => {
       for await (const item of sub) if (item.kind === 'event') delivered.push(item.event.id);
     })();
-    const until = async (condition: () => boolean) => {
-      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-    };
     // A writer that retries each batch until it is stored; a retry of a batch that did reach the server is
     // recognised by the server (same ids, same stream), so nothing is stored twice.
     const written: string[] = [];
