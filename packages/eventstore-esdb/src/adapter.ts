@@ -10,9 +10,12 @@
  *   overlaps in-process, and serialises appends whose ids overlap within the process. It never reads the log
  *   to do so, so start-up time and memory do not grow with the log.
  * - Filters: `readAll` of the client has no server-side filter, so filters (and the exclusion of system and
- *   checkpoint events) are applied by the adapter while paging.
+ *   checkpoint events) are applied by the adapter while paging; live subscriptions are filtered on the
+ *   server by stream name (see serverStreamFilter).
  * - "Caught up": the adapter catches up by paged reads and then opens a live subscription from the last
  *   position it saw, so the signal does not depend on the server version.
+ * - Subscriptions retry transient failures (capped backoff, no limit by default) from the last position they
+ *   examined, and tell their health (`health$`).
  */
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { EventStoreDBClient, jsonEvent, streamNameFilter, type Filter, type AllStreamResolvedEvent, type ResolvedEvent } from '@eventstore/db-client';
