@@ -8,6 +8,10 @@ export {
   CHECKPOINT_STREAM_PREFIX,
   CHECKPOINT_EVENT_TYPE,
   type EventStoreDbEventStoreOptions,
+  type EventStoreDbEventStore,
+  type EventStoreDbSubscription,
+  type EventStoreDbSubscriptionHealth,
+  isTransientEventStoreDbFailure,
 } from './adapter.js';
 export { fromEventStoreDbPosition, toEventStoreDbPosition, type EventStoreDbPosition } from './positions.js';
 export { toEventStoreDbId, ulidToUuid, encodeMetadata, decodeMetadata, ENVELOPE_KEY } from './ids.js';
@@ -16,6 +20,8 @@ export {
   createFakeLog,
   type FakeEventStoreDb,
   type FakeEventStoreDbOptions,
+  type FakeRequestCounts,
   type FakeLog,
   type FakeLogEvent,
+  type FakeLogOptions,
 } from './fake-server/index.js';

@@ -6,12 +6,14 @@ import {
   createEventStoreDbEventStore,
   decodeMetadata,
   fromEventStoreDbPosition,
+  isTransientEventStoreDbFailure,
   startFakeEventStoreDb,
   toEventStoreDbId,
   toEventStoreDbPosition,
   ulidToUuid,
   type FakeEventStoreDb,
 } from '@omnitrail/eventstore-esdb';
+import { startOutageFixture, until } from './outage.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -55,8 +57,8 @@ describe('EventStoreDB adapter: positions', () => {
     expect(all[1]!.position - all[0]!.position > 1n).toBe(true);
     expect((await collect(store.readAll({ fromPosition: all[0]!.position }))).map((e) => e.id)).toEqual([all[1]!.id, all[2]!.id]);
     expect((await collect(store.readAll({ fromPosition: all[2]!.position, direction: 'backwards' }))).map((e) => e.id)).toEqual([all[1]!.id, all[0]!.id]);
-    // A position between two events (as a real log's offsets can be) starts after the earlier one.
-    expect((await collect(store.readAll({ fromPosition: all[0]!.position + 1n }))).map((e) => e.id)).toEqual([all[1]!.id, all[2]!.id]);
+    // A position between two events is inside a record: a real server refuses to read from it.
+    await expect(collect(store.readAll({ fromPosition: all[0]!.position + 1n }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'fromPosition' });
   });
 
   it("records recordedAt from the server's created timestamp", async () => {
@@ -103,23 +105,141 @@ describe('EventStoreDB adapter: ids and metadata', () => {
     expect(decodeMetadata('x', { $omnitrail: { wrapped: true } })).toEqual({ id: 'x', metadata: undefined });
   });
 
-  it('recognises a retried batch after a restart of the process (a new adapter reads the ids from $all)', async () => {
-    const { store, open } = await setup();
+  it('reads nothing of the log before its first append, and a new process retrying a batch gets the original result from the server', async () => {
+    const { server, store, open } = await setup();
     const batch = [ev(), ev()];
     const first = await store.appendToStream('s', batch);
     await store.close();
+    const before = { ...server.requests };
     const again = open();
+    // The server recognises the retry (its recent-id cache for 'any', the events after an exact revision).
     expect(await again.appendToStream('s', batch)).toEqual(first);
-    await expect(again.appendToStream('t', [batch[1]!])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', ids: [batch[1]!.id] });
+    expect(await again.appendToStream('s', batch, { expectedRevision: 'no_stream' })).toEqual(first);
+    expect(server.requests.allReads).toBe(before.allReads);
+    expect(server.requests.subscriptions).toBe(before.subscriptions);
+    expect((await collect(again.readStream('s'))).map((e) => e.id)).toEqual(batch.map((e) => e.id));
   });
 
-  it('rejects an id another process stored in another stream since the last append (the index reads $all first)', async () => {
+  it("stores a copy of an id another process stored in another stream (idUniqueness 'stream'), and refuses one it appended itself", async () => {
     const { store, open } = await setup();
     const other = open();
-    await store.appendToStream('warm-up', [ev()]);
     const shared = ev();
     await other.appendToStream('s1', [shared]);
-    await expect(store.appendToStream('s2', [shared])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', ids: [shared.id] });
+    await store.appendToStream('s2', [shared]);
+    expect((await collect(store.readAll())).filter((e) => e.id === shared.id).map((e) => e.streamName)).toEqual(['s1', 's2']);
+    await expect(store.appendToStream('s3', [shared])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', ids: [shared.id] });
+  });
+
+  it('keeps a bounded window of recent ids; older retries and partial overlaps are decided by the server', async () => {
+    const { server } = await setup();
+    const store = createEventStoreDbEventStore({ connectionString: server.connectionString, recentIdWindow: 2 });
+    cleanups.push(() => store.close());
+    const [a, b, c, d, e] = [ev(), ev(), ev(), ev(), ev()];
+    const first = await store.appendToStream('s', [a, b]);
+    await store.appendToStream('s', [c, d]);
+    const appendsBefore = server.requests.appends;
+    // [c, d] are in the window: answered without a request.
+    expect((await store.appendToStream('s', [c, d])).nextExpectedRevision).toBe(3n);
+    expect(server.requests.appends).toBe(appendsBefore);
+    // [a, b] fell out of it: the server recognises the retry.
+    expect(await store.appendToStream('s', [a, b])).toEqual(first);
+    expect(server.requests.appends).toBe(appendsBefore + 1);
+    // A partial overlap the window does not see: the server refuses it, nothing is stored twice.
+    await expect(store.appendToStream('s', [b, e])).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID' });
+    await expect(store.appendToStream('s', [c, e], { expectedRevision: 1n })).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION' });
+    expect((await collect(store.readStream('s'))).map((x) => x.id)).toEqual([a, b, c, d].map((x) => x.id));
+    expect(() => createEventStoreDbEventStore({ connectionString: server.connectionString, recentIdWindow: -1 })).toThrow(/recentIdWindow/);
+  });
+});
+
+describe('fake server: what a real server refuses', () => {
+  it('refuses reads and subscriptions from a position inside a record; the adapter says InvalidArgumentError', async () => {
+    const { store } = await setup();
+    await store.appendToStream('s', [ev(), ev()]);
+    const [first] = await collect(store.readAll());
+    expect((await collect(store.readAll({ fromPosition: first!.position }))).length).toBe(1);
+    await expect(collect(store.readAll({ fromPosition: first!.position + 1n }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'fromPosition' });
+    const iterator = store.subscribeToAll({ from: first!.position + 1n })[Symbol.asyncIterator]();
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'from' });
+  });
+
+  it('says FellBehind to a live subscriber too far behind, then catches it up: health live → catching-up → live, every event once', async () => {
+    const server = await startFakeEventStoreDb({ liveBufferSize: 4 });
+    cleanups.push(() => server.close());
+    const store = createEventStoreDbEventStore({ connectionString: server.connectionString });
+    cleanups.push(() => store.close());
+    const sub = store.subscribeToAll();
+    const states: string[] = [];
+    sub.health$.subscribe((h) => states.push(h.state));
+    const iterator = sub[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ kind: 'caught-up' });
+    // The server subscription starts after the adapter's own catch-up; an event through it shows it is open.
+    const opener = ev();
+    await store.appendToStream('s', [opener]);
+    expect((await iterator.next()).value).toMatchObject({ kind: 'event', event: { id: opener.id } });
+    const burst = Array.from({ length: 20 }, () => ev());
+    await store.appendToStream('s', burst);
+    const seen: string[] = [];
+    while (seen.length < burst.length) {
+      const next = await iterator.next();
+      if (next.value?.kind === 'event') seen.push(next.value.event.id);
+    }
+    expect(seen).toEqual(burst.map((e) => e.id));
+    while (sub.health().state !== 'live') await new Promise((resolve) => setTimeout(resolve, 5));
+    const afterFirstLive = states.slice(states.indexOf('live'));
+    expect(afterFirstLive).toEqual(['live', 'catching-up', 'live']);
+    await sub.unsubscribe();
+  });
+
+  it("refuses an append over the maximum append size (data + metadata + 2 × type length): InvalidArgumentError 'events', nothing written", async () => {
+    const server = await startFakeEventStoreDb({ maxAppendSize: 1000 });
+    cleanups.push(() => server.close());
+    const store = createEventStoreDbEventStore({ connectionString: server.connectionString });
+    cleanups.push(() => store.close());
+    const big = (size: number) => ({ id: `big-${++n}`, type: 'T', data: { text: 'x'.repeat(size) } });
+    await store.appendToStream('s', [big(400), big(400)]);
+    await expect(store.appendToStream('s', [big(400), big(400), big(400)])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'events' });
+    expect(server.log.events.length).toBe(2);
+  });
+
+  it('deletes streams as a server does: soft (not found, then recreated with revisions continuing) and tombstone (gone for good)', async () => {
+    const { server, store } = await setup();
+    const client = EventStoreDBClient.connectionString(server.connectionString);
+    cleanups.push(() => client.dispose());
+    const [a, b, c] = [ev(), ev(), ev()];
+    await store.appendToStream('soft', [a, b]);
+    await client.deleteStream('soft', { expectedRevision: 1n });
+    await expect(collect(store.readStream('soft'))).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+    // Recreated by an append (no_stream is accepted on a soft-deleted stream); its revisions continue.
+    expect((await store.appendToStream('soft', [c], { expectedRevision: 'no_stream' })).nextExpectedRevision).toBe(2n);
+    expect((await collect(store.readStream('soft'))).map((e) => [e.id, e.revision])).toEqual([[c.id, 2n]]);
+    // Until a scavenge, $all still holds the deleted events; the deletion's own records are system events, hidden.
+    expect((await collect(store.readAll())).map((e) => e.id)).toEqual([a.id, b.id, c.id]);
+
+    await store.appendToStream('hard', [ev()]);
+    await client.tombstoneStream('hard');
+    await expect(collect(store.readStream('hard'))).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+    await expect(store.appendToStream('hard', [ev()])).rejects.toMatchObject({ code: 'INVALID_STREAM_NAME', stream: 'hard' });
+    await expect(store.appendToStream('hard', [])).rejects.toMatchObject({ code: 'INVALID_STREAM_NAME', stream: 'hard' });
+    await expect(client.tombstoneStream('hard')).rejects.toMatchObject({ type: 'stream-deleted' });
+    await expect(client.deleteStream('soft', { expectedRevision: 0n })).rejects.toMatchObject({ type: 'wrong-expected-version' });
+  });
+
+  it("recognises an 'any' retry only while its ids are in the bounded cache, and refuses a partial overlap", async () => {
+    const { createFakeLog } = await import('@omnitrail/eventstore-esdb');
+    const log = createFakeLog({ idempotencyCacheSize: 2 });
+    const proposed = (id: string) => ({ id, type: 'T', contentType: 'application/json', data: new Uint8Array(1), metadata: new Uint8Array(0) });
+    const any = { kind: 'any' } as const;
+    const first = log.append('s', any, [proposed('a'), proposed('b')]);
+    expect(log.append('s', any, [proposed('a'), proposed('b')])).toEqual(first);
+    expect(log.append('s', any, [proposed('b'), proposed('z')])).toMatchObject({ kind: 'wrong-expected-version', currentRevision: 1n });
+    log.append('s', any, [proposed('c'), proposed('d')]);
+    // 'a' fell out of the cache: a real server stores the batch again.
+    expect(log.append('s', any, [proposed('a')])).toMatchObject({ kind: 'success', currentRevision: 4n });
+    // With an exact revision the stream itself is compared, however old the batch.
+    expect(log.append('s', { kind: 'no_stream' }, [proposed('a'), proposed('b')])).toEqual(first);
+    expect(log.append('s', { kind: 'no_stream' }, [proposed('a'), proposed('x')])).toMatchObject({ kind: 'wrong-expected-version' });
+    expect(log.events.length).toBe(5);
   });
 });
 
@@ -221,7 +341,99 @@ describe('EventStoreDB adapter: subscriptions over the network', () => {
     await sub.unsubscribe();
   });
 
-  it('ends a subscription with the error when the server stays away', async () => {
+  it('survives an outage by default (server stopped, restarted on the same port): every event once, in order; health went retrying and back to live', async () => {
+    const { server, follower: store, writer } = await startOutageFixture(cleanups);
+    const sub = store.subscribeToAll<unknown, unknown>();
+    const states: string[] = [];
+    const health = sub.health$.subscribe((h) => states.push(h.state));
+    let attempts = 0;
+    sub.health$.subscribe((h) => {
+      if (h.state === 'retrying') attempts = h.attempt;
+    });
+    const delivered: string[] = [];
+    const consumed = (async () => {
+      for await (const item of sub) if (item.kind === 'event') delivered.push(item.event.id);
+    })();
+    // A writer that retries each batch until it is stored; a retry of a batch that did reach the server is
+    // recognised by the server (same ids, same stream), so nothing is stored twice.
+    const written: string[] = [];
+    const transientFailures: boolean[] = [];
+    const write = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const e = ev();
+        for (;;) {
+          try {
+            await writer.appendToStream(`s${i % 3}`, [e]);
+            break;
+          } catch (error) {
+            transientFailures.push((error as { transient?: boolean }).transient === true);
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        }
+        written.push(e.id);
+      }
+    };
+    await write(5);
+    await until(() => delivered.length === 5 && sub.health().state === 'live');
+    await server.stop();
+    const duringOutage = write(10);
+    // Held down until the subscription has failed several times in a row (capped backoff, no limit by default).
+    await until(() => attempts >= 10 && transientFailures.length >= 2);
+    await server.start();
+    await duringOutage;
+    await write(5);
+    await until(() => delivered.length >= 20 && sub.health().state === 'live');
+    expect(delivered).toEqual(written);
+    expect((await collect(store.readAll())).map((e) => e.id)).toEqual(written);
+    expect(transientFailures.every(Boolean)).toBe(true);
+    expect(states).toContain('retrying');
+    const afterOutage = states.slice(states.indexOf('retrying'));
+    expect(afterOutage).toContain('live');
+    expect(states.slice(0, states.indexOf('retrying'))).toContain('live');
+    await sub.unsubscribe();
+    await consumed;
+    expect(sub.health()).toEqual({ state: 'ended', error: undefined });
+    health.unsubscribe();
+  });
+
+  it('filters live subscriptions on the server: other prefixes, system and checkpoint streams are not sent', async () => {
+    const server = await startFakeEventStoreDb();
+    cleanups.push(() => server.close());
+    const open = (streamPrefix: string) => {
+      const store = createEventStoreDbEventStore({ connectionString: server.connectionString, streamPrefix });
+      cleanups.push(() => store.close());
+      return store;
+    };
+    const mine = open('mine.');
+    const others = open('other.');
+    const sub = mine.subscribeToAll({ filter: { streamNamePrefix: ['order-', 'case+'] } });
+    const iterator = sub[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ kind: 'caught-up' });
+    const opener = ev();
+    await mine.appendToStream('order-1', [opener]);
+    expect((await iterator.next()).value).toMatchObject({ kind: 'event', event: { id: opener.id } });
+    const sentBefore = server.requests.subscriptionEvents;
+    for (let i = 0; i < 10; i++) await others.appendToStream('order-1', [ev()]);
+    await mine.checkpoints.store('projector', 5n);
+    await mine.appendToStream('invoice-1', [ev()]);
+    const wanted = [ev(), ev()];
+    await mine.appendToStream('case+1', [wanted[0]!]);
+    await mine.appendToStream('order-2', [wanted[1]!]);
+    const seen = [(await iterator.next()).value, (await iterator.next()).value].map((x) => (x as { event: RecordedEvent }).event.id);
+    expect(seen).toEqual(wanted.map((e) => e.id));
+    // Only the two wanted events crossed the network.
+    expect(server.requests.subscriptionEvents - sentBefore).toBe(2);
+    await sub.unsubscribe();
+  });
+
+  it('treats not-leader, unavailable and deadline errors as transient, others not', () => {
+    for (const type of ['not-leader', 'unavailable', 'deadline-exceeded', 'cancelled']) expect(isTransientEventStoreDbFailure({ type })).toBe(true);
+    for (const type of ['access-denied', 'invalid-argument', 'stream-deleted']) expect(isTransientEventStoreDbFailure({ type })).toBe(false);
+    expect(isTransientEventStoreDbFailure({ code: 4 })).toBe(true);
+    expect(() => createEventStoreDbEventStore({ connectionString: 'esdb://127.0.0.1:1?tls=false', reconnectDelayMs: -1 })).toThrow(/reconnectDelayMs/);
+  });
+
+  it('ends a subscription with the error when the server stays away past maxReconnectAttempts (an option; no limit by default)', async () => {
     const server = await startFakeEventStoreDb();
     const store = createEventStoreDbEventStore({ connectionString: server.connectionString, reconnectDelayMs: 5, maxReconnectAttempts: 2 });
     cleanups.push(() => store.close());
@@ -229,6 +441,6 @@ describe('EventStoreDB adapter: subscriptions over the network', () => {
     const iterator = store.subscribeToAll()[Symbol.asyncIterator]();
     expect(ids(await take(iterator, 2))).toHaveLength(2);
     await server.close();
-    await expect(iterator.next()).rejects.toMatchObject({ code: 'EVENTSTOREDB_ERROR', operation: 'subscribeToAll' });
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'EVENTSTOREDB_ERROR', operation: 'subscribeToAll', transient: true });
   });
 });

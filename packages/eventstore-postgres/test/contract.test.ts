@@ -9,5 +9,5 @@ describeWithPostgres('PostgreSQL adapter against a real server', (server) => {
     const schema = `contract_${++schemas}`;
     const open = () => createPostgresEventStore({ connectionString: server().connectionString, schema });
     return { store: await open(), reopen: open };
-  });
+  }, { capabilities: { idUniqueness: 'store' } });
 });

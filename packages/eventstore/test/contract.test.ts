@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInMemoryEventStore, openFileEventStore, type FsyncMode } from '@omnitrail/eventstore';
 import { eventStoreContract } from '@omnitrail/testing/vitest';
 
-eventStoreContract('in-memory', () => ({ store: createInMemoryEventStore() }));
+eventStoreContract('in-memory', () => ({ store: createInMemoryEventStore() }), { capabilities: { idUniqueness: 'store' } });
 
 for (const fsync of ['always', 'batch'] as FsyncMode[]) {
   eventStoreContract(
@@ -19,6 +19,6 @@ for (const fsync of ['always', 'batch'] as FsyncMode[]) {
         cleanup: () => rmSync(directory, { recursive: true, force: true }),
       };
     },
-    { propertyRuns: 15 },
+    { propertyRuns: 15, capabilities: { idUniqueness: 'store' } },
   );
 }

@@ -67,13 +67,13 @@ describe('host projection streams', () => {
     const count = defineJourneyProjection({ name: 'count', partitionBy: 'customer', initialState: () => 0, evolve: (n: number) => n + 1 });
     const engine = createJourneyEngine({ clock: () => asOf, projections: [count] });
     const handle = engine.projection(count);
-    await engine.record(message('m1', 1, 'email'));
+    await engine.recordUnknown(message('m1', 1, 'email'));
     const seen: (number | undefined)[] = [];
     const a = handle.state$('acme', 'ann').subscribe((n) => seen.push(n));
     const b = handle.state$('acme', 'ann').subscribe();
     const other = handle.state$('acme', 'bob').subscribe();
     expect(handle.watchedPartitions()).toBe(2);
-    await engine.record(message('m2', 2, 'email'));
+    await engine.recordUnknown(message('m2', 2, 'email'));
     expect(seen).toEqual([1, 2]);
     a.unsubscribe();
     expect(handle.watchedPartitions()).toBe(2);

@@ -3,5 +3,12 @@
  * peer dependency, loaded only through this entry): the store contract every adapter passes, and the
  * invariant suite of the journey reports. Call them at the top level of a vitest test file.
  */
-export { collect, eventStoreContract, type ContractStoreFactory, type ContractStoreHandle, type EventStoreContractOptions } from './eventstore-contract/index.js';
+export {
+  collect,
+  eventStoreContract,
+  type ContractStoreFactory,
+  type ContractStoreHandle,
+  type EventStoreCapabilities,
+  type EventStoreContractOptions,
+} from './eventstore-contract/index.js';
 export { journeyInvariants } from './invariants/index.js';

@@ -4,18 +4,22 @@
  * It hosts, with `@grpc/grpc-js` on loopback, the gRPC service definitions that ship inside
  * `@eventstore/db-client` (so the client talks to it exactly as to a real node), over the in-memory log of
  * ./log.ts. Implemented: `Streams.Append`, `Streams.Read` (stream reads, `$all` reads both ways, filtered
- * reads, `$all` subscriptions with catch-up, a caught-up message and live events) and
- * `ServerFeatures.GetSupportedMethods`. Not implemented (the client gets UNIMPLEMENTED): BatchAppend (not
- * advertised, so the client falls back to Append), Delete, Tombstone, stream subscriptions, persistent
- * subscriptions, projections, users, gossip (an `esdb://host:port` string names a single node and needs none),
- * TLS and authentication. Regular expressions of server-side filters are evaluated as JavaScript regular
+ * reads, `$all` subscriptions with catch-up, a caught-up message, live events and FellBehind),
+ * `Streams.Delete` and `Streams.Tombstone` (soft and hard deletion) and `ServerFeatures.GetSupportedMethods`.
+ * Not implemented (the client gets UNIMPLEMENTED): BatchAppend (not advertised, so the client falls back to
+ * Append), stream subscriptions, persistent subscriptions, projections, users, gossip (an `esdb://host:port`
+ * string names a single node and needs none), TLS and authentication. Reads from a position inside a record
+ * fail as on a server. Regular expressions of server-side filters are evaluated as JavaScript regular
  * expressions (a real server uses .NET's), and filtered subscriptions send no checkpoint messages.
  */
 import * as grpc from '@grpc/grpc-js';
 import { createFakeLog, type FakeExpected, type FakeLog, type FakeLogEvent, type FakeProposedEvent } from './log.js';
 import { featuresGrpc, featuresPb, sharedPb, streamsGrpc, streamsPb, type AppendReq, type AppendResp, type ReadReq, type ReadResp } from './generated.js';
 
-export { createFakeLog, type FakeLog, type FakeLogEvent } from './log.js';
+/** The options both DeleteReq and TombstoneReq carry (same fields, same accessors). */
+type DeleteReq = { getOptions(): InstanceType<typeof streamsPb.DeleteReq.Options> | undefined };
+
+export { createFakeLog, type FakeLog, type FakeLogEvent, type FakeLogOptions } from './log.js';
 
 /** A running fake server. */
 export interface FakeEventStoreDb {
@@ -24,12 +28,29 @@ export interface FakeEventStoreDb {
   readonly port: number;
   /** The log behind the server (for assertions in tests). */
   readonly log: FakeLog;
+  /** Requests served so far, by kind (for tests of what a client asks for). */
+  readonly requests: FakeRequestCounts;
   /** Ends every open subscription with UNAVAILABLE, as a server does when it drops a connection. */
   dropSubscriptions(): void;
   /** Kills every connection and listens again on the same port with the same log: a server restart. */
   restart(): Promise<void>;
+  /** Kills every connection and stops listening, keeping the log: an outage until {@link FakeEventStoreDb.start}. */
+  stop(): Promise<void>;
+  /** Listens again on the same port with the same log, after {@link FakeEventStoreDb.stop} (no-op while listening). */
+  start(): Promise<void>;
   /** Ends every call and stops listening. */
   close(): Promise<void>;
+}
+
+/** Requests a fake server has served, by kind. */
+export interface FakeRequestCounts {
+  appends: number;
+  streamReads: number;
+  /** `$all` reads (not subscriptions). */
+  allReads: number;
+  subscriptions: number;
+  /** Events sent to subscribers (after the server-side filter). */
+  subscriptionEvents: number;
 }
 
 /** Options of {@link startFakeEventStoreDb}. */
@@ -38,6 +59,17 @@ export interface FakeEventStoreDbOptions {
   port?: number;
   /** Start from an existing log (e.g. one kept from a previous server). */
   log?: FakeLog;
+  /**
+   * Largest append in bytes (default 1 MiB, the server's `MaxAppendSize`), counted as the server does:
+   * data + metadata + 2 × the event type's length, per event. Over it the append fails with the server's
+   * `maximum-append-size-exceeded` error and nothing is written.
+   */
+  maxAppendSize?: number;
+  /**
+   * Events a live subscriber may be behind before the server sends `FellBehind` and serves it from the log
+   * again, then `CaughtUp` (default 32, `MaxLiveEventBufferCount` of a real server's live channel).
+   */
+  liveBufferSize?: number;
 }
 
 type ReadCall = grpc.ServerWritableStream<ReadReq, ReadResp>;
@@ -49,6 +81,9 @@ type ReadCall = grpc.ServerWritableStream<ReadReq, ReadResp>;
  */
 export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {}): Promise<FakeEventStoreDb> {
   const log = options.log ?? createFakeLog();
+  const maxAppendSize = options.maxAppendSize ?? 1024 * 1024;
+  const liveBufferSize = options.liveBufferSize ?? 32;
+  const requests: FakeRequestCounts = { appends: 0, streamReads: 0, allReads: 0, subscriptions: 0, subscriptionEvents: 0 };
   const subscriptions = new Set<ReadCall>();
   let server: grpc.Server | undefined;
   let port = options.port ?? 0;
@@ -56,8 +91,19 @@ export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {
   const listen = async (): Promise<void> => {
     const s = new grpc.Server();
     s.addService(streamsGrpc.StreamsService as unknown as grpc.ServiceDefinition, {
-      read: (call: ReadCall) => void handleRead(log, call, subscriptions),
-      append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) => handleAppend(log, call, callback),
+      read: (call: ReadCall) => {
+        const o = call.request.getOptions();
+        if (o?.hasStream()) requests.streamReads++;
+        else if (o?.hasSubscription()) requests.subscriptions++;
+        else requests.allReads++;
+        void handleRead(log, call, subscriptions, liveBufferSize, requests);
+      },
+      append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) => {
+        requests.appends++;
+        handleAppend(log, call, callback, maxAppendSize);
+      },
+      delete: (call: grpc.ServerUnaryCall<DeleteReq, unknown>, callback: grpc.sendUnaryData<unknown>) => handleDelete(log, call.request, callback, false),
+      tombstone: (call: grpc.ServerUnaryCall<DeleteReq, unknown>, callback: grpc.sendUnaryData<unknown>) => handleDelete(log, call.request, callback, true),
     } as unknown as grpc.UntypedServiceImplementation);
     s.addService(featuresGrpc.ServerFeaturesService as unknown as grpc.ServiceDefinition, {
       getSupportedMethods: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback(null, supportedMethods()),
@@ -84,10 +130,17 @@ export async function startFakeEventStoreDb(options: FakeEventStoreDbOptions = {
       return port;
     },
     log,
+    requests,
     dropSubscriptions,
     async restart() {
       stop();
       await listen();
+    },
+    async stop() {
+      stop();
+    },
+    async start() {
+      if (server === undefined) await listen();
     },
     async close() {
       stop();
@@ -99,6 +152,8 @@ function supportedMethods(): unknown {
   const methods = [
     ['event_store.client.streams.streams', 'read'],
     ['event_store.client.streams.streams', 'append'],
+    ['event_store.client.streams.streams', 'delete'],
+    ['event_store.client.streams.streams', 'tombstone'],
     ['event_store.client.server_features.serverfeatures', 'getsupportedmethods'],
   ].map(([service, method]) => {
     const m = new featuresPb.SupportedMethod();
@@ -134,7 +189,8 @@ function streamName(identifier: InstanceType<typeof sharedPb.StreamIdentifier> |
   return identifier === undefined ? '' : Buffer.from(identifier.getStreamName_asU8()).toString('utf8');
 }
 
-function handleAppend(log: FakeLog, call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>): void {
+function handleAppend(log: FakeLog, call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>, maxAppendSize: number): void {
+  let size = 0;
   let stream: string | undefined;
   let expected: FakeExpected = { kind: 'any' };
   const proposed: FakeProposedEvent[] = [];
@@ -160,6 +216,16 @@ function handleAppend(log: FakeLog, call: grpc.ServerReadableStream<AppendReq, A
     } else if (req.hasProposedMessage()) {
       const m = req.getProposedMessage()!;
       const meta = m.getMetadataMap();
+      // Event.SizeOnDisk and the check in Streams.Append.cs of EventStore/EventStore.
+      size += m.getData_asU8().length + m.getCustomMetadata_asU8().length + 2 * (meta.get('type') ?? '').length;
+      if (size > maxAppendSize && !failed) {
+        failed = true;
+        const trailer = new grpc.Metadata();
+        trailer.set('exception', 'maximum-append-size-exceeded');
+        trailer.set('maximum-append-size', String(maxAppendSize));
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: `Maximum Append Size of ${maxAppendSize} Exceeded.`, metadata: trailer });
+        return;
+      }
       proposed.push({
         id: uuidString(m.getId()),
         type: meta.get('type') ?? '',
@@ -179,6 +245,10 @@ function handleAppend(log: FakeLog, call: grpc.ServerReadableStream<AppendReq, A
       return;
     }
     const result = log.append(stream, expected, proposed);
+    if (result.kind === 'stream-deleted') {
+      callback(streamDeleted(stream));
+      return;
+    }
     const resp = new streamsPb.AppendResp();
     if (result.kind === 'success') {
       const success = new streamsPb.AppendResp.Success();
@@ -205,6 +275,62 @@ function handleAppend(log: FakeLog, call: grpc.ServerReadableStream<AppendReq, A
     }
     callback(null, resp);
   });
+}
+
+/** The server's StreamDeleted error (RpcExceptions.StreamDeleted): the client turns it into StreamDeletedError. */
+function streamDeleted(stream: string): grpc.ServiceError {
+  const trailer = new grpc.Metadata();
+  trailer.set('exception', 'stream-deleted');
+  trailer.set('stream-name', stream);
+  return Object.assign(new Error(`Event stream '${stream}' is deleted.`), { code: grpc.status.FAILED_PRECONDITION, details: `Event stream '${stream}' is deleted.`, metadata: trailer });
+}
+
+function toFakeExpected(o: InstanceType<typeof streamsPb.DeleteReq.Options>): FakeExpected {
+  const Case = streamsPb.DeleteReq.Options.ExpectedStreamRevisionCase;
+  switch (o.getExpectedStreamRevisionCase()) {
+    case Case.REVISION:
+      return { kind: 'revision', revision: BigInt(o.getRevision()) };
+    case Case.NO_STREAM:
+      return { kind: 'no_stream' };
+    case Case.STREAM_EXISTS:
+      return { kind: 'stream_exists' };
+    default:
+      return { kind: 'any' };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- Delete
+
+function handleDelete(log: FakeLog, request: DeleteReq, callback: grpc.sendUnaryData<unknown>, hard: boolean): void {
+  const options = request.getOptions();
+  const stream = streamName(options?.getStreamIdentifier());
+  if (options === undefined || stream.length === 0) {
+    callback({ code: grpc.status.INVALID_ARGUMENT, details: 'A delete must name the stream' });
+    return;
+  }
+  const expected = toFakeExpected(options);
+  const result = log.delete(stream, expected, hard);
+  if (result.kind === 'stream-deleted') {
+    callback(streamDeleted(stream));
+    return;
+  }
+  if (result.kind === 'wrong-expected-version') {
+    // As the server's RpcExceptions.WrongExpectedVersion: the client reads these trailers.
+    const trailer = new grpc.Metadata();
+    trailer.set('exception', 'wrong-expected-version');
+    trailer.set('stream-name', stream);
+    trailer.set('expected-version', expected.kind === 'revision' ? expected.revision.toString() : '-1');
+    trailer.set('actual-version', result.currentRevision === undefined ? '-1' : result.currentRevision.toString());
+    callback({ code: grpc.status.FAILED_PRECONDITION, details: `Append failed due to WrongExpectedVersion. Stream: ${stream}`, metadata: trailer });
+    return;
+  }
+  const Resp = hard ? streamsPb.TombstoneResp : streamsPb.DeleteResp;
+  const resp = new Resp();
+  const position = new Resp.Position();
+  position.setCommitPosition(result.position.toString());
+  position.setPreparePosition(result.position.toString());
+  resp.setPosition(position);
+  callback(null, resp);
 }
 
 // ------------------------------------------------------------------------------------------------ Read
@@ -271,7 +397,7 @@ async function write(call: ReadCall, message: ReadResp): Promise<void> {
   });
 }
 
-async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadCall>): Promise<void> {
+async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadCall>, liveBufferSize: number, requests: FakeRequestCounts): Promise<void> {
   let cancelled = false;
   call.on('cancelled', () => {
     cancelled = true;
@@ -294,8 +420,14 @@ async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadC
     }
     const s = options.getStream()!;
     const name = streamName(s.getStreamIdentifier());
+    const firstVisible = log.firstVisible(name);
+    if (firstVisible === 'tombstoned') {
+      call.emit('error', streamDeleted(name));
+      return;
+    }
     const indexes = log.stream(name);
-    if (indexes === undefined || indexes.length === 0) {
+    const first = Number(firstVisible);
+    if (indexes === undefined || indexes.length <= first) {
       const resp = new streamsPb.ReadResp();
       const notFound = new streamsPb.ReadResp.StreamNotFound();
       notFound.setStreamIdentifier(s.getStreamIdentifier());
@@ -310,11 +442,12 @@ async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadC
     let at: number;
     if (revisionCase === Case.REVISION) {
       const r = BigInt(s.getRevision());
-      at = forwards ? (r > BigInt(last + 1) ? last + 1 : Number(r)) : r > BigInt(last) ? last : Number(r);
+      at = forwards ? (r > BigInt(last + 1) ? last + 1 : Math.max(first, Number(r))) : r > BigInt(last) ? last : Number(r);
     } else if (revisionCase === Case.END) at = forwards ? last + 1 : last;
-    else at = forwards ? 0 : -1;
+    else at = forwards ? first : -1;
     let sent = 0;
-    while (sent < count && at >= 0 && at <= last && !cancelled) {
+    // A soft-deleted stream's events before its "truncate before" revision are not shown.
+    while (sent < count && at >= first && at <= last && !cancelled) {
       await write(call, toReadResp(log.events[indexes[at]!]!, structuredIds));
       sent++;
       at += forwards ? 1 : -1;
@@ -331,6 +464,11 @@ async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadC
   const Case = streamsPb.ReadReq.Options.AllOptions.AllOptionCase;
   const allCase = all.getAllOptionCase();
   const from = allCase === Case.POSITION ? BigInt(all.getPosition()!.getCommitPosition()) : undefined;
+  if (from !== undefined && !log.isRecordBoundary(from)) {
+    // A real server refuses positions inside a record (ReadAllResult.InvalidPosition, RpcExceptions.InvalidPositionException).
+    endWithStatus(call, grpc.status.INVALID_ARGUMENT, 'Trying to read from an invalid position.');
+    return;
+  }
 
   if (!subscribe) {
     // Reads: forwards from a position include the event at it; backwards from a position start before it.
@@ -372,8 +510,20 @@ async function handleRead(log: FakeLog, call: ReadCall, subscriptions: Set<ReadC
     let caughtUp = false;
     while (!cancelled) {
       if (at < log.events.length) {
+        if (caughtUp && log.events.length - at > liveBufferSize) {
+          // A real server's live channel holds MaxLiveEventBufferCount events; past that it drops them,
+          // says FellBehind and catches the subscriber up from the log, then says CaughtUp again.
+          caughtUp = false;
+          const resp = new streamsPb.ReadResp();
+          resp.setFellBehind(new streamsPb.ReadResp.FellBehind());
+          await write(call, resp);
+          continue;
+        }
         const event = log.events[at++]!;
-        if (match === undefined || match(event)) await write(call, toReadResp(event, structuredIds));
+        if (match === undefined || match(event)) {
+          requests.subscriptionEvents++;
+          await write(call, toReadResp(event, structuredIds));
+        }
         continue;
       }
       if (!caughtUp) {

@@ -35,16 +35,36 @@ export interface FakeProposedEvent {
 
 export type FakeAppendResult =
   | { kind: 'success'; currentRevision: bigint | undefined; position: bigint | undefined }
-  | { kind: 'wrong-expected-version'; currentRevision: bigint | undefined; expected: FakeExpected };
+  | { kind: 'wrong-expected-version'; currentRevision: bigint | undefined; expected: FakeExpected }
+  | { kind: 'stream-deleted' };
+
+/** What deleting a stream did: its position in `$all`, or why not. */
+export type FakeDeleteResult =
+  | { kind: 'success'; position: bigint }
+  | { kind: 'wrong-expected-version'; currentRevision: bigint | undefined; expected: FakeExpected }
+  | { kind: 'stream-deleted' };
 
 /** The in-memory log of {@link createFakeLog}. */
 export interface FakeLog {
   readonly events: readonly FakeLogEvent[];
   /** Indexes into `events` of a stream's events, in revision order (undefined when it has none). */
   stream(name: string): readonly number[] | undefined;
+  /**
+   * The first revision a read of the stream shows: after a soft delete, the revision after the last one it
+   * had ("truncate before"); `'tombstoned'` after a hard delete; 0n otherwise.
+   */
+  firstVisible(name: string): bigint | 'tombstoned';
+  /**
+   * Deletes a stream as EventStoreDB's `Delete` (soft: reads find no stream until it is appended to again,
+   * its revisions then continue) or `Tombstone` (hard: every later read or append fails with stream-deleted).
+   * Its events stay in `$all`, as on a server before a scavenge.
+   */
+  delete(streamName: string, expected: FakeExpected, hard: boolean): FakeDeleteResult;
   append(streamName: string, expected: FakeExpected, proposed: readonly FakeProposedEvent[]): FakeAppendResult;
   /** Index of the first event whose position is `>= position` (events.length when none). */
   indexAtOrAfter(position: bigint): number;
+  /** Whether `$all` can be read from `position`: 0, an event's position, or at or past the end of the log. */
+  isRecordBoundary(position: bigint): boolean;
   /** Calls `listener` after every append; returns a remover. */
   onAppend(listener: () => void): () => void;
 }
@@ -52,8 +72,18 @@ export interface FakeLog {
 /** Gap between consecutive positions besides the event's size, so positions look like log offsets. */
 const RECORD_OVERHEAD = 64n;
 
+/** Options of {@link createFakeLog}. */
+export interface FakeLogOptions {
+  /**
+   * Ids in the server's cache of recent ids, which recognises batches retried with 'any' (default 100 000).
+   * A real server bounds it by memory (8 MiB, ESConsts.CommitedEventsMemCacheLimit); the count is a guess.
+   */
+  idempotencyCacheSize?: number;
+}
+
 /** Creates an empty log. */
-export function createFakeLog(): FakeLog {
+export function createFakeLog(options: FakeLogOptions = {}): FakeLog {
+  const idempotencyCacheSize = options.idempotencyCacheSize ?? 100_000;
   const events: FakeLogEvent[] = [];
   const streams = new Map<string, number[]>();
   const listeners = new Set<() => void>();
@@ -64,31 +94,87 @@ export function createFakeLog(): FakeLog {
   const currentRevision = (indexes: number[] | undefined): bigint | undefined =>
     indexes === undefined || indexes.length === 0 ? undefined : BigInt(indexes.length - 1);
 
-  // EventStoreDB's idempotency: a batch whose ids are already the stream's events right after the expected
-  // revision (or, for 'any', wherever its first id sits) is acknowledged again without writing.
-  const idempotentResult = (indexes: number[] | undefined, expected: FakeExpected, proposed: readonly FakeProposedEvent[]): FakeAppendResult | undefined => {
-    if (indexes === undefined || proposed.length === 0) return undefined;
-    let start: number;
-    if (expected.kind === 'revision') start = Number(expected.revision) + 1;
-    else if (expected.kind === 'no_stream') start = 0;
-    else start = indexes.findIndex((i) => events[i]!.id === proposed[0]!.id);
-    if (start < 0 || start + proposed.length > indexes.length) return undefined;
-    for (let k = 0; k < proposed.length; k++) if (events[indexes[start + k]!]!.id !== proposed[k]!.id) return undefined;
-    const last = events[indexes[start + proposed.length - 1]!]!;
+  // EventStoreDB's idempotency check (IndexWriter.CheckCommit in EventStore/EventStore, read for this):
+  // - an exact expected revision (no_stream = -1) behind the stream: the events after it are compared with
+  //   the batch; all equal is a retry (acknowledged again), the first different is a wrong expected version,
+  //   a later one "corrupted idempotency", also answered as a wrong expected version;
+  // - 'any' / stream_exists: every id is looked up in a bounded cache of recent ids; the first missing means
+  //   a new write, a later missing one corrupted idempotency. An id that fell out of the cache is not seen,
+  //   so an old batch retried with 'any' is stored again, as on a real server.
+  const recentIds = new Map<string, { streamName: string; revision: bigint }>();
+  const remember = (id: string, streamName: string, revision: bigint) => {
+    recentIds.delete(id);
+    recentIds.set(id, { streamName, revision });
+    if (recentIds.size > idempotencyCacheSize) recentIds.delete(recentIds.keys().next().value!);
+  };
+  const idempotentResult = (streamName: string, indexes: number[] | undefined, expected: FakeExpected, proposed: readonly FakeProposedEvent[]): FakeAppendResult | undefined => {
+    if (indexes === undefined || indexes.length === 0 || proposed.length === 0) return undefined;
+    const current = BigInt(indexes.length - 1);
+    const wrong: FakeAppendResult = { kind: 'wrong-expected-version', currentRevision: current, expected };
+    if (expected.kind === 'revision' || expected.kind === 'no_stream') {
+      const after = expected.kind === 'revision' ? expected.revision : -1n;
+      if (after >= current) return undefined;
+      let at = Number(after) + 1;
+      for (let k = 0; k < proposed.length; k++, at++) {
+        if (at < indexes.length && events[indexes[at]!]!.id === proposed[k]!.id) continue;
+        return k === 0 ? undefined : wrong;
+      }
+      const last = events[indexes[at - 1]!]!;
+      return { kind: 'success', currentRevision: last.revision, position: last.position };
+    }
+    let end: bigint | undefined;
+    for (let k = 0; k < proposed.length; k++) {
+      const known = recentIds.get(proposed[k]!.id);
+      if (known === undefined || known.streamName !== streamName) return k === 0 ? undefined : wrong;
+      end = known.revision;
+    }
+    const last = events[indexes[Number(end!)]!]!;
     return { kind: 'success', currentRevision: last.revision, position: last.position };
+  };
+
+  // Soft-deleted streams' "truncate before" revisions; tombstoned streams.
+  const truncatedBefore = new Map<string, bigint>();
+  const tombstoned = new Set<string>();
+  const isSoftDeleted = (name: string, indexes: number[] | undefined) => indexes !== undefined && truncatedBefore.get(name) === BigInt(indexes.length);
+  /** Appends a system record (a deletion's) to `$all` only, as the server writes `$streamDeleted` / `$metadata`. */
+  const appendSystemRecord = (streamName: string, type: string): bigint => {
+    const position = nextPosition;
+    events.push({ streamName, revision: 0n, position, id: '00000000-0000-0000-0000-000000000000', type, contentType: 'application/json', data: new Uint8Array(0), metadata: new Uint8Array(0), created: BigInt(Date.now()) * 10_000n });
+    nextPosition += RECORD_OVERHEAD + BigInt(type.length + streamName.length);
+    for (const listener of listeners) listener();
+    return position;
   };
 
   return {
     events,
     stream: (name) => streams.get(name),
-    append(streamName, expected, proposed) {
+    firstVisible: (name) => (tombstoned.has(name) ? 'tombstoned' : (truncatedBefore.get(name) ?? 0n)),
+    delete(streamName, expected, hard) {
+      if (tombstoned.has(streamName)) return { kind: 'stream-deleted' };
       const indexes = streams.get(streamName);
-      const retried = idempotentResult(indexes, expected, proposed);
+      const current = indexes === undefined || indexes.length === 0 || isSoftDeleted(streamName, indexes) ? undefined : BigInt(indexes.length - 1);
+      const ok =
+        expected.kind === 'any' ||
+        (expected.kind === 'no_stream' && current === undefined) ||
+        (expected.kind === 'stream_exists' && current !== undefined) ||
+        (expected.kind === 'revision' && current === expected.revision);
+      if (!ok) return { kind: 'wrong-expected-version', currentRevision: current, expected };
+      if (hard) {
+        tombstoned.add(streamName);
+        return { kind: 'success', position: appendSystemRecord(streamName, '$streamDeleted') };
+      }
+      truncatedBefore.set(streamName, BigInt(indexes?.length ?? 0));
+      return { kind: 'success', position: appendSystemRecord(`$$${streamName}`, '$metadata') };
+    },
+    append(streamName, expected, proposed) {
+      if (tombstoned.has(streamName)) return { kind: 'stream-deleted' };
+      const indexes = streams.get(streamName);
+      const retried = idempotentResult(streamName, indexes, expected, proposed);
       if (retried !== undefined) return retried;
       const current = currentRevision(indexes);
       const ok =
         expected.kind === 'any' ||
-        (expected.kind === 'no_stream' && current === undefined) ||
+        (expected.kind === 'no_stream' && (current === undefined || isSoftDeleted(streamName, indexes))) ||
         (expected.kind === 'stream_exists' && current !== undefined) ||
         (expected.kind === 'revision' && current === expected.revision);
       if (!ok) return { kind: 'wrong-expected-version', currentRevision: current, expected };
@@ -118,6 +204,7 @@ export function createFakeLog(): FakeLog {
         nextPosition += RECORD_OVERHEAD + BigInt(p.data.length + p.metadata.length + p.type.length + streamName.length);
         list.push(events.length);
         events.push(last);
+        remember(p.id, streamName, last.revision);
       }
       for (const listener of listeners) listener();
       return { kind: 'success', currentRevision: last!.revision, position: last!.position };
@@ -131,6 +218,10 @@ export function createFakeLog(): FakeLog {
         else hi = mid;
       }
       return lo;
+    },
+    isRecordBoundary(position) {
+      if (position === 0n || position >= nextPosition) return true;
+      return events[this.indexAtOrAfter(position)]?.position === position;
     },
     onAppend(listener) {
       listeners.add(listener);

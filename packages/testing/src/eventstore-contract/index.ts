@@ -22,8 +22,24 @@ export interface ContractStoreHandle {
 /** Makes a fresh, empty store for one test. */
 export type ContractStoreFactory = () => Promise<ContractStoreHandle> | ContractStoreHandle;
 
-/** Tuning of the suite for slow adapters. */
+/**
+ * What an adapter guarantees beyond the port's common core (docs/eventstore.md, "Capabilities"). The suite
+ * checks each guarantee the adapter states, and only those.
+ */
+export interface EventStoreCapabilities {
+  /**
+   * Where event ids are unique. `'store'` (in-memory, file, PostgreSQL): an id stored in any stream is
+   * refused in every other stream. `'stream'` (EventStoreDB): a retried batch is recognised in its own
+   * stream, but a copy of an id appended to another stream by a writer that does not know it is stored
+   * again; readers that need once-only processing check ids themselves (the journey engine does).
+   */
+  idUniqueness: 'store' | 'stream';
+}
+
+/** Tuning of the suite for slow adapters, and the capabilities the adapter states. */
 export interface EventStoreContractOptions {
+  /** What the adapter guarantees (default: `{ idUniqueness: 'store' }`). */
+  capabilities?: EventStoreCapabilities;
   /** Concurrent-append races run (each with several appenders on one revision). Default 1000. */
   races?: number;
   /** fast-check runs of the model property. Default 25. */
@@ -61,6 +77,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
 export function eventStoreContract(name: string, createStore: ContractStoreFactory, options: EventStoreContractOptions = {}): void {
   const races = options.races ?? 1000;
   const propertyRuns = options.propertyRuns ?? 25;
+  const capabilities: EventStoreCapabilities = options.capabilities ?? { idUniqueness: 'store' };
 
   describe(`EventStore contract: ${name}`, () => {
     const open: { store: EventStore; handle: ContractStoreHandle }[] = [];
@@ -344,13 +361,35 @@ export function eventStoreContract(name: string, createStore: ContractStoreFacto
         expect((await collect(store.readAll())).map((e) => e.id)).toEqual([a.id, b.id]);
       });
 
-      it('an id stored in another stream fails with DuplicateEventIdError', async () => {
+      it.runIf(capabilities.idUniqueness === 'store')("an id stored in another stream fails with DuplicateEventIdError (idUniqueness 'store')", async () => {
         const { store } = await fresh();
         const a = ev();
         await store.appendToStream('s1', [a]);
         const error = await rejection(store.appendToStream('s2', [a]));
         expect(error).toMatchObject({ code: 'DUPLICATE_EVENT_ID', ids: [a.id] });
         await expect(collect(store.readStream('s2'))).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+      });
+
+      it.runIf(capabilities.idUniqueness === 'stream')("another writer's retry is recognised in its stream; a copy in another stream is stored or refused, never half (idUniqueness 'stream')", async () => {
+        const entry = await fresh();
+        if (entry.handle.reopen === undefined) throw new Error("idUniqueness 'stream' needs reopen: the suite opens a second writer on the same storage");
+        const second = await entry.handle.reopen();
+        open.push({ store: second, handle: {} as ContractStoreHandle });
+        const batch = [ev(), ev()];
+        const first = await entry.store.appendToStream('s1', batch, { expectedRevision: 'no_stream' });
+        // A writer that never saw the batch retries it with the same expected revision: the same result, nothing written.
+        expect(await second.appendToStream('s1', batch, { expectedRevision: 'no_stream' })).toEqual(first);
+        expect((await collect(entry.store.readStream('s1'))).map((e) => e.id)).toEqual(batch.map((e) => e.id));
+        // The same id in another stream: this capability does not promise a refusal, but whatever happens is whole.
+        const copy = await second.appendToStream('s2', [{ ...batch[0]! }]).then(
+          () => 'stored' as const,
+          (error: { code?: string }) => error.code,
+        );
+        expect(['stored', 'DUPLICATE_EVENT_ID']).toContain(copy);
+        const inS2 = await collect(entry.store.readStream('s2')).catch((error: { code?: string }) => error.code);
+        if (copy === 'stored') expect((inS2 as RecordedEvent[]).map((e) => e.id)).toEqual([batch[0]!.id]);
+        else expect(inS2).toBe('STREAM_NOT_FOUND');
+        expect((await collect(entry.store.readAll())).filter((e) => e.id === batch[0]!.id).length).toBe(copy === 'stored' ? 2 : 1);
       });
 
       it('an id repeated inside one batch fails with DuplicateEventIdError', async () => {
