@@ -32,6 +32,8 @@ describe('a journey engine on EventStoreDB through a server outage', () => {
     const writer = createJourneyEngine({ store: written, clock: () => asOf });
     cleanups.push(() => follower.close(), () => writer.close());
     const states: EventStoreDbSubscriptionHealth['state'][] = [];
+    const engineStates: string[] = [];
+    follower.storeHealth$.subscribe((h) => engineStates.push(h.state));
     let attempts = 0;
     subscription!.health$.subscribe((h) => {
       states.push(h.state);
@@ -80,5 +82,10 @@ describe('a journey engine on EventStoreDB through a server outage', () => {
     expect(failures.every(Boolean)).toBe(true);
     expect(states).toContain('retrying');
     expect(states.slice(states.lastIndexOf('retrying'))).toContain('live');
+    // The engine passes the same health on to its host.
+    expect(engineStates).toContain('retrying');
+    expect(engineStates.at(-1)).toBe('live');
+    await follower.close();
+    expect(engineStates.at(-1)).toBe('ended');
   });
 });

@@ -19,6 +19,7 @@ export {
   type JourneyProjectionHandle,
   type RecordResult,
   type RejectedStoredEvent,
+  type StoreHealth,
   type StateOfJourneyProjection,
 } from './live/index.js';
 

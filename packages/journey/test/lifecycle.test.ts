@@ -43,4 +43,19 @@ describe('an engine opened on a store with history', () => {
     expect(engine.getCase('acme', 'k1')?.channels).toEqual(['email']);
     await engine.close();
   });
+
+  it('tells how it follows its store: catching-up, live, ended; none for its own private store', async () => {
+    const store = createInMemoryEventStore();
+    await store.appendToStream('journey-acme-ann', [{ id: 'm1', type: 'MessageReceived', data: message('m1', 1) }]);
+    const engine = createJourneyEngine({ store, clock: () => asOf });
+    const states: string[] = [];
+    engine.storeHealth$.subscribe((h) => states.push(h.state));
+    await engine.ready();
+    expect(states).toEqual(['catching-up', 'live']);
+    await engine.close();
+    expect(states).toEqual(['catching-up', 'live', 'ended']);
+    const own = createJourneyEngine();
+    expect((await firstValueFrom(own.storeHealth$)).state).toBe('none');
+    await own.close();
+  });
 });

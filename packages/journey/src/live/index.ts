@@ -80,6 +80,17 @@ export interface RecordResult {
   position: bigint | undefined;
 }
 
+/**
+ * How the engine follows its store: `none` for its own private store (nothing to follow), `catching-up`,
+ * `live`, `ended` (closed or failed). An adapter that reports its subscription's health (EventStoreDB:
+ * connecting, catching-up, live, retrying with the attempt and the last error, ended) is passed through as is.
+ */
+export type StoreHealth =
+  | { readonly state: 'none' }
+  | { readonly state: 'catching-up' | 'live' | 'connecting'; readonly position?: bigint | undefined }
+  | { readonly state: 'retrying'; readonly attempt: number; readonly lastError: unknown; readonly position?: bigint | undefined }
+  | { readonly state: 'ended'; readonly error?: unknown };
+
 /** A stored event the engine could not fold: where it is and why (the field errors of `parseEvent`). */
 export interface RejectedStoredEvent {
   readonly position: bigint;
@@ -148,6 +159,11 @@ export interface JourneyEngine {
    * with its position, id and field errors, never dropped without a trace. Replays the latest 10,000 met so far.
    */
   readonly rejectedStoredEvents$: Observable<RejectedStoredEvent>;
+  /**
+   * The health of the engine's subscription to its store (see {@link StoreHealth}): the current state first,
+   * then every change, so a host can show "reconnecting" during an outage; completes when the engine closes.
+   */
+  readonly storeHealth$: Observable<StoreHealth>;
   /** How many stored events were rejected so far (see `rejectedStoredEvents$`). */
   rejectedStoredEventCount(): number;
   /** A host projection passed in `projections`, with typed state queries and streams. */
@@ -248,6 +264,11 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   // The engine's own default store is new and private: nothing to catch up with, and no other writer to
   // follow, so no subscription (it would only hand back, one by one, the events record() has folded).
   const subscription = ownsStore ? undefined : store.subscribeToAll({ from: 'start', filter: { streamNamePrefix: STREAM_PREFIX } });
+  const storeHealth = new BehaviorSubject<StoreHealth>(subscription === undefined ? { state: 'none' } : { state: 'catching-up' });
+  // An adapter that reports its subscription's health is followed as is; for the others the engine says
+  // what it sees itself (caught up, ended).
+  const adapterHealth = (subscription as { health$?: Observable<StoreHealth> } | undefined)?.health$;
+  const healthSubscription = adapterHealth?.subscribe({ next: (h) => storeHealth.next(h), error: () => undefined });
   // Other writers' events are folded in batches: everything the subscription hands over before the event
   // loop turns is applied at once, so a batch of late events costs one re-fold, not one per event.
   let pending: CatalogEvent[] = [];
@@ -268,6 +289,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       for await (const item of subscription) {
         if (item.kind === 'caught-up') {
           flush();
+          if (adapterHealth === undefined && storeHealth.value.state !== 'live') storeHealth.next({ state: 'live', position: item.position });
           caughtUp = true;
           caughtUpWaiters.splice(0).forEach((r) => r());
           continue;
@@ -295,6 +317,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       flush();
     } catch (error) {
       failure = error;
+      storeHealth.next({ state: 'ended', error });
       changes.error(error);
       caughtUpWaiters.splice(0).forEach((r) => r());
     }
@@ -725,6 +748,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     changes$: changes.asObservable(),
     rejectedStoredEvents$: rejectedStored.asObservable(),
     rejectedStoredEventCount: () => rejectedStoredCount,
+    storeHealth$: storeHealth.asObservable(),
     projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S> {
       const index = host.indexOf(definition as JourneyProjection<unknown>);
       return {
@@ -761,6 +785,9 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       await pump;
       changes.complete();
       rejectedStored.complete();
+      healthSubscription?.unsubscribe();
+      if (storeHealth.value.state !== 'ended' && storeHealth.value.state !== 'none') storeHealth.next({ state: 'ended' });
+      storeHealth.complete();
       for (const s of tenantSubjects.values()) s.complete();
       for (const s of hostSubjects.values()) s.subject.complete();
       ownIds.clear();
