@@ -1,5 +1,6 @@
 import { createInMemoryEventStore, type RecordedEvent } from '@omnitrail/eventstore';
 import { parseEventOrThrow } from '@omnitrail/events';
+import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createJourneyEngine, replayReport } from '../src/index.js';
 
@@ -48,6 +49,9 @@ describe("journey engine on an idUniqueness 'stream' store", () => {
       expect(engine.fold(T)!.events.map((e) => e.event.id).sort()).toEqual(['u01', 'u02', 'u03', 'u04']);
       expect(engine.stats(T)!.applied).toBe(4);
       expect(JSON.stringify(engine.report(T, { asOf }))).toBe(JSON.stringify(reference.tenants[T]));
+      // Not folded twice, and counted.
+      expect(engine.duplicateStoredEventCount()).toBe(1);
+      expect(engine.rejectedStoredEventCount()).toBe(0);
     }
 
     // Catch-up: a new engine reads both copies from the store and folds one.
@@ -55,6 +59,17 @@ describe("journey engine on an idUniqueness 'stream' store", () => {
     await late.ready();
     expect(late.fold(T)!.events.map((e) => e.event.id).sort()).toEqual(['u01', 'u02', 'u03', 'u04']);
     expect(JSON.stringify(late.report(T, { asOf }))).toBe(JSON.stringify(reference.tenants[T]));
+    expect(late.duplicateStoredEventCount()).toBe(1);
+
+    // A copy with other content is not a retry: rejected, with the reason, never folded.
+    await store.appendToStream(`journey-${T}-conflict`, [{ id: 'u03', type: stored[2]!.type, data: { ...(stored[2]!.data as object), occurredAt: at(9) } }]);
+    await writer.recordUnknown({ ...marker, id: 'u05', occurredAt: at(8) });
+    while (!(follower.fold(T)?.events.some((e) => e.event.id === 'u05') ?? false)) await new Promise((resolve) => setImmediate(resolve));
+    expect(follower.rejectedStoredEventCount()).toBe(1);
+    const [conflict] = await firstValueFrom(follower.rejectedStoredEvents$.pipe(take(1), toArray()));
+    expect(conflict).toMatchObject({ id: 'u03', stream: `journey-${T}-conflict` });
+    expect(conflict!.errors[0]!.message).toContain('already folded with other content');
+    expect(follower.fold(T)!.events.filter((e) => e.event.id === 'u03').length).toBe(1);
     await Promise.all([writer.close(), follower.close(), late.close()]);
   });
 });

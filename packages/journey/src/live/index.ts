@@ -166,6 +166,12 @@ export interface JourneyEngine {
   readonly storeHealth$: Observable<StoreHealth>;
   /** How many stored events were rejected so far (see `rejectedStoredEvents$`). */
   rejectedStoredEventCount(): number;
+  /**
+   * How many stored events were copies of an event already folded (same id, same content) and so not folded
+   * again: retries another writer stored twice, in another stream, on a store that keeps ids unique per
+   * stream only (EventStoreDB). A copy with other content is rejected instead (`rejectedStoredEvents$`).
+   */
+  duplicateStoredEventCount(): number;
   /** A host projection passed in `projections`, with typed state queries and streams. */
   projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S>;
   /**
@@ -248,6 +254,8 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   // The latest rejections are replayed to a new subscriber; the count keeps them all.
   const rejectedStored = new ReplaySubject<RejectedStoredEvent>(10_000);
   let rejectedStoredCount = 0;
+  // Stored copies of ids already folded, with the same content (see the subscription loop).
+  let storedCopies = 0;
   rejectedStored.subscribe(() => rejectedStoredCount++);
   const foldCache = new Map<string, TenantFold>();
   let caughtUp = ownsStore;
@@ -281,7 +289,8 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     const batchContents = pendingContents;
     pending = [];
     pendingContents = [];
-    apply(batch, false, undefined, batchContents);
+    // Copies of one id within the batch are folded once too (apply drops them), and counted.
+    storedCopies += batch.length - apply(batch, false, undefined, batchContents);
   };
   const pump = (async () => {
     if (subscription === undefined) return;
@@ -307,8 +316,26 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
           );
           continue;
         }
+        const content = contentHashOf(item.event.data, item.event.metadata);
+        // A second copy of a folded id (another writer's retry into another stream, on a store that keeps ids
+        // unique per stream only) is never folded twice: counted, and reported when its content differs.
+        const known = recordedEvent(recordedIndex, parsed.event.id);
+        if (known !== undefined) {
+          if (known.content === content) storedCopies++;
+          else {
+            rejectedStored.next(
+              Object.freeze({
+                position: item.event.position,
+                stream: item.event.streamName,
+                id: item.event.id,
+                errors: Object.freeze([Object.freeze({ path: 'id', message: `"${item.event.id}" was already folded with other content; this copy is ignored` })]),
+              }),
+            );
+          }
+          continue;
+        }
         pending.push(parsed.event);
-        pendingContents.push(contentHashOf(item.event.data, item.event.metadata));
+        pendingContents.push(content);
         if (!flushScheduled) {
           flushScheduled = true;
           setImmediate(flush);
@@ -748,6 +775,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     changes$: changes.asObservable(),
     rejectedStoredEvents$: rejectedStored.asObservable(),
     rejectedStoredEventCount: () => rejectedStoredCount,
+    duplicateStoredEventCount: () => storedCopies,
     storeHealth$: storeHealth.asObservable(),
     projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S> {
       const index = host.indexOf(definition as JourneyProjection<unknown>);
