@@ -20,7 +20,7 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { EventStoreDBClient, jsonEvent, streamNameFilter, type Filter, type AllStreamResolvedEvent, type ResolvedEvent } from '@eventstore/db-client';
 import { DuplicateEventIdError, EventStoreError, type EventFilter, InvalidArgumentError, InvalidStreamNameError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError, type AllSubscription, type AppendOptions, type AppendResult, type CheckpointStore, type CheckpointStoreResult, type Direction, type EventStore, type EventToAppend, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeToAllOptions, type StreamAppend, type SubscriptionItem } from '@omnitrail/eventstore';
-import { appendEachStream, assertDirection, assertExpectedRevision, assertMaxCount, assertStreamName, checkExpectedRevision, compileFilter, decideCheckpoint, validateCheckpointArgs, subscriptionOf, validateEvents, type EventMatcher } from '@omnitrail/eventstore/adapter';
+import { appendEachStream, assertDirection, assertExpectedRevision, assertFromRevision, assertMaxCount, assertStreamName, checkExpectedRevision, compileFilter, decideCheckpoint, validateCheckpointArgs, subscriptionOf, validateEvents, type EventMatcher } from '@omnitrail/eventstore/adapter';
 import { decodeMetadata, encodeMetadata, toEventStoreDbId } from './ids.js';
 import { fromEventStoreDbPosition, toEventStoreDbPosition } from './positions.js';
 
@@ -430,10 +430,7 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
         assertUserStream(stream);
         const direction = assertDirection(readOptions.direction);
         let remaining = assertMaxCount(readOptions.maxCount);
-        const from = readOptions.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
-        if (from !== 'start' && from !== 'end' && !(typeof from === 'bigint' && from >= 0n)) {
-          throw new InvalidArgumentError('fromRevision', `expected 'start', 'end' or a bigint revision >= 0n, got ${String(from)}`);
-        }
+        const from = assertFromRevision(readOptions.fromRevision, direction);
         let next: bigint | 'start' | 'end' = from;
         let first = true;
         while (first || remaining > 0) {

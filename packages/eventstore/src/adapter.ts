@@ -4,7 +4,7 @@
  * the same errors and answers appends and checkpoints the same way; the filter compiler; the subscription
  * helper; and the compact id tables the stores and the engine index ids with.
  */
-export { assertDirection, assertExpectedRevision, assertJsonStorable, assertMaxCount, assertStreamName, validateEvents } from './validation/index.js';
+export { assertDirection, assertExpectedRevision, assertFromRevision, deepFreeze, assertJsonStorable, assertMaxCount, assertStreamName, validateEvents } from './validation/index.js';
 export { appendEachStream, assertStreamAppends, checkExpectedRevision } from './append/index.js';
 export { decideCheckpoint, validateCheckpointArgs } from './checkpoints/index.js';
 export { compileFilter, type EventMatcher } from './filters/index.js';

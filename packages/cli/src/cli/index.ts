@@ -6,7 +6,7 @@ import { runDemo } from '../demo/index.js';
 import { renderHtmlReport } from '../html/index.js';
 import { CsvMappingError, formatBadRow, formatBadRowSummary, importBpic2013, importCsv, importTwcs, toNdjson, type BadRow, type InputEvent } from '../import/index.js';
 import { formatDryRun } from '../import/dry-run/index.js';
-import { formatJourney } from '../journey/index.js';
+import { formatJourney, plural } from '../journey/index.js';
 import { journeyOf } from '@omnitrail/journey';
 import type { ReplayReport } from '@omnitrail/journey';
 import { buildReport, formatReport, readInputs, replaySharded, StrictInputError, type ReplayInput } from '../replay/index.js';
@@ -215,10 +215,6 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
   return 0;
 }
 
-/** `1 line`, `2 lines`: a count with its noun. */
-function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
-}
 
 const FORMATS = ['bpic2013', 'twcs', 'csv'] as const;
 

@@ -25,9 +25,9 @@ export function renderJourney(request: JourneyRequest): string {
 /** A journey `journeyOf` found, as plain text for a terminal (see {@link renderJourney}). */
 export function formatJourney(result: JourneyResult): string {
   const out: string[] = [];
-  out.push(`Customer ${result.customerId} (tenant ${result.tenantId}): stage ${result.stage}, cycle ${result.cycle}, ${count(result.timeline.length, 'event')} in ${count(result.sessions.length, 'session')}`);
+  out.push(`Customer ${result.customerId} (tenant ${result.tenantId}): stage ${result.stage}, cycle ${result.cycle}, ${plural(result.timeline.length, 'event')} in ${plural(result.sessions.length, 'session')}`);
   for (const session of result.sessions) {
-    out.push('', `Session ${session.index + 1}: ${session.start} to ${session.end} (${count(session.events, 'event')}${session.channels.length > 0 ? `; ${session.channels.join(', ')}` : ''})`);
+    out.push('', `Session ${session.index + 1}: ${session.start} to ${session.end} (${plural(session.events, 'event')}${session.channels.length > 0 ? `; ${session.channels.join(', ')}` : ''})`);
     const rows = result.timeline.filter((t) => t.session === session.index).map((t) => [t.occurredAt, t.type, t.channel ?? '', t.actor, t.eventId]);
     out.push(formatTable(TIMELINE_HEADER, rows));
   }
@@ -48,7 +48,7 @@ function formatDuration(ms: number): string {
   return `${(ms / 86_400_000).toFixed(1)}d`;
 }
 
-/** `1 event`, `2 events`. */
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+/** A count with its noun, for messages: `1 event`, `2 events`, `1,200 lines`. */
+export function plural(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -10,7 +10,7 @@
 import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
 import { DuplicateEventIdError, EventStoreError, InvalidArgumentError, InvalidEventError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError, type AllSubscription, type AppendOptions, type AppendResult, type CheckpointStore, type CheckpointStoreResult, type EventStore, type EventToAppend, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeToAllOptions } from '@omnitrail/eventstore';
-import { assertDirection, assertExpectedRevision, assertMaxCount, assertStreamAppends, assertStreamName, compileFilter, validateCheckpointArgs, validateEvents } from '@omnitrail/eventstore/adapter';
+import { assertDirection, assertExpectedRevision, assertFromRevision, assertMaxCount, assertStreamAppends, assertStreamName, compileFilter, validateCheckpointArgs, validateEvents } from '@omnitrail/eventstore/adapter';
 import {
   PostgresEventStoreError,
   PostgresUnavailableError,
@@ -395,10 +395,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
         assertStreamName(stream);
         const direction = assertDirection(readOptions.direction);
         let remaining = assertMaxCount(readOptions.maxCount);
-        const from = readOptions.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
-        if (from !== 'start' && from !== 'end' && !(typeof from === 'bigint' && from >= 0n)) {
-          throw new InvalidArgumentError('fromRevision', `expected 'start', 'end' or a bigint revision >= 0n, got ${String(from)}`);
-        }
+        const from = assertFromRevision(readOptions.fromRevision, direction);
         const operation = `readStream('${stream}')`;
         const [head] = await query<{ revision: string }>(operation, named('streamHead', [stream]));
         if (head === undefined) throw new StreamNotFoundError(stream);

@@ -5,8 +5,7 @@
 import { StoreClosedError, StreamNotFoundError } from '../errors/index.js';
 import { compileFilter, type EventMatcher } from '../filters/index.js';
 import type { Direction, ReadAllOptions, ReadStreamOptions, RecordedEvent } from '../port/index.js';
-import { assertDirection, assertMaxCount, assertStreamName, positionOption } from '../validation/index.js';
-import { InvalidArgumentError } from '../errors/index.js';
+import { assertDirection, assertFromRevision, assertMaxCount, assertStreamName, positionOption } from '../validation/index.js';
 
 /** Events handed out per page. Small enough to bound memory, large enough to amortise a disk read. */
 export const PAGE_SIZE = 256;
@@ -85,12 +84,8 @@ export function readStreamPaged<D, M>(source: LogSource, stream: string, options
       let remaining = assertMaxCount(options.maxCount);
       const length = source.streamLength(stream);
       if (length === 0) throw new StreamNotFoundError(stream);
-      const from = options.fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
-      let index: number;
-      if (from === 'start') index = 0;
-      else if (from === 'end') index = length - 1;
-      else if (typeof from === 'bigint' && from >= 0n) index = from > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(from);
-      else throw new InvalidArgumentError('fromRevision', `expected 'start', 'end' or a bigint revision >= 0n, got ${String(from)}`);
+      const from = assertFromRevision(options.fromRevision, direction);
+      let index = from === 'start' ? 0 : from === 'end' ? length - 1 : from > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(from);
       if (direction === 'backwards') index = Math.min(index, length - 1);
       // Forwards reads end at the stream's length when the read started, for the same reason as readAll.
       while (remaining > 0 && index >= 0 && index < length) {

@@ -117,7 +117,8 @@ function isPlainJson(value: unknown, depth: number): boolean {
   return true;
 }
 
-function deepFreeze(value: unknown): void {
+/** Freezes a JSON-like value and everything in it (stored events; the engine's views), in place. */
+export function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
   Object.freeze(value);
   for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
@@ -237,6 +238,16 @@ export function assertDirection(direction: unknown): Direction {
   if (direction === undefined || direction === 'forwards') return 'forwards';
   if (direction === 'backwards') return 'backwards';
   throw new InvalidArgumentError('direction', `expected 'forwards' or 'backwards', got ${describe(direction)}`);
+}
+
+/**
+ * A read's `fromRevision`: the value, or `'start'` forwards and `'end'` backwards when absent;
+ * `InvalidArgumentError` naming `fromRevision` for anything but `'start'`, `'end'` or a bigint ≥ 0.
+ */
+export function assertFromRevision(fromRevision: unknown, direction: Direction): bigint | 'start' | 'end' {
+  const from = fromRevision ?? (direction === 'forwards' ? 'start' : 'end');
+  if (from === 'start' || from === 'end' || (typeof from === 'bigint' && from >= 0n)) return from;
+  throw new InvalidArgumentError('fromRevision', `expected 'start', 'end' or a bigint revision >= 0n, got ${String(from)}`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createInMemoryEventStore, isDuplicateEventId, isWrongExpectedRevision, type EventStore, type EventToAppend, type WrongExpectedRevisionError } from '@omnitrail/eventstore';
-import { createIdTable, hashString, type IdTable } from '@omnitrail/eventstore/adapter';
+import { createIdTable, deepFreeze, hashString, type IdTable } from '@omnitrail/eventstore/adapter';
 import {
   catalogRegistry,
   jsonContentHash,
@@ -846,14 +846,6 @@ function profileOf(fold: TenantFold | undefined, text: string, asOf: number): Cu
   const customerId = fold.findCustomer(text);
   if (customerId === undefined) return undefined;
   const profile = customerProfile(fold.customers, customerId, asOf, fold.caseLookup, fold.config);
-  return profile === undefined ? undefined : deepFreeze(profile);
-}
-
-/** Freezes plain data and everything in it (a profile is JSON-like: objects and arrays). */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
+  if (profile !== undefined) deepFreeze(profile);
+  return profile;
 }

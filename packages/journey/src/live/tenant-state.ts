@@ -23,14 +23,13 @@ import {
   type CustomerMerge,
   type IdentityState,
 } from '../core/identity/index.js';
-import type { CaseEffects, CaseLookup, JourneyConfig, JourneyEvent } from '../core/model/index.js';
+import { NO_CASE_EFFECTS, type CaseEffects, type CaseLookup, type JourneyConfig, type JourneyEvent } from '../core/model/index.js';
 import { insertInOrder, lastSnapshotAtOrBefore } from './snapshots/index.js';
 import { attributeEvent, createRegroupIndex, forgetMoments, noteCaseMoment, regroupCustomer, type RegroupEvent, type RegroupIndex } from './customer-regroup.js';
 import { applyViews, cloneViewStates, createViewStates, TENANT_PROJECTIONS, type AnyTenantProjection, type TenantFold } from '../core/standard/index.js';
 
 const NO_MERGES: readonly CustomerMerge[] = [];
-/** The effects of an event not folded yet. */
-const NO_EFFECTS: CaseEffects = Object.freeze({});
+
 
 /** The fold state after a prefix of a tenant's events: what a snapshot holds. */
 interface FoldPoint {
@@ -361,7 +360,7 @@ export function addEvents(
       attributed: '',
       customerId: '',
       attributedCustomerId: '',
-      effects: NO_EFFECTS,
+      effects: NO_CASE_EFFECTS,
       pending: true,
       foldedAs: '',
       noted: undefined,

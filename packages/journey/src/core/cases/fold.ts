@@ -1,5 +1,5 @@
 import type { CatalogEvent, Channel, EventOf } from '@omnitrail/events';
-import { isOpenCaseStatus, type CaseEffects, type CaseStatus, type JourneyConfig, type JourneyEvent } from '../model/index.js';
+import { isOpenCaseStatus, NO_CASE_EFFECTS, type CaseEffects, type CaseStatus, type JourneyConfig, type JourneyEvent } from '../model/index.js';
 import { type CaseRecord, type CasesState } from './state.js';
 
 /** Stable anomaly reasons (docs/cases.md). */
@@ -20,8 +20,6 @@ export const CASE_ANOMALIES = {
 } as const;
 
 const DAY_MS = 86_400_000;
-/** Shared answer for events the projection does nothing with: no allocation on the hot path. */
-const NOTHING: CaseEffects = Object.freeze({}) as CaseEffects;
 
 /** The case an id ends at after following merges (`undefined` when unknown). */
 export function routeCase(state: CasesState, caseId: string): CaseRecord | undefined {
@@ -265,7 +263,7 @@ export function applyCaseEvent(state: CasesState, je: JourneyEvent, config: Part
 export function applyCaseEventKnown(state: CasesState, je: JourneyEvent, config: Partial<JourneyConfig>, known: CaseRecord | undefined): CaseEffects {
   const e = je.event;
   const caseId = e.caseId;
-  if (caseId === undefined) return NOTHING;
+  if (caseId === undefined) return NO_CASE_EFFECTS;
   const at = je.at;
   const code = CASE_TYPE_CODES.get(e.type) ?? OTHER;
   switch (code) {
@@ -283,8 +281,8 @@ export function applyCaseEventKnown(state: CasesState, je: JourneyEvent, config:
   const rec = followMerges(state, known ?? state.cases.get(caseId));
   // Unknown or closed cases make these anomalies (the catalog's case events, plus agent messages and notes).
   const caseEvent = code >= T.CaseThreadLinked;
-  if (rec === undefined) return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.unknownCase) : NOTHING;
-  if (rec.status === 'closed') return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.closed) : NOTHING;
+  if (rec === undefined) return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.unknownCase) : NO_CASE_EFFECTS;
+  if (rec.status === 'closed') return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.closed) : NO_CASE_EFFECTS;
   switch (code) {
     case T.MessageSent: {
       const d = (e as EventOf<'MessageSent'>).data;

@@ -157,6 +157,9 @@ export interface CaseEffects {
   anomaly?: string;
 }
 
+/** The effects of an event the cases projection did nothing with (shared: no allocation per event). */
+export const NO_CASE_EFFECTS: CaseEffects = Object.freeze({});
+
 /** Read access to the cases projection, as the customer projections need it. */
 export interface CaseLookup {
   getCase(caseId: string): CaseView | undefined;
