@@ -109,6 +109,21 @@ describe('signals', () => {
     expect(health([touch(T0), s(-0.8, T0)], T0 + 14 * DAY, cfg).score).toBeCloseTo(60, 9);
   });
 
+  it('negative sentiment takes the severity into account: a negative score counts severity / 3 times, bounded at −1', () => {
+    const cfg = only('negative_sentiment');
+    const s = (score: number, severity?: number) => je({ type: 'SentimentScored', at: T0, data: { score, model: 'm', modelVersion: '1', ...(severity === undefined ? {} : { severity }) } });
+    // −0.6 at severity 3 (or none): depth 0.6 → 40; severity 1: −0.2 → 80; severity 5: −1 → 0
+    expect(health([touch(T0), s(-0.6)], T0, cfg).score).toBeCloseTo(40, 9);
+    expect(health([touch(T0), s(-0.6, 3)], T0, cfg).score).toBeCloseTo(40, 9);
+    expect(health([touch(T0), s(-0.6, 1)], T0, cfg).score).toBeCloseTo(80, 9);
+    expect(health([touch(T0), s(-0.6, 5)], T0, cfg).score).toBeCloseTo(0, 9);
+    // −0.3 at severity 4: −0.4 → 60; a positive score ignores the severity
+    expect(health([touch(T0), s(-0.3, 4)], T0, cfg).score).toBeCloseTo(60, 9);
+    expect(health([touch(T0), s(0.4, 5)], T0, cfg).score).toBe(100);
+    // mixed: (−1 + 0.4) / 2 = −0.3 → 70
+    expect(health([touch(T0), s(-0.6, 5), s(0.4, 1)], T0, cfg).score).toBeCloseTo(70, 9);
+  });
+
   it('repeat contacts: 2+ cases on one topic within 30 days', () => {
     const cfg = only('repeat_contacts');
     const cases = fakeCases();
@@ -137,9 +152,12 @@ describe('signals', () => {
     expect(health(steps, T0 + 14 * DAY, cfg, cases).score).toBe(0);
     cases.put({ caseId: 'k', status: 'resolved', openedAt: T0, resolvedAt: T0 + DAY });
     expect(health(steps, T0 + 14 * DAY, cfg, cases).score).toBe(100);
-    cases.cases.set('k', { ...cases.cases.get('k')!, slaMissedAt: T0 + 2 * DAY } as never);
-    expect(health(steps, T0 + 2 * DAY, cfg, cases).score).toBe(0);
+    // the lookup's SLA misses (the cases projection's slaMissesOf; folded for real in health-sla.test.ts)
+    cases.slaMisses = (caseId, asOf) => (caseId === 'k' && T0 + 2 * DAY < asOf ? [{ target: 'firstResponse', dueAt: T0 + 2 * DAY }] : []);
+    expect(health(steps, T0 + 2 * DAY, cfg, cases).score).toBe(100);
+    expect(health(steps, T0 + 2 * DAY + 1, cfg, cases).score).toBeCloseTo(100 * (1 - decay(1, 14 * DAY)), 9);
     expect(health(steps, T0 + 16 * DAY, cfg, cases).score).toBeCloseTo(50, 9);
+    expect(contribution(health(steps, T0 + 16 * DAY, cfg, cases), 'aging_case')!.detail).toBe('case k missed its firstResponse SLA target 14 d ago (1 missed)');
     expect(health(steps, T0, cfg, fakeCases()).band).toBe('na');
   });
 

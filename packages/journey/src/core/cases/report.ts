@@ -4,6 +4,7 @@ import type { CaseLookup } from '../model/index.js';
 import { addCounts } from '../report/counts.js';
 import { durationStats } from '../stats/index.js';
 import { openCaseRow } from './snapshot.js';
+import { slaMissesOf } from './sla.js';
 import { type CasesState, type Samples } from './state.js';
 
 
@@ -23,11 +24,15 @@ export function casesOfCustomer(state: CasesState, customerId: string): readonly
 }
 
 /**
- * What the customer projections may ask of the rest of a fold: the cases of `state`, and, when given,
+ * What the customer projections may ask of the rest of a fold: the cases of `state` with their SLA misses, and, when given,
  * identity's `anonymousThenMerged` on the fold's graph (for `identity_gap`).
  */
 export function caseLookupOf(state: CasesState, anonymousThenMerged?: CaseLookup['anonymousThenMerged']): CaseLookup {
-  const lookup: CaseLookup = { getCase: (caseId) => getCase(state, caseId), casesOfCustomer: (customerId) => casesOfCustomer(state, customerId) };
+  const lookup: CaseLookup = {
+    getCase: (caseId) => getCase(state, caseId),
+    casesOfCustomer: (customerId) => casesOfCustomer(state, customerId),
+    slaMisses: (caseId, asOf) => slaMissesOf(state, caseId, asOf),
+  };
   if (anonymousThenMerged !== undefined) lookup.anonymousThenMerged = anonymousThenMerged;
   return lookup;
 }

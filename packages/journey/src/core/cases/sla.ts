@@ -1,4 +1,4 @@
-import { isOpenCaseStatus, type BusinessHoursCalendar } from '../model/index.js';
+import { isOpenCaseStatus, type BusinessHoursCalendar, type SlaMiss } from '../model/index.js';
 import { addBusinessMs, businessMsBetween } from './business-hours.js';
 import { type CaseRecord, type CasesState } from './state.js';
 
@@ -107,4 +107,37 @@ export function slaStatus(state: CasesState, caseId: string, asOf: number): Case
   if (sla.nextResponseMs !== undefined) out.nextResponse = nextResponseStatus(rec, sla.nextResponseMs, sla.calendar, asOf);
   if (sla.resolutionMs !== undefined) out.resolution = resolutionStatus(rec, sla.resolutionMs, sla.calendar, asOf);
   return out;
+}
+
+/**
+ * Every SLA target of a case missed as of `asOf` (due strictly before `asOf` and not met by then), in due
+ * order: the first response, each waiting episode's next response, the current cycle's resolution. The record
+ * may hold events after `asOf` (the live engine's head): a target due before `asOf` and met only after it was
+ * already missed at `asOf`, and one due at or after `asOf` is not missed yet. Empty without an SLA.
+ */
+export function slaMissesOf(state: CasesState, caseId: string, asOf: number): SlaMiss[] {
+  const rec = state.cases.get(caseId);
+  if (rec === undefined || rec.sla === undefined) return [];
+  const { sla } = rec;
+  const out: SlaMiss[] = [];
+  if (sla.firstResponseMs !== undefined) {
+    const s = firstResponseStatus(rec, sla.firstResponseMs, sla.calendar, asOf);
+    if (s.state === 'missed' && s.dueAt !== null && s.dueAt < asOf) out.push({ target: 'firstResponse', dueAt: s.dueAt });
+  }
+  if (sla.nextResponseMs !== undefined) {
+    const ep = rec.episodes;
+    for (let i = 0; i < ep.length; i += 3) {
+      const due = addTime(sla.calendar, ep[i]!, sla.nextResponseMs);
+      if (ep[i + 1]! > due && due < asOf) out.push({ target: 'nextResponse', dueAt: due });
+    }
+    if (rec.waitingSince !== null && isOpenCaseStatus(rec.status)) {
+      const due = addTime(sla.calendar, rec.waitingSince, sla.nextResponseMs);
+      if (due < asOf) out.push({ target: 'nextResponse', dueAt: due });
+    }
+  }
+  if (sla.resolutionMs !== undefined) {
+    const s = resolutionStatus(rec, sla.resolutionMs, sla.calendar, asOf);
+    if (s.state === 'missed' && s.dueAt !== null && s.dueAt < asOf) out.push({ target: 'resolution', dueAt: s.dueAt });
+  }
+  return out.sort((a, b) => a.dueAt - b.dueAt);
 }

@@ -33,18 +33,14 @@ export interface CustomerHealth {
   contributions: SignalContribution[];
 }
 
-/**
- * A case as the churn signals read it. The cases projection may expose `slaMissedAt` (the latest instant an
- * SLA target of the case was missed); without it the aging signal uses case age only.
- */
-export type CaseViewWithSla = CaseView & { slaMissedAt?: number | null };
-
 /** What a signal evaluator sees. */
 export interface SignalContext {
   rec: CustomerRecord;
   asOf: number;
   /** The customer's cases opened at or before `asOf`. */
-  cases: readonly CaseViewWithSla[];
+  cases: readonly CaseView[];
+  /** The fold's cases, for what a case view does not hold (its SLA misses). */
+  lookup: CaseLookup;
   signal: ChurnSignalConfig;
   config: JourneyConfig;
 }
@@ -72,8 +68,25 @@ function fromTriggers(triggers: readonly SignalTrigger[], ctx: SignalContext, wh
   return { score: 100, evidence: [], detail: `no ${what}` };
 }
 
+/** The severity a sentiment counts with: `SentimentScored.severity` (1..5), 3 when absent. */
+export const DEFAULT_SENTIMENT_SEVERITY = 3;
+
+/**
+ * A sentiment score as health reads it: a negative score counts `severity / 3` times as strongly (so an
+ * absent severity, 3, leaves it as is; 1 a third; 5 five thirds), bounded at −1. Positive scores are kept.
+ */
+export function severityAdjustedScore(score: number, severity: number | undefined): number {
+  if (score >= 0) return score;
+  return Math.max(-1, (score * (severity ?? DEFAULT_SENTIMENT_SEVERITY)) / DEFAULT_SENTIMENT_SEVERITY);
+}
+
 /** Sentiment weighted by recency: Σ wᵢ sᵢ / Σ wᵢ with wᵢ = 2^(−(asOf − tᵢ)/halfLife), over scores at or before asOf. */
-export function weightedSentiment(rec: CustomerRecord, asOf: number, halfLife: number): { score: number; weight: number; count: number; lastAt: number } | null {
+export function weightedSentiment(
+  rec: CustomerRecord,
+  asOf: number,
+  halfLife: number,
+  scoreOf: (s: CustomerRecord['sentiments'][number]) => number = (s) => s.score,
+): { score: number; weight: number; count: number; lastAt: number } | null {
   let sw = 0;
   let sws = 0;
   let count = 0;
@@ -82,7 +95,7 @@ export function weightedSentiment(rec: CustomerRecord, asOf: number, halfLife: n
     if (s.at > asOf) continue;
     const w = decay(asOf - s.at, halfLife);
     sw += w;
-    sws += w * s.score;
+    sws += w * scoreOf(s);
     count++;
     lastAt = s.at;
   }
@@ -153,16 +166,17 @@ export const CHURN_SIGNALS: Readonly<Record<string, (ctx: SignalContext) => Eval
     return { score: 100 * Math.min(1, recent / previous), evidence, detail: `${recent} activities in the last ${days(w)} vs ${previous} before` };
   },
   negative_sentiment(ctx) {
-    const s = weightedSentiment(ctx.rec, ctx.asOf, ctx.config.sentimentHalfLifeMs);
+    // Severity-adjusted scores (severityAdjustedScore), weighted by recency like the profile's sentiment.
+    const s = weightedSentiment(ctx.rec, ctx.asOf, ctx.config.sentimentHalfLifeMs, (x) => severityAdjustedScore(x.score, x.severity));
     if (s === null) return null;
     const threshold = clamp(num(ctx.signal, 'threshold', 0), -1, 1);
-    const evidence = ctx.rec.sentiments.filter((x) => x.at <= ctx.asOf && x.score < threshold).slice(-10).map((x) => x.id);
-    if (s.score >= threshold) return { score: 100, evidence, detail: `weighted sentiment ${s.score.toFixed(2)}` };
+    const evidence = ctx.rec.sentiments.filter((x) => x.at <= ctx.asOf && severityAdjustedScore(x.score, x.severity) < threshold).slice(-10).map((x) => x.id);
+    if (s.score >= threshold) return { score: 100, evidence, detail: `weighted sentiment ${s.score.toFixed(2)} (severity-adjusted)` };
     const severity = Math.min(1, (threshold - s.score) / (threshold + 1));
     return {
       score: 100 * (1 - severity * decay(ctx.asOf - s.lastAt, halfLifeMs(ctx.signal))),
       evidence,
-      detail: `weighted sentiment ${s.score.toFixed(2)} < ${threshold}`,
+      detail: `weighted sentiment ${s.score.toFixed(2)} (severity-adjusted) < ${threshold}`,
     };
   },
   repeat_contacts(ctx) {
@@ -212,13 +226,16 @@ export const CHURN_SIGNALS: Readonly<Record<string, (ctx: SignalContext) => Eval
           detail = `case ${c.caseId} unresolved for ${days(age)}`;
         }
       }
-      const miss = c.slaMissedAt;
-      if (miss !== undefined && miss !== null && miss <= ctx.asOf) {
-        const s = 100 * (1 - decay(ctx.asOf - miss, halfLifeMs(ctx.signal)));
+      // An SLA miss applies from its due instant and decays with the signal's half-life (operations.md, sla):
+      // the latest miss of the case is the one that weighs most.
+      const misses = ctx.lookup.slaMisses?.(c.caseId, ctx.asOf) ?? [];
+      const miss = misses[misses.length - 1];
+      if (miss !== undefined) {
+        const s = 100 * (1 - decay(ctx.asOf - miss.dueAt, halfLifeMs(ctx.signal)));
         if (s < score) {
           score = s;
           evidence = [c.openedEventId];
-          detail = `case ${c.caseId} missed an SLA target ${days(ctx.asOf - miss)} ago`;
+          detail = `case ${c.caseId} missed its ${miss.target} SLA target ${days(ctx.asOf - miss.dueAt)} ago (${misses.length} missed)`;
         }
       }
     }
@@ -290,11 +307,11 @@ export function customerHealth(
 function healthOf(rec: CustomerRecord, asOf: number, cases: CaseLookup, config: JourneyConfig): CustomerHealth {
   const contributions: SignalContribution[] = [];
   if (eventsUpTo(rec, asOf) >= 2) {
-    const customerCases = cases.casesOfCustomer(rec.customerId).filter((c) => c.openedAt <= asOf) as readonly CaseViewWithSla[];
+    const customerCases = cases.casesOfCustomer(rec.customerId).filter((c) => c.openedAt <= asOf);
     for (const [name, signal] of Object.entries(config.churnSignals)) {
       const evaluate = CHURN_SIGNALS[name];
       if (evaluate === undefined || !(signal.weight > 0)) continue;
-      const r = evaluate({ rec, asOf, cases: customerCases, signal, config });
+      const r = evaluate({ rec, asOf, cases: customerCases, lookup: cases, signal, config });
       if (r === null) continue;
       contributions.push({ signal: name, weight: signal.weight, score: r.score, evidence: r.evidence, detail: r.detail });
     }

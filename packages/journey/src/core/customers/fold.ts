@@ -43,6 +43,7 @@ export function applyCustomerEventAt(
     case TYPE_CODE.SentimentScored: {
       const d = (e as EventOf<'SentimentScored'>).data;
       const s: SentimentFact = { id: e.id, at: je.at, score: d.score };
+      if (d.severity !== undefined) s.severity = d.severity;
       if (d.targetEventId !== undefined) s.targetEventId = d.targetEventId;
       rec.sentiments.push(s);
       break;

@@ -13,6 +13,8 @@ export interface SentimentFact {
   id: string;
   at: number;
   score: number;
+  /** `SentimentScored.severity` (1..5) when given; health reads an absent one as 3. */
+  severity?: number;
   targetEventId?: string;
 }
 

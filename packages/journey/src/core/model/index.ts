@@ -160,10 +160,21 @@ export interface CaseEffects {
 /** The effects of an event the cases projection did nothing with (shared: no allocation per event). */
 export const NO_CASE_EFFECTS: CaseEffects = Object.freeze({});
 
+/** A missed SLA target of a case: which one and the instant it was due (the instant it was missed). */
+export interface SlaMiss {
+  target: 'firstResponse' | 'nextResponse' | 'resolution';
+  dueAt: number;
+}
+
 /** Read access to the cases projection, as the customer projections need it. */
 export interface CaseLookup {
   getCase(caseId: string): CaseView | undefined;
   casesOfCustomer(customerId: string): readonly CaseView[];
+  /**
+   * The SLA targets of a case missed as of `asOf`, in due order (the cases projection's `slaMissesOf`): the
+   * health signal "aging unresolved case or SLA miss" reads them. Lookups without SLA data leave it out.
+   */
+  slaMisses?(caseId: string, asOf: number): readonly SlaMiss[];
   /**
    * For `identity_gap`: whether the customer an event was attributed to was then known only by identities
    * and took part in a merge after that event (identity's `anonymousThenMerged` on the fold's graph). Without
