@@ -182,6 +182,7 @@ function caseOpened(state: CasesState, je: JourneyEvent & { event: Extract<Catal
   const handledBy = e.data.handledBy;
   const rec = newCase(state, je, caseId, 'explicit', handledBy);
   if (e.data.topic !== undefined) rec.topic = e.data.topic;
+  if (e.data.priority !== undefined) rec.priority = e.data.priority;
   const followUpOf = e.data.followUpOf;
   if (followUpOf !== undefined) {
     rec.followUpOf = followUpOf;

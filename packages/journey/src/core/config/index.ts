@@ -1,6 +1,6 @@
 import { DEFAULT_IDENTITY_LIMITS } from '../identity/index.js';
 import { CHANNELS } from '@omnitrail/events';
-import type { ChurnSignalConfig, JourneyConfig } from '../model/index.js';
+import type { ChurnSignalConfig, HealthBandLimits, JourneyConfig, TriagePoints } from '../model/index.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -41,6 +41,27 @@ function cloneSignals(src: Readonly<Record<string, Readonly<ChurnSignalConfig>>>
   return out;
 }
 
+const HOUR_MS = 3_600_000;
+
+/** The health band limits of domain.md. */
+export const DEFAULT_HEALTH_BANDS: Readonly<HealthBandLimits> = Object.freeze({ redMax: 50, yellowMax: 75 });
+
+/** The triage points of operations.md. */
+export const DEFAULT_TRIAGE_POINTS: Readonly<TriagePoints> = Object.freeze({
+  priority: Object.freeze({ urgent: 40, high: 25, normal: 10, low: 0 }),
+  slaMissed: 30,
+  slaDueSoon: 20,
+  slaDueSoonMs: HOUR_MS,
+  waitingPerHour: 1,
+  waitingMax: 20,
+  sentimentBelow: -0.3,
+  sentimentWindowMs: 7 * DAY_MS,
+  sentimentPerSeverity: 5,
+  publicExposure: 10,
+  healthRed: 15,
+  healthYellow: 5,
+}) as TriagePoints;
+
 /** Every default of a tenant's journey configuration (domain.md); frozen, copy it to change it. */
 export const defaultJourneyConfig: JourneyConfig = Object.freeze({
   reopenWindow: { days: 7 },
@@ -53,6 +74,8 @@ export const defaultJourneyConfig: JourneyConfig = Object.freeze({
   preferredChannelWindowMs: 90 * DAY_MS,
   churnSignals: cloneSignals(DEFAULT_CHURN_SIGNALS),
   predictiveChurnPeriods: 3,
+  healthBands: DEFAULT_HEALTH_BANDS,
+  triage: DEFAULT_TRIAGE_POINTS,
 }) as JourneyConfig;
 
 /** A configuration field that is not valid: the message names the field and the reason. */
@@ -150,6 +173,8 @@ export function resolveJourneyConfig(partial?: DeepPartial<JourneyConfig>): Jour
 
   return {
     reopenWindow,
+    healthBands: resolveHealthBands(p.healthBands),
+    triage: resolveTriagePoints(p.triage),
     replyWindowsMs,
     businessHours,
     identityLimits,
@@ -160,4 +185,45 @@ export function resolveJourneyConfig(partial?: DeepPartial<JourneyConfig>): Jour
     churnSignals,
     predictiveChurnPeriods,
   };
+}
+
+function finiteNumber(field: string, v: unknown, fallback: number, rule: (n: number) => boolean, reason: string): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !rule(v)) throw new JourneyConfigError(field, reason);
+  return v;
+}
+
+function resolveHealthBands(v: unknown): HealthBandLimits {
+  const d = DEFAULT_HEALTH_BANDS;
+  if (v === undefined) return { ...d };
+  if (!isPlainObject(v)) throw new JourneyConfigError('healthBands', 'must be an object { redMax, yellowMax }');
+  const inRange = (n: number) => n >= 0 && n <= 100;
+  const redMax = finiteNumber('healthBands.redMax', v.redMax, d.redMax, inRange, 'must be a number from 0 to 100');
+  const yellowMax = finiteNumber('healthBands.yellowMax', v.yellowMax, d.yellowMax, inRange, 'must be a number from 0 to 100');
+  if (yellowMax < redMax) throw new JourneyConfigError('healthBands.yellowMax', `must not be below healthBands.redMax (${redMax})`);
+  return { redMax, yellowMax };
+}
+
+const POINT_KEYS = ['slaMissed', 'slaDueSoon', 'waitingPerHour', 'waitingMax', 'sentimentPerSeverity', 'publicExposure', 'healthRed', 'healthYellow'] as const;
+
+function resolveTriagePoints(v: unknown): TriagePoints {
+  const d = DEFAULT_TRIAGE_POINTS;
+  const out: TriagePoints = { ...d, priority: { ...d.priority } };
+  if (v === undefined) return out;
+  if (!isPlainObject(v)) throw new JourneyConfigError('triage', 'must be an object of triage points');
+  const known = new Set<string>(['priority', 'slaDueSoonMs', 'sentimentBelow', 'sentimentWindowMs', ...POINT_KEYS]);
+  for (const k of Object.keys(v)) if (!known.has(k)) throw new JourneyConfigError(`triage.${k}`, 'is not a triage setting');
+  const points = (n: number) => n >= 0;
+  for (const k of POINT_KEYS) out[k] = finiteNumber(`triage.${k}`, v[k], d[k], points, 'must be a number ≥ 0');
+  out.slaDueSoonMs = finiteNumber('triage.slaDueSoonMs', v.slaDueSoonMs, d.slaDueSoonMs, points, 'must be a number of milliseconds ≥ 0');
+  out.sentimentWindowMs = finiteNumber('triage.sentimentWindowMs', v.sentimentWindowMs, d.sentimentWindowMs, (n) => n > 0, 'must be a positive number of milliseconds');
+  out.sentimentBelow = finiteNumber('triage.sentimentBelow', v.sentimentBelow, d.sentimentBelow, (n) => n >= -1 && n <= 1, 'must be a sentiment score from -1 to 1');
+  if (v.priority !== undefined) {
+    if (!isPlainObject(v.priority)) throw new JourneyConfigError('triage.priority', 'must be an object { urgent, high, normal, low }');
+    for (const k of Object.keys(v.priority)) {
+      if (!(k in d.priority)) throw new JourneyConfigError(`triage.priority.${k}`, 'is not a case priority (urgent, high, normal, low)');
+      out.priority[k as keyof TriagePoints['priority']] = finiteNumber(`triage.priority.${k}`, v.priority[k], d.priority[k as keyof TriagePoints['priority']], points, 'must be a number ≥ 0');
+    }
+  }
+  return out;
 }

@@ -48,6 +48,38 @@ export interface ChurnSignalConfig {
   [threshold: string]: number | undefined;
 }
 
+/** The health bands' upper limits on the score rounded half up (domain.md: red ≤ 50, yellow 51-75, green above). */
+export interface HealthBandLimits {
+  /** The highest rounded score in the red band (default 50). */
+  redMax: number;
+  /** The highest rounded score in the yellow band (default 75); above it is green. */
+  yellowMax: number;
+}
+
+/** The points of the triage queue (operations.md, triage): every one configurable, defaults as specified. */
+export interface TriagePoints {
+  /** Points by case priority (an absent priority counts as `normal`). */
+  priority: { urgent: number; high: number; normal: number; low: number };
+  /** A target of the case missed and not settled. */
+  slaMissed: number;
+  /** A running target due within `slaDueSoonMs` of `asOf`. */
+  slaDueSoon: number;
+  slaDueSoonMs: number;
+  /** Points per hour since `waitingSince`, capped at `waitingMax`. */
+  waitingPerHour: number;
+  waitingMax: number;
+  /** The latest sentiment of the `sentimentWindowMs` before `asOf` counts when its score is below this. */
+  sentimentBelow: number;
+  sentimentWindowMs: number;
+  /** Points per severity step (severity 3 when absent). */
+  sentimentPerSeverity: number;
+  /** The case has the `social_public` channel. */
+  publicExposure: number;
+  /** Customer health band at `asOf`. */
+  healthRed: number;
+  healthYellow: number;
+}
+
 /** Everything a tenant can tune; every field has a default (see `defaultJourneyConfig`). */
 export interface JourneyConfig {
   reopenWindow: ReopenWindow;
@@ -68,6 +100,10 @@ export interface JourneyConfig {
   churnSignals: Record<string, ChurnSignalConfig>;
   /** Number of previous periods the predictive churn rate averages. */
   predictiveChurnPeriods: number;
+  /** Health band limits (the weights and thresholds of the signals are in `churnSignals`). */
+  healthBands: HealthBandLimits;
+  /** The triage queue's points (operations.md). */
+  triage: TriagePoints;
 }
 
 /** The instant and period a query or report describes. */
@@ -113,6 +149,8 @@ export interface CaseView {
   openingChannel?: Channel;
   channels: ReadonlySet<Channel>;
   topic?: string;
+  /** `CaseOpened.priority`; absent when the opening gave none (the triage queue counts it as `normal`). */
+  priority?: 'low' | 'normal' | 'high' | 'urgent';
   reopenCount: number;
   waitingSince: number | null;
   firstResponseAt: number | null;
@@ -241,15 +279,20 @@ export type StateOfCustomerProjection<P> = P extends CustomerProjection<string, 
  * feeds a report section of its own, built from a tally: plain data that tallies of disjoint parts of a
  * tenant add up to (`mergeTallies`), so sharded replays stay exact.
  */
-export interface TenantProjection<S, T, R> {
+export interface TenantProjection<S, T, R, F = unknown> {
   /** The report section's key under `tenants.<id>`, and the projection's name. */
   readonly name: string;
   create(config: JourneyConfig): S;
   clone(state: S): S;
   /** Folds one event; `effects` are the cases projection's for the same event. */
   apply(state: S, je: JourneyEvent, effects: CaseEffects, cases: CaseLookup, config: JourneyConfig): void;
-  /** What the report needs of the state for a window, before rates and statistics. */
-  tally(state: S, window: ReportWindow, canonical: (customerId: string) => string): T;
+  /**
+   * What the report needs of the state for a window, before rates and statistics. `fold` is the folded tenant
+   * the state belongs to (a `TenantFold`: cases, customers, case lookup, config, as of the window's `asOf`),
+   * for a view that reads the other projections at `asOf` rather than folding events of its own (the triage
+   * queue, the at-risk segment); `F` names its type without this module importing it.
+   */
+  tally(state: S, window: ReportWindow, canonical: (customerId: string) => string, fold: F): T;
   mergeTallies(a: T, b: T): T;
   /** The report section, from a tally. */
   section(tally: T, window: ReportWindow): R;

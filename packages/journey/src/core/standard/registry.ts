@@ -1,16 +1,20 @@
 // The registry of tenant-wide standard projections and the per-event step both drivers run for them.
+import { segmentsProjection } from '../segments/index.js';
+import { triageProjection } from '../triage/index.js';
 import type { CaseEffects, CaseLookup, JourneyConfig, JourneyEvent, TenantProjection } from '../model/index.js';
 
 /** Any tenant-wide projection (the registry holds several state, tally and section types). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyTenantProjection = TenantProjection<any, any, any>;
+export type AnyTenantProjection = TenantProjection<any, any, any, any>;
 
 /**
  * The tenant-wide standard projections after cases and the customer projections, in fold order: each is
  * one folder with its module, and one line here. Their sections go under `tenants.<id>.operations.<name>`.
- * None yet: the operational views (operations.md) are the first planned.
  */
-export const TENANT_PROJECTIONS: readonly AnyTenantProjection[] = [];
+export const TENANT_PROJECTIONS: readonly AnyTenantProjection[] = [
+  triageProjection,
+  segmentsProjection,
+];
 
 /** Fresh states of tenant-wide projections. */
 export function createViewStates(projections: readonly AnyTenantProjection[], config: JourneyConfig): unknown[] {

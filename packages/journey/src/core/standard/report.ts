@@ -31,7 +31,7 @@ export function tenantTally(fold: TenantFold, window: ReportWindow, churnExplici
     customerMetrics: customerMetricsTally(fold.customers, window, churnPeriod, fold.config),
     journeys: journeysTally(fold.customers, window),
     health: healthSection(fold.customers, window.asOf, fold.caseLookup, fold.config),
-    views: fold.projections.map((p, i) => p.tally(fold.views[i], window, fold.canonical)),
+    views: fold.projections.map((p, i) => p.tally(fold.views[i], window, fold.canonical, fold)),
   };
 }
 
