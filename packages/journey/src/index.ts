@@ -27,15 +27,15 @@ export {
 export { journeyOf, replayReport, type JourneyRequest, type JourneyResult, type ReplayBounds, type ReplayOptions, type ReplayResult } from './batch/index.js';
 
 // Configuration.
-export { CHURN_SIGNAL_NAMES, defaultJourneyConfig, JourneyConfigError, resolveJourneyConfig, type DeepPartial } from './core/config/index.js';
-export type { BusinessHoursCalendar, ChurnSignalConfig, IdentityLimits, JourneyConfig, ReopenWindow } from './core/model/index.js';
+export { CHURN_SIGNAL_NAMES, DEFAULT_HEALTH_BANDS, DEFAULT_TRIAGE_POINTS, defaultJourneyConfig, JourneyConfigError, resolveJourneyConfig, type DeepPartial } from './core/config/index.js';
+export type { BusinessHoursCalendar, ChurnSignalConfig, HealthBandLimits, IdentityLimits, JourneyConfig, ReopenWindow, TriagePoints } from './core/model/index.js';
 
 // The model the projections share, and a folded tenant.
-export { isOpenCaseStatus, OPEN_CASE_STATUSES, type CaseEffects, type CaseStatus, type CaseView, type JourneyEvent, type ReportWindow } from './core/model/index.js';
+export { isOpenCaseStatus, OPEN_CASE_STATUSES, type CaseEffects, type CaseStatus, type CaseView, type JourneyEvent, type ReportWindow, type SlaMiss } from './core/model/index.js';
 export type { TenantFold } from './core/standard/index.js';
 
 // Queries over a folded tenant (`engine.fold(tenant)`, `engine.foldAsOf(tenant, asOf)`).
-export { CASE_ANOMALIES, listCases, slaStatus, type CaseSlaStatus, type CaseSnapshot, type SlaState, type SlaTargetStatus } from './core/cases/index.js';
+export { CASE_ANOMALIES, listCases, slaMissesOf, slaStatus, type CaseSlaStatus, type CaseSnapshot, type SlaState, type SlaTargetStatus } from './core/cases/index.js';
 export { customerProfile, type CustomerProfile } from './core/customer-profile/index.js';
 export {
   customerJourney,
@@ -53,6 +53,19 @@ export {
 } from './core/journey-map/index.js';
 export type { ContextLostAnnotation, ContextLostKind, JourneyStage } from './core/journey-map/state.js';
 export { customerHealth, healthBand, type CustomerHealth, type HealthBand } from './core/churn/index.js';
+
+// The triage queue and the customer segments (operations.md), over a fold at `asOf`; the engine's queries.
+export { TRIAGE_REASONS, triageQueue, type TriageEntry, type TriageInput, type TriageReason, type TriageReasonName } from './core/triage/index.js';
+export {
+  atRiskCustomers,
+  segmentCustomers,
+  type AtRiskCustomer,
+  type SegmentCustomer,
+  type SegmentFilter,
+  type SegmentsInput,
+  type SegmentsSection,
+} from './core/segments/index.js';
+export type { AsOfOption, TriageQueries } from './live/triage.js';
 
 // The replay report's shape (report.md).
 export type {

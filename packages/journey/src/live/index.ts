@@ -22,6 +22,7 @@ import type { TenantReport } from '../core/report/types.js';
 import { createHostProjections, type JourneyProjection } from './host-projections.js';
 import { createOwnEventQueue } from './own-events.js';
 import { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, recordedEvent, tenantFoldOf, type LiveTenant } from './tenant-state.js';
+import { createTriageQueries, type TriageQueries } from './triage.js';
 
 export {
   defineJourneyProjection,
@@ -112,7 +113,7 @@ export interface JourneyChange {
 }
 
 /** The journey engine: records touchpoints and serves the standard projections, live. */
-export interface JourneyEngine {
+export interface JourneyEngine extends TriageQueries {
   /**
    * Validates, resolves identity and appends; resolves once the projections include the events. Typed with
    * the catalog's input types, so a misspelt type or a wrong data field does not compile; data of unknown
@@ -690,7 +691,20 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     return { events, recorded, position };
   }
 
+  // The triage queue and the at-risk segment (live/triage.ts), over the fold as of the instant asked.
+  const triageQueries = createTriageQueries({
+    foldAt(tenantId, asOf, method) {
+      requireStandard(method);
+      const latest = tenants.get(tenantId)?.events.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+      return latest <= asOf ? foldOf(tenantId) : engine.foldAsOf(tenantId, asOf);
+    },
+    tenant$: (tenantId) => engine.tenant$(tenantId),
+    latestAt: (tenantId) => tenants.get(tenantId)?.events.at(-1)?.at ?? Number.NEGATIVE_INFINITY,
+    clock,
+  });
+
   const engine: JourneyEngine = {
+    ...triageQueries,
     record: (input) => engine.recordUnknown(input),
     async recordUnknown(input) {
       if (closed) throw new Error('The journey engine is closed: create a new one to record events.');
