@@ -54,10 +54,13 @@ export function inTriage(status: CaseStatus, c: Pick<CaseRecord, 'status' | 'sno
   return status === 'open' || status === 'bot' || (c.status === 'snoozed' && statusAsOf(c, asOf) === 'open');
 }
 
-/** The SLA reason's points: a missed target not settled, else a running target due within the window. */
-function slaPoints(state: CasesState, rec: CaseRecord, asOf: number, config: JourneyConfig): number {
+/**
+ * The SLA reason's points: a missed target not settled, else a running target due within the window;
+ * `undefined` when neither applies.
+ */
+function slaPoints(state: CasesState, rec: CaseRecord, asOf: number, config: JourneyConfig): number | undefined {
   const sla = slaStatus(state, rec.caseId, asOf);
-  if (sla === undefined) return 0;
+  if (sla === undefined) return undefined;
   const t = config.triage;
   let soon = false;
   const dueSoon = (dueAt: number | null) => dueAt !== null && dueAt >= asOf && dueAt - asOf <= t.slaDueSoonMs;
@@ -80,40 +83,44 @@ function slaPoints(state: CasesState, rec: CaseRecord, asOf: number, config: Jou
     if (res.state === 'missed') return t.slaMissed;
     if (dueSoon(res.dueAt)) soon = true;
   }
-  return soon ? t.slaDueSoon : 0;
+  return soon ? t.slaDueSoon : undefined;
 }
 
 /**
  * The sentiment reason's points: the customer's latest `SentimentScored` in the window before `asOf`
  * (`(asOf − window, asOf]`), when its score is below the threshold: points per severity × severity (3 when
- * absent). The case's events are its customer's, so the customer's sentiments cover both.
+ * absent); `undefined` when it does not apply. The case's events are its customer's, so the customer's
+ * sentiments cover both.
  */
-function sentimentPoints(input: TriageInput, customerId: string, asOf: number): number {
+function sentimentPoints(input: TriageInput, customerId: string, asOf: number): number | undefined {
   const rec = input.customers.customers.get(customerId);
-  if (rec === undefined) return 0;
+  if (rec === undefined) return undefined;
   const t = input.config.triage;
   for (let i = rec.sentiments.length - 1; i >= 0; i--) {
     const s = rec.sentiments[i]!;
     if (s.at > asOf) continue;
-    if (s.at <= asOf - t.sentimentWindowMs) return 0;
-    return s.score < t.sentimentBelow ? t.sentimentPerSeverity * (s.severity ?? DEFAULT_SENTIMENT_SEVERITY) : 0;
+    if (s.at <= asOf - t.sentimentWindowMs) return undefined;
+    return s.score < t.sentimentBelow ? t.sentimentPerSeverity * (s.severity ?? DEFAULT_SENTIMENT_SEVERITY) : undefined;
   }
-  return 0;
+  return undefined;
 }
 
-/** One case's entry, or `undefined` when it is not in the queue at `asOf`. */
+/**
+ * One case's entry, or `undefined` when it is not in the queue at `asOf`. A reason is listed when its
+ * condition holds, even when its points are configured to 0 (`priority` always is).
+ */
 export function triageEntry(input: TriageInput, rec: CaseRecord, asOf: number): TriageRow | undefined {
   if (rec.openedAt > asOf || !inTriage(statusAsOf(rec, asOf), rec, asOf)) return undefined;
   const t = input.config.triage;
   const customerId = input.canonical(rec.customerId);
   const reasons: TriageReason[] = [{ reason: 'priority', points: t.priority[rec.priority ?? 'normal'] }];
   const sla = slaPoints(input.cases, rec, asOf, input.config);
-  if (sla > 0) reasons.push({ reason: 'sla', points: sla });
+  if (sla !== undefined) reasons.push({ reason: 'sla', points: sla });
   if (rec.waitingSince !== null) {
     reasons.push({ reason: 'waiting', points: Math.min(t.waitingMax, (t.waitingPerHour * Math.max(0, asOf - rec.waitingSince)) / HOUR_MS) });
   }
   const sentiment = sentimentPoints(input, customerId, asOf);
-  if (sentiment > 0) reasons.push({ reason: 'sentiment', points: sentiment });
+  if (sentiment !== undefined) reasons.push({ reason: 'sentiment', points: sentiment });
   if (rec.channels.has('social_public')) reasons.push({ reason: 'public', points: t.publicExposure });
   const band = customerHealth(input.customers, customerId, asOf, input.caseLookup, input.config)?.band;
   if (band === 'red') reasons.push({ reason: 'health', points: t.healthRed });
