@@ -1,0 +1,69 @@
+// The live engine's triage queue and at-risk segment equal the replay report's sections for the same events,
+// whatever the arrival order and batching (late events re-fold), at the clock and at an earlier asOf; the
+// streams emit the re-ranked queue as frozen data when it changes.
+import { parseEventOrThrow } from '@omnitrail/events';
+import { assertProperty, fcParameters, shuffled, sortRawEvents, tenantJourneysArbitrary } from '@omnitrail/testing';
+import fc from 'fast-check';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { createJourneyEngine, replayReport } from '../src/index.js';
+
+const journeys = tenantJourneysArbitrary({ customers: { min: 1, max: 5 }, eventsPerCustomer: { min: 1, max: 30 }, tenants: 1, sharedDeviceRate: 0.3, lateMergeRate: 0.3 });
+
+describe('engine.triage and engine.atRisk', () => {
+  it('equal the replay report at the clock and at an earlier asOf, for any arrival order (property)', async () => {
+    // How many runs had something to compare: the property must not pass on empty lists only.
+    const seen = { queued: 0, atRisk: 0, reasons: new Set<string>() };
+    await assertProperty(
+      fc.asyncProperty(journeys, fc.nat(), fc.integer({ min: 1, max: 15 }), fc.double({ min: 0, max: 1, noNaN: true }), async (j, seed, batch, cut) => {
+        const raws = sortRawEvents([...j.events]);
+        if (raws.length === 0) return;
+        const events = raws.map((e) => parseEventOrThrow(e, { uniformShape: true }));
+        const tenantId = events[0]!.tenantId;
+        const ats = events.map((e) => Date.parse(e.occurredAt));
+        const now = Math.max(...ats) + 3_600_000;
+        const earlier = ats[Math.floor(cut * (ats.length - 1))]!;
+        const engine = createJourneyEngine({ clock: () => now });
+        const order = shuffled(raws, seed);
+        for (let i = 0; i < order.length; i += batch) await engine.recordUnknown(order.slice(i, i + batch));
+        for (const asOf of [now, earlier]) {
+          const ops = replayReport({ events, asOf }).tenants[tenantId]!.operations!;
+          const at = asOf === now ? undefined : { asOf };
+          expect(engine.triage(tenantId, at)).toEqual(ops.triage);
+          expect(engine.atRisk(tenantId, at)).toEqual((ops.segments as { atRisk: unknown }).atRisk);
+          const queue = engine.triage(tenantId, at);
+          if (queue.length > 0) seen.queued++;
+          for (const e of queue) for (const r of e.reasons) seen.reasons.add(r.reason);
+          if (engine.atRisk(tenantId, at).length > 0) seen.atRisk++;
+        }
+        expect(engine.report(tenantId, { asOf: now }).operations).toEqual(replayReport({ events, asOf: now }).tenants[tenantId]!.operations);
+        await engine.close();
+      }),
+      fcParameters({ numRuns: 30 }),
+    );
+    expect(seen.queued).toBeGreaterThan(5);
+    expect(seen.atRisk).toBeGreaterThan(0);
+    expect([...seen.reasons].sort()).toEqual(expect.arrayContaining(['health', 'priority', 'sla', 'waiting']));
+  });
+
+  it('triage$ emits the queue re-ranked as frozen data when a change of the tenant changes it, not when it does not', async () => {
+    const at = (minute: number) => new Date(Date.UTC(2024, 2, 1, 9, minute)).toISOString();
+    const engine = createJourneyEngine({ clock: () => Date.UTC(2024, 2, 1, 12) });
+    const message = (id: string, caseId: string, minute: number) => ({ id, type: 'MessageReceived', tenantId: 'acme', occurredAt: at(minute), customerId: 'ann', channel: 'email', caseId, actor: { kind: 'customer' }, data: { text: 'hi' } }) as const;
+    await engine.record(message('m1', 'k1', 0));
+    const emitted = firstValueFrom(engine.triage$('acme').pipe(take(3), toArray()));
+    // urgent k2 goes first; a page view changes the tenant but not the queue (no emission); resolving k1 does
+    await engine.record({ id: 'o2', type: 'CaseOpened', tenantId: 'acme', occurredAt: at(10), customerId: 'ann', caseId: 'k2', actor: { kind: 'agent' }, data: { priority: 'urgent' } });
+    await engine.record({ id: 'p1', type: 'PageViewed', tenantId: 'acme', occurredAt: at(11), customerId: 'bob', channel: 'web', actor: { kind: 'customer' }, data: { url: '/' } });
+    await engine.record({ id: 'r1', type: 'CaseResolved', tenantId: 'acme', occurredAt: at(20), customerId: 'ann', caseId: 'k1', actor: { kind: 'agent' }, data: {} });
+    const [first, second, third] = await emitted;
+    expect(first!.map((e) => e.caseId)).toEqual(['k1']);
+    expect(first![0]!.reasons).toEqual([{ reason: 'priority', points: 10 }, { reason: 'waiting', points: 3 }]);
+    expect(second!.map((e) => [e.caseId, e.score])).toEqual([['k2', 40], ['k1', 13]]);
+    expect(third!.map((e) => e.caseId)).toEqual(['k2']);
+    expect(Object.isFrozen(second)).toBe(true);
+    expect(Object.isFrozen(second![0]!.reasons[0])).toBe(true);
+    expect(engine.triage('nobody')).toEqual([]);
+    await engine.close();
+  });
+});
