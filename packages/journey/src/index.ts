@@ -26,6 +26,8 @@ export {
 // The batch replay.
 export { journeyOf, replayReport, type JourneyRequest, type JourneyResult, type ReplayBounds, type ReplayOptions, type ReplayResult } from './batch/index.js';
 
+export { segmentOf, type SegmentRequest, type SegmentResult, type SegmentRow } from './batch/segment.js';
+
 // Configuration.
 export { CHURN_SIGNAL_NAMES, DEFAULT_HEALTH_BANDS, DEFAULT_TRIAGE_POINTS, defaultJourneyConfig, JourneyConfigError, resolveJourneyConfig, type DeepPartial } from './core/config/index.js';
 export type { BusinessHoursCalendar, ChurnSignalConfig, HealthBandLimits, IdentityLimits, JourneyConfig, ReopenWindow, TriagePoints } from './core/model/index.js';
@@ -58,6 +60,7 @@ export { customerHealth, healthBand, type CustomerHealth, type HealthBand } from
 export { TRIAGE_REASONS, triageQueue, type TriageEntry, type TriageInput, type TriageReason, type TriageReasonName } from './core/triage/index.js';
 export {
   atRiskCustomers,
+  largestNegativeSignals,
   segmentCustomers,
   type AtRiskCustomer,
   type SegmentCustomer,

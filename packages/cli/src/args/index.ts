@@ -20,6 +20,7 @@ Commands:
   replay <input...>             fold events into every projection and print the JSON report
   import <format> <file>        convert a real-world log (bpic2013, twcs, csv) into events
   journey <customerId> <input...>  one customer's timeline, stages and context-lost annotations
+  segment <input...>            the customers matching health band, stage, inactivity and channel filters
   demo                          generate a seeded sample, replay it, write report.json and report.html
 
 Run "omnitrail <command> --help" for a command's options.
@@ -65,6 +66,22 @@ Options:
   --tenant <id>      the customer's tenant (default: the only tenant, or the first with that customer)
   --as-of <instant>  describe the journey as of this instant
   -h, --help         show this help`,
+  segment: `Usage: omnitrail segment <input...> [options]
+
+Lists the customers that match every filter, with health score and band, journey stage, last seen,
+lifetime value per currency, the signals that pull their health down most, and their email and phone
+identities, for a team's outreach tool. Default output: a table; --csv or --json for tools.
+Options:
+  --band <red|yellow|green>  health band at as-of
+  --stage <stage>            journey stage at as-of: awareness, consideration, purchase, post_sale_support
+  --inactive-days <n>        no activity in the n days before as-of
+  --channel <channel>        at least one touchpoint by the customer on this channel (email, sms, ...)
+  --csv                      write CSV (one line per customer; lists joined with "; ")
+  --json                     write JSON ({ asOf, customers })
+  --store <uri>              read a store as input (memory:, file:<dir>, esdb://..., postgres://...)
+  --tenant <id>              one tenant only (default: every tenant)
+  --as-of <instant>          judge as of this instant (default: latest occurredAt + 1 ms)
+  -h, --help                 show this help`,
   demo: `Usage: omnitrail demo [options]
 
 Options:

@@ -7,9 +7,11 @@ import { renderHtmlReport } from '../html/index.js';
 import { CsvMappingError, formatBadRow, formatBadRowSummary, importBpic2013, importCsv, importTwcs, toNdjson, type BadRow, type InputEvent } from '../import/index.js';
 import { formatDryRun } from '../import/dry-run/index.js';
 import { formatJourney, plural } from '../journey/index.js';
-import { journeyOf } from '@omnitrail/journey';
+import { CHANNELS } from '@omnitrail/events';
+import { JOURNEY_STAGES, journeyOf, segmentOf, type SegmentFilter } from '@omnitrail/journey';
 import type { ReplayReport } from '@omnitrail/journey';
 import { buildReport, formatReport, readInputs, replaySharded, StrictInputError, type ReplayInput } from '../replay/index.js';
+import { formatSegmentCsv, formatSegmentJson, formatSegmentTable } from '../segment/index.js';
 import { writeStoreEvents } from '../store/index.js';
 
 /** The streams a CLI run uses; tests pass in-memory ones. */
@@ -45,7 +47,7 @@ export function processIo(): CliIo {
   };
 }
 
-const COMMANDS = ['replay', 'import', 'journey', 'demo'] as const;
+const COMMANDS = ['replay', 'import', 'journey', 'segment', 'demo'] as const;
 
 /**
  * Runs one `omnitrail` command line (without the `node` and script arguments) and resolves with the exit
@@ -71,6 +73,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         return await importCommand(rest, io);
       case 'journey':
         return await journeyCommand(rest, io);
+      case 'segment':
+        return await segmentCommand(rest, io);
       default:
         return await demoCommand(rest, io);
     }
@@ -312,6 +316,57 @@ async function journeyCommand(argv: readonly string[], io: CliIo): Promise<numbe
     return 1;
   }
   io.stdout.write(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : formatJourney(result));
+  return 0;
+}
+
+const BANDS = ['red', 'yellow', 'green'] as const;
+
+async function segmentCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('segment', argv, {
+    'as-of': { type: 'string' },
+    tenant: { type: 'string' },
+    store: { type: 'string' },
+    band: { type: 'string' },
+    stage: { type: 'string' },
+    'inactive-days': { type: 'string' },
+    channel: { type: 'string' },
+    csv: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (helpRequested('segment', values, io)) return 0;
+  if (values.csv === true && values.json === true) throw new UsageError('give --csv or --json, not both', 'segment');
+  const filter: SegmentFilter = {};
+  const band = values.band as string | undefined;
+  if (band !== undefined) {
+    if (!(BANDS as readonly string[]).includes(band)) throw new UsageError(`--band must be red, yellow or green, got "${band}"`, 'segment');
+    filter.band = band as SegmentFilter['band'] & string;
+  }
+  const stage = values.stage as string | undefined;
+  if (stage !== undefined) {
+    if (!(JOURNEY_STAGES as readonly string[]).includes(stage)) throw new UsageError(`--stage must be one of ${JOURNEY_STAGES.join(', ')}, got "${stage}"`, 'segment');
+    filter.stage = stage as NonNullable<SegmentFilter['stage']>;
+  }
+  const channel = values.channel as string | undefined;
+  if (channel !== undefined) {
+    if (!(CHANNELS as readonly string[]).includes(channel)) throw new UsageError(`--channel "${channel}" is not a known channel (${CHANNELS.join(', ')})`, 'segment');
+    filter.channel = channel as NonNullable<SegmentFilter['channel']>;
+  }
+  if (values['inactive-days'] !== undefined) filter.inactiveDays = parseCountArg(values['inactive-days'] as string, 'inactive-days', 'segment', 0);
+  const asOf = values['as-of'] === undefined ? undefined : parseInstantArg(values['as-of'] as string, 'as-of', 'segment');
+  const inputs = inputsOf('segment', positionals, values.store as string | undefined, io);
+  const ingest = await readInputs(inputs);
+  let result: ReturnType<typeof segmentOf>;
+  try {
+    result = segmentOf({
+      events: ingest.log,
+      filter,
+      ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
+      ...(asOf === undefined ? {} : { asOf }),
+    });
+  } finally {
+    ingest.close();
+  }
+  io.stdout.write(values.csv === true ? formatSegmentCsv(result) : values.json === true ? formatSegmentJson(result) : formatSegmentTable(result));
   return 0;
 }
 
