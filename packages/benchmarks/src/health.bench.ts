@@ -3,13 +3,14 @@
 // ones with a `CustomerChurned` in (D, D + 30 d] are the positives. The figure is the ROC AUC of "lower health
 // first" (1 = every churner ranks below every stayer, 0.5 = chance), per seed and pooled, plus the bands at
 // the end of the workload, the same AUC over the customers still active in the horizon, and the AUC of each
-// signal alone there (where it applies). OMNITRAIL_BENCH_SEEDS,
+// signal alone there (where it applies); then what the triage and segments sections add to a tenant's report
+// (they compute health at asOf for queued cases and for every customer). OMNITRAIL_BENCH_SEEDS,
 // OMNITRAIL_BENCH_EVENTS and OMNITRAIL_BENCH_CUSTOMERS change the size.
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { customerHealth, resolveJourneyConfig, type CustomerHealth, type JourneyConfig } from '@omnitrail/journey';
-import { foldTenant } from '@omnitrail/journey/internal';
+import { foldTenant, tenantReport } from '@omnitrail/journey/internal';
 import { generateWorkload } from '@omnitrail/testing';
-import { report } from './harness/index.js';
+import { compareAlternating, report, timeMs } from './harness/index.js';
 
 const SEEDS = (process.env.OMNITRAIL_BENCH_SEEDS ?? '1,2,3,4,5').split(',').map(Number);
 const EVENTS = Number(process.env.OMNITRAIL_BENCH_EVENTS ?? 50_000);
@@ -115,6 +116,7 @@ export async function run(): Promise<void> {
   }
   const lowest = pooled.filter((s) => s.churned).reduce((m, s) => Math.min(m, s.health.score!), Infinity);
   report({ benchmark: 'health', name: 'lowest health of a churner-date', value: lowest, unit: 'score' });
+  await viewsCost(config);
   // Each signal alone, over the samples it applies to: which ones carry the ranking.
   for (const signal of Object.keys(config.churnSignals)) {
     const items: { risk: number; positive: boolean }[] = [];
@@ -125,4 +127,28 @@ export async function run(): Promise<void> {
     const a = rocAuc(items);
     report({ benchmark: 'health', name: `ROC AUC of signal ${signal} alone, customers active in the horizon (applies to ${items.length} of ${active.length})`, value: a ?? NaN, unit: 'AUC' });
   }
+}
+
+/** The tenant report with and without the triage and segments views, over one fold of the seeded workload. */
+async function viewsCost(config: JourneyConfig): Promise<void> {
+  const events: CatalogEvent[] = [];
+  for (const raw of generateWorkload({ seed: 42, customers: 2 * CUSTOMERS, events: 2 * EVENTS })) events.push(parseEventOrThrow(raw));
+  const asOf = events.reduce((m, e) => Math.max(m, Date.parse(e.occurredAt)), 0) + 1;
+  const tenant = events[0]!.tenantId;
+  const withViews = foldTenant(tenant, events, asOf, config);
+  const without = foldTenant(tenant, events, asOf, config, []);
+  const window = { asOf, from: 0, to: asOf };
+  const cost = await compareAlternating(
+    async () => timeMs(() => tenantReport(withViews, window, false)),
+    async () => timeMs(() => tenantReport(without, window, false)),
+  );
+  const queued = (tenantReport(withViews, window, false).operations!.triage as unknown[]).length;
+  report({
+    benchmark: 'health',
+    name: `tenant report with triage and segments (${events.length.toLocaleString('en-US')} events, ${queued.toLocaleString('en-US')} cases queued)`,
+    value: cost.subject,
+    unit: 'ms',
+    reference: { name: 'the report without them', value: cost.reference, ratio: cost.ratio },
+    samples: cost.subjectSamples,
+  });
 }

@@ -334,9 +334,52 @@ function healthOf(rec: CustomerRecord, asOf: number, cases: CaseLookup, config: 
 /** The report's `health` section: customers (first event at or before `asOf`) counted by band. */
 export function healthSection(state: CustomersState, asOf: number, cases: CaseLookup, config: JourneyConfig): HealthSection {
   const out: HealthSection = { red: 0, yellow: 0, green: 0, na: 0 };
+  const memo = memos.get(state);
   for (const rec of state.customers.values()) {
     if (rec.ats[0] === undefined || rec.ats[0] > asOf) continue;
-    out[healthOf(rec, asOf, cases, config).band] += 1;
+    out[(memo === undefined ? healthOf(rec, asOf, cases, config) : memoised(memo, rec, asOf, cases, config)).band] += 1;
   }
   return out;
+}
+
+// Health at an instant, memoised while one report of a fold is built: the report's health section, the
+// triage queue and the at-risk segment all need it, for the same customers at the same instant.
+type HealthMemo = Map<number, Map<string, CustomerHealth>>;
+const memos = new WeakMap<CustomersState, HealthMemo>();
+
+function memoised(memo: HealthMemo, rec: CustomerRecord, asOf: number, cases: CaseLookup, config: JourneyConfig): CustomerHealth {
+  let at = memo.get(asOf);
+  if (at === undefined) memo.set(asOf, (at = new Map()));
+  let h = at.get(rec.customerId);
+  if (h === undefined) at.set(rec.customerId, (h = healthOf(rec, asOf, cases, config)));
+  return h;
+}
+
+/**
+ * Runs `build` with every health computed from `state` memoised per customer and instant, for one synchronous
+ * build (a tenant's report) during which the state does not change; the memo is dropped afterwards, so a live
+ * state folded on later is never answered from it. Callers share the lookup and config of that build.
+ */
+export function withHealthMemo<T>(state: CustomersState, build: () => T): T {
+  if (memos.has(state)) return build();
+  memos.set(state, new Map());
+  try {
+    return build();
+  } finally {
+    memos.delete(state);
+  }
+}
+
+/** {@link customerHealth}, answered from the memo of {@link withHealthMemo} while one is open for `state`. */
+export function customerHealthMemoised(
+  state: CustomersState,
+  customerId: string,
+  asOf: number,
+  cases: CaseLookup,
+  config: JourneyConfig,
+): CustomerHealth | undefined {
+  const rec = state.customers.get(customerId);
+  if (rec === undefined) return undefined;
+  const memo = memos.get(state);
+  return memo === undefined ? healthOf(rec, asOf, cases, config) : memoised(memo, rec, asOf, cases, config);
 }

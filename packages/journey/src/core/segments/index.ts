@@ -4,7 +4,7 @@
  * (health, journey stage, orders, identities): its tenant-wide projection keeps no state of its own.
  */
 import type { Channel } from '@omnitrail/events';
-import { customerHealth, type CustomerHealth, type HealthBand } from '../churn/index.js';
+import { customerHealthMemoised, type CustomerHealth, type HealthBand } from '../churn/index.js';
 import { codeActor, codeChannel, isActivityCode, type CustomerRecord, type CustomersState } from '../customers/index.js';
 import { stageAt } from '../journey-map/index.js';
 import type { JourneyStage } from '../journey-map/state.js';
@@ -80,10 +80,12 @@ function lastIndexAtOrBefore(rec: CustomerRecord, asOf: number): number {
   return i;
 }
 
-function segmentCustomer(input: SegmentsInput, rec: CustomerRecord, asOf: number): SegmentCustomer | undefined {
+function segmentCustomer(input: SegmentsInput, rec: CustomerRecord, asOf: number, band: SegmentFilter['band']): SegmentCustomer | undefined {
   const last = lastIndexAtOrBefore(rec, asOf);
   if (last < 0) return undefined;
-  const health = customerHealth(input.customers, rec.customerId, asOf, input.caseLookup, input.config)!;
+  const health = customerHealthMemoised(input.customers, rec.customerId, asOf, input.caseLookup, input.config)!;
+  // The band is known first: the rest of the row is built only for the customers it keeps.
+  if (band !== undefined && health.band !== band) return undefined;
   const emails = new Set<string>();
   const phones = new Set<string>();
   for (const i of rec.profile.identities.values()) {
@@ -138,7 +140,7 @@ function byScoreThenId(a: { score: number | null; customerId: string }, b: { sco
 export function segmentCustomers(input: SegmentsInput, asOf: number, filter: SegmentFilter = {}): SegmentCustomer[] {
   const out: SegmentCustomer[] = [];
   for (const rec of input.customers.customers.values()) {
-    const row = segmentCustomer(input, rec, asOf);
+    const row = segmentCustomer(input, rec, asOf, filter.band);
     if (row !== undefined && matches(rec, row, asOf, filter)) out.push(row);
   }
   return out.sort(byScoreThenId);

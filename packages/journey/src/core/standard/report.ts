@@ -1,5 +1,5 @@
 import { casesTally, caseMetricsOf, casesSectionOf, mergeCasesTallies, type CasesTally } from '../cases/index.js';
-import { healthSection } from '../churn/index.js';
+import { healthSection, withHealthMemo } from '../churn/index.js';
 import { journeysSectionOf, journeysTally, mergeJourneysTallies, type JourneysTally } from '../journey-map/index.js';
 import { churnPeriodFor, customerMetricsOf, customerMetricsTally, mergeCustomerMetricsTallies, type CustomerMetricsTally } from '../metrics/index.js';
 import type { ReportWindow } from '../model/index.js';
@@ -24,6 +24,11 @@ export interface TenantTally {
 
 /** The tally of a folded tenant for a window (`churnExplicit`: the period was given, so churn uses it). */
 export function tenantTally(fold: TenantFold, window: ReportWindow, churnExplicit: boolean): TenantTally {
+  // The health section and the views that read health at asOf (triage, segments) share one computation.
+  return withHealthMemo(fold.customers, () => tallyOf(fold, window, churnExplicit));
+}
+
+function tallyOf(fold: TenantFold, window: ReportWindow, churnExplicit: boolean): TenantTally {
   const churnPeriod = churnPeriodFor(window.asOf, churnExplicit ? { from: window.from, to: window.to } : undefined);
   return {
     customers: { count: fold.customerCount, merged: fold.mergedCustomers },
