@@ -6,7 +6,7 @@ import { assertProperty, fcParameters, shuffled, sortRawEvents, tenantJourneysAr
 import fc from 'fast-check';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createJourneyEngine, replayReport } from '../src/index.js';
+import { createJourneyEngine, replayReport, TRIAGE_REASONS } from '../src/index.js';
 
 const journeys = tenantJourneysArbitrary({ customers: { min: 1, max: 5 }, eventsPerCustomer: { min: 1, max: 30 }, tenants: 1, sharedDeviceRate: 0.3, lateMergeRate: 0.3 });
 
@@ -33,6 +33,16 @@ describe('engine.triage and engine.atRisk', () => {
           expect(engine.atRisk(tenantId, at)).toEqual((ops.segments as { atRisk: unknown }).atRisk);
           const queue = engine.triage(tenantId, at);
           if (queue.length > 0) seen.queued++;
+          // The queue's own rules: a score is the sum of its reasons, priority first and the rest in the
+          // specified order, scores never increase down the queue, and each case appears once.
+          for (const entry of queue) {
+            expect(entry.score).toBeCloseTo(entry.reasons.reduce((n, r) => n + r.points, 0), 9);
+            const positions = entry.reasons.map((r) => TRIAGE_REASONS.indexOf(r.reason));
+            expect(positions[0]).toBe(0);
+            expect(positions).toEqual([...new Set(positions)].sort((x, y) => x - y));
+          }
+          for (let i = 1; i < queue.length; i++) expect(queue[i]!.score).toBeLessThanOrEqual(queue[i - 1]!.score);
+          expect(new Set(queue.map((e) => e.caseId)).size).toBe(queue.length);
           for (const e of queue) for (const r of e.reasons) seen.reasons.add(r.reason);
           if (engine.atRisk(tenantId, at).length > 0) seen.atRisk++;
         }
