@@ -28,6 +28,12 @@ describe('health score', () => {
     expect(healthBand(76)).toBe('green');
     expect(healthBand(100)).toBe('green');
     expect(healthBand(null)).toBe('na');
+    // the limits are configuration (healthBands)
+    expect(healthBand(55, { redMax: 60, yellowMax: 80 })).toBe('red');
+    expect(healthBand(80, { redMax: 60, yellowMax: 80 })).toBe('yellow');
+    expect(healthBand(80.5, { redMax: 60, yellowMax: 80 })).toBe('green');
+    const cfg = resolveJourneyConfig({ healthBands: { redMax: 65 } });
+    expect(health([je({ type: 'SurveyAnswered', data: { kind: 'csat', score: 1 } }), je({ type: 'SurveyAnswered', at: T0 + 1, data: { kind: 'nps', score: 10 } })], T0 + 1, cfg).band).toBe('red'); // 60
   });
 
   it('a new customer (one event) is na, not red, whatever the event', () => {

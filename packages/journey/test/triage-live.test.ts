@@ -76,4 +76,21 @@ describe('engine.triage and engine.atRisk', () => {
     expect(engine.triage('nobody')).toEqual([]);
     await engine.close();
   });
+
+  it('atRisk$ emits the at-risk customers at the clock when they change, as frozen data', async () => {
+    const at = (minute: number) => new Date(Date.UTC(2024, 2, 1, 9, minute)).toISOString();
+    const engine = createJourneyEngine({ clock: () => Date.UTC(2024, 2, 1, 10) });
+    const answer = (id: string, customerId: string, minute: number, kind: string, score: number) =>
+      ({ id, type: 'SurveyAnswered', tenantId: 'acme', occurredAt: at(minute), customerId, channel: 'email', actor: { kind: 'customer' }, data: { kind, score } }) as const;
+    await engine.record(answer('a1', 'ann', 0, 'nps', 10));
+    const emitted = firstValueFrom(engine.atRisk$('acme').pipe(take(2), toArray()));
+    await engine.record(answer('a2', 'ann', 1, 'csat', 5)); // still green: no emission
+    await engine.record([answer('b1', 'bob', 2, 'csat', 1), answer('b2', 'bob', 3, 'nps', 0)]); // bob red
+    const [before, after] = await emitted;
+    expect(before).toEqual([]);
+    expect(after!.map((c) => [c.customerId, c.stage, c.signals])).toEqual([['bob', 'awareness', ['nps_detractor', 'low_csat']]]);
+    expect(after).toEqual(engine.atRisk('acme'));
+    expect(Object.isFrozen(after![0]!.signals)).toBe(true);
+    await engine.close();
+  });
 });
