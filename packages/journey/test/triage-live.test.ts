@@ -8,6 +8,9 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createJourneyEngine, replayReport, TRIAGE_REASONS } from '../src/index.js';
 
+// Wider red band than the default, so that generated customers are often at risk (the lists compared are
+// not empty); the engine and the replay get the same configuration.
+const config = { healthBands: { redMax: 75, yellowMax: 85 } };
 const journeys = tenantJourneysArbitrary({ customers: { min: 1, max: 5 }, eventsPerCustomer: { min: 1, max: 30 }, tenants: 1, sharedDeviceRate: 0.3, lateMergeRate: 0.3 });
 
 describe('engine.triage and engine.atRisk', () => {
@@ -23,11 +26,11 @@ describe('engine.triage and engine.atRisk', () => {
         const ats = events.map((e) => Date.parse(e.occurredAt));
         const now = Math.max(...ats) + 3_600_000;
         const earlier = ats[Math.floor(cut * (ats.length - 1))]!;
-        const engine = createJourneyEngine({ clock: () => now });
+        const engine = createJourneyEngine({ clock: () => now, config });
         const order = shuffled(raws, seed);
         for (let i = 0; i < order.length; i += batch) await engine.recordUnknown(order.slice(i, i + batch));
         for (const asOf of [now, earlier]) {
-          const ops = replayReport({ events, asOf }).tenants[tenantId]!.operations!;
+          const ops = replayReport({ events, asOf, config }).tenants[tenantId]!.operations!;
           const at = asOf === now ? undefined : { asOf };
           expect(engine.triage(tenantId, at)).toEqual(ops.triage);
           expect(engine.atRisk(tenantId, at)).toEqual((ops.segments as { atRisk: unknown }).atRisk);
@@ -46,7 +49,7 @@ describe('engine.triage and engine.atRisk', () => {
           for (const e of queue) for (const r of e.reasons) seen.reasons.add(r.reason);
           if (engine.atRisk(tenantId, at).length > 0) seen.atRisk++;
         }
-        expect(engine.report(tenantId, { asOf: now }).operations).toEqual(replayReport({ events, asOf: now }).tenants[tenantId]!.operations);
+        expect(engine.report(tenantId, { asOf: now }).operations).toEqual(replayReport({ events, asOf: now, config }).tenants[tenantId]!.operations);
         await engine.close();
       }),
       fcParameters({ numRuns: 30 }),
