@@ -5,7 +5,8 @@
 // the end of the workload, the same AUC over the customers still active in the horizon, and the AUC of each
 // signal alone there (where it applies); then what the triage and segments sections add to a tenant's report
 // (they compute health at asOf for queued cases and for every customer). OMNITRAIL_BENCH_SEEDS,
-// OMNITRAIL_BENCH_EVENTS and OMNITRAIL_BENCH_CUSTOMERS change the size.
+// OMNITRAIL_BENCH_EVENTS and OMNITRAIL_BENCH_CUSTOMERS change the size; OMNITRAIL_HEALTH_CONFIG (a JSON
+// partial journey configuration, e.g. '{"churnSignals":{"cancel_intent":{"weight":9}}}') measures a variant.
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { customerHealth, resolveJourneyConfig, type CustomerHealth, type JourneyConfig } from '@omnitrail/journey';
 import { foldTenant, tenantReport } from '@omnitrail/journey/internal';
@@ -87,7 +88,9 @@ function samplesOf(seed: number, config: JourneyConfig): { samples: Sample[]; fi
 }
 
 export async function run(): Promise<void> {
-  const config = resolveJourneyConfig();
+  const variant = process.env.OMNITRAIL_HEALTH_CONFIG;
+  const config = resolveJourneyConfig(variant === undefined ? undefined : JSON.parse(variant));
+  if (variant !== undefined) console.log(`  configuration: ${variant}`);
   const pooled: Sample[] = [];
   const bands: Record<string, number> = { red: 0, yellow: 0, green: 0, na: 0 };
   const churnerBands: Record<string, number> = { red: 0, yellow: 0, green: 0 };
