@@ -1,5 +1,6 @@
 import type { ChurnSignalConfig, CaseView, HealthBandLimits, JourneyConfig } from '../model/index.js';
 import { isOpenCaseStatus } from '../model/index.js';
+import { DEFAULT_HEALTH_BANDS } from '../config/index.js';
 import type { HealthSection } from '../report/types.js';
 import { isActivityCode, type CustomerRecord, type CustomersState } from '../customers/index.js';
 import type { CaseLookup } from '../model/index.js';
@@ -278,13 +279,11 @@ export const CHURN_SIGNALS: Readonly<Record<string, (ctx: SignalContext) => Eval
  * The band of a score: rounded half up, red ≤ `redMax`, yellow ≤ `yellowMax`, green above (domain.md's
  * defaults: red ≤ 50, yellow 51-75, green ≥ 76; `config.healthBands`); `null` → `na`.
  */
-export function healthBand(score: number | null, limits: HealthBandLimits = DEFAULT_BAND_LIMITS): HealthBand {
+export function healthBand(score: number | null, limits: HealthBandLimits = DEFAULT_HEALTH_BANDS): HealthBand {
   if (score === null) return 'na';
   const r = Math.round(score);
   return r <= limits.redMax ? 'red' : r <= limits.yellowMax ? 'yellow' : 'green';
 }
-
-const DEFAULT_BAND_LIMITS: HealthBandLimits = { redMax: 50, yellowMax: 75 };
 
 function eventsUpTo(rec: CustomerRecord, asOf: number): number {
   let n = 0;
@@ -328,7 +327,7 @@ function healthOf(rec: CustomerRecord, asOf: number, cases: CaseLookup, config: 
     sws += c.weight * c.score;
   }
   const score = sw === 0 ? null : sws / sw;
-  return { customerId: rec.customerId, score, band: healthBand(score, config.healthBands ?? DEFAULT_BAND_LIMITS), contributions };
+  return { customerId: rec.customerId, score, band: healthBand(score, config.healthBands ?? DEFAULT_HEALTH_BANDS), contributions };
 }
 
 /** The report's `health` section: customers (first event at or before `asOf`) counted by band. */
