@@ -49,9 +49,12 @@ export interface TriageInput {
   config: JourneyConfig;
 }
 
-/** Whether a case at `asOf` is in the work queue: `open`, `bot`, or snoozed with `snoozedUntil < asOf`. */
-export function inTriage(status: CaseStatus, c: Pick<CaseRecord, 'status' | 'snoozedUntil'>, asOf: number): boolean {
-  return status === 'open' || status === 'bot' || (c.status === 'snoozed' && statusAsOf(c, asOf) === 'open');
+/**
+ * Whether a case is in the work queue, by its status as of `asOf` (`statusAsOf`, where a snooze with
+ * `snoozedUntil < asOf` already reads `open`): `open` or `bot`.
+ */
+export function inTriage(statusAtAsOf: CaseStatus): boolean {
+  return statusAtAsOf === 'open' || statusAtAsOf === 'bot';
 }
 
 /**
@@ -110,7 +113,7 @@ function sentimentPoints(input: TriageInput, customerId: string, asOf: number): 
  * condition holds, even when its points are configured to 0 (`priority` always is).
  */
 export function triageEntry(input: TriageInput, rec: CaseRecord, asOf: number): TriageRow | undefined {
-  if (rec.openedAt > asOf || !inTriage(statusAsOf(rec, asOf), rec, asOf)) return undefined;
+  if (rec.openedAt > asOf || !inTriage(statusAsOf(rec, asOf))) return undefined;
   const t = input.config.triage;
   const customerId = input.canonical(rec.customerId);
   const reasons: TriageReason[] = [{ reason: 'priority', points: t.priority[rec.priority ?? 'normal'] }];
