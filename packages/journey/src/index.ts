@@ -58,7 +58,10 @@ export { customerHealth, healthBand, type CustomerHealth, type HealthBand } from
 export type {
   CaseMetricsSection,
   CasesSection,
+  ContextLostExample,
   CustomerMetricsSection,
+  DurationSpread,
+  ExamplesSection,
   HealthSection,
   JourneysSection,
   MetricsSection,
@@ -66,5 +69,8 @@ export type {
   OpenCaseRow,
   RejectedLine,
   ReplayReport,
+  SeriesBucket,
+  SeriesInterval,
+  SeriesSection,
   TenantReport,
 } from './core/report/types.js';
