@@ -28,6 +28,20 @@ const inCi = process.env.CI === 'true';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium && !inCi) console.warn(`skipping the HTML browser test: no Chromium found (apt-get install chromium, or set OMNITRAIL_CHROMIUM to a Chromium or Chrome binary)`);
 
+// What the functions run in the page (playwright sends them there) touch of the DOM: the project compiles
+// without the DOM library, so these few shapes are declared here, for this module only.
+interface PageElement {
+  hidden: boolean;
+  value: string;
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { width: number; right: number; top: number };
+  querySelectorAll(selector: string): Iterable<PageElement> & ArrayLike<PageElement>;
+  tBodies: ArrayLike<{ rows: ArrayLike<unknown> }>;
+}
+declare const document: { querySelectorAll(selector: string): Iterable<PageElement> & ArrayLike<PageElement>; documentElement: { scrollWidth: number } };
+declare function getComputedStyle(element: unknown): { display: string };
+
 /** The charts of every tenant section, in page order. */
 const TENANT_CHARTS = [
   'inbound-trend', 'cases-flow', 'backlog-trend', 'first-response-trend', 'resolution-trend', 'csat-trend', 'nps-trend', 'health-trend',
@@ -45,12 +59,12 @@ interface Visible {
 
 async function visible(page: Page): Promise<Visible> {
   return page.evaluate(() => {
-    const shown = [...document.querySelectorAll('section.tenant')].filter((s) => !(s as HTMLElement).hidden);
+    const shown = [...document.querySelectorAll('section.tenant')].filter((s) => !s.hidden);
     const section = shown[0]!;
     return {
       tenants: shown.map((s) => s.getAttribute('data-tenant')),
       charts: [...section.querySelectorAll('svg.chart')].map((s) => ({ name: s.getAttribute('data-chart'), marks: s.querySelectorAll('.mark').length, width: s.getBoundingClientRect().width })),
-      tables: [...section.querySelectorAll('table.data')].map((t) => ({ name: t.getAttribute('data-table'), rows: (t as HTMLTableElement).tBodies[0]!.rows.length, width: t.getBoundingClientRect().width })),
+      tables: [...section.querySelectorAll('table.data')].map((t) => ({ name: t.getAttribute('data-table'), rows: t.tBodies[0]!.rows.length, width: t.getBoundingClientRect().width })),
       // Charts of other tenants must not be drawn at all (zero size), not merely scrolled away.
       hiddenCharts: [...document.querySelectorAll('section.tenant[hidden] svg.chart')].filter((s) => s.getBoundingClientRect().width > 0).length,
       lostExplanations: [...section.querySelectorAll('.lost > p')].map((p) => p.textContent ?? ''),
@@ -90,7 +104,7 @@ describe.runIf(hasChromium || inCi)('the HTML report in headless Chromium', () =
         if (!q.url().startsWith('file:') && !q.url().startsWith('data:')) requests.push(q.url());
       });
       await page.goto(pathToFileURL(join(dir, 'report.html')).href, { waitUntil: 'load' });
-      expect(await page.$$eval('#tenant option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(ids);
+      expect(await page.$$eval('#tenant option', (os) => os.map((o) => (o as unknown as PageElement).value))).toEqual(ids);
 
       for (const id of ids) {
         await page.selectOption('#tenant', id);
