@@ -49,7 +49,7 @@ simulatedNow = start + durationMs;
 const stored = await dashboard.positions();
 for (let waited = 0; received.length < stored.length && waited < 5000; waited += 50) await sleep(50);
 const state = (await (await fetch(`${dashboard.url}api/state`)).json()) as { metrics: { open: number; resolved: number }; queue: unknown[] };
-console.log(`recorded ${events.length} events over 5 simulated minutes; the follower got ${received.length} updates over ${follower.connections()} connections (one server restart)`);
+console.log(`recorded ${events.length} events over 5 simulated minutes; the follower got ${received.length} of them over ${follower.connections()} connections (one server restart)`);
 console.log(`open cases: ${state.metrics.open}, waiting in the queue: ${state.queue.length}, resolved: ${state.metrics.resolved}`);
 const exact = received.length === stored.length && received.every((p, i) => p === stored[i]);
 if (serve) {

@@ -61,8 +61,8 @@ function trendCharts(t: TenantReport): string {
       'health-trend',
       `Customers by health band at the end of each ${t.series.interval}`,
       labels,
-      (['red', 'yellow', 'green', 'na'] as const).map((band) => ({ label: band === 'na' ? 'no score yet' : band, color: HEALTH_COLORS[band]!, values: buckets.map((b) => b.health[band]) })),
-      { percent: true },
+      (['red', 'yellow', 'green', 'na'] as const).map((band) => ({ label: band === 'na' ? 'no score yet' : band, color: HEALTH_COLORS[band]!, values: buckets.map((b) => b.health?.[band] ?? 0) })),
+      { percent: true, ...(buckets.some((b) => b.health === null) ? { note: `Health is judged at the end of the last ${buckets.filter((b) => b.health !== null).length} ${t.series.interval}s only.` } : {}) },
     ),
   ];
   const span = buckets.length === 0 ? 'no period' : `${buckets[0]!.start.slice(0, 10)} to ${buckets[buckets.length - 1]!.end.slice(0, 10)}`;

@@ -133,8 +133,11 @@ export interface SeriesBucket {
   csat: { answers: number; percent: number | null };
   /** Each customer's latest NPS answer in the bucket. */
   nps: { answers: number; promoters: number; detractors: number; score: number | null };
-  /** Customers (first event before the bucket's end) by health band at the bucket's end. */
-  health: HealthSection;
+  /**
+   * Customers (first event before the bucket's end) by health band at the bucket's end; `null` for buckets
+   * before the last 26, where health is not judged (docs/cli.md).
+   */
+  health: HealthSection | null;
 }
 
 /** The `series` section of a tenant: buckets in time order covering the metrics period. */

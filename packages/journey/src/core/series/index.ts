@@ -14,6 +14,12 @@ const FIRST_MONDAY_MS = 4 * DAY_MS;
 /** Periods up to this many days get daily buckets, longer ones weekly buckets (docs/cli.md, Time series). */
 export const DAILY_SERIES_MAX_DAYS = 62;
 
+/**
+ * Health bands are judged at the end of the last this-many buckets only: judging every customer costs about a
+ * pass over the tenant's events per bucket, so it is bounded by the window, the same for every shard.
+ */
+export const HEALTH_SERIES_BUCKETS = 26;
+
 /** How many examples of each context-lost kind the report lists. */
 export const CONTEXT_LOST_EXAMPLES = 5;
 
@@ -48,7 +54,8 @@ export interface SeriesBucketTally {
   npsAnswers: number;
   promoters: number;
   detractors: number;
-  health: HealthSection;
+  /** `null` for buckets before the last {@link HEALTH_SERIES_BUCKETS}. */
+  health: HealthSection | null;
 }
 
 /**
@@ -64,7 +71,7 @@ export interface SeriesTally {
   contextLost: Record<ContextLostKind, ContextLostExample[]>;
 }
 
-const emptyBucket = (): SeriesBucketTally => ({
+const emptyBucket = (healthJudged: boolean): SeriesBucketTally => ({
   inbound: {},
   casesOpened: 0,
   resolutions: 0,
@@ -76,7 +83,7 @@ const emptyBucket = (): SeriesBucketTally => ({
   npsAnswers: 0,
   promoters: 0,
   detractors: 0,
-  health: { red: 0, yellow: 0, green: 0, na: 0 },
+  health: healthJudged ? { red: 0, yellow: 0, green: 0, na: 0 } : null,
 });
 
 /** Whether a case is in the backlog (an open status, not merged) just before the instant `at`. */
@@ -119,7 +126,8 @@ export function seriesTally(
   const length = interval === 'day' ? DAY_MS : WEEK_MS;
   const starts: number[] = [];
   if (from < to) for (let s = bucketFloor(from, interval); s < to; s += length) starts.push(s);
-  const buckets = starts.map(emptyBucket);
+  const firstJudged = Math.max(0, starts.length - HEALTH_SERIES_BUCKETS);
+  const buckets = starts.map((_, i) => emptyBucket(i >= firstJudged));
   const first = starts[0] ?? 0;
   const indexOf = (at: number): number => (at >= from && at < to ? Math.floor((at - first) / length) : -1);
   // The instant each bucket is judged at: its end, or the period's end for the last one (never after asOf + 1 ms).
@@ -174,10 +182,10 @@ export function seriesTally(
     }
     const firstAt = ats[0];
     if (firstAt !== undefined) {
-      for (let i = 0; i < ends.length; i++) {
+      for (let i = firstJudged; i < ends.length; i++) {
         const at = ends[i]! - 1; // health is judged with the events at or before its instant
         if (firstAt > at) continue;
-        buckets[i]!.health[healthOf(rec, at, caseLookup, config).band] += 1;
+        buckets[i]!.health![healthOf(rec, at, caseLookup, config).band] += 1;
       }
     }
     for (const a of rec.journey.contextLost) {
@@ -207,7 +215,7 @@ export function mergeSeriesTallies(a: SeriesTally, b: SeriesTally): SeriesTally 
       npsAnswers: x.npsAnswers + y.npsAnswers,
       promoters: x.promoters + y.promoters,
       detractors: x.detractors + y.detractors,
-      health: addCounts(x.health, y.health),
+      health: x.health === null || y.health === null ? null : addCounts(x.health, y.health),
     };
   });
   const contextLost = {} as SeriesTally['contextLost'];
@@ -248,7 +256,7 @@ export function seriesSectionOf(t: SeriesTally): SeriesSection {
       resolutionMs: durationSpread(b.resolutionMs),
       csat: { answers: b.csatAnswers, percent: b.csatAnswers === 0 ? null : (b.csatGood / b.csatAnswers) * 100 },
       nps: { answers: b.npsAnswers, promoters: b.promoters, detractors: b.detractors, score: b.npsAnswers === 0 ? null : ((b.promoters - b.detractors) / b.npsAnswers) * 100 },
-      health: { ...b.health },
+      health: b.health === null ? null : { ...b.health },
     };
   });
   return { interval: t.interval, buckets };
