@@ -66,13 +66,13 @@ describe('the report time series, a hand-computed example', () => {
     for (const b of t.series.buckets) expect(b.health!.red + b.health!.yellow + b.health!.green + b.health!.na).toBe(2);
   });
 
-  it('judges health at the end of the last 26 buckets only', () => {
+  it('judges health at the end of the last 13 buckets only', () => {
     const r = replayReport({ events, from: Date.parse('2024-01-01T00:00:00Z'), to: Date.parse('2024-03-07T00:00:00Z') }).tenants.t1!;
     expect(r.series.interval).toBe('week');
     const d = replayReport({ events, from: Date.parse('2024-01-20T00:00:00Z'), to: Date.parse('2024-03-07T00:00:00Z') }).tenants.t1!;
     expect(d.series.interval).toBe('day');
     expect(d.series.buckets).toHaveLength(47);
-    expect(d.series.buckets.map((b) => b.health === null)).toEqual([...Array<boolean>(21).fill(true), ...Array<boolean>(26).fill(false)]);
+    expect(d.series.buckets.map((b) => b.health === null)).toEqual([...Array<boolean>(34).fill(true), ...Array<boolean>(13).fill(false)]);
     expect(d.series.buckets.at(-1)!.health).not.toBeNull();
   });
 

@@ -135,7 +135,7 @@ export interface SeriesBucket {
   nps: { answers: number; promoters: number; detractors: number; score: number | null };
   /**
    * Customers (first event before the bucket's end) by health band at the bucket's end; `null` for buckets
-   * before the last 26, where health is not judged (docs/cli.md).
+   * before the last 13, where health is not judged (docs/cli.md).
    */
   health: HealthSection | null;
 }

@@ -18,7 +18,7 @@ export const DAILY_SERIES_MAX_DAYS = 62;
  * Health bands are judged at the end of the last this-many buckets only: judging every customer costs about a
  * pass over the tenant's events per bucket, so it is bounded by the window, the same for every shard.
  */
-export const HEALTH_SERIES_BUCKETS = 26;
+export const HEALTH_SERIES_BUCKETS = 13;
 
 /** How many examples of each context-lost kind the report lists. */
 export const CONTEXT_LOST_EXAMPLES = 5;
