@@ -199,10 +199,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const resume = lastSeen !== undefined && (sent === undefined || lastSeen <= sent);
       let entries = await readFeed(resume ? lastSeen : undefined, sent);
       if (!resume) entries = entries.slice(-historyLimit);
+      if (res.destroyed) return;
       send(res, sent, { reset: !resume, events: entries, state: state() });
       clients.set(res, { cursor: sent });
     });
     req.on('close', () => clients.delete(res));
+    res.on('error', () => clients.delete(res)); // a page gone mid-write: forget it, do not fail the server
   }
 
   function caseTimeline(caseId: string): unknown {
