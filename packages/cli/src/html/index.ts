@@ -228,7 +228,7 @@ th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] bu
 .chip{display:inline-block;border:1px solid #999;border-left-width:4px;border-radius:3px;padding:0 4px;margin:1px 0;font-size:12px}code{font-size:12px;overflow-wrap:anywhere}
 .flag{color:#a02c3a}select{font-size:15px;padding:4px}label.picker{display:inline-block;margin-bottom:8px}
 @media (max-width:640px){main{padding:10px}header{padding:12px}svg text{font-size:13.5px}svg text.small{font-size:11px}
-table.data thead tr{display:flex;flex-wrap:wrap;gap:4px 10px;border-bottom:1px solid #ccc}table.data thead th{border:0;padding:2px 0}
+table.data thead tr{display:flex;flex-wrap:wrap;gap:4px 10px;border-bottom:1px solid #ccc}table.data:not(.sortable) thead{display:none}table.data thead th{border:0;padding:2px 0}
 table.data,table.data tbody,table.data tr,table.data td{display:block;width:100%}table.data tr{border-bottom:1px solid #ccc;padding:4px 0}
 table.data td{border:0;padding:2px 0;text-align:left!important}table.data td::before{content:attr(data-label) ": ";color:#555;font-size:12px}}
 @media print{body{background:#fff}header{background:none;color:#000;border-bottom:2px solid #000}label.picker{display:none}
