@@ -2,7 +2,7 @@
 // record() and the live engine are measured in record.bench.ts (each bench file runs in its own process).
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { replayReport, resolveJourneyConfig } from '@omnitrail/journey';
-import { foldTenant } from '@omnitrail/journey/internal';
+import { foldTenant, healthSection, HEALTH_SERIES_BUCKETS, seriesTally } from '@omnitrail/journey/internal';
 import { generateWorkload } from '@omnitrail/testing';
 import { collectGarbage, compareAlternating, medianOf, perSecond, report, timeMs } from './harness/index.js';
 
@@ -39,6 +39,25 @@ export async function run(): Promise<void> {
 
   const report$ = await medianOf(async () => perSecond(events.length, await timeMs(() => replayReport({ events, asOf }))));
   report({ benchmark: 'journey', name: 'replayReport (sort + fold + every report section)', value: report$.median, unit: 'events/s', samples: report$.samples });
+
+  // The report's time series against one judgement of every customer's health (the health section): judging
+  // health at the end of up to HEALTH_SERIES_BUCKETS buckets is most of the series' cost (docs/cli.md).
+  const from = events.reduce((m, e) => Math.min(m, Date.parse(e.occurredAt)), Infinity);
+  const window = { asOf, from, to: asOf };
+  const folded = tenants.map((t) => foldTenant(t, events, asOf, config));
+  const sample = seriesTally(folded[0]!.cases, folded[0]!.customers, folded[0]!.caseLookup, window, config);
+  const series = await compareAlternating(
+    async () => perSecond(events.length, await timeMs(() => folded.forEach((f) => seriesTally(f.cases, f.customers, f.caseLookup, window, f.config)))),
+    async () => perSecond(events.length, await timeMs(() => folded.forEach((f) => healthSection(f.customers, asOf, f.caseLookup, f.config)))),
+  );
+  report({
+    benchmark: 'journey',
+    name: `report time series (${sample.starts.length} ${sample.interval} buckets, health judged at ${Math.min(HEALTH_SERIES_BUCKETS, sample.starts.length)})`,
+    value: series.subject,
+    unit: 'events/s',
+    reference: { name: 'the health section (every customer judged once)', value: series.reference, ratio: series.ratio },
+    samples: series.subjectSamples,
+  });
 
   // Heap per customer: the projections' state plus the fold's sorted index of the events (one small wrapper
   // per event); the events themselves are the input's and are not counted. The reference (benchmarks.md):

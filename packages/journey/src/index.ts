@@ -74,7 +74,10 @@ export type { AsOfOption, TriageQueries } from './live/triage.js';
 export type {
   CaseMetricsSection,
   CasesSection,
+  ContextLostExample,
   CustomerMetricsSection,
+  DurationSpread,
+  ExamplesSection,
   HealthSection,
   JourneysSection,
   MetricsSection,
@@ -82,5 +85,8 @@ export type {
   OpenCaseRow,
   RejectedLine,
   ReplayReport,
+  SeriesBucket,
+  SeriesInterval,
+  SeriesSection,
   TenantReport,
 } from './core/report/types.js';

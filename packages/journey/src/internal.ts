@@ -43,6 +43,8 @@ export {
   type TenantTally,
 } from './core/standard/index.js';
 export type { CustomerProjection, StateOfCustomerProjection, TenantProjection } from './core/model/index.js';
+export { healthSection } from './core/churn/index.js';
+export { seriesTally, HEALTH_SERIES_BUCKETS, type SeriesTally } from './core/series/index.js';
 
 // Identity resolution.
 export {

@@ -72,7 +72,7 @@ describe('replayReport, a hand-computed example', () => {
   });
 
   it('keeps the report key order of report.md', () => {
-    expect(Object.keys(t)).toEqual(['customers', 'cases', 'metrics', 'journeys', 'health', 'operations']);
+    expect(Object.keys(t)).toEqual(['customers', 'cases', 'metrics', 'journeys', 'health', 'operations', 'series', 'examples']);
     expect(Object.keys(t.metrics)).toEqual(['csat', 'nps', 'ces', 'firstResponseMs', 'replyMs', 'resolutionMs', 'fcr', 'channelMix', 'multiChannelCaseShare', 'botContainment', 'churn']);
   });
 

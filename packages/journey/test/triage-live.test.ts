@@ -83,7 +83,7 @@ describe('engine.triage and engine.atRisk', () => {
   it('atRisk$ emits the at-risk customers at the clock when they change, as frozen data', async () => {
     const at = (minute: number) => new Date(Date.UTC(2024, 2, 1, 9, minute)).toISOString();
     const engine = createJourneyEngine({ clock: () => Date.UTC(2024, 2, 1, 10) });
-    const answer = (id: string, customerId: string, minute: number, kind: string, score: number) =>
+    const answer = (id: string, customerId: string, minute: number, kind: 'csat' | 'nps', score: number) =>
       ({ id, type: 'SurveyAnswered', tenantId: 'acme', occurredAt: at(minute), customerId, channel: 'email', actor: { kind: 'customer' }, data: { kind, score } }) as const;
     await engine.record(answer('a1', 'ann', 0, 'nps', 10));
     const emitted = firstValueFrom(engine.atRisk$('acme').pipe(take(2), toArray()));

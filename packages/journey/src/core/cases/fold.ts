@@ -58,6 +58,7 @@ function setStatus(rec: CaseRecord, to: CaseStatus, at: number): void {
     rec.pausedSince = null;
   }
   if (to !== 'snoozed') rec.snoozedUntil = null;
+  if (isOpenCaseStatus(rec.status) !== isOpenCaseStatus(to)) rec.openStatusChanges.push(at);
   rec.status = to;
 }
 
@@ -101,6 +102,7 @@ function newCase(
     agentReplied: false,
     customerMessageAfterFirstReply: false,
     resolutions: [],
+    openStatusChanges: [],
     pausedSince: null,
     pauses: [],
     episodes: [],

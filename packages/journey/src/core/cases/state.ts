@@ -27,6 +27,11 @@ export interface CaseRecord extends CaseView {
   customerMessageAfterFirstReply: boolean;
   /** Instants of every `CaseResolved` that ended a cycle. */
   resolutions: number[];
+  /**
+   * Instants the case left or re-entered the open statuses (`isOpenCaseStatus`), in order: open from
+   * `openedAt`, not open from the 1st, open again from the 2nd… (the report's backlog series).
+   */
+  openStatusChanges: number[];
   /** Status before a pause (`pending_customer`/`on_hold`) started, or `null` when not paused. */
   pausedSince: number | null;
   /** Pause intervals of the current cycle as flat `[from, to, from, to…]` (resolution SLA). */
@@ -71,6 +76,7 @@ function cloneRecord(r: CaseRecord): CaseRecord {
     ...r,
     channels: new Set(r.channels),
     resolutions: r.resolutions.slice(),
+    openStatusChanges: r.openStatusChanges.slice(),
     pauses: r.pauses.slice(),
     episodes: r.episodes.slice(),
     sla: r.sla === undefined ? undefined : { ...r.sla },

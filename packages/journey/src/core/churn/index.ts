@@ -308,7 +308,8 @@ export function customerHealth(
   return healthOf(rec, asOf, cases, config);
 }
 
-function healthOf(rec: CustomerRecord, asOf: number, cases: CaseLookup, config: JourneyConfig): CustomerHealth {
+/** A customer's health at `asOf` from its record (see {@link customerHealth}). */
+export function healthOf(rec: CustomerRecord, asOf: number, cases: CaseLookup, config: JourneyConfig): CustomerHealth {
   const contributions: SignalContribution[] = [];
   if (eventsUpTo(rec, asOf) >= 2) {
     const customerCases = cases.casesOfCustomer(rec.customerId).filter((c) => c.openedAt <= asOf);

@@ -99,6 +99,72 @@ export interface HealthSection {
   na: number;
 }
 
+/** Percentiles of durations in milliseconds (nearest rank; the median as in {@link DurationStats}), `null` when empty. */
+export interface DurationSpread {
+  count: number;
+  p10: number | null;
+  p25: number | null;
+  median: number | null;
+  p75: number | null;
+  p90: number | null;
+}
+
+/** The length of the buckets of a tenant's time series: `day` for periods up to 62 days, else `week`. */
+export type SeriesInterval = 'day' | 'week';
+
+/**
+ * One bucket `[start, end)` of a tenant's time series (docs/cli.md, Time series). Counts and samples are of
+ * events inside both the bucket and the metrics period, by the `occurredAt` of the event completing each;
+ * `backlog` and `health` are as of the bucket's end (the period's end for the last bucket).
+ */
+export interface SeriesBucket {
+  start: string;
+  end: string;
+  /** Inbound touchpoints by channel, channels sorted. */
+  inbound: Record<string, number>;
+  /** Cases opened (merged ones aside). */
+  casesOpened: number;
+  /** `CaseResolved` events that ended a cycle. */
+  resolutions: number;
+  /** Cases in an open status (bot, open, pending customer, on hold, snoozed) at the bucket's end. */
+  backlog: number;
+  firstResponseMs: DurationSpread;
+  resolutionMs: DurationSpread;
+  csat: { answers: number; percent: number | null };
+  /** Each customer's latest NPS answer in the bucket. */
+  nps: { answers: number; promoters: number; detractors: number; score: number | null };
+  /**
+   * Customers (first event before the bucket's end) by health band at the bucket's end; `null` for buckets
+   * before the last 13, where health is not judged (docs/cli.md).
+   */
+  health: HealthSection | null;
+}
+
+/** The `series` section of a tenant: buckets in time order covering the metrics period. */
+export interface SeriesSection {
+  interval: SeriesInterval;
+  buckets: SeriesBucket[];
+}
+
+/** A context-lost annotation as the report's `examples` list it. */
+export interface ContextLostExample {
+  customerId: string;
+  at: string;
+  caseId: string | null;
+  /** Ids of the events that show it. */
+  evidence: string[];
+}
+
+/** The `examples` section of a tenant: the latest five annotations of each context-lost kind, latest first. */
+export interface ExamplesSection {
+  contextLost: {
+    unthreaded_switch: ContextLostExample[];
+    forced_restart: ContextLostExample[];
+    blind_handoff: ContextLostExample[];
+    identity_gap: ContextLostExample[];
+  };
+}
+
 /** One tenant's section of the replay report (report.md), in its key order. */
 export interface TenantReport {
   customers: { count: number; merged: number };
@@ -106,6 +172,10 @@ export interface TenantReport {
   metrics: MetricsSection;
   journeys: JourneysSection;
   health: HealthSection;
+  /** The time series of the metrics period (docs/cli.md, Time series). */
+  series: SeriesSection;
+  /** Examples behind the counts (docs/cli.md). */
+  examples: ExamplesSection;
   /**
    * The sections of the tenant-wide projections of the registry (`TENANT_PROJECTIONS`), by name; absent when
    * the registry has none.

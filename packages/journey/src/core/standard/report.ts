@@ -3,6 +3,7 @@ import { healthSection, withHealthMemo } from '../churn/index.js';
 import { journeysSectionOf, journeysTally, mergeJourneysTallies, type JourneysTally } from '../journey-map/index.js';
 import { churnPeriodFor, customerMetricsOf, customerMetricsTally, mergeCustomerMetricsTallies, type CustomerMetricsTally } from '../metrics/index.js';
 import type { ReportWindow } from '../model/index.js';
+import { examplesSectionOf, mergeSeriesTallies, seriesSectionOf, seriesTally, type SeriesTally } from '../series/index.js';
 import { addCounts } from '../report/counts.js';
 import type { HealthSection, TenantReport } from '../report/types.js';
 import type { TenantFold } from './fold.js';
@@ -18,6 +19,7 @@ export interface TenantTally {
   customerMetrics: CustomerMetricsTally;
   journeys: JourneysTally;
   health: HealthSection;
+  series: SeriesTally;
   /** The tenant-wide projections' tallies (plain data), in the order of the projections folded. */
   views: unknown[];
 }
@@ -36,6 +38,7 @@ function tallyOf(fold: TenantFold, window: ReportWindow, churnExplicit: boolean)
     customerMetrics: customerMetricsTally(fold.customers, window, churnPeriod, fold.config),
     journeys: journeysTally(fold.customers, window),
     health: healthSection(fold.customers, window.asOf, fold.caseLookup, fold.config),
+    series: seriesTally(fold.cases, fold.customers, fold.caseLookup, window, fold.config),
     views: fold.projections.map((p, i) => p.tally(fold.views[i], window, fold.canonical, fold)),
   };
 }
@@ -48,6 +51,7 @@ export function mergeTenantTallies(a: TenantTally, b: TenantTally, projections: 
     customerMetrics: mergeCustomerMetricsTallies(a.customerMetrics, b.customerMetrics),
     journeys: mergeJourneysTallies(a.journeys, b.journeys),
     health: addCounts(a.health, b.health),
+    series: mergeSeriesTallies(a.series, b.series),
     views: projections.map((p, i) => p.mergeTallies(a.views[i], b.views[i])),
   };
 }
@@ -81,6 +85,8 @@ export function tenantReportOf(
     journeys: journeysSectionOf(t.journeys),
     health: { ...t.health },
     ...(projections.length === 0 ? {} : { operations: Object.fromEntries(projections.map((p, i) => [p.name, p.section(t.views[i], window)])) }),
+    series: seriesSectionOf(t.series),
+    examples: examplesSectionOf(t.series),
   };
 }
 
