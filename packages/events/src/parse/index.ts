@@ -35,7 +35,7 @@ export type ParseEventResult<E = CatalogEvent> =
 /** Options of `parseEvent`. */
 export interface ParseEventOptions<E> {
   /** Which types are known; the catalog by default. */
-  registry?: EventRegistry<E>;
+  registry?: EventRegistry<E, unknown>;
   /**
    * Every envelope key present, in one order, `undefined` when the field is absent (default `false`: absent
    * fields are left out). All events parsed so share one hidden class, which keeps hot code reading their
@@ -68,7 +68,7 @@ export function parseEvent<E = CatalogEvent>(input: unknown, options?: ParseEven
   // Valid catalog events take the hand-written path; anything it is unsure of (every invalid event
   // included) goes through the schemas, which also word the errors.
   if (input !== null && typeof input === 'object') {
-    const event = fastParseCatalogEvent(input as Record<string, unknown>, (options?.registry ?? catalogRegistry) as EventRegistry<unknown>, options?.uniformShape === true);
+    const event = fastParseCatalogEvent(input as Record<string, unknown>, (options?.registry ?? catalogRegistry) as EventRegistry<unknown, unknown>, options?.uniformShape === true);
     if (event !== undefined) return { success: true, event: event as E };
   }
   return parseEventWithSchemas(input, options);
@@ -79,7 +79,7 @@ export function parseEvent<E = CatalogEvent>(input: unknown, options?: ParseEven
  * the fast path is tested against. Same results as `parseEvent`, slower.
  */
 export function parseEventWithSchemas<E = CatalogEvent>(input: unknown, options?: ParseEventOptions<E>): ParseEventResult<E> {
-  const registry = (options?.registry ?? catalogRegistry) as EventRegistry<unknown>;
+  const registry = (options?.registry ?? catalogRegistry) as EventRegistry<unknown, unknown>;
   const inputId =
     input !== null && typeof input === 'object' && !Array.isArray(input) && typeof (input as { id?: unknown }).id === 'string'
       ? ((input as { id: string }).id)
