@@ -51,12 +51,30 @@ function pathOf(prefix: string, path: readonly PropertyKey[]): string {
 }
 
 function issuesOf(error: z.ZodError, prefix: string): ValidationIssue[] {
-  return error.issues.map((i) => ({ path: pathOf(prefix, i.path), message: i.message }));
+  return error.issues.map((i) => {
+    const got = shortValueOf(i);
+    return { path: pathOf(prefix, i.path), message: got === undefined ? i.message : `${i.message} (got ${got})` };
+  });
+}
+
+/**
+ * The value a wrong-value or wrong-format issue was given, as JSON, when it is short: the message then shows
+ * what was wrong (`channel: Invalid option: expected one of … (got "fax")`). Long values are left out, so a
+ * message stays one readable line and never copies a large payload.
+ */
+function shortValueOf(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'invalid_value' && issue.code !== 'invalid_format') return undefined;
+  const input = (issue as { input?: unknown }).input;
+  if (typeof input !== 'string' && typeof input !== 'number' && typeof input !== 'boolean') return undefined;
+  const json = JSON.stringify(input);
+  return json.length <= 42 ? json : undefined;
 }
 
 // A missing required field reads "is required" rather than zod's "expected string, received undefined".
+// `reportInput` keeps each issue's input, for the short value a message quotes (see shortValueOf).
 const parseParams = {
   error: (issue: { input?: unknown; code?: string }) => (issue.input === undefined && issue.code === 'invalid_type' ? 'is required' : undefined),
+  reportInput: true,
 };
 
 /**
