@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createJourneyEngine } from '../src/index.js';
+import { createJourneyEngine, type JourneyEngine } from '../src/index.js';
 import { applyCaseEvent, casesOfCustomer, casesSection, cloneCasesState, createCasesState, getCase, routeCase } from '../src/core/cases/index.js';
 import { DAY, HOUR, MIN, T0, ev, foldCases, je, testConfig, type RawCaseEvent } from './helpers/cases-fixtures.js';
 
@@ -388,7 +388,7 @@ describe('cases: a message and a CaseOpened at the same instant (through the eng
   const message = (id: string, occurredAt = at) => ({ id, type: 'MessageReceived' as const, tenantId: 't', occurredAt, customerId: 'ann', channel: 'whatsapp' as const, caseId: 'k1', actor: { kind: 'customer' as const }, data: { text: 'hi' } });
   const botOpening = (id: string, occurredAt = at) => ({ id, type: 'CaseOpened' as const, tenantId: 't', occurredAt, customerId: 'ann', channel: 'whatsapp' as const, caseId: 'k1', actor: { kind: 'bot' as const }, data: { handledBy: 'bot' as const } });
 
-  async function caseAfter(events: Parameters<ReturnType<typeof createJourneyEngine>['record']>[0]) {
+  async function caseAfter(events: Parameters<JourneyEngine['record']>[0]) {
     const engine = createJourneyEngine({ clock: () => Date.parse('2024-03-02T00:00:00Z') });
     await engine.record(events);
     const result = { handledBy: engine.getCase('t', 'k1')?.handledBy, openedBy: engine.getCase('t', 'k1')?.openedBy, anomalies: engine.report('t').cases.anomalies };
