@@ -1,5 +1,5 @@
 import { createInMemoryEventStore } from '@omnitrail/eventstore';
-import { createEventRegistry, defineEventType, instantMs, parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
+import { createEventRegistry, defineEventType, instantMs, parseEventOrThrow, type CatalogEvent, type EventOfDefinition } from '@omnitrail/events';
 import { z } from 'zod';
 import { tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
 import fc from 'fast-check';
@@ -194,11 +194,12 @@ describe('host projections in the journey engine', () => {
 describe('host event types registered with the engine', () => {
   it('records them (typed), validates their data, folds them into host projections and leaves the standard ones alone', async () => {
     const LoyaltyPointsEarned = defineEventType({ type: 'LoyaltyPointsEarned', data: z.object({ points: z.number().int().positive(), tier: z.string().default('basic') }) });
-    const points = defineJourneyProjection<number>({
+    type Events = CatalogEvent | EventOfDefinition<typeof LoyaltyPointsEarned>;
+    const points = defineJourneyProjection({
       name: 'points',
       partitionBy: 'customer',
       initialState: () => 0,
-      evolve: (total, e) => (e.event.type === ('LoyaltyPointsEarned' as string) ? total + (e.event.data as { points: number }).points : total),
+      evolve: (total, e: JourneyProjectionEvent<Events>) => (e.event.type === 'LoyaltyPointsEarned' ? total + e.event.data.points : total),
       clone: false,
     });
     const engine = createJourneyEngine({ registry: createEventRegistry([LoyaltyPointsEarned]), projections: [points], clock: () => asOf });

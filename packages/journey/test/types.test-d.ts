@@ -116,5 +116,18 @@ describe('public type surface of @omnitrail/journey', () => {
     // @ts-expect-error LoyaltyPointsEarned is not registered with this engine
     void createJourneyEngine().record({ ...base, type: 'LoyaltyPointsEarned', data: { points: 10, program: 'gold' } });
     expectTypeOf<Parameters<JourneyEngine['record']>[0]>().toEqualTypeOf<CatalogEventInput | readonly CatalogEventInput[]>();
+    // A host projection folds the host events typed: narrowing on the host type gives its data.
+    const points = defineJourneyProjection({
+      name: 'points',
+      partitionBy: 'customer',
+      initialState: () => 0,
+      evolve: (total, e: JourneyProjectionEvent<CatalogEvent | Loyalty>) => {
+        if (e.event.type !== 'LoyaltyPointsEarned') return total;
+        expectTypeOf(e.event.data).toEqualTypeOf<{ points: number; program: string; tier: string }>();
+        return total + e.event.data.points;
+      },
+    });
+    expectTypeOf<StateOfJourneyProjection<typeof points>>().toEqualTypeOf<number>();
+    expectTypeOf(createJourneyEngine({ registry: createEventRegistry([LoyaltyPointsEarned]), projections: [points] }).projection(points).state('acme', 'ann')).toEqualTypeOf<number | undefined>();
   });
 });

@@ -50,7 +50,7 @@ export interface JourneyEngineOptions<E = CatalogEvent, I = InputOfEvents<E>> {
   maxAppendRetries?: number;
   /** The host's own projections, folded live next to the standard ones (see `defineJourneyProjection`). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  projections?: readonly JourneyProjection<any>[];
+  projections?: readonly JourneyProjection<any, any>[];
   /**
    * Whether to fold the standard projections (cases, journey map, customer 360, churn, metrics); default
    * true. An engine that serves only its host projections turns them off and records much faster; its
@@ -182,7 +182,8 @@ export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> {
    */
   duplicateStoredEventCount(): number;
   /** A host projection passed in `projections`, with typed state queries and streams. */
-  projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  projection<S>(definition: JourneyProjection<S, any>): JourneyProjectionHandle<S>;
   /**
    * Counters for benchmarks: events folded, re-folds of the tenant from a snapshot (late events, unmerges) and
    * the events they folded again, regroups of a merge's survivor and the survivor's events they folded again.
@@ -788,7 +789,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     rejectedStoredEventCount: () => rejectedStoredCount,
     duplicateStoredEventCount: () => storedCopies,
     storeHealth$: storeHealth.asObservable(),
-    projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S> {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    projection<S>(definition: JourneyProjection<S, any>): JourneyProjectionHandle<S> {
       const index = host.indexOf(definition as JourneyProjection<unknown>);
       return {
         state: (tenantId, key) => host.state(tenants.get(tenantId), index, key) as S | undefined,
