@@ -82,10 +82,9 @@ describe('arguments, help and exit codes', () => {
 });
 
 describe('missing input files', () => {
-  it('exits 2 with the usage when an input file does not exist', async () => {
+  it('exits 3 with one line naming the file when an input file does not exist', async () => {
     const r = await run(['replay', 'definitely-missing.ndjson']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('does not exist');
-    expect(r.stderr).toContain('Usage: omnitrail replay');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('omnitrail: input "definitely-missing.ndjson": no such file or directory\n');
   });
 });

@@ -55,8 +55,8 @@ describe('plain messages for common mistakes', () => {
   it('names a directory given as input, and a negative count', async () => {
     const dir = tempDir();
     const r = await run(['replay', dir]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`input "${dir}" is a directory: give NDJSON files`);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`omnitrail: input "${dir}": is a directory: give NDJSON files (or --store file:${dir} for a file store)\n`);
     const file = join(dir, 'e.ndjson');
     writeFileSync(file, `${line('e1', 1)}\n`);
     const shards = await run(['replay', file, '--shards', '-1']);
@@ -93,5 +93,29 @@ describe('omnitrail journey', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('no customer "bob@example.com" in the input');
+    const otherTenant = await run(['journey', 'ann', events(), '--tenant', 'acme-typo']);
+    expect([otherTenant.code, otherTenant.stdout]).toEqual([1, '']);
+    expect(otherTenant.stderr).toContain('no customer "ann" of tenant "acme-typo" in the input');
+  });
+});
+
+describe('counts in messages are in the singular for one', () => {
+  it('replay, import, journey and demo', async () => {
+    const dir = tempDir();
+    const bad = join(dir, 'bad.ndjson');
+    writeFileSync(bad, 'not json\n');
+    expect((await run(['replay', bad])).stderr).toBe('omnitrail: 1 of 1 line rejected: see input.rejected in the report\n');
+    const csv = join(dir, 'one.csv');
+    writeFileSync(csv, 'ts,who\n2024-03-01T10:00:00Z,c1\n2024-03-01T11:00:00Z,\n');
+    writeFileSync(join(dir, 'm.json'), JSON.stringify({ type: 'CustomerChurned', occurredAt: { column: 'ts' }, customerId: { column: 'who' }, tenantId: 'shop' }));
+    const imported = await run(['import', 'csv', csv, '--mapping', join(dir, 'm.json'), '--out', join(dir, 'one.ndjson')]);
+    expect(imported.stderr).toContain(`omnitrail: wrote 1 event to ${join(dir, 'one.ndjson')}\n`);
+    const strict = await run(['import', 'csv', csv, '--mapping', join(dir, 'm.json'), '--strict', '--out', join(dir, 'x.ndjson')]);
+    expect([strict.code, strict.stderr]).toEqual([1, expect.stringContaining('omnitrail: --strict: 1 bad row, nothing written\n')]);
+    const journey = await run(['journey', 'c1', join(dir, 'one.ndjson')]);
+    expect(journey.stdout).toMatch(/^Customer c1 \(tenant shop\): .*, 1 event in 1 session\n/);
+    const demo = await run(['demo', '--out', join(dir, 'demo'), '--events', '30', '--customers', '1', '--seed', '1']);
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stdout).toMatch(/: 1 customer, /);
   });
 });

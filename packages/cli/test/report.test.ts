@@ -131,7 +131,7 @@ describe('omnitrail demo', () => {
     const dir = tempDir();
     const r = await run(['demo', '--out', dir, '--events', '2000', '--customers', '50', '--seed', '5']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Generated 2000 events/);
+    expect(r.stdout).toMatch(/Generated 2,000 events/);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Record<string, any>;
     expect(report.input.accepted).toBe(2000);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<!doctype html>');

@@ -163,6 +163,14 @@ describe('ids and references', () => {
     const issues = issuesOf(input('CaseClosed', {}, { id }));
     expect(issues).toContainEqual({ path: 'id', message: expect.stringMatching(/1-128 characters/) });
   });
+  it('quotes a short wrong value in the message, never a long one', () => {
+    expect(issuesOf(input('PageViewed', { url: '/' }, { channel: 'fax' }))).toContainEqual({ path: 'channel', message: expect.stringMatching(/^Invalid option: expected one of .*"email".* \(got "fax"\)$/) });
+    expect(issuesOf(input('SurveyAnswered', { kind: 'stars', score: 4 }))).toContainEqual({ path: 'data.kind', message: expect.stringMatching(/\(got "stars"\)$/) });
+    const long = 'f'.repeat(100);
+    const issue = issuesOf(input('PageViewed', { url: '/' }, { channel: long })).find((i) => i.path === 'channel');
+    expect(issue?.message).toMatch(/^Invalid option: expected one of /);
+    expect(issue?.message).not.toContain(long);
+  });
   it('references must be non-empty strings; free text may be empty', () => {
     expect(issuesOf(input('CaseClosed', {}, { tenantId: '' }))).toContainEqual({ path: 'tenantId', message: 'must be a non-empty string' });
     expect(issuesOf(input('OrderCancelled', { orderId: '' }))).toContainEqual({ path: 'data.orderId', message: 'must be a non-empty string' });

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  catalogRegistry,
   createEventRegistry,
   defineEventType,
+  type CatalogEventInput,
+  type EventInputOfDefinition,
+  type InputOfEvents,
   parseEvent,
   parseEventOrThrow,
   type Actor,
@@ -68,5 +72,19 @@ describe('public types of @omnitrail/events', () => {
       expectTypeOf(r.event.type).toEqualTypeOf<CatalogEventType | 'LoyaltyPointsEarned'>();
       if (r.event.type === 'LoyaltyPointsEarned') expectTypeOf(r.event.data.points).toEqualTypeOf<number>();
     }
+  });
+
+  it('a registry carries the input form of its events: the catalog\'s inputs and its host types\' schema inputs', () => {
+    const Loyalty = defineEventType({ type: 'LoyaltyPointsEarned', data: z.object({ points: z.number(), tier: z.string().default('basic') }) });
+    const registry = createEventRegistry([Loyalty]);
+    type Input = NonNullable<(typeof registry)['__input']>;
+    expectTypeOf<Extract<Input, { type: 'LoyaltyPointsEarned' }>>().toEqualTypeOf<EventInputOfDefinition<typeof Loyalty>>();
+    expectTypeOf<Extract<Input, { type: 'LoyaltyPointsEarned' }>['data']>().toEqualTypeOf<{ points: number; tier?: string | undefined }>();
+    expectTypeOf<Exclude<Input, { type: 'LoyaltyPointsEarned' }>>().toEqualTypeOf<CatalogEventInput>();
+    expectTypeOf<NonNullable<(typeof catalogRegistry)['__input']>>().toEqualTypeOf<CatalogEventInput>();
+    expectTypeOf<InputOfEvents<CatalogEvent>>().toEqualTypeOf<CatalogEventInput>();
+    // A registry with host types is still accepted where any registry is (parseEvent's options).
+    expectTypeOf(parseEvent).parameter(1).exclude<undefined>().toHaveProperty('registry');
+    parseEvent({}, { registry: registry.with(defineEventType({ type: 'More', data: z.object({}) })) });
   });
 });

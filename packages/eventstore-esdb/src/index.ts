@@ -4,15 +4,23 @@
  */
 export {
   createEventStoreDbEventStore,
-  EventStoreDbError,
-  CHECKPOINT_STREAM_PREFIX,
-  CHECKPOINT_EVENT_TYPE,
-  type EventStoreDbEventStoreOptions,
   type EventStoreDbEventStore,
+} from './adapter/index.js';
+export {
+  CHECKPOINT_STREAM_PREFIX,
+  type EventStoreDbEventStoreOptions,
+} from './context/index.js';
+export {
+  CHECKPOINT_EVENT_TYPE,
+} from './checkpoints/index.js';
+export {
+  EventStoreDbError,
+  isTransientEventStoreDbFailure,
+} from './errors/index.js';
+export {
   type EventStoreDbSubscription,
   type EventStoreDbSubscriptionHealth,
-  isTransientEventStoreDbFailure,
-} from './adapter.js';
+} from './subscription/index.js';
 export { fromEventStoreDbPosition, toEventStoreDbPosition, type EventStoreDbPosition } from './positions.js';
 export { toEventStoreDbId, ulidToUuid, encodeMetadata, decodeMetadata, ENVELOPE_KEY } from './ids.js';
 export {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createJourneyEngine, type JourneyEngine } from '../src/index.js';
 import { applyCaseEvent, casesOfCustomer, casesSection, cloneCasesState, createCasesState, getCase, routeCase } from '../src/core/cases/index.js';
 import { DAY, HOUR, MIN, T0, ev, foldCases, je, testConfig, type RawCaseEvent } from './helpers/cases-fixtures.js';
 
@@ -375,5 +376,35 @@ describe('cases: snapshots', () => {
     expect(getCase(copy, 'A')?.waitingSince).toBeNull();
     expect(state.reply.ms).toEqual([]);
     expect(createCasesState().cases.size).toBe(0);
+  });
+});
+
+// A webhook often delivers a customer's message and the CaseOpened a bot made for it with the same
+// occurredAt. The rule is the specification's: events apply in (occurredAt, id) order and the first opening
+// wins, so at the same instant the ids decide. docs/cases.md says how a host makes its explicit opening win.
+describe('cases: a message and a CaseOpened at the same instant (through the engine)', () => {
+  const at = '2024-03-01T10:00:00.000Z';
+  const before = '2024-03-01T09:59:59.999Z';
+  const message = (id: string, occurredAt = at) => ({ id, type: 'MessageReceived' as const, tenantId: 't', occurredAt, customerId: 'ann', channel: 'whatsapp' as const, caseId: 'k1', actor: { kind: 'customer' as const }, data: { text: 'hi' } });
+  const botOpening = (id: string, occurredAt = at) => ({ id, type: 'CaseOpened' as const, tenantId: 't', occurredAt, customerId: 'ann', channel: 'whatsapp' as const, caseId: 'k1', actor: { kind: 'bot' as const }, data: { handledBy: 'bot' as const } });
+
+  async function caseAfter(events: Parameters<JourneyEngine['record']>[0]) {
+    const engine = createJourneyEngine({ clock: () => Date.parse('2024-03-02T00:00:00Z') });
+    await engine.record(events);
+    const result = { handledBy: engine.getCase('t', 'k1')?.handledBy, openedBy: engine.getCase('t', 'k1')?.openedBy, anomalies: engine.report('t').cases.anomalies };
+    await engine.close();
+    return result;
+  }
+
+  it('the message first by id opens the case implicitly (human) and the CaseOpened is an anomaly, whatever order they arrive in', async () => {
+    const expected = { handledBy: 'human', openedBy: 'implicit', anomalies: [{ eventId: 'evt-2', reason: 'duplicate_case_opened' }] };
+    expect(await caseAfter([message('evt-1'), botOpening('evt-2')])).toEqual(expected);
+    expect(await caseAfter([botOpening('evt-2'), message('evt-1')])).toEqual(expected);
+  });
+
+  it('the CaseOpened wins when its id sorts first, or when it is given an instant before the message', async () => {
+    expect(await caseAfter([message('evt-2'), botOpening('evt-1')])).toEqual({ handledBy: 'bot', openedBy: 'explicit', anomalies: [] });
+    // The way that does not depend on ids: the opening 1 ms before the message.
+    expect(await caseAfter([message('evt-1'), botOpening('evt-2', before)])).toEqual({ handledBy: 'bot', openedBy: 'explicit', anomalies: [] });
   });
 });

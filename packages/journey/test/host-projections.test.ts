@@ -1,5 +1,6 @@
 import { createInMemoryEventStore } from '@omnitrail/eventstore';
-import { instantMs, parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
+import { createEventRegistry, defineEventType, instantMs, parseEventOrThrow, type CatalogEvent, type EventOfDefinition } from '@omnitrail/events';
+import { z } from 'zod';
 import { tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { firstValueFrom, take, toArray } from 'rxjs';
@@ -188,4 +189,50 @@ describe('host projections in the journey engine', () => {
       );
     });
   }
+});
+
+describe('host event types registered with the engine', () => {
+  it('records them (typed), validates their data, folds them into host projections and leaves the standard ones alone', async () => {
+    const LoyaltyPointsEarned = defineEventType({ type: 'LoyaltyPointsEarned', data: z.object({ points: z.number().int().positive(), tier: z.string().default('basic') }) });
+    type Events = CatalogEvent | EventOfDefinition<typeof LoyaltyPointsEarned>;
+    const points = defineJourneyProjection({
+      name: 'points',
+      partitionBy: 'customer',
+      initialState: () => 0,
+      evolve: (total, e: JourneyProjectionEvent<Events>) => (e.event.type === 'LoyaltyPointsEarned' ? total + e.event.data.points : total),
+      clone: false,
+    });
+    const engine = createJourneyEngine({ registry: createEventRegistry([LoyaltyPointsEarned]), projections: [points], clock: () => asOf });
+    const base = { tenantId: T, customerId: 'ann' } as const;
+    const result = await engine.record([
+      { ...base, type: 'MessageReceived', occurredAt: at(0), channel: 'email', caseId: 'k1', actor: { kind: 'customer' }, data: { text: 'hi' } },
+      { ...base, type: 'LoyaltyPointsEarned', occurredAt: at(1), data: { points: 10 } },
+      { ...base, type: 'LoyaltyPointsEarned', occurredAt: at(2), data: { points: 5, tier: 'gold' } },
+    ]);
+    expect(result.recorded).toBe(3);
+    // The parsed host event has its schema's default filled in.
+    expect(result.events[1]).toMatchObject({ type: 'LoyaltyPointsEarned', data: { points: 10, tier: 'basic' } });
+    expect(engine.projection(points).state(T, 'ann')).toBe(15);
+    expect(engine.getCase(T, 'k1')?.status).toBe('open');
+    expect(engine.report(T).metrics).toEqual((await reportOfCatalogOnly()).metrics);
+    // Invalid host data is rejected with the field and the reason, like a catalog event's.
+    await expect(engine.recordUnknown({ ...base, type: 'LoyaltyPointsEarned', occurredAt: at(3), data: { points: -1 } })).rejects.toMatchObject({
+      issues: [expect.objectContaining({ path: 'data.points' })],
+    });
+    // An engine without the registry rejects the host type as unknown.
+    const plain = createJourneyEngine({ clock: () => asOf });
+    await expect(plain.recordUnknown({ ...base, type: 'LoyaltyPointsEarned', occurredAt: at(1), data: { points: 10 } })).rejects.toMatchObject({
+      issues: [expect.objectContaining({ path: 'type' })],
+    });
+    await engine.close();
+    await plain.close();
+
+    async function reportOfCatalogOnly() {
+      const only = createJourneyEngine({ clock: () => asOf });
+      await only.record({ ...base, type: 'MessageReceived', occurredAt: at(0), channel: 'email', caseId: 'k1', actor: { kind: 'customer' }, data: { text: 'hi' } });
+      const report = only.report(T);
+      await only.close();
+      return report;
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import type { EventStore } from '@omnitrail/eventstore';
-import type { CatalogEvent } from '@omnitrail/events';
+import { createEventRegistry, defineEventType, type CatalogEvent, type CatalogEventInput, type EventOfDefinition } from '@omnitrail/events';
+import { z } from 'zod';
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
 import { createJourneyEngine, defineJourneyProjection, replayReport, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseSnapshot, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport } from '../src/index.js';
@@ -36,7 +37,7 @@ describe('public type surface of @omnitrail/journey', () => {
 
   it('the engine records unknown input and serves typed state streams', () => {
     expectTypeOf(createJourneyEngine).parameter(0).exclude<undefined>().toHaveProperty('store').toEqualTypeOf<EventStore | undefined>();
-    expectTypeOf(createJourneyEngine).returns.toEqualTypeOf<JourneyEngine>();
+    expectTypeOf(createJourneyEngine()).toEqualTypeOf<JourneyEngine>();
     expectTypeOf<JourneyEngine['record']>().returns.resolves.toEqualTypeOf<RecordResult>();
     expectTypeOf<JourneyEngine['case$']>().returns.toEqualTypeOf<Observable<CaseSnapshot | undefined>>();
     // Views are frozen plain data: arrays and ISO instants, no Set, no epoch number.
@@ -87,5 +88,46 @@ describe('public type surface of @omnitrail/journey', () => {
     void engine.record({ ...base, type: 'PageViewed', channel: 'fax', data: { url: '/' } });
     // Data of unknown shape (a webhook's body) is validated at run time.
     expectTypeOf(engine.recordUnknown).parameter(0).toEqualTypeOf<unknown>();
+  });
+
+  it('types record() with the host types of the engine\'s registry: a misspelt host type or wrong host data does not compile', () => {
+    const LoyaltyPointsEarned = defineEventType({ type: 'LoyaltyPointsEarned', data: z.object({ points: z.number().int().positive(), program: z.string(), tier: z.string().default('basic') }) });
+    const engine = createJourneyEngine({ registry: createEventRegistry([LoyaltyPointsEarned]) });
+    const base = { tenantId: 'acme', occurredAt: '2024-03-01T10:00:00Z', customerId: 'ann' } as const;
+    // Host types and catalog types both compile; a defaulted field of the host schema may be left out.
+    void engine.record({ ...base, type: 'LoyaltyPointsEarned', data: { points: 10, program: 'gold' } });
+    void engine.record([
+      { ...base, type: 'LoyaltyPointsEarned', data: { points: 5, program: 'gold', tier: 'silver' } },
+      { ...base, type: 'PageViewed', channel: 'web', data: { url: '/' } },
+    ]);
+    // @ts-expect-error a misspelt host type
+    void engine.record({ ...base, type: 'LoyaltyPointEarned', data: { points: 10, program: 'gold' } });
+    // @ts-expect-error host data of the wrong type
+    void engine.record({ ...base, type: 'LoyaltyPointsEarned', data: { points: '10', program: 'gold' } });
+    // @ts-expect-error a required host data field missing
+    void engine.record({ ...base, type: 'LoyaltyPointsEarned', data: { points: 10 } });
+    // @ts-expect-error a catalog type still checks its own data
+    void engine.record({ ...base, type: 'PageViewed', data: { points: 10 } });
+    // What record() gives back is typed with the host events too (the parsed form: the default filled in).
+    type Loyalty = EventOfDefinition<typeof LoyaltyPointsEarned>;
+    expectTypeOf(engine.record).returns.resolves.toEqualTypeOf<RecordResult<CatalogEvent | Loyalty>>();
+    expectTypeOf<Loyalty['data']['tier']>().toEqualTypeOf<string>();
+    // An engine of the catalog alone does not know the host type.
+    // @ts-expect-error LoyaltyPointsEarned is not registered with this engine
+    void createJourneyEngine().record({ ...base, type: 'LoyaltyPointsEarned', data: { points: 10, program: 'gold' } });
+    expectTypeOf<Parameters<JourneyEngine['record']>[0]>().toEqualTypeOf<CatalogEventInput | readonly CatalogEventInput[]>();
+    // A host projection folds the host events typed: narrowing on the host type gives its data.
+    const points = defineJourneyProjection({
+      name: 'points',
+      partitionBy: 'customer',
+      initialState: () => 0,
+      evolve: (total, e: JourneyProjectionEvent<CatalogEvent | Loyalty>) => {
+        if (e.event.type !== 'LoyaltyPointsEarned') return total;
+        expectTypeOf(e.event.data).toEqualTypeOf<{ points: number; program: string; tier: string }>();
+        return total + e.event.data.points;
+      },
+    });
+    expectTypeOf<StateOfJourneyProjection<typeof points>>().toEqualTypeOf<number>();
+    expectTypeOf(createJourneyEngine({ registry: createEventRegistry([LoyaltyPointsEarned]), projections: [points] }).projection(points).state('acme', 'ann')).toEqualTypeOf<number | undefined>();
   });
 });

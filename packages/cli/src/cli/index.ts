@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { parseCommandArgs, parseCountArg, parseInstantArg, USAGE, UsageError } from '../args/index.js';
 import { runDemo } from '../demo/index.js';
 import { renderHtmlReport } from '../html/index.js';
 import { CsvMappingError, formatBadRow, formatBadRowSummary, importBpic2013, importCsv, importTwcs, toNdjson, type BadRow, type InputEvent } from '../import/index.js';
 import { formatDryRun } from '../import/dry-run/index.js';
+import { checkDirectoryOrAbsent, checkReadableFile, FILE_ACCESS_EXIT_CODE, fileAccessErrorOf, writeFileNamed } from '../file-access/index.js';
 import { formatJourney, plural } from '../journey/index.js';
 import { CHANNELS } from '@omnitrail/events';
 import { JOURNEY_STAGES, journeyOf, segmentOf, type SegmentFilter } from '@omnitrail/journey';
@@ -51,7 +52,8 @@ const COMMANDS = ['replay', 'import', 'journey', 'segment', 'demo'] as const;
 
 /**
  * Runs one `omnitrail` command line (without the `node` and script arguments) and resolves with the exit
- * code: 0 success, 1 invalid input under `--strict` (or a failed run), 2 usage error.
+ * code: 0 success, 1 invalid input under `--strict` (or a failed run), 2 usage error, 3 a file or directory
+ * that cannot be read or written (one line naming it and the reason).
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
@@ -87,6 +89,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       io.stderr.write(`omnitrail: ${error.message}\n`);
       return 1;
     }
+    const fileError = fileAccessErrorOf(error, io.cwd ?? process.cwd());
+    if (fileError !== undefined) {
+      io.stderr.write(`omnitrail: ${fileError.message}\n`);
+      return FILE_ACCESS_EXIT_CODE;
+    }
     io.stderr.write(`omnitrail: ${(error as Error).message ?? String(error)}\n`);
     return 1;
   }
@@ -98,14 +105,13 @@ function helpRequested(command: string, values: { help?: unknown }, io: CliIo): 
   return true;
 }
 
-function writeOutput(target: string, text: string, io: CliIo): void {
+/** Writes a command's output to standard output (`-`) or a file; `option` names it in an error (`--json`). */
+function writeOutput(target: string, text: string, io: CliIo, option: string): void {
   if (target === '-') {
     io.stdout.write(text);
     return;
   }
-  const path = resolve(io.cwd ?? process.cwd(), target);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
+  writeFileNamed(resolve(io.cwd ?? process.cwd(), target), text, `${option} "${target}"`);
 }
 
 /** Inputs named on the command line, plus `--store`. */
@@ -116,8 +122,7 @@ function inputsOf(command: string, positionals: readonly string[], store: string
       return { kind: 'stdin', stream: io.stdin, name: '-' };
     }
     const path = resolve(io.cwd ?? process.cwd(), p);
-    if (!existsSync(path)) throw new UsageError(`input "${p}" does not exist`, command);
-    if (statSync(path).isDirectory()) throw new UsageError(`input "${p}" is a directory: give NDJSON files (or --store file:${p} for a file store)`, command);
+    checkReadableFile(path, `input "${p}"`, `: give NDJSON files (or --store file:${p} for a file store)`);
     return { kind: 'file', path, name: p };
   });
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input ("-") can be read only once', command);
@@ -191,7 +196,7 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
     if (ingest.log.spilled) io.beforeSpilledFold?.();
     // The fold cannot report progress of its own (it is one synchronous pass per tenant), but it can take a
     // while after the bar is done (tens of seconds for millions of spilled events): say what is going on.
-    if (showProgress) io.stderr.write(`folding ${ingest.input.accepted.toLocaleString('en-US')} events${ingest.log.spilled ? ' (read back from the spill file)' : ''}…`);
+    if (showProgress) io.stderr.write(`folding ${plural(ingest.input.accepted, 'event')}${ingest.log.spilled ? ' (read back from the spill file)' : ''}…`);
     try {
       report = buildReport(ingest, instants);
     } finally {
@@ -203,8 +208,8 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`omnitrail: read+parse+dedupe ${Math.round(read - started)} ms, replayReport ${Math.round(built - read)} ms, ${ingest.input.accepted} events${ingest.log.spilled ? ' (spilled)' : ''}, ${peakRss()}\n`);
     }
   }
-  writeOutput((values.json as string | undefined) ?? '-', formatReport(report), io);
-  if (values.html !== undefined) writeOutput(values.html as string, renderHtmlReport(report), io);
+  writeOutput((values.json as string | undefined) ?? '-', formatReport(report), io, '--json');
+  if (values.html !== undefined) writeOutput(values.html as string, renderHtmlReport(report), io, '--html');
   // Rejected lines do not fail a replay without --strict, but they are never silent.
   const { read, duplicates, rejected } = report.input;
   if (rejected.length > 0) {
@@ -240,7 +245,7 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
   if (values.out !== undefined && values.store !== undefined) throw new UsageError('give --out or --store, not both', 'import');
   if (format === 'csv' && values.mapping === undefined) throw new UsageError('csv needs --mapping <mapping.json>', 'import');
   const cwd = io.cwd ?? process.cwd();
-  if (!existsSync(resolve(cwd, file))) throw new UsageError(`input "${file}" does not exist`, 'import');
+  checkReadableFile(resolve(cwd, file), `input "${file}"`);
   const text = readFileSync(resolve(cwd, file), 'utf8');
   const tenant = values.tenant as string | undefined;
   const opts = tenant === undefined ? {} : { tenant };
@@ -250,10 +255,10 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
   else if (format === 'twcs') {
     const result = importTwcs(text, opts);
     events = result.events;
-    if (result.skipped > 0) io.stderr.write(`omnitrail: ${result.skipped} tweets with no customer to attribute them to were skipped\n`);
+    if (result.skipped > 0) io.stderr.write(`omnitrail: ${plural(result.skipped, 'tweet')} with no customer to attribute ${result.skipped === 1 ? 'it' : 'them'} to ${result.skipped === 1 ? 'was' : 'were'} skipped\n`);
   } else {
     const mappingPath = resolve(cwd, values.mapping as string);
-    if (!existsSync(mappingPath)) throw new UsageError(`mapping "${values.mapping as string}" does not exist`, 'import');
+    checkReadableFile(mappingPath, `mapping "${values.mapping as string}"`);
     let mapping: unknown;
     try {
       mapping = JSON.parse(readFileSync(mappingPath, 'utf8'));
@@ -277,15 +282,15 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
   for (const bad of badRows) io.stderr.write(`omnitrail: ${file}: ${formatBadRow(bad)}\n`);
   if (badRows.length > 0) io.stderr.write(`omnitrail: ${formatBadRowSummary(badRows)}`);
   if (strictFailure) {
-    io.stderr.write(`omnitrail: --strict: ${badRows.length} bad row${badRows.length === 1 ? '' : 's'}, nothing written\n`);
+    io.stderr.write(`omnitrail: --strict: ${plural(badRows.length, 'bad row')}, nothing written\n`);
     return 1;
   }
   if (values.store !== undefined) {
     const n = await writeStoreEvents(values.store as string, events);
-    io.stderr.write(`omnitrail: appended ${n} events to ${values.store as string}\n`);
+    io.stderr.write(`omnitrail: appended ${plural(n, 'event')} to ${values.store as string}\n`);
   } else {
-    writeOutput((values.out as string | undefined) ?? '-', toNdjson(events), io);
-    if (values.out !== undefined) io.stderr.write(`omnitrail: wrote ${events.length} events to ${values.out as string}\n`);
+    writeOutput((values.out as string | undefined) ?? '-', toNdjson(events), io, '--out');
+    if (values.out !== undefined) io.stderr.write(`omnitrail: wrote ${plural(events.length, 'event')} to ${values.out as string}\n`);
   }
   return 0;
 }
@@ -379,8 +384,10 @@ async function demoCommand(argv: readonly string[], io: CliIo): Promise<number> 
   });
   if (helpRequested('demo', values, io)) return 0;
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'demo');
+  const out = (values.out as string | undefined) ?? './omnitrail-demo';
+  checkDirectoryOrAbsent(resolve(io.cwd ?? process.cwd(), out), `--out "${out}"`);
   const summary = await runDemo({
-    out: resolve(io.cwd ?? process.cwd(), (values.out as string | undefined) ?? './omnitrail-demo'),
+    out: resolve(io.cwd ?? process.cwd(), out),
     customers: parseCountArg(values.customers as string | undefined, 'customers', 'demo', 200),
     events: parseCountArg(values.events as string | undefined, 'events', 'demo', 5000),
     seed: parseCountArg(values.seed as string | undefined, 'seed', 'demo', 42),

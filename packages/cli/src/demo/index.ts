@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderHtmlReport } from '../html/index.js';
 import type { ReplayReport } from '@omnitrail/journey';
+import { plural } from '../journey/index.js';
 import { buildReport, formatReport, readInputs } from '../replay/index.js';
 
 /** What `omnitrail demo` generates. */
@@ -36,11 +37,11 @@ export async function runDemo(options: DemoOptions): Promise<string> {
   }
   writeFileSync(join(options.out, 'report.json'), formatReport(report));
   writeFileSync(join(options.out, 'report.html'), renderHtmlReport(report));
-  const lines = [`Generated ${count} events (seed ${options.seed ?? 42}) into ${eventsPath}`];
+  const lines = [`Generated ${plural(count, 'event')} (seed ${options.seed ?? 42}) into ${eventsPath}`];
   for (const [tenant, t] of Object.entries(report.tenants)) {
     const fr = t.metrics.firstResponseMs.median;
     lines.push(
-      `Tenant ${tenant}: ${t.customers.count} customers, ${t.cases.count} cases (${t.cases.open.length} open), ` +
+      `Tenant ${tenant}: ${plural(t.customers.count, 'customer')}, ${plural(t.cases.count, 'case')} (${t.cases.open.length} open), ` +
         `first response median ${fr === null ? '—' : `${(fr / 3_600_000).toFixed(1)} h`}, ` +
         `CSAT ${t.metrics.csat.percent === null ? '—' : `${t.metrics.csat.percent.toFixed(1)} %`}, NPS ${t.metrics.nps.score === null ? '—' : t.metrics.nps.score.toFixed(0)}`,
     );

@@ -1,4 +1,5 @@
 import { EventStoreError, openFileEventStore, type EventStore } from '@omnitrail/eventstore';
+import { checkDirectoryOrAbsent, checkReadableDirectory } from '../file-access/index.js';
 import { UsageError } from '../args/index.js';
 
 /** A store URI that cannot be used here; the CLI reports it as a usage error (exit code 2). */
@@ -150,6 +151,9 @@ async function openEventStoreDbStore(uri: string, command: string, options: Stor
 async function openStore(parsed: Exclude<StoreUri, { kind: 'memory' }>, mode: 'read' | 'append', command: string, options: StoreAccessOptions): Promise<EventStore> {
   if (parsed.kind === 'esdb') return openEventStoreDbStore(parsed.uri, command, options);
   if (parsed.kind === 'postgres') return openPostgresStore(parsed, command, options);
+  // A store read must exist (a misspelt directory would read as an empty store); one appended to is created.
+  if (mode === 'read') checkReadableDirectory(parsed.directory, `--store "file:${parsed.directory}"`);
+  else checkDirectoryOrAbsent(parsed.directory, `--store "file:${parsed.directory}"`);
   return mode === 'read' ? openFileEventStore({ directory: parsed.directory, readOnly: true }) : openFileEventStore({ directory: parsed.directory, fsync: 'batch' });
 }
 

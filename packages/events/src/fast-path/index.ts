@@ -295,7 +295,7 @@ function hasUsableIdentity(identities: readonly Record<string, unknown>[] | unde
  * builds it (key order, defaults, normalised instants, unknown fields dropped, upcasts); `undefined` when it
  * is invalid or anything about it needs the schemas (host types, nulls, unsafe keys, unusual objects).
  */
-export function fastParseCatalogEvent(input: Record<string, unknown>, registry: EventRegistry<unknown>, uniform = false): Record<string, unknown> | undefined {
+export function fastParseCatalogEvent(input: Record<string, unknown>, registry: EventRegistry<unknown, unknown>, uniform = false): Record<string, unknown> | undefined {
   if (Object.getPrototypeOf(input) !== Object.prototype) return undefined;
   const type = input.type;
   if (typeof type !== 'string') return undefined;

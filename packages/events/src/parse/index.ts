@@ -35,7 +35,7 @@ export type ParseEventResult<E = CatalogEvent> =
 /** Options of `parseEvent`. */
 export interface ParseEventOptions<E> {
   /** Which types are known; the catalog by default. */
-  registry?: EventRegistry<E>;
+  registry?: EventRegistry<E, unknown>;
   /**
    * Every envelope key present, in one order, `undefined` when the field is absent (default `false`: absent
    * fields are left out). All events parsed so share one hidden class, which keeps hot code reading their
@@ -51,12 +51,30 @@ function pathOf(prefix: string, path: readonly PropertyKey[]): string {
 }
 
 function issuesOf(error: z.ZodError, prefix: string): ValidationIssue[] {
-  return error.issues.map((i) => ({ path: pathOf(prefix, i.path), message: i.message }));
+  return error.issues.map((i) => {
+    const got = shortValueOf(i);
+    return { path: pathOf(prefix, i.path), message: got === undefined ? i.message : `${i.message} (got ${got})` };
+  });
+}
+
+/**
+ * The value a wrong-value or wrong-format issue was given, as JSON, when it is short: the message then shows
+ * what was wrong (`channel: Invalid option: expected one of … (got "fax")`). Long values are left out, so a
+ * message stays one readable line and never copies a large payload.
+ */
+function shortValueOf(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'invalid_value' && issue.code !== 'invalid_format') return undefined;
+  const input = (issue as { input?: unknown }).input;
+  if (typeof input !== 'string' && typeof input !== 'number' && typeof input !== 'boolean') return undefined;
+  const json = JSON.stringify(input);
+  return json.length <= 42 ? json : undefined;
 }
 
 // A missing required field reads "is required" rather than zod's "expected string, received undefined".
+// `reportInput` keeps each issue's input, for the short value a message quotes (see shortValueOf).
 const parseParams = {
   error: (issue: { input?: unknown; code?: string }) => (issue.input === undefined && issue.code === 'invalid_type' ? 'is required' : undefined),
+  reportInput: true,
 };
 
 /**
@@ -68,7 +86,7 @@ export function parseEvent<E = CatalogEvent>(input: unknown, options?: ParseEven
   // Valid catalog events take the hand-written path; anything it is unsure of (every invalid event
   // included) goes through the schemas, which also word the errors.
   if (input !== null && typeof input === 'object') {
-    const event = fastParseCatalogEvent(input as Record<string, unknown>, (options?.registry ?? catalogRegistry) as EventRegistry<unknown>, options?.uniformShape === true);
+    const event = fastParseCatalogEvent(input as Record<string, unknown>, (options?.registry ?? catalogRegistry) as EventRegistry<unknown, unknown>, options?.uniformShape === true);
     if (event !== undefined) return { success: true, event: event as E };
   }
   return parseEventWithSchemas(input, options);
@@ -79,7 +97,7 @@ export function parseEvent<E = CatalogEvent>(input: unknown, options?: ParseEven
  * the fast path is tested against. Same results as `parseEvent`, slower.
  */
 export function parseEventWithSchemas<E = CatalogEvent>(input: unknown, options?: ParseEventOptions<E>): ParseEventResult<E> {
-  const registry = (options?.registry ?? catalogRegistry) as EventRegistry<unknown>;
+  const registry = (options?.registry ?? catalogRegistry) as EventRegistry<unknown, unknown>;
   const inputId =
     input !== null && typeof input === 'object' && !Array.isArray(input) && typeof (input as { id?: unknown }).id === 'string'
       ? ((input as { id: string }).id)

@@ -46,6 +46,9 @@ export function defineEventType<const T extends string, S extends z.ZodType>(
 /** The event type defined by a definition. */
 export type EventOfDefinition<D> = D extends EventTypeDefinition<infer T, infer S> ? EventFor<T, z.output<S>> : never;
 
+/** The input form of a definition's events, as a producer gives them (its schema's input: defaulted fields optional). */
+export type EventInputOfDefinition<D> = D extends EventTypeDefinition<infer T, infer S> ? EventInputFor<T, z.input<S>> : never;
+
 /** Every catalog event, typed from its zod schema. */
 export type CatalogEvent = { [K in CatalogEventType]: EventFor<K, z.output<CatalogDataSchemas[K]>> }[CatalogEventType];
 
@@ -57,6 +60,16 @@ export type CatalogEventInput = { [K in CatalogEventType]: EventInputFor<K, z.in
 
 /** The input form of parsed events `E` (a catalog event or a host type of a registry). */
 export type EventInputOf<E> = E extends EventFor<infer T, infer D> ? EventInputFor<T, D> : never;
+
+/**
+ * The input form of a union of parsed events: a catalog type's input as the catalog's schemas accept it, any
+ * other type's (a host type) from its parsed form. A registry's default input type.
+ */
+export type InputOfEvents<E> = E extends { type: infer T }
+  ? T extends CatalogEventType
+    ? Extract<CatalogEventInput, { type: T }>
+    : EventInputOf<E>
+  : never;
 
 /** The catalog event of one type. */
 export type EventOf<K extends CatalogEventType> = Extract<CatalogEvent, { type: K }>;
@@ -84,16 +97,21 @@ export const catalogDefinitions: readonly EventTypeDefinition[] = (Object.keys(c
       : { type, data: catalogDataSchemas[type], requiresCase: caseTypes.has(type) },
 );
 
-/** A set of known event types; `E` is the union of the events it accepts. */
-export interface EventRegistry<E = CatalogEvent> {
+/**
+ * A set of known event types; `E` is the union of the events it accepts once parsed, `I` the union of their
+ * input forms (what a producer gives: the type a journey engine's `record()` takes).
+ */
+export interface EventRegistry<E = CatalogEvent, I = InputOfEvents<E>> {
   /** The definition of a type, if known. */
   get(type: string): EventTypeDefinition | undefined;
   /** Every known type name. */
   readonly types: readonly string[];
   /** A new registry that also knows `definition` (the catalog's names cannot be redefined). */
-  with<D extends EventTypeDefinition>(definition: D): EventRegistry<E | EventOfDefinition<D>>;
+  with<D extends EventTypeDefinition>(definition: D): EventRegistry<E | EventOfDefinition<D>, I | EventInputOfDefinition<D>>;
   /** Phantom field carrying the event type for inference; always undefined. */
   readonly __event?: E;
+  /** Phantom field carrying the input type for inference; always undefined. */
+  readonly __input?: I;
 }
 
 /**
@@ -102,10 +120,10 @@ export interface EventRegistry<E = CatalogEvent> {
  */
 export function createEventRegistry<const Ds extends readonly EventTypeDefinition[] = []>(
   custom?: Ds,
-): EventRegistry<CatalogEvent | EventOfDefinition<Ds[number]>> {
+): EventRegistry<CatalogEvent | EventOfDefinition<Ds[number]>, CatalogEventInput | EventInputOfDefinition<Ds[number]>> {
   const byType = new Map<string, EventTypeDefinition>();
   for (const d of catalogDefinitions) byType.set(d.type, d);
-  const make = (map: Map<string, EventTypeDefinition>): EventRegistry<never> => ({
+  const make = (map: Map<string, EventTypeDefinition>): EventRegistry<never, never> => ({
     get: (type) => map.get(type),
     types: [...map.keys()],
     with(definition) {

@@ -14,14 +14,15 @@ import { takeIdentityChanges, type LiveEvent, type LiveTenant } from './tenant-s
 
 /**
  * What a host projection folds: the event, its instant in ms, and the customer it belongs to after identity
- * resolution and merges. `id` and `occurredAt` order the events of a partition.
+ * resolution and merges. `id` and `occurredAt` order the events of a partition. `E` is the events the
+ * projection expects: the catalog's, or with the host types of the engine's registry.
  */
-export interface JourneyProjectionEvent {
+export interface JourneyProjectionEvent<E = CatalogEvent> {
   readonly id: string;
   readonly occurredAt: string;
   /** `occurredAt` in ms. */
   readonly at: number;
-  readonly event: CatalogEvent;
+  readonly event: E;
   /** The customer after merges (the survivor's id): what a projection should key customer state by. */
   readonly customerId: string;
   /** The customer identity resolution attributed the event to when it happened. */
@@ -29,25 +30,25 @@ export interface JourneyProjectionEvent {
 }
 
 /** How a host projection splits a tenant's events into independently folded partitions. */
-export type JourneyPartitioning = 'customer' | 'case' | 'tenant' | ((event: JourneyProjectionEvent) => string | undefined);
+export type JourneyPartitioning<E = CatalogEvent> = 'customer' | 'case' | 'tenant' | ((event: JourneyProjectionEvent<E>) => string | undefined);
 
 /**
  * A projection a host app folds next to (or instead of) the standard ones, as plain data. Each partition's
  * state is the fold of its events in `(occurredAt, id)` order, whatever order they arrived in; after a merge
  * a customer partition holds the merged customer's events too, as if they had carried the survivor's id.
  */
-export interface JourneyProjection<S = unknown> {
+export interface JourneyProjection<S = unknown, E = CatalogEvent> {
   /** Unique among the engine's projections. */
   name: string;
   /**
    * `'customer'` (the canonical customer id), `'case'` (events with a `caseId`), `'tenant'` (one partition),
    * or a function giving the key, or `undefined` to skip the event.
    */
-  partitionBy: JourneyPartitioning;
+  partitionBy: JourneyPartitioning<E>;
   /** The state of a partition before any event; must return a new value each call. */
   initialState(key: string): S;
   /** Folds one event; may mutate and return `state`, but must depend only on `(state, event)`. */
-  evolve(state: S, event: JourneyProjectionEvent): S;
+  evolve(state: S, event: JourneyProjectionEvent<E>): S;
   /** Copies a state for snapshots (default `structuredClone`); `false` when `evolve` never mutates its input. */
   clone?: ((state: S) => S) | false;
   /** Snapshot every this many events of a partition (default 128): bounds the re-fold of a late event. */
@@ -55,13 +56,15 @@ export interface JourneyProjection<S = unknown> {
 }
 
 /** The state type of a host projection. */
-export type StateOfJourneyProjection<P> = P extends JourneyProjection<infer S> ? S : never;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type StateOfJourneyProjection<P> = P extends JourneyProjection<infer S, any> ? S : never;
 
 /**
  * Declares a host projection for `createJourneyEngine({ projections })`. An identity function that lets
- * TypeScript infer the state type and checks the definition early.
+ * TypeScript infer the state type and checks the definition early. A projection that folds host event types
+ * says so with its events' type, `E` (e.g. `evolve: (s, e: JourneyProjectionEvent<CatalogEvent | Loyalty>) => …`).
  */
-export function defineJourneyProjection<S>(definition: JourneyProjection<S>): JourneyProjection<S> {
+export function defineJourneyProjection<S, E = CatalogEvent>(definition: JourneyProjection<S, E>): JourneyProjection<S, E> {
   if (typeof definition.name !== 'string' || definition.name.length === 0) {
     throw new TypeError('defineJourneyProjection: name must be a non-empty string');
   }

@@ -3,7 +3,6 @@ import { createIdTable, deepFreeze, hashString, type IdTable } from '@omnitrail/
 import {
   catalogRegistry,
   jsonContentHash,
-  type CatalogEventInput,
   newEventId,
   parseEvent,
   ValidationError,
@@ -11,6 +10,7 @@ import {
   normalizeIdentityValue,
   type CatalogEvent,
   type EventRegistry,
+  type InputOfEvents,
 } from '@omnitrail/events';
 import { BehaviorSubject, Observable, ReplaySubject, Subject, distinctUntilChanged, map } from 'rxjs';
 import { resolveJourneyConfig } from '../core/config/index.js';
@@ -32,20 +32,26 @@ export {
   type StateOfJourneyProjection,
 } from './host-projections.js';
 
-/** Options of `createJourneyEngine`. */
-export interface JourneyEngineOptions {
+/**
+ * Options of `createJourneyEngine`. `E` and `I` are the events the engine knows, parsed and as given: the
+ * catalog's, plus the host types of `registry` (inferred from it).
+ */
+export interface JourneyEngineOptions<E = CatalogEvent, I = InputOfEvents<E>> {
   /** Where events are appended; the in-memory store by default. */
   store?: EventStore;
   config?: Partial<JourneyConfig>;
   /** The engine's clock (ms): used only for generated ids and default `asOf`; never inside a fold. */
   clock?: () => number;
-  /** Known event types; the catalog by default. */
-  registry?: EventRegistry<CatalogEvent>;
+  /**
+   * Known event types; the catalog by default. A registry with host types (`createEventRegistry([...])`)
+   * types `record()` with them too.
+   */
+  registry?: EventRegistry<E, I>;
   /** How many times an append is retried after a concurrent writer moved the stream (default 5). */
   maxAppendRetries?: number;
   /** The host's own projections, folded live next to the standard ones (see `defineJourneyProjection`). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  projections?: readonly JourneyProjection<any>[];
+  projections?: readonly JourneyProjection<any, any>[];
   /**
    * Whether to fold the standard projections (cases, journey map, customer 360, churn, metrics); default
    * true. An engine that serves only its host projections turns them off and records much faster; its
@@ -71,10 +77,10 @@ export interface JourneyProjectionHandle<S> {
   keys(tenantId: string): string[];
 }
 
-/** What `record` stored. */
-export interface RecordResult {
+/** What `record` stored; `E` is the events the engine knows (the catalog's, plus a registry's host types). */
+export interface RecordResult<E = CatalogEvent> {
   /** The parsed events, ids filled in, in input order (redelivered duplicates included). */
-  events: CatalogEvent[];
+  events: E[];
   /** How many of them were new; the rest were redeliveries of recorded events and changed nothing. */
   recorded: number;
   /** Global position of the last event appended, if any. */
@@ -112,16 +118,19 @@ export interface JourneyChange {
   refoldedFrom: number;
 }
 
-/** The journey engine: records touchpoints and serves the standard projections, live. */
-export interface JourneyEngine extends TriageQueries {
+/**
+ * The journey engine: records touchpoints and serves the standard projections, live. `E` and `I` are the
+ * events it knows, parsed and as given: the catalog's, plus the host types of its registry.
+ */
+export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends TriageQueries {
   /**
    * Validates, resolves identity and appends; resolves once the projections include the events. Typed with
-   * the catalog's input types, so a misspelt type or a wrong data field does not compile; data of unknown
-   * shape (a webhook's body) goes through {@link JourneyEngine.recordUnknown}.
+   * the input types of the catalog and of the registry's host types, so a misspelt type or a wrong data
+   * field does not compile; data of unknown shape (a webhook's body) goes through {@link JourneyEngine.recordUnknown}.
    */
-  record(input: CatalogEventInput | readonly CatalogEventInput[]): Promise<RecordResult>;
+  record(input: I | readonly I[]): Promise<RecordResult<E>>;
   /** `record` for input whose type is not known at compile time: validated the same way at run time. */
-  recordUnknown(input: unknown): Promise<RecordResult>;
+  recordUnknown(input: unknown): Promise<RecordResult<E>>;
   /** Waits until every event in the store has been folded (catch-up done). */
   ready(): Promise<void>;
   /** The report section of a tenant (report.md), as of an instant (default: the clock). */
@@ -174,7 +183,8 @@ export interface JourneyEngine extends TriageQueries {
    */
   duplicateStoredEventCount(): number;
   /** A host projection passed in `projections`, with typed state queries and streams. */
-  projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  projection<S>(definition: JourneyProjection<S, any>): JourneyProjectionHandle<S>;
   /**
    * Counters for benchmarks: events folded, re-folds of the tenant from a snapshot (late events, unmerges) and
    * the events they folded again, regroups of a merge's survivor and the survivor's events they folded again.
@@ -234,7 +244,7 @@ function contentHashOf(data: unknown, metadata: unknown): number {
  * (catch-up, then live), so one opened on a durable store rebuilds its projections and sees what other
  * writers append; its own default store is private, so there is nothing to follow.
  */
-export function createJourneyEngine(options: JourneyEngineOptions = {}): JourneyEngine {
+export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(options: JourneyEngineOptions<E, I> = {}): JourneyEngine<E, I> {
   // The engine's own default store is appended to by record() alone, with events it has just validated:
   // walking them again to check they are JSON-storable would cost about a fifth of recording one.
   // It also keeps no id index: record() checks every id against everything the engine recorded, so each
@@ -243,7 +253,9 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   const ownsStore = options.store === undefined;
   const config = resolveJourneyConfig(options.config);
   const clock = options.clock ?? Date.now;
-  const registry = options.registry ?? catalogRegistry;
+  // Host types are folded like any event (the standard projections skip types they do not know); inside, an
+  // event is a catalog event or an opaque one of the same envelope, so the engine is typed with the catalog.
+  const registry = (options.registry ?? catalogRegistry) as EventRegistry<CatalogEvent, unknown>;
   const maxRetries = options.maxAppendRetries ?? 5;
   const standard = options.standardProjections ?? true;
   const host = createHostProjections(options.projections ?? []);
@@ -703,7 +715,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     clock,
   });
 
-  const engine: JourneyEngine = {
+  const engine: JourneyEngine<CatalogEvent, unknown> = {
     ...triageQueries,
     record: (input) => engine.recordUnknown(input),
     async recordUnknown(input) {
@@ -791,7 +803,8 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     rejectedStoredEventCount: () => rejectedStoredCount,
     duplicateStoredEventCount: () => storedCopies,
     storeHealth$: storeHealth.asObservable(),
-    projection<S>(definition: JourneyProjection<S>): JourneyProjectionHandle<S> {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    projection<S>(definition: JourneyProjection<S, any>): JourneyProjectionHandle<S> {
       const index = host.indexOf(definition as JourneyProjection<unknown>);
       return {
         state: (tenantId, key) => host.state(tenants.get(tenantId), index, key) as S | undefined,
@@ -837,7 +850,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       if (ownsStore) await store.close();
     },
   };
-  return engine;
+  return engine as unknown as JourneyEngine<E, I>;
 }
 
 /** The distinct case ids of events, sorted. */

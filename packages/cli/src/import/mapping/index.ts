@@ -159,7 +159,7 @@ const columnValueSchema = z
 const valueSpecSchema = z.union([z.string(), z.number(), z.boolean(), columnValueSchema]);
 
 const eventTypeSchema = z.string().superRefine((type, ctx) => {
-  if (catalogRegistry.get(type) === undefined) ctx.addIssue({ code: 'custom', message: `"${type}" is not an event type of the catalog (domain.md)` });
+  if (catalogRegistry.get(type) === undefined) ctx.addIssue({ code: 'custom', message: `"${type}" is not an event type of the catalog (docs/catalog.md lists them)` });
 });
 
 const oneOrSeveral = z.union([z.string(), z.array(z.string()).min(1)]);
@@ -218,7 +218,7 @@ const mappingSchema = z
     const types = typeof typeSpec === 'string' ? [typeSpec] : typeof typeSpec === 'object' ? Object.values(typeSpec.map ?? {}) : [];
     for (const t of types) {
       if (typeof t !== 'string' || catalogRegistry.get(t) === undefined) {
-        ctx.addIssue({ code: 'custom', path: typeof typeSpec === 'string' ? ['type'] : ['type', 'map'], message: `${JSON.stringify(t)} is not an event type of the catalog (domain.md)` });
+        ctx.addIssue({ code: 'custom', path: typeof typeSpec === 'string' ? ['type'] : ['type', 'map'], message: `${JSON.stringify(t)} is not an event type of the catalog (docs/catalog.md lists them)` });
       }
     }
   });
