@@ -88,7 +88,7 @@ describe('a tenant-wide projection in the registry', () => {
     const report = tenantReport(whole, window, false);
     expect(report.operations).toEqual({ channelVolume: { channels: { email: { events: 3, opened: 3 }, whatsapp: { events: 1, opened: 0 } } } });
     // Without the registry's projections, the report has no operations key at all (report.md's sections only).
-    expect('operations' in tenantReport(foldTenant('acme', [...a, ...b], window.asOf, config), window, false)).toBe(false);
+    expect('operations' in tenantReport(foldTenant('acme', [...a, ...b], window.asOf, config, []), window, false)).toBe(false);
     const parts = mergeTenantTallies(
       tenantTally(foldTenant('acme', a, window.asOf, config, [channelVolume]), window, false),
       tenantTally(foldTenant('acme', b, window.asOf, config, [channelVolume]), window, false),

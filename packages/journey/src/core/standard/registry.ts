@@ -1,5 +1,17 @@
 // The registry of tenant-wide standard projections and the per-event step both drivers run for them.
 import type { CaseEffects, CaseLookup, JourneyConfig, JourneyEvent, TenantProjection } from '../model/index.js';
+import {
+  agentsProjection,
+  byChannelProjection,
+  callbacksProjection,
+  contactDriversProjection,
+  costsProjection,
+  marketplacesProjection,
+  selfServiceProjection,
+  slaProjection,
+  stageChannelsProjection,
+  voiceProjection,
+} from '../operations/index.js';
 
 /** Any tenant-wide projection (the registry holds several state, tally and section types). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -8,9 +20,20 @@ export type AnyTenantProjection = TenantProjection<any, any, any>;
 /**
  * The tenant-wide standard projections after cases and the customer projections, in fold order: each is
  * one folder with its module, and one line here. Their sections go under `tenants.<id>.operations.<name>`.
- * None yet: the operational views (operations.md) are the first planned.
+ * The operational views of operations.md come first, in its order.
  */
-export const TENANT_PROJECTIONS: readonly AnyTenantProjection[] = [];
+export const TENANT_PROJECTIONS: readonly AnyTenantProjection[] = [
+  slaProjection,
+  voiceProjection,
+  callbacksProjection,
+  byChannelProjection,
+  selfServiceProjection,
+  contactDriversProjection,
+  agentsProjection,
+  marketplacesProjection,
+  stageChannelsProjection,
+  costsProjection,
+];
 
 /** Fresh states of tenant-wide projections. */
 export function createViewStates(projections: readonly AnyTenantProjection[], config: JourneyConfig): unknown[] {

@@ -1,8 +1,8 @@
-import { casesTally, caseMetricsOf, casesSectionOf, mergeCasesTallies, type CasesTally } from '../cases/index.js';
+import { casesTally, caseMetricsOf, casesSectionOf, mergeCasesTallies, slaOutcomes, type CasesTally } from '../cases/index.js';
 import { healthSection } from '../churn/index.js';
 import { journeysSectionOf, journeysTally, mergeJourneysTallies, type JourneysTally } from '../journey-map/index.js';
 import { churnPeriodFor, customerMetricsOf, customerMetricsTally, mergeCustomerMetricsTallies, type CustomerMetricsTally } from '../metrics/index.js';
-import type { ReportWindow } from '../model/index.js';
+import type { ReportWindow, TenantFoldReader } from '../model/index.js';
 import { addCounts } from '../report/counts.js';
 import type { HealthSection, TenantReport } from '../report/types.js';
 import type { TenantFold } from './fold.js';
@@ -31,7 +31,23 @@ export function tenantTally(fold: TenantFold, window: ReportWindow, churnExplici
     customerMetrics: customerMetricsTally(fold.customers, window, churnPeriod, fold.config),
     journeys: journeysTally(fold.customers, window),
     health: healthSection(fold.customers, window.asOf, fold.caseLookup, fold.config),
-    views: fold.projections.map((p, i) => p.tally(fold.views[i], window, fold.canonical)),
+    views: fold.projections.length === 0 ? [] : viewTallies(fold, window),
+  };
+}
+
+/** The tenant-wide projections' tallies of a fold, each reading the rest of the fold through one reader. */
+function viewTallies(fold: TenantFold, window: ReportWindow): unknown[] {
+  const reader = tenantFoldReader(fold);
+  return fold.projections.map((p, i) => p.tally(fold.views[i], window, fold.canonical, reader));
+}
+
+/** What a tenant-wide projection's tally may read of a fold (`TenantFoldReader`). */
+export function tenantFoldReader(fold: Pick<TenantFold, 'cases' | 'customers' | 'caseLookup'>): TenantFoldReader {
+  return {
+    cases: fold.caseLookup,
+    allCases: () => fold.cases.cases.values(),
+    slaOutcomes: (caseId, asOf) => slaOutcomes(fold.cases, caseId, asOf),
+    customers: () => fold.customers.customers.values(),
   };
 }
 
