@@ -22,20 +22,22 @@ export {
   type StoreHealth,
   type StateOfJourneyProjection,
 } from './live/index.js';
+export type { JourneyOperations, OperationsStreamOptions } from './live/operations.js';
 
 // The batch replay.
 export { journeyOf, replayReport, type JourneyRequest, type JourneyResult, type ReplayBounds, type ReplayOptions, type ReplayResult } from './batch/index.js';
 
 // Configuration.
 export { CHURN_SIGNAL_NAMES, defaultJourneyConfig, JourneyConfigError, resolveJourneyConfig, type DeepPartial } from './core/config/index.js';
-export type { BusinessHoursCalendar, ChurnSignalConfig, IdentityLimits, JourneyConfig, ReopenWindow } from './core/model/index.js';
+export type { BusinessHoursCalendar, ChurnSignalConfig, CostTable, IdentityLimits, JourneyConfig, ReopenWindow } from './core/model/index.js';
 
 // The model the projections share, and a folded tenant.
 export { isOpenCaseStatus, OPEN_CASE_STATUSES, type CaseEffects, type CaseStatus, type CaseView, type JourneyEvent, type ReportWindow } from './core/model/index.js';
 export type { TenantFold } from './core/standard/index.js';
 
 // Queries over a folded tenant (`engine.fold(tenant)`, `engine.foldAsOf(tenant, asOf)`).
-export { CASE_ANOMALIES, listCases, slaStatus, type CaseSlaStatus, type CaseSnapshot, type SlaState, type SlaTargetStatus } from './core/cases/index.js';
+export { CASE_ANOMALIES, listCases, slaOutcomes, slaStatus, type CaseSlaStatus, type CaseSnapshot, type SlaState, type SlaTargetStatus } from './core/cases/index.js';
+export type { SlaOutcome, SlaTargetKind } from './core/model/index.js';
 export { customerProfile, type CustomerProfile } from './core/customer-profile/index.js';
 export {
   customerJourney,
@@ -53,6 +55,32 @@ export {
 } from './core/journey-map/index.js';
 export type { ContextLostAnnotation, ContextLostKind, JourneyStage } from './core/journey-map/state.js';
 export { customerHealth, healthBand, type CustomerHealth, type HealthBand } from './core/churn/index.js';
+
+// The operational views (operations.md): `engine.operations(tenant, name)` and `tenants.<id>.operations.<name>`.
+export {
+  NO_OPEN_CALLBACK,
+  NO_TOPIC,
+  UNNAMED_MARKETPLACE,
+  type AgentFigures,
+  type AgentsSection,
+  type ByChannelSection,
+  type CallbacksSection,
+  type ChannelFigures,
+  type ContactDriver,
+  type ContactDriversSection,
+  type CostsSection,
+  type MarketplaceFigures,
+  type MarketplacesSection,
+  type OperationsSections,
+  type OperationsViewName,
+  type PendingCallback,
+  type SelfServiceSection,
+  type SlaBreach,
+  type SlaSection,
+  type SlaTargetFigures,
+  type StageChannelsSection,
+  type VoiceSection,
+} from './core/operations/index.js';
 
 // The replay report's shape (report.md).
 export type {

@@ -3,9 +3,9 @@
 // reverse (every event but the first then arrives late).
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { describe, expect, it } from 'vitest';
-import { JourneyConfigError, replayReport, resolveJourneyConfig } from '../src/index.js';
+import { Subject } from 'rxjs';
+import { createJourneyEngine, JourneyConfigError, replayReport, resolveJourneyConfig } from '../src/index.js';
 import { addEvents, createLiveTenant, createRecordedIndex, tenantFoldOf, tenantReport } from '../src/internal.js';
-import type { DeepPartial } from '../src/core/config/index.js';
 import type { JourneyConfig } from '../src/core/model/index.js';
 
 const T0 = Date.UTC(2024, 2, 1, 9, 0);
@@ -30,7 +30,7 @@ interface Window {
 const minutes = (asOf: number, from: number, to: number): Window => ({ asOf: T0 + asOf * MIN, from: T0 + from * MIN, to: T0 + to * MIN });
 
 /** The tenant's operations sections by the replay, after checking the live fold gives the same in two arrival orders. */
-function operations(events: readonly CatalogEvent[], w: Window, partial?: DeepPartial<JourneyConfig>): Record<string, unknown> {
+function operations(events: readonly CatalogEvent[], w: Window, partial?: Partial<JourneyConfig>): Record<string, unknown> {
   const report = replayReport({ events, asOf: w.asOf, from: w.from, to: w.to, config: partial });
   const batch = report.tenants['acme']!.operations!;
   const config = resolveJourneyConfig(partial);
@@ -401,5 +401,52 @@ describe('the operational views settings', () => {
     expect(() => resolveJourneyConfig({ costTable: { currency: '', perTouchpoint: {} } })).toThrow(JourneyConfigError);
     expect(resolveJourneyConfig().deflectionWindowMs).toBe(24 * HOUR);
     expect(resolveJourneyConfig().costTable).toBeNull();
+  });
+});
+
+describe('the engine: operations queries and streams', () => {
+  const raw = (e: CatalogEvent) => JSON.parse(JSON.stringify(e)) as Parameters<ReturnType<typeof createJourneyEngine>['recordUnknown']>[0];
+
+  it('answers one view as of an explicit or clock asOf, as the replay does, in frozen plain data', async () => {
+    let now = T0 + 30 * 60 * MIN;
+    const engine = createJourneyEngine({ clock: () => now });
+    const events = [
+      ev('CallbackRequested', 10, { customerId: 'ann', channel: 'voice', actor: customer }, { window: { from: at(60), to: at(120), timeZone: 'UTC' } }),
+      ev('CallEnded', 20, { customerId: 'ann', channel: 'voice' }, { callId: 'x', outcome: 'answered', queueMs: 10, talkMs: 20, holdMs: 0, afterCallWorkMs: 5 }),
+      ev('CallbackCompleted', 90, { customerId: 'ann', channel: 'voice', actor: agent('g1') }),
+    ];
+    await engine.recordUnknown(events.map(raw));
+    const byClock = engine.operations('acme', 'callbacks');
+    expect(byClock).toEqual(replayReport({ events, asOf: now, from: T0 + 10 * MIN, to: now }).tenants['acme']!.operations!.callbacks);
+    expect(Object.isFrozen(byClock)).toBe(true);
+    const before = engine.operations('acme', 'callbacks', { asOf: T0 + 50 * MIN });
+    expect(before.pending).toEqual([{ customerId: 'ann', caseId: null, requestedAt: at(10), windowFrom: at(60), windowTo: at(120), overdue: false }]);
+    expect(engine.operations('acme', 'voice', { asOf: now, from: T0 }).calls).toBe(1);
+    expect(() => engine.operations('acme', 'nope' as 'voice')).toThrow(RangeError);
+    now += 1;
+    await engine.close();
+  });
+
+  it('callbacks$ and slaBreaches$ emit when the answer changes, with the tenant or with refresh$ as time passes', async () => {
+    let now = T0;
+    const engine = createJourneyEngine({ clock: () => now });
+    const refresh$ = new Subject<void>();
+    const pending: unknown[] = [];
+    const breaches: unknown[] = [];
+    const subs = [engine.callbacks$('acme').subscribe((p) => pending.push(p)), engine.slaBreaches$('acme', { refresh$ }).subscribe((b) => breaches.push(b))];
+    now = T0 + 5 * MIN;
+    await engine.recordUnknown(raw(ev('CaseOpened', 0, { customerId: 'ann', caseId: 'k1', channel: 'email', actor: customer })));
+    await engine.recordUnknown(raw(ev('SlaApplied', 0, { customerId: 'ann', caseId: 'k1' }, { policyId: 'p', firstResponseMs: 60 * MIN })));
+    await engine.recordUnknown(raw(ev('CallbackRequested', 1, { customerId: 'ann', channel: 'voice', actor: customer }, { window: { from: at(60), to: at(120), timeZone: 'UTC' } })));
+    // The due instant passes with no event: only a refresh tells.
+    now = T0 + 61 * MIN;
+    refresh$.next();
+    now = T0 + 62 * MIN;
+    await engine.recordUnknown(raw(ev('CallbackCompleted', 62, { customerId: 'ann', channel: 'voice', actor: agent('g1') })));
+    expect(pending).toEqual([[], [{ customerId: 'ann', caseId: null, requestedAt: at(1), windowFrom: at(60), windowTo: at(120), overdue: false }], []]);
+    expect(breaches).toEqual([[], [{ caseId: 'k1', customerId: 'ann', target: 'firstResponse', dueAt: at(60) }]]);
+    expect(Object.isFrozen(breaches[1])).toBe(true);
+    subs.forEach((s) => s.unsubscribe());
+    await engine.close();
   });
 });

@@ -22,6 +22,7 @@ import type { TenantReport } from '../core/report/types.js';
 import { createHostProjections, type JourneyProjection } from './host-projections.js';
 import { createOwnEventQueue } from './own-events.js';
 import { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, recordedEvent, tenantFoldOf, type LiveTenant } from './tenant-state.js';
+import { createJourneyOperations, type JourneyOperations } from './operations.js';
 
 export {
   defineJourneyProjection,
@@ -112,7 +113,7 @@ export interface JourneyChange {
 }
 
 /** The journey engine: records touchpoints and serves the standard projections, live. */
-export interface JourneyEngine {
+export interface JourneyEngine extends JourneyOperations {
   /**
    * Validates, resolves identity and appends; resolves once the projections include the events. Typed with
    * the catalog's input types, so a misspelt type or a wrong data field does not compile; data of unknown
@@ -690,6 +691,22 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     return { events, recorded, position };
   }
 
+  /** The tenant's fold of the events with `occurredAt ≤ asOf` (the live one when no event is later), its first instant. */
+  function foldAt(tenantId: string, asOf: number): { fold: TenantFold; firstAt: number | undefined } {
+    const tenant = tenants.get(tenantId);
+    const latest = tenant?.events.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+    const fold = latest <= asOf ? foldOf(tenantId) : engine.foldAsOf(tenantId, asOf);
+    return { fold: fold ?? foldEventsAsOf(tenantId, [], asOf, config), firstAt: tenant?.events[0]?.at };
+  }
+  const operations = createJourneyOperations({
+    foldAt: (tenantId, asOf) => {
+      requireStandard('operations');
+      return foldAt(tenantId, asOf);
+    },
+    tenant$: (tenantId) => engine.tenant$(tenantId),
+    clock,
+  });
+
   const engine: JourneyEngine = {
     record: (input) => engine.recordUnknown(input),
     async recordUnknown(input) {
@@ -710,14 +727,12 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     report(tenantId, window = {}) {
       requireStandard('report');
       const asOf = window.asOf ?? clock();
-      const tenant = tenants.get(tenantId);
-      const latest = tenant?.events.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
-      const fold = latest <= asOf ? foldOf(tenantId) : engine.foldAsOf(tenantId, asOf);
-      const first = tenant?.events[0]?.at ?? asOf;
-      const full: ReportWindow = { asOf, from: window.from ?? first, to: window.to ?? asOf };
+      const { fold, firstAt } = foldAt(tenantId, asOf);
+      const full: ReportWindow = { asOf, from: window.from ?? firstAt ?? asOf, to: window.to ?? asOf };
       const explicit = window.from !== undefined || window.to !== undefined;
-      return tenantReport(fold ?? foldEventsAsOf(tenantId, [], asOf, config), full, explicit);
+      return tenantReport(fold, full, explicit);
     },
+    ...operations,
     getCase(tenantId, caseId) {
       requireStandard('getCase');
       return snapshotOf(foldOf(tenantId), caseId, clock());
