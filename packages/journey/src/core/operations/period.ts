@@ -15,7 +15,7 @@ export function iso(at: number): string {
 /** A record with its keys sorted (plain string order), values as given. */
 export function sortedRecord<V>(record: Readonly<Record<string, V>>): Record<string, V> {
   const out: Record<string, V> = {};
-  for (const key of Object.keys(record).sort()) out[key] = record[key]!;
+  for (const key of Object.keys(record).sort()) define(out, key, record[key]!);
   return out;
 }
 

@@ -58,6 +58,12 @@ function agentOf(t: AgentsTally, agentId: string): AgentTally {
   return t[agentId]!;
 }
 
+function agentIn(t: Map<string, AgentTally>, agentId: string): AgentTally {
+  let row = t.get(agentId);
+  if (row === undefined) t.set(agentId, (row = emptyAgent()));
+  return row;
+}
+
 function currentOf(state: AgentsState, caseId: string): { assigned: string | undefined; replied: string | undefined } {
   let c = state.current.get(caseId);
   if (c === undefined) state.current.set(caseId, (c = { assigned: undefined, replied: undefined }));
@@ -118,18 +124,20 @@ export const agentsProjection: TenantProjection<AgentsState, AgentsTally, Agents
     }
   },
   tally(state, window) {
-    const t: AgentsTally = {};
-    for (const f of state.replies) if (inPeriod(f.at, window)) agentOf(t, f.agentId).replies++;
-    for (const f of state.firstResponses) if (inPeriod(f.at, window)) agentOf(t, f.agentId).firstResponseMs.push(f.value);
-    for (const f of state.resolved) if (inPeriod(f.at, window)) agentOf(t, f.agentId).resolved++;
-    for (const f of state.assignments) if (inPeriod(f.at, window)) agentOf(t, f.agentId).assigned++;
+    const t = new Map<string, AgentTally>();
+    for (const f of state.replies) if (inPeriod(f.at, window)) agentIn(t, f.agentId).replies++;
+    for (const f of state.firstResponses) if (inPeriod(f.at, window)) agentIn(t, f.agentId).firstResponseMs.push(f.value);
+    for (const f of state.resolved) if (inPeriod(f.at, window)) agentIn(t, f.agentId).resolved++;
+    for (const f of state.assignments) if (inPeriod(f.at, window)) agentIn(t, f.agentId).assigned++;
     for (const f of state.csat) {
       if (!inPeriod(f.at, window)) continue;
-      const row = agentOf(t, f.agentId);
+      const row = agentIn(t, f.agentId);
       row.csatAnswers++;
       row.csatGood += f.value;
     }
-    return sortedRecord(t);
+    const out: AgentsTally = {};
+    for (const agentId of [...t.keys()].sort(compareText)) define(out, agentId, t.get(agentId)!);
+    return out;
   },
   mergeTallies(a, b) {
     const out: AgentsTally = {};

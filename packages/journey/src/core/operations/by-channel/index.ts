@@ -1,9 +1,9 @@
 import type { EventOf } from '@omnitrail/events';
-import { codeChannel, isInboundCode } from '../../customers/codes.js';
 import type { CaseView, TenantProjection } from '../../model/index.js';
 import type { DurationStats } from '../../report/types.js';
 import { durationStats } from '../../stats/index.js';
 import { define, inPeriod, ratio, sortedRecord } from '../period.js';
+import { channelCountEntries, countInboundIn, createChannelCounts } from '../inbound.js';
 import { cloneResolutionSamples, createResolutionSamples, noteResolution, type ResolutionSamples } from '../resolution-samples.js';
 
 /** What the view keeps besides the cases and timelines it reads at tally time. */
@@ -77,14 +77,9 @@ export const byChannelProjection: TenantProjection<ByChannelState, ByChannelTall
   },
   tally(state, window, _canonical, fold) {
     const t: ByChannelTally = {};
-    for (const rec of fold.customers()) {
-      const { ats, codes } = rec;
-      for (let i = 0; i < ats.length; i++) {
-        if (ats[i]! >= window.to) break;
-        if (ats[i]! < window.from || !isInboundCode(codes[i]!)) continue;
-        rowOf(t, codeChannel(codes[i]!)!).inbound++;
-      }
-    }
+    const inbound = createChannelCounts();
+    for (const rec of fold.customers()) countInboundIn(inbound, rec.ats, rec.codes, window.from, window.to);
+    for (const [channel, n] of channelCountEntries(inbound)) rowOf(t, channel).inbound = n;
     for (const c of fold.allCases()) {
       const channel = c.openingChannel;
       if (channel === undefined) continue;

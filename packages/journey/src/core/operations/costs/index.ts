@@ -1,4 +1,4 @@
-import { codeChannel, isInboundCode } from '../../customers/codes.js';
+import { channelCountEntries, countInboundIn, createChannelCounts } from '../inbound.js';
 import type { CostTable, TenantProjection } from '../../model/index.js';
 import { bump, define, exactOrderSum, ratio, sortedRecord } from '../period.js';
 import { resolvedInPeriod } from '../by-channel/index.js';
@@ -33,13 +33,9 @@ export const costsProjection: TenantProjection<{ table: CostTable | null }, Cost
   tally(state, window, _canonical, fold) {
     const t: CostsTally = { table: state.table, inbound: {}, resolved: 0 };
     if (state.table === null) return t;
-    for (const rec of fold.customers()) {
-      const { ats, codes } = rec;
-      for (let i = 0; i < ats.length; i++) {
-        if (ats[i]! >= window.to) break;
-        if (ats[i]! >= window.from && isInboundCode(codes[i]!)) bump(t.inbound, codeChannel(codes[i]!)!);
-      }
-    }
+    const inbound = createChannelCounts();
+    for (const rec of fold.customers()) countInboundIn(inbound, rec.ats, rec.codes, window.from, window.to);
+    for (const [channel, n] of channelCountEntries(inbound)) bump(t.inbound, channel, n);
     for (const c of fold.allCases()) if (resolvedInPeriod(c, window)) t.resolved++;
     t.inbound = sortedRecord(t.inbound);
     return t;

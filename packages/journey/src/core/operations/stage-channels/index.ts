@@ -1,4 +1,4 @@
-import { codeChannel, isInboundCode } from '../../customers/codes.js';
+import { channelCountEntries, countInbound, createChannelCounts, type ChannelCounts } from '../inbound.js';
 import type { TenantProjection } from '../../model/index.js';
 import { addKeyed, bump, define, sortedRecord } from '../period.js';
 
@@ -20,21 +20,34 @@ export const stageChannelsProjection: TenantProjection<null, StageChannelsTally,
   clone: () => null,
   apply() {},
   tally(_state, window, _canonical, fold) {
-    const t: StageChannelsTally = {};
+    const byStage = new Map<string, ChannelCounts>();
     for (const rec of fold.customers()) {
       const { ats, codes } = rec;
       const stages = rec.journey.stages;
       let s = -1;
+      let counts: ChannelCounts | undefined;
       for (let i = 0; i < ats.length; i++) {
-        while (s + 1 < stages.length && stages[s + 1]!.pos <= i) s++;
         if (ats[i]! >= window.to) break;
-        if (ats[i]! < window.from || !isInboundCode(codes[i]!) || s < 0) continue;
-        const stage = stages[s]!.stage;
-        if (!Object.prototype.hasOwnProperty.call(t, stage)) define(t, stage, {});
-        bump(t[stage]!, codeChannel(codes[i]!)!);
+        if (s + 1 < stages.length && stages[s + 1]!.pos <= i) {
+          while (s + 1 < stages.length && stages[s + 1]!.pos <= i) s++;
+          counts = undefined;
+        }
+        if (ats[i]! < window.from || s < 0) continue;
+        if (counts === undefined) {
+          const stage = stages[s]!.stage;
+          counts = byStage.get(stage);
+          if (counts === undefined) byStage.set(stage, (counts = createChannelCounts()));
+        }
+        countInbound(counts, codes[i]!);
       }
     }
-    return sortedRecord(Object.fromEntries(Object.entries(t).map(([stage, row]) => [stage, sortedRecord(row)])));
+    const t: StageChannelsTally = {};
+    for (const [stage, counts] of byStage) {
+      const row: Record<string, number> = {};
+      for (const [channel, n] of channelCountEntries(counts)) bump(row, channel, n);
+      if (Object.keys(row).length > 0) define(t, stage, sortedRecord(row));
+    }
+    return sortedRecord(t);
   },
   mergeTallies(a, b) {
     const out: StageChannelsTally = {};
