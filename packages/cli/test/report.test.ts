@@ -39,7 +39,7 @@ describe('the replay report', () => {
     expect(report.to).toBe(report.asOf);
     expect(report.input).toMatchObject({ read: 3, accepted: 2, duplicates: 0 });
     expect(Object.keys(report.tenants)).toEqual(['t1']);
-    expect(Object.keys(report.tenants.t1)).toEqual(['customers', 'cases', 'metrics', 'journeys', 'health']);
+    expect(Object.keys(report.tenants.t1)).toEqual(['customers', 'cases', 'metrics', 'journeys', 'health', 'operations']);
     expect(report.tenants.t1.metrics.firstResponseMs).toEqual({ count: 1, mean: 300000, median: 300000, p90: 300000 });
   });
 
