@@ -4,20 +4,31 @@ import type { DurationStats } from '../../report/types.js';
 import { durationStats } from '../../stats/index.js';
 import { compareText, define, inPeriod, routedCaseId, sortedRecord } from '../period.js';
 
-/** Something an agent did at an instant (`value`: a first response's duration, a csat answer's 1 when good). */
-interface AgentFact {
-  agentId: string;
-  at: number;
-  value: number;
+/**
+ * What agents did, as columns (one object per agent reply would weigh on long replays): the agent, the
+ * instant, and a value (a first response's duration, a csat answer's 1 when good, else 0).
+ */
+interface AgentFacts {
+  agentId: string[];
+  at: number[];
+  value: number[];
+}
+
+const noFacts = (): AgentFacts => ({ agentId: [], at: [], value: [] });
+const copyFacts = (f: AgentFacts): AgentFacts => ({ agentId: f.agentId.slice(), at: f.at.slice(), value: f.value.slice() });
+function note(f: AgentFacts, agentId: string, at: number, value = 0): void {
+  f.agentId.push(agentId);
+  f.at.push(at);
+  f.value.push(value);
 }
 
 /** What the view keeps: the agents' facts, and per case who answers for it now. */
 export interface AgentsState {
-  replies: AgentFact[];
-  firstResponses: AgentFact[];
-  resolved: AgentFact[];
-  assignments: AgentFact[];
-  csat: AgentFact[];
+  replies: AgentFacts;
+  firstResponses: AgentFacts;
+  resolved: AgentFacts;
+  assignments: AgentFacts;
+  csat: AgentFacts;
   /** Per case: the latest agent it was assigned to, and the latest agent who replied in public. */
   current: Map<string, { assigned: string | undefined; replied: string | undefined }>;
   /** Cases whose first response was noted. */
@@ -78,13 +89,13 @@ function currentOf(state: AgentsState, caseId: string): { assigned: string | und
  */
 export const agentsProjection: TenantProjection<AgentsState, AgentsTally, AgentsSection> = {
   name: 'agents',
-  create: () => ({ replies: [], firstResponses: [], resolved: [], assignments: [], csat: [], current: new Map(), firstResponded: new Set() }),
+  create: () => ({ replies: noFacts(), firstResponses: noFacts(), resolved: noFacts(), assignments: noFacts(), csat: noFacts(), current: new Map(), firstResponded: new Set() }),
   clone: (s) => ({
-    replies: s.replies.slice(),
-    firstResponses: s.firstResponses.slice(),
-    resolved: s.resolved.slice(),
-    assignments: s.assignments.slice(),
-    csat: s.csat.slice(),
+    replies: copyFacts(s.replies),
+    firstResponses: copyFacts(s.firstResponses),
+    resolved: copyFacts(s.resolved),
+    assignments: copyFacts(s.assignments),
+    csat: copyFacts(s.csat),
     current: new Map([...s.current].map(([k, v]) => [k, { ...v }])),
     firstResponded: new Set(s.firstResponded),
   }),
@@ -93,25 +104,25 @@ export const agentsProjection: TenantProjection<AgentsState, AgentsTally, Agents
     const agentId = e.actor.id;
     const caseId = effects.caseId;
     if (effects.agentReply === true && caseId !== undefined && agentId !== undefined) {
-      state.replies.push({ agentId, at: je.at, value: 0 });
+      note(state.replies, agentId, je.at);
       currentOf(state, caseId).replied = agentId;
       const c = cases.getCase(caseId);
       // The reply that gave the case its first response (at most one per case).
       if (c !== undefined && c.firstResponseAt === je.at && c.firstResponseClockStart !== null && !state.firstResponded.has(caseId)) {
         state.firstResponded.add(caseId);
-        state.firstResponses.push({ agentId, at: je.at, value: je.at - c.firstResponseClockStart });
+        note(state.firstResponses, agentId, je.at, je.at - c.firstResponseClockStart);
       }
       return;
     }
     if (effects.resolved === true && e.actor.kind === 'agent' && agentId !== undefined) {
-      state.resolved.push({ agentId, at: je.at, value: 0 });
+      note(state.resolved, agentId, je.at);
       return;
     }
     if (e.type === 'CaseAssigned' && caseId !== undefined) {
       const d = (e as EventOf<'CaseAssigned'>).data;
       if (d.assigneeKind !== 'agent') return;
       currentOf(state, caseId).assigned = d.assigneeId;
-      state.assignments.push({ agentId: d.assigneeId, at: je.at, value: 0 });
+      note(state.assignments, d.assigneeId, je.at);
       return;
     }
     if (e.type === 'SurveyAnswered' && e.caseId !== undefined) {
@@ -120,21 +131,22 @@ export const agentsProjection: TenantProjection<AgentsState, AgentsTally, Agents
       // Answers about a closed case get no effects from the cases projection: route the id here.
       const current = state.current.get(caseId ?? routedCaseId(cases, e.caseId));
       const agent = current?.assigned ?? current?.replied;
-      if (agent !== undefined) state.csat.push({ agentId: agent, at: je.at, value: d.score >= 4 ? 1 : 0 });
+      if (agent !== undefined) note(state.csat, agent, je.at, d.score >= 4 ? 1 : 0);
     }
   },
   tally(state, window) {
     const t = new Map<string, AgentTally>();
-    for (const f of state.replies) if (inPeriod(f.at, window)) agentIn(t, f.agentId).replies++;
-    for (const f of state.firstResponses) if (inPeriod(f.at, window)) agentIn(t, f.agentId).firstResponseMs.push(f.value);
-    for (const f of state.resolved) if (inPeriod(f.at, window)) agentIn(t, f.agentId).resolved++;
-    for (const f of state.assignments) if (inPeriod(f.at, window)) agentIn(t, f.agentId).assigned++;
-    for (const f of state.csat) {
-      if (!inPeriod(f.at, window)) continue;
-      const row = agentIn(t, f.agentId);
+    const each = (f: AgentFacts, add: (row: AgentTally, value: number) => void): void => {
+      for (let i = 0; i < f.at.length; i++) if (inPeriod(f.at[i]!, window)) add(agentIn(t, f.agentId[i]!), f.value[i]!);
+    };
+    each(state.replies, (row) => row.replies++);
+    each(state.firstResponses, (row, ms) => row.firstResponseMs.push(ms));
+    each(state.resolved, (row) => row.resolved++);
+    each(state.assignments, (row) => row.assigned++);
+    each(state.csat, (row, good) => {
       row.csatAnswers++;
-      row.csatGood += f.value;
-    }
+      row.csatGood += good;
+    });
     const out: AgentsTally = {};
     for (const agentId of [...t.keys()].sort(compareText)) define(out, agentId, t.get(agentId)!);
     return out;

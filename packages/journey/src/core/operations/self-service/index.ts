@@ -2,21 +2,26 @@ import type { EventOf } from '@omnitrail/events';
 import type { TenantProjection } from '../../model/index.js';
 import { inPeriod, ratio } from '../period.js';
 
-/** A self-service attempt as folded (customer id as folded: the tally follows later merges). */
-interface Attempt {
-  customerId: string;
-  at: number;
-  /** `false` for a bot session that ended in a handoff: never deflected. */
-  deflectable: boolean;
-  /** A knowledge view's `helpful`, when given. */
-  helpful: boolean | undefined;
+/**
+ * Self-service attempts as columns (customer ids as folded: the tally follows later merges); `flags` holds
+ * {@link DEFLECTABLE} (not a bot session ended by a handoff), {@link RATED} and {@link HELPFUL}.
+ */
+interface Attempts {
+  customerId: string[];
+  at: number[];
+  flags: number[];
 }
+
+const DEFLECTABLE = 1;
+/** A knowledge view that says whether it helped. */
+const RATED = 2;
+const HELPFUL = 4;
 
 /** Attempts, and the instants of assisted contact per customer (in fold order, so ascending). */
 export interface SelfServiceState {
   /** `JourneyConfig.deflectionWindowMs`, kept from `create` for the tally. */
   windowMs: number;
-  attempts: Attempt[];
+  attempts: Attempts;
   assisted: Map<string, number[]>;
 }
 
@@ -57,16 +62,23 @@ function anyWithin(sorted: readonly number[], lo: number, hi: number): boolean {
  */
 export const selfServiceProjection: TenantProjection<SelfServiceState, SelfServiceTally, SelfServiceSection> = {
   name: 'selfService',
-  create: (config) => ({ windowMs: config.deflectionWindowMs, attempts: [], assisted: new Map() }),
-  clone: (s) => ({ windowMs: s.windowMs, attempts: s.attempts.slice(), assisted: new Map([...s.assisted].map(([k, v]) => [k, v.slice()])) }),
+  create: (config) => ({ windowMs: config.deflectionWindowMs, attempts: { customerId: [], at: [], flags: [] }, assisted: new Map() }),
+  clone: (s) => ({
+    windowMs: s.windowMs,
+    attempts: { customerId: s.attempts.customerId.slice(), at: s.attempts.at.slice(), flags: s.attempts.flags.slice() },
+    assisted: new Map([...s.assisted].map(([k, v]) => [k, v.slice()])),
+  }),
   apply(state, je, effects, cases) {
     const e = je.event;
+    let flags = -1;
     if (e.type === 'KnowledgeArticleViewed') {
-      state.attempts.push({ customerId: je.customerId, at: je.at, deflectable: true, helpful: (e as EventOf<'KnowledgeArticleViewed'>).data.helpful });
-      return;
-    }
-    if (e.type === 'BotSessionEnded') {
-      state.attempts.push({ customerId: je.customerId, at: je.at, deflectable: (e as EventOf<'BotSessionEnded'>).data.outcome !== 'handoff', helpful: undefined });
+      const helpful = (e as EventOf<'KnowledgeArticleViewed'>).data.helpful;
+      flags = DEFLECTABLE | (helpful === undefined ? 0 : RATED | (helpful ? HELPFUL : 0));
+    } else if (e.type === 'BotSessionEnded') flags = (e as EventOf<'BotSessionEnded'>).data.outcome === 'handoff' ? 0 : DEFLECTABLE;
+    if (flags >= 0) {
+      state.attempts.customerId.push(je.customerId);
+      state.attempts.at.push(je.at);
+      state.attempts.flags.push(flags);
       return;
     }
     const assisted =
@@ -89,13 +101,16 @@ export const selfServiceProjection: TenantProjection<SelfServiceState, SelfServi
     // Merged customers' instants interleave.
     for (const list of assisted.values()) list.sort((a, b) => a - b);
     const t: SelfServiceTally = { attempts: 0, deflected: 0, rated: 0, helpful: 0 };
-    for (const a of state.attempts) {
-      if (!inPeriod(a.at, window)) continue;
+    const { customerId, at, flags } = state.attempts;
+    for (let i = 0; i < at.length; i++) {
+      const when = at[i]!;
+      if (!inPeriod(when, window)) continue;
+      const f = flags[i]!;
       t.attempts++;
-      if (a.deflectable && !anyWithin(assisted.get(canonical(a.customerId)) ?? [], a.at, a.at + state.windowMs)) t.deflected++;
-      if (a.helpful !== undefined) {
+      if ((f & DEFLECTABLE) !== 0 && !anyWithin(assisted.get(canonical(customerId[i]!)) ?? [], when, when + state.windowMs)) t.deflected++;
+      if ((f & RATED) !== 0) {
         t.rated++;
-        if (a.helpful) t.helpful++;
+        if ((f & HELPFUL) !== 0) t.helpful++;
       }
     }
     return t;
