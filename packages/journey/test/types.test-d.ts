@@ -2,7 +2,7 @@ import type { EventStore } from '@omnitrail/eventstore';
 import type { CatalogEvent } from '@omnitrail/events';
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
-import { createJourneyEngine, defineJourneyProjection, replayReport, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseSnapshot, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport } from '../src/index.js';
+import { createJourneyEngine, defineJourneyProjection, replayReport, type CallbacksSection, type OperationsViewName, type PendingCallback, type SlaBreach, type VoiceSection, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseSnapshot, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport } from '../src/index.js';
 import { anonymousThenMerged, createIdentityState, resolveIdentity, type IdentityState, foldLinkKeys, mergeReplayTallies, partitionEvents, replayResultOf, replayTally, type ReplayTally, type TenantTally, type ReplayEventLog, type SpilledEventReader } from '../src/internal.js';
 
 describe('public type surface of @omnitrail/journey', () => {
@@ -87,5 +87,16 @@ describe('public type surface of @omnitrail/journey', () => {
     void engine.record({ ...base, type: 'PageViewed', channel: 'fax', data: { url: '/' } });
     // Data of unknown shape (a webhook's body) is validated at run time.
     expectTypeOf(engine.recordUnknown).parameter(0).toEqualTypeOf<unknown>();
+  });
+
+  it('the operational views are typed by name (issue 20)', () => {
+    const engine = createJourneyEngine();
+    expectTypeOf(engine.operations('t', 'voice')).toEqualTypeOf<VoiceSection>();
+    expectTypeOf(engine.operations('t', 'callbacks', { asOf: 1 })).toEqualTypeOf<CallbacksSection>();
+    expectTypeOf(engine.operations).parameter(1).toEqualTypeOf<OperationsViewName>();
+    // @ts-expect-error: not a view's name
+    engine.operations('t', 'queue');
+    expectTypeOf(engine.callbacks$('t')).toEqualTypeOf<Observable<readonly PendingCallback[]>>();
+    expectTypeOf(engine.slaBreaches$('t')).toEqualTypeOf<Observable<readonly SlaBreach[]>>();
   });
 });
