@@ -101,9 +101,12 @@ export const agentsProjection: TenantProjection<AgentsState, AgentsTally, Agents
   }),
   apply(state, je, effects, cases) {
     const e = je.event;
-    const agentId = e.actor.id;
     const caseId = effects.caseId;
-    if (effects.agentReply === true && caseId !== undefined && agentId !== undefined) {
+    // The actor is read only for replies and resolutions: it is another object per event, and reading it for
+    // every event cost the batch fold a cache miss each.
+    if (effects.agentReply === true) {
+      const agentId = e.actor.id;
+      if (caseId === undefined || agentId === undefined) return;
       note(state.replies, agentId, je.at);
       currentOf(state, caseId).replied = agentId;
       const c = cases.getCase(caseId);
@@ -114,18 +117,20 @@ export const agentsProjection: TenantProjection<AgentsState, AgentsTally, Agents
       }
       return;
     }
-    if (effects.resolved === true && e.actor.kind === 'agent' && agentId !== undefined) {
-      note(state.resolved, agentId, je.at);
+    if (effects.resolved === true) {
+      const actor = e.actor;
+      if (actor.kind === 'agent' && actor.id !== undefined) note(state.resolved, actor.id, je.at);
       return;
     }
-    if (e.type === 'CaseAssigned' && caseId !== undefined) {
+    const type = e.type;
+    if (type === 'CaseAssigned' && caseId !== undefined) {
       const d = (e as EventOf<'CaseAssigned'>).data;
       if (d.assigneeKind !== 'agent') return;
       currentOf(state, caseId).assigned = d.assigneeId;
       note(state.assignments, d.assigneeId, je.at);
       return;
     }
-    if (e.type === 'SurveyAnswered' && e.caseId !== undefined) {
+    if (type === 'SurveyAnswered' && e.caseId !== undefined) {
       const d = (e as EventOf<'SurveyAnswered'>).data;
       if (d.kind !== 'csat') return;
       // Answers about a closed case get no effects from the cases projection: route the id here.
