@@ -2,7 +2,7 @@
 // record() and the live engine are measured in record.bench.ts (each bench file runs in its own process).
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { replayReport, resolveJourneyConfig } from '@omnitrail/journey';
-import { foldTenant, healthSection, HEALTH_SERIES_BUCKETS, seriesTally } from '@omnitrail/journey/internal';
+import { foldTenant, healthSection, HEALTH_SERIES_BUCKETS, seriesTally, tenantFoldReader } from '@omnitrail/journey/internal';
 import { generateWorkload } from '@omnitrail/testing';
 import { collectGarbage, compareAlternating, medianOf, perSecond, report, timeMs } from './harness/index.js';
 
@@ -36,6 +36,18 @@ export async function run(): Promise<void> {
     async () => perSecond(events.length, await timeMs(() => plainFold(events))),
   );
   report({ benchmark: 'journey', name: `fold, every standard projection (${events.length.toLocaleString('en-US')} events, ${CUSTOMERS.toLocaleString('en-US')} customers)`, value: fold.subject, unit: 'events/s', reference: { name: 'plain count-per-customer fold', value: fold.reference, ratio: fold.ratio }, goal: '≥ 400,000 events/s', samples: fold.subjectSamples });
+
+  // The operational views (operations.md) are tenant-wide projections of the registry: what they cost the fold,
+  // against the same fold with no tenant-wide projection, and what their report tallies cost.
+  const views = await compareAlternating(
+    async () => perSecond(events.length, await timeMs(() => tenants.forEach((t) => foldTenant(t, events, asOf, config)))),
+    async () => perSecond(events.length, await timeMs(() => tenants.forEach((t) => foldTenant(t, events, asOf, config, [])))),
+  );
+  report({ benchmark: 'journey', name: 'fold with the operational views', value: views.subject, unit: 'events/s', reference: { name: 'the same fold without tenant-wide projections', value: views.reference, ratio: views.ratio }, samples: views.subjectSamples });
+  const folds = tenants.map((t) => foldTenant(t, events, asOf, config));
+  const wholeLog = { asOf, from: 0, to: asOf };
+  const tallies = await medianOf(async () => timeMs(() => folds.forEach((f) => f.projections.forEach((p, i) => p.tally(f.views[i], wholeLog, f.canonical, tenantFoldReader(f))))));
+  report({ benchmark: 'journey', name: 'the operational views\' tallies of a whole report', value: tallies.median, unit: 'ms', samples: tallies.samples });
 
   const report$ = await medianOf(async () => perSecond(events.length, await timeMs(() => replayReport({ events, asOf }))));
   report({ benchmark: 'journey', name: 'replayReport (sort + fold + every report section)', value: report$.median, unit: 'events/s', samples: report$.samples });

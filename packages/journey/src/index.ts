@@ -22,6 +22,7 @@ export {
   type StoreHealth,
   type StateOfJourneyProjection,
 } from './live/index.js';
+export type { JourneyOperations, OperationsStreamOptions } from './live/operations.js';
 
 // The batch replay.
 export { journeyOf, replayReport, type JourneyRequest, type JourneyResult, type ReplayBounds, type ReplayOptions, type ReplayResult } from './batch/index.js';
@@ -30,14 +31,15 @@ export { segmentOf, type SegmentRequest, type SegmentResult, type SegmentRow } f
 
 // Configuration.
 export { CHURN_SIGNAL_NAMES, DEFAULT_HEALTH_BANDS, DEFAULT_TRIAGE_POINTS, defaultJourneyConfig, JourneyConfigError, resolveJourneyConfig, type DeepPartial } from './core/config/index.js';
-export type { BusinessHoursCalendar, ChurnSignalConfig, HealthBandLimits, IdentityLimits, JourneyConfig, ReopenWindow, TriagePoints } from './core/model/index.js';
+export type { BusinessHoursCalendar, ChurnSignalConfig, CostTable, HealthBandLimits, IdentityLimits, JourneyConfig, ReopenWindow, TriagePoints } from './core/model/index.js';
 
 // The model the projections share, and a folded tenant.
 export { isOpenCaseStatus, OPEN_CASE_STATUSES, type CaseEffects, type CaseStatus, type CaseView, type JourneyEvent, type ReportWindow, type SlaMiss } from './core/model/index.js';
 export type { TenantFold } from './core/standard/index.js';
 
 // Queries over a folded tenant (`engine.fold(tenant)`, `engine.foldAsOf(tenant, asOf)`).
-export { CASE_ANOMALIES, listCases, slaMissesOf, slaStatus, type CaseSlaStatus, type CaseSnapshot, type SlaState, type SlaTargetStatus } from './core/cases/index.js';
+export { CASE_ANOMALIES, listCases, slaMissesOf, slaOutcomes, slaStatus, type CaseSlaStatus, type CaseSnapshot, type SlaState, type SlaTargetStatus } from './core/cases/index.js';
+export type { SlaOutcome, SlaTargetKind } from './core/model/index.js';
 export { customerProfile, type CustomerProfile } from './core/customer-profile/index.js';
 export {
   customerJourney,
@@ -69,6 +71,32 @@ export {
   type SegmentsSection,
 } from './core/segments/index.js';
 export type { AsOfOption, TriageQueries } from './live/triage.js';
+
+// The operational views (operations.md): `engine.operations(tenant, name)` and `tenants.<id>.operations.<name>`.
+export {
+  NO_OPEN_CALLBACK,
+  NO_TOPIC,
+  UNNAMED_MARKETPLACE,
+  type AgentFigures,
+  type AgentsSection,
+  type ByChannelSection,
+  type CallbacksSection,
+  type ChannelFigures,
+  type ContactDriver,
+  type ContactDriversSection,
+  type CostsSection,
+  type MarketplaceFigures,
+  type MarketplacesSection,
+  type OperationsSections,
+  type OperationsViewName,
+  type PendingCallback,
+  type SelfServiceSection,
+  type SlaBreach,
+  type SlaSection,
+  type SlaTargetFigures,
+  type StageChannelsSection,
+  type VoiceSection,
+} from './core/operations/index.js';
 
 // The replay report's shape (report.md).
 export type {

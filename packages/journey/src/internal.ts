@@ -37,12 +37,13 @@ export {
   mergeTenantTallies,
   TENANT_PROJECTIONS,
   tenantReport,
+  tenantFoldReader,
   tenantReportOf,
   tenantTally,
   type AnyTenantProjection,
   type TenantTally,
 } from './core/standard/index.js';
-export type { CustomerProjection, StateOfCustomerProjection, TenantProjection } from './core/model/index.js';
+export type { CustomerProjection, CustomerTimelineView, StateOfCustomerProjection, TenantFoldReader, TenantProjection } from './core/model/index.js';
 export { healthSection } from './core/churn/index.js';
 export { seriesTally, HEALTH_SERIES_BUCKETS, type SeriesTally } from './core/series/index.js';
 

@@ -73,6 +73,8 @@ describe('replayReport, a hand-computed example', () => {
 
   it('keeps the report key order of report.md', () => {
     expect(Object.keys(t)).toEqual(['customers', 'cases', 'metrics', 'journeys', 'health', 'operations', 'series', 'examples']);
+    // report.md's order of the operational views.
+    expect(Object.keys(t.operations!)).toEqual(['sla', 'voice', 'callbacks', 'byChannel', 'selfService', 'contactDrivers', 'agents', 'triage', 'segments', 'marketplaces', 'stageChannels', 'costs']);
     expect(Object.keys(t.metrics)).toEqual(['csat', 'nps', 'ces', 'firstResponseMs', 'replyMs', 'resolutionMs', 'fcr', 'channelMix', 'multiChannelCaseShare', 'botContainment', 'churn']);
   });
 

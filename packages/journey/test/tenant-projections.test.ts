@@ -12,6 +12,7 @@ import {
   createRecordedIndex,
   foldTenant,
   mergeTenantTallies,
+  partitionEvents,
   tenantFoldOf,
   tenantReport,
   tenantReportOf,
@@ -87,7 +88,7 @@ describe('a tenant-wide projection in the registry', () => {
     const whole = foldTenant('acme', [...a, ...b], window.asOf, config, [channelVolume]);
     const report = tenantReport(whole, window, false);
     expect(report.operations).toEqual({ channelVolume: { channels: { email: { events: 3, opened: 3 }, whatsapp: { events: 1, opened: 0 } } } });
-    // Without tenant-wide projections, the report has no operations key at all (report.md's other sections only).
+    // Without the registry's projections, the report has no operations key at all (report.md's sections only).
     expect('operations' in tenantReport(foldTenant('acme', [...a, ...b], window.asOf, config, []), window, false)).toBe(false);
     const parts = mergeTenantTallies(
       tenantTally(foldTenant('acme', a, window.asOf, config, [channelVolume]), window, false),
@@ -95,5 +96,36 @@ describe('a tenant-wide projection in the registry', () => {
       [channelVolume],
     );
     expect(tenantReportOf(parts, window, false, [channelVolume])).toEqual(report);
+  });
+});
+
+describe('the operational views of the registry (operations.md)', () => {
+  // Journeys with calls, callbacks, knowledge views, bot sessions, sentiment, priorities, marketplaces and
+  // several agents, customers merged late.
+  const many = tenantJourneysArbitrary({ customers: { min: 2, max: 6 }, eventsPerCustomer: { min: 5, max: 40 }, tenants: 1, sharedDeviceRate: 0.3, lateMergeRate: 0.4 });
+
+  it('are the same from the live fold in any arrival order and batching as from the replay, and tallies of independent parts add up (property)', async () => {
+    await assertProperty(
+      fc.property(many, fc.nat(), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 2, max: 4 }), (j, seed, batch, parts) => {
+        const events = sortRawEvents([...j.events]).map((e) => parseEventOrThrow(e, { uniformShape: true }));
+        if (events.length === 0) return;
+        const tenantId = events[0]!.tenantId;
+        const ats = events.map((e) => Date.parse(e.occurredAt));
+        const asOf = Math.max(...ats) + 1;
+        // A period that cuts the events, so the period rules matter.
+        const from = Math.min(...ats) + (asOf - Math.min(...ats)) / 4;
+        const window = { asOf, from, to: asOf - (asOf - from) / 5 };
+        const whole = tenantReport(foldTenant(tenantId, events, asOf, config), window, true).operations;
+        const live = createLiveTenant(tenantId, config, true, createRecordedIndex());
+        const order = shuffled(events, seed);
+        for (let i = 0; i < order.length; i += batch) addEvents(live, order.slice(i, i + batch), config);
+        expect(tenantReport(tenantFoldOf(live, config), window, true).operations).toEqual(whole);
+        const tallies = partitionEvents(events, parts)
+          .filter((part) => part.length > 0)
+          .map((part) => tenantTally(foldTenant(tenantId, part, asOf, config), window, true));
+        expect(tenantReportOf(tallies.reduce((a, b) => mergeTenantTallies(a, b)), window, true).operations).toEqual(whole);
+      }),
+      fcParameters({ numRuns: 60 }),
+    );
   });
 });

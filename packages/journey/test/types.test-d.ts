@@ -3,7 +3,7 @@ import { createEventRegistry, defineEventType, type CatalogEvent, type CatalogEv
 import { z } from 'zod';
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
-import { createJourneyEngine, defineJourneyProjection, replayReport, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseSnapshot, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport } from '../src/index.js';
+import { createJourneyEngine, defineJourneyProjection, replayReport, type CallbacksSection, type OperationsViewName, type PendingCallback, type SlaBreach, type VoiceSection, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseSnapshot, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport } from '../src/index.js';
 import { anonymousThenMerged, createIdentityState, resolveIdentity, type IdentityState, foldLinkKeys, mergeReplayTallies, partitionEvents, replayResultOf, replayTally, type ReplayTally, type TenantTally, type ReplayEventLog, type SpilledEventReader } from '../src/internal.js';
 
 describe('public type surface of @omnitrail/journey', () => {
@@ -129,5 +129,16 @@ describe('public type surface of @omnitrail/journey', () => {
     });
     expectTypeOf<StateOfJourneyProjection<typeof points>>().toEqualTypeOf<number>();
     expectTypeOf(createJourneyEngine({ registry: createEventRegistry([LoyaltyPointsEarned]), projections: [points] }).projection(points).state('acme', 'ann')).toEqualTypeOf<number | undefined>();
+  });
+
+  it('the operational views are typed by name (issue 20)', () => {
+    const engine = createJourneyEngine();
+    expectTypeOf(engine.operations('t', 'voice')).toEqualTypeOf<VoiceSection>();
+    expectTypeOf(engine.operations('t', 'callbacks', { asOf: 1 })).toEqualTypeOf<CallbacksSection>();
+    expectTypeOf(engine.operations).parameter(1).toEqualTypeOf<OperationsViewName>();
+    // @ts-expect-error: not a view's name
+    engine.operations('t', 'queue');
+    expectTypeOf(engine.callbacks$('t')).toEqualTypeOf<Observable<readonly PendingCallback[]>>();
+    expectTypeOf(engine.slaBreaches$('t')).toEqualTypeOf<Observable<readonly SlaBreach[]>>();
   });
 });

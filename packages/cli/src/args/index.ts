@@ -37,6 +37,11 @@ Options:
   --to <instant>     metrics period end, exclusive (default: as-of)
   --tenant <id>      report one tenant only
   --json <path|->    where to write the JSON report (default "-": standard output)
+  --section <name>   write one operations view instead of the whole report, by tenant: sla, voice,
+                     callbacks, byChannel, selfService, contactDrivers, agents, marketplaces,
+                     stageChannels, costs (see docs/operations.md)
+  --config <path>    a JSON file of journey settings (reopen window, business hours, churn signals,
+                     deflectionWindowMs, costTable…; docs/cli.md); an invalid one is a usage error
   --html <path>      also write the report as a self-contained web page
   --strict           stop at the first invalid line (exit code 1)
   --no-progress      never draw the progress bar

@@ -14,6 +14,8 @@ import type { ReplayReport } from '@omnitrail/journey';
 import { buildReport, formatReport, readInputs, replaySharded, StrictInputError, type ReplayInput } from '../replay/index.js';
 import { formatSegmentCsv, formatSegmentJson, formatSegmentTable } from '../segment/index.js';
 import { writeStoreEvents } from '../store/index.js';
+import { readConfigFile } from '../replay/config-file.js';
+import { checkSectionName, formatSection } from '../replay/section.js';
 
 /** The streams a CLI run uses; tests pass in-memory ones. */
 export interface CliIo {
@@ -149,8 +151,12 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
     workers: { type: 'string' },
     shards: { type: 'string' },
     'max-events-in-memory': { type: 'string' },
+    config: { type: 'string' },
+    section: { type: 'string' },
   });
   if (helpRequested('replay', values, io)) return 0;
+  const config = values.config === undefined ? undefined : readConfigFile(resolve(io.cwd ?? process.cwd(), values.config as string), values.config as string);
+  const section = values.section === undefined ? undefined : checkSectionName(values.section as string);
   const asOf = values['as-of'] === undefined ? undefined : parseInstantArg(values['as-of'] as string, 'as-of', 'replay');
   const from = values.from === undefined ? undefined : parseInstantArg(values.from as string, 'from', 'replay');
   const to = values.to === undefined ? undefined : parseInstantArg(values.to as string, 'to', 'replay');
@@ -168,6 +174,7 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
     ...(from === undefined ? {} : { from }),
     ...(to === undefined ? {} : { to }),
     ...(values.tenant === undefined ? {} : { tenant: values.tenant as string }),
+    ...(config === undefined ? {} : { config }),
   };
   const ingestOptions = {
     strict: values.strict === true,
@@ -208,7 +215,7 @@ async function replayCommand(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(`omnitrail: read+parse+dedupe ${Math.round(read - started)} ms, replayReport ${Math.round(built - read)} ms, ${ingest.input.accepted} events${ingest.log.spilled ? ' (spilled)' : ''}, ${peakRss()}\n`);
     }
   }
-  writeOutput((values.json as string | undefined) ?? '-', formatReport(report), io, '--json');
+  writeOutput((values.json as string | undefined) ?? '-', section === undefined ? formatReport(report) : formatSection(report, section), io, '--json');
   if (values.html !== undefined) writeOutput(values.html as string, renderHtmlReport(report), io, '--html');
   // Rejected lines do not fail a replay without --strict, but they are never silent.
   const { read, duplicates, rejected } = report.input;

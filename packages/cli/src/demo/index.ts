@@ -1,9 +1,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderHtmlReport } from '../html/index.js';
-import type { ReplayReport } from '@omnitrail/journey';
+import { resolveJourneyConfig, type ReplayReport } from '@omnitrail/journey';
 import { plural } from '../journey/index.js';
 import { buildReport, formatReport, readInputs } from '../replay/index.js';
+
+/**
+ * The demo's settings (config.json, given to the replay as `--config` would be): a cost table, so the
+ * report's `operations.costs` has figures. Voice at the often-quoted ~16.50 USD a contact, text channels
+ * under 5 (operations.md, costs).
+ */
+export const DEMO_SETTINGS = Object.freeze({
+  costTable: {
+    currency: 'USD',
+    perTouchpoint: { voice: 16.5, email: 4.5, web_chat: 4, in_app_chat: 4, sms: 3, whatsapp: 3, messenger: 3, instagram_dm: 3, x_dm: 3, telegram: 3, social_public: 5 },
+  },
+});
 
 /** What `omnitrail demo` generates. */
 export interface DemoOptions {
@@ -15,8 +27,8 @@ export interface DemoOptions {
 }
 
 /**
- * Generates a seeded sample (events.ndjson), replays it and writes report.json and report.html into
- * `out`. Resolves with a short human summary.
+ * Generates a seeded sample (events.ndjson) and its settings (config.json), replays it with them and writes
+ * report.json and report.html into `out`. Resolves with a short human summary.
  */
 export async function runDemo(options: DemoOptions): Promise<string> {
   mkdirSync(options.out, { recursive: true });
@@ -28,10 +40,11 @@ export async function runDemo(options: DemoOptions): Promise<string> {
     eventsPath,
     generateWorkload({ seed: options.seed ?? 42, customers: options.customers ?? 200, events: options.events ?? 5000, tenants: 2 }),
   );
+  writeFileSync(join(options.out, 'config.json'), `${JSON.stringify(DEMO_SETTINGS, null, 2)}\n`);
   const ingest = await readInputs([{ kind: 'file', path: eventsPath, name: 'events.ndjson' }]);
   let report: ReplayReport;
   try {
-    report = buildReport(ingest);
+    report = buildReport(ingest, { config: resolveJourneyConfig(DEMO_SETTINGS) });
   } finally {
     ingest.close();
   }
@@ -46,6 +59,6 @@ export async function runDemo(options: DemoOptions): Promise<string> {
         `CSAT ${t.metrics.csat.percent === null ? '—' : `${t.metrics.csat.percent.toFixed(1)} %`}, NPS ${t.metrics.nps.score === null ? '—' : t.metrics.nps.score.toFixed(0)}`,
     );
   }
-  lines.push(`Wrote ${join(options.out, 'report.json')} and ${join(options.out, 'report.html')}`);
+  lines.push(`Wrote ${join(options.out, 'report.json')} and ${join(options.out, 'report.html')} (settings: ${join(options.out, 'config.json')})`);
   return `${lines.join('\n')}\n`;
 }

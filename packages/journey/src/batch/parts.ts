@@ -11,6 +11,8 @@ import { normaliseValue } from '../core/identity/normalise.js';
 const CUSTOMER = 'c:';
 const IDENTITY = 'i:';
 const CASE = 'k:';
+/** The marketplaces view pairs returns and cancellations with the order they name. */
+const ORDER = 'o:';
 
 /** The key of a case id among {@link foldLinkKeys}' keys. */
 export function caseLinkKey(caseId: string): string {
@@ -33,7 +35,7 @@ function identityKeys(identities: readonly Identity[] | undefined, out: string[]
 /**
  * The keys that tie an event to the other events its fold can depend on (within its tenant): the customer
  * it names, the identities it carries or links (normalised as identity resolution normalises them), the
- * customers a merge or an unmerge names, its case, the cases a merge or a follow-up names, and, for an event
+ * customers a merge or an unmerge names, the order an order event names, its case, the cases a merge or a follow-up names, and, for an event
  * on a case, its own id (a follow-up case takes the id of the event that opens it). Events of one tenant
  * that share no chain of keys fold independently of each other. With `ownId: false` the last key (its own
  * id as a case) is left out, for a caller that looks it up among the other events' cases instead of
@@ -64,6 +66,11 @@ export function foldLinkKeys(event: CatalogEvent, options: { ownId?: boolean } =
       break;
     case 'CaseOpened':
       if (event.data.followUpOf !== undefined) keys.push(CASE + event.data.followUpOf);
+      break;
+    case 'OrderPlaced':
+    case 'OrderReturned':
+    case 'OrderCancelled':
+      keys.push(ORDER + event.data.orderId);
       break;
     default:
       break;

@@ -23,6 +23,7 @@ import { createHostProjections, type JourneyProjection } from './host-projection
 import { createOwnEventQueue } from './own-events.js';
 import { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, recordedEvent, tenantFoldOf, type LiveTenant } from './tenant-state.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
+import { createJourneyOperations, type JourneyOperations } from './operations.js';
 
 export {
   defineJourneyProjection,
@@ -122,7 +123,7 @@ export interface JourneyChange {
  * The journey engine: records touchpoints and serves the standard projections, live. `E` and `I` are the
  * events it knows, parsed and as given: the catalog's, plus the host types of its registry.
  */
-export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends TriageQueries {
+export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends JourneyOperations, TriageQueries {
   /**
    * Validates, resolves identity and appends; resolves once the projections include the events. Typed with
    * the input types of the catalog and of the registry's host types, so a misspelt type or a wrong data
@@ -703,6 +704,22 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     return { events, recorded, position };
   }
 
+  /** The tenant's fold of the events with `occurredAt ≤ asOf` (the live one when no event is later), its first instant. */
+  function foldAt(tenantId: string, asOf: number): { fold: TenantFold; firstAt: number | undefined } {
+    const tenant = tenants.get(tenantId);
+    const latest = tenant?.events.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+    const fold = latest <= asOf ? foldOf(tenantId) : engine.foldAsOf(tenantId, asOf);
+    return { fold: fold ?? foldEventsAsOf(tenantId, [], asOf, config), firstAt: tenant?.events[0]?.at };
+  }
+  const operations = createJourneyOperations({
+    foldAt: (tenantId, asOf) => {
+      requireStandard('operations');
+      return foldAt(tenantId, asOf);
+    },
+    tenant$: (tenantId) => engine.tenant$(tenantId),
+    clock,
+  });
+
   // The triage queue and the at-risk segment (live/triage.ts), over the fold as of the instant asked.
   const triageQueries = createTriageQueries({
     foldAt(tenantId, asOf, method) {
@@ -736,14 +753,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     report(tenantId, window = {}) {
       requireStandard('report');
       const asOf = window.asOf ?? clock();
-      const tenant = tenants.get(tenantId);
-      const latest = tenant?.events.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
-      const fold = latest <= asOf ? foldOf(tenantId) : engine.foldAsOf(tenantId, asOf);
-      const first = tenant?.events[0]?.at ?? asOf;
-      const full: ReportWindow = { asOf, from: window.from ?? first, to: window.to ?? asOf };
+      const { fold, firstAt } = foldAt(tenantId, asOf);
+      const full: ReportWindow = { asOf, from: window.from ?? firstAt ?? asOf, to: window.to ?? asOf };
       const explicit = window.from !== undefined || window.to !== undefined;
-      return tenantReport(fold ?? foldEventsAsOf(tenantId, [], asOf, config), full, explicit);
+      return tenantReport(fold, full, explicit);
     },
+    ...operations,
     getCase(tenantId, caseId) {
       requireStandard('getCase');
       return snapshotOf(foldOf(tenantId), caseId, clock());

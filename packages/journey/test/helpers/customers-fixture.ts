@@ -94,6 +94,10 @@ export function caseView(c: Partial<CaseView> & { caseId: string }): CaseView {
     snoozedUntil: null,
     hasFollowUp: false,
     lastActivityAt: c.openedAt ?? T0,
+    cycleStart: c.openedAt ?? T0,
+    firstResponseClockStart: c.openedAt ?? T0,
+    resolutions: [],
+    customerMessageAfterFirstReply: false,
     ...c,
   };
 }

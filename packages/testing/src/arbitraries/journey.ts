@@ -266,7 +266,7 @@ export function createJourneyBuilder(ctx: JourneyContext, header: JourneyHeader)
     const channel = s.c < rates.channelSwitch * 1000 ? otherChannel(home, s.b) : home;
     if (s.b < 500) {
       const id = newCaseId();
-      const opened = emit('CaseOpened', advance, { channel, caseId: id, actor: { kind: 'automation' } }, { subject: CUSTOMER_TEXTS[s.a % 7]?.slice(0, 30), topic: TOPICS[s.a % TOPICS.length], priority: s.c < 100 ? 'high' : 'normal' });
+      const opened = emit('CaseOpened', advance, { channel, caseId: id, actor: { kind: 'automation' } }, { subject: CUSTOMER_TEXTS[s.a % 7]?.slice(0, 30), topic: TOPICS[s.a % TOPICS.length], priority: s.c < 30 ? 'urgent' : s.c < 130 ? 'high' : s.c >= 880 ? 'low' : 'normal' });
       if (!opened) return;
       current = { id, status: 'open', channel, resolvedAt: 0, waiting: false };
       customerMessage(current, channel, 2000, s.a);
@@ -326,7 +326,12 @@ export function createJourneyBuilder(ctx: JourneyContext, header: JourneyHeader)
     const c = current;
     if (!isOpen(c)) return;
     const r = mix(s, 3);
-    if (r < 150 && lastInboundId) emit('SentimentScored', 1000, { caseId: c.id, actor: { kind: 'automation' } }, { targetEventId: lastInboundId, score: (mix(s, 4) - 500) / 500, model: 'sentiment-x', modelVersion: '2' });
+    if (r < 150 && lastInboundId) {
+      const score = (mix(s, 4) - 500) / 500;
+      // Severity 1-5 grows with how negative the message reads (operations.md, triage).
+      const severity = score < 0 ? Math.min(5, 1 + Math.floor(-score * 5)) : 1;
+      emit('SentimentScored', 1000, { caseId: c.id, actor: { kind: 'automation' } }, { targetEventId: lastInboundId, score, severity, model: 'sentiment-x', modelVersion: '2' });
+    }
     if (r < 250) emit('InternalNoteAdded', 60_000, { caseId: c.id, actor: agent(s.a) }, { text: 'Checked the order.', aiGenerated: r < 100 });
     if (r > 900) emit('MessageSent', 2000, { channel: c.channel, caseId: c.id, actor: { kind: 'automation' } }, { senderKind: 'automation', text: 'We received your message and will answer shortly.', templateId: 'ack-1' });
     // Reply time: two minutes to about eight hours after the customer's message.
@@ -351,12 +356,14 @@ export function createJourneyBuilder(ctx: JourneyContext, header: JourneyHeader)
 
   const surveyPair = (s: JourneyStep, kind: 'csat' | 'nps' | 'ces', k: number): void => {
     const surveyId = `${cust}-v${seq}`;
-    if (!emit('SurveySent', HOUR + mix(s, k) * 60_000, { channel: 'email', actor: { kind: 'automation' } }, { surveyId, kind })) return;
+    // A csat survey follows a resolution and names its case, as help desks send them (operations.md, agents).
+    const about = kind === 'csat' && current !== null ? { caseId: current.id } : {};
+    if (!emit('SurveySent', HOUR + mix(s, k) * 60_000, { channel: 'email', actor: { kind: 'automation' }, ...about }, { surveyId, kind })) return;
     if (mix(s, k + 1) >= rates.surveyAnswer * 1000) return;
     const r = mix(s, k + 2);
     // Skewed towards satisfied answers, like real survey data.
     const score = kind === 'csat' ? (r < 600 ? 5 : r < 800 ? 4 : 1 + (r % 3)) : kind === 'nps' ? (r < 450 ? 9 + (r % 2) : r < 700 ? 7 + (r % 2) : r % 7) : 1 + (r % 7);
-    emit('SurveyAnswered', 10 * MINUTE + r * 20_000, { channel: 'email', actor: customer }, { surveyId, kind, score });
+    emit('SurveyAnswered', 10 * MINUTE + r * 20_000, { channel: 'email', actor: customer, ...about }, { surveyId, kind, score });
   };
 
   const resolve = (s: JourneyStep, advance: number): void => {

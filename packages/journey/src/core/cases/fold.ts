@@ -1,6 +1,7 @@
 import type { CatalogEvent, Channel, EventOf } from '@omnitrail/events';
 import { isOpenCaseStatus, NO_CASE_EFFECTS, type CaseEffects, type CaseStatus, type JourneyConfig, type JourneyEvent } from '../model/index.js';
 import { type CaseRecord, type CasesState } from './state.js';
+import { noteResolutionOutcome } from './sla.js';
 
 /** Stable anomaly reasons (docs/cases.md). */
 export const CASE_ANOMALIES = {
@@ -107,6 +108,7 @@ function newCase(
     pauses: [],
     episodes: [],
     sla: undefined,
+    resolutionOutcomes: [],
   };
   if (e.channel !== undefined) {
     rec.openingChannel = e.channel;
@@ -448,6 +450,7 @@ function resolveCase(state: CasesState, rec: CaseRecord, channel: Channel | unde
   setStatus(rec, 'resolved', at);
   rec.resolvedAt = at;
   rec.resolutions.push(at);
+  if (rec.sla?.resolutionMs !== undefined) noteResolutionOutcome(rec, at);
   state.resolution.at.push(at);
   state.resolution.ms.push(at - rec.cycleStart);
 }

@@ -6,7 +6,7 @@ export { createCasesState, cloneCasesState } from './state.js';
 export type { CaseRecord, CasesState, SlaTargets, Samples } from './state.js';
 export { applyCaseEvent, routeCase, CASE_ANOMALIES } from './fold.js';
 export { getCase, casesOfCustomer, caseLookupOf, listCases, casesSection, caseMetrics, statusAsOf, casesTally, mergeCasesTallies, casesSectionOf, caseMetricsOf, type CasesTally } from './report.js';
-export { slaMissesOf, slaStatus } from './sla.js';
+export { slaMissesOf, slaOutcomes, slaStatus } from './sla.js';
 export type { CaseSlaStatus, SlaState, SlaTargetStatus } from './sla.js';
 export { addBusinessMs, businessMsBetween } from './business-hours.js';
 export { caseSnapshot, openCaseRow, type CaseSnapshot } from './snapshot.js';

@@ -1,4 +1,4 @@
-import { isOpenCaseStatus, type BusinessHoursCalendar, type SlaMiss } from '../model/index.js';
+import { isOpenCaseStatus, type BusinessHoursCalendar, type SlaMiss, type SlaOutcome } from '../model/index.js';
 import { addBusinessMs, businessMsBetween } from './business-hours.js';
 import { type CaseRecord, type CasesState } from './state.js';
 
@@ -109,35 +109,80 @@ export function slaStatus(state: CasesState, caseId: string, asOf: number): Case
   return out;
 }
 
+/** Notes the resolution target of the cycle a `CaseResolved` at `at` just ended (the cases fold calls it). */
+export function noteResolutionOutcome(rec: CaseRecord, at: number): void {
+  const sla = rec.sla!;
+  const s = resolutionStatus(rec, sla.resolutionMs!, sla.calendar, at);
+  const missed = s.state === 'missed';
+  rec.resolutionOutcomes.push(missed ? 1 : 0, s.dueAt!, missed ? s.dueAt! : at);
+}
+
 /**
- * Every SLA target of a case missed as of `asOf` (due strictly before `asOf` and not met by then), in due
- * order: the first response, each waiting episode's next response, the current cycle's resolution. The record
- * may hold events after `asOf` (the live engine's head): a target due before `asOf` and met only after it was
- * already missed at `asOf`, and one due at or after `asOf` is not missed yet. Empty without an SLA.
+ * Every SLA target of a case as of `asOf` (operations.md, sla), each with the instant it was settled: the
+ * first response; every waiting episode's next response (an episode that ended without a reply before its
+ * due instant settles nothing, as in {@link slaStatus}); the resolution target of every cycle a resolution
+ * ended (judged with the targets of that moment) and of the current cycle. A hit is settled by the event that
+ * met it (a first-response clock stopped by a resolution, closing or merge before its due instant is met
+ * then), a miss by its due instant. Empty when no SLA was applied.
  */
-export function slaMissesOf(state: CasesState, caseId: string, asOf: number): SlaMiss[] {
+export function slaOutcomes(state: CasesState, caseId: string, asOf: number): SlaOutcome[] {
   const rec = state.cases.get(caseId);
   if (rec === undefined || rec.sla === undefined) return [];
-  const { sla } = rec;
-  const out: SlaMiss[] = [];
+  const sla = rec.sla;
+  const cal = sla.calendar;
+  const out: SlaOutcome[] = [];
   if (sla.firstResponseMs !== undefined) {
-    const s = firstResponseStatus(rec, sla.firstResponseMs, sla.calendar, asOf);
-    if (s.state === 'missed' && s.dueAt !== null && s.dueAt < asOf) out.push({ target: 'firstResponse', dueAt: s.dueAt });
+    const s = firstResponseStatus(rec, sla.firstResponseMs, cal, asOf);
+    let settledAt: number | null = null;
+    if (s.state === 'missed') settledAt = s.dueAt;
+    else if (s.state === 'hit') settledAt = rec.firstResponseAt ?? firstStop(rec);
+    out.push({ target: 'firstResponse', state: s.state, dueAt: s.dueAt, settledAt });
   }
   if (sla.nextResponseMs !== undefined) {
     const ep = rec.episodes;
     for (let i = 0; i < ep.length; i += 3) {
-      const due = addTime(sla.calendar, ep[i]!, sla.nextResponseMs);
-      if (ep[i + 1]! > due && due < asOf) out.push({ target: 'nextResponse', dueAt: due });
+      const dueAt = addTime(cal, ep[i]!, sla.nextResponseMs);
+      const end = ep[i + 1]!;
+      if (end > dueAt) out.push({ target: 'nextResponse', state: 'missed', dueAt, settledAt: dueAt });
+      else if (ep[i + 2] === 1) out.push({ target: 'nextResponse', state: 'hit', dueAt, settledAt: end });
     }
     if (rec.waitingSince !== null && isOpenCaseStatus(rec.status)) {
-      const due = addTime(sla.calendar, rec.waitingSince, sla.nextResponseMs);
-      if (due < asOf) out.push({ target: 'nextResponse', dueAt: due });
+      const dueAt = addTime(cal, rec.waitingSince, sla.nextResponseMs);
+      out.push(asOf > dueAt ? { target: 'nextResponse', state: 'missed', dueAt, settledAt: dueAt } : { target: 'nextResponse', state: 'active', dueAt, settledAt: null });
     }
   }
   if (sla.resolutionMs !== undefined) {
-    const s = resolutionStatus(rec, sla.resolutionMs, sla.calendar, asOf);
-    if (s.state === 'missed' && s.dueAt !== null && s.dueAt < asOf) out.push({ target: 'resolution', dueAt: s.dueAt });
+    const r = rec.resolutionOutcomes;
+    for (let i = 0; i < r.length; i += 3) out.push({ target: 'resolution', state: r[i] === 1 ? 'missed' : 'hit', dueAt: r[i + 1]!, settledAt: r[i + 2]! });
+    // A cycle a resolution ended is noted above; the current one otherwise (running, or ended by closing or merging).
+    if (rec.resolutions.length !== rec.reopenCount + 1) {
+      const s = resolutionStatus(rec, sla.resolutionMs, cal, asOf);
+      const settledAt = s.state === 'missed' ? s.dueAt : s.state === 'hit' ? (rec.closedAt ?? rec.mergedAt ?? null) : null;
+      out.push({ target: 'resolution', state: s.state, dueAt: s.dueAt, settledAt });
+    }
+  }
+  return out;
+}
+
+/** The instant a case first stopped owing a first response without one: its first resolution, closing or merge. */
+function firstStop(rec: CaseRecord): number | null {
+  let stop = Infinity;
+  if (rec.resolutions.length > 0) stop = rec.resolutions[0]!;
+  if (rec.closedAt !== null && rec.closedAt < stop) stop = rec.closedAt;
+  if (rec.mergedAt !== undefined && rec.mergedAt < stop) stop = rec.mergedAt;
+  return stop === Infinity ? null : stop;
+}
+
+/**
+ * Every SLA target of a case missed as of `asOf` (due strictly before `asOf` and not met by then), in due
+ * order: the missed outcomes of {@link slaOutcomes}, so the health signal and the `sla` view judge alike. The
+ * record may hold events after `asOf` (the live engine's head): a target due at or after `asOf` is not missed
+ * yet. Empty without an SLA.
+ */
+export function slaMissesOf(state: CasesState, caseId: string, asOf: number): SlaMiss[] {
+  const out: SlaMiss[] = [];
+  for (const o of slaOutcomes(state, caseId, asOf)) {
+    if (o.state === 'missed' && o.dueAt !== null && o.dueAt < asOf) out.push({ target: o.target, dueAt: o.dueAt });
   }
   return out.sort((a, b) => a.dueAt - b.dueAt);
 }

@@ -39,6 +39,11 @@ export interface CaseRecord extends CaseView {
   /** Ended waiting episodes as flat `[waitingSince, end, replied (1/0)…]` (next-response SLA). */
   episodes: number[];
   sla: SlaTargets | undefined;
+  /**
+   * The resolution target of every cycle a `CaseResolved` ended while an SLA with a resolution target applied,
+   * as flat `[missed (1/0), dueAt, settledAt…]`: a reopening starts a new cycle and forgets the old one's pauses.
+   */
+  resolutionOutcomes: number[];
   /** When it was merged into another case. */
   mergedAt?: number;
 }
@@ -79,6 +84,7 @@ function cloneRecord(r: CaseRecord): CaseRecord {
     openStatusChanges: r.openStatusChanges.slice(),
     pauses: r.pauses.slice(),
     episodes: r.episodes.slice(),
+    resolutionOutcomes: r.resolutionOutcomes.slice(),
     sla: r.sla === undefined ? undefined : { ...r.sla },
   };
 }

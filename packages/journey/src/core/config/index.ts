@@ -1,6 +1,6 @@
 import { DEFAULT_IDENTITY_LIMITS } from '../identity/index.js';
 import { CHANNELS } from '@omnitrail/events';
-import type { ChurnSignalConfig, HealthBandLimits, JourneyConfig, TriagePoints } from '../model/index.js';
+import type { ChurnSignalConfig, CostTable, HealthBandLimits, JourneyConfig, TriagePoints } from '../model/index.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -76,6 +76,9 @@ export const defaultJourneyConfig: JourneyConfig = Object.freeze({
   predictiveChurnPeriods: 3,
   healthBands: DEFAULT_HEALTH_BANDS,
   triage: DEFAULT_TRIAGE_POINTS,
+  // operational views (operations.md)
+  deflectionWindowMs: 24 * 60 * MINUTE_MS,
+  costTable: null,
 }) as JourneyConfig;
 
 /** A configuration field that is not valid: the message names the field and the reason. */
@@ -184,6 +187,7 @@ export function resolveJourneyConfig(partial?: DeepPartial<JourneyConfig>): Jour
     preferredChannelWindowMs: positiveMs('preferredChannelWindowMs', p.preferredChannelWindowMs, d.preferredChannelWindowMs),
     churnSignals,
     predictiveChurnPeriods,
+    ...operationsSettings(p),
   };
 }
 
@@ -227,3 +231,25 @@ function resolveTriagePoints(v: unknown): TriagePoints {
   }
   return out;
 }
+// ---- operational views, part A of issue 20 (operations.md) ----
+
+/** The operational views' settings of a partial configuration, defaults filled, validated. */
+function operationsSettings(p: Record<string, unknown>): Pick<JourneyConfig, 'deflectionWindowMs' | 'costTable'> {
+  const d = defaultJourneyConfig;
+  let costTable: CostTable | null = d.costTable;
+  if (p.costTable !== undefined && p.costTable !== null) {
+    const t = p.costTable;
+    if (!isPlainObject(t)) throw new JourneyConfigError('costTable', 'must be { currency, perTouchpoint: { <channel>: cost } } or null');
+    if (typeof t.currency !== 'string' || t.currency.trim() === '') throw new JourneyConfigError('costTable.currency', 'must be a non-empty currency code');
+    if (!isPlainObject(t.perTouchpoint)) throw new JourneyConfigError('costTable.perTouchpoint', 'must be an object of channel → cost');
+    const perTouchpoint: CostTable['perTouchpoint'] = {};
+    for (const [ch, v] of Object.entries(t.perTouchpoint)) {
+      if (!(CHANNELS as readonly string[]).includes(ch)) throw new JourneyConfigError(`costTable.perTouchpoint.${ch}`, 'is not a known channel');
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new JourneyConfigError(`costTable.perTouchpoint.${ch}`, 'must be a finite cost ≥ 0');
+      (perTouchpoint as Record<string, number>)[ch] = v;
+    }
+    costTable = { currency: t.currency, perTouchpoint };
+  }
+  return { deflectionWindowMs: positiveMs('deflectionWindowMs', p.deflectionWindowMs, d.deflectionWindowMs), costTable };
+}
+// ---- end of the operational views' settings ----

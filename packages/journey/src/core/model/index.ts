@@ -104,6 +104,20 @@ export interface JourneyConfig {
   healthBands: HealthBandLimits;
   /** The triage queue's points (operations.md). */
   triage: TriagePoints;
+
+  // ---- operational views, part A of issue 20 (operations.md) ----
+  /** selfService: an attempt followed by assisted contact of its customer within this window is not deflected (default 24 h). */
+  deflectionWindowMs: number;
+  /** costs: what an inbound touchpoint costs per channel; `null` (the default) leaves `operations.costs` null. */
+  costTable: CostTable | null;
+  // ---- end of the operational views' settings ----
+}
+
+/** The cost of contact per channel (operations.md, costs), in one currency. */
+export interface CostTable {
+  currency: string;
+  /** Cost of one inbound touchpoint per channel; channels left out are not priced. */
+  perTouchpoint: Partial<Record<Channel, number>>;
 }
 
 /** The instant and period a query or report describes. */
@@ -163,6 +177,15 @@ export interface CaseView {
   hasFollowUp: boolean;
   /** Instant of the latest event that belonged to the case. */
   lastActivityAt: number;
+  // Read by the operational views (operations.md): fields the cases projection always kept.
+  /** Start of the current cycle (opening, then each reopening). */
+  readonly cycleStart: number;
+  /** Start of the first-response clock; `null` until it starts (bot cases wait for a handoff). */
+  readonly firstResponseClockStart: number | null;
+  /** Instants of every `CaseResolved` that ended a cycle. */
+  readonly resolutions: readonly number[];
+  /** A customer message came after its first public agent reply (first contact resolution). */
+  readonly customerMessageAfterFirstReply: boolean;
 }
 
 /** What the cases projection did with one event: read by the customer projections folded after it. */
@@ -279,7 +302,7 @@ export type StateOfCustomerProjection<P> = P extends CustomerProjection<string, 
  * feeds a report section of its own, built from a tally: plain data that tallies of disjoint parts of a
  * tenant add up to (`mergeTallies`), so sharded replays stay exact.
  */
-export interface TenantProjection<S, T, R, F = unknown> {
+export interface TenantProjection<S, T, R, F = TenantFoldReader> {
   /** The report section's key under `tenants.<id>`, and the projection's name. */
   readonly name: string;
   create(config: JourneyConfig): S;
@@ -287,13 +310,49 @@ export interface TenantProjection<S, T, R, F = unknown> {
   /** Folds one event; `effects` are the cases projection's for the same event. */
   apply(state: S, je: JourneyEvent, effects: CaseEffects, cases: CaseLookup, config: JourneyConfig): void;
   /**
-   * What the report needs of the state for a window, before rates and statistics. `fold` is the folded tenant
-   * the state belongs to (a `TenantFold`: cases, customers, case lookup, config, as of the window's `asOf`),
-   * for a view that reads the other projections at `asOf` rather than folding events of its own (the triage
-   * queue, the at-risk segment); `F` names its type without this module importing it.
+   * What the report needs of the state for a window, before rates and statistics. `fold` reads the rest of
+   * the tenant's fold as it is at the window's `asOf`: a `TenantFoldReader` (cases, SLA outcomes, customer
+   * records) by default; a view that reads other projections' state (the triage queue, the at-risk segment)
+   * names a wider `F` that the drivers' reader also satisfies (it is the `TenantFold` with the reader's
+   * methods), without this module importing the fold's types.
    */
   tally(state: S, window: ReportWindow, canonical: (customerId: string) => string, fold: F): T;
   mergeTallies(a: T, b: T): T;
   /** The report section, from a tally. */
   section(tally: T, window: ReportWindow): R;
+}
+
+/** An SLA target kind (domain.md, Cases > SLA). */
+export type SlaTargetKind = 'firstResponse' | 'nextResponse' | 'resolution';
+
+/**
+ * One SLA target of a case as of an instant: running (`active`), met (`hit`) or missed. `settledAt` is the
+ * instant it was settled (a hit: the event that met it; a miss: its due instant), `null` while active.
+ */
+export interface SlaOutcome {
+  target: SlaTargetKind;
+  state: 'active' | 'hit' | 'missed';
+  dueAt: number | null;
+  settledAt: number | null;
+}
+
+/** A customer's timeline and the journey stages reached on it, as tenant-wide projections read them at tally time. */
+export interface CustomerTimelineView extends TimelineArrays {
+  customerId: string;
+  journey: { readonly stages: readonly { readonly stage: string; readonly pos: number }[] };
+}
+
+/**
+ * Read access to a folded tenant for the tally of a tenant-wide projection (the contract's extension for the
+ * operational views): what the cases and customer projections hold, so a view need not keep a second copy.
+ * Customer ids are as folded: pass them through `canonical` (the tally's argument) for the survivors.
+ */
+export interface TenantFoldReader {
+  caseLookup: CaseLookup;
+  /** Every case of the tenant, merged ones included, in opening order. */
+  allCases(): Iterable<CaseView>;
+  /** Every SLA target of a case as of `asOf`: every ended cycle's resolution target, episodes, the current ones. */
+  slaOutcomes(caseId: string, asOf: number): readonly SlaOutcome[];
+  /** Every customer's record (timeline and journey stages), keyed by folded customer id. */
+  customerRecords(): Iterable<CustomerTimelineView>;
 }

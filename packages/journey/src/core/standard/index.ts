@@ -6,4 +6,4 @@
  */
 export { TENANT_PROJECTIONS, applyViews, cloneViewStates, createViewStates, type AnyTenantProjection } from './registry.js';
 export type { TenantFold } from './fold.js';
-export { mergeTenantTallies, tenantReport, tenantReportOf, tenantTally, type TenantTally } from './report.js';
+export { mergeTenantTallies, tenantFoldReader, tenantReport, tenantReportOf, tenantTally, type TenantTally } from './report.js';

@@ -2,6 +2,18 @@
 import { segmentsProjection } from '../segments/index.js';
 import { triageProjection } from '../triage/index.js';
 import type { CaseEffects, CaseLookup, JourneyConfig, JourneyEvent, TenantProjection } from '../model/index.js';
+import {
+  agentsProjection,
+  byChannelProjection,
+  callbacksProjection,
+  contactDriversProjection,
+  costsProjection,
+  marketplacesProjection,
+  selfServiceProjection,
+  slaProjection,
+  stageChannelsProjection,
+  voiceProjection,
+} from '../operations/index.js';
 
 /** Any tenant-wide projection (the registry holds several state, tally and section types). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -10,10 +22,21 @@ export type AnyTenantProjection = TenantProjection<any, any, any, any>;
 /**
  * The tenant-wide standard projections after cases and the customer projections, in fold order: each is
  * one folder with its module, and one line here. Their sections go under `tenants.<id>.operations.<name>`.
+ * The operational views of operations.md come first, in its order.
  */
 export const TENANT_PROJECTIONS: readonly AnyTenantProjection[] = [
+  slaProjection,
+  voiceProjection,
+  callbacksProjection,
+  byChannelProjection,
+  selfServiceProjection,
+  contactDriversProjection,
+  agentsProjection,
   triageProjection,
   segmentsProjection,
+  marketplacesProjection,
+  stageChannelsProjection,
+  costsProjection,
 ];
 
 /** Fresh states of tenant-wide projections. */

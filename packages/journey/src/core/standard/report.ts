@@ -1,8 +1,8 @@
-import { casesTally, caseMetricsOf, casesSectionOf, mergeCasesTallies, type CasesTally } from '../cases/index.js';
+import { casesTally, caseMetricsOf, casesSectionOf, mergeCasesTallies, slaOutcomes, type CasesTally } from '../cases/index.js';
 import { healthSection, withHealthMemo } from '../churn/index.js';
 import { journeysSectionOf, journeysTally, mergeJourneysTallies, type JourneysTally } from '../journey-map/index.js';
 import { churnPeriodFor, customerMetricsOf, customerMetricsTally, mergeCustomerMetricsTallies, type CustomerMetricsTally } from '../metrics/index.js';
-import type { ReportWindow } from '../model/index.js';
+import type { ReportWindow, TenantFoldReader } from '../model/index.js';
 import { examplesSectionOf, mergeSeriesTallies, seriesSectionOf, seriesTally, type SeriesTally } from '../series/index.js';
 import { addCounts } from '../report/counts.js';
 import type { HealthSection, TenantReport } from '../report/types.js';
@@ -39,7 +39,26 @@ function tallyOf(fold: TenantFold, window: ReportWindow, churnExplicit: boolean)
     journeys: journeysTally(fold.customers, window),
     health: healthSection(fold.customers, window.asOf, fold.caseLookup, fold.config),
     series: seriesTally(fold.cases, fold.customers, fold.caseLookup, window, fold.config),
-    views: fold.projections.map((p, i) => p.tally(fold.views[i], window, fold.canonical, fold)),
+    views: fold.projections.length === 0 ? [] : viewTallies(fold, window),
+  };
+}
+
+/** The tenant-wide projections' tallies of a fold, each reading the rest of the fold through one reader. */
+function viewTallies(fold: TenantFold, window: ReportWindow): unknown[] {
+  const reader = tenantFoldReader(fold);
+  return fold.projections.map((p, i) => p.tally(fold.views[i], window, fold.canonical, reader));
+}
+
+/** What a tenant-wide projection's tally reads of a fold: the `TenantFoldReader`, on the fold itself. */
+export type FoldWithReader = TenantFold & TenantFoldReader;
+
+/** The fold with the `TenantFoldReader` methods (the tally argument every tenant-wide projection gets). */
+export function tenantFoldReader(fold: TenantFold): FoldWithReader {
+  return {
+    ...fold,
+    allCases: () => fold.cases.cases.values(),
+    slaOutcomes: (caseId, asOf) => slaOutcomes(fold.cases, caseId, asOf),
+    customerRecords: () => fold.customers.customers.values(),
   };
 }
 
