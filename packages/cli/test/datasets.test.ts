@@ -153,7 +153,7 @@ describe('csv with a column mapping', () => {
     // survey is written. An event replay would reject is never written.
     expect(imported.stderr).toContain('orders.csv: line 2 (row 1): column "amount" (data.amount): ');
     expect(imported.stderr).toContain('orders.csv: line 4 (row 3): column "amount" (data.amount): ');
-    expect(imported.stderr).toContain('wrote 1 events');
+    expect(imported.stderr).toContain('wrote 1 event to');
     const lines = readFileSync(join(dir, 'orders.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ id: 'shop-2', type: 'SurveyAnswered', tenantId: 'shop', occurredAt: '2024-03-02 11:00Z', customerId: 'c1', data: { kind: 'csat', score: 5 } });
