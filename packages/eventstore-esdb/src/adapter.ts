@@ -23,6 +23,7 @@ import { DuplicateEventIdError, EventStoreError, type EventFilter, InvalidArgume
 import { appendEachStream, assertDirection, assertExpectedRevision, assertFromRevision, assertMaxCount, assertStreamName, checkExpectedRevision, compileFilter, decideCheckpoint, validateCheckpointArgs, subscriptionOf, validateEvents, type EventMatcher } from '@omnitrail/eventstore/adapter';
 import { decodeMetadata, encodeMetadata, toEventStoreDbId } from './ids.js';
 import { fromEventStoreDbPosition, toEventStoreDbPosition } from './positions.js';
+import { createEventStoreDbDocuments, DEFAULT_CHUNK_SIZE, DOCUMENT_STREAM_PREFIX } from './documents.js';
 
 /** Options of {@link createEventStoreDbEventStore}: a connection string, or a client you own. */
 export type EventStoreDbEventStoreOptions = (
@@ -60,6 +61,11 @@ export type EventStoreDbEventStoreOptions = (
    * retries are recognised by the server's own idempotency (see docs/eventstore-esdb.md). 0 turns it off.
    */
   recentIdWindow?: number;
+  /**
+   * Bytes per chunk event of a large document (default 512 KiB): keep it under the server's `MaxAppendSize`
+   * (1 MiB by default), since each chunk is one append.
+   */
+  documentChunkSize?: number;
 };
 
 /**
@@ -116,7 +122,7 @@ function escapeRegex(text: string): string {
  * filters (event types, regexes) are applied by the adapter on what the server sends.
  */
 function serverStreamFilter(streamPrefix: string, filter: EventFilter | undefined): Filter {
-  const own = `^${escapeRegex(streamPrefix)}(?!\\$|${escapeRegex(CHECKPOINT_STREAM_PREFIX)})`;
+  const own = `^${escapeRegex(streamPrefix)}(?!\\$|${escapeRegex(CHECKPOINT_STREAM_PREFIX)}|${escapeRegex(DOCUMENT_STREAM_PREFIX)})`;
   const prefixes = filter !== undefined && 'streamNamePrefix' in filter ? [filter.streamNamePrefix].flat() : undefined;
   const regex = prefixes === undefined ? own : `${own}(?:${prefixes.map(escapeRegex).join('|')})`;
   return streamNameFilter({ regex });
@@ -202,6 +208,8 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
   }
   const recentIdWindow = options.recentIdWindow ?? 10_000;
   if (!Number.isInteger(recentIdWindow) || recentIdWindow < 0) throw new InvalidArgumentError('recentIdWindow', `expected an integer >= 0, got ${String(recentIdWindow)}`);
+  const documentChunkSize = options.documentChunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(documentChunkSize) || documentChunkSize < 1024) throw new InvalidArgumentError('documentChunkSize', `expected an integer >= 1024, got ${String(documentChunkSize)}`);
   if (!Number.isInteger(pageSize) || pageSize < 2) throw new InvalidArgumentError('pageSize', `expected an integer >= 2, got ${String(pageSize)}`);
   let closed = false;
   const stops = new Set<() => void>();
@@ -221,6 +229,9 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     if (stream.startsWith(CHECKPOINT_STREAM_PREFIX)) {
       throw new InvalidStreamNameError(stream, `names starting with '${CHECKPOINT_STREAM_PREFIX}' are reserved for checkpoints by the EventStoreDB adapter`);
     }
+    if (stream.startsWith(DOCUMENT_STREAM_PREFIX)) {
+      throw new InvalidStreamNameError(stream, `names starting with '${DOCUMENT_STREAM_PREFIX}' are reserved for documents by the EventStoreDB adapter`);
+    }
   };
 
   /** The port's view of a resolved event, or undefined for events outside the store (system, checkpoints, other prefixes). */
@@ -229,7 +240,7 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     if (e === undefined) return undefined;
     if (!e.streamId.startsWith(prefix)) return undefined;
     const streamName = e.streamId.slice(prefix.length);
-    if (streamName.startsWith('$') || streamName.startsWith(CHECKPOINT_STREAM_PREFIX) || e.streamId.startsWith('$') || e.type.startsWith('$')) return undefined;
+    if (streamName.startsWith('$') || streamName.startsWith(CHECKPOINT_STREAM_PREFIX) || streamName.startsWith(DOCUMENT_STREAM_PREFIX) || e.streamId.startsWith('$') || e.type.startsWith('$')) return undefined;
     const position = e.position === undefined ? undefined : fromEventStoreDbPosition(e.position);
     const { id, metadata } = decodeMetadata(e.id, e.metadata);
     return {
@@ -705,6 +716,15 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     },
   };
 
+  const documents = createEventStoreDbDocuments({
+    client,
+    physical,
+    lastOfStream: lastOfStream as (name: string) => Promise<ResolvedEvent | undefined>,
+    assertOpen,
+    fail,
+    chunkSize: documentChunkSize,
+  });
+
   return {
     appendToStream,
     async appendToStreams<D, M>(appends: readonly StreamAppend<D, M>[]): Promise<PromiseSettledResult<AppendResult>[]> {
@@ -716,6 +736,7 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     readAll,
     subscribeToAll,
     checkpoints,
+    documents,
     async close() {
       if (closed) return;
       closed = true;

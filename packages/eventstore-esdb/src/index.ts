@@ -13,6 +13,7 @@ export {
   type EventStoreDbSubscriptionHealth,
   isTransientEventStoreDbFailure,
 } from './adapter.js';
+export { DOCUMENT_STREAM_PREFIX, DOCUMENT_WRITTEN_EVENT_TYPE, DOCUMENT_DELETED_EVENT_TYPE } from './documents.js';
 export { fromEventStoreDbPosition, toEventStoreDbPosition, type EventStoreDbPosition } from './positions.js';
 export { toEventStoreDbId, ulidToUuid, encodeMetadata, decodeMetadata, ENVELOPE_KEY } from './ids.js';
 export {
