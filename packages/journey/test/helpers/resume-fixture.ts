@@ -68,7 +68,11 @@ export function resumeScenarioArbitrary(): fc.Arbitrary<ResumeScenario> {
         const b = k % events.length;
         [events[a], events[b]] = [events[b]!, events[a]!];
       });
-      return { events, batches, stops: [...stops].sort((x, y) => x.after - y.after), everyEvents };
+      // Stops after batches that exist (the number of batches depends on the sizes drawn).
+      let count = 0;
+      for (let i = 0, b = 0; i < events.length; b++, count++) i += batches[b % batches.length]!;
+      const placed = stops.map((s) => ({ after: s.after % Math.max(1, count), how: s.how }));
+      return { events, batches, stops: placed.sort((x, y) => x.after - y.after), everyEvents };
     });
 }
 
