@@ -108,7 +108,7 @@ describe('journey engine over the file store: resume', () => {
     const expected = observed(again, tenantId);
     await again.close();
     // Damaged: a byte of the payload flipped, then the header cut short.
-    for (const [damage, reason] of [[(b: Uint8Array) => (b[b.length - 10] ^= 1), 'checksum'], [(b: Uint8Array) => b.fill(0, 8, 12), 'unreadable']] as const) {
+    for (const [damage, reason] of [[(b: Uint8Array) => (b[b.length - 10] = b[b.length - 10]! ^ 1), 'checksum'], [(b: Uint8Array) => b.fill(0, 8, 12), 'unreadable']] as const) {
       const bytes = new Uint8Array(document.value);
       damage(bytes);
       await store.documents.write('journey-engine.snapshot', bytes, { expectedVersion: 'any' });

@@ -373,6 +373,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   let foldedSinceSnapshot = 0;
   let snapshotInFlight: Promise<EngineSnapshotInfo | undefined> | undefined;
   let snapshotScheduled = false;
+  let subscriptionEnded = false;
   // A snapshot was found and set aside: replace it as soon as the rebuild is done.
   let replaceRejected = false;
   // Other writers' events are folded in batches: everything the subscription hands over before the event
@@ -458,6 +459,8 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       storeHealth.next({ state: 'ended', error });
       changes.error(error);
       caughtUpWaiters.splice(0).forEach((r) => r());
+    } finally {
+      subscriptionEnded = true;
     }
   })();
 
@@ -597,6 +600,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     const key = snapshotSettings!.key;
     const previous = snapshotInFlight ?? Promise.resolve(undefined);
     const run = previous.then(async (): Promise<EngineSnapshotInfo | undefined> => {
+      await ownEventsHandedBack();
       flush();
       let encoded: ReturnType<typeof encodeEngineSnapshot>;
       const position = deliveredPosition;
@@ -641,6 +645,18 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     });
     snapshotInFlight = settled;
     return settled;
+  }
+
+  /**
+   * Waits (5 s at most) until the subscription has handed back the events record() folded itself, so that a
+   * snapshot's position covers them: a resumed engine then reads only what came after, rather than reading
+   * them again to skip them. A snapshot taken without waiting would still be exact (see captureState).
+   */
+  async function ownEventsHandedBack(): Promise<void> {
+    const deadline = performance.now() + 5000;
+    while (subscription !== undefined && !subscriptionEnded && failure === undefined && ownIds.size > 0 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   /** The engine's state as plain data (shared, not copied: serialized at once by the caller). */
@@ -1101,10 +1117,11 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     async close() {
       if (closed) return;
       closed = true;
-      await subscription?.unsubscribe();
-      await pump;
+      // The last snapshot before the subscription stops, so that it can wait for our own events to come back.
       await snapshotInFlight;
       if (snapshotSettings?.onClose && caughtUp && failure === undefined && (foldedSinceSnapshot > 0 || replaceRejected)) await writeSnapshot();
+      await subscription?.unsubscribe();
+      await pump;
       snapshotEvents.complete();
       changes.complete();
       rejectedStored.complete();

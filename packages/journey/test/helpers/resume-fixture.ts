@@ -152,7 +152,8 @@ export async function runResumeScenario(scenario: ResumeScenario, fixture: Durab
           const document = await store.documents.read('journey-engine.snapshot');
           if (document !== undefined) {
             const damaged = new Uint8Array(document.value);
-            damaged[damaged.length - 1 - (b % Math.min(64, damaged.length - 1))] ^= 0x5a;
+            const at = damaged.length - 1 - (b % Math.min(64, damaged.length - 1));
+            damaged[at] = damaged[at]! ^ 0x5a;
             await store.documents.write('journey-engine.snapshot', damaged, { expectedVersion: document.version });
           }
         }
