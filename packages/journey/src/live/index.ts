@@ -664,7 +664,11 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     const saved: SavedTenant[] = [];
     for (const tenant of tenants.values()) {
       const { index: _index, projections: _projections, ...rest } = tenant;
-      saved.push({ ...rest, host: host.exportTenant(tenant) });
+      // Of the in-memory fold snapshots (kept for late events) only the newest is saved: each holds the
+      // tenant's cases and views as they were, and the older ones would multiply the snapshot's size for
+      // events that arrive later than the newest one, which re-fold from the start once after a restart
+      // (taking new ones on the way). Exactness does not depend on them.
+      saved.push({ ...rest, snapshots: tenant.snapshots.slice(-1), host: host.exportTenant(tenant) });
     }
     // Our own events folded but not handed back by the subscription yet are after the covered position:
     // a resumed engine must skip them when the store hands them over.
