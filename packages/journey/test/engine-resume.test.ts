@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { openFileEventStore, type EventStore } from '@omnitrail/eventstore';
 import { assertProperty, fcParameters } from '@omnitrail/testing';
 import fc from 'fast-check';
+import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createJourneyEngine, defineJourneyProjection, type EngineSnapshotEvent } from '../src/index.js';
 import { ASOF, batchesOf, observed, perCustomer, perTenant, resumeScenarioArbitrary, runResumeScenario } from './helpers/resume-fixture.js';
@@ -115,12 +116,12 @@ describe('journey engine over the file store: resume', () => {
       const resumed = createJourneyEngine({ store, clock: () => ASOF, projections: [perCustomer, perTenant], logger: { info: () => undefined, warn: () => undefined } });
       const events$: EngineSnapshotEvent[] = [];
       resumed.snapshotEvents$.subscribe((e) => events$.push(e));
+      // The rejected snapshot is replaced once rebuilt.
+      const replaced = firstValueFrom(resumed.snapshotEvents$.pipe(filter((e) => e.kind === 'written')));
       await resumed.ready();
       expect(events$[0]).toMatchObject({ kind: 'rejected', reason });
       expect(observed(resumed, tenantId)).toEqual(expected);
-      // The rejected snapshot is replaced once rebuilt.
-      await new Promise((r) => setTimeout(r, 50));
-      expect(events$.map((e) => e.kind)).toContain('written');
+      expect(await replaced).toMatchObject({ kind: 'written', events: events.length });
       await resumed.close();
     }
     await store.close();
