@@ -163,7 +163,7 @@ interface EncodedState {
 /** Splits a state into the events' JSON and the structured part (see the module comment). */
 const EVENTS_PER_CHUNK = 50_000;
 
-function encodeState(state: SavedEngineState): { eventsJson: string[]; structured: EncodedState } {
+function encodeState(state: SavedEngineState, eventsPerChunk: number): { eventsJson: string[]; structured: EncodedState } {
   const recordedIndex = new Map<CatalogEvent, number>();
   state.recorded.forEach((event, i) => recordedIndex.set(event, i));
   const strings: string[] = [];
@@ -251,7 +251,7 @@ function encodeState(state: SavedEngineState): { eventsJson: string[]; structure
     return encoded;
   });
   return {
-    eventsJson: Array.from({ length: Math.ceil(state.recorded.length / EVENTS_PER_CHUNK) }, (_, k) => JSON.stringify(state.recorded.slice(k * EVENTS_PER_CHUNK, (k + 1) * EVENTS_PER_CHUNK))),
+    eventsJson: Array.from({ length: Math.ceil(state.recorded.length / eventsPerChunk) }, (_, k) => JSON.stringify(state.recorded.slice(k * eventsPerChunk, (k + 1) * eventsPerChunk))),
     structured: { strings, tenants, contents: state.contents, ownFolded: state.ownFolded, rejectedStoredCount: state.rejectedStoredCount, storedCopies: state.storedCopies },
   };
 }
@@ -336,8 +336,11 @@ function decodeState(eventsJson: readonly string[], structured: EncodedState): S
 }
 
 /** Encodes a saved state and its header fields as snapshot document bytes. Throws when the state holds something V8 cannot clone (a function in a host state). */
-export function encodeEngineSnapshot(state: SavedEngineState, meta: { fingerprint: string; position: bigint | undefined; createdAt: number }): { bytes: Uint8Array; header: EngineSnapshotHeader } {
-  const { eventsJson, structured } = encodeState(state);
+export function encodeEngineSnapshot(
+  state: SavedEngineState,
+  meta: { fingerprint: string; position: bigint | undefined; createdAt: number; /** Events per JSON chunk (tests make it small). */ eventsPerChunk?: number },
+): { bytes: Uint8Array; header: EngineSnapshotHeader } {
+  const { eventsJson, structured } = encodeState(state, meta.eventsPerChunk ?? EVENTS_PER_CHUNK);
   const parts: Buffer[] = [u32(eventsJson.length)];
   for (const chunk of eventsJson) {
     const json = Buffer.from(chunk, 'utf8');
