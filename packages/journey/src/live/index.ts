@@ -549,9 +549,10 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       snapshotVersion = document.version;
       bytes = document.value;
     } catch (error) {
-      // A damaged document (CORRUPT_DOCUMENT) or a store that cannot read it: rebuild, and replace it.
-      if ((error as { code?: unknown }).code !== 'CORRUPT_DOCUMENT') throw error;
-      rejectSnapshot(key, 'checksum', (error as Error).message);
+      // A damaged document (CORRUPT_DOCUMENT), or a store that cannot read it now (an EventStoreDB outage
+      // at start): rebuild from the log, which the subscription follows through outages, and replace it.
+      const damaged = (error as { code?: unknown }).code === 'CORRUPT_DOCUMENT';
+      rejectSnapshot(key, damaged ? 'checksum' : 'unreadable', damaged ? (error as Error).message : `the store could not read it (${(error as Error).message})`);
       return 'start';
     }
     const decoded = decodeEngineSnapshot(bytes, fingerprint);
