@@ -24,7 +24,7 @@ export const DOCUMENT_WRITTEN_EVENT_TYPE = 'OmnitrailDocumentWritten';
 /** Event type of a document's head event for a delete. */
 export const DOCUMENT_DELETED_EVENT_TYPE = 'OmnitrailDocumentDeleted';
 
-/** Values up to this size (bytes) travel inside the head event (base64), in one append. */
+/** Values up to this size (bytes; and up to the chunk size) travel inside the head event (base64), in one append. */
 export const INLINE_LIMIT = 64 * 1024;
 
 /** Bytes per chunk event: well under the server's default 1 MiB append limit, one chunk per append. */
@@ -152,7 +152,8 @@ export function createEventStoreDbDocuments(context: EventStoreDbDocumentContext
         for (;;) {
           const head = await readHead(key);
           decideDocumentChange(key, headOf(head), expected);
-          if (bytes.length <= INLINE_LIMIT) written.inline = Buffer.from(bytes).toString('base64');
+          // A value that fits in one chunk (and at most INLINE_LIMIT) travels in the head event itself.
+          if (bytes.length <= Math.min(INLINE_LIMIT, context.chunkSize)) written.inline = Buffer.from(bytes).toString('base64');
           else if (chunksOf === undefined) {
             // The bytes first, in a stream of their own: nothing refers to them until the head event does.
             const chunkStream = context.physical(`${DOCUMENT_STREAM_PREFIX}~${key}~${randomUUID()}`);

@@ -367,9 +367,22 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   const fingerprint = snapshotSettings === undefined ? '' : snapshotFingerprint(config, standard, host.definitions);
   // The version of the snapshot document as last read or written (undefined: none seen).
   let snapshotVersion: bigint | undefined;
-  // Position of the last event the subscription handed over: once `pending` is flushed, the state covers
-  // every event of the store up to it.
+  // The position up to which every event of the store is in the state, once `pending` is flushed: the last
+  // one the subscription handed over, unless one of our own events came back before record() folded it (on
+  // a network store the subscription can see an append before its caller has the answer). Such an event is
+  // a hole: the covered position stays before it until record() folds it, and the events handed over after
+  // it wait in `afterHole` (a snapshot lists those it holds, so a resumed engine skips them).
   let deliveredPosition: bigint | undefined;
+  const holes = new Set<string>();
+  const afterHole: { position: bigint; id: string }[] = [];
+  const delivered = (position: bigint, id: string) => {
+    if (holes.size === 0 && afterHole.length === 0) deliveredPosition = position;
+    else afterHole.push({ position, id });
+  };
+  const fillHoles = (events: readonly CatalogEvent[]) => {
+    for (const event of events) holes.delete(event.id);
+    while (afterHole.length > 0 && !holes.has(afterHole[0]!.id)) deliveredPosition = afterHole.shift()!.position;
+  };
   let foldedSinceSnapshot = 0;
   let snapshotInFlight: Promise<EngineSnapshotInfo | undefined> | undefined;
   let snapshotScheduled = false;
@@ -413,8 +426,12 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
           } else maybeSnapshot();
           continue;
         }
-        deliveredPosition = item.event.position;
-        if (ownIds.take(item.event.id)) continue;
+        if (ownIds.take(item.event.id)) {
+          if (recordedEvent(recordedIndex, item.event.id) === undefined) holes.add(item.event.id);
+          delivered(item.event.position, item.event.id);
+          continue;
+        }
+        delivered(item.event.position, item.event.id);
         const parsed = parseEvent(item.event.data, { registry, uniformShape: true });
         if (!parsed.success) {
           rejectedStored.next(
@@ -489,6 +506,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     try {
       for (const [tenantId, group] of byTenant) folded += applyTenant(tenantId, group, distinct);
     } finally {
+      if (holes.size > 0) fillHoles(events);
       if (folded > 0) {
         foldedSinceSnapshot += folded;
         maybeSnapshot();
@@ -655,7 +673,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
    */
   async function ownEventsHandedBack(): Promise<void> {
     const deadline = performance.now() + 5000;
-    while (subscription !== undefined && !subscriptionEnded && failure === undefined && ownIds.size > 0 && performance.now() < deadline) {
+    while (subscription !== undefined && !subscriptionEnded && failure === undefined && (ownIds.size > 0 || holes.size > 0) && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   }
@@ -674,6 +692,8 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     // Our own events folded but not handed back by the subscription yet are after the covered position:
     // a resumed engine must skip them when the store hands them over.
     const ownFolded = ownIds.pending().filter((id) => recordedEvent(recordedIndex, id) !== undefined);
+    // And the events handed over after a hole (see `holes`): folded, or counted as rejected or duplicate.
+    for (const { id } of afterHole) if (!holes.has(id)) ownFolded.push(id);
     return { tenants: saved, recorded: recordedIndex.recorded, contents: recordedIndex.contents, ownFolded, rejectedStoredCount, storedCopies };
   }
 
