@@ -79,8 +79,10 @@ export interface JourneyEngineSnapshotOptions {
   /** The document key (default `'journey-engine.snapshot'`): engines with different projections over one store use different keys. */
   key?: string;
   /**
-   * Take a snapshot after this many events were folded since the last one (default 100,000; 0: never
-   * periodically). Taking one costs a pause of the engine proportional to its whole state (see the docs).
+   * Take a snapshot after this many events were folded since the last one (0: never periodically). Taking
+   * one costs a pause of the engine proportional to its whole state (see the docs), so by default it is
+   * 100,000 or the number of events held, whichever is larger: the pauses then cost a bounded share of the
+   * time, however long the log.
    */
   everyEvents?: number;
   /** Take a snapshot on `close()` when events were folded since the last one (default true). */
@@ -602,7 +604,9 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   /** Takes a snapshot soon when enough events were folded since the last one. */
   function maybeSnapshot(): void {
     if (snapshotSettings === undefined || snapshotSettings.everyEvents === 0 || !caughtUp) return;
-    if (foldedSinceSnapshot >= snapshotSettings.everyEvents) scheduleSnapshot();
+    // Without a setting: 100,000 events or as many as the state holds (see JourneyEngineSnapshotOptions).
+    const every = snapshotSettings.everyEvents ?? Math.max(100_000, recordedIndex.recorded.length);
+    if (foldedSinceSnapshot >= every) scheduleSnapshot();
   }
 
   function scheduleSnapshot(): void {
@@ -1164,13 +1168,13 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
 }
 
 /** Snapshot settings with their defaults, checked. */
-function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefined): Required<JourneyEngineSnapshotOptions> {
+function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefined): { key: string; everyEvents: number | undefined; onClose: boolean } {
   const key = options?.key ?? DEFAULT_SNAPSHOT_KEY;
   if (typeof key !== 'string' || !/^[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,199}$/.test(key)) {
     throw new TypeError(`createJourneyEngine: snapshots.key must be 1 to 200 characters of A-Z a-z 0-9 . _ : @ - not starting with '.', got ${JSON.stringify(key)}`);
   }
-  const everyEvents = options?.everyEvents ?? 100_000;
-  if (!Number.isInteger(everyEvents) || everyEvents < 0) throw new TypeError(`createJourneyEngine: snapshots.everyEvents must be an integer >= 0, got ${String(everyEvents)}`);
+  const everyEvents = options?.everyEvents;
+  if (everyEvents !== undefined && (!Number.isInteger(everyEvents) || everyEvents < 0)) throw new TypeError(`createJourneyEngine: snapshots.everyEvents must be an integer >= 0, got ${String(everyEvents)}`);
   const onClose = options?.onClose ?? true;
   if (typeof onClose !== 'boolean') throw new TypeError(`createJourneyEngine: snapshots.onClose must be a boolean, got ${String(onClose)}`);
   return { key, everyEvents, onClose };
