@@ -40,9 +40,11 @@ subscription.unsubscribe();
 await engine.close();
 await store.close();
 
-// Reopen: the engine rebuilds its projections from the durable log.
+// Reopen: the engine saved a snapshot of its state in the store on close(), and resumes from it (it would
+// rebuild from the durable log if there were none, or one made with other projections).
 const reopened = await openFileEventStore({ directory, fsync: 'batch' });
-const again = createJourneyEngine({ store: reopened, clock: () => Date.parse('2024-03-02T00:00:00Z') });
+const again = createJourneyEngine({ store: reopened, clock: () => Date.parse('2024-03-02T00:00:00Z'), projections: [channelsUsed] });
+again.snapshotEvents$.subscribe((e) => console.log('snapshot on reopening:', e.kind));
 await again.ready();
 console.log('after reopening, case-1 is', again.getCase('acme', 'case-1')?.status);
 await again.close();

@@ -21,6 +21,7 @@ export {
   type EventStoreDbSubscription,
   type EventStoreDbSubscriptionHealth,
 } from './subscription/index.js';
+export { DOCUMENT_STREAM_PREFIX, DOCUMENT_WRITTEN_EVENT_TYPE, DOCUMENT_DELETED_EVENT_TYPE } from './documents/index.js';
 export { fromEventStoreDbPosition, toEventStoreDbPosition, type EventStoreDbPosition } from './positions.js';
 export { toEventStoreDbId, ulidToUuid, encodeMetadata, decodeMetadata, ENVELOPE_KEY } from './ids.js';
 export {

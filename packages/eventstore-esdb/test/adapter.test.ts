@@ -4,6 +4,7 @@ import type { EventStore, EventToAppend, RecordedEvent, SubscriptionItem } from 
 import {
   CHECKPOINT_STREAM_PREFIX,
   createEventStoreDbEventStore,
+  DOCUMENT_STREAM_PREFIX,
   decodeMetadata,
   fromEventStoreDbPosition,
   isTransientEventStoreDbFailure,
@@ -290,6 +291,56 @@ describe('EventStoreDB adapter: errors', () => {
     expect(server.log.stream('tenant-a/s')?.length).toBe(2);
     const all = await collect(store.readAll());
     expect(all.map((e) => [e.streamName, e.type])).toEqual([['s', 'Mine']]);
+  });
+});
+
+describe('EventStoreDB adapter: documents', () => {
+  const big = (size: number, seed: number) => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
+
+  it('chunks a large value under the append limit, commits it with one head event, removes replaced chunks, and keeps it all out of reads', async () => {
+    const { server, store } = await setup();
+    await expect(store.appendToStream(`${DOCUMENT_STREAM_PREFIX}-x`, [ev()])).rejects.toMatchObject({ code: 'INVALID_STREAM_NAME' });
+    await store.appendToStream('s', [ev()]);
+    const first = await store.documents.write('snap', big(3 * 1024 * 1024 + 5, 1), { expectedVersion: 'absent' });
+    const chunkStreams = () => server.log.events.filter((e) => e.streamName.startsWith(`${DOCUMENT_STREAM_PREFIX}~snap~`)).map((e) => e.streamName);
+    const firstChunks = [...new Set(chunkStreams())];
+    expect(firstChunks.length).toBe(1);
+    expect(server.log.stream(firstChunks[0]!)!.length).toBe(7); // 3 MiB + 5 bytes in 512 KiB chunks
+    expect(server.log.stream(`${DOCUMENT_STREAM_PREFIX}-snap`)!.length).toBe(1);
+    const second = await store.documents.write('snap', big(2 * 1024 * 1024, 2), { expectedVersion: first.version });
+    expect(second.version).toBe(first.version + 1n);
+    // The replaced value's chunk stream is deleted (soft), the new one is read.
+    expect(server.log.firstVisible(firstChunks[0]!)).toBe(7n);
+    expect(Buffer.from((await store.documents.read('snap'))!.value).equals(Buffer.from(big(2 * 1024 * 1024, 2)))).toBe(true);
+    expect((await collect(store.readAll())).map((e) => e.streamName)).toEqual(['s']);
+    const items: SubscriptionItem[] = [];
+    for await (const item of store.subscribeToAll()) {
+      items.push(item);
+      if (item.kind === 'caught-up') break;
+    }
+    expect(items.map((i) => (i.kind === 'event' ? i.event.streamName : i.kind))).toEqual(['s', 'caught-up']);
+  });
+
+  it('leaves the previous document readable when a writer dies between its chunks and its head event', async () => {
+    const { server, store } = await setup();
+    const { version } = await store.documents.write('snap', big(100_000, 3), { expectedVersion: 'absent' });
+    // What a crashed writer leaves: chunks of a new value, no head event naming them.
+    const client = EventStoreDBClient.connectionString(server.connectionString);
+    cleanups.push(() => client.dispose());
+    await client.appendToStream(`${DOCUMENT_STREAM_PREFIX}~snap~crashed`, [jsonEvent({ type: 'OmnitrailDocumentChunk', data: { torn: true } })]);
+    const read = await store.documents.read('snap');
+    expect(read!.version).toBe(version);
+    expect(Buffer.from(read!.value).equals(Buffer.from(big(100_000, 3)))).toBe(true);
+  });
+
+  it('says CORRUPT_DOCUMENT when the chunks a head names do not add up', async () => {
+    const { server, store } = await setup();
+    await store.documents.write('snap', big(700_000, 4), { expectedVersion: 'absent' });
+    const chunkStream = server.log.events.find((e) => e.streamName.startsWith(`${DOCUMENT_STREAM_PREFIX}~snap~`))!.streamName;
+    const client = EventStoreDBClient.connectionString(server.connectionString);
+    cleanups.push(() => client.dispose());
+    await client.appendToStream(chunkStream, [jsonEvent({ type: 'OmnitrailDocumentChunk', data: { extra: 1 } })]);
+    await expect(store.documents.read('snap')).rejects.toMatchObject({ code: 'CORRUPT_DOCUMENT', key: 'snap' });
   });
 });
 

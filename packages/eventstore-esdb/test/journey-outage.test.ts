@@ -38,7 +38,9 @@ describe('a journey engine on EventStoreDB through a server outage', () => {
     const engineStates: string[] = [];
     follower.storeHealth$.subscribe((h) => engineStates.push(h.state));
     let attempts = 0;
-    subscription!.health$.subscribe((h) => {
+    // The engine subscribes once it has looked for a snapshot in the store (none here).
+    while (subscription === undefined) await new Promise((resolve) => setTimeout(resolve, 1));
+    subscription.health$.subscribe((h) => {
       states.push(h.state);
       if (h.state === 'retrying') attempts = h.attempt;
     });

@@ -7,6 +7,7 @@
 export { assertDirection, assertExpectedRevision, assertFromRevision, deepFreeze, assertJsonStorable, assertMaxCount, assertStreamName, validateEvents } from './validation/index.js';
 export { appendEachStream, assertStreamAppends, checkExpectedRevision } from './append/index.js';
 export { decideCheckpoint, validateCheckpointArgs } from './checkpoints/index.js';
+export { assertDocumentKey, assertDocumentValue, assertExpectedDocumentVersion, copyBytes, decideDocumentChange, type DocumentHead } from './documents/index.js';
 export { compileFilter, type EventMatcher } from './filters/index.js';
 export { subscriptionOf } from './subscription/index.js';
 export { createIdIndex, createIdTable, hashString, type IdIndex, type IdTable } from './id-index/index.js';

@@ -179,3 +179,45 @@ describe('file store: locking and read-only mode', () => {
     expect(readFileSync(join(directory, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
   });
 });
+
+describe('file store: documents', () => {
+  const text = (value: Uint8Array | undefined) => (value === undefined ? undefined : Buffer.from(value).toString('utf8'));
+
+  it('keeps the previous version when a writer died before its rename, and removes its temporary file on open', async () => {
+    const directory = tmp();
+    const store = await open({ directory });
+    const { version } = await store.documents.write('snap', Buffer.from('previous'), { expectedVersion: 'absent' });
+    const [file] = readdirSync(join(directory, 'documents'));
+    // What a crash mid-write leaves: a half-written temporary file beside the document.
+    writeFileSync(join(directory, 'documents', `${file}.tmp-99999-1`), Buffer.from('OTDOC001 torn'));
+    await closeAll();
+    const reopened = await open({ directory });
+    expect(readdirSync(join(directory, 'documents'))).toEqual([file]);
+    const read = await reopened.documents.read('snap');
+    expect(text(read?.value)).toBe('previous');
+    expect(read?.version).toBe(version);
+  });
+
+  it('refuses to hand back a damaged document (CORRUPT_DOCUMENT) and lets a writer replace it', async () => {
+    const directory = tmp();
+    const store = await open({ directory });
+    await store.documents.write('snap', Buffer.from('a value that will be damaged'), { expectedVersion: 'absent' });
+    const path = join(directory, 'documents', readdirSync(join(directory, 'documents'))[0]!);
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff;
+    writeFileSync(path, bytes);
+    await expect(store.documents.read('snap')).rejects.toMatchObject({ code: 'CORRUPT_DOCUMENT', key: 'snap', reason: 'checksum mismatch' });
+    const replaced = await store.documents.write('snap', Buffer.from('fresh'), { expectedVersion: 'any' });
+    expect(replaced.version).toBe(2n);
+    expect(text((await store.documents.read('snap'))?.value)).toBe('fresh');
+  });
+
+  it('reads documents read-only, and refuses to write them', async () => {
+    const directory = tmp();
+    const writer = await open({ directory });
+    await writer.documents.write('snap', Buffer.from('shared'), { expectedVersion: 'absent' });
+    const reader = await open({ directory, readOnly: true });
+    expect(text((await reader.documents.read('snap'))?.value)).toBe('shared');
+    await expect(reader.documents.write('snap', Buffer.from('x'), { expectedVersion: 'any' })).rejects.toMatchObject({ code: 'READ_ONLY_STORE' });
+  });
+});

@@ -31,6 +31,9 @@ export { caseLinkKey, createLinkSets, foldLinkKeys, partitionEvents, type LinkSe
 // The live driver's fold, for tests and benchmarks.
 export { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, tenantFoldOf, type LiveEvent, type LiveTenant } from './live/tenant-state.js';
 
+// The engine's snapshot encoding, for its tests.
+export { decodeEngineSnapshot, encodeEngineSnapshot, type SavedEngineState, type SavedTenant } from './live/engine-snapshot/index.js';
+
 // The registries and the report made from a fold.
 export { CUSTOMER_PROJECTIONS, type CustomerProjectionStates } from './core/customers/index.js';
 export {

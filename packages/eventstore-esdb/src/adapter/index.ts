@@ -17,10 +17,12 @@
  * - Subscriptions retry transient failures (capped backoff, no limit by default) from the last position they
  *   examined, and tell their health (`health$`).
  */
+import type { ResolvedEvent } from '@eventstore/db-client';
 import type { EventStore, SubscribeToAllOptions, AppendResult, StreamAppend } from '@omnitrail/eventstore';
 import { appendEachStream } from '@omnitrail/eventstore/adapter';
 import { createAppend } from '../append/index.js';
 import { createCheckpoints } from '../checkpoints/index.js';
+import { createEventStoreDbDocuments } from '../documents/index.js';
 import { createStoreContext, type EventStoreDbEventStoreOptions } from '../context/index.js';
 import { createRawReads, createReads } from '../reads/index.js';
 import { createSubscribeToAll, type EventStoreDbSubscription } from '../subscription/index.js';
@@ -42,6 +44,14 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
   const { readStream, readAll } = createReads(ctx, raw);
   const subscribeToAll = createSubscribeToAll(ctx, raw);
   const checkpoints = createCheckpoints(ctx, raw);
+  const documents = createEventStoreDbDocuments({
+    client: ctx.client,
+    physical: ctx.physical,
+    lastOfStream: raw.lastOfStream as (name: string) => Promise<ResolvedEvent | undefined>,
+    assertOpen: ctx.assertOpen,
+    fail: ctx.fail,
+    chunkSize: ctx.documentChunkSize,
+  });
 
   return {
     appendToStream,
@@ -54,6 +64,7 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     readAll,
     subscribeToAll,
     checkpoints,
+    documents,
     async close() {
       if (ctx.isClosed()) return;
       ctx.markClosed();

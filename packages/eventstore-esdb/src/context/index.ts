@@ -4,6 +4,7 @@ import { EventStoreDBClient, type AllStreamResolvedEvent, type ResolvedEvent } f
 import { EventStoreError, InvalidArgumentError, InvalidStreamNameError, StoreClosedError, type RecordedEvent } from '@omnitrail/eventstore';
 import { assertStreamName } from '@omnitrail/eventstore/adapter';
 import { EventStoreDbError } from '../errors/index.js';
+import { DEFAULT_CHUNK_SIZE, DOCUMENT_STREAM_PREFIX } from '../documents/index.js';
 import { decodeMetadata } from '../ids.js';
 import { fromEventStoreDbPosition } from '../positions.js';
 
@@ -43,6 +44,11 @@ export type EventStoreDbEventStoreOptions = (
    * retries are recognised by the server's own idempotency (see docs/eventstore-esdb.md). 0 turns it off.
    */
   recentIdWindow?: number;
+  /**
+   * Bytes per chunk event of a large document (default 512 KiB): keep it under the server's `MaxAppendSize`
+   * (1 MiB by default), since each chunk is one append.
+   */
+  documentChunkSize?: number;
 };
 
 /**
@@ -62,6 +68,8 @@ export interface StoreContext {
   readonly maxReconnectAttempts: number;
   readonly maxReconnectDelayMs: number;
   readonly recentIdWindow: number;
+  /** Bytes per chunk event of a large document. */
+  readonly documentChunkSize: number;
   /** Whether `close()` was called. */
   isClosed(): boolean;
   /** Marks the store closed: every call from now on fails with `StoreClosedError`. */
@@ -95,6 +103,8 @@ export function createStoreContext(options: EventStoreDbEventStoreOptions): Stor
   }
   const recentIdWindow = options.recentIdWindow ?? 10_000;
   if (!Number.isInteger(recentIdWindow) || recentIdWindow < 0) throw new InvalidArgumentError('recentIdWindow', `expected an integer >= 0, got ${String(recentIdWindow)}`);
+  const documentChunkSize = options.documentChunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(documentChunkSize) || documentChunkSize < 1024) throw new InvalidArgumentError('documentChunkSize', `expected an integer >= 1024, got ${String(documentChunkSize)}`);
   if (!Number.isInteger(pageSize) || pageSize < 2) throw new InvalidArgumentError('pageSize', `expected an integer >= 2, got ${String(pageSize)}`);
   let closed = false;
   const stops = new Set<() => void>();
@@ -114,6 +124,9 @@ export function createStoreContext(options: EventStoreDbEventStoreOptions): Stor
     if (stream.startsWith(CHECKPOINT_STREAM_PREFIX)) {
       throw new InvalidStreamNameError(stream, `names starting with '${CHECKPOINT_STREAM_PREFIX}' are reserved for checkpoints by the EventStoreDB adapter`);
     }
+    if (stream.startsWith(DOCUMENT_STREAM_PREFIX)) {
+      throw new InvalidStreamNameError(stream, `names starting with '${DOCUMENT_STREAM_PREFIX}' are reserved for documents by the EventStoreDB adapter`);
+    }
   };
 
   /** The port's view of a resolved event, or undefined for events outside the store (system, checkpoints, other prefixes). */
@@ -122,7 +135,7 @@ export function createStoreContext(options: EventStoreDbEventStoreOptions): Stor
     if (e === undefined) return undefined;
     if (!e.streamId.startsWith(prefix)) return undefined;
     const streamName = e.streamId.slice(prefix.length);
-    if (streamName.startsWith('$') || streamName.startsWith(CHECKPOINT_STREAM_PREFIX) || e.streamId.startsWith('$') || e.type.startsWith('$')) return undefined;
+    if (streamName.startsWith('$') || streamName.startsWith(CHECKPOINT_STREAM_PREFIX) || streamName.startsWith(DOCUMENT_STREAM_PREFIX) || e.streamId.startsWith('$') || e.type.startsWith('$')) return undefined;
     const position = e.position === undefined ? undefined : fromEventStoreDbPosition(e.position);
     const { id, metadata } = decodeMetadata(e.id, e.metadata);
     return {
@@ -145,6 +158,7 @@ export function createStoreContext(options: EventStoreDbEventStoreOptions): Stor
     maxReconnectAttempts,
     maxReconnectDelayMs,
     recentIdWindow,
+    documentChunkSize,
     isClosed: () => closed,
     markClosed: () => {
       closed = true;

@@ -6,6 +6,7 @@ import { streamNameFilter, type AllStreamResolvedEvent, type Filter } from '@eve
 import { StoreClosedError, type AllSubscription, type EventFilter, type RecordedEvent, type SubscribeToAllOptions, type SubscriptionItem } from '@omnitrail/eventstore';
 import { compileFilter, subscriptionOf, type EventMatcher } from '@omnitrail/eventstore/adapter';
 import { CHECKPOINT_STREAM_PREFIX, type StoreContext } from '../context/index.js';
+import { DOCUMENT_STREAM_PREFIX } from '../documents/index.js';
 import { EventStoreDbError, invalidPositionError, isInvalidPosition, isTransientEventStoreDbFailure } from '../errors/index.js';
 import { fromEventStoreDbPosition, toEventStoreDbPosition } from '../positions.js';
 import { positionOption, type Page, type RawReads } from '../reads/index.js';
@@ -40,7 +41,7 @@ function escapeRegex(text: string): string {
  * filters (event types, regexes) are applied by the adapter on what the server sends.
  */
 function serverStreamFilter(streamPrefix: string, filter: EventFilter | undefined): Filter {
-  const own = `^${escapeRegex(streamPrefix)}(?!\\$|${escapeRegex(CHECKPOINT_STREAM_PREFIX)})`;
+  const own = `^${escapeRegex(streamPrefix)}(?!\\$|${escapeRegex(CHECKPOINT_STREAM_PREFIX)}|${escapeRegex(DOCUMENT_STREAM_PREFIX)})`;
   const prefixes = filter !== undefined && 'streamNamePrefix' in filter ? [filter.streamNamePrefix].flat() : undefined;
   const regex = prefixes === undefined ? own : `${own}(?:${prefixes.map(escapeRegex).join('|')})`;
   return streamNameFilter({ regex });

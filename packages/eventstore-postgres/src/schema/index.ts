@@ -18,7 +18,7 @@ export const ORDINAL_BITS = 20;
 export const MAX_EVENTS_PER_TRANSACTION = 2 ** ORDINAL_BITS - 1;
 
 /** Version of the schema this code writes; a store refuses a schema with a newer version. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** PostgreSQL identifiers: what `schema` may be (lowercase, so it never needs case-sensitive quoting). */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -213,8 +213,53 @@ $fn$;
 `;
 }
 
+/**
+ * The DDL of version 2: keyed documents (the port's `documents`). A deleted document keeps its row with a
+ * NULL value, so the key's version goes on increasing. Changes are decided under the row's lock.
+ */
+function version2(n: SchemaNames): string {
+  const s = n.quoted;
+  return `
+CREATE TABLE ${s}.documents (
+  key text COLLATE "C" PRIMARY KEY,
+  version bigint NOT NULL,
+  value bytea
+);
+
+-- Writes (or, with p_delete, deletes) a document if it is at p_expected ('any', 'absent' or a version):
+-- answers ok with the new version and whether a document existed, or conflict with the actual version
+-- (NULL when absent). Deleting an absent document answers ok without changing anything.
+CREATE FUNCTION ${s}.change_document(p_key text, p_value bytea, p_expected text, p_delete boolean)
+RETURNS TABLE (o_outcome text, o_version bigint, o_actual bigint, o_existed boolean)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_version bigint;
+  v_exists boolean;
+BEGIN
+  INSERT INTO ${s}.documents (key, version, value) VALUES (p_key, 0, NULL) ON CONFLICT DO NOTHING;
+  SELECT d.version, d.value IS NOT NULL INTO v_version, v_exists FROM ${s}.documents d WHERE d.key = p_key FOR UPDATE;
+  IF NOT (p_expected = 'any'
+      OR (p_expected = 'absent' AND NOT v_exists)
+      OR (p_expected ~ '^[0-9]{1,18}$' AND v_exists AND v_version = p_expected::bigint)) THEN
+    o_outcome := 'conflict'; o_version := NULL; o_actual := CASE WHEN v_exists THEN v_version END; o_existed := v_exists;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  IF p_delete AND NOT v_exists THEN
+    o_outcome := 'ok'; o_version := v_version; o_actual := NULL; o_existed := false;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  UPDATE ${s}.documents SET version = v_version + 1, value = CASE WHEN p_delete THEN NULL ELSE p_value END WHERE key = p_key;
+  o_outcome := 'ok'; o_version := v_version + 1; o_actual := NULL; o_existed := v_exists;
+  RETURN NEXT;
+END
+$fn$;
+`;
+}
+
 /** Migration steps: index i brings the schema from version i to i + 1. */
-const MIGRATIONS: ((n: SchemaNames) => string)[] = [version1];
+const MIGRATIONS: ((n: SchemaNames) => string)[] = [version1, version2];
 
 /** A newer adapter already migrated this schema: this one must not write to it. */
 export class SchemaVersionError extends Error {}

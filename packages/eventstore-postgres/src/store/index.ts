@@ -9,8 +9,8 @@
  */
 import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
-import { DuplicateEventIdError, EventStoreError, InvalidArgumentError, InvalidEventError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError, type AllSubscription, type AppendOptions, type AppendResult, type CheckpointStore, type CheckpointStoreResult, type EventStore, type EventToAppend, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeToAllOptions } from '@omnitrail/eventstore';
-import { assertDirection, assertExpectedRevision, assertFromRevision, assertMaxCount, assertStreamAppends, assertStreamName, compileFilter, validateCheckpointArgs, validateEvents } from '@omnitrail/eventstore/adapter';
+import { DocumentVersionConflictError, DuplicateEventIdError, EventStoreError, InvalidArgumentError, InvalidEventError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError, type AllSubscription, type AppendOptions, type AppendResult, type CheckpointStore, type CheckpointStoreResult, type DocumentStore, type EventStore, type ExpectedDocumentVersion, type EventToAppend, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeToAllOptions } from '@omnitrail/eventstore';
+import { assertDirection, assertDocumentKey, assertDocumentValue, assertExpectedDocumentVersion, assertExpectedRevision, assertFromRevision, assertMaxCount, assertStreamAppends, assertStreamName, compileFilter, validateCheckpointArgs, validateEvents } from '@omnitrail/eventstore/adapter';
 import {
   PostgresEventStoreError,
   PostgresUnavailableError,
@@ -208,6 +208,8 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     streamBackwards: `SELECT ${columns} FROM ${s}.events WHERE stream_name = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
     loadCheckpoint: `SELECT position FROM ${s}.checkpoints WHERE subscriber_id = $1`,
     storeCheckpoint: `SELECT ${s}.store_checkpoint($1, $2, $3, $4) AS result`,
+    readDocument: `SELECT version, value FROM ${s}.documents WHERE key = $1 AND value IS NOT NULL`,
+    changeDocument: `SELECT o_outcome, o_version, o_actual, o_existed FROM ${s}.change_document($1, $2, $3, $4)`,
   };
   // Named statements are parsed and planned once per connection.
   const named = (key: keyof typeof sql, values: unknown[]): pg.QueryConfig => ({ name: `omnitrail_${schema}_${key}`, text: sql[key], values });
@@ -473,6 +475,42 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     },
   };
 
+  // ------------------------------------------------------------------------------------------ documents
+
+  interface ChangeRow {
+    o_outcome: 'ok' | 'conflict';
+    o_version: string | null;
+    o_actual: string | null;
+    o_existed: boolean;
+  }
+  const changeDocument = async (operation: string, key: string, value: Uint8Array | null, expected: ExpectedDocumentVersion, remove: boolean): Promise<ChangeRow> => {
+    const [row] = await query<ChangeRow>(operation, named('changeDocument', [key, value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength), typeof expected === 'bigint' ? expected.toString() : expected, remove]));
+    if (row!.o_outcome === 'conflict') throw new DocumentVersionConflictError(key, expected, row!.o_actual === null ? 'absent' : BigInt(row!.o_actual));
+    return row!;
+  };
+  const documents: DocumentStore = {
+    async read(key) {
+      assertOpen();
+      assertDocumentKey(key);
+      const [row] = await query<{ version: string; value: Buffer }>(`documents.read('${key}')`, named('readDocument', [key]));
+      return row === undefined ? undefined : { value: new Uint8Array(row.value.buffer, row.value.byteOffset, row.value.byteLength), version: BigInt(row.version) };
+    },
+    async write(key, value, writeOptions) {
+      assertOpen();
+      assertDocumentKey(key);
+      assertDocumentValue(value);
+      const expected = assertExpectedDocumentVersion(writeOptions);
+      const row = await changeDocument(`documents.write('${key}')`, key, value, expected, false);
+      return { version: BigInt(row.o_version!) };
+    },
+    async delete(key, deleteOptions) {
+      assertOpen();
+      assertDocumentKey(key);
+      const expected = assertExpectedDocumentVersion(deleteOptions);
+      return (await changeDocument(`documents.delete('${key}')`, key, null, expected, true)).o_existed;
+    },
+  };
+
   return {
     appendToStream,
     appendToStreams,
@@ -480,6 +518,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     readAll,
     subscribeToAll,
     checkpoints,
+    documents,
     async close() {
       if (closed) return;
       closed = true;

@@ -149,6 +149,35 @@ export class ReadOnlyStoreError extends EventStoreError {
   }
 }
 
+/** A document write or delete expected another version than the stored one. Nothing was written. */
+export class DocumentVersionConflictError extends EventStoreError {
+  readonly key: string;
+  readonly expected: 'absent' | 'any' | bigint;
+  /** The stored document's version, or `'absent'` when there is none. */
+  readonly actual: bigint | 'absent';
+  constructor(key: string, expected: 'absent' | 'any' | bigint, actual: bigint | 'absent') {
+    super(
+      'DOCUMENT_VERSION_CONFLICT',
+      `Document '${key}' expected ${typeof expected === 'bigint' ? `version ${expected}` : `'${expected}'`} but is ${actual === 'absent' ? 'absent' : `at version ${actual}`}. ` +
+        'Nothing was written: read the document again, decide again, and retry with the version read.',
+    );
+    this.key = key;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** A stored document fails its checksum or cannot be decoded: the store does not hand back damaged bytes. */
+export class CorruptDocumentError extends EventStoreError {
+  readonly key: string;
+  readonly reason: string;
+  constructor(key: string, reason: string) {
+    super('CORRUPT_DOCUMENT', `Document '${key}' is damaged (${reason}). Delete it (expectedVersion 'any') and write it again, or restore it from a backup.`);
+    this.key = key;
+    this.reason = reason;
+  }
+}
+
 /** The stable codes of the port's errors, by class name. */
 export const EVENT_STORE_ERROR_CODES = Object.freeze({
   WrongExpectedRevisionError: 'WRONG_EXPECTED_REVISION',
@@ -161,6 +190,8 @@ export const EVENT_STORE_ERROR_CODES = Object.freeze({
   InvalidArgumentError: 'INVALID_ARGUMENT',
   StoreClosedError: 'STORE_CLOSED',
   ReadOnlyStoreError: 'READ_ONLY_STORE',
+  DocumentVersionConflictError: 'DOCUMENT_VERSION_CONFLICT',
+  CorruptDocumentError: 'CORRUPT_DOCUMENT',
 } as const);
 
 /**
@@ -180,4 +211,9 @@ export function isWrongExpectedRevision(error: unknown): error is WrongExpectedR
 /** Whether `error` is a `DuplicateEventIdError`, from any copy of this package (matched by code). */
 export function isDuplicateEventId(error: unknown): error is DuplicateEventIdError {
   return isEventStoreError(error, 'DUPLICATE_EVENT_ID');
+}
+
+/** Whether `error` is a `DocumentVersionConflictError`, from any copy of this package (matched by code). */
+export function isDocumentVersionConflict(error: unknown): error is DocumentVersionConflictError {
+  return isEventStoreError(error, 'DOCUMENT_VERSION_CONFLICT');
 }

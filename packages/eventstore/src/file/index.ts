@@ -2,7 +2,7 @@
  * The file adapter: a durable, single-process embedded store in a directory.
  *
  * Layout: `segment-00000000.log`, `segment-00000001.log`, ... (append-only, see ./format.ts) and `LOCK`
- * (see ./lock.ts). Checkpoints are records in the same segments, so they share the events' durability.
+ * (see ./lock.ts), and `documents/` (see ./documents.ts). Checkpoints are records in the same segments, so they share the events' durability.
  * On open every segment is scanned once, checksums verified, and a compact in-memory index rebuilt:
  * five typed-array slots per event (segment, offset, length, stream number, type number), one number per
  * event in its stream's list, and an id → position map. Event bodies stay on disk and are read per page.
@@ -40,6 +40,7 @@ import {
   type EncodableEvent,
 } from './format.js';
 import { acquireLock } from './lock.js';
+import { openFileDocuments } from './documents.js';
 import { createIdIndex, hashBytes, hashString } from '../id-index/index.js';
 
 export { crc32 } from './format.js';
@@ -590,6 +591,16 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     },
   };
 
+  const documents = openFileDocuments({
+    directory,
+    readOnly,
+    sync: fsyncMode !== 'none',
+    assertOpen: () => {
+      if (failure !== undefined) throw failure;
+      if (closed) throw new StoreClosedError();
+    },
+  });
+
   const store: FileEventStore = {
     directory,
     readOnly,
@@ -657,6 +668,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     readAll: (o) => readAllPaged(source, o),
     subscribeToAll: (o) => createAllSubscription(source, o),
     checkpoints: checkpointStore,
+    documents,
     async close() {
       if (closed) return;
       // Let queued appends finish first: they were accepted and their callers are waiting.

@@ -30,6 +30,7 @@ import { readAllPaged, readStreamPaged, type LogSource, type ScanPage } from '..
 import { createAllSubscription } from '../subscription/index.js';
 import { assertExpectedRevision, assertStreamName, validateEvents } from '../validation/index.js';
 import { decideCheckpoint, validateCheckpointArgs } from '../checkpoints/index.js';
+import { createMemoryDocumentStore } from '../documents/index.js';
 
 /** Options of {@link createInMemoryEventStore}. */
 export interface InMemoryEventStoreOptions {
@@ -299,6 +300,9 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     readAll: (options) => readAllPaged(source, options),
     subscribeToAll: (options) => createAllSubscription(source, options),
     checkpoints: checkpointStore,
+    documents: createMemoryDocumentStore(() => {
+      if (closed) throw new StoreClosedError();
+    }),
     async close() {
       if (closed) return;
       closed = true;

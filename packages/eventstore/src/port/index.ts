@@ -115,6 +115,45 @@ export interface CheckpointStore {
   store(subscriberId: string, position: bigint, options?: { expected?: bigint | undefined }): Promise<CheckpointStoreResult>;
 }
 
+/** A stored document: its bytes and its version (see {@link DocumentStore}). */
+export interface StoredDocument {
+  /** The bytes last written (a copy: changing it changes nothing in the store). */
+  readonly value: Uint8Array;
+  /** Positive, and greater after every write or delete of the key, a delete and re-create included. */
+  readonly version: bigint;
+}
+
+/**
+ * The version a document write or delete expects: `'absent'` (no document under the key, never written or
+ * deleted), a version read before (optimistic concurrency), or `'any'` (unconditional).
+ */
+export type ExpectedDocumentVersion = 'absent' | 'any' | bigint;
+
+/**
+ * Keyed documents with optimistic concurrency, kept in the same store as the events: engine snapshots, and
+ * anything that needs compare-and-set on a small or large value (leases between workers). A write or delete
+ * is atomic: a reader sees the previous document or the new one, never a mix, and a crash during a write
+ * leaves the previous one readable. Versions of a key only increase (a delete moves them on too), so a
+ * version read once is never valid again after a change (no ABA). Keys are 1 to 200 characters from
+ * `A-Z a-z 0-9 . _ : @ -`, not starting with `.`; values are bytes of any size the adapter's storage holds
+ * (tens of megabytes in every adapter).
+ */
+export interface DocumentStore {
+  /** The document under `key`, `undefined` when there is none. */
+  read(key: string): Promise<StoredDocument | undefined>;
+  /**
+   * Writes `value` under `key` if the document is at `expectedVersion`; fails with
+   * `DocumentVersionConflictError` (code `DOCUMENT_VERSION_CONFLICT`) and writes nothing otherwise. Resolves
+   * with the new version once the write is as durable as the store's appends.
+   */
+  write(key: string, value: Uint8Array, options: { expectedVersion: ExpectedDocumentVersion }): Promise<{ version: bigint }>;
+  /**
+   * Deletes the document under `key` if it is at `expectedVersion` (conflict as for `write`). Resolves with
+   * `true` when a document was deleted, `false` when there was none (with `'any'`).
+   */
+  delete(key: string, options: { expectedVersion: ExpectedDocumentVersion }): Promise<boolean>;
+}
+
 /** The storage port every adapter implements. */
 export interface EventStore {
   appendToStream<Data = unknown, Metadata = unknown>(
@@ -140,6 +179,8 @@ export interface EventStore {
   readAll<Data = unknown, Metadata = unknown>(options?: ReadAllOptions): AsyncIterable<RecordedEvent<Data, Metadata>>;
   subscribeToAll<Data = unknown, Metadata = unknown>(options?: SubscribeToAllOptions): AllSubscription<Data, Metadata>;
   readonly checkpoints: CheckpointStore;
+  /** Keyed documents with optimistic concurrency in the same store (snapshots, leases). */
+  readonly documents: DocumentStore;
   /** Releases files, locks and timers; pending subscriptions end. */
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@
 import { Observable } from 'rxjs';
 import { compileFilter, type EventMatcher } from '../filters/index.js';
 import type { AllSubscription, RecordedEvent, SubscribeToAllOptions, SubscriptionItem } from '../port/index.js';
-import { PAGE_SIZE, type LogSource } from '../reading/index.js';
+import { PAGE_SIZE, type LogSource, type ScanPage } from '../reading/index.js';
 import { positionOption } from '../validation/index.js';
 
 /**
@@ -53,6 +53,9 @@ export function createAllSubscription<D, M>(source: LogSource, options: Subscrib
   let caughtUp = false;
   let finished = false;
   let busy: Promise<unknown> | undefined;
+  // The page after the current one, read ahead during a catch-up: from which cursor, and the read.
+  let prefetched: { from: number; page: Promise<ScanPage> } | undefined;
+  let readsFromDisk = false;
   const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
   const finish = (): IteratorReturnResult<undefined> => {
@@ -77,10 +80,25 @@ export function createAllSubscription<D, M>(source: LogSource, options: Subscrib
       }
       const head = source.head();
       if (cursor < head) {
-        const next = await source.scanAll(cursor, 'forwards', PAGE_SIZE, match, head);
+        const ahead = prefetched;
+        prefetched = undefined;
+        let scan: ScanPage | Promise<ScanPage>;
+        if (ahead !== undefined && ahead.from === cursor) scan = ahead.page;
+        else {
+          scan = source.scanAll(cursor, 'forwards', PAGE_SIZE, match, head);
+          readsFromDisk = scan instanceof Promise;
+        }
+        const next = await scan;
         page = next.events;
         pageIndex = 0;
         cursor = next.last;
+        // While the consumer works through this page, the next one is read from disk (a catch-up would
+        // otherwise wait for the disk between pages). A source that answers at once is not read ahead.
+        if (readsFromDisk && cursor < head && !stopped) {
+          const read = Promise.resolve(source.scanAll(cursor, 'forwards', PAGE_SIZE, match, head));
+          read.catch(() => undefined); // awaited (and its error thrown) when used; never unhandled
+          prefetched = { from: cursor, page: read };
+        }
         continue;
       }
       if (!caughtUp) {
@@ -112,6 +130,8 @@ export function createAllSubscription<D, M>(source: LogSource, options: Subscrib
     stopped = true;
     wake?.();
     await busy?.catch(() => undefined);
+    await prefetched?.page.catch(() => undefined);
+    prefetched = undefined;
     finish();
   };
   return subscriptionOf<D, M>(next, unsubscribe);

@@ -53,6 +53,12 @@ export interface JourneyProjection<S = unknown, E = CatalogEvent> {
   clone?: ((state: S) => S) | false;
   /** Snapshot every this many events of a partition (default 128): bounds the re-fold of a late event. */
   snapshotEvery?: number;
+  /**
+   * The version of `initialState` and `evolve` (default 1). An engine over a durable store saves its
+   * projections' states in its snapshots; change the version whenever the fold changes meaning, and a
+   * snapshot made with another version is set aside and the projection rebuilt from the log.
+   */
+  version?: number | string;
 }
 
 /** The state type of a host projection. */
@@ -74,6 +80,10 @@ export function defineJourneyProjection<S, E = CatalogEvent>(definition: Journey
   }
   if (typeof definition.initialState !== 'function') throw new TypeError(`defineJourneyProjection(${definition.name}): initialState must be a function`);
   if (typeof definition.evolve !== 'function') throw new TypeError(`defineJourneyProjection(${definition.name}): evolve must be a function`);
+  const version = definition.version;
+  if (version !== undefined && !(typeof version === 'string' || (typeof version === 'number' && Number.isFinite(version)))) {
+    throw new TypeError(`defineJourneyProjection(${definition.name}): version must be a number or a string`);
+  }
   const every = definition.snapshotEvery ?? 128;
   if (!Number.isInteger(every) || every < 1) throw new TypeError(`defineJourneyProjection(${definition.name}): snapshotEvery must be an integer ≥ 1`);
   return definition;
@@ -138,6 +148,10 @@ export interface HostProjections {
   keys(tenant: LiveTenant | undefined, index: number): string[];
   /** The partition a key names now: a merged customer's id gives the survivor's (customer partitions). */
   canonicalKey(tenant: LiveTenant, index: number, key: string): string;
+  /** The tenant's partitions and attribution as plain data, for an engine snapshot (`undefined`: none yet). */
+  exportTenant(tenant: LiveTenant): HostTenant | undefined;
+  /** Gives a restored tenant the partitions {@link HostProjections.exportTenant} gave when its snapshot was taken. */
+  importTenant(tenant: LiveTenant, host: HostTenant): void;
 }
 
 /**
@@ -191,6 +205,10 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
   return {
     definitions,
     counters,
+    exportTenant: (tenant) => hostTenants.get(tenant),
+    importTenant(tenant, host) {
+      hostTenants.set(tenant, host);
+    },
     indexOf(definition) {
       const i = definitions.indexOf(definition);
       if (i >= 0) return i;

@@ -1,4 +1,13 @@
-import { createInMemoryEventStore, isDuplicateEventId, isWrongExpectedRevision, type EventStore, type EventToAppend, type WrongExpectedRevisionError } from '@omnitrail/eventstore';
+import {
+  createInMemoryEventStore,
+  isDocumentVersionConflict,
+  isDuplicateEventId,
+  isWrongExpectedRevision,
+  type AllSubscription,
+  type EventStore,
+  type EventToAppend,
+  type WrongExpectedRevisionError,
+} from '@omnitrail/eventstore';
 import { createIdTable, deepFreeze, hashString, type IdTable } from '@omnitrail/eventstore/adapter';
 import {
   catalogRegistry,
@@ -19,12 +28,15 @@ import { customerProfile, type CustomerProfile } from '../core/customer-profile/
 import { isOpenCaseStatus, type JourneyConfig, type ReportWindow } from '../core/model/index.js';
 import { tenantReport, type TenantFold } from '../core/standard/index.js';
 import type { TenantReport } from '../core/report/types.js';
+import { TENANT_PROJECTIONS } from '../core/standard/index.js';
 import { createHostProjections, type JourneyProjection } from './host-projections.js';
+import { decodeEngineSnapshot, DEFAULT_SNAPSHOT_KEY, encodeEngineSnapshot, snapshotFingerprint, type SavedEngineState, type SavedTenant, type SnapshotRejection } from './engine-snapshot/index.js';
 import { createOwnEventQueue } from './own-events.js';
 import { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, recordedEvent, tenantFoldOf, type LiveTenant } from './tenant-state.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
 
+export { ENGINE_SNAPSHOT_FORMAT, type SnapshotRejection } from './engine-snapshot/index.js';
 export {
   defineJourneyProjection,
   type JourneyPartitioning,
@@ -59,7 +71,64 @@ export interface JourneyEngineOptions<E = CatalogEvent, I = InputOfEvents<E>> {
    * `report`, `getCase`, `openCases`, `fold`, `foldAsOf`, `tenant$` and `case$` then throw.
    */
   standardProjections?: boolean;
+  /**
+   * Snapshots of the engine's state, kept in the store's documents (`store.documents`), so that an engine
+   * over a durable store resumes from its latest snapshot and reads only the events after it (see
+   * docs/durable-engine.md). On by default when a store is passed in; `false` turns them off. Unused with
+   * the engine's own private store, which nothing outlives.
+   */
+  snapshots?: false | JourneyEngineSnapshotOptions;
+  /** Where the engine reports what it did with snapshots (loaded, rejected, failed); `console` by default. */
+  logger?: JourneyEngineLogger;
 }
+
+/** Settings of an engine's snapshots (`createJourneyEngine({ snapshots })`). */
+export interface JourneyEngineSnapshotOptions {
+  /** The document key (default `'journey-engine.snapshot'`): engines with different projections over one store use different keys. */
+  key?: string;
+  /**
+   * Take a snapshot after this many events were folded since the last one (0: never periodically). Taking
+   * one costs a pause of the engine proportional to its whole state (see the docs), so by default it is
+   * 100,000 or the number of events held, whichever is larger: the pauses then cost a bounded share of the
+   * time, however long the log.
+   */
+  everyEvents?: number;
+  /** Take a snapshot on `close()` when events were folded since the last one (default true). */
+  onClose?: boolean;
+}
+
+/** Where an engine writes its log lines. */
+export interface JourneyEngineLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** What a snapshot the engine wrote or loaded holds. */
+export interface EngineSnapshotInfo {
+  readonly key: string;
+  /** The store position the state covers (`undefined`: none of the store's events yet). */
+  readonly position: bigint | undefined;
+  /** Events folded in the state. */
+  readonly events: number;
+  readonly tenants: number;
+  /** Size of the snapshot document. */
+  readonly bytes: number;
+  /** The document's version in the store. */
+  readonly version: bigint;
+}
+
+/**
+ * What the engine did with snapshots: `loaded` one on start (then read only the events after it), found
+ * `none` (caught up from the whole log), `rejected` one (another format, other projections or configuration,
+ * or damaged: rebuilt from the whole log instead, never loaded), `written` one, or failed to write one
+ * (`write-failed`; the engine goes on, the previous snapshot stays).
+ */
+export type EngineSnapshotEvent =
+  | ({ readonly kind: 'loaded' } & EngineSnapshotInfo)
+  | { readonly kind: 'none'; readonly key: string }
+  | { readonly kind: 'rejected'; readonly key: string; readonly reason: SnapshotRejection; readonly message: string }
+  | ({ readonly kind: 'written' } & EngineSnapshotInfo)
+  | { readonly kind: 'write-failed'; readonly key: string; readonly error: unknown };
 
 /** Live access to one host projection of an engine. */
 export interface JourneyProjectionHandle<S> {
@@ -191,7 +260,18 @@ export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends J
    * the events they folded again, regroups of a merge's survivor and the survivor's events they folded again.
    */
   stats(tenantId: string): { applied: number; refolds: number; refoldedEvents: number; regroups: number; regroupedEvents: number } | undefined;
-  /** Stops following the store and completes every stream. Does not close a store passed in. */
+  /**
+   * Writes a snapshot of the engine's state now (after catching up), through the store's documents; resolves
+   * with what it holds, or `undefined` when it could not be written (see `snapshotEvents$`). Throws for an
+   * engine without snapshots (its own private store, or `snapshots: false`).
+   */
+  snapshot(): Promise<EngineSnapshotInfo | undefined>;
+  /** What the engine did with snapshots (see {@link EngineSnapshotEvent}); replays the latest 64 to a new subscriber. */
+  readonly snapshotEvents$: Observable<EngineSnapshotEvent>;
+  /**
+   * Stops following the store, writes a snapshot when snapshots are on and events were folded since the last
+   * one, and completes every stream. Does not close a store passed in.
+   */
   close(): Promise<void>;
 }
 
@@ -285,12 +365,46 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const ownIds = createOwnEventQueue();
   // The engine's own default store is new and private: nothing to catch up with, and no other writer to
   // follow, so no subscription (it would only hand back, one by one, the events record() has folded).
-  const subscription = ownsStore ? undefined : store.subscribeToAll({ from: 'start', filter: { streamNamePrefix: STREAM_PREFIX } });
-  const storeHealth = new BehaviorSubject<StoreHealth>(subscription === undefined ? { state: 'none' } : { state: 'catching-up' });
+  const follows = !ownsStore;
+  // Opened once the snapshot (if any) is loaded, from the position it covers.
+  let subscription: AllSubscription | undefined;
+  const storeHealth = new BehaviorSubject<StoreHealth>(follows ? { state: 'catching-up' } : { state: 'none' });
   // An adapter that reports its subscription's health is followed as is; for the others the engine says
   // what it sees itself (caught up, ended).
-  const adapterHealth = (subscription as { health$?: Observable<StoreHealth> } | undefined)?.health$;
-  const healthSubscription = adapterHealth?.subscribe({ next: (h) => storeHealth.next(h), error: () => undefined });
+  let adapterHealth: Observable<StoreHealth> | undefined;
+  let healthSubscription: { unsubscribe(): void } | undefined;
+
+  // ---- snapshots (see ./engine-snapshot) -----------------------------------------------------------
+  const logger: JourneyEngineLogger = options.logger ?? { info: () => undefined, warn: (message) => console.warn(message) };
+  // A store from before the documents capability (another copy of an older @omnitrail/eventstore) has no
+  // place for snapshots: the engine then catches up from the log as it always did.
+  const snapshotSettings = follows && options.snapshots !== false && typeof store.documents?.read === 'function' ? resolveSnapshotSettings(options.snapshots) : undefined;
+  const snapshotEvents = new ReplaySubject<EngineSnapshotEvent>(64);
+  const fingerprint = snapshotSettings === undefined ? '' : snapshotFingerprint(config, standard, host.definitions);
+  // The version of the snapshot document as last read or written (undefined: none seen).
+  let snapshotVersion: bigint | undefined;
+  // The position up to which every event of the store is in the state, once `pending` is flushed: the last
+  // one the subscription handed over, unless one of our own events came back before record() folded it (on
+  // a network store the subscription can see an append before its caller has the answer). Such an event is
+  // a hole: the covered position stays before it until record() folds it, and the events handed over after
+  // it wait in `afterHole` (a snapshot lists those it holds, so a resumed engine skips them).
+  let deliveredPosition: bigint | undefined;
+  const holes = new Set<string>();
+  const afterHole: { position: bigint; id: string }[] = [];
+  const delivered = (position: bigint, id: string) => {
+    if (holes.size === 0 && afterHole.length === 0) deliveredPosition = position;
+    else afterHole.push({ position, id });
+  };
+  const fillHoles = (events: readonly CatalogEvent[]) => {
+    for (const event of events) holes.delete(event.id);
+    while (afterHole.length > 0 && !holes.has(afterHole[0]!.id)) deliveredPosition = afterHole.shift()!.position;
+  };
+  let foldedSinceSnapshot = 0;
+  let snapshotInFlight: Promise<EngineSnapshotInfo | undefined> | undefined;
+  let snapshotScheduled = false;
+  let subscriptionEnded = false;
+  // A snapshot was found and set aside: replace it as soon as the rebuild is done.
+  let replaceRejected = false;
   // Other writers' events are folded in batches: everything the subscription hands over before the event
   // loop turns is applied at once, so a batch of late events costs one re-fold, not one per event.
   let pending: CatalogEvent[] = [];
@@ -307,17 +421,33 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     storedCopies += batch.length - apply(batch, false, undefined, batchContents);
   };
   const pump = (async () => {
-    if (subscription === undefined) return;
+    if (!follows) return;
     try {
+      const from = snapshotSettings === undefined ? 'start' : await loadSnapshot(snapshotSettings.key);
+      if (closed) return;
+      subscription = store.subscribeToAll({ from, filter: { streamNamePrefix: STREAM_PREFIX } });
+      adapterHealth = (subscription as { health$?: Observable<StoreHealth> }).health$;
+      healthSubscription = adapterHealth?.subscribe({ next: (h) => storeHealth.next(h), error: () => undefined });
       for await (const item of subscription) {
         if (item.kind === 'caught-up') {
+          // The whole backlog in one fold: sorted once and folded in order, as the replay does, rather
+          // than one page at a time (each page of events older than the last would re-fold the tenant).
           flush();
           if (adapterHealth === undefined && storeHealth.value.state !== 'live') storeHealth.next({ state: 'live', position: item.position });
           caughtUp = true;
           caughtUpWaiters.splice(0).forEach((r) => r());
+          if (replaceRejected) {
+            replaceRejected = false;
+            scheduleSnapshot();
+          } else maybeSnapshot();
           continue;
         }
-        if (ownIds.take(item.event.id)) continue;
+        if (ownIds.take(item.event.id)) {
+          if (recordedEvent(recordedIndex, item.event.id) === undefined) holes.add(item.event.id);
+          delivered(item.event.position, item.event.id);
+          continue;
+        }
+        delivered(item.event.position, item.event.id);
         const parsed = parseEvent(item.event.data, { registry, uniformShape: true });
         if (!parsed.success) {
           rejectedStored.next(
@@ -350,7 +480,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         }
         pending.push(parsed.event);
         pendingContents.push(content);
-        if (!flushScheduled) {
+        // While catching up everything is folded at once when history is exhausted (see above).
+        if (!flushScheduled && caughtUp) {
           flushScheduled = true;
           setImmediate(flush);
         }
@@ -361,6 +492,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       storeHealth.next({ state: 'ended', error });
       changes.error(error);
       caughtUpWaiters.splice(0).forEach((r) => r());
+    } finally {
+      subscriptionEnded = true;
     }
   })();
 
@@ -386,12 +519,25 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       last.hashes?.push(hashes![i]!);
       last.contents?.push(contents![i]!);
     }
-    for (const [tenantId, group] of byTenant) {
+    try {
+      for (const [tenantId, group] of byTenant) folded += applyTenant(tenantId, group, distinct);
+    } finally {
+      if (holes.size > 0) fillHoles(events);
+      if (folded > 0) {
+        foldedSinceSnapshot += folded;
+        maybeSnapshot();
+      }
+    }
+    return folded;
+  }
+
+  /** Folds one tenant's share of a batch into it and notifies its subscribers; returns how many events were new. */
+  function applyTenant(tenantId: string, group: { list: CatalogEvent[]; hashes: number[] | undefined; contents: number[] | undefined }, distinctBatch: boolean): number {
+    {
       let tenant = tenants.get(tenantId);
       if (!tenant) tenants.set(tenantId, (tenant = createLiveTenant(tenantId, config, standard, recordedIndex)));
-      const { refoldedFrom, added } = addEvents(tenant, group.list, config, distinct, group.hashes, group.contents);
-      if (added.length === 0) continue;
-      folded += added.length;
+      const { refoldedFrom, added } = addEvents(tenant, group.list, config, distinctBatch, group.hashes, group.contents);
+      if (added.length === 0) return 0;
       const touched = host.update(tenant, added, hostSubjects.size > 0);
       foldCache.delete(tenantId);
       const fold = foldOf(tenantId)!;
@@ -415,8 +561,185 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           entry.subject.next(host.state(tenant, entry.index, entry.key));
         }
       }
+      return added.length;
     }
-    return folded;
+  }
+
+  // ---- snapshots ------------------------------------------------------------------------------------
+
+  /**
+   * Loads the snapshot under `key` into the (empty) engine and answers the position to follow the store
+   * from. Anything that keeps it from being loaded (none, another format or fingerprint, damage, a store
+   * error) means following from the start: the log is the truth, a snapshot only a shortcut.
+   */
+  async function loadSnapshot(key: string): Promise<bigint | 'start'> {
+    let bytes: Uint8Array;
+    try {
+      const document = await store.documents.read(key);
+      if (document === undefined) {
+        snapshotEvents.next(Object.freeze({ kind: 'none', key }));
+        return 'start';
+      }
+      snapshotVersion = document.version;
+      bytes = document.value;
+    } catch (error) {
+      // A damaged document (CORRUPT_DOCUMENT), or a store that cannot read it now (an EventStoreDB outage
+      // at start): rebuild from the log, which the subscription follows through outages, and replace it.
+      const damaged = (error as { code?: unknown }).code === 'CORRUPT_DOCUMENT';
+      rejectSnapshot(key, damaged ? 'checksum' : 'unreadable', damaged ? (error as Error).message : `the store could not read it (${(error as Error).message})`);
+      return 'start';
+    }
+    const decoded = decodeEngineSnapshot(bytes, fingerprint);
+    if (!decoded.ok) {
+      rejectSnapshot(key, decoded.reason, decoded.message);
+      return 'start';
+    }
+    restoreState(decoded.state);
+    deliveredPosition = decoded.position;
+    const info: EngineSnapshotInfo = Object.freeze({
+      key,
+      position: decoded.position,
+      events: decoded.header.events,
+      tenants: decoded.header.tenants,
+      bytes: bytes.length,
+      version: snapshotVersion!,
+    });
+    snapshotEvents.next(Object.freeze({ kind: 'loaded' as const, ...info }));
+    logger.info(`journey engine: loaded snapshot '${key}' (${info.events} events, ${info.tenants} tenants, position ${String(info.position)}); reading the store after it`);
+    return decoded.position ?? 'start';
+  }
+
+  function rejectSnapshot(key: string, reason: SnapshotRejection, message: string): void {
+    replaceRejected = true;
+    snapshotEvents.next(Object.freeze({ kind: 'rejected', key, reason, message }));
+    logger.warn(`journey engine: snapshot '${key}' not loaded (${reason}: ${message}); rebuilding from the whole log`);
+  }
+
+  /** Takes a snapshot soon when enough events were folded since the last one. */
+  function maybeSnapshot(): void {
+    if (snapshotSettings === undefined || snapshotSettings.everyEvents === 0 || !caughtUp) return;
+    // Without a setting: 100,000 events or as many as the state holds (see JourneyEngineSnapshotOptions).
+    const every = snapshotSettings.everyEvents ?? Math.max(100_000, recordedIndex.recorded.length);
+    if (foldedSinceSnapshot >= every) scheduleSnapshot();
+  }
+
+  function scheduleSnapshot(): void {
+    if (snapshotScheduled || snapshotInFlight !== undefined || closed) return;
+    snapshotScheduled = true;
+    setImmediate(() => {
+      snapshotScheduled = false;
+      if (!closed && failure === undefined) void writeSnapshot();
+    });
+  }
+
+  /** Serializes the state now (synchronously, so it is consistent) and writes it; one write at a time. */
+  function writeSnapshot(): Promise<EngineSnapshotInfo | undefined> {
+    const key = snapshotSettings!.key;
+    const previous = snapshotInFlight ?? Promise.resolve(undefined);
+    const run = previous.then(async (): Promise<EngineSnapshotInfo | undefined> => {
+      await ownEventsHandedBack();
+      flush();
+      let encoded: ReturnType<typeof encodeEngineSnapshot>;
+      const position = deliveredPosition;
+      try {
+        encoded = encodeEngineSnapshot(captureState(), { fingerprint, position, createdAt: clock() });
+      } catch (error) {
+        snapshotEvents.next(Object.freeze({ kind: 'write-failed', key, error }));
+        logger.warn(`journey engine: snapshot '${key}' not taken: the state cannot be serialized (${(error as Error).message}); host projection states must be plain data`);
+        return undefined;
+      }
+      const covered = foldedSinceSnapshot;
+      foldedSinceSnapshot = 0;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const { version } = await store.documents.write(key, encoded.bytes, { expectedVersion: snapshotVersion ?? 'absent' });
+          snapshotVersion = version;
+          const info: EngineSnapshotInfo = Object.freeze({
+            key,
+            position,
+            events: encoded.header.events,
+            tenants: encoded.header.tenants,
+            bytes: encoded.bytes.length,
+            version,
+          });
+          snapshotEvents.next(Object.freeze({ kind: 'written' as const, ...info }));
+          return info;
+        } catch (error) {
+          // Another engine over the same store wrote its own (as complete as ours): replace it once.
+          if (isDocumentVersionConflict(error) && attempt === 0) {
+            snapshotVersion = error.actual === 'absent' ? undefined : error.actual;
+            continue;
+          }
+          foldedSinceSnapshot += covered;
+          snapshotEvents.next(Object.freeze({ kind: 'write-failed', key, error }));
+          logger.warn(`journey engine: snapshot '${key}' not written (${(error as Error).message}); the previous one stays`);
+          return undefined;
+        }
+      }
+    });
+    const settled = run.finally(() => {
+      if (snapshotInFlight === settled) snapshotInFlight = undefined;
+    });
+    snapshotInFlight = settled;
+    return settled;
+  }
+
+  /**
+   * Waits (5 s at most) until the subscription has handed back the events record() folded itself, so that a
+   * snapshot's position covers them: a resumed engine then reads only what came after, rather than reading
+   * them again to skip them. A snapshot taken without waiting would still be exact (see captureState).
+   */
+  async function ownEventsHandedBack(): Promise<void> {
+    const deadline = performance.now() + 5000;
+    while (subscription !== undefined && !subscriptionEnded && failure === undefined && (ownIds.size > 0 || holes.size > 0) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  /** The engine's state as plain data (shared, not copied: serialized at once by the caller). */
+  function captureState(): SavedEngineState {
+    const saved: SavedTenant[] = [];
+    for (const tenant of tenants.values()) {
+      const { index: _index, projections: _projections, ...rest } = tenant;
+      // Of the in-memory fold snapshots (kept for late events) only the newest is saved: each holds the
+      // tenant's cases and views as they were, and the older ones would multiply the snapshot's size for
+      // events that arrive later than the newest one, which re-fold from the start once after a restart
+      // (taking new ones on the way). Exactness does not depend on them.
+      saved.push({ ...rest, snapshots: tenant.snapshots.slice(-1), host: host.exportTenant(tenant) });
+    }
+    // Our own events folded but not handed back by the subscription yet are after the covered position:
+    // a resumed engine must skip them when the store hands them over.
+    const ownFolded = ownIds.pending().filter((id) => recordedEvent(recordedIndex, id) !== undefined);
+    // And the events handed over after a hole (see `holes`): folded, or counted as rejected or duplicate.
+    for (const { id } of afterHole) if (!holes.has(id)) ownFolded.push(id);
+    return { tenants: saved, recorded: recordedIndex.recorded, contents: recordedIndex.contents, ownFolded, rejectedStoredCount, storedCopies };
+  }
+
+  /** Puts a loaded state into the (empty) engine: rebuilds what was left out, tells watchers. */
+  function restoreState(state: SavedEngineState): void {
+    const { recorded, contents, ids } = recordedIndex;
+    for (let i = 0; i < state.recorded.length; i++) {
+      const event = state.recorded[i]!;
+      recorded.push(event);
+      contents.push(state.contents[i]!);
+      ids.add(hashString(event.id), recorded.length);
+    }
+    for (const saved of state.tenants) {
+      const { host: hostTenant, ...rest } = saved;
+      const tenant: LiveTenant = { ...rest, index: recordedIndex, projections: TENANT_PROJECTIONS };
+      if (hostTenant !== undefined) host.importTenant(tenant, hostTenant);
+      tenants.set(tenant.tenantId, tenant);
+    }
+    ownIds.expect(state.ownFolded);
+    rejectedStoredCount = state.rejectedStoredCount;
+    storedCopies = state.storedCopies;
+    for (const [tenantId, subject] of tenantSubjects) subject.next(foldOf(tenantId));
+    for (const entry of hostSubjects.values()) {
+      const tenant = tenants.get(entry.tenantId);
+      if (tenant === undefined) continue;
+      entry.lastKey = host.canonicalKey(tenant, entry.index, entry.key);
+      entry.subject.next(host.state(tenant, entry.index, entry.key));
+    }
   }
 
   function requireStandard(method: string): void {
@@ -656,7 +979,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   async function appendAndFold(events: CatalogEvent[], fresh: CatalogEvent[], hashes: number[], contents: number[], generation: number): Promise<RecordResult> {
     // Per stream, its events and (for a store others read) their content hashes, in batch order.
     const byStream = new Map<JourneyStream, CatalogEvent[]>();
-    const contentsByStream = subscription === undefined ? undefined : new Map<JourneyStream, number[]>();
+    const contentsByStream = follows ? new Map<JourneyStream, number[]>() : undefined;
     for (let i = 0; i < fresh.length; i++) {
       const event = fresh[i]!;
       const stream = streamOf(event);
@@ -671,7 +994,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     }
     // Every stream's batch in one store call: one wait for the batch instead of one per stream.
     const batches = [...byStream.values()];
-    if (subscription !== undefined) ownIds.expect(batches.flat().map((event) => event.id));
+    if (follows) ownIds.expect(batches.flat().map((event) => event.id));
     const results = await appendStreams([...byStream], contentsByStream);
     let position: bigint | undefined;
     let error: unknown;
@@ -848,11 +1171,29 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       };
     },
     stats: (tenantId) => tenants.get(tenantId)?.stats,
+    snapshotEvents$: snapshotEvents.asObservable(),
+    async snapshot() {
+      if (snapshotSettings === undefined) {
+        throw new Error(
+          ownsStore
+            ? 'engine.snapshot() needs a store: the engine\'s own private store outlives nothing. Pass one in createJourneyEngine({ store })'
+            : 'engine.snapshot(): this engine was created with snapshots: false',
+        );
+      }
+      if (closed) throw new Error('The journey engine is closed: create a new one to take a snapshot.');
+      await engine.ready();
+      if (failure) throw failure;
+      return writeSnapshot();
+    },
     async close() {
       if (closed) return;
       closed = true;
+      // The last snapshot before the subscription stops, so that it can wait for our own events to come back.
+      await snapshotInFlight;
+      if (snapshotSettings?.onClose && caughtUp && failure === undefined && (foldedSinceSnapshot > 0 || replaceRejected)) await writeSnapshot();
       await subscription?.unsubscribe();
       await pump;
+      snapshotEvents.complete();
       changes.complete();
       rejectedStored.complete();
       healthSubscription?.unsubscribe();
@@ -866,6 +1207,19 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     },
   };
   return engine as unknown as JourneyEngine<E, I>;
+}
+
+/** Snapshot settings with their defaults, checked. */
+function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefined): { key: string; everyEvents: number | undefined; onClose: boolean } {
+  const key = options?.key ?? DEFAULT_SNAPSHOT_KEY;
+  if (typeof key !== 'string' || !/^[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,199}$/.test(key)) {
+    throw new TypeError(`createJourneyEngine: snapshots.key must be 1 to 200 characters of A-Z a-z 0-9 . _ : @ - not starting with '.', got ${JSON.stringify(key)}`);
+  }
+  const everyEvents = options?.everyEvents;
+  if (everyEvents !== undefined && (!Number.isInteger(everyEvents) || everyEvents < 0)) throw new TypeError(`createJourneyEngine: snapshots.everyEvents must be an integer >= 0, got ${String(everyEvents)}`);
+  const onClose = options?.onClose ?? true;
+  if (typeof onClose !== 'boolean') throw new TypeError(`createJourneyEngine: snapshots.onClose must be a boolean, got ${String(onClose)}`);
+  return { key, everyEvents, onClose };
 }
 
 /** The distinct case ids of events, sorted. */

@@ -14,6 +14,8 @@ export interface OwnEventQueue {
   /** Forgets ids whose append failed: the store will never hand them back. */
   forget(ids: ReadonlySet<string>): void;
   readonly size: number;
+  /** The ids still expected, in order (for an engine snapshot). */
+  pending(): string[];
   clear(): void;
 }
 
@@ -56,6 +58,7 @@ export function createOwnEventQueue(): OwnEventQueue {
     get size() {
       return ids.length - head;
     },
+    pending: () => ids.slice(head),
     clear() {
       ids = [];
       head = 0;

@@ -638,6 +638,111 @@ export function eventStoreContract(name: string, createStore: ContractStoreFacto
       });
     });
 
+    describe('documents', () => {
+      const bytes = (text: string) => new TextEncoder().encode(text);
+      const text = (doc: { value: Uint8Array } | undefined) => (doc === undefined ? undefined : new TextDecoder().decode(doc.value));
+
+      it('creates, updates and deletes with optimistic concurrency; versions only increase', async () => {
+        const { store } = await fresh();
+        const docs = store.documents;
+        expect(await docs.read('snapshot:a')).toBeUndefined();
+        const created = await docs.write('snapshot:a', bytes('one'), { expectedVersion: 'absent' });
+        expect(created.version >= 1n).toBe(true);
+        expect(text(await docs.read('snapshot:a'))).toBe('one');
+        expect((await docs.read('snapshot:a'))!.version).toBe(created.version);
+        const updated = await docs.write('snapshot:a', bytes('two'), { expectedVersion: created.version });
+        expect(updated.version > created.version).toBe(true);
+        expect(text(await docs.read('snapshot:a'))).toBe('two');
+        const stale = await rejection(docs.write('snapshot:a', bytes('three'), { expectedVersion: created.version }));
+        expect(stale).toMatchObject({ code: 'DOCUMENT_VERSION_CONFLICT', key: 'snapshot:a', expected: created.version, actual: updated.version });
+        await expect(docs.write('snapshot:a', bytes('x'), { expectedVersion: 'absent' })).rejects.toMatchObject({ code: 'DOCUMENT_VERSION_CONFLICT', actual: updated.version });
+        expect(text(await docs.read('snapshot:a'))).toBe('two');
+        await expect(docs.delete('snapshot:a', { expectedVersion: created.version })).rejects.toMatchObject({ code: 'DOCUMENT_VERSION_CONFLICT' });
+        expect(await docs.delete('snapshot:a', { expectedVersion: updated.version })).toBe(true);
+        expect(await docs.read('snapshot:a')).toBeUndefined();
+        expect(await docs.delete('snapshot:a', { expectedVersion: 'any' })).toBe(false);
+        await expect(docs.write('snapshot:a', bytes('y'), { expectedVersion: updated.version })).rejects.toMatchObject({ code: 'DOCUMENT_VERSION_CONFLICT', actual: 'absent' });
+        // Re-created after a delete: a new, larger version, so a version read before the delete never matches again.
+        const again = await docs.write('snapshot:a', bytes('four'), { expectedVersion: 'absent' });
+        expect(again.version > updated.version).toBe(true);
+        const forced = await docs.write('snapshot:a', bytes('five'), { expectedVersion: 'any' });
+        expect(forced.version > again.version).toBe(true);
+        expect(text(await docs.read('snapshot:a'))).toBe('five');
+        // Keys are independent, and documents are not events.
+        expect(await docs.read('snapshot:b')).toBeUndefined();
+        await docs.write('lease.tenant-1', new Uint8Array(0), { expectedVersion: 'absent' });
+        expect((await docs.read('lease.tenant-1'))!.value.length).toBe(0);
+        expect(await collect(store.readAll())).toEqual([]);
+      });
+
+      it('keeps no reference to the caller\'s bytes', async () => {
+        const { store } = await fresh();
+        const value = bytes('abc');
+        await store.documents.write('k', value, { expectedVersion: 'absent' });
+        value[0] = 0x7a;
+        const read = await store.documents.read('k');
+        expect(text(read)).toBe('abc');
+        read!.value[1] = 0x7a;
+        expect(text(await store.documents.read('k'))).toBe('abc');
+      });
+
+      it('holds a large value (24 MiB) byte for byte', async () => {
+        const { store } = await fresh();
+        const value = new Uint8Array(24 * 1024 * 1024 + 17);
+        let x = 0x12345678;
+        for (let i = 0; i < value.length; i++) {
+          x = (Math.imul(x, 1103515245) + 12345) | 0;
+          value[i] = x >>> 24;
+        }
+        const { version } = await store.documents.write('big', value, { expectedVersion: 'absent' });
+        const read = await store.documents.read('big');
+        expect(read!.version).toBe(version);
+        expect(read!.value.length).toBe(value.length);
+        expect(Buffer.from(read!.value).equals(Buffer.from(value))).toBe(true);
+        const smaller = await store.documents.write('big', bytes('small'), { expectedVersion: version });
+        expect(text(await store.documents.read('big'))).toBe('small');
+        expect((await store.documents.read('big'))!.version).toBe(smaller.version);
+      }, 60_000);
+
+      it('lets exactly one of concurrent writers expecting the same version win', async () => {
+        const { store } = await fresh();
+        const { version } = await store.documents.write('lease', bytes('v0'), { expectedVersion: 'absent' });
+        const writers = Array.from({ length: 5 }, (_, i) => store.documents.write('lease', bytes(`w${i}`), { expectedVersion: version }));
+        const settled = await Promise.allSettled(writers);
+        const won = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+        expect(won.length).toBe(1);
+        for (const r of settled) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'DOCUMENT_VERSION_CONFLICT' });
+        expect(text(await store.documents.read('lease'))).toBe(`w${won[0]}`);
+        const creators = await Promise.allSettled([0, 1, 2].map((i) => store.documents.write('fresh', bytes(`c${i}`), { expectedVersion: 'absent' })));
+        expect(creators.filter((r) => r.status === 'fulfilled').length).toBe(1);
+      });
+
+      it('rejects bad keys, values and versions, naming the argument', async () => {
+        const { store } = await fresh();
+        const docs = store.documents;
+        for (const key of ['', '.hidden', 'a/b', 'sp ace', 'x'.repeat(201), 42]) {
+          await expect(docs.read(key as string)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'key' });
+        }
+        await expect(docs.write('k', 'text' as unknown as Uint8Array, { expectedVersion: 'any' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'value' });
+        await expect(docs.write('k', bytes('x'), { expectedVersion: 0n })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'expectedVersion' });
+        await expect(docs.write('k', bytes('x'), {} as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'expectedVersion' });
+        expect(await docs.read('k')).toBeUndefined();
+      });
+
+      it('keeps documents across a close and reopen (when the adapter is durable), and refuses calls once closed', async () => {
+        const entry = await fresh();
+        const { version } = await entry.store.documents.write('kept', bytes('still here'), { expectedVersion: 'absent' });
+        await entry.store.close();
+        await expect(entry.store.documents.read('kept')).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+        if (entry.handle.reopen === undefined) return;
+        entry.store = await entry.handle.reopen();
+        const read = await entry.store.documents.read('kept');
+        expect(text(read)).toBe('still here');
+        expect(read!.version).toBe(version);
+        await expect(entry.store.documents.write('kept', bytes('z'), { expectedVersion: 'absent' })).rejects.toMatchObject({ code: 'DOCUMENT_VERSION_CONFLICT' });
+      });
+    });
+
     describe('invalid input: the error names the problem and nothing is written', () => {
       const cases: [string, () => [string, EventToAppend[]], string, RegExp][] = [
         ['a BigInt in data', () => ['s', [ev(), ev('T', { order: { amount: 10n } })]], 'INVALID_EVENT', /events\[1\]\.data\.order\.amount: BigInt cannot be stored as JSON/],

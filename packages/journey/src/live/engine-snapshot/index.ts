@@ -1,0 +1,414 @@
+/**
+ * The engine's state as one snapshot document: what `createJourneyEngine` over a durable store saves through
+ * `store.documents` and loads on start, so that it reads only the events after the snapshot's position.
+ *
+ * The state is the live engine's own structures (every live tenant with its events, fold head, fold
+ * snapshots and merge bookkeeping, the host projections' partitions, the index of folded events), in two
+ * parts, each encoded the fastest way to decode it:
+ * - the folded events, as one JSON array (V8's `JSON.parse` builds plain objects several times faster than
+ *   its structured deserializer), rebuilt in the engine's uniform event shape; and each tenant's per-event
+ *   bookkeeping (attribution, case effects...) as columns: typed arrays and indices into a string table;
+ * - everything else with V8's structured serializer, which keeps Maps and Sets with their order, bigints
+ *   and shared objects, with every reference to a tenant's event replaced by its index in the tenant's list,
+ *   so that after decoding an event held by a tenant, a merge index and a host partition is one object again.
+ * What is not data (the projections' functions, the id hash table) is left out and rebuilt on load.
+ *
+ * Document layout: magic `OTJSNAP1` (8 bytes) · header length (u32 LE) · header (JSON) · payload (number
+ * of event chunks (u32 LE) · per chunk: length (u32 LE) and a JSON array of up to 50,000 events, so that no
+ * string comes near V8's string length limit · the structured part). The header
+ * holds the format version, the fingerprint of what the state depends on (standard and host projections,
+ * configuration), the store position the state covers, counts, and the SHA-256 of the payload; a snapshot
+ * whose format, fingerprint or checksum does not match is rejected, never loaded.
+ */
+import { createHash } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
+import type { CatalogEvent } from '@omnitrail/events';
+import type { CaseEffects } from '../../core/model/index.js';
+import type { Partition } from '../partition/index.js';
+import { CUSTOMER_PROJECTIONS } from '../../core/customers/index.js';
+import type { JourneyConfig } from '../../core/model/index.js';
+import { TENANT_PROJECTIONS } from '../../core/standard/index.js';
+import type { HostTenant, JourneyProjection } from '../host-projections.js';
+import type { LiveEvent, LiveTenant } from '../tenant-state.js';
+
+/**
+ * Version of the snapshot layout and of the live state's shape and meaning. Raise it whenever a live
+ * structure (tenant-state, customer-regroup, partition, host-projections) or a standard fold changes: every
+ * snapshot made before is then rebuilt from the log instead of being loaded into code that reads it otherwise.
+ */
+export const ENGINE_SNAPSHOT_FORMAT = 2;
+
+/** The document key an engine snapshots to by default. */
+export const DEFAULT_SNAPSHOT_KEY = 'journey-engine.snapshot';
+
+const MAGIC = Buffer.from('OTJSNAP1', 'ascii');
+
+/** A live tenant as saved: everything but what is rebuilt on load (the shared id index, the projection list). */
+export type SavedTenant = Omit<LiveTenant, 'index' | 'projections'> & { host: HostTenant | undefined };
+
+/** The engine's state as saved. */
+export interface SavedEngineState {
+  tenants: SavedTenant[];
+  /** The folded events in fold order, and each one's content hash (the engine's `RecordedIndex`). */
+  recorded: CatalogEvent[];
+  contents: number[];
+  /** Ids of events this engine appended and folded that the subscription had not handed back yet. */
+  ownFolded: string[];
+  rejectedStoredCount: number;
+  storedCopies: number;
+}
+
+/** The header of a snapshot document. */
+export interface EngineSnapshotHeader {
+  format: number;
+  fingerprint: string;
+  /** Store position the state covers, as a decimal string (`null`: no event folded from the store yet). */
+  position: string | null;
+  /** Events folded. */
+  events: number;
+  tenants: number;
+  /** When the snapshot was made (ms since the epoch, the engine's clock). */
+  createdAt: number;
+  payloadBytes: number;
+  /** SHA-256 of the payload, hex. */
+  sha256: string;
+}
+
+/** Why a snapshot was not loaded. */
+export type SnapshotRejection = 'format' | 'fingerprint' | 'checksum' | 'unreadable';
+
+/**
+ * The fingerprint of what a saved state depends on besides the log: the snapshot format, the standard
+ * projections (names, in fold order), the host projections (name, version, partitioning, in order), whether
+ * the standard projections are folded, and the resolved configuration. A change of any gives another one.
+ */
+export function snapshotFingerprint(config: JourneyConfig, standard: boolean, hostProjections: readonly JourneyProjection<unknown>[]): string {
+  const described = {
+    format: ENGINE_SNAPSHOT_FORMAT,
+    standard,
+    tenantProjections: TENANT_PROJECTIONS.map((p) => p.name),
+    customerProjections: CUSTOMER_PROJECTIONS.map((p) => p.key),
+    hostProjections: hostProjections.map((p) => ({
+      name: p.name,
+      version: p.version ?? 1,
+      partitionBy: typeof p.partitionBy === 'function' ? `function:${p.partitionBy.toString().length}` : p.partitionBy,
+    })),
+    config: canonicalJson(config),
+  };
+  return createHash('sha256').update(JSON.stringify(described)).digest('hex');
+}
+
+/** JSON with object keys sorted, so equal configurations give equal text whatever their key order. */
+function canonicalJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalJson);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonicalJson((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+// ---- the two-part payload ---------------------------------------------------------------------------
+
+type HostEntry = HostTenant['byAttributed'] extends Map<string, infer V> ? V : never;
+type HostPartition = Partition<LiveEvent, unknown>;
+
+/** A tenant's events as columns, and its other structures with events replaced by their indices. */
+interface EncodedTenant {
+  /** Per event of the tenant (fold order): its index in `recorded`. */
+  recorded: Int32Array;
+  at: Float64Array;
+  /** Indices into the snapshot's string table. */
+  attributed: Int32Array;
+  customerId: Int32Array;
+  attributedCustomerId: Int32Array;
+  foldedAs: Int32Array;
+  pending: Uint8Array;
+  effects: CaseEffects[];
+  noted: (string | string[] | undefined)[];
+  rest: Omit<SavedTenant, 'events' | 'regroup' | 'host'>;
+  regroupMoments: LiveTenant['regroup']['moments'];
+  regroupByAttributed: Map<string, Int32Array>;
+  host: EncodedHost | undefined;
+}
+
+interface EncodedPartition {
+  key: string;
+  events: Int32Array;
+  state: unknown;
+  snapshotAt: number[];
+  snapshotState: unknown[];
+}
+
+interface EncodedHost {
+  byAttributed: Map<string, { canonical: string; events: Int32Array; partitions: (EncodedPartition | undefined)[]; epoch: number }>;
+  epoch: number;
+  members: HostTenant['members'];
+  merged: HostTenant['merged'];
+  partitions: Map<string, EncodedPartition>[];
+}
+
+interface EncodedState {
+  strings: string[];
+  tenants: EncodedTenant[];
+  contents: number[];
+  ownFolded: string[];
+  rejectedStoredCount: number;
+  storedCopies: number;
+}
+
+/** Splits a state into the events' JSON and the structured part (see the module comment). */
+const EVENTS_PER_CHUNK = 50_000;
+
+function encodeState(state: SavedEngineState, eventsPerChunk: number): { eventsJson: string[]; structured: EncodedState } {
+  const recordedIndex = new Map<CatalogEvent, number>();
+  state.recorded.forEach((event, i) => recordedIndex.set(event, i));
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const intern = (text: string): number => {
+    let i = stringIndex.get(text);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(text);
+      stringIndex.set(text, i);
+    }
+    return i;
+  };
+  const tenants = state.tenants.map((tenant): EncodedTenant => {
+    const { events, regroup, host, ...rest } = tenant;
+    const n = events.length;
+    const positions = new Map<LiveEvent, number>();
+    const encoded: EncodedTenant = {
+      recorded: new Int32Array(n),
+      at: new Float64Array(n),
+      attributed: new Int32Array(n),
+      customerId: new Int32Array(n),
+      attributedCustomerId: new Int32Array(n),
+      foldedAs: new Int32Array(n),
+      pending: new Uint8Array(n),
+      effects: new Array<CaseEffects>(n),
+      noted: new Array<string | string[] | undefined>(n),
+      rest,
+      regroupMoments: regroup.moments,
+      regroupByAttributed: new Map(),
+      host: undefined,
+    };
+    for (let i = 0; i < n; i++) {
+      const e = events[i]!;
+      positions.set(e, i);
+      const at = recordedIndex.get(e.event);
+      if (at === undefined) throw new Error(`event ${e.id} of tenant ${tenant.tenantId} is not in the index of folded events`);
+      encoded.recorded[i] = at;
+      encoded.at[i] = e.at;
+      encoded.attributed[i] = intern(e.attributed);
+      encoded.customerId[i] = intern(e.customerId);
+      encoded.attributedCustomerId[i] = intern(e.attributedCustomerId);
+      encoded.foldedAs[i] = intern(e.foldedAs);
+      encoded.pending[i] = e.pending ? 1 : 0;
+      encoded.effects[i] = e.effects;
+      encoded.noted[i] = e.noted;
+    }
+    const indicesOf = (list: readonly LiveEvent[]): Int32Array => {
+      const out = new Int32Array(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const at = positions.get(list[i]!);
+        if (at === undefined) throw new Error(`an event held by tenant ${tenant.tenantId}'s structures (${list[i]!.id}) is not in its event list`);
+        out[i] = at;
+      }
+      return out;
+    };
+    for (const [customer, list] of regroup.byAttributed) encoded.regroupByAttributed.set(customer, indicesOf(list as LiveEvent[]));
+    if (host !== undefined) {
+      const partitions = new Map<HostPartition, EncodedPartition>();
+      const partitionOf = (p: HostPartition): EncodedPartition => {
+        let out = partitions.get(p);
+        if (out === undefined) {
+          out = { key: p.key, events: indicesOf(p.events), state: p.state, snapshotAt: p.snapshotAt, snapshotState: p.snapshotState };
+          partitions.set(p, out);
+        }
+        return out;
+      };
+      const byAttributed: EncodedHost['byAttributed'] = new Map();
+      for (const [customer, entry] of host.byAttributed) {
+        byAttributed.set(customer, {
+          canonical: entry.canonical,
+          events: indicesOf(entry.events),
+          partitions: entry.partitions.map((p) => (p === undefined ? undefined : partitionOf(p))),
+          epoch: entry.epoch,
+        });
+      }
+      encoded.host = {
+        byAttributed,
+        epoch: host.epoch,
+        members: host.members,
+        merged: host.merged,
+        partitions: host.partitions.map((byKey) => new Map([...byKey].map(([key, p]) => [key, partitionOf(p)]))),
+      };
+    }
+    return encoded;
+  });
+  return {
+    eventsJson: Array.from({ length: Math.ceil(state.recorded.length / eventsPerChunk) }, (_, k) => JSON.stringify(state.recorded.slice(k * eventsPerChunk, (k + 1) * eventsPerChunk))),
+    structured: { strings, tenants, contents: state.contents, ownFolded: state.ownFolded, rejectedStoredCount: state.rejectedStoredCount, storedCopies: state.storedCopies },
+  };
+}
+
+/** The inverse of {@link encodeState}. */
+function decodeState(eventsJson: readonly string[], structured: EncodedState): SavedEngineState {
+  // The engine's events have every envelope key, in one order (see parseEvent's uniformShape); JSON left
+  // out the undefined ones.
+  const recorded = eventsJson.flatMap((chunk) => JSON.parse(chunk) as Record<string, unknown>[]).map(
+    (e) =>
+      ({
+        id: e.id,
+        type: e.type,
+        schemaVersion: e.schemaVersion,
+        tenantId: e.tenantId,
+        occurredAt: e.occurredAt,
+        customerId: e.customerId,
+        identities: e.identities,
+        channel: e.channel,
+        caseId: e.caseId,
+        actor: e.actor,
+        correlationId: e.correlationId,
+        causationId: e.causationId,
+        source: e.source,
+        data: e.data,
+      }) as unknown as CatalogEvent,
+  );
+  const { strings } = structured;
+  const tenants = structured.tenants.map((t): SavedTenant => {
+    const n = t.recorded.length;
+    const events = new Array<LiveEvent>(n);
+    for (let i = 0; i < n; i++) {
+      const event = recorded[t.recorded[i]!]!;
+      // Same fields, same order as addEvents creates them (one hidden class).
+      events[i] = {
+        id: event.id,
+        occurredAt: event.occurredAt,
+        event,
+        at: t.at[i]!,
+        attributed: strings[t.attributed[i]!]!,
+        customerId: strings[t.customerId[i]!]!,
+        attributedCustomerId: strings[t.attributedCustomerId[i]!]!,
+        effects: t.effects[i]!,
+        pending: t.pending[i] === 1,
+        foldedAs: strings[t.foldedAs[i]!]!,
+        noted: t.noted[i],
+      };
+    }
+    const eventsAt = (indices: Int32Array): LiveEvent[] => {
+      const out = new Array<LiveEvent>(indices.length);
+      for (let i = 0; i < indices.length; i++) out[i] = events[indices[i]!]!;
+      return out;
+    };
+    const byAttributed = new Map<string, LiveEvent[]>();
+    for (const [customer, indices] of t.regroupByAttributed) byAttributed.set(customer, eventsAt(indices));
+    let host: HostTenant | undefined;
+    if (t.host !== undefined) {
+      const partitions = new Map<EncodedPartition, HostPartition>();
+      const partitionOf = (p: EncodedPartition): HostPartition => {
+        let out = partitions.get(p);
+        if (out === undefined) {
+          out = { key: p.key, events: eventsAt(p.events), state: p.state, snapshotAt: p.snapshotAt, snapshotState: p.snapshotState };
+          partitions.set(p, out);
+        }
+        return out;
+      };
+      const entries = new Map<string, HostEntry>();
+      for (const [customer, entry] of t.host.byAttributed) {
+        entries.set(customer, { canonical: entry.canonical, events: eventsAt(entry.events), partitions: entry.partitions.map((p) => (p === undefined ? undefined : partitionOf(p))), epoch: entry.epoch });
+      }
+      host = {
+        byAttributed: entries,
+        epoch: t.host.epoch,
+        members: t.host.members,
+        merged: t.host.merged,
+        partitions: t.host.partitions.map((byKey) => new Map([...byKey].map(([key, p]) => [key, partitionOf(p)]))),
+      };
+    }
+    return { ...t.rest, events, regroup: { moments: t.regroupMoments, byAttributed }, host } as SavedTenant;
+  });
+  return { tenants, recorded, contents: structured.contents, ownFolded: structured.ownFolded, rejectedStoredCount: structured.rejectedStoredCount, storedCopies: structured.storedCopies };
+}
+
+/** Encodes a saved state and its header fields as snapshot document bytes. Throws when the state holds something V8 cannot clone (a function in a host state). */
+export function encodeEngineSnapshot(
+  state: SavedEngineState,
+  meta: { fingerprint: string; position: bigint | undefined; createdAt: number; /** Events per JSON chunk (tests make it small). */ eventsPerChunk?: number },
+): { bytes: Uint8Array; header: EngineSnapshotHeader } {
+  const { eventsJson, structured } = encodeState(state, meta.eventsPerChunk ?? EVENTS_PER_CHUNK);
+  const parts: Buffer[] = [u32(eventsJson.length)];
+  for (const chunk of eventsJson) {
+    const json = Buffer.from(chunk, 'utf8');
+    parts.push(u32(json.length), json);
+  }
+  parts.push(serialize(structured));
+  const payload = Buffer.concat(parts);
+  const header: EngineSnapshotHeader = {
+    format: ENGINE_SNAPSHOT_FORMAT,
+    fingerprint: meta.fingerprint,
+    position: meta.position === undefined ? null : meta.position.toString(),
+    events: state.recorded.length,
+    tenants: state.tenants.length,
+    createdAt: meta.createdAt,
+    payloadBytes: payload.length,
+    sha256: createHash('sha256').update(payload).digest('hex'),
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(headerBytes.length, 0);
+  return { bytes: Buffer.concat([MAGIC, length, headerBytes, payload]), header };
+}
+
+/** A decoded snapshot, or why it cannot be used. */
+export type DecodedEngineSnapshot =
+  | { ok: true; header: EngineSnapshotHeader; state: SavedEngineState; position: bigint | undefined }
+  | { ok: false; reason: SnapshotRejection; message: string; header?: EngineSnapshotHeader };
+
+/**
+ * Decodes snapshot document bytes, checking in order the layout and format version, the fingerprint (what
+ * the engine expects now), and the payload's SHA-256 before decoding it.
+ */
+export function decodeEngineSnapshot(bytes: Uint8Array, fingerprint: string): DecodedEngineSnapshot {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) return { ok: false, reason: 'unreadable', message: 'not an engine snapshot (bad magic)' };
+  const headerLength = buf.readUInt32LE(8);
+  if (12 + headerLength > buf.length) return { ok: false, reason: 'unreadable', message: `the header (${headerLength} bytes) runs past the end (${buf.length} bytes)` };
+  let header: EngineSnapshotHeader;
+  try {
+    header = JSON.parse(buf.toString('utf8', 12, 12 + headerLength)) as EngineSnapshotHeader;
+  } catch (error) {
+    return { ok: false, reason: 'unreadable', message: `the header is not JSON (${(error as Error).message})` };
+  }
+  if (header.format !== ENGINE_SNAPSHOT_FORMAT) return { ok: false, reason: 'format', message: `snapshot format ${String(header.format)}, this engine reads ${ENGINE_SNAPSHOT_FORMAT}`, header };
+  if (header.fingerprint !== fingerprint) {
+    return { ok: false, reason: 'fingerprint', message: 'made with other projections (names or versions) or another configuration', header };
+  }
+  const payload = buf.subarray(12 + headerLength);
+  if (payload.length !== header.payloadBytes) return { ok: false, reason: 'checksum', message: `payload of ${payload.length} bytes, the header says ${header.payloadBytes}`, header };
+  if (createHash('sha256').update(payload).digest('hex') !== header.sha256) return { ok: false, reason: 'checksum', message: 'the payload does not match its SHA-256', header };
+  let state: SavedEngineState;
+  try {
+    const chunks: string[] = [];
+    let offset = 4;
+    for (let k = payload.readUInt32LE(0); k > 0; k--) {
+      const length = payload.readUInt32LE(offset);
+      chunks.push(payload.toString('utf8', offset + 4, offset + 4 + length));
+      offset += 4 + length;
+    }
+    state = decodeState(chunks, deserialize(payload.subarray(offset)) as EncodedState);
+  } catch (error) {
+    return { ok: false, reason: 'unreadable', message: `the payload cannot be decoded (${(error as Error).message})`, header };
+  }
+  return { ok: true, header, state, position: header.position === null ? undefined : BigInt(header.position) };
+}
+
+function u32(value: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(value, 0);
+  return b;
+}
