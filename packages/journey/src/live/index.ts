@@ -249,7 +249,9 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
   // One subject per partition someone watches, released when its last subscriber leaves.
   const hostSubjects = new Map<string, { index: number; tenantId: string; key: string; lastKey: string | undefined; subject: BehaviorSubject<unknown>; subscribers: number }>();
   const tenants = new Map<string, LiveTenant>();
-  const tenantSubjects = new Map<string, BehaviorSubject<TenantFold | undefined>>();
+  // One subject per tenant someone watches (tenant$, case$, customer$), released when its last subscriber
+  // leaves: a host that watches many tenants over its life must not keep a subject for each one forever.
+  const tenantSubjects = new Map<string, { subject: BehaviorSubject<TenantFold | undefined>; subscribers: number }>();
   const changes = new Subject<JourneyChange>();
   // The latest rejections are replayed to a new subscriber; the count keeps them all.
   const rejectedStored = new ReplaySubject<RejectedStoredEvent>(10_000);
@@ -392,7 +394,7 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
           refoldedFrom,
         });
       }
-      tenantSubjects.get(tenantId)?.next(fold);
+      tenantSubjects.get(tenantId)?.subject.next(fold);
       for (const entry of hostSubjects.values()) {
         if (entry.tenantId !== tenantId) continue;
         const key = host.canonicalKey(tenant, entry.index, entry.key);
@@ -759,9 +761,20 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
     },
     tenant$(tenantId) {
       if (!standard) requireStandard('tenant$');
-      let subject = tenantSubjects.get(tenantId);
-      if (!subject) tenantSubjects.set(tenantId, (subject = new BehaviorSubject<TenantFold | undefined>(foldOf(tenantId))));
-      return subject.asObservable();
+      return new Observable<TenantFold | undefined>((subscriber) => {
+        let entry = tenantSubjects.get(tenantId);
+        if (!entry) {
+          tenantSubjects.set(tenantId, (entry = { subject: new BehaviorSubject<TenantFold | undefined>(foldOf(tenantId)), subscribers: 0 }));
+          if (closed) entry.subject.complete();
+        }
+        const watched = entry;
+        watched.subscribers++;
+        const inner = watched.subject.subscribe(subscriber);
+        return () => {
+          inner.unsubscribe();
+          if (--watched.subscribers === 0 && tenantSubjects.get(tenantId) === watched) tenantSubjects.delete(tenantId);
+        };
+      });
     },
     case$(tenantId, caseId) {
       if (!standard) requireStandard('case$');
@@ -816,14 +829,49 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
       healthSubscription?.unsubscribe();
       if (storeHealth.value.state !== 'ended' && storeHealth.value.state !== 'none') storeHealth.next({ state: 'ended' });
       storeHealth.complete();
-      for (const s of tenantSubjects.values()) s.complete();
+      for (const s of tenantSubjects.values()) s.subject.complete();
       for (const s of hostSubjects.values()) s.subject.complete();
       ownIds.clear();
       caughtUpWaiters.splice(0).forEach((r) => r());
       if (ownsStore) await store.close();
     },
   };
+  liveSubjectTables.set(engine, () =>
+    Object.freeze({
+      tenantSubjects: tenantSubjects.size,
+      tenantSubscribers: [...tenantSubjects.values()].reduce((n, e) => n + e.subscribers, 0),
+      partitionSubjects: hostSubjects.size,
+      partitionSubscribers: [...hostSubjects.values()].reduce((n, e) => n + e.subscribers, 0),
+      changesObserved: changes.observed,
+    }),
+  );
   return engine;
+}
+
+/** The sizes of an engine's live subscription tables (see {@link engineSubjectTables}). */
+export interface EngineSubjectTables {
+  /** Tenants with a state subject (tenant$, case$ and customer$ subscribe to it). */
+  readonly tenantSubjects: number;
+  /** Subscribers of those subjects. */
+  readonly tenantSubscribers: number;
+  /** Host-projection partitions with a state subject (state$). */
+  readonly partitionSubjects: number;
+  /** Subscribers of those subjects. */
+  readonly partitionSubscribers: number;
+  /** Whether anyone listens to changes$. */
+  readonly changesObserved: boolean;
+}
+
+const liveSubjectTables = new WeakMap<JourneyEngine, () => EngineSubjectTables>();
+
+/**
+ * How many subjects and subscribers an engine holds for its streams right now: the soak test checks they
+ * return to zero once every subscriber left, whatever the engine recorded meanwhile.
+ */
+export function engineSubjectTables(engine: JourneyEngine): EngineSubjectTables {
+  const tables = liveSubjectTables.get(engine);
+  if (tables === undefined) throw new Error('engineSubjectTables: not an engine made by createJourneyEngine');
+  return tables();
 }
 
 /** The distinct case ids of events, sorted. */
