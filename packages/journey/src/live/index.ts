@@ -441,9 +441,20 @@ export function createJourneyEngine(options: JourneyEngineOptions = {}): Journey
           ? { ...(raw as object), id: newEventId(clock()) }
           : raw;
       const parsed = parseEvent(withId, { registry, uniformShape: true });
+      const at = (path: string) => (Array.isArray(input) ? `[${index}]${path === '' ? '' : `.${path}`}` : path);
       if (parsed.success) {
+        // The content hash walks the input as given, fields parseEvent dropped included: one nested too deep
+        // or referring to itself is not JSON, and is said so rather than thrown as a stack overflow.
+        let content: number;
+        try {
+          content = jsonContentHash(withId);
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+          issues.push({ path: at(''), message: `the event is ${error.message}` });
+          return;
+        }
         events.push(parsed.event);
-        contents.push(jsonContentHash(withId));
+        contents.push(content);
       } else for (const issue of parsed.error.issues) issues.push({ path: Array.isArray(input) ? `[${index}].${issue.path}` : issue.path, message: issue.message });
     });
     if (issues.length > 0) throw new ValidationError(null, issues);
