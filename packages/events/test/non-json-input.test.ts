@@ -80,3 +80,15 @@ describe('jsonContentHash on values it cannot walk', () => {
     expect(jsonContentHash(deep)).toBe(jsonContentHash(JSON.parse(JSON.stringify(deep))));
   });
 });
+
+describe('parseEvent on arrays a host has tampered with', () => {
+  it('reads identities from an array whose constructor was replaced, without calling it', () => {
+    const identities = [{ type: 'email', value: 'a@b.co' }];
+    Object.defineProperty(identities, 'constructor', { value: 'not a constructor', enumerable: true });
+    const raw = input('MessageReceived', { text: 'hi' }, { identities, channel: 'email' });
+    delete raw.customerId;
+    // Found by the fuzzing campaign: Array.prototype.slice threw "object.constructor[Symbol.species] is not a constructor".
+    const result = both(raw);
+    expect(result.success).toBe(true);
+  });
+});

@@ -192,10 +192,16 @@ function batchTableCapacity(count: number): number {
   return capacity;
 }
 
-/** The stream of a customer: `journey-<tenant>-<customer key>`, hashed when too long for a stream name. */
+/**
+ * The stream of a customer: `journey-<tenant>-<customer key>`, hashed when too long for a stream name. A `-`
+ * (and `%`) in the tenant id is percent-escaped, so tenant `acme-eu` with customer `c1` and tenant `acme`
+ * with customer `eu-c1` never share a stream: a read by stream shows one tenant's events only.
+ */
 export function journeyStreamName(event: CatalogEvent): string {
   const key = event.customerId ?? strongestIdentityKey(event) ?? event.id;
-  const name = `${STREAM_PREFIX}${event.tenantId}-${key}`;
+  const tenant = event.tenantId;
+  const tenantPart = tenant.includes('-') || tenant.includes('%') ? tenant.replaceAll('%', '%25').replaceAll('-', '%2D') : tenant;
+  const name = `${STREAM_PREFIX}${tenantPart}-${key}`;
   return name.length <= 256 ? name : `${STREAM_PREFIX}h-${fnv1a(name)}`;
 }
 
