@@ -120,13 +120,18 @@ function enter(): void {
  * host hands over (a bigint, a Map, a cycle) in an event that must be stored as JSON.
  */
 export function jsonDataProblem(value: unknown): string | undefined {
-  return jsonDataProblemIn(value, 0, new Set(), new Set());
+  // Most values are strings or numbers: no walk, nothing allocated.
+  return value !== null && typeof value === 'object' ? jsonDataProblemIn(value, 0, new Set(), new Set()) : scalarProblem(value);
+}
+
+function scalarProblem(value: unknown): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${value} is not a JSON number`;
+  return `a ${typeof value} is not JSON data`;
 }
 
 function jsonDataProblemIn(value: unknown, level: number, path: Set<object>, checked: Set<object>): string | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${value} is not a JSON number`;
-  if (typeof value !== 'object') return `a ${typeof value} is not JSON data`;
+  if (value === null || typeof value !== 'object') return scalarProblem(value);
   if (path.has(value)) return 'refers to itself, which JSON cannot hold';
   // An object reachable twice without a cycle is valid JSON (written twice): checked once.
   if (checked.has(value)) return undefined;
