@@ -19,7 +19,10 @@ const seed = Number(process.env.OMNITRAIL_FUZZ_SEED ?? 22);
 const SHARE: Record<FuzzTarget, number> = { parseEvent: 0.4, ndjson: 0.15, csv: 0.25, record: 0.2 };
 // Inputs per child process: a long campaign is cut in slices so a hang loses little.
 const SLICE = 50_000;
-const STALL_MS = 60_000;
+// A child that prints nothing for this long is stuck: 5 minutes to start (tsx and the imports, on a busy
+// machine), then 2 minutes between progress lines (every 100 inputs; one input may take 10 s at most).
+const START_MS = 300_000;
+const STALL_MS = 120_000;
 
 interface End {
   kind: 'end';
@@ -52,7 +55,8 @@ function runSlice(target: FuzzTarget, from: number, count: number): Promise<{ en
     let buffered = '';
     let stderr = '';
     let stalled = false;
-    let watchdog = setTimeout(onStall, STALL_MS);
+    let watchdog = setTimeout(onStall, START_MS);
+    let started = false;
     function onStall() {
       stalled = true;
       child.kill('SIGKILL');
@@ -70,15 +74,19 @@ function runSlice(target: FuzzTarget, from: number, count: number): Promise<{ en
         const parsed = JSON.parse(line) as End | Finding | { kind: 'progress'; done: number };
         if (parsed.kind === 'end') end = parsed;
         else if (parsed.kind === 'finding') findings.push(parsed);
-        else done = parsed.done;
+        else {
+          done = parsed.done;
+          started = true;
+        }
       }
     });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (code) => {
       clearTimeout(watchdog);
       if (stalled) {
-        // A hang in synchronous code: somewhere in the 250 inputs after the last progress line.
-        findings.push({ kind: 'finding', index: from + done, finding: 'hang', message: `no progress for ${STALL_MS / 1000} s after input ${from + done} of ${target}` });
+        // A hang in synchronous code: somewhere in the 100 inputs after the last progress line.
+        const what = started ? `no progress for ${STALL_MS / 1000} s after input ${from + done} of ${target}` : `${target} did not start within ${START_MS / 1000} s`;
+        findings.push({ kind: 'finding', index: from + done, finding: 'hang', message: what });
         resolvePromise({ end: { kind: 'end', target, inputs: done, accepted: 0, rejected: 0, findings: 1, kinds: {}, slowest: { index: from + done, ms: STALL_MS }, seconds: 0 }, findings });
       } else if (code === 0 && end !== undefined) resolvePromise({ end, findings });
       else reject(new Error(`fuzz target ${target} exited with ${code}: ${stderr}`));

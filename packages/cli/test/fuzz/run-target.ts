@@ -1,6 +1,6 @@
 // One fuzz target over a range of inputs, in a child process of test/fuzz.test.ts so the parent can kill
 // it when an input hangs in synchronous code. Arguments: <target> <seed> <from> <count>. Prints a progress
-// line every 250 inputs (the parent's watchdog), one line per finding, and a last line with the counts.
+// line every 100 inputs (the parent's watchdog), one line per finding, and a last line with the counts.
 import { createInputSource, csvInput, eventInput, ndjsonInput, recordInput } from './inputs.js';
 import { createRecordTarget, FuzzFinding, fuzzCsv, fuzzNdjson, fuzzParseEvent, fuzzRecord, INPUT_TIMEOUT_MS, type FuzzTarget, type RecordTarget } from './targets.js';
 
@@ -59,6 +59,8 @@ const runOne = (() => {
 })();
 
 const started = Date.now();
+// Imports done: the parent's watchdog now expects progress (starting under load can take a minute).
+print({ kind: 'progress', done: 0 });
 for (let i = from; i < from + count; i++) {
   const t0 = performance.now();
   try {
@@ -76,7 +78,7 @@ for (let i = from; i < from + count; i++) {
     findings++;
     print({ kind: 'finding', index: i, finding: 'hang', message: `input took ${Math.round(ms)} ms` });
   }
-  if ((i - from + 1) % 250 === 0) print({ kind: 'progress', done: i - from + 1 });
+  if ((i - from + 1) % 100 === 0) print({ kind: 'progress', done: i - from + 1 });
 }
 await recordTarget?.close();
 print({ kind: 'end', target, inputs: count, accepted, rejected, findings, kinds, slowest, seconds: (Date.now() - started) / 1000 });
