@@ -202,11 +202,13 @@ function rowsOf(csv: string, picks: readonly number[], cells: readonly string[])
   return `${header}\n${out.join('\n')}\n`;
 }
 
-function mappingText(mapping: unknown): string {
+/** A mapping file's text: the mapping's JSON, or text that is not JSON when it has none (a cycle, a bigint…). */
+export function mappingText(mapping: unknown): string {
   try {
     return JSON.stringify(mapping) ?? 'undefined';
   } catch {
-    return String(mapping);
+    // String() of an object without a prototype throws too.
+    return `{not json: ${typeof mapping}`;
   }
 }
 
