@@ -15,7 +15,7 @@ const AT_ONCE = 3;
 const KILLS_PER_SCHEMA = 60;
 
 describeWithPostgres('PostgreSQL adapter: writers killed with SIGKILL in mid-append', (server) => {
-  it(`keeps every acknowledged batch, whole and in order, across ${KILLS} kills of writer processes (4 concurrent appends each)`, { timeout: Math.max(120_000, KILLS * 4_000) }, async () => {
+  it(`keeps every acknowledged batch, whole and in order, across ${KILLS} kills of writer processes (4 concurrent appends each)`, { timeout: Math.max(120_000, KILLS * 10_000) }, async () => {
     const { connectionString } = server();
     const started = Date.now();
     let kills = 0;
