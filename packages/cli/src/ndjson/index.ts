@@ -83,14 +83,19 @@ export async function* readLineBlocks(
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let nextLine = 1;
-  let first = true;
-  for await (let chunk of decodedChunks(source, options.onProgress)) {
-    if (first) {
-      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-      first = false;
-    }
+  let bomChecked = false;
+  for await (const chunk of decodedChunks(source, options.onProgress)) {
     pending.push(chunk);
     pendingBytes += chunk.length;
+    if (!bomChecked) {
+      // A byte-order mark may arrive split over chunks (a pipe can hand over a byte at a time): wait for three.
+      if (pendingBytes < 3) continue;
+      const head = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      const rest = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
+      pending = [rest];
+      pendingBytes = rest.length;
+      bomChecked = true;
+    }
     if (pendingBytes < blockBytes) continue;
     const joined = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     let offset = 0;

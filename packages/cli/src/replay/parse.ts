@@ -27,9 +27,18 @@ export interface ParsedBlock {
 export function parseValue(value: unknown, line: number, out: ParsedBlock, text?: string): void {
   const result = parseEvent(value);
   if (result.success) {
+    // The hash walks the whole line, fields parseEvent dropped included: a value nested too deep is rejected.
+    let hash: number;
+    try {
+      hash = jsonContentHash(value);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      out.rejected.push({ line, id: result.event.id, errors: [{ path: '', message: `the event is ${error.message}` }] });
+      return;
+    }
     out.events.push(result.event);
     out.lines.push(line);
-    out.hashes.push(jsonContentHash(value));
+    out.hashes.push(hash);
     if (out.texts !== undefined && text !== undefined) out.texts.push(text);
   } else {
     out.rejected.push({ line, id: result.error.eventId, errors: result.error.issues.map((i) => ({ path: i.path, message: i.message })) });

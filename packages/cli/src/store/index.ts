@@ -192,9 +192,15 @@ export async function* readStoreValues(uri: string, command = 'replay', options:
   }
 }
 
-/** The stream an imported event is appended to: one per customer and tenant. */
+/**
+ * The stream an imported event is appended to: one per customer and tenant. A `.` (and `%`) in the tenant id
+ * is percent-escaped, so tenant `acme.eu` with customer `c1` and tenant `acme` with customer `eu.c1` never
+ * share a stream.
+ */
 export function streamNameOf(event: { tenantId: string; customerId?: string; id: string }): string {
-  return `customer-${event.tenantId}.${event.customerId ?? 'none'}`;
+  const tenant = event.tenantId;
+  const tenantPart = tenant.includes('.') || tenant.includes('%') ? tenant.replaceAll('%', '%25').replaceAll('.', '%2E') : tenant;
+  return `customer-${tenantPart}.${event.customerId ?? 'none'}`;
 }
 
 /** Events per append: bounds one request's size while keeping the number of round trips low. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANNELS } from '../channels/index.js';
+import { jsonDataProblem } from '../content/index.js';
 import { parseInstant } from '../instant/index.js';
 
 /** A non-empty reference (ids, tenant, case, order...). */
@@ -22,7 +23,13 @@ export const channelSchema = z.enum(CHANNELS);
 /** Keys that must never become properties of a free-form record. */
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** A free-form string-keyed record (traits, utm) with prototype-polluting keys dropped. */
-const freeRecord = z.record(z.string(), z.unknown()).transform((rec) => {
+const freeRecord = z.record(z.string(), z.unknown()).superRefine((rec, ctx) => {
+  // Stored as JSON: what JSON cannot hold is named here, not met later as a store error.
+  for (const key of Object.keys(rec)) {
+    const problem = UNSAFE_KEYS.has(key) || rec[key] === undefined ? undefined : jsonDataProblem(rec[key]);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `must be JSON data: ${problem}`, input: rec[key] });
+  }
+}).transform((rec) => {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(rec)) if (!UNSAFE_KEYS.has(key)) out[key] = rec[key];
   return out;

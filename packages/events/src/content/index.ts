@@ -52,6 +52,8 @@ function lanes(value: unknown, a: number, b: number): void {
       outB = Math.imul(b ^ (value ? 0x74 : 0x66), P);
       return;
     case 'object': {
+      if (--budget < 0) throw new RangeError('not JSON content: more than 16,777,216 objects (an object that shares its parts, or refers to itself)');
+      enter();
       if (Array.isArray(value)) {
         a = Math.imul(a ^ 0x61, P);
         b = Math.imul(b ^ 0x61, P);
@@ -62,6 +64,7 @@ function lanes(value: unknown, a: number, b: number): void {
         }
         outA = Math.imul(a ^ value.length, P);
         outB = Math.imul(b ^ value.length, P);
+        depth--;
         return;
       }
       // Members are hashed independently and summed, so key order does not matter and no sort is needed.
@@ -79,6 +82,7 @@ function lanes(value: unknown, a: number, b: number): void {
       }
       outA = Math.imul(Math.imul(Math.imul(a ^ 0x6f, P) ^ sumA, P) ^ count, P);
       outB = Math.imul(Math.imul(Math.imul(b ^ 0x6f, P) ^ sumB, P) ^ count, P);
+      depth--;
       return;
     }
     default:
@@ -87,10 +91,77 @@ function lanes(value: unknown, a: number, b: number): void {
   }
 }
 
-/** A 53-bit hash of a JSON value, equal for values {@link sameJsonContent} finds equal. */
+/**
+ * A 53-bit hash of a JSON value, equal for values {@link sameJsonContent} finds equal. A value nested deeper
+ * than {@link MAX_JSON_DEPTH} levels, or of more than 2^24 objects (a host's object that refers to itself,
+ * or shares parts so often that its JSON would be huge), is not hashed: a RangeError says why.
+ */
 export function jsonContentHash(value: unknown): number {
+  depth = 0;
+  budget = MAX_HASHED_VALUES;
   lanes(value, 0x811c9dc5, 0x2f9d3a1b);
   return (outA >>> 0) * 0x200000 + ((outB >>> 0) & 0x1fffff);
+}
+
+/** How deep a JSON value may nest in an event (JSON.parse allows more; nothing in an event needs it). */
+export const MAX_JSON_DEPTH = 256;
+const MAX_HASHED_VALUES = 1 << 24;
+let depth = 0;
+let budget = 0;
+
+function enter(): void {
+  if (++depth > MAX_JSON_DEPTH) throw new RangeError(`not JSON content: nested deeper than ${MAX_JSON_DEPTH} levels, or refers to itself`);
+}
+
+/**
+ * Why a value is not JSON data, or `undefined` when it is: strings, finite numbers, booleans, `null`, and
+ * plain objects and arrays of them, at most {@link MAX_JSON_DEPTH} levels deep, no object reachable from
+ * itself. The schemas ask it of free-form records (traits, consent), which would otherwise keep whatever a
+ * host hands over (a bigint, a Map, a cycle) in an event that must be stored as JSON.
+ */
+export function jsonDataProblem(value: unknown): string | undefined {
+  // Most values are strings or numbers: no walk, nothing allocated.
+  return value !== null && typeof value === 'object' ? jsonDataProblemIn(value, 0, new Set(), new Set()) : scalarProblem(value);
+}
+
+function scalarProblem(value: unknown): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${value} is not a JSON number`;
+  return `a ${typeof value} is not JSON data`;
+}
+
+function jsonDataProblemIn(value: unknown, level: number, path: Set<object>, checked: Set<object>): string | undefined {
+  if (value === null || typeof value !== 'object') return scalarProblem(value);
+  if (path.has(value)) return 'refers to itself, which JSON cannot hold';
+  // An object reachable twice without a cycle is valid JSON (written twice): checked once.
+  if (checked.has(value)) return undefined;
+  if (level >= MAX_JSON_DEPTH) return `nests deeper than ${MAX_JSON_DEPTH} levels`;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  const isArray = Array.isArray(value);
+  if (isArray ? proto !== Array.prototype : proto !== Object.prototype && proto !== null) {
+    return `a ${(value as { constructor?: { name?: string } }).constructor?.name ?? 'non-plain object'} is not JSON data (use plain objects, arrays, strings, numbers, booleans)`;
+  }
+  path.add(value);
+  let problem: string | undefined;
+  if (isArray) {
+    for (let i = 0; i < value.length && problem === undefined; i++) {
+      const p = jsonDataProblemIn(value[i], level + 1, path, checked);
+      if (p !== undefined) problem = `[${i}]: ${p}`;
+    }
+  } else {
+    for (const key of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v === undefined) continue; // absent, as in JSON
+      const p = jsonDataProblemIn(v, level + 1, path, checked);
+      if (p !== undefined) {
+        problem = `${key}: ${p}`;
+        break;
+      }
+    }
+  }
+  path.delete(value);
+  checked.add(value);
+  return problem;
 }
 
 /** Deep equality of two JSON values: key order ignored, -0 is 0, an `undefined`-valued key is absent. */

@@ -2,6 +2,7 @@ import { CHANNELS } from '../channels/index.js';
 import { normalizeIdentityValue } from '../identity/index.js';
 import { parseInstant } from '../instant/index.js';
 import { isNormalisedInstant } from '../instant/normalised.js';
+import { jsonDataProblem } from '../content/index.js';
 import { needsCleaning, UNSAFE_KEYS } from '../parse/clean.js';
 import { buildEvent } from '../parse/shape.js';
 import { catalogDefinitions, catalogRegistry, type EventRegistry, type EventTypeDefinition } from '../registry/index.js';
@@ -264,7 +265,10 @@ function readRecord(raw: unknown): Record<string, unknown> | undefined {
     // A record sits in `data` (depth 2), so its values are at depth 3 of the cleaned input. Nested objects
     // that are not plain (a null prototype, say) would be copied as plain ones when cleaning runs anywhere
     // in the input: the schema path decides those.
-    if (value === null || (typeof value === 'object' && (needsCleaning(value, 3) || !isDeepPlain(value, 3)))) return undefined;
+    // What is not JSON data (a bigint, NaN, a Map, a cycle) is left to the schemas, which name it; checked
+    // first, so the walks below meet only finite trees.
+    if (value === null || (value !== undefined && jsonDataProblem(value) !== undefined)) return undefined;
+    if (typeof value === 'object' && (needsCleaning(value, 3) || !isDeepPlain(value, 3))) return undefined;
     out[key] = value;
   }
   return out;

@@ -141,7 +141,10 @@ export function parseEventWithSchemas<E = CatalogEvent>(input: unknown, options?
     issues.push({ path: 'caseId', message: `is required for ${definition.type}` });
   }
   if (!definition.tenantLevel && cleaned.customerId === undefined) {
-    const identities = Array.isArray(cleaned.identities) ? (cleaned.identities as unknown[]).slice() : [];
+    // Copied element by element: slice() would build the copy with the array's own `constructor`, which a
+    // host's object may have replaced (and crash).
+    const identities: unknown[] = [];
+    if (Array.isArray(cleaned.identities)) for (let i = 0; i < cleaned.identities.length; i++) identities.push(cleaned.identities[i]);
     // The identities an identity event carries in its data identify its customer too (resolution reads them).
     if (data !== undefined) identities.push(...identitiesInData(definition.type, data));
     const usable = identities.some(

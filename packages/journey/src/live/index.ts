@@ -284,10 +284,16 @@ function batchTableCapacity(count: number): number {
   return capacity;
 }
 
-/** The stream of a customer: `journey-<tenant>-<customer key>`, hashed when too long for a stream name. */
+/**
+ * The stream of a customer: `journey-<tenant>-<customer key>`, hashed when too long for a stream name. A `-`
+ * (and `%`) in the tenant id is percent-escaped, so tenant `acme-eu` with customer `c1` and tenant `acme`
+ * with customer `eu-c1` never share a stream: a read by stream shows one tenant's events only.
+ */
 export function journeyStreamName(event: CatalogEvent): string {
   const key = event.customerId ?? strongestIdentityKey(event) ?? event.id;
-  const name = `${STREAM_PREFIX}${event.tenantId}-${key}`;
+  const tenant = event.tenantId;
+  const tenantPart = tenant.includes('-') || tenant.includes('%') ? tenant.replaceAll('%', '%25').replaceAll('-', '%2D') : tenant;
+  const name = `${STREAM_PREFIX}${tenantPart}-${key}`;
   return name.length <= 256 ? name : `${STREAM_PREFIX}h-${fnv1a(name)}`;
 }
 
@@ -343,7 +349,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   // One subject per partition someone watches, released when its last subscriber leaves.
   const hostSubjects = new Map<string, { index: number; tenantId: string; key: string; lastKey: string | undefined; subject: BehaviorSubject<unknown>; subscribers: number }>();
   const tenants = new Map<string, LiveTenant>();
-  const tenantSubjects = new Map<string, BehaviorSubject<TenantFold | undefined>>();
+  // One subject per tenant someone watches (tenant$, case$, customer$), released when its last subscriber
+  // leaves: a host that watches many tenants over its life must not keep a subject for each one forever.
+  const tenantSubjects = new Map<string, { subject: BehaviorSubject<TenantFold | undefined>; subscribers: number }>();
   const changes = new Subject<JourneyChange>();
   // The latest rejections are replayed to a new subscriber; the count keeps them all.
   const rejectedStored = new ReplaySubject<RejectedStoredEvent>(10_000);
@@ -552,7 +560,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           refoldedFrom,
         });
       }
-      tenantSubjects.get(tenantId)?.next(fold);
+      tenantSubjects.get(tenantId)?.subject.next(fold);
       for (const entry of hostSubjects.values()) {
         if (entry.tenantId !== tenantId) continue;
         const key = host.canonicalKey(tenant, entry.index, entry.key);
@@ -733,7 +741,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     ownIds.expect(state.ownFolded);
     rejectedStoredCount = state.rejectedStoredCount;
     storedCopies = state.storedCopies;
-    for (const [tenantId, subject] of tenantSubjects) subject.next(foldOf(tenantId));
+    for (const [tenantId, entry] of tenantSubjects) entry.subject.next(foldOf(tenantId));
     for (const entry of hostSubjects.values()) {
       const tenant = tenants.get(entry.tenantId);
       if (tenant === undefined) continue;
@@ -776,9 +784,20 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           ? { ...(raw as object), id: newEventId(clock()) }
           : raw;
       const parsed = parseEvent(withId, { registry, uniformShape: true });
+      const at = (path: string) => (Array.isArray(input) ? `[${index}]${path === '' ? '' : `.${path}`}` : path);
       if (parsed.success) {
+        // The content hash walks the input as given, fields parseEvent dropped included: one nested too deep
+        // or referring to itself is not JSON, and is said so rather than thrown as a stack overflow.
+        let content: number;
+        try {
+          content = jsonContentHash(withId);
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+          issues.push({ path: at(''), message: `the event is ${error.message}` });
+          return;
+        }
         events.push(parsed.event);
-        contents.push(jsonContentHash(withId));
+        contents.push(content);
       } else for (const issue of parsed.error.issues) issues.push({ path: Array.isArray(input) ? `[${index}].${issue.path}` : issue.path, message: issue.message });
     });
     if (issues.length > 0) throw new ValidationError(null, issues);
@@ -1123,9 +1142,20 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     },
     tenant$(tenantId) {
       if (!standard) requireStandard('tenant$');
-      let subject = tenantSubjects.get(tenantId);
-      if (!subject) tenantSubjects.set(tenantId, (subject = new BehaviorSubject<TenantFold | undefined>(foldOf(tenantId))));
-      return subject.asObservable();
+      return new Observable<TenantFold | undefined>((subscriber) => {
+        let entry = tenantSubjects.get(tenantId);
+        if (!entry) {
+          tenantSubjects.set(tenantId, (entry = { subject: new BehaviorSubject<TenantFold | undefined>(foldOf(tenantId)), subscribers: 0 }));
+          if (closed) entry.subject.complete();
+        }
+        const watched = entry;
+        watched.subscribers++;
+        const inner = watched.subject.subscribe(subscriber);
+        return () => {
+          inner.unsubscribe();
+          if (--watched.subscribers === 0 && tenantSubjects.get(tenantId) === watched) tenantSubjects.delete(tenantId);
+        };
+      });
     },
     case$(tenantId, caseId) {
       if (!standard) requireStandard('case$');
@@ -1199,13 +1229,22 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       healthSubscription?.unsubscribe();
       if (storeHealth.value.state !== 'ended' && storeHealth.value.state !== 'none') storeHealth.next({ state: 'ended' });
       storeHealth.complete();
-      for (const s of tenantSubjects.values()) s.complete();
+      for (const s of tenantSubjects.values()) s.subject.complete();
       for (const s of hostSubjects.values()) s.subject.complete();
       ownIds.clear();
       caughtUpWaiters.splice(0).forEach((r) => r());
       if (ownsStore) await store.close();
     },
   };
+  liveSubjectTables.set(engine, () =>
+    Object.freeze({
+      tenantSubjects: tenantSubjects.size,
+      tenantSubscribers: [...tenantSubjects.values()].reduce((n, e) => n + e.subscribers, 0),
+      partitionSubjects: hostSubjects.size,
+      partitionSubscribers: [...hostSubjects.values()].reduce((n, e) => n + e.subscribers, 0),
+      changesObserved: changes.observed,
+    }),
+  );
   return engine as unknown as JourneyEngine<E, I>;
 }
 
@@ -1220,6 +1259,32 @@ function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefin
   const onClose = options?.onClose ?? true;
   if (typeof onClose !== 'boolean') throw new TypeError(`createJourneyEngine: snapshots.onClose must be a boolean, got ${String(onClose)}`);
   return { key, everyEvents, onClose };
+}
+
+/** The sizes of an engine's live subscription tables (see {@link engineSubjectTables}). */
+export interface EngineSubjectTables {
+  /** Tenants with a state subject (tenant$, case$ and customer$ subscribe to it). */
+  readonly tenantSubjects: number;
+  /** Subscribers of those subjects. */
+  readonly tenantSubscribers: number;
+  /** Host-projection partitions with a state subject (state$). */
+  readonly partitionSubjects: number;
+  /** Subscribers of those subjects. */
+  readonly partitionSubscribers: number;
+  /** Whether anyone listens to changes$. */
+  readonly changesObserved: boolean;
+}
+
+const liveSubjectTables = new WeakMap<JourneyEngine, () => EngineSubjectTables>();
+
+/**
+ * How many subjects and subscribers an engine holds for its streams right now: the soak test checks they
+ * return to zero once every subscriber left, whatever the engine recorded meanwhile.
+ */
+export function engineSubjectTables(engine: JourneyEngine): EngineSubjectTables {
+  const tables = liveSubjectTables.get(engine);
+  if (tables === undefined) throw new Error('engineSubjectTables: not an engine made by createJourneyEngine');
+  return tables();
 }
 
 /** The distinct case ids of events, sorted. */
