@@ -213,7 +213,8 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
       if (held.has(tenantId)) {
         // Hand a tenant over to the live worker that prefers it (a worker joined): it acquires it next round.
         if (preferred !== workerId && held.get(tenantId) === 'serving' && !stopped) {
-          lose(tenantId, undefined);
+          // Reads are routed to the worker taking it over; the next round reads who actually holds it.
+          lose(tenantId, preferred);
           await keeper.release(name);
         }
         continue;
