@@ -4,7 +4,7 @@
 // take its tenants over and report exactly what a replay of the store reports.
 import { createInMemoryEventStore, type EventStore } from '@omnitrail/eventstore';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
-import { generateWorkload } from '@omnitrail/testing';
+import { generateWorkload, type RawEvent } from '@omnitrail/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { preferredWorker } from '../src/live/workers/index.js';
 import { createJourneyEngine, replayReport, TenantNotOwnedError, type JourneyEngine, type TenantOwnershipChange } from '../src/index.js';
@@ -47,8 +47,8 @@ function routedTo(engine: JourneyEngine, tenant: string): string | undefined {
   }
 }
 
-function workload(seed: number): Record<string, unknown>[] {
-  return [...generateWorkload({ seed, customers: 40, events: 400, tenants: TENANTS })] as Record<string, unknown>[];
+function workload(seed: number): RawEvent[] {
+  return [...generateWorkload({ seed, customers: 40, events: 400, tenants: TENANTS })];
 }
 
 describe('engine workers', () => {
