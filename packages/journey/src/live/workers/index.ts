@@ -96,7 +96,7 @@ export interface TenantOwnership {
   /** The tenants this worker serves now, sorted. */
   served(): string[];
   readonly ownership$: Observable<TenantOwnershipChange>;
-  /** Resolves once the first round is done (this worker's share held and caught up). */
+  /** Resolves once the first round is done and the tenants it gained are caught up. */
   settled(): Promise<void>;
   /** Runs one round now: membership, renewals, acquisitions, hand-overs (rounds never overlap). */
   round(): Promise<void>;
@@ -161,6 +161,8 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let firstRound: Promise<void> | undefined;
+  // Catch-ups of gained tenants in progress.
+  const catchingUp = new Set<Promise<void>>();
 
   async function refreshMembership(): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -232,12 +234,28 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
       if (lease !== undefined && lease.expiresAt > clock()) owners.set(tenantId, lease.owner);
       else owners.delete(tenantId);
     }
+    // The catch-up reads the log: it runs beside the rounds, so that the leases are renewed meanwhile.
     if (gained.length > 0) {
+      const done: Promise<void> = catchUpGained(gained).finally(() => catchingUp.delete(done));
+      catchingUp.add(done);
+    }
+  }
+
+  async function catchUpGained(gained: readonly string[]): Promise<void> {
+    try {
       await options.catchUp(gained);
       for (const tenantId of gained) {
         if (held.get(tenantId) !== 'catching-up') continue;
         held.set(tenantId, 'serving');
         emit(tenantId, 'gained');
+      }
+    } catch (error) {
+      // Not served half caught up: give the tenants back, a later round (here or elsewhere) tries again.
+      options.logger.warn(`journey worker '${workerId}': catching up ${gained.length} tenant(s) failed (${(error as Error).message}); giving them back`);
+      for (const tenantId of gained) {
+        if (held.get(tenantId) !== 'catching-up') continue;
+        lose(tenantId, undefined);
+        await keeper.release(tenantLeaseName(tenantId)).catch(() => false);
       }
     }
   }
@@ -277,10 +295,16 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
     served: () => [...held].filter(([, state]) => state === 'serving').map(([tenantId]) => tenantId).sort(),
     ownership$: changes.asObservable(),
     settled() {
-      firstRound ??= round().then(schedule, (error: unknown) => {
-        options.logger.warn(`journey worker '${workerId}': first lease round failed (${(error as Error).message}); retrying in ${renewEveryMs} ms`);
-        schedule();
-      });
+      firstRound ??= round().then(
+        async () => {
+          schedule();
+          await Promise.all(catchingUp);
+        },
+        (error: unknown) => {
+          options.logger.warn(`journey worker '${workerId}': first lease round failed (${(error as Error).message}); retrying in ${renewEveryMs} ms`);
+          schedule();
+        },
+      );
       return firstRound;
     },
     round,
@@ -289,6 +313,7 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
       await running?.catch(() => undefined);
+      await Promise.all(catchingUp);
       for (const tenantId of [...held.keys()]) {
         lose(tenantId, undefined);
         await keeper.release(tenantLeaseName(tenantId)).catch(() => false);
