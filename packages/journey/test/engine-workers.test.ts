@@ -126,6 +126,28 @@ describe('engine workers', () => {
     expect(new Set(foldedByA)).toEqual(new Set(stored.map((e) => e.id)));
   });
 
+  it('stops serving a tenant the moment its lease lapses by its clock, and serves it again once renewed', async () => {
+    const store = createInMemoryEventStore();
+    let now = 1_000_000;
+    const engine = createJourneyEngine({ store, clock: () => ASOF, worker: { id: 'solo', leaseMs: 60_000, renewEveryMs: 20, clock: () => now } });
+    engines.push(engine);
+    await engine.recordUnknown(workload(3).filter((e) => e.tenantId === 't1'));
+    await engine.ready();
+    await until(() => engine.ownedTenants().includes('t1'), 't1 served');
+    expect(engine.fold('t1')).toBeDefined();
+    // The process stalled past its lease (as seen by its clock): it must not serve what another worker may hold now.
+    now += 60_000;
+    expect(() => engine.fold('t1')).toThrow(TenantNotOwnedError);
+    // Nobody took it: the next round's renewal (a compare-and-set on the version it wrote) succeeds.
+    await until(() => {
+      try {
+        return engine.fold('t1') !== undefined;
+      } catch {
+        return false;
+      }
+    }, 'the renewal');
+  });
+
   it('rejects bad worker options naming the field, and a worker without a shared store', () => {
     const store = createInMemoryEventStore();
     expect(() => createJourneyEngine({ store, worker: { id: '' } })).toThrow(/worker\.id/);

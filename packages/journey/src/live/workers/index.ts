@@ -46,7 +46,7 @@ export class TenantNotOwnedError extends Error {
   ) {
     super(
       owner === undefined
-        ? `tenant '${tenantId}' is not served by worker '${workerId}' and no worker holds it now (it is being taken over); retry shortly`
+        ? `tenant '${tenantId}' is not served by worker '${workerId}' and no worker holds it now (it is being taken over, or has no event yet); retry shortly`
         : `tenant '${tenantId}' is served by worker '${owner}', not by worker '${workerId}': route the read there`,
     );
     this.name = 'TenantNotOwnedError';
