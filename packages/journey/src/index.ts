@@ -8,6 +8,7 @@
 // The live engine and host projections.
 export {
   createJourneyEngine,
+  DEFAULT_WORKER_LEASE_MS,
   defineJourneyProjection,
   journeyStreamName,
   type EngineSnapshotEvent,
@@ -17,6 +18,8 @@ export {
   type JourneyEngineLogger,
   type JourneyEngineOptions,
   type JourneyEngineSnapshotOptions,
+  type JourneyWorkerOptions,
+  JourneyWorkerOptionsError,
   type JourneyPartitioning,
   type JourneyProjection,
   type JourneyProjectionEvent,
@@ -26,6 +29,8 @@ export {
   type SnapshotRejection,
   type StoreHealth,
   type StateOfJourneyProjection,
+  TenantNotOwnedError,
+  type TenantOwnershipChange,
 } from './live/index.js';
 export type { JourneyOperations, OperationsStreamOptions } from './live/operations.js';
 

@@ -35,8 +35,10 @@ import { createOwnEventQueue } from './own-events.js';
 import { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, recordedEvent, tenantFoldOf, type LiveTenant } from './tenant-state.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
+import { createTenantOwnership, guardTenantReads, type JourneyWorkerOptions, type TenantOwnership, type TenantOwnershipChange } from './workers/index.js';
 
 export { ENGINE_SNAPSHOT_FORMAT, type SnapshotRejection } from './engine-snapshot/index.js';
+export { DEFAULT_WORKER_LEASE_MS, JourneyWorkerOptionsError, TenantNotOwnedError, type JourneyWorkerOptions, type TenantOwnershipChange } from './workers/index.js';
 export {
   defineJourneyProjection,
   type JourneyPartitioning,
@@ -80,6 +82,13 @@ export interface JourneyEngineOptions<E = CatalogEvent, I = InputOfEvents<E>> {
   snapshots?: false | JourneyEngineSnapshotOptions;
   /** Where the engine reports what it did with snapshots (loaded, rejected, failed); `console` by default. */
   logger?: JourneyEngineLogger;
+  /**
+   * Makes the engine one of several workers over a shared store (see docs/workers.md): the workers divide the
+   * tenants through leases in the store's documents, each folds and serves only its own, `record()` works for
+   * any tenant, and a read of a tenant another worker serves throws `TenantNotOwnedError` naming it. Needs a
+   * `store`; a worker takes no engine snapshots (a tenant it gains is caught up from the log).
+   */
+  worker?: JourneyWorkerOptions;
 }
 
 /** Settings of an engine's snapshots (`createJourneyEngine({ snapshots })`). */
@@ -268,6 +277,10 @@ export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends J
   snapshot(): Promise<EngineSnapshotInfo | undefined>;
   /** What the engine did with snapshots (see {@link EngineSnapshotEvent}); replays the latest 64 to a new subscriber. */
   readonly snapshotEvents$: Observable<EngineSnapshotEvent>;
+  /** A worker's gains and losses of tenants (see `worker`); completes at once for an engine without one. */
+  readonly ownership$: Observable<TenantOwnershipChange>;
+  /** The tenants this engine serves, sorted: a worker's own, or every tenant folded for an engine without `worker`. */
+  ownedTenants(): string[];
   /**
    * Stops following the store, writes a snapshot when snapshots are on and events were folded since the last
    * one, and completes every stream. Does not close a store passed in.
@@ -386,7 +399,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const logger: JourneyEngineLogger = options.logger ?? { info: () => undefined, warn: (message) => console.warn(message) };
   // A store from before the documents capability (another copy of an older @omnitrail/eventstore) has no
   // place for snapshots: the engine then catches up from the log as it always did.
-  const snapshotSettings = follows && options.snapshots !== false && typeof store.documents?.read === 'function' ? resolveSnapshotSettings(options.snapshots) : undefined;
+  const snapshotSettings = follows && options.worker === undefined && options.snapshots !== false && typeof store.documents?.read === 'function' ? resolveSnapshotSettings(options.snapshots) : undefined;
   const snapshotEvents = new ReplaySubject<EngineSnapshotEvent>(64);
   const fingerprint = snapshotSettings === undefined ? '' : snapshotFingerprint(config, standard, host.definitions);
   // The version of the snapshot document as last read or written (undefined: none seen).
@@ -408,6 +421,10 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     while (afterHole.length > 0 && !holes.has(afterHole[0]!.id)) deliveredPosition = afterHole.shift()!.position;
   };
   let foldedSinceSnapshot = 0;
+  // ---- workers (see ./workers): the tenants this engine folds, when it is one of several ----------------
+  if (options.worker !== undefined && ownsStore) throw new TypeError('createJourneyEngine: worker needs a shared store (options.store)');
+  const ownership: TenantOwnership | undefined =
+    options.worker === undefined ? undefined : createTenantOwnership({ documents: store.documents, worker: options.worker, catchUp: catchUpTenants, logger });
   let snapshotInFlight: Promise<EngineSnapshotInfo | undefined> | undefined;
   let snapshotScheduled = false;
   let subscriptionEnded = false;
@@ -443,6 +460,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           flush();
           if (adapterHealth === undefined && storeHealth.value.state !== 'live') storeHealth.next({ state: 'live', position: item.position });
           caughtUp = true;
+          if (ownership !== undefined) void ownership.settled();
           caughtUpWaiters.splice(0).forEach((r) => r());
           if (replaceRejected) {
             replaceRejected = false;
@@ -466,6 +484,11 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
               errors: Object.freeze(parsed.error.issues.map((i) => Object.freeze({ path: i.path, message: i.message }))),
             }),
           );
+          continue;
+        }
+        // A worker folds only its tenants; the others it notes as candidates for its share.
+        if (ownership !== undefined && !ownership.folds(parsed.event.tenantId)) {
+          ownership.discover(parsed.event.tenantId);
           continue;
         }
         const content = contentHashOf(item.event.data, item.event.metadata);
@@ -528,7 +551,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       last.contents?.push(contents![i]!);
     }
     try {
-      for (const [tenantId, group] of byTenant) folded += applyTenant(tenantId, group, distinct);
+      for (const [tenantId, group] of byTenant) if (ownership === undefined || ownership.folds(tenantId)) folded += applyTenant(tenantId, group, distinct);
     } finally {
       if (holes.size > 0) fillHoles(events);
       if (folded > 0) {
@@ -1013,7 +1036,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     }
     // Every stream's batch in one store call: one wait for the batch instead of one per stream.
     const batches = [...byStream.values()];
-    if (follows) ownIds.expect(batches.flat().map((event) => event.id));
+    // A worker leaves another worker's tenants to their owner: the subscription hands them over as any event.
+    if (follows) ownIds.expect(batches.flat().flatMap((event) => (ownership === undefined || ownership.folds(event.tenantId) ? [event.id] : [])));
     const results = await appendStreams([...byStream], contentsByStream);
     let position: bigint | undefined;
     let error: unknown;
@@ -1044,6 +1068,28 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     // with its original result) may have folded some of these first: count only what this call added.
     const recorded = apply(fresh, ownsStore && recordsInFlight === 1 && recordGeneration === generation, hashes, contents);
     return { events, recorded, position };
+  }
+
+  /**
+   * Folds the events of tenants a worker just gained, read from the log (the subscription skipped them).
+   * They are already marked as folded here, so what the subscription delivers meanwhile is folded too;
+   * whichever comes second is dropped as a redelivery, so nothing is lost or folded twice.
+   */
+  async function catchUpTenants(tenantIds: readonly string[]): Promise<void> {
+    const wanted = new Set(tenantIds);
+    let batch: CatalogEvent[] = [];
+    let batchContents: number[] = [];
+    for await (const stored of store.readAll({ filter: { streamNamePrefix: STREAM_PREFIX } })) {
+      const parsed = parseEvent(stored.data, { registry, uniformShape: true });
+      // Invalid events were reported when the subscription met them.
+      if (!parsed.success || !wanted.has(parsed.event.tenantId)) continue;
+      batch.push(parsed.event);
+      batchContents.push(contentHashOf(stored.data, stored.metadata));
+    }
+    flush();
+    apply(batch, false, undefined, batchContents);
+    batch = [];
+    batchContents = [];
   }
 
   /** The tenant's fold of the events with `occurredAt ≤ asOf` (the live one when no event is later), its first instant. */
@@ -1089,8 +1135,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       }
     },
     async ready() {
-      if (caughtUp || failure) return;
-      await new Promise<void>((resolve) => caughtUpWaiters.push(resolve));
+      if (!caughtUp && failure === undefined) await new Promise<void>((resolve) => caughtUpWaiters.push(resolve));
+      if (ownership !== undefined && failure === undefined && !closed) await ownership.settled();
     },
     report(tenantId, window = {}) {
       requireStandard('report');
@@ -1202,6 +1248,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     },
     stats: (tenantId) => tenants.get(tenantId)?.stats,
     snapshotEvents$: snapshotEvents.asObservable(),
+    ownership$: ownership?.ownership$ ?? new Observable<TenantOwnershipChange>((subscriber) => subscriber.complete()),
+    ownedTenants: () => (ownership !== undefined ? ownership.served() : [...tenants.keys()].sort()),
     async snapshot() {
       if (snapshotSettings === undefined) {
         throw new Error(
@@ -1218,6 +1266,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     async close() {
       if (closed) return;
       closed = true;
+      // A worker gives its tenants back first, so the others take them over at once.
+      await ownership?.stop();
       // The last snapshot before the subscription stops, so that it can wait for our own events to come back.
       await snapshotInFlight;
       if (snapshotSettings?.onClose && caughtUp && failure === undefined && (foldedSinceSnapshot > 0 || replaceRejected)) await writeSnapshot();
@@ -1245,7 +1295,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       changesObserved: changes.observed,
     }),
   );
-  return engine as unknown as JourneyEngine<E, I>;
+  return (ownership === undefined ? engine : guardTenantReads(engine, ownership)) as unknown as JourneyEngine<E, I>;
 }
 
 /** Snapshot settings with their defaults, checked. */
