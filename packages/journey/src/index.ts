@@ -13,6 +13,8 @@ export {
   type JourneyChange,
   type JourneyEngine,
   type JourneyEngineOptions,
+  type Erasure,
+  type ErasureHook,
   type JourneyPartitioning,
   type JourneyProjection,
   type JourneyProjectionEvent,

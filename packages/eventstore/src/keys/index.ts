@@ -36,7 +36,7 @@ interface KeyTable {
 }
 
 function checkRef(name: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0) throw new InvalidArgumentError(`${name} must be a non-empty string`);
+  if (typeof value !== 'string' || value.length === 0) throw new InvalidArgumentError(name, 'must be a non-empty string');
 }
 
 /** A key store over a table in memory; `persist` is called after every change (the file store writes it out). */
