@@ -390,14 +390,16 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           }
           continue;
         }
-        pending.push(parsed.event);
-        pendingContents.push(content);
-        // Another engine erased a customer: its keys are gone, so the copies folded here go too.
-        if (parsed.event.type === 'CustomerErased' && parsed.event.customerId !== undefined && codec !== undefined) {
+        // Another engine erased a customer: its keys are gone, so the copies folded here go too. The event
+        // itself is indexed (a redelivery is recognised) but not folded (see addEvents).
+        if (parsed.event.type === 'CustomerErased') {
           flush();
-          await forgetCustomer(parsed.event.tenantId, parsed.event.customerId);
+          apply([parsed.event], false, undefined, [content]);
+          if (parsed.event.customerId !== undefined && codec !== undefined) await forgetCustomer(parsed.event.tenantId, parsed.event.customerId);
           continue;
         }
+        pending.push(parsed.event);
+        pendingContents.push(content);
         if (!flushScheduled) {
           flushScheduled = true;
           setImmediate(flush);
