@@ -17,7 +17,13 @@ const eventArbitrary = fc.record({
   word: fc.stringMatching(/^[a-z]{1,8}$/),
 });
 
-type Template = fc.RecordValue<{ customer: string; tenant: string; minute: number; kind: string; word: string }>;
+interface Template {
+  customer: string;
+  tenant: string;
+  minute: number;
+  kind: string;
+  word: string;
+}
 
 function toEvent(t: Template, index: number): Record<string, unknown> {
   const base = { id: `e-${index}`, tenantId: t.tenant, occurredAt: new Date(T0 + t.minute * 60_000).toISOString(), channel: 'email' };
