@@ -359,7 +359,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           continue;
         }
         if (ownIds.take(item.event.id)) continue;
-        const stored = codec === undefined ? item.event.data : await codec.open(item.event.data);
+        const opening = codec === undefined ? item.event.data : codec.open(item.event.data);
+        const stored = opening instanceof Promise ? await opening : opening;
         const parsed = parseEvent(stored, { registry, uniformShape: true });
         if (!parsed.success) {
           rejectedStored.next(
