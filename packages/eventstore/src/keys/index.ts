@@ -39,19 +39,22 @@ function checkRef(name: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || value.length === 0) throw new InvalidArgumentError(name, 'must be a non-empty string');
 }
 
-/** A key store over a table in memory; `persist` is called after every change (the file store writes it out). */
-function createTableKeyStore(table: KeyTable, persist: (table: KeyTable) => void, onClose: () => void = () => undefined): KeyStore {
+/**
+ * A key store over a table in memory; after every change it awaits `persist` before answering (the file store
+ * writes the table out), so a key is durable before anything is sealed with it.
+ */
+function createTableKeyStore(table: KeyTable, persist: (table: KeyTable) => Promise<void>, onClose: () => void = () => undefined): KeyStore {
   let closed = false;
   const open = () => {
     if (closed) throw new StoreClosedError();
   };
   // A null-prototype record, so a tenant or customer named `__proto__` is a key like any other.
-  const tenantOf = (tenantId: string, create: boolean) => {
+  const tenantOf = async (tenantId: string, create: boolean) => {
     let tenant = Object.hasOwn(table.tenants, tenantId) ? table.tenants[tenantId] : undefined;
     if (tenant === undefined && create) {
       tenant = { secret: randomBytes(KEY_BYTES).toString('base64'), customers: Object.create(null) as Record<string, string> };
       table.tenants[tenantId] = tenant;
-      persist(table);
+      await persist(table);
     }
     return tenant;
   };
@@ -60,14 +63,14 @@ function createTableKeyStore(table: KeyTable, persist: (table: KeyTable) => void
       open();
       checkRef('tenantId', tenantId);
       checkRef('customerId', customerId);
-      const tenant = tenantOf(tenantId, options.create === true);
+      const tenant = await tenantOf(tenantId, options.create === true);
       if (tenant === undefined) return undefined;
       let key = Object.hasOwn(tenant.customers, customerId) ? tenant.customers[customerId] : undefined;
       if (key === undefined) {
         if (options.create !== true) return undefined;
         key = randomBytes(KEY_BYTES).toString('base64');
         tenant.customers[customerId] = key;
-        persist(table);
+        await persist(table);
       }
       return new Uint8Array(Buffer.from(key, 'base64'));
     },
@@ -75,21 +78,21 @@ function createTableKeyStore(table: KeyTable, persist: (table: KeyTable) => void
       open();
       checkRef('tenantId', tenantId);
       checkRef('customerId', customerId);
-      const tenant = tenantOf(tenantId, false);
+      const tenant = await tenantOf(tenantId, false);
       if (tenant === undefined || !Object.hasOwn(tenant.customers, customerId)) return false;
       delete tenant.customers[customerId];
-      persist(table);
+      await persist(table);
       return true;
     },
     async tenantSecret(tenantId) {
       open();
       checkRef('tenantId', tenantId);
-      return new Uint8Array(Buffer.from(tenantOf(tenantId, true)!.secret, 'base64'));
+      return new Uint8Array(Buffer.from((await tenantOf(tenantId, true))!.secret, 'base64'));
     },
     async customerIds(tenantId) {
       open();
       checkRef('tenantId', tenantId);
-      return Object.keys(tenantOf(tenantId, false)?.customers ?? {}).sort();
+      return Object.keys((await tenantOf(tenantId, false))?.customers ?? {}).sort();
     },
     async close() {
       if (closed) return;
@@ -105,7 +108,7 @@ function emptyTable(): KeyTable {
 
 /** Creates a key store held in memory: the default of an engine that seals personal fields without a durable key store. */
 export function createInMemoryKeyStore(): KeyStore {
-  return createTableKeyStore(emptyTable(), () => undefined);
+  return createTableKeyStore(emptyTable(), async () => undefined);
 }
 
 /** The file a file key store keeps its keys in, inside its directory. */
@@ -152,7 +155,7 @@ export function openFileKeyStore(options: FileKeyStoreOptions): KeyStore {
       throw new CorruptStoreError(path, 0, `not a key file (${(error as Error).message})`);
     }
   }
-  const persist = (current: KeyTable) => {
+  const write = (current: KeyTable) => {
     const temporary = `${path}.tmp`;
     const fd = openSync(temporary, 'w', 0o600);
     try {
@@ -163,5 +166,20 @@ export function openFileKeyStore(options: FileKeyStoreOptions): KeyStore {
     }
     renameSync(temporary, path);
   };
+  // Group commit: the changes made while a write is pending share it (a batch of new customers costs one
+  // rewrite and one fsync, not one per customer); each caller answers once the write holding its change is done.
+  let pending: Promise<void> | undefined;
+  const persist = (current: KeyTable) =>
+    (pending ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        pending = undefined;
+        try {
+          write(current);
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      });
+    }));
   return createTableKeyStore(table, persist);
 }

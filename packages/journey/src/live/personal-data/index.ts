@@ -157,12 +157,13 @@ export function createPersonalDataCodec(keys: KeyStore): PersonalDataCodec {
   }
 
   async function keyOf(tenantId: string, owner: string, create: boolean): Promise<Uint8Array | undefined> {
-    let byTenant = ownerKeys.get(tenantId);
-    const cached = byTenant?.get(owner);
+    const cached = ownerKeys.get(tenantId)?.get(owner);
     if (cached !== undefined) return cached;
     // A missing key is not cached: a customer erased and back later gets a new key for its new events.
     const key = await keys.customerKey(tenantId, owner, { create });
     if (key === undefined) return undefined;
+    // Looked up after the wait: other owners' keys of the tenant may have arrived meanwhile.
+    let byTenant = ownerKeys.get(tenantId);
     if (!byTenant) ownerKeys.set(tenantId, (byTenant = new Map()));
     byTenant.set(owner, key);
     return key;
@@ -201,14 +202,16 @@ export function createPersonalDataCodec(keys: KeyStore): PersonalDataCodec {
 
   return {
     async prepare(events) {
+      const missing = new Map<string, [tenantId: string, owner: string]>();
       for (const event of events) {
         if (!secrets.has(event.tenantId)) await loadTenant(event.tenantId);
         const form = erasedForm(event);
         const owner = form.originals.length > 0 ? keyOwner(event) : undefined;
         forms.set(event, { ...form, owner });
-        // Awaited only for a key not cached yet: a microtask per event is a measurable share of record().
-        if (owner !== undefined && ownerKeys.get(event.tenantId)?.get(owner) === undefined) await keyOf(event.tenantId, owner, true);
+        if (owner !== undefined && ownerKeys.get(event.tenantId)?.get(owner) === undefined) missing.set(`${event.tenantId}\u0000${owner}`, [event.tenantId, owner]);
       }
+      // New owners' keys asked for together, so a key store that groups its writes makes them durable at once.
+      await Promise.all([...missing.values()].map(([tenantId, owner]) => keyOf(tenantId, owner, true)));
     },
     loadTenant,
     seal(event) {
