@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInMemoryKeyStore, openFileEventStore, openFileKeyStore, type EventStore, type KeyStore } from '@omnitrail/eventstore';
+import { createInMemoryEventStore, createInMemoryKeyStore, openFileEventStore, openFileKeyStore, type EventStore, type KeyStore } from '@omnitrail/eventstore';
 import { ERASED_IDENTITY_PREFIX, ERASED_VALUE } from '@omnitrail/events';
 import { createJourneyEngine, type Erasure } from '@omnitrail/journey';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,6 +75,22 @@ describe('sealed personal fields', () => {
     expect(engine2.report('t1')).toEqual(engine2.report('t1'));
     await engine2.close();
     await store2.close();
+  });
+});
+
+describe('a reader without keys', () => {
+  it('reads every sealed event in its erased form, none rejected, with the same counts', async () => {
+    const store = createInMemoryEventStore();
+    const writer = createJourneyEngine({ store, keys: createInMemoryKeyStore(), clock });
+    await writer.record(workload() as never);
+    const reader = createJourneyEngine({ store, clock });
+    await reader.ready();
+    expect(reader.rejectedStoredEventCount()).toBe(0);
+    expect(JSON.stringify(reader.fold('t1')!.events.map((e) => e.event))).not.toContain(ALICE.note);
+    expect(reader.customer('t1', 'bob')?.traits).toEqual({});
+    expect(reader.report('t1').metrics).toEqual(writer.report('t1').metrics);
+    await reader.close();
+    await writer.close();
   });
 });
 
