@@ -24,7 +24,9 @@ export {
   isBlockedIdentityValue,
   normalizeIdentity,
   normalizeIdentityValue,
+  ERASED_IDENTITY_PREFIX,
 } from './identity/index.js';
+export { ERASED_VALUE, PERSONAL_FIELDS, type PersonalField } from './personal/index.js';
 export {
   CASE_EVENT_TYPES,
   type CaseEventType,

@@ -6,6 +6,7 @@ export const validData: Record<CatalogEventType, Record<string, unknown>> = {
   IdentitiesLinked: { a: { type: 'email', value: 'a@x.io' }, b: { type: 'phone', value: '+14155550100' }, evidence: 'login' },
   CustomersMerged: { survivorId: 'c1', mergedId: 'c2' },
   CustomersUnmerged: { customerId: 'c2', identities: [] },
+  CustomerErased: { keysDeleted: 2 },
   CustomerProfileUpdated: { locale: 'fr-FR' },
   MessageReceived: { text: 'hello' },
   MessageSent: { senderKind: 'agent', text: 'hi' },

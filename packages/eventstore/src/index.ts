@@ -46,6 +46,7 @@ export {
   WrongExpectedRevisionError,
 } from './errors/index.js';
 export { MAX_NAME_LENGTH } from './validation/index.js';
+export { createInMemoryKeyStore, KEY_BYTES, KEYS_FILE, openFileKeyStore, type FileKeyStoreOptions, type KeyStore } from './keys/index.js';
 export { createInMemoryEventStore, type InMemoryEventStoreOptions } from './memory/index.js';
 export {
   LOCK_FILE,

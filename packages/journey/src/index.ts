@@ -20,6 +20,8 @@ export {
   type JourneyEngineSnapshotOptions,
   type JourneyWorkerOptions,
   JourneyWorkerOptionsError,
+  type Erasure,
+  type ErasureHook,
   type JourneyPartitioning,
   type JourneyProjection,
   type JourneyProjectionEvent,

@@ -5,6 +5,8 @@
  * No stability promise: these names change with the implementation.
  */
 
+// The codec that seals and opens personal fields (the CLI reads a file store's events through it).
+export { createPersonalDataCodec, SEALED_PROPERTY, type PersonalDataCodec } from './live/personal-data/index.js';
 // The batch driver.
 export {
   foldTenant,

@@ -11,4 +11,5 @@ export {
   type EventStoreCapabilities,
   type EventStoreContractOptions,
 } from './eventstore-contract/index.js';
+export { keyStoreContract, type ContractKeyStoreFactory, type ContractKeyStoreHandle } from './key-store-contract/index.js';
 export { journeyInvariants } from './invariants/index.js';

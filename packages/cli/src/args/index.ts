@@ -21,6 +21,7 @@ Commands:
   import <format> <file>        convert a real-world log (bpic2013, twcs, csv) into events
   journey <customerId> <input...>  one customer's timeline, stages and context-lost annotations
   segment <input...>            the customers matching health band, stage, inactivity and channel filters
+  erase <customerId>            erase a customer's personal fields from a store (deletes its keys)
   demo                          generate a seeded sample, replay it, write report.json and report.html
 
 Run "omnitrail <command> --help" for a command's options.
@@ -87,6 +88,15 @@ Options:
   --tenant <id>              one tenant only (default: every tenant)
   --as-of <instant>          judge as of this instant (default: latest occurredAt + 1 ms)
   -h, --help                 show this help`,
+  erase: `Usage: omnitrail erase --store file:<dir> --tenant <id> <customerId>
+
+Deletes the keys the customer's personal fields are sealed with (its own, and those of the customers
+merged into it) and records a CustomerErased event; prints what was erased as JSON. Its events stay in
+the store and keep counting; their personal fields read as erased from then on (docs/privacy.md).
+Options:
+  --store <uri>      the store: file:<dir>, with the keys.json its engine wrote
+  --tenant <id>      the customer's tenant
+  -h, --help         show this help`,
   demo: `Usage: omnitrail demo [options]
 
 Options:

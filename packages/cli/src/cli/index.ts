@@ -13,7 +13,7 @@ import { JOURNEY_STAGES, journeyOf, segmentOf, type SegmentFilter } from '@omnit
 import type { ReplayReport } from '@omnitrail/journey';
 import { buildReport, formatReport, readInputs, replaySharded, StrictInputError, type ReplayInput } from '../replay/index.js';
 import { formatSegmentCsv, formatSegmentJson, formatSegmentTable } from '../segment/index.js';
-import { writeStoreEvents } from '../store/index.js';
+import { eraseStoreCustomer, writeStoreEvents } from '../store/index.js';
 import { readConfigFile } from '../replay/config-file.js';
 import { checkSectionName, formatSection } from '../replay/section.js';
 
@@ -50,7 +50,7 @@ export function processIo(): CliIo {
   };
 }
 
-const COMMANDS = ['replay', 'import', 'journey', 'segment', 'demo'] as const;
+const COMMANDS = ['replay', 'import', 'journey', 'segment', 'erase', 'demo'] as const;
 
 /**
  * Runs one `omnitrail` command line (without the `node` and script arguments) and resolves with the exit
@@ -79,6 +79,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         return await journeyCommand(rest, io);
       case 'segment':
         return await segmentCommand(rest, io);
+      case 'erase':
+        return await eraseCommand(rest, io);
       default:
         return await demoCommand(rest, io);
     }
@@ -379,6 +381,22 @@ async function segmentCommand(argv: readonly string[], io: CliIo): Promise<numbe
     ingest.close();
   }
   io.stdout.write(values.csv === true ? formatSegmentCsv(result) : values.json === true ? formatSegmentJson(result) : formatSegmentTable(result));
+  return 0;
+}
+
+async function eraseCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('erase', argv, {
+    store: { type: 'string' },
+    tenant: { type: 'string' },
+  });
+  if (helpRequested('erase', values, io)) return 0;
+  const store = values.store as string | undefined;
+  const tenant = values.tenant as string | undefined;
+  if (store === undefined) throw new UsageError('--store is required', 'erase');
+  if (tenant === undefined || tenant === '') throw new UsageError('--tenant is required', 'erase');
+  if (positionals.length !== 1 || positionals[0] === '') throw new UsageError(positionals.length === 0 ? 'missing <customerId>' : `unexpected argument "${positionals[1]}"`, 'erase');
+  const erasure = await eraseStoreCustomer(store, tenant, positionals[0]!);
+  io.stdout.write(`${JSON.stringify(erasure)}\n`);
   return 0;
 }
 

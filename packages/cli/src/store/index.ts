@@ -1,4 +1,8 @@
-import { EventStoreError, openFileEventStore, type EventStore } from '@omnitrail/eventstore';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventStoreError, KEYS_FILE, openFileEventStore, openFileKeyStore, type EventStore } from '@omnitrail/eventstore';
+import { createJourneyEngine, type Erasure } from '@omnitrail/journey';
+import { createPersonalDataCodec } from '@omnitrail/journey/internal';
 import { checkDirectoryOrAbsent, checkReadableDirectory } from '../file-access/index.js';
 import { UsageError } from '../args/index.js';
 
@@ -172,22 +176,31 @@ export async function* readStoreValues(uri: string, command = 'replay', options:
   const parsed = parseStoreUri(uri, command);
   if (parsed.kind === 'memory') return;
   const store = await openStore(parsed, 'read', command, options);
+  // A file store's personal fields are opened with the keys kept beside it (docs/privacy.md); without them
+  // (another store, or an erased customer) they read as erased.
+  const keys = parsed.kind === 'file' && existsSync(join(parsed.directory, KEYS_FILE)) ? openFileKeyStore({ directory: parsed.directory }) : undefined;
+  const codec = keys === undefined ? undefined : createPersonalDataCodec(keys);
+  const opened = (value: unknown) => (codec === undefined ? value : codec.open(value));
   try {
     for await (const recorded of store.readAll()) {
       const data = recorded.data;
       if (typeof data === 'string') {
+        let value: unknown;
         try {
-          yield JSON.parse(data);
+          value = JSON.parse(data);
         } catch {
           yield data;
+          continue;
         }
+        yield await opened(value);
       } else {
-        yield data;
+        yield await opened(data);
       }
     }
   } catch (error) {
     throw withUri(uri, error);
   } finally {
+    await keys?.close();
     await store.close();
   }
 }
@@ -268,4 +281,31 @@ function clientMessageOf(error: unknown): string {
   const cause = (error as { cause?: unknown } | null)?.cause;
   const message = messageOf(cause instanceof Error ? cause : error);
   return message.replace(/\.?\s*Resolution note:\s*\.?\s*$/, '').trim();
+}
+
+/**
+ * Erases a customer of a `file:` store (docs/privacy.md): opens the store and the key store kept in its
+ * directory, catches an engine up with them, and calls `engine.erase`. Other stores keep no keys yet, so
+ * they are refused as a usage error.
+ */
+export async function eraseStoreCustomer(uri: string, tenantId: string, customerId: string): Promise<Erasure> {
+  const parsed = parseStoreUri(uri, 'erase');
+  if (parsed.kind !== 'file') throw new StoreUnavailableError(`--store "${uri}": erase needs a file: store, whose directory keeps the keys (keys.json)`, 'erase');
+  checkReadableDirectory(parsed.directory, `--store "${uri}"`);
+  if (!existsSync(join(parsed.directory, KEYS_FILE))) {
+    throw new StoreAccessError(uri, `no ${KEYS_FILE} in the directory: its events were not written with sealed personal fields, so there are no keys to delete`);
+  }
+  const store = await openStore(parsed, 'append', 'erase', {});
+  const keys = openFileKeyStore({ directory: parsed.directory });
+  const engine = createJourneyEngine({ store, keys, standardProjections: false });
+  try {
+    await engine.ready();
+    return await engine.erase(tenantId, customerId);
+  } catch (error) {
+    throw withUri(uri, error);
+  } finally {
+    await engine.close();
+    await keys.close();
+    await store.close();
+  }
 }

@@ -57,6 +57,8 @@ export const catalogDataSchemas = {
   }),
   CustomersMerged: z.object({ survivorId: refSchema, mergedId: refSchema, reason: text.optional() }),
   CustomersUnmerged: z.object({ customerId: refSchema, identities: z.array(identitySchema) }),
+  // The customer's keys were deleted (docs/privacy.md): their personal fields read as erased from now on.
+  CustomerErased: z.object({ keysDeleted: z.int({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be an integer count') }).min(0, { error: 'must be ≥ 0' }) }),
   CustomerProfileUpdated: z.object({
     traits: freeRecord.optional(),
     locale: text.optional(),

@@ -78,6 +78,7 @@ export const catalogFieldTable: Readonly<Record<CatalogEventType, TypeSpec>> = {
   IdentitiesLinked: { fields: { a: identity, b: identity, evidence: oneOf('login', 'otp', 'agent', 'rule') } },
   CustomersMerged: { fields: { survivorId: ref, mergedId: ref, reason: opt(text) } },
   CustomersUnmerged: { fields: { customerId: ref, identities } },
+  CustomerErased: { fields: { keysDeleted: { kind: 'int', min: 0 } } },
   CustomerProfileUpdated: {
     fields: { traits: opt(record), locale: opt(text), region: opt(text), preferredLanguage: opt(text), consent: opt(record) },
   },

@@ -42,10 +42,18 @@ export function isBlockedIdentityValue(value: string): boolean {
 }
 
 /**
+ * What an identity's value reads as once its customer is erased (or without the customer's key): this
+ * prefix and a keyed hash of the normalised value (docs/privacy.md). Passed through normalisation as is.
+ */
+export const ERASED_IDENTITY_PREFIX = 'erased:';
+
+/**
  * Normalises an identity value by type: email trimmed and lower-cased; phone in E.164 (formatting removed
  * when the number cannot be parsed); other types trimmed. Returns `undefined` for blocked values.
  */
 export function normalizeIdentityValue(type: string, value: string): string | undefined {
+  // The keyed hash an erased identity reads as is already normal (and a phone's would lose its letters).
+  if (value.startsWith(ERASED_IDENTITY_PREFIX)) return value;
   if (isBlockedIdentityValue(value)) return undefined;
   const trimmed = value.trim();
   if (type === 'email') return trimmed.toLowerCase();

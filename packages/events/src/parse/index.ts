@@ -5,6 +5,7 @@ import { catalogRegistry, type CatalogEvent, type EventRegistry } from '../regis
 import { fastParseCatalogEvent } from '../fast-path/index.js';
 import { buildEvent } from './shape.js';
 import { cleanInput } from './clean.js';
+import { PERSONAL_FIELDS } from '../personal/index.js';
 
 /** One problem found in an input event: where (`data.score`) and what a person should fix. */
 export interface ValidationIssue {
@@ -50,9 +51,15 @@ function pathOf(prefix: string, path: readonly PropertyKey[]): string {
   return prefix ? (tail ? `${prefix}.${tail}` : prefix) : tail;
 }
 
+// Names of personal fields of any type (docs/privacy.md): a value found under one is never quoted.
+const PERSONAL_FIELD_NAMES = new Set(['identities', 'a', 'b', ...Object.values(PERSONAL_FIELDS).flatMap((fields) => fields!.map((f) => f.field))]);
+
 function issuesOf(error: z.ZodError, prefix: string): ValidationIssue[] {
   return error.issues.map((i) => {
-    const got = shortValueOf(i);
+    // A rejection is logged and sent back to the producer: it must not copy a personal value, even a short
+    // one, past an erasure (none of today's personal fields has a format check; this keeps it so).
+    const personal = prefix === 'identities' || i.path.some((key) => typeof key === 'string' && PERSONAL_FIELD_NAMES.has(key));
+    const got = personal ? undefined : shortValueOf(i);
     return { path: pathOf(prefix, i.path), message: got === undefined ? i.message : `${i.message} (got ${got})` };
   });
 }

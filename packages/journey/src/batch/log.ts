@@ -180,6 +180,9 @@ export function createReplayEventLog(expectedEvents = 0): ReplayEventLog {
   let reader: SpilledEventReader | undefined;
   const log: ReplayEventLog = {
     add(event) {
+      // An erasure is a record of what was done to the log, not a touchpoint: folded, it would count as the
+      // erased customer's latest activity (docs/privacy.md). The live engine skips it the same way.
+      if (event.type === 'CustomerErased') return;
       const position = kept.length;
       // Events that only name their customer are all identity needs to know of them; the others it reads.
       const customer = namedOnlyCustomer(event);

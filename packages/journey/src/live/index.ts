@@ -6,6 +6,7 @@ import {
   type AllSubscription,
   type EventStore,
   type EventToAppend,
+  type KeyStore,
   type WrongExpectedRevisionError,
 } from '@omnitrail/eventstore';
 import { createIdTable, deepFreeze, hashString, type IdTable } from '@omnitrail/eventstore/adapter';
@@ -32,7 +33,9 @@ import { TENANT_PROJECTIONS } from '../core/standard/index.js';
 import { createHostProjections, type JourneyProjection } from './host-projections.js';
 import { decodeEngineSnapshot, DEFAULT_SNAPSHOT_KEY, encodeEngineSnapshot, snapshotFingerprint, type SavedEngineState, type SavedTenant, type SnapshotRejection } from './engine-snapshot/index.js';
 import { createOwnEventQueue } from './own-events.js';
-import { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, recordedEvent, tenantFoldOf, type LiveTenant } from './tenant-state.js';
+import { createPersonalDataCodec } from './personal-data/index.js';
+import { canonicalCustomerId, mergedGroup } from '../core/identity/index.js';
+import { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, recordedEvent, tenantFoldOf, type LiveTenant, type RecordedIndex } from './tenant-state.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
 import { createTenantOwnership, guardTenantReads, type JourneyWorkerOptions, type TenantOwnership, type TenantOwnershipChange } from './workers/index.js';
@@ -89,6 +92,14 @@ export interface JourneyEngineOptions<E = CatalogEvent, I = InputOfEvents<E>> {
    * `store`; a worker takes no engine snapshots (a tenant it gains is caught up from the log).
    */
   worker?: JourneyWorkerOptions;
+  /**
+   * Where the keys that seal personal fields live (docs/privacy.md). Given, the engine stores every personal
+   * field encrypted with its customer's key, reads it back decrypted, and `erase` works; absent, events are
+   * stored as they are and `erase` throws.
+   */
+  keys?: KeyStore;
+  /** Called after each erasure, in order (see {@link JourneyEngine.onErased}). */
+  onErased?: readonly ErasureHook[];
 }
 
 /** Settings of an engine's snapshots (`createJourneyEngine({ snapshots })`). */
@@ -138,6 +149,26 @@ export type EngineSnapshotEvent =
   | { readonly kind: 'rejected'; readonly key: string; readonly reason: SnapshotRejection; readonly message: string }
   | ({ readonly kind: 'written' } & EngineSnapshotInfo)
   | { readonly kind: 'write-failed'; readonly key: string; readonly error: unknown };
+
+/** What an erasure removed: the customer (canonical id), every customer merged into it, and how many keys went. */
+export interface Erasure {
+  readonly tenantId: string;
+  /** The erased customer's canonical id. */
+  readonly customerId: string;
+  /** The customers whose events were erased: the canonical one and those merged into it, sorted. */
+  readonly customerIds: readonly string[];
+  /** How many keys were deleted (a customer's own, and those of the identities and cases its anonymous events were sealed under). */
+  readonly keysDeleted: number;
+  /** The id of the `CustomerErased` event recorded. */
+  readonly eventId: string;
+}
+
+/**
+ * Called after an erasure, once the engine's projections read the customer's personal fields as erased:
+ * anything that keeps copies of projection state (snapshots in `store.documents`, caches) drops or rewrites
+ * them here, since they hold the values decrypted.
+ */
+export type ErasureHook = (erasure: Erasure) => void | Promise<void>;
 
 /** Live access to one host projection of an engine. */
 export interface JourneyProjectionHandle<S> {
@@ -282,6 +313,15 @@ export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends J
   /** The tenants this engine serves, sorted: a worker's own, or every tenant folded for an engine without `worker`. */
   ownedTenants(): string[];
   /**
+   * Erases a customer (docs/privacy.md): deletes the keys its events' personal fields are sealed with (its
+   * own, those of the customers merged into it, and those of its anonymous events), records `CustomerErased`,
+   * and re-folds the tenant so every projection reads those fields as erased while still counting the events.
+   * Then calls the `onErased` hooks. Needs the `keys` option.
+   */
+  erase(tenantId: string, customerId: string): Promise<Erasure>;
+  /** Adds a hook called after every erasure (see {@link ErasureHook}); returns a function that removes it. */
+  onErased(hook: ErasureHook): () => void;
+  /**
    * Stops following the store, writes a snapshot when snapshots are on and events were folded since the last
    * one, and completes every stream. Does not close a store passed in.
    */
@@ -359,6 +399,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const maxRetries = options.maxAppendRetries ?? 5;
   const standard = options.standardProjections ?? true;
   const host = createHostProjections(options.projections ?? []);
+  const keyStore = options.keys;
+  const codec = keyStore === undefined ? undefined : createPersonalDataCodec(keyStore);
+  const erasureHooks: ErasureHook[] = [...(options.onErased ?? [])];
   // One subject per partition someone watches, released when its last subscriber leaves.
   const hostSubjects = new Map<string, { index: number; tenantId: string; key: string; lastKey: string | undefined; subject: BehaviorSubject<unknown>; subscribers: number }>();
   const tenants = new Map<string, LiveTenant>();
@@ -474,7 +517,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           continue;
         }
         delivered(item.event.position, item.event.id);
-        const parsed = parseEvent(item.event.data, { registry, uniformShape: true });
+        const opening = codec === undefined ? item.event.data : codec.open(item.event.data);
+        const stored = opening instanceof Promise ? await opening : opening;
+        const parsed = parseEvent(stored, { registry, uniformShape: true });
         if (!parsed.success) {
           rejectedStored.next(
             Object.freeze({
@@ -507,6 +552,14 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
               }),
             );
           }
+          continue;
+        }
+        // Another engine erased a customer: its keys are gone, so the copies folded here go too. The event
+        // itself is indexed (a redelivery is recognised) but not folded (see addEvents).
+        if (parsed.event.type === 'CustomerErased') {
+          flush();
+          apply([parsed.event], false, undefined, [content]);
+          if (parsed.event.customerId !== undefined && codec !== undefined) await forgetCustomer(parsed.event.tenantId, parsed.event.customerId);
           continue;
         }
         pending.push(parsed.event);
@@ -857,7 +910,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       if (stream === undefined) byCustomer.set(customerId, (stream = streamNamed(journeyStreamName(event))));
       return stream;
     }
-    return streamNamed(journeyStreamName(event));
+    // An event known by its identities alone is named after its strongest one: hashed when sealing, so the
+    // store's stream names hold no identity value.
+    return streamNamed(journeyStreamName(codec === undefined ? event : codec.erasedForm(event).event));
   }
   function streamNamed(name: string): JourneyStream {
     let stream = streamsByName.get(name);
@@ -877,8 +932,62 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
 
   // In a store others read (and this engine reads back when it restarts), each event carries the content hash
   // of its input as given, so a redelivery is judged on what the producer sent, not on its parsed form.
-  const toAppend = (event: CatalogEvent, contentHash: number | undefined): EventToAppend =>
-    contentHash === undefined ? { id: event.id, type: event.type, data: event } : { id: event.id, type: event.type, data: event, metadata: { contentHash } };
+  const toAppend = (event: CatalogEvent, contentHash: number | undefined): EventToAppend => {
+    const data = codec === undefined ? event : codec.seal(event);
+    return contentHash === undefined ? { id: event.id, type: event.type, data } : { id: event.id, type: event.type, data, metadata: { contentHash } };
+  };
+
+  /**
+   * The keys an erasure deletes: the canonical customer's and its merged customers' own, and the owners
+   * (strongest identity, case) of every event attributed to them.
+   */
+  function ownersOf(tenant: LiveTenant, canonical: string): { customerIds: string[]; owners: Set<string> } {
+    const identity = tenant.head.identity;
+    const customerIds = [...new Set([canonical, ...mergedGroup(identity, canonical)])].sort();
+    const owners = new Set<string>(customerIds);
+    for (const e of tenant.events) if (canonicalCustomerId(identity, e.attributed) === canonical) owners.add(codec!.keyOwner(e.event));
+    return { customerIds, owners };
+  }
+
+  /**
+   * Replaces, in memory, the folded events of a customer whose keys are gone by their erased form, and folds
+   * the tenant again from them: what a new engine reading the store would fold.
+   */
+  async function forgetCustomer(tenantId: string, customerId: string): Promise<{ customerIds: string[]; owners: Set<string> } | undefined> {
+    const tenant = tenants.get(tenantId);
+    if (tenant === undefined || codec === undefined) return undefined;
+    await codec.loadTenant(tenantId);
+    const canonical = canonicalCustomerId(tenant.head.identity, customerId);
+    const group = ownersOf(tenant, canonical);
+    for (const owner of group.owners) codec.forget(tenantId, owner);
+    let changed = false;
+    const events = tenant.events.map((e) => {
+      if (!group.owners.has(codec.keyOwner(e.event))) return e.event;
+      const erased = codec.erasedForm(e.event).event;
+      if (erased === e.event) return e.event;
+      changed = true;
+      const position = recordedIndex.ids.find(e.id);
+      if (position !== undefined) recordedIndex.recorded[position - 1] = erased;
+      return erased;
+    });
+    if (!changed) return group;
+    // Folded into an index of its own (the shared one already holds these ids), then given the shared one.
+    const rebuilt = createLiveTenant(tenantId, config, standard, createRecordedIndex());
+    const { added } = addEvents(rebuilt, events, config, true, undefined, new Array<number>(events.length).fill(0));
+    (rebuilt as { index: RecordedIndex }).index = recordedIndex;
+    rebuilt.stats = tenant.stats;
+    tenants.set(tenantId, rebuilt);
+    host.update(rebuilt, added, false);
+    foldCache.delete(tenantId);
+    const fold = standard ? foldOf(tenantId) : undefined;
+    tenantSubjects.get(tenantId)?.subject.next(fold);
+    for (const entry of hostSubjects.values()) {
+      if (entry.tenantId !== tenantId) continue;
+      entry.lastKey = host.canonicalKey(rebuilt, entry.index, entry.key);
+      entry.subject.next(host.state(rebuilt, entry.index, entry.key));
+    }
+    return group;
+  }
 
   /** Appends one stream's batch again after a concurrent writer moved the stream, against the revision it left. */
   async function appendWithRetry(stream: JourneyStream, batch: readonly EventToAppend[], moved: WrongExpectedRevisionError): Promise<bigint> {
@@ -1019,6 +1128,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
 
   /** Appends a batch's new events, stream by stream, and folds those the store took. */
   async function appendAndFold(events: CatalogEvent[], fresh: CatalogEvent[], hashes: number[], contents: number[], generation: number): Promise<RecordResult> {
+    // Keys before stream names: an event known by its identities alone is named after their hash.
+    if (codec !== undefined) await codec.prepare(fresh);
     // Per stream, its events and (for a store others read) their content hashes, in batch order.
     const byStream = new Map<JourneyStream, CatalogEvent[]>();
     const contentsByStream = follows ? new Map<JourneyStream, number[]>() : undefined;
@@ -1262,6 +1373,40 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       await engine.ready();
       if (failure) throw failure;
       return writeSnapshot();
+    },
+    async erase(tenantId, customerId) {
+      if (closed) throw new Error('The journey engine is closed: create a new one to erase a customer.');
+      if (keyStore === undefined || codec === undefined) throw new Error('engine.erase() needs the keys option: an engine without a key store stores personal fields in clear and cannot erase them');
+      if (typeof tenantId !== 'string' || tenantId === '') throw new ValidationError(null, [{ path: 'tenantId', message: 'must be a non-empty string' }]);
+      if (typeof customerId !== 'string' || customerId === '') throw new ValidationError(null, [{ path: 'customerId', message: 'must be a non-empty string' }]);
+      await engine.ready();
+      if (failure) throw failure;
+      flush();
+      const tenant = tenants.get(tenantId);
+      await codec.loadTenant(tenantId);
+      const canonical = tenant === undefined ? customerId : canonicalCustomerId(tenant.head.identity, customerId);
+      const { customerIds, owners } = tenant === undefined ? { customerIds: [customerId], owners: new Set([customerId]) } : ownersOf(tenant, canonical);
+      // Keys first: once they are gone the personal fields are unreadable in every copy of the log, even if
+      // recording the erasure event below fails.
+      let keysDeleted = 0;
+      for (const owner of owners) {
+        if (await keyStore.deleteCustomerKey(tenantId, owner)) keysDeleted++;
+        codec.forget(tenantId, owner);
+      }
+      const recorded = await engine.recordUnknown({ type: 'CustomerErased', tenantId, customerId: canonical, occurredAt: new Date(clock()).toISOString(), data: { keysDeleted } });
+      await forgetCustomer(tenantId, canonical);
+      // The latest snapshot holds the customer's fields decrypted: it is replaced by one of the erased state.
+      if (snapshotSettings !== undefined) await writeSnapshot();
+      const erasure: Erasure = Object.freeze({ tenantId, customerId: canonical, customerIds: Object.freeze(customerIds), keysDeleted, eventId: recorded.events[0]!.id });
+      for (const hook of [...erasureHooks]) await hook(erasure);
+      return erasure;
+    },
+    onErased(hook) {
+      erasureHooks.push(hook);
+      return () => {
+        const at = erasureHooks.indexOf(hook);
+        if (at >= 0) erasureHooks.splice(at, 1);
+      };
     },
     async close() {
       if (closed) return;

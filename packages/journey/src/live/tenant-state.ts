@@ -352,6 +352,8 @@ export function addEvents(
     recorded.push(event);
     tenant.index.contents.push(contents === undefined ? jsonContentHash(event) : contents[i]!);
     ids.add(hash, recorded.length);
+    // Recorded (a redelivery is recognised) but not folded: see the replay log's `add` and docs/privacy.md.
+    if (event.type === 'CustomerErased') continue;
     items.push({
       id: event.id,
       occurredAt: event.occurredAt,

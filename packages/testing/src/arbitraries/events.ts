@@ -25,6 +25,7 @@ export const dataArbitraries: { readonly [K in CatalogEventType]: fc.Arbitrary<R
   IdentitiesLinked: fc.record({ a: identityArbitrary, b: identityArbitrary, evidence: fc.constantFrom('login', 'otp', 'agent', 'rule') }),
   CustomersMerged: fc.record({ survivorId: ref('cust'), mergedId: ref('cust'), reason: text }, { requiredKeys: ['survivorId', 'mergedId'] }),
   CustomersUnmerged: fc.record({ customerId: ref('cust'), identities: fc.array(identityArbitrary, { maxLength: 2 }) }),
+  CustomerErased: fc.record({ keysDeleted: fc.nat({ max: 5 }) }),
   CustomerProfileUpdated: fc.record(
     { traits: freeRecord, locale: fc.constantFrom('fr-FR', 'en-GB', 'de-DE'), region: fc.constantFrom('EU', 'US'), preferredLanguage: fc.constantFrom('fr', 'en'), consent: freeRecord },
     { requiredKeys: [] },
