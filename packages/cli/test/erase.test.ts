@@ -1,6 +1,6 @@
 // omnitrail erase: deletes a customer's keys in a file store written by an engine with a key store; replay
 // --store reads the personal fields back before, as erased after, with the same counts.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openFileEventStore, openFileKeyStore } from '@omnitrail/eventstore';
 import { ERASED_VALUE } from '@omnitrail/events';
@@ -45,7 +45,7 @@ describe('omnitrail erase', () => {
     const after = await run(['replay', '--store', `file:${directory}`, ...asOf]);
     expect(after.code).toBe(0);
     expect(strip(after.stdout)).toEqual(strip(before.stdout));
-    const raw = readdirSync(directory).map((name) => readFileSync(join(directory, name)).toString('latin1')).join('\n');
+    const raw = (readdirSync(directory, { recursive: true }) as string[]).filter((name) => statSync(join(directory, name)).isFile()).map((name) => readFileSync(join(directory, name)).toString('latin1')).join('\n');
     for (const value of [SECRET, 'Dana liked it', 'Door code']) expect(raw).not.toContain(value);
     // What replay --store reads: Eli's text opened with his key, Dana's as erased.
     const texts: unknown[] = [];

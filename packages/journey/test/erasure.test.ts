@@ -169,3 +169,28 @@ describe('engine.erase', () => {
     await expect(engine.erase('t1', '')).rejects.toThrow(/customerId/);
   });
 });
+
+describe('snapshots and keys', () => {
+  it('takes no snapshot of decrypted state when personal fields are sealed, and refuses to be asked for one', async () => {
+    const store = createInMemoryEventStore();
+    const keys = createInMemoryKeyStore();
+    expect(() => createJourneyEngine({ store, keys, snapshots: { everyEvents: 1 } })).toThrow(/snapshots cannot be combined with keys/);
+    const engine = createJourneyEngine({ store, keys, clock });
+    await engine.record({ type: 'MessageReceived', tenantId: 't1', occurredAt: '2024-03-01T10:00:00.000Z', identities: [{ type: 'email', value: 'ann@example.org' }], channel: 'email', caseId: 'k1', actor: { kind: 'customer' }, data: { text: 'hello' } });
+    await expect(engine.snapshot()).rejects.toThrow(/an engine with keys takes no snapshots/);
+    await engine.close();
+    expect(await store.documents.read('journey-engine.snapshot')).toBeUndefined();
+  });
+
+  it('refuses a CustomerErased recorded directly: only erase() records one, after deleting the keys', async () => {
+    const store = createInMemoryEventStore();
+    const engine = createJourneyEngine({ store, keys: createInMemoryKeyStore(), clock });
+    const erased = { type: 'CustomerErased', tenantId: 't1', customerId: 'ann', occurredAt: '2024-03-01T10:00:00.000Z', data: { keysDeleted: 1 } };
+    await expect(engine.recordUnknown(erased)).rejects.toThrow(/CustomerErased is recorded by engine.erase/);
+    await expect(engine.recordUnknown([{ ...erased, type: 'PageViewed', channel: 'web', data: { url: '/' } }, erased])).rejects.toMatchObject({ issues: [{ path: '1.type' }] });
+    let stored = 0;
+    for await (const _ of store.readAll()) stored++;
+    expect(stored).toBe(0);
+    await engine.close();
+  });
+});

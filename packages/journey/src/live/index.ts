@@ -401,6 +401,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const host = createHostProjections(options.projections ?? []);
   const keyStore = options.keys;
   const codec = keyStore === undefined ? undefined : createPersonalDataCodec(keyStore);
+  // True while engine.erase() records its CustomerErased (the one way one is recorded).
+  let erasing = false;
   const erasureHooks: ErasureHook[] = [...(options.onErased ?? [])];
   // One subject per partition someone watches, released when its last subscriber leaves.
   const hostSubjects = new Map<string, { index: number; tenantId: string; key: string; lastKey: string | undefined; subject: BehaviorSubject<unknown>; subscribers: number }>();
@@ -442,7 +444,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const logger: JourneyEngineLogger = options.logger ?? { info: () => undefined, warn: (message) => console.warn(message) };
   // A store from before the documents capability (another copy of an older @omnitrail/eventstore) has no
   // place for snapshots: the engine then catches up from the log as it always did.
-  const snapshotSettings = follows && options.worker === undefined && options.snapshots !== false && typeof store.documents?.read === 'function' ? resolveSnapshotSettings(options.snapshots) : undefined;
+  // A snapshot holds projection state with personal fields decrypted, so an engine that seals them (`keys`)
+  // takes none until snapshots are sealed too (docs/privacy.md): asking for both is an error, not a leak.
+  if (keyStore !== undefined && options.snapshots !== undefined && options.snapshots !== false) {
+    throw new TypeError('createJourneyEngine: snapshots cannot be combined with keys yet: a snapshot would hold the personal fields the keys seal, decrypted (docs/privacy.md). Leave snapshots out or set snapshots: false');
+  }
+  const snapshotSettings = follows && keyStore === undefined && options.worker === undefined && options.snapshots !== false && typeof store.documents?.read === 'function' ? resolveSnapshotSettings(options.snapshots) : undefined;
   const snapshotEvents = new ReplaySubject<EngineSnapshotEvent>(64);
   const fingerprint = snapshotSettings === undefined ? '' : snapshotFingerprint(config, standard, host.definitions);
   // The version of the snapshot document as last read or written (undefined: none seen).
@@ -1237,6 +1244,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     async recordUnknown(input) {
       if (closed) throw new Error('The journey engine is closed: create a new one to record events.');
       const { events, contents } = parseAll(input);
+      // An erasure event without the erasure (keys deleted, projections re-folded) would claim what did not
+      // happen; only engine.erase() records one.
+      const claimed = erasing ? -1 : events.findIndex((e) => e.type === 'CustomerErased');
+      if (claimed >= 0) {
+        throw new ValidationError(null, [{ path: Array.isArray(input) ? `${claimed}.type` : 'type', message: 'CustomerErased is recorded by engine.erase(tenantId, customerId), which deletes the keys first; it cannot be recorded directly' }]);
+      }
       const generation = ++recordGeneration;
       recordsInFlight++;
       try {
@@ -1366,7 +1379,11 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         throw new Error(
           ownsStore
             ? 'engine.snapshot() needs a store: the engine\'s own private store outlives nothing. Pass one in createJourneyEngine({ store })'
-            : 'engine.snapshot(): this engine was created with snapshots: false',
+            : keyStore !== undefined
+              ? 'engine.snapshot(): an engine with keys takes no snapshots, which would hold personal fields decrypted (docs/privacy.md)'
+              : options.worker !== undefined
+                ? 'engine.snapshot(): a worker takes no snapshots (docs/workers.md)'
+                : 'engine.snapshot(): this engine was created with snapshots: false',
         );
       }
       if (closed) throw new Error('The journey engine is closed: create a new one to take a snapshot.');
@@ -1393,10 +1410,14 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         if (await keyStore.deleteCustomerKey(tenantId, owner)) keysDeleted++;
         codec.forget(tenantId, owner);
       }
-      const recorded = await engine.recordUnknown({ type: 'CustomerErased', tenantId, customerId: canonical, occurredAt: new Date(clock()).toISOString(), data: { keysDeleted } });
+      erasing = true;
+      let recorded: RecordResult<CatalogEvent>;
+      try {
+        recorded = await engine.recordUnknown({ type: 'CustomerErased', tenantId, customerId: canonical, occurredAt: new Date(clock()).toISOString(), data: { keysDeleted } });
+      } finally {
+        erasing = false;
+      }
       await forgetCustomer(tenantId, canonical);
-      // The latest snapshot holds the customer's fields decrypted: it is replaced by one of the erased state.
-      if (snapshotSettings !== undefined) await writeSnapshot();
       const erasure: Erasure = Object.freeze({ tenantId, customerId: canonical, customerIds: Object.freeze(customerIds), keysDeleted, eventId: recorded.events[0]!.id });
       for (const hook of [...erasureHooks]) await hook(erasure);
       return erasure;

@@ -294,7 +294,7 @@ function eventsUpTo(rec: CustomerRecord, asOf: number): number {
 /**
  * A customer's health at `asOf`: Σ weight × score / Σ weight over the signals that apply (weight > 0 and data
  * to judge). A customer with fewer than two events at `asOf` is new: no signal applies, band `na`.
- * `undefined` for an unknown customer.
+ * `undefined` for an unknown customer. Answered from the memo of {@link withHealthMemo} while one is open.
  */
 export function customerHealth(
   state: CustomersState,
@@ -304,8 +304,7 @@ export function customerHealth(
   config: JourneyConfig,
 ): CustomerHealth | undefined {
   const rec = state.customers.get(customerId);
-  if (rec === undefined) return undefined;
-  return healthOf(rec, asOf, cases, config);
+  return rec === undefined ? undefined : judged(state, rec, asOf, cases, config);
 }
 
 /** A customer's health at `asOf` from its record (see {@link customerHealth}). */
@@ -334,10 +333,9 @@ export function healthOf(rec: CustomerRecord, asOf: number, cases: CaseLookup, c
 /** The report's `health` section: customers (first event at or before `asOf`) counted by band. */
 export function healthSection(state: CustomersState, asOf: number, cases: CaseLookup, config: JourneyConfig): HealthSection {
   const out: HealthSection = { red: 0, yellow: 0, green: 0, na: 0 };
-  const memo = memos.get(state);
   for (const rec of state.customers.values()) {
     if (rec.ats[0] === undefined || rec.ats[0] > asOf) continue;
-    out[(memo === undefined ? healthOf(rec, asOf, cases, config) : memoised(memo, rec, asOf, cases, config)).band] += 1;
+    out[judged(state, rec, asOf, cases, config).band] += 1;
   }
   return out;
 }
@@ -346,6 +344,12 @@ export function healthSection(state: CustomersState, asOf: number, cases: CaseLo
 // triage queue and the at-risk segment all need it, for the same customers at the same instant.
 type HealthMemo = Map<number, Map<string, CustomerHealth>>;
 const memos = new WeakMap<CustomersState, HealthMemo>();
+
+/** A record's health at `asOf`, from the open memo of `state` if there is one. */
+function judged(state: CustomersState, rec: CustomerRecord, asOf: number, cases: CaseLookup, config: JourneyConfig): CustomerHealth {
+  const memo = memos.get(state);
+  return memo === undefined ? healthOf(rec, asOf, cases, config) : memoised(memo, rec, asOf, cases, config);
+}
 
 function memoised(memo: HealthMemo, rec: CustomerRecord, asOf: number, cases: CaseLookup, config: JourneyConfig): CustomerHealth {
   let at = memo.get(asOf);
@@ -370,16 +374,3 @@ export function withHealthMemo<T>(state: CustomersState, build: () => T): T {
   }
 }
 
-/** {@link customerHealth}, answered from the memo of {@link withHealthMemo} while one is open for `state`. */
-export function customerHealthMemoised(
-  state: CustomersState,
-  customerId: string,
-  asOf: number,
-  cases: CaseLookup,
-  config: JourneyConfig,
-): CustomerHealth | undefined {
-  const rec = state.customers.get(customerId);
-  if (rec === undefined) return undefined;
-  const memo = memos.get(state);
-  return memo === undefined ? healthOf(rec, asOf, cases, config) : memoised(memo, rec, asOf, cases, config);
-}

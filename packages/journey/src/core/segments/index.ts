@@ -4,7 +4,7 @@
  * (health, journey stage, orders, identities): its tenant-wide projection keeps no state of its own.
  */
 import type { Channel } from '@omnitrail/events';
-import { customerHealthMemoised, type CustomerHealth, type HealthBand } from '../churn/index.js';
+import { customerHealth, type CustomerHealth, type HealthBand } from '../churn/index.js';
 import { codeActor, codeChannel, isActivityCode, type CustomerRecord, type CustomersState } from '../customers/index.js';
 import { stageAt } from '../journey-map/index.js';
 import type { JourneyStage } from '../journey-map/state.js';
@@ -83,7 +83,7 @@ function lastIndexAtOrBefore(rec: CustomerRecord, asOf: number): number {
 function segmentCustomer(input: SegmentsInput, rec: CustomerRecord, asOf: number, band: SegmentFilter['band']): SegmentCustomer | undefined {
   const last = lastIndexAtOrBefore(rec, asOf);
   if (last < 0) return undefined;
-  const health = customerHealthMemoised(input.customers, rec.customerId, asOf, input.caseLookup, input.config)!;
+  const health = customerHealth(input.customers, rec.customerId, asOf, input.caseLookup, input.config)!;
   // The band is known first: the rest of the row is built only for the customers it keeps.
   if (band !== undefined && health.band !== band) return undefined;
   const emails = new Set<string>();

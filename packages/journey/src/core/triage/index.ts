@@ -6,7 +6,7 @@
 import type { CaseStatus, JourneyConfig, TenantProjection } from '../model/index.js';
 import { statusAsOf, type CaseRecord, type CasesState } from '../cases/index.js';
 import { slaStatus } from '../cases/index.js';
-import { customerHealthMemoised, DEFAULT_SENTIMENT_SEVERITY } from '../churn/index.js';
+import { customerHealth, DEFAULT_SENTIMENT_SEVERITY } from '../churn/index.js';
 import type { CustomersState } from '../customers/index.js';
 import type { CaseLookup } from '../model/index.js';
 
@@ -125,7 +125,7 @@ export function triageEntry(input: TriageInput, rec: CaseRecord, asOf: number): 
   const sentiment = sentimentPoints(input, customerId, asOf);
   if (sentiment !== undefined) reasons.push({ reason: 'sentiment', points: sentiment });
   if (rec.channels.has('social_public')) reasons.push({ reason: 'public', points: t.publicExposure });
-  const band = customerHealthMemoised(input.customers, customerId, asOf, input.caseLookup, input.config)?.band;
+  const band = customerHealth(input.customers, customerId, asOf, input.caseLookup, input.config)?.band;
   if (band === 'red') reasons.push({ reason: 'health', points: t.healthRed });
   else if (band === 'yellow') reasons.push({ reason: 'health', points: t.healthYellow });
   let score = 0;
