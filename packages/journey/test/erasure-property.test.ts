@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fcParameters } from '@omnitrail/testing';
 import { createInMemoryEventStore, createInMemoryKeyStore } from '@omnitrail/eventstore';
 import { ERASED_IDENTITY_PREFIX, ERASED_VALUE } from '@omnitrail/events';
 import { createJourneyEngine } from '@omnitrail/journey';
@@ -50,7 +51,8 @@ function toEvent(t: Template, index: number): Record<string, unknown> {
 /** A value with the erased customer's personal values (and what they read as once erased) blanked out. */
 function blank(value: unknown, erased: string): unknown {
   return JSON.parse(JSON.stringify(value ?? null), (_key, v) =>
-    typeof v === 'string' && (v === ERASED_VALUE || v.startsWith(ERASED_IDENTITY_PREFIX) || v.includes(`secret-of-${erased}`) || v === `${erased}@example.org`) ? '<personal>' : v,
+    // Ids derived from an identity (an anonymous customer's `id:email:<value>`) carry the value, then its hash.
+    typeof v === 'string' && (v === ERASED_VALUE || v.includes(ERASED_IDENTITY_PREFIX) || v.includes(`secret-of-${erased}`) || v.includes(`${erased}@example.org`)) ? '<personal>' : v,
   );
 }
 
@@ -83,7 +85,7 @@ describe('erasure, as a property', () => {
         await reader.close();
         await engine.close();
       }),
-      { numRuns: 40 },
+      fcParameters({ numRuns: 40 }),
     );
   });
 });
