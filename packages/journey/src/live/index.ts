@@ -401,8 +401,6 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const host = createHostProjections(options.projections ?? []);
   const keyStore = options.keys;
   const codec = keyStore === undefined ? undefined : createPersonalDataCodec(keyStore);
-  // True while engine.erase() records its CustomerErased (the one way one is recorded).
-  let erasing = false;
   const erasureHooks: ErasureHook[] = [...(options.onErased ?? [])];
   // One subject per partition someone watches, released when its last subscriber leaves.
   const hostSubjects = new Map<string, { index: number; tenantId: string; key: string; lastKey: string | undefined; subject: BehaviorSubject<unknown>; subscribers: number }>();
@@ -1238,26 +1236,30 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     clock,
   });
 
+  /**
+   * Validates and records `input`. An erasure event without the erasure (keys deleted, projections re-folded)
+   * would claim what did not happen, so only `engine.erase()` passes `erasure: true` to record one.
+   */
+  async function recordInput(input: unknown, erasure: boolean): Promise<RecordResult<CatalogEvent>> {
+    if (closed) throw new Error('The journey engine is closed: create a new one to record events.');
+    const { events, contents } = parseAll(input);
+    const claimed = erasure ? -1 : events.findIndex((e) => e.type === 'CustomerErased');
+    if (claimed >= 0) {
+      throw new ValidationError(null, [{ path: Array.isArray(input) ? `${claimed}.type` : 'type', message: 'CustomerErased is recorded by engine.erase(tenantId, customerId), which deletes the keys first; it cannot be recorded directly' }]);
+    }
+    const generation = ++recordGeneration;
+    recordsInFlight++;
+    try {
+      return await recordParsed(events, contents, generation);
+    } finally {
+      recordsInFlight--;
+    }
+  }
+
   const engine: JourneyEngine<CatalogEvent, unknown> = {
     ...triageQueries,
     record: (input) => engine.recordUnknown(input),
-    async recordUnknown(input) {
-      if (closed) throw new Error('The journey engine is closed: create a new one to record events.');
-      const { events, contents } = parseAll(input);
-      // An erasure event without the erasure (keys deleted, projections re-folded) would claim what did not
-      // happen; only engine.erase() records one.
-      const claimed = erasing ? -1 : events.findIndex((e) => e.type === 'CustomerErased');
-      if (claimed >= 0) {
-        throw new ValidationError(null, [{ path: Array.isArray(input) ? `${claimed}.type` : 'type', message: 'CustomerErased is recorded by engine.erase(tenantId, customerId), which deletes the keys first; it cannot be recorded directly' }]);
-      }
-      const generation = ++recordGeneration;
-      recordsInFlight++;
-      try {
-        return await recordParsed(events, contents, generation);
-      } finally {
-        recordsInFlight--;
-      }
-    },
+    recordUnknown: (input) => recordInput(input, false),
     async ready() {
       if (!caughtUp && failure === undefined) await new Promise<void>((resolve) => caughtUpWaiters.push(resolve));
       if (ownership !== undefined && failure === undefined && !closed) await ownership.settled();
@@ -1410,13 +1412,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         if (await keyStore.deleteCustomerKey(tenantId, owner)) keysDeleted++;
         codec.forget(tenantId, owner);
       }
-      erasing = true;
-      let recorded: RecordResult<CatalogEvent>;
-      try {
-        recorded = await engine.recordUnknown({ type: 'CustomerErased', tenantId, customerId: canonical, occurredAt: new Date(clock()).toISOString(), data: { keysDeleted } });
-      } finally {
-        erasing = false;
-      }
+      const recorded = await recordInput({ type: 'CustomerErased', tenantId, customerId: canonical, occurredAt: new Date(clock()).toISOString(), data: { keysDeleted } }, true);
       await forgetCustomer(tenantId, canonical);
       const erasure: Erasure = Object.freeze({ tenantId, customerId: canonical, customerIds: Object.freeze(customerIds), keysDeleted, eventId: recorded.events[0]!.id });
       for (const hook of [...erasureHooks]) await hook(erasure);
