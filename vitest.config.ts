@@ -18,6 +18,7 @@ export default defineConfig({
       '@omnitrail/events': src('events'),
       '@omnitrail/journey': src('journey'),
       '@omnitrail/testing': src('testing'),
+      '@omnitrail/workload': src('workload'),
       '@omnitrail/cli': src('cli'),
     },
   },

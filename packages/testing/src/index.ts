@@ -37,13 +37,14 @@ export {
   type TenantJourneysOptions,
   toMs,
 } from './arbitraries/index.js';
+// The seeded workload generator lives in @omnitrail/workload (no fast-check); re-exported for the kit's users.
 export {
   generateWorkload,
   mixSeed,
   toNdjson,
   type WorkloadOptions,
   writeNdjsonFile,
-} from './workload/index.js';
+} from '@omnitrail/workload';
 export {
   compareByTimeAndId,
   expectIdempotent,

@@ -22,6 +22,7 @@ const ENTRIES: readonly { specifier: string; file: string; about: string }[] = [
   { specifier: '@omnitrail/journey/internal', file: 'packages/journey/src/internal.ts', about: 'for the CLI, shards, benchmarks and tests; no stability promise' },
   { specifier: '@omnitrail/testing', file: 'packages/testing/src/index.ts', about: 'arbitraries, the workload generator, projection specs and property helpers, usable from any test runner' },
   { specifier: '@omnitrail/testing/vitest', file: 'packages/testing/src/vitest.ts', about: 'the suites that define vitest tests: the store contract and the journey invariants' },
+  { specifier: '@omnitrail/workload', file: 'packages/workload/src/index.ts', about: 'the seeded workload generator: realistic omnichannel journeys as raw events and NDJSON, with no test-runner dependency' },
   { specifier: '@omnitrail/cli', file: 'packages/cli/src/index.ts', about: 'the command line and its programmatic API' },
   { specifier: '@omnitrail/cli/internal', file: 'packages/cli/src/internal.ts', about: 'the CLI\'s building blocks, for benchmarks and tests; no stability promise' },
 ];

@@ -12,7 +12,7 @@ const packages = readdirSync(`${root}packages`)
 
 describe('every public package is ready for the registry', () => {
   it('there are public packages to check', () => {
-    expect(packages.map((p) => p.json.name)).toEqual(expect.arrayContaining(['@omnitrail/events', '@omnitrail/eventstore', '@omnitrail/journey', '@omnitrail/testing', '@omnitrail/cli']));
+    expect(packages.map((p) => p.json.name)).toEqual(expect.arrayContaining(['@omnitrail/events', '@omnitrail/eventstore', '@omnitrail/journey', '@omnitrail/testing', '@omnitrail/workload', '@omnitrail/cli']));
   });
 
   it.each(packages.map((p) => [p.json.name as string, p] as const))('%s ships a README with an install line and an example, and registry metadata', (name, { dir, json }) => {

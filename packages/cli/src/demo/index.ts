@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderHtmlReport } from '../html/index.js';
 import { resolveJourneyConfig, type ReplayReport } from '@omnitrail/journey';
+import { generateWorkload, writeNdjsonFile } from '@omnitrail/workload';
 import { plural } from '../journey/index.js';
 import { buildReport, formatReport, readInputs } from '../replay/index.js';
 
@@ -33,9 +34,7 @@ export interface DemoOptions {
 export async function runDemo(options: DemoOptions): Promise<string> {
   mkdirSync(options.out, { recursive: true });
   const eventsPath = join(options.out, 'events.ndjson');
-  // The same seeded generator as the benchmarks and the property-based fixtures: realistic journeys. Loaded
-  // here only: with fast-check it adds ~0.1 s to the start of every other command.
-  const { generateWorkload, writeNdjsonFile } = await import('@omnitrail/testing');
+  // The same seeded generator as the benchmarks and the testing kit: realistic journeys, no fast-check.
   const { events: count } = await writeNdjsonFile(
     eventsPath,
     generateWorkload({ seed: options.seed ?? 42, customers: options.customers ?? 200, events: options.events ?? 5000, tenants: 2 }),

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ACTOR_KINDS, CASE_EVENT_TYPES, CATALOG_EVENT_TYPES, CHANNELS, type CatalogEventType, type Identity } from '@omnitrail/events';
-import type { RawEvent } from './types.js';
+import type { RawEvent } from '@omnitrail/workload';
 
 const ref = (prefix: string): fc.Arbitrary<string> => fc.nat(99_999).map((n) => `${prefix}-${n}`);
 const text = fc.constantFrom('', 'Hello', 'Where is my order?', 'Thanks!', 'The app crashes on login', 'Can I get a refund?');

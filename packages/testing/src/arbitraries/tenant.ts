@@ -1,7 +1,8 @@
 import { compareEventOrder } from '@omnitrail/events';
 import fc from 'fast-check';
 import { buildJourney, journeyDescriptorArbitrary, type JourneyDescriptor } from './journey.js';
-import type { Journey, JourneyOptions, RawEvent, SizeRange } from './types.js';
+import type { RawEvent } from '@omnitrail/workload';
+import type { Journey, JourneyOptions, SizeRange } from './types.js';
 
 /** Options of `tenantJourneysArbitrary`: journey options plus how many customers, tenants and identity links. */
 export interface TenantJourneysOptions extends Omit<JourneyOptions, 'tenantId' | 'customerId' | 'sharedDeviceId'> {

@@ -5,7 +5,7 @@ import { createInMemoryEventStore } from '@omnitrail/eventstore';
 import { createJourneyEngine, replayReport, type JourneyConfig, type ReplayOptions, type ReplayResult, type TenantReport } from '@omnitrail/journey';
 import { journeyArbitrary } from '../arbitraries/journey.js';
 import { sortRawEvents, tenantJourneysArbitrary, type TenantJourneysOptions } from '../arbitraries/tenant.js';
-import type { RawEvent } from '../arbitraries/types.js';
+import type { RawEvent } from '@omnitrail/workload';
 
 import { assertProperty, expectSameJson, fcParameters, parseAll, shuffled, type JourneyInvariantOptions, type ReplayReportFn } from './properties.js';
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import type { JourneyConfig, ReplayOptions, ReplayResult } from '@omnitrail/journey';
 import type { TenantJourneysOptions } from '../arbitraries/tenant.js';
-import type { RawEvent } from '../arbitraries/types.js';
+import type { RawEvent } from '@omnitrail/workload';
 
 /** The replay function the suite checks: `replayReport` of `@omnitrail/journey` by default. */
 export type ReplayReportFn = (options: ReplayOptions) => ReplayResult;
