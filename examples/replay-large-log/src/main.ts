@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildReport, formatReport, readInputs, replayFiles } from '@omnitrail/cli';
-import { generateWorkload, writeNdjsonFile } from '@omnitrail/testing';
+import { generateWorkload, writeNdjsonFile } from '@omnitrail/workload';
 
 const directory = await mkdtemp(join(tmpdir(), 'omnitrail-replay-example-'));
 try {

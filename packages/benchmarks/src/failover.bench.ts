@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPostgresEventStore, findPostgresBinaries, startThrowawayPostgres } from '@omnitrail/eventstore-postgres';
 import { createJourneyEngine, DEFAULT_WORKER_LEASE_MS } from '@omnitrail/journey';
-import { generateWorkload } from '@omnitrail/testing';
+import { generateWorkload } from '@omnitrail/workload';
 import { report } from './harness/index.js';
 
 const EVENTS = Number(process.env.OMNITRAIL_BENCH_FAILOVER_EVENTS ?? 20_000);

@@ -10,7 +10,7 @@
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { customerHealth, resolveJourneyConfig, type CustomerHealth, type JourneyConfig } from '@omnitrail/journey';
 import { foldTenant, tenantReport } from '@omnitrail/journey/internal';
-import { generateWorkload } from '@omnitrail/testing';
+import { generateWorkload } from '@omnitrail/workload';
 import { compareAlternating, report, timeMs } from './harness/index.js';
 
 const SEEDS = (process.env.OMNITRAIL_BENCH_SEEDS ?? '1,2,3,4,5').split(',').map(Number);

@@ -3,7 +3,7 @@
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { replayReport, resolveJourneyConfig } from '@omnitrail/journey';
 import { foldTenant, healthSection, HEALTH_SERIES_BUCKETS, seriesTally, tenantFoldReader } from '@omnitrail/journey/internal';
-import { generateWorkload } from '@omnitrail/testing';
+import { generateWorkload } from '@omnitrail/workload';
 import { collectGarbage, compareAlternating, medianOf, perSecond, report, timeMs } from './harness/index.js';
 
 const EVENTS = Number(process.env.OMNITRAIL_BENCH_EVENTS ?? 1_000_000);

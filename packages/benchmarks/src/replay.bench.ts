@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateWorkload, writeNdjsonFile } from '@omnitrail/testing';
+import { generateWorkload, writeNdjsonFile } from '@omnitrail/workload';
 import { forEachLine, readLineBlocks } from '@omnitrail/cli/internal';
 import { compareAlternating, median, medianOf, perSecond, report, timeMs } from './harness/index.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { openFileEventStore, type FileEventStore } from '@omnitrail/eventstore';
 import { jsonContentHash, parseEvent, parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { createJourneyEngine, journeyStreamName, replayReport, type EngineSnapshotEvent } from '@omnitrail/journey';
-import { generateWorkload } from '@omnitrail/testing';
+import { generateWorkload } from '@omnitrail/workload';
 import { collectGarbage, median, perSecond, report, timeMs } from './harness/index.js';
 
 const EVENTS = Number(process.env.OMNITRAIL_BENCH_RESTART_EVENTS ?? 200_000);

@@ -1,5 +1,5 @@
 import { compareEventOrder, instantMs } from '@omnitrail/events';
-import { generateWorkload, type RawEvent } from '@omnitrail/testing';
+import { generateWorkload, type RawEvent } from '@omnitrail/workload';
 
 /** The input of the record() benchmarks: raw events in time order, and an engine clock just after the last. */
 export interface RecordWorkload {
