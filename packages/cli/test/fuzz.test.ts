@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { followChildLines } from '@omnitrail/testing';
 import { FUZZ_TARGETS, type FuzzTarget } from './fuzz/targets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,55 +44,42 @@ interface Finding {
 }
 
 /** Runs inputs [from, from + count) of a target in a child, killed when it makes no progress for a minute. */
-function runSlice(target: FuzzTarget, from: number, count: number): Promise<{ end: End; findings: Finding[] }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fuzz', 'run-target.ts'), target, String(seed), String(from), String(count)], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const findings: Finding[] = [];
-    let end: End | undefined;
-    let done = 0;
-    let buffered = '';
-    let stderr = '';
-    let stalled = false;
-    let watchdog = setTimeout(onStall, START_MS);
-    let started = false;
-    function onStall() {
-      stalled = true;
-      child.kill('SIGKILL');
-    }
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (line.length === 0) continue;
-        clearTimeout(watchdog);
-        watchdog = setTimeout(onStall, STALL_MS);
-        const parsed = JSON.parse(line) as End | Finding | { kind: 'progress'; done: number };
-        if (parsed.kind === 'end') end = parsed;
-        else if (parsed.kind === 'finding') findings.push(parsed);
-        else {
-          done = parsed.done;
-          started = true;
-        }
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => {
-      clearTimeout(watchdog);
-      if (stalled) {
-        // A hang in synchronous code: somewhere in the 100 inputs after the last progress line.
-        const what = started ? `no progress for ${STALL_MS / 1000} s after input ${from + done} of ${target}` : `${target} did not start within ${START_MS / 1000} s`;
-        findings.push({ kind: 'finding', index: from + done, finding: 'hang', message: what });
-        resolvePromise({ end: { kind: 'end', target, inputs: done, accepted: 0, rejected: 0, findings: 1, kinds: {}, slowest: { index: from + done, ms: STALL_MS }, seconds: 0 }, findings });
-      } else if (code === 0 && end !== undefined) resolvePromise({ end, findings });
-      else reject(new Error(`fuzz target ${target} exited with ${code}: ${stderr}`));
-    });
+async function runSlice(target: FuzzTarget, from: number, count: number): Promise<{ end: End; findings: Finding[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fuzz', 'run-target.ts'), target, String(seed), String(from), String(count)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const findings: Finding[] = [];
+  let end: End | undefined;
+  let done = 0;
+  let stalled = false;
+  let started = false;
+  const onStall = () => {
+    stalled = true;
+    child.kill('SIGKILL');
+  };
+  let watchdog = setTimeout(onStall, START_MS);
+  const { code, stderr } = await followChildLines(child, (line) => {
+    if (line.length === 0) return;
+    clearTimeout(watchdog);
+    watchdog = setTimeout(onStall, STALL_MS);
+    const parsed = JSON.parse(line) as End | Finding | { kind: 'progress'; done: number };
+    if (parsed.kind === 'end') end = parsed;
+    else if (parsed.kind === 'finding') findings.push(parsed);
+    else {
+      done = parsed.done;
+      started = true;
+    }
+  });
+  clearTimeout(watchdog);
+  if (stalled) {
+    // A hang in synchronous code: somewhere in the 100 inputs after the last progress line.
+    const what = started ? `no progress for ${STALL_MS / 1000} s after input ${from + done} of ${target}` : `${target} did not start within ${START_MS / 1000} s`;
+    findings.push({ kind: 'finding', index: from + done, finding: 'hang', message: what });
+    return { end: { kind: 'end', target, inputs: done, accepted: 0, rejected: 0, findings: 1, kinds: {}, slowest: { index: from + done, ms: STALL_MS }, seconds: 0 }, findings };
+  }
+  if (code === 0 && end !== undefined) return { end, findings };
+  throw new Error(`fuzz target ${target} exited with ${code}: ${stderr}`);
 }
 
 describe('fuzzing: valid, mutated and garbage inputs through every parser and record()', () => {

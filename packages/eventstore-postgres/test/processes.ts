@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { followChildLines, type ChildExit } from '@omnitrail/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // tsx resolves @omnitrail/* to the sources through the repository's tsconfig paths, found from the cwd.
@@ -16,7 +17,7 @@ export interface Fixture {
   waitFor(test: (line: string) => boolean): Promise<string>;
   write(line: string): void;
   /** Resolves with the exit code and signal. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  readonly exited: Promise<ChildExit>;
 }
 
 /** Starts `test/fixtures/<name>.ts` with arguments. */
@@ -26,23 +27,10 @@ export function startFixture(name: string, args: string[]): Fixture {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const listeners = new Set<(line: string) => void>();
-  let buffered = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      for (const listener of [...listeners]) listener(line);
-    }
-  });
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   child.stdin!.on('error', () => undefined);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
-  );
+  const exited = followChildLines(child, (line) => {
+    for (const listener of [...listeners]) listener(line);
+  });
   return {
     child,
     onLine: (listener) => listeners.add(listener),
@@ -54,7 +42,7 @@ export function startFixture(name: string, args: string[]): Fixture {
           resolve(line);
         };
         listeners.add(listener);
-        void exited.then(({ code, signal }) => reject(new Error(`fixture ${name} exited (${code ?? signal}) before the expected line: ${stderr}`)));
+        void exited.then(({ code, signal, stderr }) => reject(new Error(`fixture ${name} exited (${code ?? signal}) before the expected line: ${stderr}`)));
       }),
     write: (line) => child.stdin!.write(`${line}\n`),
     exited,

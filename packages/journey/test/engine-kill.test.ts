@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openFileEventStore } from '@omnitrail/eventstore';
+import { followChildLines } from '@omnitrail/testing';
 import { afterAll, expect, it } from 'vitest';
 import { createJourneyEngine, type EngineSnapshotEvent } from '../src/index.js';
 import { foldState } from './helpers/resume-fixture.js';
@@ -19,35 +20,21 @@ afterAll(() => {
 });
 
 /** Runs the writer until it has recorded a little, then SIGKILLs it at a random moment; answers what it said. */
-function runAndKill(directory: string, killAfterMs: number): Promise<{ lines: string[]; killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'resume-writer.ts'), directory, '42'], {
-      cwd: root,
-      env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines: string[] = [];
-    let buffered = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        lines.push(line);
-        if (line === 'ready' && Number.isFinite(killAfterMs)) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL' || code === 0) resolve({ lines, killed: signal === 'SIGKILL' });
-      else reject(new Error(`writer exited with ${code}: ${stderr}`));
-    });
+async function runAndKill(directory: string, killAfterMs: number): Promise<{ lines: string[]; killed: boolean }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'resume-writer.ts'), directory, '42'], {
+    cwd: root,
+    env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.json') },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const lines: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const { code, signal, stderr } = await followChildLines(child, (line) => {
+    lines.push(line);
+    if (line === 'ready' && Number.isFinite(killAfterMs)) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  });
+  clearTimeout(timer);
+  if (signal !== 'SIGKILL' && code !== 0) throw new Error(`writer exited with ${code}: ${stderr}`);
+  return { lines, killed: signal === 'SIGKILL' };
 }
 
 it('resumes after kill -9 at random moments with exactly the state of a rebuild from the log', async () => {

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { followChildLines } from '@omnitrail/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..', '..');
@@ -43,34 +44,23 @@ interface End {
   tables: Tables;
 }
 
-function runSoak(): Promise<{ samples: Sample[]; end: End }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'fixtures', 'soak-engine.ts'), String(seconds), String(rate), String(sampleEvery), '22'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const samples: Sample[] = [];
-    let end: End | undefined;
-    let buffered = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (line.length === 0) continue;
-        const parsed = JSON.parse(line) as Sample | End;
-        if (parsed.kind === 'sample') {
-          samples.push(parsed);
-          if (minutes >= 1) console.log(`soak ${line}`);
-        } else end = parsed;
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => (code === 0 && end !== undefined ? resolvePromise({ samples, end }) : reject(new Error(`soak exited with ${code}: ${stderr}`))));
+async function runSoak(): Promise<{ samples: Sample[]; end: End }> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'fixtures', 'soak-engine.ts'), String(seconds), String(rate), String(sampleEvery), '22'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const samples: Sample[] = [];
+  let end: End | undefined;
+  const { code, stderr } = await followChildLines(child, (line) => {
+    if (line.length === 0) return;
+    const parsed = JSON.parse(line) as Sample | End;
+    if (parsed.kind === 'sample') {
+      samples.push(parsed);
+      if (minutes >= 1) console.log(`soak ${line}`);
+    } else end = parsed;
+  });
+  if (code !== 0 || end === undefined) throw new Error(`soak exited with ${code}: ${stderr}`);
+  return { samples, end };
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;

@@ -45,6 +45,7 @@ export {
   type WorkloadOptions,
   writeNdjsonFile,
 } from '@omnitrail/workload';
+export { type ChildExit, followChildLines } from './child-lines/index.js';
 export {
   compareByTimeAndId,
   expectIdempotent,
