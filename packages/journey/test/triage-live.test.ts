@@ -4,7 +4,7 @@
 import { parseEventOrThrow } from '@omnitrail/events';
 import { assertProperty, fcParameters, shuffled, sortRawEvents, tenantJourneysArbitrary } from '@omnitrail/testing';
 import fc from 'fast-check';
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, Subject, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createJourneyEngine, replayReport, TRIAGE_REASONS } from '../src/index.js';
 
@@ -77,6 +77,72 @@ describe('engine.triage and engine.atRisk', () => {
     expect(Object.isFrozen(second)).toBe(true);
     expect(Object.isFrozen(second![0]!.reasons[0])).toBe(true);
     expect(engine.triage('nobody')).toEqual([]);
+    await engine.close();
+  });
+
+  it('triage$ with refresh$ re-ranks at each tick as the clock moves (waiting points grow with no event), only when the queue changed', async () => {
+    const at = (minute: number) => new Date(Date.UTC(2024, 2, 1, 9, minute)).toISOString();
+    let now = Date.UTC(2024, 2, 1, 10);
+    const engine = createJourneyEngine({ clock: () => now });
+    // k1 (normal) has waited since 9:00; k2 (low priority) since 9:30: k1 leads by 10 points plus its wait.
+    await engine.record([
+      { id: 'm1', type: 'MessageReceived', tenantId: 'acme', occurredAt: at(0), customerId: 'ann', channel: 'email', caseId: 'k1', actor: { kind: 'customer' }, data: { text: 'hi' } },
+      { id: 'o2', type: 'CaseOpened', tenantId: 'acme', occurredAt: at(29), customerId: 'bob', caseId: 'k2', actor: { kind: 'agent' }, data: { priority: 'low' } },
+      { id: 'm2', type: 'MessageReceived', tenantId: 'acme', occurredAt: at(30), customerId: 'bob', channel: 'email', caseId: 'k2', actor: { kind: 'customer' }, data: { text: 'hi' } },
+    ]);
+    const ticks = new Subject<void>();
+    const queues: (readonly { caseId: string; score: number }[])[] = [];
+    const withRefresh = engine.triage$('acme', { refresh$: ticks }).subscribe((q) => queues.push(q));
+    const withoutRefresh: unknown[] = [];
+    const plain = engine.triage$('acme').subscribe((q) => withoutRefresh.push(q));
+    const scores = (q: readonly { caseId: string; score: number }[]) => q.map((e) => [e.caseId, e.score]);
+    expect(queues.map(scores)).toEqual([[['k1', 11], ['k2', 0.5]]]);
+    // Two hours later, no event: the tick re-ranks with the grown waiting points.
+    now = Date.UTC(2024, 2, 1, 12);
+    ticks.next();
+    expect(queues.map(scores).at(-1)).toEqual([['k1', 13], ['k2', 2.5]]);
+    // A tick at the same instant changes nothing: nothing is emitted.
+    ticks.next();
+    expect(queues).toHaveLength(2);
+    // Each tick's queue is the query's answer at that instant, frozen.
+    expect(queues.at(-1)).toEqual(engine.triage('acme'));
+    expect(Object.isFrozen(queues.at(-1))).toBe(true);
+    // Without refresh$ the stream stays at the ranking of the last change.
+    expect(withoutRefresh).toHaveLength(1);
+    // Changes of the tenant still re-rank between ticks.
+    await engine.record({ id: 'r1', type: 'CaseResolved', tenantId: 'acme', occurredAt: at(40), customerId: 'ann', caseId: 'k1', actor: { kind: 'agent' }, data: {} });
+    expect(queues.map(scores).at(-1)).toEqual([['k2', 2.5]]);
+    withRefresh.unsubscribe();
+    plain.unsubscribe();
+    await engine.close();
+  });
+
+  it('atRisk$ with refresh$ re-evaluates at each tick: a customer who goes quiet turns red with no event', async () => {
+    // A month after her last contact Ann is yellow (51): the poor answers have faded a little, the inactivity
+    // has only begun to count.
+    let now = Date.UTC(2024, 3, 1);
+    const engine = createJourneyEngine({ clock: () => now });
+    const survey = (id: string, minute: number, kind: 'csat' | 'nps', score: number) =>
+      ({ id, type: 'SurveyAnswered', tenantId: 'acme', occurredAt: new Date(Date.UTC(2024, 2, 1, 9, minute)).toISOString(), customerId: 'ann', channel: 'email', actor: { kind: 'customer' }, data: { kind, score } }) as const;
+    await engine.record([
+      { id: 'o1', type: 'OrderPlaced', tenantId: 'acme', occurredAt: '2024-02-01T09:00:00Z', customerId: 'ann', channel: 'web', actor: { kind: 'customer' }, data: { orderId: 'o1', amount: 10, currency: 'EUR', salesChannel: 'web' } },
+      survey('a1', 0, 'csat', 2),
+      survey('a2', 1, 'nps', 3),
+    ]);
+    const ticks = new Subject<number>();
+    const lists: (readonly { customerId: string }[])[] = [];
+    const sub = engine.atRisk$('acme', { refresh$: ticks }).subscribe((l) => lists.push(l));
+    const plain: unknown[] = [];
+    const withoutRefresh = engine.atRisk$('acme').subscribe((l) => plain.push(l));
+    expect(lists).toEqual([[]]);
+    // Two more months of silence: inactivity pulls health into the red band, with no event.
+    now = Date.UTC(2024, 5, 1);
+    ticks.next(1);
+    expect(engine.atRisk('acme').map((c) => c.customerId)).toEqual(['ann']);
+    expect(lists.map((l) => l.map((c) => c.customerId))).toEqual([[], ['ann']]);
+    expect(plain).toEqual([[]]);
+    sub.unsubscribe();
+    withoutRefresh.unsubscribe();
     await engine.close();
   });
 
