@@ -2,6 +2,7 @@
 import { createJourneyEngine, type CaseSnapshot, type CustomerProfile, type JourneyEngine, type ReplayReport } from '@omnitrail/journey';
 import { createInMemoryEventStore, type EventStore } from '@omnitrail/eventstore';
 import { createEventRegistry, defineEventType, type CatalogEvent, type EventOf } from '@omnitrail/events';
+import { generateWorkload, type RawEvent, type WorkloadOptions } from '@omnitrail/workload';
 import { z } from 'zod';
 
 const store: EventStore = createInMemoryEventStore();
@@ -18,4 +19,10 @@ const loyal = createJourneyEngine({ registry: createEventRegistry([LoyaltyPoints
 const recorded = loyal.record({ type: 'LoyaltyPointsEarned', tenantId: 'acme', occurredAt: '2024-03-01T10:00:00Z', customerId: 'ann', data: { points: 10 } });
 // @ts-expect-error host data of the wrong type
 void loyal.record({ type: 'LoyaltyPointsEarned', tenantId: 'acme', occurredAt: '2024-03-01T10:00:00Z', customerId: 'ann', data: { points: 'ten' } });
-export { channels, profile, message, reportVersion, recorded };
+
+// The workload generator's options and events are typed.
+const options: WorkloadOptions = { seed: 7, customers: 20, events: 200, tenants: ['north', 'south'], rates: { bot: 0.5 } };
+const first: RawEvent | undefined = generateWorkload(options).next().value ?? undefined;
+// @ts-expect-error a rate that is not a number
+void generateWorkload({ seed: 7, rates: { bot: 'often' } });
+export { channels, profile, message, reportVersion, recorded, first };
