@@ -31,6 +31,16 @@ describe('arguments, help and exit codes', () => {
     expect(r.stderr).toContain('Usage: omnitrail replay');
   });
 
+  it.each([
+    [['--customers', '0'], '--customers must be at least 1, got "0"'],
+    [['--seed', '99999999999999999999'], '--seed must be at most 9007199254740991, got "99999999999999999999"'],
+  ])('exits 2 when demo gets %j, naming the flag', async (flags, message) => {
+    const r = await run(['demo', '--out', 'never-written', ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain('Usage: omnitrail demo');
+  });
+
   it('exits 2 when replay has no input', async () => {
     const r = await run(['replay']);
     expect(r.code).toBe(2);

@@ -411,11 +411,16 @@ async function demoCommand(argv: readonly string[], io: CliIo): Promise<number> 
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'demo');
   const out = (values.out as string | undefined) ?? './omnitrail-demo';
   checkDirectoryOrAbsent(resolve(io.cwd ?? process.cwd(), out), `--out "${out}"`);
+  const customers = parseCountArg(values.customers as string | undefined, 'customers', 'demo', 200);
+  if (customers < 1) throw new UsageError(`--customers must be at least 1, got "${String(values.customers)}"`, 'demo');
+  const seed = parseCountArg(values.seed as string | undefined, 'seed', 'demo', 42);
+  // The generator takes any safe integer; past 2^53 the digits given would not be the seed used.
+  if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be at most ${Number.MAX_SAFE_INTEGER}, got "${String(values.seed)}"`, 'demo');
   const summary = await runDemo({
     out: resolve(io.cwd ?? process.cwd(), out),
-    customers: parseCountArg(values.customers as string | undefined, 'customers', 'demo', 200),
+    customers,
     events: parseCountArg(values.events as string | undefined, 'events', 'demo', 5000),
-    seed: parseCountArg(values.seed as string | undefined, 'seed', 'demo', 42),
+    seed,
   });
   io.stdout.write(summary);
   return 0;
