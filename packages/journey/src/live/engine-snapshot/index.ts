@@ -74,8 +74,8 @@ export interface EngineSnapshotHeader {
   sha256: string;
 }
 
-/** Why a snapshot was not loaded. */
-export type SnapshotRejection = 'format' | 'fingerprint' | 'checksum' | 'unreadable';
+/** Why a snapshot was not loaded (`key`: a sealed snapshot whose key is gone or that does not authenticate, see ../sealed-snapshot). */
+export type SnapshotRejection = 'format' | 'fingerprint' | 'checksum' | 'unreadable' | 'key';
 
 /**
  * The fingerprint of what a saved state depends on besides the log: the snapshot format, the standard
