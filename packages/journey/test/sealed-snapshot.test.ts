@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInMemoryEventStore, createInMemoryKeyStore, openFileEventStore, openFileKeyStore, type EventStore, type KeyStore } from '@omnitrail/eventstore';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJourneyEngine, type EngineSnapshotEvent, type JourneyEngine } from '../src/index.js';
+import { createJourneyEngine, type EngineSnapshotEvent, type JourneyEngine, type JourneyEngineOptions } from '../src/index.js';
 import { isSealedEngineSnapshot, readSealedSnapshotHeader } from '../src/internal.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -52,7 +52,7 @@ function tempDir(): string {
 }
 
 /** An engine over the file store of a directory and its key file, and what it did with snapshots. */
-async function open(directory: string, options: Partial<Parameters<typeof createJourneyEngine>[0]> = {}): Promise<{ engine: JourneyEngine; store: EventStore; keys: KeyStore; seen: EngineSnapshotEvent[]; done: () => Promise<void> }> {
+async function open(directory: string, options: Omit<JourneyEngineOptions, 'store' | 'keys'> = {}): Promise<{ engine: JourneyEngine; store: EventStore; keys: KeyStore; seen: EngineSnapshotEvent[]; done: () => Promise<void> }> {
   const store = await openFileEventStore({ directory, fsync: 'none' });
   const keys = openFileKeyStore({ directory });
   const engine = createJourneyEngine({ store, keys, clock, logger: quiet, ...options });

@@ -74,7 +74,10 @@ export interface EngineSnapshotHeader {
   sha256: string;
 }
 
-/** Why a snapshot was not loaded (`key`: a sealed snapshot whose key is gone or that does not authenticate, see ../sealed-snapshot). */
+/**
+ * Why a snapshot was not loaded. `key`: a sealed snapshot (an engine with keys, docs/privacy.md) whose snapshot
+ * key is gone or that does not authenticate with it, or a snapshot sealed or not when the engine expects the other.
+ */
 export type SnapshotRejection = 'format' | 'fingerprint' | 'checksum' | 'unreadable' | 'key';
 
 /**
