@@ -808,6 +808,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
             continue;
           }
           foldedSinceSnapshot += covered;
+          // The earlier keys stay until a snapshot under a new key is written: the next one rotates again.
+          if (rotate) rotateSnapshotKey = true;
           snapshotEvents.next(Object.freeze({ kind: 'write-failed', key, error }));
           logger.warn(`journey engine: snapshot '${key}' not written (${(error as Error).message}); the previous one stays`);
           return undefined;

@@ -95,7 +95,7 @@ export async function openSealedEngineSnapshot(
   bytes: Uint8Array,
   fingerprint: string,
   keyOf: (keyId: string) => Promise<Uint8Array | undefined>,
-): Promise<DecodedEngineSnapshot | { ok: false; reason: 'key'; message: string; header: EngineSnapshotHeader }> {
+): Promise<DecodedEngineSnapshot> {
   const split = splitSealed(bytes);
   if (!split.ok) return { ok: false, reason: 'unreadable', message: split.message };
   const { header, aad, tag, ciphertext } = split;
