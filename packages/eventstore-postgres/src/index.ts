@@ -3,7 +3,7 @@
  * writing to one database, and a throwaway PostgreSQL cluster for tests, examples and benchmarks.
  */
 export { createPostgresEventStore, type PostgresEventStoreOptions } from './store/index.js';
-export { createPostgresKeyStore, type PostgresKeyStoreOptions } from './keys/index.js';
+export { createPostgresKeyStore, postgresKeyStoreExists, type PostgresKeyStoreOptions } from './keys/index.js';
 export { PostgresUnavailableError, PostgresEventStoreError } from './errors/index.js';
 export { MAX_EVENTS_PER_TRANSACTION, SCHEMA_VERSION } from './schema/index.js';
 export {

@@ -4,7 +4,7 @@
 import { expect, it } from 'vitest';
 import fc from 'fast-check';
 import { assertProperty, fcParameters } from '@omnitrail/testing';
-import { createPostgresEventStore } from '@omnitrail/eventstore-postgres';
+import { createPostgresEventStore, createPostgresKeyStore } from '@omnitrail/eventstore-postgres';
 import { resumeScenarioArbitrary, runResumeScenario } from '../../journey/test/helpers/resume-fixture.js';
 import { describeWithPostgres } from './server.js';
 
@@ -19,6 +19,8 @@ describeWithPostgres('journey engine over PostgreSQL: resume', (server) => {
         const seen = await runResumeScenario(scenario, {
           open: () => createPostgresEventStore({ connectionString: server().connectionString, schema, pollIntervalMs: 20 }),
           crash: (store) => store.close(),
+          // Sealed scenarios: keys in the schema's key tables, snapshots sealed in its documents table.
+          openKeys: () => createPostgresKeyStore({ connectionString: server().connectionString, schema }),
         });
         for (const e of seen) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
       }),
@@ -26,9 +28,10 @@ describeWithPostgres('journey engine over PostgreSQL: resume', (server) => {
     );
     // And one scenario that surely resumes from a snapshot (closed after its first batch), whatever the seed.
     const [sample] = fc.sample(resumeScenarioArbitrary(), { seed: 7, numRuns: 1 });
-    const seen = await runResumeScenario({ ...sample!, stops: [{ after: 1, how: 'close' }] }, {
+    const seen = await runResumeScenario({ ...sample!, stops: [{ after: 1, how: 'close' }], sealed: true }, {
       open: () => createPostgresEventStore({ connectionString: server().connectionString, schema: 'resume_fixed', pollIntervalMs: 20 }),
       crash: (store) => store.close(),
+      openKeys: () => createPostgresKeyStore({ connectionString: server().connectionString, schema: 'resume_fixed' }),
     });
     for (const e of seen) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
     // The runs resumed from snapshots in the documents table, and rebuilt after damaged ones.

@@ -36,6 +36,9 @@ export { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, tenan
 
 // The engine's snapshot encoding, for its tests.
 export { decodeEngineSnapshot, encodeEngineSnapshot, type SavedEngineState, type SavedTenant } from './live/engine-snapshot/index.js';
+// Sealed snapshots (an engine with keys), for tests and tools that inspect a snapshot's clear header.
+export { deleteSnapshotKeys, isSealedEngineSnapshot, openSealedEngineSnapshot, readSealedSnapshotHeader, sealEngineSnapshot, type SealedSnapshotHeader } from './live/sealed-snapshot/index.js';
+export { SNAPSHOT_KEY_TENANT } from './live/personal-data/index.js';
 
 // The registries and the report made from a fold.
 export { CUSTOMER_PROJECTIONS, type CustomerProjectionStates } from './core/customers/index.js';

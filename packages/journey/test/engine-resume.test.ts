@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openFileEventStore, type EventStore } from '@omnitrail/eventstore';
+import { openFileEventStore, openFileKeyStore, type EventStore } from '@omnitrail/eventstore';
 import { assertProperty, fcParameters } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { filter, firstValueFrom } from 'rxjs';
@@ -24,14 +24,19 @@ const tmp = () => {
 describe('journey engine over the file store: resume', () => {
   it('gives the state and reports of an engine that never stopped, whatever the stops (property)', async () => {
     const kinds = new Map<string, number>();
+    // Sealed snapshots loaded by the sealed runs.
+    let sealedLoads = 0;
     await assertProperty(
       fc.asyncProperty(resumeScenarioArbitrary(), async (scenario) => {
         const directory = tmp();
         const seen = await runResumeScenario(scenario, {
           open: () => openFileEventStore({ directory, fsync: 'none' }),
           crash: (store) => store.close(),
+          // Sealed scenarios: personal fields and snapshots sealed with the keys kept in the directory.
+          openKeys: () => openFileKeyStore({ directory }),
         });
         for (const e of seen) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
+        if (scenario.sealed) sealedLoads += seen.filter((e) => e.kind === 'loaded').length;
         rmSync(directory, { recursive: true, force: true });
       }),
       fcParameters({ numRuns: 25 }),
@@ -40,6 +45,7 @@ describe('journey engine over the file store: resume', () => {
     expect(kinds.get('loaded')).toBeGreaterThan(5);
     expect(kinds.get('rejected')).toBeGreaterThan(0);
     expect(kinds.get('none')).toBeGreaterThan(0);
+    expect(sealedLoads).toBeGreaterThan(0);
   }, 120_000);
 
   it('reads only the events after the snapshot, and says what it loaded', async () => {

@@ -170,18 +170,7 @@ describe('engine.erase', () => {
   });
 });
 
-describe('snapshots and keys', () => {
-  it('takes no snapshot of decrypted state when personal fields are sealed, and refuses to be asked for one', async () => {
-    const store = createInMemoryEventStore();
-    const keys = createInMemoryKeyStore();
-    expect(() => createJourneyEngine({ store, keys, snapshots: { everyEvents: 1 } })).toThrow(/snapshots cannot be combined with keys/);
-    const engine = createJourneyEngine({ store, keys, clock });
-    await engine.record({ type: 'MessageReceived', tenantId: 't1', occurredAt: '2024-03-01T10:00:00.000Z', identities: [{ type: 'email', value: 'ann@example.org' }], channel: 'email', caseId: 'k1', actor: { kind: 'customer' }, data: { text: 'hello' } });
-    await expect(engine.snapshot()).rejects.toThrow(/an engine with keys takes no snapshots/);
-    await engine.close();
-    expect(await store.documents.read('journey-engine.snapshot')).toBeUndefined();
-  });
-
+describe('erasure events', () => {
   it('refuses a CustomerErased recorded directly: only erase() records one, after deleting the keys', async () => {
     const store = createInMemoryEventStore();
     const engine = createJourneyEngine({ store, keys: createInMemoryKeyStore(), clock });

@@ -58,7 +58,11 @@ Instants are RFC 3339; without an offset they are UTC (2024-03-01, 2024-03-01T10
 
 Options:
   --out <path>        write NDJSON events to this file (default: standard output)
-  --store <uri>       append the events to a store instead (file:<dir>, esdb://..., postgres://...)
+  --store <uri>       append the events to a store instead (file:<dir>, esdb://..., postgres://...);
+                      personal fields are sealed with the store's keys when it has them (keys.json,
+                      the schema's key tables), so that omnitrail erase works on them
+  --seal              seal personal fields with the store's keys, creating them if it has none
+                      (file: or postgres:// stores; see docs/privacy.md)
   --tenant <id>       tenant id of the events (default: the format's name)
   --mapping <path>    column-mapping JSON file (required for csv; see docs/import.md)
   --dry-run           write nothing: print the first events and a summary of the bad rows
@@ -88,13 +92,15 @@ Options:
   --tenant <id>              one tenant only (default: every tenant)
   --as-of <instant>          judge as of this instant (default: latest occurredAt + 1 ms)
   -h, --help                 show this help`,
-  erase: `Usage: omnitrail erase --store file:<dir> --tenant <id> <customerId>
+  erase: `Usage: omnitrail erase --store <file:<dir>|postgres://...> --tenant <id> <customerId>
 
 Deletes the keys the customer's personal fields are sealed with (its own, and those of the customers
 merged into it) and records a CustomerErased event; prints what was erased as JSON. Its events stay in
 the store and keep counting; their personal fields read as erased from then on (docs/privacy.md).
+Every engine snapshot sealed before can no longer be opened (the snapshot keys are deleted too).
 Options:
-  --store <uri>      the store: file:<dir>, with the keys.json its engine wrote
+  --store <uri>      the store, with the keys an engine with keys or import --seal wrote: file:<dir>
+                     (its keys.json) or postgres://...?schema=<s> (the schema's key tables)
   --tenant <id>      the customer's tenant
   -h, --help         show this help`,
   demo: `Usage: omnitrail demo [options]

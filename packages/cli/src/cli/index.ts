@@ -13,7 +13,7 @@ import { JOURNEY_STAGES, journeyOf, segmentOf, type SegmentFilter } from '@omnit
 import type { ReplayReport } from '@omnitrail/journey';
 import { buildReport, formatReport, readInputs, replaySharded, StrictInputError, type ReplayInput } from '../replay/index.js';
 import { formatSegmentCsv, formatSegmentJson, formatSegmentTable } from '../segment/index.js';
-import { eraseStoreCustomer, writeStoreEvents } from '../store/index.js';
+import { appendStoreEvents, eraseStoreCustomer } from '../store/index.js';
 import { readConfigFile } from '../replay/config-file.js';
 import { checkSectionName, formatSection } from '../replay/section.js';
 
@@ -244,6 +244,7 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
     mapping: { type: 'string' },
     'dry-run': { type: 'boolean' },
     strict: { type: 'boolean' },
+    seal: { type: 'boolean' },
   });
   if (helpRequested('import', values, io)) return 0;
   const [format, file, ...extra] = positionals;
@@ -252,6 +253,9 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
   if (file === undefined) throw new UsageError('missing input file', 'import');
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, 'import');
   if (values.out !== undefined && values.store !== undefined) throw new UsageError('give --out or --store, not both', 'import');
+  if (values.seal === true && values.store === undefined && values['dry-run'] !== true) {
+    throw new UsageError('--seal needs --store <uri>: sealed fields are opened with the keys kept with a store, and an NDJSON file has none', 'import');
+  }
   if (format === 'csv' && values.mapping === undefined) throw new UsageError('csv needs --mapping <mapping.json>', 'import');
   const cwd = io.cwd ?? process.cwd();
   checkReadableFile(resolve(cwd, file), `input "${file}"`);
@@ -295,8 +299,9 @@ async function importCommand(argv: readonly string[], io: CliIo): Promise<number
     return 1;
   }
   if (values.store !== undefined) {
-    const n = await writeStoreEvents(values.store as string, events);
-    io.stderr.write(`omnitrail: appended ${plural(n, 'event')} to ${values.store as string}\n`);
+    const { count, sealedWith } = await appendStoreEvents(values.store as string, events, 'import', { seal: values.seal === true });
+    const sealed = sealedWith === undefined ? '' : ` (personal fields sealed with ${sealedWith})`;
+    io.stderr.write(`omnitrail: appended ${plural(count, 'event')} to ${values.store as string}${sealed}\n`);
   } else {
     writeOutput((values.out as string | undefined) ?? '-', toNdjson(events), io, '--out');
     if (values.out !== undefined) io.stderr.write(`omnitrail: wrote ${plural(events.length, 'event')} to ${values.out as string}\n`);

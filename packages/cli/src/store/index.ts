@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventStoreError, KEYS_FILE, openFileEventStore, openFileKeyStore, type EventStore } from '@omnitrail/eventstore';
+import { EventStoreError, KEYS_FILE, openFileEventStore, openFileKeyStore, type EventStore, type KeyStore } from '@omnitrail/eventstore';
+import type { CatalogEvent } from '@omnitrail/events';
 import { createJourneyEngine, type Erasure } from '@omnitrail/journey';
 import { createPersonalDataCodec } from '@omnitrail/journey/internal';
 import { checkDirectoryOrAbsent, checkReadableDirectory } from '../file-access/index.js';
@@ -161,6 +162,37 @@ async function openStore(parsed: Exclude<StoreUri, { kind: 'memory' }>, mode: 'r
   return mode === 'read' ? openFileEventStore({ directory: parsed.directory, readOnly: true }) : openFileEventStore({ directory: parsed.directory, fsync: 'batch' });
 }
 
+/** The key store kept with a store (docs/privacy.md), and where, for messages. */
+interface StoreKeys {
+  keys: KeyStore;
+  /** `keys.json in <dir>`, `the key tables of schema <s>`. */
+  where: string;
+}
+
+/**
+ * The key store kept with a store: a file store's `keys.json`, a PostgreSQL schema's key tables. Opened when it
+ * exists, or created when `create` (import `--seal`); `undefined` when the store has none. EventStoreDB keeps
+ * no keys: asking to create one there is a usage error.
+ */
+async function openStoreKeys(parsed: Exclude<StoreUri, { kind: 'memory' }>, create: boolean, command: string): Promise<StoreKeys | undefined> {
+  if (parsed.kind === 'file') {
+    if (!create && !existsSync(join(parsed.directory, KEYS_FILE))) return undefined;
+    return { keys: openFileKeyStore({ directory: parsed.directory }), where: `${KEYS_FILE} in ${parsed.directory}` };
+  }
+  if (parsed.kind === 'postgres') {
+    const adapter = await import('@omnitrail/eventstore-postgres');
+    const options = { connectionString: parsed.connectionString, ...(parsed.schema === undefined ? {} : { schema: parsed.schema }) };
+    try {
+      if (!create && !(await adapter.postgresKeyStoreExists(options))) return undefined;
+    } catch (error) {
+      throw new StoreAccessError(parsed.uri, `the key tables could not be looked up: ${messageOf(error)}`, { cause: error });
+    }
+    return { keys: adapter.createPostgresKeyStore(options), where: `the key tables of schema ${parsed.schema ?? 'omnitrail'}` };
+  }
+  if (create) throw new StoreUnavailableError(`--store "${parsed.uri}": EventStoreDB keeps no keys; sealing personal fields needs a file: or postgres:// store`, command);
+  return undefined;
+}
+
 /** Store errors name the URI they come from, so the user knows which `--store` failed. */
 function withUri(uri: string, error: unknown): unknown {
   if (error instanceof EventStoreError) return new StoreAccessError(uri, error.message, { cause: error });
@@ -176,9 +208,15 @@ export async function* readStoreValues(uri: string, command = 'replay', options:
   const parsed = parseStoreUri(uri, command);
   if (parsed.kind === 'memory') return;
   const store = await openStore(parsed, 'read', command, options);
-  // A file store's personal fields are opened with the keys kept beside it (docs/privacy.md); without them
-  // (another store, or an erased customer) they read as erased.
-  const keys = parsed.kind === 'file' && existsSync(join(parsed.directory, KEYS_FILE)) ? openFileKeyStore({ directory: parsed.directory }) : undefined;
+  // Personal fields are opened with the keys kept with the store (docs/privacy.md); without them (a store
+  // without keys, or an erased customer) they read as erased.
+  let keys: KeyStore | undefined;
+  try {
+    keys = (await openStoreKeys(parsed, false, command))?.keys;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const codec = keys === undefined ? undefined : createPersonalDataCodec(keys);
   const opened = (value: unknown) => (codec === undefined ? value : codec.open(value));
   try {
@@ -218,27 +256,53 @@ export function streamNameOf(event: { tenantId: string; customerId?: string; id:
 
 /** Events per append: bounds one request's size while keeping the number of round trips low. */
 const APPEND_BATCH_SIZE = 500;
+/** Events whose keys are asked for together before they are sealed (a key store groups the new keys' writes). */
+const SEAL_CHUNK_SIZE = 5_000;
+
+/** Options of {@link writeStoreEvents}. */
+export interface StoreWriteOptions extends StoreAccessOptions {
+  /**
+   * Seal personal fields with the store's key store, creating it when it has none (`import --seal`). Without
+   * it, they are sealed when the store already has one (an engine or an earlier import with keys wrote it),
+   * and stored in clear otherwise.
+   */
+  seal?: boolean;
+}
+
+/** What {@link appendStoreEvents} wrote. */
+export interface StoreWriteResult {
+  /** Events appended. */
+  count: number;
+  /** Where the keys their personal fields were sealed with are (`undefined`: stored in clear). */
+  sealedWith: string | undefined;
+}
 
 /**
  * Appends events (envelopes as `data`) to a store, grouped by stream in batches of up to 500, with
- * expected revision `any`. Returns the count. An `esdb://` server that cannot be reached fails with a
- * {@link StoreAccessError} within `options.connectTimeoutMs`, before anything is written.
+ * expected revision `any`. Personal fields are sealed the way the engine seals them (docs/privacy.md) when the
+ * store has a key store or `options.seal` asks for one. An `esdb://` server that cannot be reached fails with
+ * a {@link StoreAccessError} within `options.connectTimeoutMs`, before anything is written.
  */
-export async function writeStoreEvents(
+export async function appendStoreEvents(
   uri: string,
   events: Iterable<{ id: string; type: string; tenantId: string; customerId?: string }>,
   command = 'import',
-  options: StoreAccessOptions = {},
-): Promise<number> {
+  options: StoreWriteOptions = {},
+): Promise<StoreWriteResult> {
   const parsed = parseStoreUri(uri, command);
   if (parsed.kind === 'memory') {
     let n = 0;
     for (const _ of events) n++;
-    return n;
+    return { count: n, sealedWith: undefined };
   }
+  // Refused before anything is opened: --seal on a store that cannot keep keys.
+  if (options.seal === true && parsed.kind === 'esdb') await openStoreKeys(parsed, true, command);
   const store = await openStore(parsed, 'append', command, options);
+  let storeKeys: StoreKeys | undefined;
   let count = 0;
   try {
+    storeKeys = await openStoreKeys(parsed, options.seal === true, command);
+    const codec = storeKeys === undefined ? undefined : createPersonalDataCodec(storeKeys.keys);
     const batches = new Map<string, { id: string; type: string; data: unknown }[]>();
     const flush = async (stream: string) => {
       const batch = batches.get(stream);
@@ -246,21 +310,47 @@ export async function writeStoreEvents(
       batches.delete(stream);
       await store.appendToStream(stream, batch, { expectedRevision: 'any' });
     };
-    for (const event of events) {
+    const add = async (event: { id: string; type: string; tenantId: string; customerId?: string }, data: unknown) => {
       const stream = streamNameOf(event);
       let batch = batches.get(stream);
       if (!batch) batches.set(stream, (batch = []));
-      batch.push({ id: event.id, type: event.type, data: event });
+      batch.push({ id: event.id, type: event.type, data });
       count++;
       if (batch.length >= APPEND_BATCH_SIZE) await flush(stream);
+    };
+    let chunk: CatalogEvent[] = [];
+    // The keys of a chunk's owners are made durable together, before any event sealed with them is appended.
+    const sealChunk = async () => {
+      await codec!.prepare(chunk);
+      for (const event of chunk) await add(event, codec!.seal(event));
+      chunk = [];
+    };
+    for (const event of events) {
+      if (codec === undefined) await add(event, event);
+      else {
+        chunk.push(event as unknown as CatalogEvent);
+        if (chunk.length >= SEAL_CHUNK_SIZE) await sealChunk();
+      }
     }
+    if (chunk.length > 0) await sealChunk();
     for (const stream of [...batches.keys()]) await flush(stream);
   } catch (error) {
     throw withUri(uri, error);
   } finally {
+    await storeKeys?.keys.close();
     await store.close();
   }
-  return count;
+  return { count, sealedWith: storeKeys?.where };
+}
+
+/** {@link appendStoreEvents}, answering the count. */
+export async function writeStoreEvents(
+  uri: string,
+  events: Iterable<{ id: string; type: string; tenantId: string; customerId?: string }>,
+  command = 'import',
+  options: StoreWriteOptions = {},
+): Promise<number> {
+  return (await appendStoreEvents(uri, events, command, options)).count;
 }
 
 function messageOf(error: unknown): string {
@@ -283,21 +373,38 @@ function clientMessageOf(error: unknown): string {
   return message.replace(/\.?\s*Resolution note:\s*\.?\s*$/, '').trim();
 }
 
+/** The prefixes of the streams events are written to: the engine's, and `import --store`'s (see {@link streamNameOf}). */
+const EVENT_STREAM_PREFIXES = ['journey-', 'customer-'];
+
 /**
- * Erases a customer of a `file:` store (docs/privacy.md): opens the store and the key store kept in its
- * directory, catches an engine up with them, and calls `engine.erase`. Other stores keep no keys yet, so
- * they are refused as a usage error.
+ * Erases a customer of a `file:` or `postgres://` store (docs/privacy.md): opens the store and the key store
+ * kept with it (`keys.json`, the schema's key tables), catches an engine up with every event (the engine's
+ * streams and those `import --store` wrote), and calls `engine.erase`. EventStoreDB keeps no keys (usage
+ * error); a store without a key store was written in clear and has nothing to erase.
  */
-export async function eraseStoreCustomer(uri: string, tenantId: string, customerId: string): Promise<Erasure> {
+export async function eraseStoreCustomer(uri: string, tenantId: string, customerId: string, options: StoreAccessOptions = {}): Promise<Erasure> {
   const parsed = parseStoreUri(uri, 'erase');
-  if (parsed.kind !== 'file') throw new StoreUnavailableError(`--store "${uri}": erase needs a file: store, whose directory keeps the keys (keys.json)`, 'erase');
-  checkReadableDirectory(parsed.directory, `--store "${uri}"`);
-  if (!existsSync(join(parsed.directory, KEYS_FILE))) {
-    throw new StoreAccessError(uri, `no ${KEYS_FILE} in the directory: its events were not written with sealed personal fields, so there are no keys to delete`);
+  if (parsed.kind !== 'file' && parsed.kind !== 'postgres') {
+    throw new StoreUnavailableError(`--store "${uri}": erase needs a file: or postgres:// store, which keeps the keys (keys.json, or the schema's key tables)`, 'erase');
   }
-  const store = await openStore(parsed, 'append', 'erase', {});
-  const keys = openFileKeyStore({ directory: parsed.directory });
-  const engine = createJourneyEngine({ store, keys, standardProjections: false });
+  if (parsed.kind === 'file') checkReadableDirectory(parsed.directory, `--store "${uri}"`);
+  const store = await openStore(parsed, 'append', 'erase', options);
+  let storeKeys: StoreKeys | undefined;
+  try {
+    storeKeys = await openStoreKeys(parsed, false, 'erase');
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  if (storeKeys === undefined) {
+    await store.close();
+    const missing = parsed.kind === 'file' ? `no ${KEYS_FILE} in the directory` : `no key tables in schema ${parsed.schema ?? 'omnitrail'}`;
+    throw new StoreAccessError(uri, `${missing}: its events were not written with sealed personal fields, so there are no keys to delete`);
+  }
+  // The engine follows its own streams; imported customers' events are in import's, so it is shown both.
+  const everyStream: EventStore = { ...store, subscribeToAll: (o) => store.subscribeToAll({ ...o, filter: { streamNamePrefix: EVENT_STREAM_PREFIXES } }) };
+  // No snapshot of its own (its projections are not a serving engine's); the erasure deletes every snapshot key.
+  const engine = createJourneyEngine({ store: everyStream, keys: storeKeys.keys, standardProjections: false, snapshots: false });
   try {
     await engine.ready();
     return await engine.erase(tenantId, customerId);
@@ -305,7 +412,7 @@ export async function eraseStoreCustomer(uri: string, tenantId: string, customer
     throw withUri(uri, error);
   } finally {
     await engine.close();
-    await keys.close();
+    await storeKeys.keys.close();
     await store.close();
   }
 }

@@ -100,3 +100,24 @@ export function createPostgresKeyStore(options: PostgresKeyStoreOptions): KeySto
     },
   };
 }
+
+/**
+ * Whether a schema holds a key store (its `customer_keys` table), found without creating anything: what a
+ * tool asks before deciding to seal what it writes, or to open sealed events, with the store's keys.
+ */
+export async function postgresKeyStoreExists(options: PostgresKeyStoreOptions): Promise<boolean> {
+  const schema = options.schema ?? 'omnitrail';
+  assertSchemaName(schema);
+  if (options.pool === undefined && (typeof options.connectionString !== 'string' || options.connectionString === '')) {
+    throw new InvalidArgumentError('connectionString', 'expected a PostgreSQL connection string such as postgres://user@host:5432/db, or pass { pool }');
+  }
+  const client = options.pool ?? new pg.Client({ connectionString: options.connectionString });
+  const owned = options.pool === undefined;
+  if (owned) await (client as pg.Client).connect();
+  try {
+    const { rows } = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`${schemaNames(schema).quoted}.customer_keys`]);
+    return rows[0]?.present === true;
+  } finally {
+    if (owned) await (client as pg.Client).end().catch(() => undefined);
+  }
+}

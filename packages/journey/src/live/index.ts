@@ -32,8 +32,9 @@ import type { TenantReport } from '../core/report/types.js';
 import { TENANT_PROJECTIONS } from '../core/standard/index.js';
 import { createHostProjections, type JourneyProjection } from './host-projections.js';
 import { decodeEngineSnapshot, DEFAULT_SNAPSHOT_KEY, encodeEngineSnapshot, snapshotFingerprint, type SavedEngineState, type SavedTenant, type SnapshotRejection } from './engine-snapshot/index.js';
+import { createSnapshotKeys, deleteSnapshotKeys, isSealedEngineSnapshot, openSealedEngineSnapshot, sealEngineSnapshot, type SnapshotKey } from './sealed-snapshot/index.js';
 import { createOwnEventQueue } from './own-events.js';
-import { createPersonalDataCodec } from './personal-data/index.js';
+import { createPersonalDataCodec, SNAPSHOT_KEY_TENANT } from './personal-data/index.js';
 import { canonicalCustomerId, mergedGroup } from '../core/identity/index.js';
 import { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, recordedEvent, tenantFoldOf, type LiveTenant, type RecordedIndex } from './tenant-state.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
@@ -95,7 +96,8 @@ export interface JourneyEngineOptions<E = CatalogEvent, I = InputOfEvents<E>> {
   /**
    * Where the keys that seal personal fields live (docs/privacy.md). Given, the engine stores every personal
    * field encrypted with its customer's key, reads it back decrypted, and `erase` works; absent, events are
-   * stored as they are and `erase` throws.
+   * stored as they are and `erase` throws. Its snapshots are then sealed with a snapshot key of this key store
+   * (tenant `$snapshots`, which no event may have) that every erasure replaces.
    */
   keys?: KeyStore;
   /** Called after each erasure, in order (see {@link JourneyEngine.onErased}). */
@@ -140,7 +142,8 @@ export interface EngineSnapshotInfo {
 /**
  * What the engine did with snapshots: `loaded` one on start (then read only the events after it), found
  * `none` (caught up from the whole log), `rejected` one (another format, other projections or configuration,
- * or damaged: rebuilt from the whole log instead, never loaded), `written` one, or failed to write one
+ * damaged, or sealed with a snapshot key an erasure deleted: rebuilt from the whole log instead, never
+ * loaded), `written` one, or failed to write one
  * (`write-failed`; the engine goes on, the previous snapshot stays).
  */
 export type EngineSnapshotEvent =
@@ -164,9 +167,9 @@ export interface Erasure {
 }
 
 /**
- * Called after an erasure, once the engine's projections read the customer's personal fields as erased:
- * anything that keeps copies of projection state (snapshots in `store.documents`, caches) drops or rewrites
- * them here, since they hold the values decrypted.
+ * Called after an erasure, once the engine's projections read the customer's personal fields as erased and
+ * its snapshots are resealed: anything else that keeps copies of projection state (caches, exported reports)
+ * drops or rewrites them here, since they hold the values decrypted.
  */
 export type ErasureHook = (erasure: Erasure) => void | Promise<void>;
 
@@ -316,7 +319,8 @@ export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends J
    * Erases a customer (docs/privacy.md): deletes the keys its events' personal fields are sealed with (its
    * own, those of the customers merged into it, and those of its anonymous events), records `CustomerErased`,
    * and re-folds the tenant so every projection reads those fields as erased while still counting the events.
-   * Then calls the `onErased` hooks. Needs the `keys` option.
+   * Then writes the engine's snapshot again under a new snapshot key and deletes every other snapshot key (no
+   * snapshot sealed before can be read again), and calls the `onErased` hooks. Needs the `keys` option.
    */
   erase(tenantId: string, customerId: string): Promise<Erasure>;
   /** Adds a hook called after every erasure (see {@link ErasureHook}); returns a function that removes it. */
@@ -442,12 +446,16 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const logger: JourneyEngineLogger = options.logger ?? { info: () => undefined, warn: (message) => console.warn(message) };
   // A store from before the documents capability (another copy of an older @omnitrail/eventstore) has no
   // place for snapshots: the engine then catches up from the log as it always did.
-  // A snapshot holds projection state with personal fields decrypted, so an engine that seals them (`keys`)
-  // takes none until snapshots are sealed too (docs/privacy.md): asking for both is an error, not a leak.
-  if (keyStore !== undefined && options.snapshots !== undefined && options.snapshots !== false) {
-    throw new TypeError('createJourneyEngine: snapshots cannot be combined with keys yet: a snapshot would hold the personal fields the keys seal, decrypted (docs/privacy.md). Leave snapshots out or set snapshots: false');
-  }
-  const snapshotSettings = follows && keyStore === undefined && options.worker === undefined && options.snapshots !== false && typeof store.documents?.read === 'function' ? resolveSnapshotSettings(options.snapshots) : undefined;
+  const snapshotSettings = follows && options.worker === undefined && options.snapshots !== false && typeof store.documents?.read === 'function' ? resolveSnapshotSettings(options.snapshots) : undefined;
+  // ---- sealed snapshots (see ./sealed-snapshot, docs/privacy.md) ----
+  // A snapshot holds projection state with personal fields opened: with keys it is sealed with a snapshot key
+  // of the key store. An erasure seals the next one under a new key (`rotateSnapshotKey`, read when the state
+  // is captured, so a snapshot captured before the erasure never gets the new key) and deletes the old keys.
+  const snapshotKeys = keyStore === undefined || snapshotSettings === undefined ? undefined : createSnapshotKeys(keyStore, snapshotSettings.key);
+  let rotateSnapshotKey = false;
+  // The key of the snapshot document as last written (what an erasure keeps).
+  let snapshotSealedWith: string | undefined;
+  // ---- end of sealed snapshots ----
   const snapshotEvents = new ReplaySubject<EngineSnapshotEvent>(64);
   const fingerprint = snapshotSettings === undefined ? '' : snapshotFingerprint(config, standard, host.definitions);
   // The version of the snapshot document as last read or written (undefined: none seen).
@@ -565,6 +573,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           flush();
           apply([parsed.event], false, undefined, [content]);
           if (parsed.event.customerId !== undefined && codec !== undefined) await forgetCustomer(parsed.event.tenantId, parsed.event.customerId);
+          // Our snapshot may hold the erased values: the next one goes under a new key, the old keys go.
+          if (snapshotKeys !== undefined) {
+            rotateSnapshotKey = true;
+            if (caughtUp) scheduleSnapshot();
+            else replaceRejected = true;
+          }
           continue;
         }
         pending.push(parsed.event);
@@ -678,7 +692,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       rejectSnapshot(key, damaged ? 'checksum' : 'unreadable', damaged ? (error as Error).message : `the store could not read it (${(error as Error).message})`);
       return 'start';
     }
-    const decoded = decodeEngineSnapshot(bytes, fingerprint);
+    const decoded = await decodeSnapshot(bytes);
     if (!decoded.ok) {
       rejectSnapshot(key, decoded.reason, decoded.message);
       return 'start';
@@ -696,6 +710,20 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     snapshotEvents.next(Object.freeze({ kind: 'loaded' as const, ...info }));
     logger.info(`journey engine: loaded snapshot '${key}' (${info.events} events, ${info.tenants} tenants, position ${String(info.position)}); reading the store after it`);
     return decoded.position ?? 'start';
+  }
+
+  /** Decodes snapshot bytes: sealed ones with the snapshot key (an engine with keys loads no other), plain ones otherwise. */
+  async function decodeSnapshot(bytes: Uint8Array): Promise<ReturnType<typeof decodeEngineSnapshot>> {
+    const sealed = isSealedEngineSnapshot(bytes);
+    if (snapshotKeys === undefined) {
+      return sealed ? { ok: false, reason: 'key', message: 'sealed with a snapshot key: only an engine given the key store (keys) can open it' } : decodeEngineSnapshot(bytes, fingerprint);
+    }
+    if (!sealed) return { ok: false, reason: 'key', message: 'not sealed: an engine with keys loads only sealed snapshots (one in clear may hold values erased since)' };
+    try {
+      return await openSealedEngineSnapshot(bytes, fingerprint, (id) => snapshotKeys.find(id));
+    } catch (error) {
+      return { ok: false, reason: 'unreadable', message: `the key store could not be read (${(error as Error).message})` };
+    }
   }
 
   function rejectSnapshot(key: string, reason: SnapshotRejection, message: string): void {
@@ -737,18 +765,38 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         logger.warn(`journey engine: snapshot '${key}' not taken: the state cannot be serialized (${(error as Error).message}); host projection states must be plain data`);
         return undefined;
       }
+      const rotate = rotateSnapshotKey;
+      rotateSnapshotKey = false;
+      let bytes = encoded.bytes;
+      let sealedWith: SnapshotKey | undefined;
+      if (snapshotKeys !== undefined) {
+        try {
+          sealedWith = rotate ? await snapshotKeys.rotate() : await snapshotKeys.current();
+          bytes = sealEngineSnapshot(encoded, sealedWith);
+        } catch (error) {
+          if (rotate) rotateSnapshotKey = true;
+          snapshotEvents.next(Object.freeze({ kind: 'write-failed', key, error }));
+          logger.warn(`journey engine: snapshot '${key}' not written: no snapshot key (${(error as Error).message}); the previous one stays`);
+          return undefined;
+        }
+      }
       const covered = foldedSinceSnapshot;
       foldedSinceSnapshot = 0;
       for (let attempt = 0; ; attempt++) {
         try {
-          const { version } = await store.documents.write(key, encoded.bytes, { expectedVersion: snapshotVersion ?? 'absent' });
+          const { version } = await store.documents.write(key, bytes, { expectedVersion: snapshotVersion ?? 'absent' });
           snapshotVersion = version;
+          if (sealedWith !== undefined) snapshotSealedWith = sealedWith.id;
+          // After an erasure the keys of this document's earlier snapshots go (the new one is written).
+          if (rotate && snapshotKeys !== undefined) {
+            await snapshotKeys.retire(sealedWith!.id).catch((error: unknown) => logger.warn(`journey engine: earlier snapshot keys of '${key}' not deleted (${(error as Error).message})`));
+          }
           const info: EngineSnapshotInfo = Object.freeze({
             key,
             position,
             events: encoded.header.events,
             tenants: encoded.header.tenants,
-            bytes: encoded.bytes.length,
+            bytes: bytes.length,
             version,
           });
           snapshotEvents.next(Object.freeze({ kind: 'written' as const, ...info }));
@@ -760,6 +808,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
             continue;
           }
           foldedSinceSnapshot += covered;
+          // The earlier keys stay until a snapshot under a new key is written: the next one rotates again.
+          if (rotate) rotateSnapshotKey = true;
           snapshotEvents.next(Object.freeze({ kind: 'write-failed', key, error }));
           logger.warn(`journey engine: snapshot '${key}' not written (${(error as Error).message}); the previous one stays`);
           return undefined;
@@ -1243,6 +1293,11 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   async function recordInput(input: unknown, erasure: boolean): Promise<RecordResult<CatalogEvent>> {
     if (closed) throw new Error('The journey engine is closed: create a new one to record events.');
     const { events, contents } = parseAll(input);
+    // The key store's tenant of snapshot keys is no customer's tenant (see SNAPSHOT_KEY_TENANT).
+    const reserved = codec === undefined ? -1 : events.findIndex((e) => e.tenantId === SNAPSHOT_KEY_TENANT);
+    if (reserved >= 0) {
+      throw new ValidationError(null, [{ path: Array.isArray(input) ? `${reserved}.tenantId` : 'tenantId', message: `"${SNAPSHOT_KEY_TENANT}" is reserved for the engine's snapshot keys in an engine with keys; use another tenant id` }]);
+    }
     const claimed = erasure ? -1 : events.findIndex((e) => e.type === 'CustomerErased');
     if (claimed >= 0) {
       throw new ValidationError(null, [{ path: Array.isArray(input) ? `${claimed}.type` : 'type', message: 'CustomerErased is recorded by engine.erase(tenantId, customerId), which deletes the keys first; it cannot be recorded directly' }]);
@@ -1381,11 +1436,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         throw new Error(
           ownsStore
             ? 'engine.snapshot() needs a store: the engine\'s own private store outlives nothing. Pass one in createJourneyEngine({ store })'
-            : keyStore !== undefined
-              ? 'engine.snapshot(): an engine with keys takes no snapshots, which would hold personal fields decrypted (docs/privacy.md)'
-              : options.worker !== undefined
-                ? 'engine.snapshot(): a worker takes no snapshots (docs/workers.md)'
-                : 'engine.snapshot(): this engine was created with snapshots: false',
+            : options.worker !== undefined
+              ? 'engine.snapshot(): a worker takes no snapshots (docs/workers.md)'
+              : 'engine.snapshot(): this engine was created with snapshots: false',
         );
       }
       if (closed) throw new Error('The journey engine is closed: create a new one to take a snapshot.');
@@ -1398,6 +1451,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       if (keyStore === undefined || codec === undefined) throw new Error('engine.erase() needs the keys option: an engine without a key store stores personal fields in clear and cannot erase them');
       if (typeof tenantId !== 'string' || tenantId === '') throw new ValidationError(null, [{ path: 'tenantId', message: 'must be a non-empty string' }]);
       if (typeof customerId !== 'string' || customerId === '') throw new ValidationError(null, [{ path: 'customerId', message: 'must be a non-empty string' }]);
+      if (tenantId === SNAPSHOT_KEY_TENANT) throw new ValidationError(null, [{ path: 'tenantId', message: `"${SNAPSHOT_KEY_TENANT}" is reserved for the engine's snapshot keys` }]);
       await engine.ready();
       if (failure) throw failure;
       flush();
@@ -1414,6 +1468,14 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       }
       const recorded = await recordInput({ type: 'CustomerErased', tenantId, customerId: canonical, occurredAt: new Date(clock()).toISOString(), data: { keysDeleted } }, true);
       await forgetCustomer(tenantId, canonical);
+      // Snapshots hold opened values: ours is written again from the erased state under a new key, then every
+      // other snapshot key goes (ours before, other engines'), so no snapshot sealed before can be read again.
+      let keepSnapshotKey: string | undefined;
+      if (snapshotKeys !== undefined && failure === undefined) {
+        rotateSnapshotKey = true;
+        if ((await writeSnapshot()) !== undefined) keepSnapshotKey = snapshotSealedWith;
+      }
+      await deleteSnapshotKeys(keyStore, keepSnapshotKey);
       const erasure: Erasure = Object.freeze({ tenantId, customerId: canonical, customerIds: Object.freeze(customerIds), keysDeleted, eventId: recorded.events[0]!.id });
       for (const hook of [...erasureHooks]) await hook(erasure);
       return erasure;
@@ -1432,7 +1494,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       await ownership?.stop();
       // The last snapshot before the subscription stops, so that it can wait for our own events to come back.
       await snapshotInFlight;
-      if (snapshotSettings?.onClose && caughtUp && failure === undefined && (foldedSinceSnapshot > 0 || replaceRejected)) await writeSnapshot();
+      if (snapshotSettings?.onClose && caughtUp && failure === undefined && (foldedSinceSnapshot > 0 || replaceRejected || rotateSnapshotKey)) await writeSnapshot();
       await subscription?.unsubscribe();
       await pump;
       snapshotEvents.complete();

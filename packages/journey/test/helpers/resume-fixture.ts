@@ -3,7 +3,7 @@
 // records batches, is stopped at random points (closed, crashed, crashed in the middle of a snapshot write,
 // or closed with its snapshot then damaged), resumed over the same store, and goes on recording; at the end
 // its state and reports equal those of an engine that recorded the same batches and never stopped.
-import type { EventStore } from '@omnitrail/eventstore';
+import type { EventStore, KeyStore } from '@omnitrail/eventstore';
 import { tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { expect } from 'vitest';
@@ -21,6 +21,8 @@ export interface ResumeScenario {
   stops: { after: number; how: StopKind }[];
   /** `snapshots.everyEvents` of every engine of the run. */
   everyEvents: number;
+  /** Whether the engines seal personal fields and snapshots with a key store (when the fixture has one). */
+  sealed: boolean;
 }
 
 export const ASOF = Date.parse('2031-01-01T00:00:00Z');
@@ -59,8 +61,9 @@ export function resumeScenarioArbitrary(): fc.Arbitrary<ResumeScenario> {
       batches: fc.array(fc.integer({ min: 1, max: 15 }), { minLength: 1, maxLength: 4 }),
       stops: fc.array(fc.record({ after: fc.nat(30), how: fc.constantFrom<StopKind>('close', 'crash', 'crash-mid-snapshot', 'damage-snapshot') }), { minLength: 1, maxLength: 4 }),
       everyEvents: fc.constantFrom(0, 3, 10, 40),
+      sealed: fc.boolean(),
     })
-    .map(({ journeys: j, order, batches, stops, everyEvents }) => {
+    .map(({ journeys: j, order, batches, stops, everyEvents, sealed }) => {
       // A shuffle driven by the generated numbers: some events arrive long after later ones.
       const events = [...j.events];
       order.forEach((k, i) => {
@@ -72,7 +75,7 @@ export function resumeScenarioArbitrary(): fc.Arbitrary<ResumeScenario> {
       let count = 0;
       for (let i = 0, b = 0; i < events.length; b++, count++) i += batches[b % batches.length]!;
       const placed = stops.map((s) => ({ after: s.after % Math.max(1, count), how: s.how }));
-      return { events, batches, stops: placed.sort((x, y) => x.after - y.after), everyEvents };
+      return { events, batches, stops: placed.sort((x, y) => x.after - y.after), everyEvents, sealed };
     });
 }
 
@@ -125,6 +128,8 @@ export interface DurableStoreFixture {
   open(): Promise<EventStore>;
   /** Releases the store as a dead process would (the engine on it is never closed). */
   crash(store: EventStore): Promise<void>;
+  /** Opens the key store kept with the durable store (a sealed scenario's engines use it); none: never sealed. */
+  openKeys?(): KeyStore;
 }
 
 /**
@@ -136,9 +141,13 @@ export async function runResumeScenario(scenario: ResumeScenario, fixture: Durab
   const reference = createJourneyEngine({ clock: () => ASOF, projections: [perCustomer, perTenant] });
   const seen: EngineSnapshotEvent[] = [];
   const quiet = { info: () => undefined, warn: () => undefined };
+  const sealed = scenario.sealed && fixture.openKeys !== undefined;
+  let keys: KeyStore | undefined;
   const start = async () => {
     const store = await fixture.open();
-    const engine = createJourneyEngine({ store, clock: () => ASOF, projections: [perCustomer, perTenant], snapshots: { everyEvents: scenario.everyEvents }, logger: quiet });
+    await keys?.close();
+    keys = sealed ? fixture.openKeys!() : undefined;
+    const engine = createJourneyEngine({ store, keys, clock: () => ASOF, projections: [perCustomer, perTenant], snapshots: { everyEvents: scenario.everyEvents }, logger: quiet });
     engine.snapshotEvents$.subscribe((e) => seen.push(e));
     await engine.ready();
     return { store, engine };
@@ -179,6 +188,7 @@ export async function runResumeScenario(scenario: ResumeScenario, fixture: Durab
   for (const tenantId of tenants) expect(observed(engine, tenantId)).toEqual(observed(reference, tenantId));
   await engine.close();
   await store.close();
+  await keys?.close();
   await reference.close();
   return seen;
 }

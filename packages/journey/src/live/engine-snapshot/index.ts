@@ -74,8 +74,11 @@ export interface EngineSnapshotHeader {
   sha256: string;
 }
 
-/** Why a snapshot was not loaded. */
-export type SnapshotRejection = 'format' | 'fingerprint' | 'checksum' | 'unreadable';
+/**
+ * Why a snapshot was not loaded. `key`: a sealed snapshot (an engine with keys, docs/privacy.md) whose snapshot
+ * key is gone or that does not authenticate with it, or a snapshot sealed or not when the engine expects the other.
+ */
+export type SnapshotRejection = 'format' | 'fingerprint' | 'checksum' | 'unreadable' | 'key';
 
 /**
  * The fingerprint of what a saved state depends on besides the log: the snapshot format, the standard

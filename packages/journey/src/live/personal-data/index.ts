@@ -9,6 +9,14 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 import type { KeyStore } from '@omnitrail/eventstore';
 import { ERASED_IDENTITY_PREFIX, ERASED_VALUE, identityRank, normalizeIdentityValue, PERSONAL_FIELDS, type CatalogEvent } from '@omnitrail/events';
 
+/**
+ * The tenant id under which the engine keeps its snapshot keys in the key store (../sealed-snapshot). No
+ * event of an engine with keys may have it (the codec refuses to seal one, `record` and `erase` reject it),
+ * so a snapshot key never shares an id with a customer's key, and deleting every snapshot key deletes no
+ * customer's.
+ */
+export const SNAPSHOT_KEY_TENANT = '$snapshots';
+
 /** The property of a stored event that holds its sealed personal values. */
 export const SEALED_PROPERTY = '$sealed';
 
@@ -204,6 +212,7 @@ export function createPersonalDataCodec(keys: KeyStore): PersonalDataCodec {
     async prepare(events) {
       const missing = new Map<string, [tenantId: string, owner: string]>();
       for (const event of events) {
+        if (event.tenantId === SNAPSHOT_KEY_TENANT) throw new Error(`tenantId: "${SNAPSHOT_KEY_TENANT}" is reserved for the engine's snapshot keys in the key store; use another tenant id`);
         if (!secrets.has(event.tenantId)) await loadTenant(event.tenantId);
         const form = erasedForm(event);
         const owner = form.originals.length > 0 ? keyOwner(event) : undefined;
