@@ -8,6 +8,7 @@ import { parseEventOrThrow } from '@omnitrail/events';
 import { assertProperty, fcParameters } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { preferredWorker } from '../src/live/workers/index.js';
 import { createTenantSnapshots, tenantSnapshotKey, type TenantSnapshotEvent } from '../src/live/tenant-snapshots/index.js';
 import { decodeEngineSnapshot, snapshotFingerprint } from '../src/live/engine-snapshot/index.js';
 import { createJourneyEngine, resolveJourneyConfig, type EngineSnapshotEvent, type JourneyEngine, type JourneyProjection } from '../src/index.js';
@@ -158,6 +159,41 @@ describe('engine workers: per-tenant snapshots', () => {
     const intactIds = (await storedIds(store)).filter((id) => reference.fold(intactTenant)!.events.some((e) => e.event.id === id));
     const foldedIntact = b.folded.filter((id) => intactIds.includes(id));
     expect(foldedIntact.length + (loaded as { events: number }).events).toBe(intactIds.length);
+    await reference.close();
+  });
+
+  it('forgets a tenant it handed over, and loads it from its snapshot when it comes back (no stale copy, no full read)', async () => {
+    const [scenario] = fc.sample(resumeScenarioArbitrary(), { seed: 31, numRuns: 1 });
+    const batches = batchesOf(scenario!);
+    const tenants = [...new Set(scenario!.events.map((e) => String((e as { tenantId?: unknown }).tenantId)))].sort();
+    const store = createInMemoryEventStore();
+    const a = worker(store, 'worker-a', { everyEvents: 1000, onClose: true });
+    const half = Math.ceil(batches.length / 2);
+    for (const batch of batches.slice(0, half)) await a.engine.recordUnknown(batch);
+    await a.engine.ready();
+    await until(() => a.engine.ownedTenants().length === tenants.length, 'worker-a serving every tenant');
+    // B joins and takes its share from A (A snapshots them first and forgets them): a worker id that
+    // prefers some tenants but not all (rendezvous hashing).
+    const bId = Array.from({ length: 40 }, (_, i) => `worker-b${i}`).find((id) => {
+      const share = tenants.filter((t) => preferredWorker(t, ['worker-a', id]) === id).length;
+      return share > 0 && share < tenants.length;
+    })!;
+    const b = worker(store, bId, { everyEvents: 1000, onClose: true });
+    await b.engine.ready();
+    await until(() => b.engine.ownedTenants().length > 0 && a.engine.ownedTenants().length + b.engine.ownedTenants().length === tenants.length, 'the split');
+    const movedTwice = b.engine.ownedTenants();
+    // More events while B holds them, then B leaves: A takes them back from B's snapshots.
+    for (const batch of batches.slice(half)) await b.engine.recordUnknown(batch);
+    const seenBefore = a.seen.length;
+    await closeEngine(b.engine);
+    await until(() => a.engine.ownedTenants().length === tenants.length, 'worker-a serving every tenant again');
+    const loadedAgain = a.seen.slice(seenBefore).filter((e) => e.kind === 'loaded').map((e) => e.tenantId);
+    expect(loadedAgain.sort()).toEqual([...movedTwice].sort());
+    const reference = createJourneyEngine({ store, clock: () => ASOF, projections: [perCustomer, perTenant], snapshots: false });
+    await reference.ready();
+    for (const tenantId of tenants) expect(tenantView(a.engine, tenantId)).toEqual(tenantView(reference, tenantId));
+    // Each event folded by A once, apart from the copies it forgot and took back in a snapshot.
+    expect(new Set(a.folded).size).toBe(a.folded.length);
     await reference.close();
   });
 

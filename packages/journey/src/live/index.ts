@@ -334,6 +334,9 @@ export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends J
 
 const STREAM_PREFIX = 'journey-';
 
+/** The id index's entry for an event of a tenant a worker forgot: no event id is empty, so no lookup matches it. */
+const FORGOTTEN_EVENT = Object.freeze({ id: '', tenantId: '' }) as unknown as CatalogEvent;
+
 /** An id table for a batch of `count` events: at most half full, so it never grows while the batch is checked. */
 function batchTableCapacity(count: number): number {
   let capacity = 16;
@@ -511,9 +514,11 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
                 handOver: (tenantIds: readonly string[]) => (closed && !tenantSnapshotSettings!.onClose ? Promise.resolve() : tenantSnapshots.write(tenantIds)),
               }),
         });
-  // A tenant that became served may be due for its snapshot (caught up from the whole log, or its stored one rejected).
+  // A tenant that became served may be due for its snapshot (caught up from the whole log, or its stored one
+  // rejected); one it lost is dropped from memory (whoever takes it next starts from a snapshot or the log).
   ownership?.ownership$.subscribe((change) => {
     if (change.change === 'gained') tenantSnapshots?.folded(change.tenantId, 0);
+    else if (!closed) forgetTenant(change.tenantId);
   });
   let snapshotInFlight: Promise<EngineSnapshotInfo | undefined> | undefined;
   let snapshotScheduled = false;
@@ -1236,6 +1241,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     // Another record() call racing with this one (and an external store, which answers a retried batch
     // with its original result) may have folded some of these first: count only what this call added.
     const recorded = apply(fresh, ownsStore && recordsInFlight === 1 && recordGeneration === generation, hashes, contents);
+    // A worker that lost a tenant while the append was in flight did not fold its events: the subscription
+    // must not take them for ours when it hands them back (they would be holes nothing fills).
+    if (ownership !== undefined) ownIds.forget(new Set(fresh.filter((event) => !ownership.folds(event.tenantId)).map((event) => event.id)));
     return { events, recorded, position };
   }
 
@@ -1276,11 +1284,11 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
    */
   async function loadTenantSnapshots(tenantIds: readonly string[]): Promise<Map<string, bigint>> {
     const from = new Map<string, bigint>();
-    for (const tenantId of tenantIds) {
-      if (tenants.has(tenantId)) continue;
-      const position = await tenantSnapshots!.load(tenantId);
-      if (position !== 'start') from.set(tenantId, position);
-    }
+    // What is left of a tenant lost before it was served (lost while loading or catching up) goes first.
+    for (const tenantId of tenantIds) forgetTenant(tenantId);
+    // Read side by side (each restores synchronously once its document is in).
+    const loaded = await Promise.all(tenantIds.map(async (tenantId) => [tenantId, await tenantSnapshots!.load(tenantId)] as const));
+    for (const [tenantId, position] of loaded) if (position !== 'start') from.set(tenantId, position);
     return from;
   }
 
@@ -1307,15 +1315,44 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     return { state: { tenants: [savedTenantOf(tenant)], recorded, contents, ownFolded, rejectedStoredCount: 0, storedCopies: 0 }, position: deliveredPosition };
   }
 
-  /** Puts a tenant's loaded snapshot in place; `false` when the engine holds any of its events already. */
+  /**
+   * Drops a tenant a worker no longer folds: its state, and its events from the id index (their slots point to
+   * a placeholder no id matches, so a later catch-up or snapshot of the tenant brings them back as new). Its
+   * own events not handed back yet are no longer ours: the subscription passes them by as another tenant's.
+   */
+  function forgetTenant(tenantId: string): void {
+    const tenant = tenants.get(tenantId);
+    if (tenant === undefined) return;
+    const { recorded, contents, ids } = recordedIndex;
+    const pendingOwn = new Set(ownIds.pending().filter((id) => recordedEvent(recordedIndex, id)?.event.tenantId === tenantId));
+    if (pendingOwn.size > 0) ownIds.forget(pendingOwn);
+    for (const e of tenant.events) {
+      const at = ids.find(e.id);
+      if (at === undefined || recorded[at - 1]!.tenantId !== tenantId) continue;
+      recorded[at - 1] = FORGOTTEN_EVENT;
+      contents[at - 1] = 0;
+    }
+    tenants.delete(tenantId);
+    foldCache.delete(tenantId);
+  }
+
+  /** Puts a tenant's loaded snapshot in place; `false` when the engine holds a state of the tenant already. */
   function restoreTenant(tenantId: string, state: SavedEngineState): boolean {
     const { recorded, contents, ids } = recordedIndex;
-    if (tenants.has(tenantId) || state.recorded.some((event) => ids.find(event.id) !== undefined)) return false;
+    if (tenants.has(tenantId)) return false;
     for (let i = 0; i < state.recorded.length; i++) {
       const event = state.recorded[i]!;
+      const hash = hashString(event.id);
+      // An id still indexed from before (an erasure event of a forgotten tenant): its slot takes the loaded event.
+      const at = ids.find(event.id, hash);
+      if (at !== undefined) {
+        recorded[at - 1] = event;
+        contents[at - 1] = state.contents[i]!;
+        continue;
+      }
       recorded.push(event);
       contents.push(state.contents[i]!);
-      ids.add(hashString(event.id), recorded.length);
+      ids.add(hash, recorded.length);
     }
     for (const saved of state.tenants) restoreSavedTenant(saved);
     foldCache.delete(tenantId);
