@@ -40,8 +40,9 @@ export async function run(): Promise<void> {
     });
     const size = `1 tenant, ${CUSTOMERS.toLocaleString('en-US')} customers, ${EVENTS.toLocaleString('en-US')} events, PostgreSQL`;
 
-    // Sustained recording by the worker that holds the tenant (short leases, so it takes the new tenant at once).
-    const owner = createJourneyEngine({ store, worker: { id: 'owner', leaseMs: 2000 }, snapshots: false, logger: quiet });
+    // Sustained recording by the worker that holds the tenant (default leases: a takeover of a large tenant
+    // stalls the event loop for seconds, and a short lease would lapse meanwhile).
+    const owner = createJourneyEngine({ store, worker: { id: 'owner' }, snapshots: false, logger: quiet });
     await owner.ready();
     await owner.recordUnknown(events.slice(0, BATCH));
     await served(owner);
@@ -74,7 +75,7 @@ export async function run(): Promise<void> {
     collectGarbage();
     const before = process.memoryUsage().heapUsed;
     const takeStarted = performance.now();
-    const taker = createJourneyEngine({ store, worker: { id: 'taker', leaseMs: 2000 }, snapshots: false, logger: quiet });
+    const taker = createJourneyEngine({ store, worker: { id: 'taker' }, snapshots: false, logger: quiet });
     await taker.ready();
     await served(taker);
     const takeMs = performance.now() - takeStarted;

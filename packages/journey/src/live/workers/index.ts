@@ -295,6 +295,9 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
     const settled = next.finally(() => {
       if (running === settled) running = undefined;
     });
+    // The caller handles the round's failure through `next`; this copy is only waited on (an unhandled
+    // rejection of it would end the process over one failed round).
+    settled.catch(() => undefined);
     running = settled;
     return next;
   }
