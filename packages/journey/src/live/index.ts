@@ -145,7 +145,8 @@ export interface EngineSnapshotInfo {
  * What the engine did with snapshots: `loaded` one on start (then read only the events after it), found
  * `none` (caught up from the whole log), `rejected` one (another format, other projections or configuration,
  * or damaged: rebuilt from the whole log instead, never loaded), `written` one, or failed to write one
- * (`write-failed`; the engine goes on, the previous snapshot stays).
+ * (`write-failed`; the engine goes on, the previous snapshot stays). A worker's events are about its
+ * per-tenant snapshots, loaded when it gains a tenant, and name the tenant (`tenantId`).
  */
 export type EngineSnapshotEvent =
   | ({ readonly kind: 'loaded' } & EngineSnapshotInfo)
