@@ -1302,6 +1302,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     flush();
     const tenant = tenants.get(tenantId);
     if (tenant === undefined) return undefined;
+    // The tenant's part of the index, in arrival order (erasure events included, which its event list does
+    // not hold): one pass over the index, far cheaper than encoding the tenant's state.
     const recorded: CatalogEvent[] = [];
     const contents: number[] = [];
     const all = recordedIndex.recorded;
