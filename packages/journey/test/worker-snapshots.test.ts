@@ -268,6 +268,10 @@ describe('engine workers: per-tenant snapshots', () => {
       fcParameters({ numRuns: 300 }),
     );
     expect(tenantSnapshotKey('snap', 'acme.eu')).toBe('snap:tenant:acme.2eeu');
+    const longBase = 'k'.repeat(200);
+    expect(tenantSnapshotKey(longBase, 'acme')).toMatch(key);
+    expect(tenantSnapshotKey(longBase, 'acme')).not.toBe(tenantSnapshotKey(longBase, 'acme2'));
+    expect(tenantSnapshotKey(longBase, 'acme')).not.toBe(tenantSnapshotKey(`${longBase.slice(0, 199)}j`, 'acme'));
     expect(tenantSnapshotKey('snap', 'acme:eu')).not.toBe(tenantSnapshotKey('snap', 'acme.eu'));
   });
 });

@@ -24,7 +24,8 @@ const MAX_KEY = 200;
 /**
  * The document key of a tenant's snapshot: the engine's snapshot key, `:tenant:`, and the tenant id with every
  * character outside `A-Z a-z 0-9 _ -` written as `.` and its UTF-8 bytes in hex (so `.` itself is escaped and
- * two tenants never share a key); a key that would pass 200 characters uses a SHA-256 of the id instead.
+ * two tenants never share a key); a key that would pass 200 characters uses a SHA-256 of the id instead
+ * (and of the snapshot key too, when that one is long).
  */
 export function tenantSnapshotKey(baseKey: string, tenantId: string): string {
   let escaped = '';
@@ -34,7 +35,10 @@ export function tenantSnapshotKey(baseKey: string, tenantId: string): string {
   }
   const key = `${baseKey}${TENANT_PART}${escaped}`;
   if (key.length <= MAX_KEY && escaped.length > 0) return key;
-  return `${baseKey}${HASHED_PART}${createHash('sha256').update(tenantId, 'utf8').digest('hex').slice(0, 40)}`;
+  const hashed = `${baseKey}${HASHED_PART}${createHash('sha256').update(tenantId, 'utf8').digest('hex').slice(0, 40)}`;
+  if (hashed.length <= MAX_KEY) return hashed;
+  // A snapshot key too long to hold even the hash: part of it, and a hash of both.
+  return `${baseKey.slice(0, 100)}${HASHED_PART}${createHash('sha256').update(`${baseKey}\u0000${tenantId}`, 'utf8').digest('hex').slice(0, 40)}`;
 }
 
 /** What a worker did with a tenant's snapshot (the engine's `snapshotEvents$`, with the tenant named). */
