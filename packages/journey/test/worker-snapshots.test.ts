@@ -222,6 +222,7 @@ describe('engine workers: per-tenant snapshots', () => {
         logger: quiet,
         emit: (e) => seen.push(e),
         serves: () => script.queue.shift() ?? script.serving,
+        folds: () => false,
         capture: () => ({ state: decoded.state, position }),
         restore: () => true,
         eventsHeld: () => 0,

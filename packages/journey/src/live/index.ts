@@ -495,6 +495,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           logger,
           emit: (event) => snapshotEvents.next(event),
           serves: (tenantId) => ownership?.serves(tenantId) ?? false,
+          folds: (tenantId) => ownership?.folds(tenantId) ?? false,
           capture: captureTenant,
           restore: restoreTenant,
           eventsHeld: (tenantId) => tenants.get(tenantId)?.events.length ?? 0,

@@ -68,6 +68,8 @@ export interface TenantSnapshotsOptions {
   readonly emit: (event: TenantSnapshotEvent) => void;
   /** Whether the worker serves the tenant now (held and caught up): only then is its state complete and its snapshot written. */
   readonly serves: (tenantId: string) => boolean;
+  /** Whether the worker still folds the tenant (held, perhaps its lease lapsed for a moment by its clock): a due snapshot waits for it to be served again. */
+  readonly folds: (tenantId: string) => boolean;
   /** The tenant's state now (synchronously, so it is consistent), or `undefined` when the engine holds none. */
   readonly capture: (tenantId: string) => CapturedTenant | undefined;
   /** Puts a loaded tenant's state into the engine; `false` when it cannot (the engine already holds some of its events). */
@@ -92,6 +94,8 @@ export interface TenantSnapshots {
 }
 
 const DEFAULT_EVERY = 100_000;
+/** How long a due snapshot of a tenant not served for a moment (its lease renewal late) waits before trying again (ms). */
+const RETRY_MS = 200;
 
 /** The per-tenant snapshots of one worker. */
 export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSnapshots {
@@ -110,13 +114,19 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
     return every > 0 && (since.get(tenantId) ?? 0) >= every;
   }
 
-  function schedule(tenantId: string): void {
+  function schedule(tenantId: string, delayMs = 0): void {
     if (scheduled.has(tenantId)) return;
     scheduled.add(tenantId);
-    setImmediate(() => {
+    const run = () => {
       scheduled.delete(tenantId);
-      if (options.serves(tenantId) && due(tenantId)) void enqueue(tenantId);
-    });
+      if (!due(tenantId)) return;
+      if (options.serves(tenantId)) void enqueue(tenantId);
+      // Held but not served this instant (a long fold delayed the lease renewal): tried again shortly, so a
+      // due snapshot is not skipped until the next events arrive.
+      else if (options.folds(tenantId)) schedule(tenantId, RETRY_MS);
+    };
+    if (delayMs === 0) setImmediate(run);
+    else setTimeout(run, delayMs).unref();
   }
 
   function enqueue(tenantId: string): Promise<void> {
@@ -179,7 +189,7 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
   return {
     folded(tenantId, count) {
       since.set(tenantId, (since.get(tenantId) ?? 0) + count);
-      if (options.serves(tenantId) && due(tenantId)) schedule(tenantId);
+      if (options.folds(tenantId) && due(tenantId)) schedule(tenantId);
     },
     async load(tenantId) {
       const key = tenantSnapshotKey(baseKey, tenantId);
