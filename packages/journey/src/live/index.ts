@@ -39,6 +39,7 @@ import { canonicalCustomerId, mergedGroup } from '../core/identity/index.js';
 import { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, recordedEvent, tenantFoldOf, type LiveTenant, type RecordedIndex } from './tenant-state.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
+import { createTenantSnapshots, type CapturedTenant, type TenantSnapshots } from './tenant-snapshots/index.js';
 import { createTenantOwnership, guardTenantReads, type JourneyWorkerOptions, type TenantOwnership, type TenantOwnershipChange } from './workers/index.js';
 
 export { ENGINE_SNAPSHOT_FORMAT, type SnapshotRejection } from './engine-snapshot/index.js';
@@ -90,7 +91,8 @@ export interface JourneyEngineOptions<E = CatalogEvent, I = InputOfEvents<E>> {
    * Makes the engine one of several workers over a shared store (see docs/workers.md): the workers divide the
    * tenants through leases in the store's documents, each folds and serves only its own, `record()` works for
    * any tenant, and a read of a tenant another worker serves throws `TenantNotOwnedError` naming it. Needs a
-   * `store`; a worker takes no engine snapshots (a tenant it gains is caught up from the log).
+   * `store`. A worker snapshots each tenant it serves on its own (`snapshots.key` + `:tenant:` + the tenant),
+   * and a tenant it gains is loaded from its latest snapshot and caught up from the log after it.
    */
   worker?: JourneyWorkerOptions;
   /**
@@ -128,6 +130,8 @@ export interface JourneyEngineLogger {
 /** What a snapshot the engine wrote or loaded holds. */
 export interface EngineSnapshotInfo {
   readonly key: string;
+  /** A worker's snapshot of one tenant (docs/workers.md): that tenant; absent for an engine snapshot. */
+  readonly tenantId?: string;
   /** The store position the state covers (`undefined`: none of the store's events yet). */
   readonly position: bigint | undefined;
   /** Events folded in the state. */
@@ -143,15 +147,16 @@ export interface EngineSnapshotInfo {
  * What the engine did with snapshots: `loaded` one on start (then read only the events after it), found
  * `none` (caught up from the whole log), `rejected` one (another format, other projections or configuration,
  * damaged, or sealed with a snapshot key an erasure deleted: rebuilt from the whole log instead, never
- * loaded), `written` one, or failed to write one
- * (`write-failed`; the engine goes on, the previous snapshot stays).
+ * loaded), `written` one, or failed to write one (`write-failed`; the engine goes on, the previous snapshot
+ * stays). A worker's events are about its per-tenant snapshots, loaded when it gains a tenant, and name the
+ * tenant (`tenantId`).
  */
 export type EngineSnapshotEvent =
   | ({ readonly kind: 'loaded' } & EngineSnapshotInfo)
-  | { readonly kind: 'none'; readonly key: string }
-  | { readonly kind: 'rejected'; readonly key: string; readonly reason: SnapshotRejection; readonly message: string }
+  | { readonly kind: 'none'; readonly key: string; readonly tenantId?: string }
+  | { readonly kind: 'rejected'; readonly key: string; readonly tenantId?: string; readonly reason: SnapshotRejection; readonly message: string }
   | ({ readonly kind: 'written' } & EngineSnapshotInfo)
-  | { readonly kind: 'write-failed'; readonly key: string; readonly error: unknown };
+  | { readonly kind: 'write-failed'; readonly key: string; readonly tenantId?: string; readonly error: unknown };
 
 /** What an erasure removed: the customer (canonical id), every customer merged into it, and how many keys went. */
 export interface Erasure {
@@ -334,6 +339,9 @@ export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends J
 
 const STREAM_PREFIX = 'journey-';
 
+/** The id index's entry for an event of a tenant a worker forgot: no event id is empty, so no lookup matches it. */
+const FORGOTTEN_EVENT = Object.freeze({ id: '', tenantId: '' }) as unknown as CatalogEvent;
+
 /** An id table for a batch of `count` events: at most half full, so it never grows while the batch is checked. */
 function batchTableCapacity(count: number): number {
   let capacity = 16;
@@ -479,8 +487,49 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   let foldedSinceSnapshot = 0;
   // ---- workers (see ./workers): the tenants this engine folds, when it is one of several ----------------
   if (options.worker !== undefined && ownsStore) throw new TypeError('createJourneyEngine: worker needs a shared store (options.store)');
+  // ---- a worker's per-tenant snapshots (see ./tenant-snapshots): a tenant it gains is loaded from the last
+  // snapshot any worker wrote of it, and caught up from the log after that snapshot's position.
+  const tenantSnapshotSettings =
+    follows && keyStore === undefined && options.worker !== undefined && options.snapshots !== false && typeof store.documents?.read === 'function' ? resolveSnapshotSettings(options.snapshots) : undefined;
+  const tenantSnapshots: TenantSnapshots | undefined =
+    tenantSnapshotSettings === undefined
+      ? undefined
+      : createTenantSnapshots({
+          documents: store.documents,
+          baseKey: tenantSnapshotSettings.key,
+          everyEvents: tenantSnapshotSettings.everyEvents,
+          fingerprint: snapshotFingerprint(config, standard, host.definitions),
+          clock,
+          logger,
+          emit: (event) => snapshotEvents.next(event),
+          serves: (tenantId) => ownership?.serves(tenantId) ?? false,
+          folds: (tenantId) => ownership?.folds(tenantId) ?? false,
+          capture: captureTenant,
+          restore: restoreTenant,
+          eventsHeld: (tenantId) => tenants.get(tenantId)?.events.length ?? 0,
+        });
   const ownership: TenantOwnership | undefined =
-    options.worker === undefined ? undefined : createTenantOwnership({ documents: store.documents, worker: options.worker, catchUp: catchUpTenants, logger });
+    options.worker === undefined
+      ? undefined
+      : createTenantOwnership({
+          documents: store.documents,
+          worker: options.worker,
+          catchUp: catchUpTenants,
+          logger,
+          ...(tenantSnapshots === undefined
+            ? {}
+            : {
+                load: loadTenantSnapshots,
+                // On close only when snapshots.onClose; before a hand-over to another worker always.
+                handOver: (tenantIds: readonly string[]) => (closed && !tenantSnapshotSettings!.onClose ? Promise.resolve() : tenantSnapshots.write(tenantIds)),
+              }),
+        });
+  // A tenant that became served may be due for its snapshot (caught up from the whole log, or its stored one
+  // rejected); one it lost is dropped from memory (whoever takes it next starts from a snapshot or the log).
+  ownership?.ownership$.subscribe((change) => {
+    if (change.change === 'gained') tenantSnapshots?.folded(change.tenantId, 0);
+    else if (!closed) forgetTenant(change.tenantId);
+  });
   let snapshotInFlight: Promise<EngineSnapshotInfo | undefined> | undefined;
   let snapshotScheduled = false;
   let subscriptionEnded = false;
@@ -623,7 +672,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       last.contents?.push(contents![i]!);
     }
     try {
-      for (const [tenantId, group] of byTenant) if (ownership === undefined || ownership.folds(tenantId)) folded += applyTenant(tenantId, group, distinct);
+      for (const [tenantId, group] of byTenant) {
+        if (ownership !== undefined && !ownership.folds(tenantId)) continue;
+        const added = applyTenant(tenantId, group, distinct);
+        folded += added;
+        if (added > 0) tenantSnapshots?.folded(tenantId, added);
+      }
     } finally {
       if (holes.size > 0) fillHoles(events);
       if (folded > 0) {
@@ -838,20 +892,31 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   /** The engine's state as plain data (shared, not copied: serialized at once by the caller). */
   function captureState(): SavedEngineState {
     const saved: SavedTenant[] = [];
-    for (const tenant of tenants.values()) {
-      const { index: _index, projections: _projections, ...rest } = tenant;
-      // Of the in-memory fold snapshots (kept for late events) only the newest is saved: each holds the
-      // tenant's cases and views as they were, and the older ones would multiply the snapshot's size for
-      // events that arrive later than the newest one, which re-fold from the start once after a restart
-      // (taking new ones on the way). Exactness does not depend on them.
-      saved.push({ ...rest, snapshots: tenant.snapshots.slice(-1), host: host.exportTenant(tenant) });
-    }
+    for (const tenant of tenants.values()) saved.push(savedTenantOf(tenant));
     // Our own events folded but not handed back by the subscription yet are after the covered position:
     // a resumed engine must skip them when the store hands them over.
     const ownFolded = ownIds.pending().filter((id) => recordedEvent(recordedIndex, id) !== undefined);
     // And the events handed over after a hole (see `holes`): folded, or counted as rejected or duplicate.
     for (const { id } of afterHole) if (!holes.has(id)) ownFolded.push(id);
     return { tenants: saved, recorded: recordedIndex.recorded, contents: recordedIndex.contents, ownFolded, rejectedStoredCount, storedCopies };
+  }
+
+  /** A live tenant as saved in a snapshot (shared, not copied): an engine snapshot holds every tenant's, a worker's tenant snapshot one. */
+  function savedTenantOf(tenant: LiveTenant): SavedTenant {
+    const { index: _index, projections: _projections, ...rest } = tenant;
+    // Of the in-memory fold snapshots (kept for late events) only the newest is saved: each holds the
+    // tenant's cases and views as they were, and the older ones would multiply the snapshot's size for
+    // events that arrive later than the newest one, which re-fold from the start once after a restart
+    // (taking new ones on the way). Exactness does not depend on them.
+    return { ...rest, snapshots: tenant.snapshots.slice(-1), host: host.exportTenant(tenant) };
+  }
+
+  /** Puts a saved tenant in place (its events already in the engine's index): rebuilds what was left out. */
+  function restoreSavedTenant(saved: SavedTenant): void {
+    const { host: hostTenant, ...rest } = saved;
+    const tenant: LiveTenant = { ...rest, index: recordedIndex, projections: TENANT_PROJECTIONS };
+    if (hostTenant !== undefined) host.importTenant(tenant, hostTenant);
+    tenants.set(tenant.tenantId, tenant);
   }
 
   /** Puts a loaded state into the (empty) engine: rebuilds what was left out, tells watchers. */
@@ -863,12 +928,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       contents.push(state.contents[i]!);
       ids.add(hashString(event.id), recorded.length);
     }
-    for (const saved of state.tenants) {
-      const { host: hostTenant, ...rest } = saved;
-      const tenant: LiveTenant = { ...rest, index: recordedIndex, projections: TENANT_PROJECTIONS };
-      if (hostTenant !== undefined) host.importTenant(tenant, hostTenant);
-      tenants.set(tenant.tenantId, tenant);
-    }
+    for (const saved of state.tenants) restoreSavedTenant(saved);
     ownIds.expect(state.ownFolded);
     rejectedStoredCount = state.rejectedStoredCount;
     storedCopies = state.storedCopies;
@@ -1233,22 +1293,33 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     // Another record() call racing with this one (and an external store, which answers a retried batch
     // with its original result) may have folded some of these first: count only what this call added.
     const recorded = apply(fresh, ownsStore && recordsInFlight === 1 && recordGeneration === generation, hashes, contents);
+    // A worker that lost a tenant while the append was in flight did not fold its events: the subscription
+    // must not take them for ours when it hands them back (they would be holes nothing fills).
+    if (ownership !== undefined) ownIds.forget(new Set(fresh.filter((event) => !ownership.folds(event.tenantId)).map((event) => event.id)));
     return { events, recorded, position };
   }
 
   /**
-   * Folds the events of tenants a worker just gained, read from the log (the subscription skipped them).
-   * They are already marked as folded here, so what the subscription delivers meanwhile is folded too;
-   * whichever comes second is dropped as a redelivery, so nothing is lost or folded twice.
+   * Folds the events of tenants a worker just gained, read from the log (the subscription skipped them): of
+   * a tenant loaded from its snapshot, only those after the snapshot's position (`from`). The tenants are
+   * already marked as folded here, so what the subscription delivers meanwhile is folded too; whichever
+   * comes second is dropped as a redelivery, so nothing is lost or folded twice.
    */
-  async function catchUpTenants(tenantIds: readonly string[]): Promise<void> {
+  async function catchUpTenants(tenantIds: readonly string[], from: ReadonlyMap<string, bigint>): Promise<void> {
     const wanted = new Set(tenantIds);
+    if (wanted.size === 0) return;
+    // From the oldest position a tenant needs: the start, unless every one was loaded from a snapshot.
+    let fromPosition: bigint | 'start' = 'start';
+    if (tenantIds.every((tenantId) => from.has(tenantId))) for (const position of from.values()) if (fromPosition === 'start' || position < fromPosition) fromPosition = position;
     let batch: CatalogEvent[] = [];
     let batchContents: number[] = [];
-    for await (const stored of store.readAll({ filter: { streamNamePrefix: STREAM_PREFIX } })) {
+    for await (const stored of store.readAll({ fromPosition, filter: { streamNamePrefix: STREAM_PREFIX } })) {
       const parsed = parseEvent(stored.data, { registry, uniformShape: true });
       // Invalid events were reported when the subscription met them.
       if (!parsed.success || !wanted.has(parsed.event.tenantId)) continue;
+      // In the snapshot already.
+      const covered = from.get(parsed.event.tenantId);
+      if (covered !== undefined && stored.position <= covered) continue;
       batch.push(parsed.event);
       batchContents.push(contentHashOf(stored.data, stored.metadata));
     }
@@ -1256,6 +1327,97 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     apply(batch, false, undefined, batchContents);
     batch = [];
     batchContents = [];
+  }
+
+  /**
+   * Loads the snapshots of tenants a worker just gained and holds nothing of (see ./tenant-snapshots); answers
+   * the position each loaded one covers. A tenant it held before keeps its events in the engine's id index, so
+   * a snapshot cannot replace it: that one is caught up from the whole log, its copies dropped by id.
+   */
+  async function loadTenantSnapshots(tenantIds: readonly string[]): Promise<Map<string, bigint>> {
+    const from = new Map<string, bigint>();
+    // What is left of a tenant lost before it was served (lost while loading or catching up) goes first.
+    for (const tenantId of tenantIds) forgetTenant(tenantId);
+    // Read side by side (each restores synchronously once its document is in).
+    const loaded = await Promise.all(tenantIds.map(async (tenantId) => [tenantId, await tenantSnapshots!.load(tenantId)] as const));
+    for (const [tenantId, position] of loaded) if (position !== 'start') from.set(tenantId, position);
+    return from;
+  }
+
+  /**
+   * A served tenant's state for its snapshot, and the position it covers: every event of the tenant up to the
+   * last one the subscription handed over (before a hole) is in it, those it delivered before the tenant was
+   * gained through the catch-up. Own events past it are listed, as in the engine snapshot.
+   */
+  function captureTenant(tenantId: string): CapturedTenant | undefined {
+    flush();
+    const tenant = tenants.get(tenantId);
+    if (tenant === undefined) return undefined;
+    // The tenant's part of the index, in arrival order (erasure events included, which its event list does
+    // not hold): one pass over the index, far cheaper than encoding the tenant's state.
+    const recorded: CatalogEvent[] = [];
+    const contents: number[] = [];
+    const all = recordedIndex.recorded;
+    for (let i = 0; i < all.length; i++) {
+      if (all[i]!.tenantId !== tenantId) continue;
+      recorded.push(all[i]!);
+      contents.push(recordedIndex.contents[i]!);
+    }
+    const ofTenant = (id: string) => recordedEvent(recordedIndex, id)?.event.tenantId === tenantId;
+    const ownFolded = ownIds.pending().filter(ofTenant);
+    for (const { id } of afterHole) if (!holes.has(id) && ofTenant(id)) ownFolded.push(id);
+    return { state: { tenants: [savedTenantOf(tenant)], recorded, contents, ownFolded, rejectedStoredCount: 0, storedCopies: 0 }, position: deliveredPosition };
+  }
+
+  /**
+   * Drops a tenant a worker no longer folds: its state, and its events from the id index (their slots point to
+   * a placeholder no id matches, so a later catch-up or snapshot of the tenant brings them back as new). Its
+   * own events not handed back yet are no longer ours: the subscription passes them by as another tenant's.
+   */
+  function forgetTenant(tenantId: string): void {
+    const tenant = tenants.get(tenantId);
+    if (tenant === undefined) return;
+    const { recorded, contents, ids } = recordedIndex;
+    const pendingOwn = new Set(ownIds.pending().filter((id) => recordedEvent(recordedIndex, id)?.event.tenantId === tenantId));
+    if (pendingOwn.size > 0) ownIds.forget(pendingOwn);
+    for (const e of tenant.events) {
+      const at = ids.find(e.id);
+      if (at === undefined || recorded[at - 1]!.tenantId !== tenantId) continue;
+      recorded[at - 1] = FORGOTTEN_EVENT;
+      contents[at - 1] = 0;
+    }
+    tenants.delete(tenantId);
+    foldCache.delete(tenantId);
+  }
+
+  /** Puts a tenant's loaded snapshot in place; `false` when the engine holds a state of the tenant already. */
+  function restoreTenant(tenantId: string, state: SavedEngineState): boolean {
+    const { recorded, contents, ids } = recordedIndex;
+    if (tenants.has(tenantId)) return false;
+    for (let i = 0; i < state.recorded.length; i++) {
+      const event = state.recorded[i]!;
+      const hash = hashString(event.id);
+      // An id still indexed from before (an erasure event of a forgotten tenant): its slot takes the loaded event.
+      const at = ids.find(event.id, hash);
+      if (at !== undefined) {
+        recorded[at - 1] = event;
+        contents[at - 1] = state.contents[i]!;
+        continue;
+      }
+      recorded.push(event);
+      contents.push(state.contents[i]!);
+      ids.add(hash, recorded.length);
+    }
+    for (const saved of state.tenants) restoreSavedTenant(saved);
+    foldCache.delete(tenantId);
+    tenantSubjects.get(tenantId)?.subject.next(foldOf(tenantId));
+    const tenant = tenants.get(tenantId)!;
+    for (const entry of hostSubjects.values()) {
+      if (entry.tenantId !== tenantId) continue;
+      entry.lastKey = host.canonicalKey(tenant, entry.index, entry.key);
+      entry.subject.next(host.state(tenant, entry.index, entry.key));
+    }
+    return true;
   }
 
   /** The tenant's fold of the events with `occurredAt ≤ asOf` (the live one when no event is later), its first instant. */
@@ -1437,7 +1599,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           ownsStore
             ? 'engine.snapshot() needs a store: the engine\'s own private store outlives nothing. Pass one in createJourneyEngine({ store })'
             : options.worker !== undefined
-              ? 'engine.snapshot(): a worker takes no snapshots (docs/workers.md)'
+              ? 'engine.snapshot(): a worker snapshots each tenant it serves on its own (periodically, before handing it over, on close: docs/workers.md)'
               : 'engine.snapshot(): this engine was created with snapshots: false',
         );
       }
@@ -1492,6 +1654,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       closed = true;
       // A worker gives its tenants back first, so the others take them over at once.
       await ownership?.stop();
+      await tenantSnapshots?.settle();
       // The last snapshot before the subscription stops, so that it can wait for our own events to come back.
       await snapshotInFlight;
       if (snapshotSettings?.onClose && caughtUp && failure === undefined && (foldedSinceSnapshot > 0 || replaceRejected || rotateSnapshotKey)) await writeSnapshot();

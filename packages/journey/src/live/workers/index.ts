@@ -80,7 +80,16 @@ export interface TenantOwnershipOptions {
    * served once it resolves. Called with tenants already marked as folded here, so events the subscription
    * delivers meanwhile are folded too (the engine drops what it folded already).
    */
-  readonly catchUp: (tenantIds: readonly string[]) => Promise<void>;
+  readonly catchUp: (tenantIds: readonly string[], from: ReadonlyMap<string, bigint>) => Promise<void>;
+  /**
+   * Loads what the engine can of tenants this worker just gained before it folds them (their snapshots), and
+   * answers, per tenant loaded, the store position its state covers: the catch-up reads only after it. Called
+   * before the tenants are marked as folded here, so the subscription skips their events meanwhile (the
+   * catch-up reads them from the store).
+   */
+  readonly load?: (tenantIds: readonly string[]) => Promise<ReadonlyMap<string, bigint>>;
+  /** Called with tenants this worker serves, just before it gives them back (hand-over, stop): the engine snapshots them. */
+  readonly handOver?: (tenantIds: readonly string[]) => Promise<void>;
   readonly logger: { warn(message: string): void };
 }
 
@@ -91,6 +100,8 @@ export interface TenantOwnership {
   discover(tenantId: string): void;
   /** Whether this worker folds the tenant's events (held, caught up or catching up). */
   folds(tenantId: string): boolean;
+  /** Whether this worker serves the tenant now (held, caught up, and its lease valid by the worker's clock). */
+  serves(tenantId: string): boolean;
   /** Throws {@link TenantNotOwnedError} unless this worker serves the tenant now (held and caught up). */
   requireServed(tenantId: string): void;
   /** The tenants this worker serves now, sorted. */
@@ -151,8 +162,9 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
   const { documents } = options;
   const keeper: LeaseKeeper = createLeaseKeeper({ documents, owner: workerId, leaseMs, clock });
   const known = new Set<string>();
-  // Tenants whose lease this worker holds: 'catching-up' (folded, not served yet) or 'serving'.
-  const held = new Map<string, 'catching-up' | 'serving'>();
+  // Tenants whose lease this worker holds: 'loading' (their snapshots, not folded yet), 'catching-up'
+  // (folded, not served yet) or 'serving'.
+  const held = new Map<string, 'loading' | 'catching-up' | 'serving'>();
   // The holder last seen of tenants held elsewhere (for the routing error).
   const owners = new Map<string, string>();
   const changes = new Subject<TenantOwnershipChange>();
@@ -215,6 +227,8 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
       if (held.has(tenantId)) {
         // Hand a tenant over to the live worker that prefers it (a worker joined): it acquires it next round.
         if (preferred !== workerId && held.get(tenantId) === 'serving' && !stopped) {
+          // Its snapshot first, so the worker taking it over reads only what comes after.
+          await handOver([tenantId]);
           // Reads are routed to the worker taking it over; the next round reads who actually holds it.
           lose(tenantId, preferred);
           await keeper.release(name);
@@ -224,7 +238,7 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
       if (preferred === workerId && !stopped) {
         const outcome = await keeper.acquire(name);
         if (outcome.status === 'held') {
-          held.set(tenantId, 'catching-up');
+          held.set(tenantId, options.load === undefined ? 'catching-up' : 'loading');
           owners.delete(tenantId);
           gained.push(tenantId);
         } else owners.set(tenantId, outcome.lease.owner);
@@ -241,9 +255,23 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
     }
   }
 
+  async function handOver(tenantIds: readonly string[]): Promise<void> {
+    if (options.handOver === undefined || tenantIds.length === 0) return;
+    // A snapshot that cannot be written must not keep the tenant from being given back.
+    await options.handOver(tenantIds).catch((error: unknown) => options.logger.warn(`journey worker '${workerId}': snapshots before handing over failed (${(error as Error).message})`));
+  }
+
   async function catchUpGained(gained: readonly string[]): Promise<void> {
     try {
-      await options.catchUp(gained);
+      let from: ReadonlyMap<string, bigint> = new Map();
+      if (options.load !== undefined) {
+        from = await options.load(gained.filter((tenantId) => held.get(tenantId) === 'loading'));
+        for (const tenantId of gained) if (held.get(tenantId) === 'loading') held.set(tenantId, 'catching-up');
+      }
+      await options.catchUp(
+        gained.filter((tenantId) => held.get(tenantId) === 'catching-up'),
+        from,
+      );
       for (const tenantId of gained) {
         if (held.get(tenantId) !== 'catching-up') continue;
         held.set(tenantId, 'serving');
@@ -253,7 +281,8 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
       // Not served half caught up: give the tenants back, a later round (here or elsewhere) tries again.
       options.logger.warn(`journey worker '${workerId}': catching up ${gained.length} tenant(s) failed (${(error as Error).message}); giving them back`);
       for (const tenantId of gained) {
-        if (held.get(tenantId) !== 'catching-up') continue;
+        const state = held.get(tenantId);
+        if (state !== 'catching-up' && state !== 'loading') continue;
         lose(tenantId, undefined);
         await keeper.release(tenantLeaseName(tenantId)).catch(() => false);
       }
@@ -266,6 +295,9 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
     const settled = next.finally(() => {
       if (running === settled) running = undefined;
     });
+    // The caller handles the round's failure through `next`; this copy is only waited on (an unhandled
+    // rejection of it would end the process over one failed round).
+    settled.catch(() => undefined);
     running = settled;
     return next;
   }
@@ -287,7 +319,11 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
       known.add(tenantId);
       // The first round runs once catch-up discovered the tenants (see settled); later ones on the timer.
     },
-    folds: (tenantId) => held.has(tenantId),
+    folds(tenantId) {
+      const state = held.get(tenantId);
+      return state === 'catching-up' || state === 'serving';
+    },
+    serves: (tenantId) => held.get(tenantId) === 'serving' && keeper.holds(tenantLeaseName(tenantId)),
     requireServed(tenantId) {
       if (held.get(tenantId) === 'serving' && keeper.holds(tenantLeaseName(tenantId))) return;
       throw new TenantNotOwnedError(tenantId, workerId, owners.get(tenantId));
@@ -314,6 +350,7 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
       if (timer !== undefined) clearTimeout(timer);
       await running?.catch(() => undefined);
       await Promise.all(catchingUp);
+      await handOver([...held].filter(([, state]) => state === 'serving').map(([tenantId]) => tenantId));
       for (const tenantId of [...held.keys()]) {
         lose(tenantId, undefined);
         await keeper.release(tenantLeaseName(tenantId)).catch(() => false);
