@@ -186,10 +186,24 @@ export function regroupCustomer(
     }
     applyCustomerEventAt(rec, rec.ids.length, je, effects, lookup, config, candidates);
   }
-  // The evicted member's entry is the group's first: its first event is before every held one.
-  placeEntry(customers.customers, survivorId, rec, evicted?.key ?? events[0]!.foldedAs, new Set(members));
+  // With an evicted member the group's first entry is the one holding its continuation: the member record
+  // whose timeline starts first (its events were folded before every held one).
+  placeEntry(customers.customers, survivorId, rec, evicted === undefined ? events[0]!.foldedAs : earliestEntry(customers, members) ?? evicted.key, new Set(members));
   for (const e of events) e.foldedAs = survivorId;
   return events.length;
+}
+
+/** The member whose record's timeline starts first, among those with a record. */
+function earliestEntry(customers: CustomersState, members: readonly string[]): string | undefined {
+  let best: { key: string; at: number; id: string } | undefined;
+  for (const m of members) {
+    const r = customers.customers.get(m);
+    if (r === undefined || r.ids.length === 0) continue;
+    const at = r.ats[0]!;
+    const id = r.ids[0]!;
+    if (best === undefined || at < best.at || (at === best.at && id < best.id)) best = { key: m, at, id };
+  }
+  return best?.key;
 }
 
 /** Cases in the order of their opening events. */

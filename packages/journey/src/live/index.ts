@@ -556,6 +556,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
             if (recordedEvent(recordedIndex, item.event.id) === undefined) holes.add(item.event.id);
           }
           delivered(item.event.position, item.event.id);
+          // Our own events could not leave memory before they came back: look again now and then.
+          if (memory !== undefined && ++handedBackSinceSweep >= memory.minEvictEvents) scheduleSweep();
           continue;
         }
         // Folded by a re-read of its tenant's history before the subscription got here.
@@ -671,7 +673,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         return group.list.length;
       }
       let tenant = tenants.get(tenantId);
-      if (!tenant) tenants.set(tenantId, (tenant = createLiveTenant(tenantId, config, standard, recordedIndex)));
+      if (!tenant) tenants.set(tenantId, (tenant = withEvictionStep(createLiveTenant(tenantId, config, standard, recordedIndex))));
       const { refoldedFrom, added, needsHistory } = addEvents(tenant, group.list, config, distinctBatch, group.hashes, group.contents);
       if (needsHistory) {
         rehydrate(tenantId, { list: group.list, contents: group.contents });
@@ -726,6 +728,29 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     if (evictedFromIndex.size * 2 > recordedIndex.recorded.length) compactIndex();
   }
   let evictedTotal = 0;
+  let handedBackSinceSweep = 0;
+  let sweepScheduled = false;
+
+  /** Evicts what every tenant may evict (own events came back since the last look). */
+  function sweep(): void {
+    handedBackSinceSweep = 0;
+    for (const tenant of tenants.values()) evictOld(tenant);
+  }
+
+  function scheduleSweep(): void {
+    if (sweepScheduled) return;
+    sweepScheduled = true;
+    setImmediate(() => {
+      sweepScheduled = false;
+      if (!closed) sweep();
+    });
+  }
+
+  /** A new live tenant of this engine: with bounded memory, fold snapshots at least every eviction step. */
+  function withEvictionStep(tenant: LiveTenant): LiveTenant {
+    if (memory !== undefined) tenant.evictionStep = memory.minEvictEvents;
+    return tenant;
+  }
 
   function compactIndex(): void {
     if (evictedFromIndex.size === 0) return;
@@ -777,7 +802,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
             await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
           }
         }
-        const rebuilt = createLiveTenant(tenantId, config, standard, createRecordedIndex());
+        const rebuilt = withEvictionStep(createLiveTenant(tenantId, config, standard, createRecordedIndex()));
         addEvents(rebuilt, history.events, config, false, undefined, history.contents);
         // Read ahead of the subscription: skipped when it hands them over.
         if (follows) {
@@ -971,6 +996,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         await rehydrated();
         flush();
       }
+      // What may leave memory leaves before the state is saved, so the snapshot holds only the rest.
+      if (memory !== undefined) sweep();
       let encoded: ReturnType<typeof encodeEngineSnapshot>;
       const position = deliveredPosition;
       try {
@@ -1061,7 +1088,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     }
     for (const saved of state.tenants) {
       const { host: hostTenant, ...rest } = saved;
-      const tenant: LiveTenant = { ...rest, index: recordedIndex, projections: TENANT_PROJECTIONS };
+      const tenant: LiveTenant = withEvictionStep({ ...rest, evictionStep: undefined, index: recordedIndex, projections: TENANT_PROJECTIONS });
       if (hostTenant !== undefined) host.importTenant(tenant, hostTenant);
       tenants.set(tenant.tenantId, tenant);
     }
@@ -1224,7 +1251,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     });
     if (!changed) return group;
     // Folded into an index of its own (the shared one already holds these ids), then given the shared one.
-    const rebuilt = createLiveTenant(tenantId, config, standard, createRecordedIndex());
+    const rebuilt = withEvictionStep(createLiveTenant(tenantId, config, standard, createRecordedIndex()));
     const { added } = addEvents(rebuilt, events, config, true, undefined, new Array<number>(events.length).fill(0));
     (rebuilt as { index: RecordedIndex }).index = recordedIndex;
     rebuilt.stats = tenant.stats;

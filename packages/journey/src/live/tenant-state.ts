@@ -62,6 +62,12 @@ interface FoldPoint {
   customers: CustomersState;
   /** The tenant-wide projections' states (`LiveTenant.projections`). */
   views: unknown[];
+  /**
+   * Taken inside a range whose merges were regrouped before it was folded: its customers and cases already
+   * follow those later merges. Good to re-fold from (the re-fold meets the merges again), not to stand for
+   * the state after exactly `index` events (an eviction base, which as-of queries start from).
+   */
+  ahead?: boolean;
 }
 
 /**
@@ -89,6 +95,8 @@ export interface LiveTenant {
   horizon: { at: number; occurredAt: string; id: string } | undefined;
   /** Set when a fold needing evicted events could not be rolled back: the tenant must be rebuilt from the store before it is read. */
   broken?: boolean;
+  /** Set by an engine with bounded memory: its smallest eviction, which fold snapshots are taken at least as often as. */
+  evictionStep?: number;
   /** While `addEvents` folds: the previous values of the `firstByCanonical` entries it changed (to undo them). */
   firstUndo: Array<[string, number | undefined]> | undefined;
   /** The instant of the tenant's first event ever (its first held event, until some are evicted). */
@@ -207,7 +215,8 @@ export function compactRecordedIndex(index: RecordedIndex, drop: ReadonlySet<Cat
   }
   recorded.length = kept;
   contents.length = kept;
-  const ids = createIdTable(recorded, kept);
+  // The table's capacity must be a power of two.
+  const ids = createIdTable(recorded, 2 ** Math.max(4, Math.ceil(Math.log2(kept * 2 + 2))));
   for (let i = 0; i < kept; i++) ids.add(hashString(recorded[i]!.id), i + 1);
   index.ids = ids;
 }
@@ -263,9 +272,13 @@ function writableRecord(tenant: LiveTenant, state: CustomersState, customerId: s
   return copy;
 }
 
-/** How many events between snapshots: grows with the log so cloning stays a small share of the work. */
+/**
+ * How many events between snapshots: grows with the log so cloning stays a small share of the work. With
+ * bounded memory at most the eviction step, since an eviction cuts at a snapshot (see {@link evictBefore}).
+ */
 function snapshotInterval(tenant: LiveTenant): number {
-  return Math.max(1024, Math.floor(Math.sqrt(tenant.events.length) * 48));
+  const interval = Math.max(1024, Math.floor(Math.sqrt(tenant.events.length) * 48));
+  return tenant.evictionStep === undefined ? interval : Math.min(interval, tenant.evictionStep);
 }
 
 /**
@@ -285,7 +298,8 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
   let merged: Set<string> | undefined;
   const identity = point.identity;
   for (let i = start; i < events.length; i++) {
-    if (takeSnapshots && i > start && i % interval === 0) identitySnapshots.set(i, cloneIdentityState(identity));
+    // At the range's start too (events appended one at a time), unless a snapshot is already there.
+    if (takeSnapshots && i > 0 && i % interval === 0 && (i > start || (tenant.snapshots.at(-1)?.index ?? -1) < i)) identitySnapshots.set(i, cloneIdentityState(identity));
     const item = events[i]!;
     const { event, at } = item;
     // An unmerge re-attributes events of the customer it splits, which are held by the customer it was
@@ -328,6 +342,12 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
   }
   if (earliestAffected < start) return earliestAffected;
   const lookup = lookupOf(point.cases, point.identity);
+  // A snapshot at the range's start is taken before the regrouping below changes the customers.
+  const atStart = identitySnapshots.get(start);
+  if (atStart !== undefined) {
+    identitySnapshots.delete(start);
+    tenant.snapshots.push({ index: start, identity: atStart, cases: cloneCasesState(point.cases), customers: shareCustomers(tenant, point.customers), views: cloneViewStates(tenant.projections, point.views) });
+  }
   // After an eviction the base holds customers folded before index 0: a merge with one of them regroups too.
   if (merged !== undefined && (start > 0 || tenant.base !== undefined)) {
     // Each surviving group once, whatever the number of merges that formed it in the range.
@@ -335,7 +355,7 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     for (const id of merged) survivors.add(canonicalCustomerId(identity, id));
     for (const survivorId of survivors) {
       const members = mergedGroup(identity, survivorId);
-      const evicted = evictedRecordOf(tenant, members);
+      const evicted = evictedRecordOf(tenant, members, identity);
       const refolded = regroupCustomer(regroup, point.cases, point.customers, survivorId, members, lookup, config, evicted);
       tenant.stats.regroups++;
       tenant.stats.regroupedEvents += refolded;
@@ -352,6 +372,7 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
         cases: cloneCasesState(point.cases),
         customers: shareCustomers(tenant, point.customers),
         views: cloneViewStates(tenant.projections, point.views),
+        ...(merged === undefined ? {} : { ahead: true }),
       });
     }
     const item = events[i]!;
@@ -376,12 +397,19 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
 /**
  * The one record of a merged group's members that holds evicted events (its state at the eviction
  * boundary), if any. Two would have to be re-folded together from their evicted events: the fold needs the
- * tenant's history then.
+ * tenant's history then. So does an anonymous member seen before the boundary: what its evicted events
+ * contributed depends on whether it was merged later ("anonymous, then merged": an identity gap), which
+ * this merge changes.
  */
-function evictedRecordOf(tenant: LiveTenant, members: readonly string[]): { key: string; record: CustomerRecord } | undefined {
+function evictedRecordOf(tenant: LiveTenant, members: readonly string[], identity: IdentityState): { key: string; record: CustomerRecord } | undefined {
   const base = tenant.base?.customers.customers;
   if (base === undefined) return undefined;
+  const boundary = tenant.horizon?.at ?? Number.POSITIVE_INFINITY;
   let found: { key: string; record: CustomerRecord } | undefined;
+  for (const m of members) {
+    const node = identity.customers.get(m);
+    if (node !== undefined && node.anonymous && node.firstSeenAt <= boundary) throw historyNeeded(`anonymous customer ${m}, seen before the evicted events' end, is merged`);
+  }
   for (const m of members) {
     const record = base.get(m);
     if (record === undefined) continue;
@@ -588,6 +616,7 @@ export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: nu
     k = tenant.snapshots.length - 1;
   } else {
     k = lastSnapshotAtOrBefore(tenant.snapshots, cut, (j) => tenant.snapshots[j]!.index);
+    while (k >= 0 && tenant.snapshots[k]!.ahead === true) k--;
     if (k >= 0) base = tenant.snapshots[k]!;
   }
   if (base === undefined || base.index < minEvents || base.index === 0) return [];
@@ -627,9 +656,9 @@ export function tenantFoldOf(tenant: LiveTenant, config: JourneyConfig): TenantF
   let counts: { customers: number; merged: number } | undefined;
   const countCustomers = () => {
     if (counts) return counts;
-    // After an eviction the held events no longer name every customer: each one folded has its record.
-    if (tenant.base !== undefined) return (counts = { customers: head.customers.customers.size, merged: mergedCustomerCount(head.identity) });
     const customers = new Set<string>();
+    // After an eviction the evicted events' customers are the base's records (keyed by their customer then).
+    if (tenant.base !== undefined) for (const id of tenant.base.customers.customers.keys()) customers.add(canonical(id));
     for (const e of tenant.events) customers.add(canonical(e.attributed));
     return (counts = { customers: customers.size, merged: mergedCustomerCount(head.identity) });
   };
