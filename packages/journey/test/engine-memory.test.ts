@@ -51,8 +51,17 @@ const scenarioArbitrary = fc
     return { tenants: journeys.tenants, batches: out, events: journeys.events, horizonMs: horizonDays * DAY };
   });
 
+/**
+ * What the two engines must agree on: the whole report, and the fold's cases and customer records by key.
+ * The order of the customers map is not compared: after an eviction a regrouped customer's record can sit
+ * elsewhere in it than in an engine that re-folded the group from its first event (every report, which is
+ * what hosts read, is compared whole).
+ */
 function observedState(engine: JourneyEngine, tenantId: string): unknown {
-  return { report: engine.report(tenantId, { asOf: ASOF }), fold: foldState(engine.fold(tenantId)) };
+  const fold = foldState(engine.fold(tenantId)) as { customers: unknown[] } | undefined;
+  const byKey = (list: unknown[]) => [...(list as [string, unknown][])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const customers = fold === undefined ? undefined : (fold.customers as unknown as { customers: unknown[] }).customers;
+  return { report: engine.report(tenantId, { asOf: ASOF }), fold: fold === undefined ? undefined : { ...fold, customers: byKey(customers ?? []) } };
 }
 
 describe('journey engine with bounded memory', () => {
@@ -109,6 +118,8 @@ describe('journey engine with bounded memory', () => {
       await whole.recordUnknown(batch);
       await first.recordUnknown(batch);
     }
+    // A snapshot first evicts what may go (our own events have come back by then).
+    await first.snapshot();
     const evicted = first.memoryStats().evictedEvents;
     expect(evicted).toBeGreaterThan(0);
     await first.close();
