@@ -6,7 +6,7 @@
 // unthreaded-switch candidates read from each case's recorded moments.
 import type { Channel } from '@omnitrail/events';
 import type { CaseRecord, CasesState } from '../core/cases/index.js';
-import { createCustomerRecord, applyCustomerEventAt, type CustomersState } from '../core/customers/index.js';
+import { cloneCustomerRecord, createCustomerRecord, applyCustomerEventAt, type CustomerRecord, type CustomersState } from '../core/customers/index.js';
 import { isUnthreadedCandidate } from '../core/journey-map/state.js';
 import type { CaseEffects, CaseLookup, CaseStatus, CaseView, JourneyConfig, JourneyEvent, UnthreadedCandidate } from '../core/model/index.js';
 import { compareEventOrder, type CatalogEvent } from '@omnitrail/events';
@@ -127,7 +127,9 @@ function candidatesAt(index: RegroupIndex, cases: CasesState, customerId: string
 /**
  * After merges made `survivorId` the canonical customer of `members` (itself first): its cases index and the
  * customer ids its cases record follow, and its record is re-folded from every folded event of the group, in
- * order, in place of the members' records. Returns how many events were re-folded.
+ * order, in place of the members' records. When one member has events evicted from memory, `evicted` is its
+ * record as it stood at the eviction boundary: the group's held events (all later) are folded onto a copy of
+ * it. Returns how many events were re-folded.
  */
 export function regroupCustomer(
   index: RegroupIndex,
@@ -137,6 +139,7 @@ export function regroupCustomer(
   members: readonly string[],
   lookup: CaseLookup,
   config: JourneyConfig,
+  evicted?: { key: string; record: CustomerRecord },
 ): number {
   // The cases opened by the group's events, in opening order, under the survivor.
   const lists: CaseRecord[][] = [];
@@ -160,12 +163,17 @@ export function regroupCustomer(
   // The group's folded events, in order.
   const events: RegroupEvent[] = [];
   for (const m of members) for (const e of index.byAttributed.get(m) ?? []) if (!e.pending) events.push(e);
-  if (events.length === 0) return 0;
+  if (events.length === 0 && evicted === undefined) return 0;
   events.sort(compareEventOrder);
-  const rec = createCustomerRecord(survivorId);
-  const je: JourneyEvent = { event: events[0]!.event, at: 0, customerId: survivorId, attributedCustomerId: '' };
-  for (let pos = 0; pos < events.length; pos++) {
-    const item = events[pos]!;
+  let rec: CustomerRecord;
+  if (evicted === undefined) rec = createCustomerRecord(survivorId);
+  else {
+    rec = cloneCustomerRecord(evicted.record);
+    rec.customerId = survivorId;
+  }
+  const je: JourneyEvent = { event: events[0]?.event as CatalogEvent, at: 0, customerId: survivorId, attributedCustomerId: '' };
+  for (let k = 0; k < events.length; k++) {
+    const item = events[k]!;
     je.event = item.event;
     je.at = item.at;
     je.attributedCustomerId = item.attributed;
@@ -176,11 +184,26 @@ export function regroupCustomer(
       const b = opened.channel ?? item.event.channel;
       candidates = b === undefined ? NO_CANDIDATES : candidatesAt(index, cases, survivorId, item, opened.caseId, b);
     }
-    applyCustomerEventAt(rec, pos, je, effects, lookup, config, candidates);
+    applyCustomerEventAt(rec, rec.ids.length, je, effects, lookup, config, candidates);
   }
-  placeEntry(customers.customers, survivorId, rec, events[0]!.foldedAs, new Set(members));
+  // With an evicted member the group's first entry is the one holding its continuation: the member record
+  // whose timeline starts first (its events were folded before every held one).
+  placeEntry(customers.customers, survivorId, rec, evicted === undefined ? events[0]!.foldedAs : earliestEntry(customers, members) ?? evicted.key, new Set(members));
   for (const e of events) e.foldedAs = survivorId;
   return events.length;
+}
+
+/** The member whose record's timeline starts first, among those with a record. */
+function earliestEntry(customers: CustomersState, members: readonly string[]): string | undefined {
+  let best: { key: string; at: number; id: string } | undefined;
+  for (const m of members) {
+    const r = customers.customers.get(m);
+    if (r === undefined || r.ids.length === 0) continue;
+    const at = r.ats[0]!;
+    const id = r.ids[0]!;
+    if (best === undefined || at < best.at || (at === best.at && id < best.id)) best = { key: m, at, id };
+  }
+  return best?.key;
 }
 
 /** Cases in the order of their opening events. */

@@ -12,6 +12,7 @@ import {
 import { createIdTable, deepFreeze, hashString, type IdTable } from '@omnitrail/eventstore/adapter';
 import {
   catalogRegistry,
+  instantMs,
   jsonContentHash,
   newEventId,
   parseEvent,
@@ -36,13 +37,15 @@ import { createSnapshotKeys, deleteSnapshotKeys, isSealedEngineSnapshot, openSea
 import { createOwnEventQueue } from './own-events.js';
 import { createPersonalDataCodec, SNAPSHOT_KEY_TENANT } from './personal-data/index.js';
 import { canonicalCustomerId, mergedGroup } from '../core/identity/index.js';
-import { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, recordedEvent, tenantFoldOf, type LiveTenant, type RecordedIndex } from './tenant-state.js';
+import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, evictBefore, foldEventsAsOf, foldTenantAsOf, recordedEvent, tenantFoldOf, type LiveTenant, type RecordedIndex } from './tenant-state.js';
+import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, type JourneyMemoryStats } from './memory/index.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
 import { createTenantSnapshots, type CapturedTenant, type TenantSnapshots } from './tenant-snapshots/index.js';
 import { createTenantOwnership, guardTenantReads, type JourneyWorkerOptions, type TenantOwnership, type TenantOwnershipChange } from './workers/index.js';
 
 export { ENGINE_SNAPSHOT_FORMAT, type SnapshotRejection } from './engine-snapshot/index.js';
+export type { BeyondHorizonError, JourneyMemoryOptions, JourneyMemoryStats } from './memory/index.js';
 export { DEFAULT_WORKER_LEASE_MS, JourneyWorkerOptionsError, TenantNotOwnedError, type JourneyWorkerOptions, type TenantOwnershipChange } from './workers/index.js';
 export {
   defineJourneyProjection,
@@ -95,6 +98,14 @@ export interface JourneyEngineOptions<E = CatalogEvent, I = InputOfEvents<E>> {
    * and a tenant it gains is loaded from its latest snapshot and caught up from the log after it.
    */
   worker?: JourneyWorkerOptions;
+  /**
+   * Bounded memory (docs/durable-engine.md): events older than `horizonMs` of event time before each
+   * tenant's latest leave memory, their contribution staying in the state; what needs them later (a late
+   * event before them, a merge of two customers that both have evicted events, an erasure, an as-of query
+   * before them through `foldAsOfFromStore`/`reportFromStore`) re-reads the tenant's history from the store.
+   * Absent: the engine holds every event.
+   */
+  memory?: JourneyMemoryOptions;
   /**
    * Where the keys that seal personal fields live (docs/privacy.md). Given, the engine stores every personal
    * field encrypted with its customer's key, reads it back decrypted, and `erase` works; absent, events are
@@ -268,8 +279,17 @@ export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends J
   customer(tenantId: string, customer: string): CustomerProfile | undefined;
   /** A customer's profile stream: the current profile first, then every change of it (see `customer`). */
   customer$(tenantId: string, customer: string): Observable<CustomerProfile | undefined>;
-  /** The tenant's fold as of an instant: the fold of the events with `occurredAt ≤ asOf`. */
+  /**
+   * The tenant's fold as of an instant: the fold of the events with `occurredAt ≤ asOf`. With `memory`, an
+   * instant before the tenant's evicted events' end throws a `BeyondHorizonError`: use `foldAsOfFromStore`.
+   */
   foldAsOf(tenantId: string, asOf: number): TenantFold;
+  /** {@link JourneyEngine.foldAsOf} for any instant: before the memory horizon it re-reads the tenant's history from the store. */
+  foldAsOfFromStore(tenantId: string, asOf: number): Promise<TenantFold>;
+  /** {@link JourneyEngine.report} for any window: before the memory horizon it re-reads the tenant's history from the store. */
+  reportFromStore(tenantId: string, window?: Partial<ReportWindow>): Promise<TenantReport>;
+  /** What bounded memory did so far: events held and evicted, re-reads of histories and their cost. Frozen plain data. */
+  memoryStats(): JourneyMemoryStats;
   /** The current fold of a tenant (undefined before its first event). */
   fold(tenantId: string): TenantFold | undefined;
   /**
@@ -356,10 +376,14 @@ function batchTableCapacity(count: number): number {
  */
 export function journeyStreamName(event: CatalogEvent): string {
   const key = event.customerId ?? strongestIdentityKey(event) ?? event.id;
-  const tenant = event.tenantId;
-  const tenantPart = tenant.includes('-') || tenant.includes('%') ? tenant.replaceAll('%', '%25').replaceAll('-', '%2D') : tenant;
-  const name = `${STREAM_PREFIX}${tenantPart}-${key}`;
+  const name = `${tenantStreamPrefix(event.tenantId)}${key}`;
   return name.length <= 256 ? name : `${STREAM_PREFIX}h-${fnv1a(name)}`;
+}
+
+/** The prefix of a tenant's streams (`journey-<escaped tenant>-`); long names are hashed under `journey-h-`. */
+function tenantStreamPrefix(tenant: string): string {
+  const tenantPart = tenant.includes('-') || tenant.includes('%') ? tenant.replaceAll('%', '%25').replaceAll('-', '%2D') : tenant;
+  return `${STREAM_PREFIX}${tenantPart}-`;
 }
 
 function strongestIdentityKey(event: CatalogEvent): string | undefined {
@@ -414,6 +438,21 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const keyStore = options.keys;
   const codec = keyStore === undefined ? undefined : createPersonalDataCodec(keyStore);
   const erasureHooks: ErasureHook[] = [...(options.onErased ?? [])];
+  // ---- bounded memory (see ./memory and tenant-state's evictBefore) ----------------------------------
+  const memory = resolveMemorySettings(options.memory, options.projections?.length ?? 0, standard);
+  const memoryCounters = { rehydrations: 0, rehydratedEvents: 0, rehydrateMs: 0, historyReads: 0, historyReadEvents: 0, historyReadMs: 0 };
+  // Tenants whose history is being re-read, with the batches that came meanwhile (folded after it, in order).
+  const rehydrating = new Map<string, { queue: { list: CatalogEvent[]; contents: number[] | undefined }[]; done: Promise<void> }>();
+  // Tenants that must hold their whole history for a while (a record() checking late ids, an erasure).
+  const pinned = new Map<string, number>();
+  // Ids a re-read folded that the subscription has not handed over yet: skipped when it does.
+  const prefolded = new Set<string>();
+  // Evicted events still in the engine's index of folded ids, removed in one pass when they are many.
+  const evictedFromIndex = new Set<CatalogEvent>();
+  let evictedTotal = 0;
+  // Our own events handed back since the last sweep of evictions, and whether one is scheduled.
+  let handedBackSinceSweep = 0;
+  let sweepScheduled = false;
   // One subject per partition someone watches, released when its last subscriber leaves.
   const hostSubjects = new Map<string, { index: number; tenantId: string; key: string; lastKey: string | undefined; subject: BehaviorSubject<unknown>; subscribers: number }>();
   const tenants = new Map<string, LiveTenant>();
@@ -574,7 +613,16 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           continue;
         }
         if (ownIds.take(item.event.id)) {
-          if (recordedEvent(recordedIndex, item.event.id) === undefined) holes.add(item.event.id);
+          if (prefolded.size === 0 || !prefolded.delete(item.event.id)) {
+            if (recordedEvent(recordedIndex, item.event.id) === undefined) holes.add(item.event.id);
+          }
+          delivered(item.event.position, item.event.id);
+          // Our own events could not leave memory before they came back: look again now and then.
+          if (memory !== undefined && ++handedBackSinceSweep >= memory.minEvictEvents) scheduleSweep();
+          continue;
+        }
+        // Folded by a re-read of its tenant's history before the subscription got here.
+        if (prefolded.size > 0 && prefolded.delete(item.event.id)) {
           delivered(item.event.position, item.event.id);
           continue;
         }
@@ -691,9 +739,18 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   /** Folds one tenant's share of a batch into it and notifies its subscribers; returns how many events were new. */
   function applyTenant(tenantId: string, group: { list: CatalogEvent[]; hashes: number[] | undefined; contents: number[] | undefined }, distinctBatch: boolean): number {
     {
+      const waiting = rehydrating.get(tenantId);
+      if (waiting !== undefined) {
+        waiting.queue.push({ list: group.list, contents: group.contents });
+        return group.list.length;
+      }
       let tenant = tenants.get(tenantId);
-      if (!tenant) tenants.set(tenantId, (tenant = createLiveTenant(tenantId, config, standard, recordedIndex)));
-      const { refoldedFrom, added } = addEvents(tenant, group.list, config, distinctBatch, group.hashes, group.contents);
+      if (!tenant) tenants.set(tenantId, (tenant = withEvictionStep(createLiveTenant(tenantId, config, standard, recordedIndex))));
+      const { refoldedFrom, added, needsHistory } = addEvents(tenant, group.list, config, distinctBatch, group.hashes, group.contents);
+      if (needsHistory) {
+        rehydrate(tenantId, { list: group.list, contents: group.contents });
+        return group.list.length;
+      }
       if (added.length === 0) return 0;
       const touched = host.update(tenant, added, hostSubjects.size > 0);
       foldCache.delete(tenantId);
@@ -718,8 +775,215 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           entry.subject.next(host.state(tenant, entry.index, entry.key));
         }
       }
+      evictOld(tenant);
       return added.length;
     }
+  }
+
+  // ---- bounded memory ---------------------------------------------------------------------------------
+
+  /** Evicts a tenant's events older than the horizon (see tenant-state's evictBefore), unless it is pinned. */
+  function evictOld(tenant: LiveTenant): void {
+    if (memory === undefined || pinned.has(tenant.tenantId) || rehydrating.has(tenant.tenantId)) return;
+    const latest = tenant.events.at(-1)?.at;
+    if (latest === undefined) return;
+    const watermark = latest - memory.horizonMs;
+    if (tenant.events.length < memory.minEvictEvents || tenant.events[0]!.at >= watermark) return;
+    // Our own events the subscription has not handed back stay: it tells holes from folded events by the index.
+    const own = follows ? ownIds.pending() : [];
+    const keep = own.length === 0 ? undefined : ((set: Set<string>) => (e: { id: string }) => set.has(e.id))(new Set(own));
+    const gone = evictBefore(tenant, watermark, memory.minEvictEvents, keep);
+    if (gone.length === 0) return;
+    evictedTotal += gone.length;
+    foldCache.delete(tenant.tenantId);
+    for (const event of gone) evictedFromIndex.add(event);
+    if (evictedFromIndex.size * 2 > recordedIndex.recorded.length) compactIndex();
+  }
+
+  /** Evicts what every tenant may evict (own events came back since the last look). */
+  function sweep(): void {
+    handedBackSinceSweep = 0;
+    for (const tenant of tenants.values()) evictOld(tenant);
+  }
+
+  function scheduleSweep(): void {
+    if (sweepScheduled) return;
+    sweepScheduled = true;
+    setImmediate(() => {
+      sweepScheduled = false;
+      if (!closed) sweep();
+    });
+  }
+
+  /** A new live tenant of this engine: with bounded memory, fold snapshots at least every eviction step. */
+  function withEvictionStep(tenant: LiveTenant): LiveTenant {
+    if (memory !== undefined) tenant.evictionStep = memory.minEvictEvents;
+    return tenant;
+  }
+
+  function compactIndex(): void {
+    if (evictedFromIndex.size === 0) return;
+    compactRecordedIndex(recordedIndex, evictedFromIndex);
+    evictedFromIndex.clear();
+  }
+
+  /** Reads one tenant's events from the store, opened and parsed as the subscription does. */
+  async function readTenantHistory(tenantId: string): Promise<{ events: CatalogEvent[]; contents: number[]; positions: bigint[] }> {
+    const events: CatalogEvent[] = [];
+    const contents: number[] = [];
+    const positions: bigint[] = [];
+    for await (const stored of store.readAll({ filter: { streamNamePrefix: [tenantStreamPrefix(tenantId), `${STREAM_PREFIX}h-`] } })) {
+      const opening = codec === undefined ? stored.data : codec.open(stored.data);
+      const data = opening instanceof Promise ? await opening : opening;
+      const parsed = parseEvent(data, { registry, uniformShape: true });
+      // Invalid events were reported when the subscription met them; hashed stream names hold any tenant.
+      if (!parsed.success || parsed.event.tenantId !== tenantId) continue;
+      events.push(parsed.event);
+      contents.push(contentHashOf(stored.data, stored.metadata));
+      positions.push(stored.position);
+    }
+    return { events, contents, positions };
+  }
+
+  /**
+   * Rebuilds a tenant from its whole history in the store, then folds `first` and every batch of the tenant
+   * that comes meanwhile (applyTenant queues them), and puts the rebuilt tenant in place. Reads see the
+   * tenant as it was before `first` until then (or wait: see `ready()`).
+   */
+  function rehydrate(tenantId: string, first: { list: CatalogEvent[]; contents: number[] | undefined } | undefined): Promise<void> {
+    const running = rehydrating.get(tenantId);
+    if (running !== undefined) {
+      if (first !== undefined) running.queue.push(first);
+      return running.done;
+    }
+    const entry: { queue: { list: CatalogEvent[]; contents: number[] | undefined }[]; done: Promise<void> } = { queue: first === undefined ? [] : [first], done: Promise.resolve() };
+    rehydrating.set(tenantId, entry);
+    entry.done = (async () => {
+      const started = performance.now();
+      try {
+        let history: Awaited<ReturnType<typeof readTenantHistory>> | undefined;
+        for (let attempt = 1; history === undefined; attempt++) {
+          try {
+            history = await readTenantHistory(tenantId);
+          } catch (error) {
+            if (attempt >= 3 || closed) throw error;
+            logger.warn(`journey engine: re-reading tenant "${tenantId}"'s history failed (${String(error)}); retrying`);
+            await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+          }
+        }
+        const rebuilt = withEvictionStep(createLiveTenant(tenantId, config, standard, createRecordedIndex()));
+        addEvents(rebuilt, history.events, config, false, undefined, history.contents);
+        // Read ahead of the subscription: skipped when it hands them over.
+        if (follows) {
+          for (let i = 0; i < history.positions.length; i++) if (deliveredPosition === undefined || history.positions[i]! > deliveredPosition) prefolded.add(history.events[i]!.id);
+        }
+        const queued: CatalogEvent[] = [];
+        for (let k = 0; k < entry.queue.length; k++) {
+          const group = entry.queue[k]!;
+          addEvents(rebuilt, group.list, config, false, undefined, group.contents);
+          queued.push(...group.list);
+        }
+        // The engine's index of folded ids: the old tenant's entries out, the rebuilt one's in.
+        const old = tenants.get(tenantId);
+        if (old !== undefined) rebuilt.stats = { ...old.stats, evictedEvents: 0 };
+        const drop = new Set<CatalogEvent>();
+        for (const event of recordedIndex.recorded) if (event.tenantId === tenantId) drop.add(event);
+        for (const event of evictedFromIndex) if (event.tenantId === tenantId) evictedFromIndex.delete(event);
+        compactRecordedIndex(recordedIndex, drop);
+        const own = rebuilt.index;
+        for (let i = 0; i < own.recorded.length; i++) {
+          recordedIndex.recorded.push(own.recorded[i]!);
+          recordedIndex.contents.push(own.contents[i]!);
+          recordedIndex.ids.add(hashString(own.recorded[i]!.id), recordedIndex.recorded.length);
+        }
+        (rebuilt as { index: RecordedIndex }).index = recordedIndex;
+        tenants.set(tenantId, rebuilt);
+        rehydrating.delete(tenantId);
+        foldCache.delete(tenantId);
+        memoryCounters.rehydrations++;
+        memoryCounters.rehydratedEvents += history.events.length;
+        memoryCounters.rehydrateMs += performance.now() - started;
+        const fold = foldOf(tenantId);
+        if (changes.observed && queued.length > 0) {
+          changes.next({
+            tenantId,
+            eventIds: queued.map((e) => e.id),
+            customerIds: [...new Set(queued.map((e) => (e.customerId === undefined ? undefined : fold?.canonical(e.customerId))).filter((id): id is string => id !== undefined))].sort(),
+            caseIds: caseIdsOf(queued),
+            refoldedFrom: 0,
+          });
+        }
+        tenantSubjects.get(tenantId)?.subject.next(fold);
+        evictOld(rebuilt);
+      } catch (error) {
+        // The tenant's events can no longer be folded exactly: the engine stops, as when its subscription fails.
+        failure ??= error;
+        storeHealth.next({ state: 'ended', error });
+        changes.error(error);
+      } finally {
+        rehydrating.delete(tenantId);
+      }
+    })();
+    return entry.done;
+  }
+
+  /** Runs `work` while the tenant holds its whole history (re-read from the store when some was evicted). */
+  async function withWholeHistory<T>(tenantIds: Iterable<string>, work: () => Promise<T>): Promise<T> {
+    const held = [...new Set(tenantIds)];
+    for (const id of held) pinned.set(id, (pinned.get(id) ?? 0) + 1);
+    try {
+      for (const id of held) {
+        const tenant = tenants.get(id);
+        if (rehydrating.has(id) || tenant?.base !== undefined) await rehydrate(id, undefined);
+      }
+      if (failure) throw failure;
+      return await work();
+    } finally {
+      for (const id of held) {
+        const n = pinned.get(id)! - 1;
+        if (n > 0) pinned.set(id, n);
+        else {
+          pinned.delete(id);
+          const tenant = tenants.get(id);
+          if (tenant !== undefined) evictOld(tenant);
+        }
+      }
+    }
+  }
+
+  /** Waits for the re-reads in progress (of these tenants, or all). */
+  async function rehydrated(tenantIds?: Iterable<string>): Promise<void> {
+    if (rehydrating.size === 0) return;
+    const ids = tenantIds === undefined ? [...rehydrating.keys()] : [...new Set(tenantIds)];
+    for (const id of ids) await rehydrating.get(id)?.done;
+  }
+
+  /** The fold as of `asOf` from what the tenant holds; throws `BeyondHorizonError` before its horizon. */
+  function foldAsOfHeld(tenantId: string, asOf: number): TenantFold {
+    const tenant = tenants.get(tenantId);
+    if (tenant === undefined) return foldEventsAsOf(tenantId, [], asOf, config);
+    if (tenant.broken) foldOf(tenantId);
+    const fold = foldTenantAsOf(tenant, asOf, config);
+    if (fold === undefined) throw beyondHorizonError(tenantId, asOf, tenant.horizon?.at ?? asOf);
+    return fold;
+  }
+
+  /** The fold as of `asOf` from memory when it can be, else from the tenant's history in the store. */
+  async function foldAsOfFromStore(tenantId: string, asOf: number): Promise<TenantFold> {
+    await engine.ready();
+    if (failure) throw failure;
+    const tenant = tenants.get(tenantId);
+    const latest = tenant?.events.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+    if (tenant !== undefined && latest <= asOf) return foldOf(tenantId)!;
+    const held = tenant === undefined ? foldEventsAsOf(tenantId, [], asOf, config) : foldTenantAsOf(tenant, asOf, config);
+    if (held !== undefined) return held;
+    const started = performance.now();
+    const history = await readTenantHistory(tenantId);
+    memoryCounters.historyReads++;
+    memoryCounters.historyReadEvents += history.events.length;
+    const fold = foldEventsAsOf(tenantId, history.events, asOf, config);
+    memoryCounters.historyReadMs += performance.now() - started;
+    return fold;
   }
 
   // ---- snapshots ------------------------------------------------------------------------------------
@@ -810,6 +1074,13 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     const run = previous.then(async (): Promise<EngineSnapshotInfo | undefined> => {
       await ownEventsHandedBack();
       flush();
+      // A tenant being re-read holds batches that are delivered but not folded yet: wait for them.
+      while (rehydrating.size > 0) {
+        await rehydrated();
+        flush();
+      }
+      // What may leave memory leaves before the state is saved, so the snapshot holds only the rest.
+      if (memory !== undefined) sweep();
       let encoded: ReturnType<typeof encodeEngineSnapshot>;
       const position = deliveredPosition;
       try {
@@ -891,6 +1162,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
 
   /** The engine's state as plain data (shared, not copied: serialized at once by the caller). */
   function captureState(): SavedEngineState {
+    compactIndex();
     const saved: SavedTenant[] = [];
     for (const tenant of tenants.values()) saved.push(savedTenantOf(tenant));
     // Our own events folded but not handed back by the subscription yet are after the covered position:
@@ -898,6 +1170,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     const ownFolded = ownIds.pending().filter((id) => recordedEvent(recordedIndex, id) !== undefined);
     // And the events handed over after a hole (see `holes`): folded, or counted as rejected or duplicate.
     for (const { id } of afterHole) if (!holes.has(id)) ownFolded.push(id);
+    // And the events a re-read of a tenant's history folded ahead of the subscription.
+    for (const id of prefolded) ownFolded.push(id);
     return { tenants: saved, recorded: recordedIndex.recorded, contents: recordedIndex.contents, ownFolded, rejectedStoredCount, storedCopies };
   }
 
@@ -914,7 +1188,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   /** Puts a saved tenant in place (its events already in the engine's index): rebuilds what was left out. */
   function restoreSavedTenant(saved: SavedTenant): void {
     const { host: hostTenant, ...rest } = saved;
-    const tenant: LiveTenant = { ...rest, index: recordedIndex, projections: TENANT_PROJECTIONS };
+    const tenant: LiveTenant = withEvictionStep({ ...rest, evictionStep: undefined, index: recordedIndex, projections: TENANT_PROJECTIONS });
     if (hostTenant !== undefined) host.importTenant(tenant, hostTenant);
     tenants.set(tenant.tenantId, tenant);
   }
@@ -958,6 +1232,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     if (cached) return cached;
     const tenant = tenants.get(tenantId);
     if (!tenant) return undefined;
+    if (tenant.broken) throw new Error(`tenant "${tenantId}" is being rebuilt from the store's history (an event needed events evicted from memory); await engine.ready() and read again`);
     const fold = tenantFoldOf(tenant, config);
     foldCache.set(tenantId, fold);
     return fold;
@@ -1087,7 +1362,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     });
     if (!changed) return group;
     // Folded into an index of its own (the shared one already holds these ids), then given the shared one.
-    const rebuilt = createLiveTenant(tenantId, config, standard, createRecordedIndex());
+    const rebuilt = withEvictionStep(createLiveTenant(tenantId, config, standard, createRecordedIndex()));
     const { added } = addEvents(rebuilt, events, config, true, undefined, new Array<number>(events.length).fill(0));
     (rebuilt as { index: RecordedIndex }).index = recordedIndex;
     rebuilt.stats = tenant.stats;
@@ -1102,6 +1377,35 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       entry.subject.next(host.state(rebuilt, entry.index, entry.key));
     }
     return group;
+  }
+
+  /** Erases a customer of a tenant whose whole history is in memory (see engine.erase). */
+  async function eraseHeld(tenantId: string, customerId: string): Promise<Erasure> {
+    const keys = keyStore!;
+    const tenant = tenants.get(tenantId);
+    await codec!.loadTenant(tenantId);
+    const canonical = tenant === undefined ? customerId : canonicalCustomerId(tenant.head.identity, customerId);
+    const { customerIds, owners } = tenant === undefined ? { customerIds: [customerId], owners: new Set([customerId]) } : ownersOf(tenant, canonical);
+    // Keys first: once they are gone the personal fields are unreadable in every copy of the log, even if
+    // recording the erasure event below fails.
+    let keysDeleted = 0;
+    for (const owner of owners) {
+      if (await keys.deleteCustomerKey(tenantId, owner)) keysDeleted++;
+      codec!.forget(tenantId, owner);
+    }
+    const recorded = await recordInput({ type: 'CustomerErased', tenantId, customerId: canonical, occurredAt: new Date(clock()).toISOString(), data: { keysDeleted } }, true);
+    await forgetCustomer(tenantId, canonical);
+    // Snapshots hold opened values: ours is written again from the erased state under a new key, then every
+    // other snapshot key goes (ours before, other engines'), so no snapshot sealed before can be read again.
+    let keepSnapshotKey: string | undefined;
+    if (snapshotKeys !== undefined && failure === undefined) {
+      rotateSnapshotKey = true;
+      if ((await writeSnapshot()) !== undefined) keepSnapshotKey = snapshotSealedWith;
+    }
+    await deleteSnapshotKeys(keys, keepSnapshotKey);
+    const erasure: Erasure = Object.freeze({ tenantId, customerId: canonical, customerIds: Object.freeze(customerIds), keysDeleted, eventId: recorded.events[0]!.id });
+    for (const hook of [...erasureHooks]) await hook(erasure);
+    return erasure;
   }
 
   /** Appends one stream's batch again after a concurrent writer moved the stream, against the revision it left. */
@@ -1171,6 +1475,20 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   let recordGeneration = 0;
 
   async function recordParsed(events: CatalogEvent[], contents: readonly number[], generation: number): Promise<RecordResult> {
+    // An event before its tenant's evicted events' end: its id is checked (and it is folded) against the
+    // tenant's whole history, re-read from the store.
+    if (memory !== undefined || rehydrating.size > 0) {
+      const late = new Set<string>();
+      for (const event of events) {
+        const tenant = tenants.get(event.tenantId);
+        if (rehydrating.has(event.tenantId) || (tenant?.horizon !== undefined && instantMs(event.occurredAt) <= tenant.horizon.at)) late.add(event.tenantId);
+      }
+      if (late.size > 0) return withWholeHistory(late, () => recordHeld(events, contents, generation));
+    }
+    return recordHeld(events, contents, generation);
+  }
+
+  async function recordHeld(events: CatalogEvent[], contents: readonly number[], generation: number): Promise<RecordResult> {
     // Redeliveries are checked against everything the store held when the engine opened and every other
     // writer's event delivered so far.
     if (!caughtUp) await engine.ready();
@@ -1210,7 +1528,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       const earlier = batchInFlightWith(fresh, hashes);
       if (earlier !== undefined) {
         await earlier;
-        return recordParsed(events, contents, generation);
+        return recordHeld(events, contents, generation);
       }
     }
     let finish!: () => void;
@@ -1283,6 +1601,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     });
     if (error !== undefined) {
       apply(appended, false, undefined, appendedContents);
+      await rehydrated(appended.map((event) => event.tenantId));
       if (isDuplicateEventId(error)) {
         throw new ValidationError(null, error.ids.map((id) => ({ path: 'id', message: `"${id}" is already recorded in another stream; use a new id for a new event` })));
       }
@@ -1296,6 +1615,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     // A worker that lost a tenant while the append was in flight did not fold its events: the subscription
     // must not take them for ours when it hands them back (they would be holes nothing fills).
     if (ownership !== undefined) ownIds.forget(new Set(fresh.filter((event) => !ownership.folds(event.tenantId)).map((event) => event.id)));
+    // A batch that needed a tenant's evicted events is folded once its history is read again.
+    await rehydrated(fresh.map((event) => event.tenantId));
+    if (failure) throw failure;
     return { events, recorded, position };
   }
 
@@ -1425,7 +1747,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     const tenant = tenants.get(tenantId);
     const latest = tenant?.events.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
     const fold = latest <= asOf ? foldOf(tenantId) : engine.foldAsOf(tenantId, asOf);
-    return { fold: fold ?? foldEventsAsOf(tenantId, [], asOf, config), firstAt: tenant?.events[0]?.at };
+    return { fold: fold ?? foldEventsAsOf(tenantId, [], asOf, config), firstAt: tenant?.firstAt ?? tenant?.events[0]?.at };
   }
   const operations = createJourneyOperations({
     foldAt: (tenantId, asOf) => {
@@ -1480,6 +1802,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     async ready() {
       if (!caughtUp && failure === undefined) await new Promise<void>((resolve) => caughtUpWaiters.push(resolve));
       if (ownership !== undefined && failure === undefined && !closed) await ownership.settled();
+      await rehydrated();
     },
     report(tenantId, window = {}) {
       requireStandard('report');
@@ -1522,8 +1845,24 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     },
     foldAsOf(tenantId, asOf) {
       requireStandard('foldAsOf');
+      return foldAsOfHeld(tenantId, asOf);
+    },
+    foldAsOfFromStore(tenantId, asOf) {
+      requireStandard('foldAsOfFromStore');
+      return foldAsOfFromStore(tenantId, asOf);
+    },
+    async reportFromStore(tenantId, window = {}) {
+      requireStandard('reportFromStore');
+      const asOf = window.asOf ?? clock();
+      const fold = await foldAsOfFromStore(tenantId, asOf);
       const tenant = tenants.get(tenantId);
-      return foldEventsAsOf(tenantId, tenant ? tenant.events.map((e) => e.event) : [], asOf, config);
+      const full: ReportWindow = { asOf, from: window.from ?? tenant?.firstAt ?? asOf, to: window.to ?? asOf };
+      return tenantReport(fold, full, window.from !== undefined || window.to !== undefined);
+    },
+    memoryStats() {
+      let heldEvents = 0;
+      for (const tenant of tenants.values()) heldEvents += tenant.events.length;
+      return Object.freeze({ horizonMs: memory?.horizonMs ?? null, heldEvents, evictedEvents: evictedTotal, ...memoryCounters });
     },
     fold(tenantId) {
       requireStandard('fold');
@@ -1617,30 +1956,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       await engine.ready();
       if (failure) throw failure;
       flush();
-      const tenant = tenants.get(tenantId);
-      await codec.loadTenant(tenantId);
-      const canonical = tenant === undefined ? customerId : canonicalCustomerId(tenant.head.identity, customerId);
-      const { customerIds, owners } = tenant === undefined ? { customerIds: [customerId], owners: new Set([customerId]) } : ownersOf(tenant, canonical);
-      // Keys first: once they are gone the personal fields are unreadable in every copy of the log, even if
-      // recording the erasure event below fails.
-      let keysDeleted = 0;
-      for (const owner of owners) {
-        if (await keyStore.deleteCustomerKey(tenantId, owner)) keysDeleted++;
-        codec.forget(tenantId, owner);
-      }
-      const recorded = await recordInput({ type: 'CustomerErased', tenantId, customerId: canonical, occurredAt: new Date(clock()).toISOString(), data: { keysDeleted } }, true);
-      await forgetCustomer(tenantId, canonical);
-      // Snapshots hold opened values: ours is written again from the erased state under a new key, then every
-      // other snapshot key goes (ours before, other engines'), so no snapshot sealed before can be read again.
-      let keepSnapshotKey: string | undefined;
-      if (snapshotKeys !== undefined && failure === undefined) {
-        rotateSnapshotKey = true;
-        if ((await writeSnapshot()) !== undefined) keepSnapshotKey = snapshotSealedWith;
-      }
-      await deleteSnapshotKeys(keyStore, keepSnapshotKey);
-      const erasure: Erasure = Object.freeze({ tenantId, customerId: canonical, customerIds: Object.freeze(customerIds), keysDeleted, eventId: recorded.events[0]!.id });
-      for (const hook of [...erasureHooks]) await hook(erasure);
-      return erasure;
+      return withWholeHistory([tenantId], () => eraseHeld(tenantId, customerId));
     },
     onErased(hook) {
       erasureHooks.push(hook);
@@ -1655,6 +1971,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       // A worker gives its tenants back first, so the others take them over at once.
       await ownership?.stop();
       await tenantSnapshots?.settle();
+      await rehydrated();
       // The last snapshot before the subscription stops, so that it can wait for our own events to come back.
       await snapshotInFlight;
       if (snapshotSettings?.onClose && caughtUp && failure === undefined && (foldedSinceSnapshot > 0 || replaceRejected || rotateSnapshotKey)) await writeSnapshot();

@@ -30,6 +30,28 @@ import { applyViews, cloneViewStates, createViewStates, TENANT_PROJECTIONS, type
 
 const NO_MERGES: readonly CustomerMerge[] = [];
 
+/**
+ * Thrown inside the fold when what it must do reaches before the tenant's evicted events (see
+ * {@link evictBefore}): a merge of two customers that both have evicted events, an unmerge of one. The fold
+ * is rolled back and the caller re-reads the tenant's history (see `addEvents`'s `needsHistory`).
+ */
+const HISTORY_NEEDED = 'TENANT_HISTORY_NEEDED';
+
+function historyNeeded(reason: string): Error {
+  return Object.assign(new Error(`the fold needs events evicted from memory: ${reason}`), { code: HISTORY_NEEDED });
+}
+
+/** Whether an error is the fold's request for evicted events (see {@link historyNeeded}). */
+export function isHistoryNeeded(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === HISTORY_NEEDED;
+}
+
+/** Sets a `firstByCanonical` entry, noting its previous value while a fold can still be rolled back. */
+function setFirst(tenant: LiveTenant, key: string, value: number): void {
+  tenant.firstUndo?.push([key, tenant.firstByCanonical.get(key)]);
+  tenant.firstByCanonical.set(key, value);
+}
+
 
 /** The fold state after a prefix of a tenant's events: what a snapshot holds. */
 interface FoldPoint {
@@ -40,6 +62,12 @@ interface FoldPoint {
   customers: CustomersState;
   /** The tenant-wide projections' states (`LiveTenant.projections`). */
   views: unknown[];
+  /**
+   * Taken inside a range whose merges were regrouped before it was folded: its customers and cases already
+   * follow those later merges. Good to re-fold from (the re-fold meets the merges again), not to stand for
+   * the state after exactly `index` events (an eviction base, which as-of queries start from).
+   */
+  ahead?: boolean;
 }
 
 /**
@@ -57,7 +85,22 @@ export interface LiveTenant {
   head: FoldPoint;
   snapshots: FoldPoint[];
   /** Counters for benchmarks and tests. */
-  stats: { applied: number; refolds: number; refoldedEvents: number; regroups: number; regroupedEvents: number };
+  stats: { applied: number; refolds: number; refoldedEvents: number; regroups: number; regroupedEvents: number; evictedEvents: number };
+  /**
+   * The fold state after the events evicted from memory (see {@link evictBefore}), with index 0: what a
+   * re-fold starts from when no snapshot is later. Undefined while the tenant holds every event.
+   */
+  base: FoldPoint | undefined;
+  /** The order key of the last evicted event: an event sorting at or before it needs the tenant's history. */
+  horizon: { at: number; occurredAt: string; id: string } | undefined;
+  /** Set when a fold needing evicted events could not be rolled back: the tenant must be rebuilt from the store before it is read. */
+  broken?: boolean;
+  /** Set by an engine with bounded memory: its smallest eviction, which fold snapshots are taken at least as often as. */
+  evictionStep?: number;
+  /** While `addEvents` folds: the previous values of the `firstByCanonical` entries it changed (to undo them). */
+  firstUndo: Array<[string, number | undefined]> | undefined;
+  /** The instant of the tenant's first event ever (its first held event, until some are evicted). */
+  firstAt: number | undefined;
   /** Lower bound of the index of the first event of each canonical customer (for merges). */
   firstByCanonical: Map<string, number>;
   /** Case moments and events by customer, for following merges without going back (customer-regroup.ts). */
@@ -114,7 +157,8 @@ export interface RecordedIndex {
   readonly recorded: CatalogEvent[];
   /** Per recorded event (same index), the `jsonContentHash` of its content as given: the redelivery rule's side. */
   readonly contents: number[];
-  readonly ids: IdTable;
+  /** Rebuilt when evicted events leave the index (see {@link compactRecordedIndex}). */
+  ids: IdTable;
 }
 
 /** An empty {@link RecordedIndex}. */
@@ -142,7 +186,11 @@ export function createLiveTenant(
     index,
     head,
     snapshots: [],
-    stats: { applied: 0, refolds: 0, refoldedEvents: 0, regroups: 0, regroupedEvents: 0 },
+    stats: { applied: 0, refolds: 0, refoldedEvents: 0, regroups: 0, regroupedEvents: 0, evictedEvents: 0 },
+    base: undefined,
+    horizon: undefined,
+    firstAt: undefined,
+    firstUndo: undefined,
     firstByCanonical: new Map(),
     regroup: createRegroupIndex(),
     standard,
@@ -150,6 +198,27 @@ export function createLiveTenant(
     projections,
     shared: new Set(),
   };
+}
+
+/**
+ * Drops events from the index (evicted ones: their ids are found again by re-reading the tenant's history)
+ * and rebuilds its id table over the rest.
+ */
+export function compactRecordedIndex(index: RecordedIndex, drop: ReadonlySet<CatalogEvent>): void {
+  const { recorded, contents } = index;
+  let kept = 0;
+  for (let i = 0; i < recorded.length; i++) {
+    if (drop.has(recorded[i]!)) continue;
+    recorded[kept] = recorded[i]!;
+    contents[kept] = contents[i]!;
+    kept++;
+  }
+  recorded.length = kept;
+  contents.length = kept;
+  // The table's capacity must be a power of two.
+  const ids = createIdTable(recorded, 2 ** Math.max(4, Math.ceil(Math.log2(kept * 2 + 2))));
+  for (let i = 0; i < kept; i++) ids.add(hashString(recorded[i]!.id), i + 1);
+  index.ids = ids;
 }
 
 /** The recorded event with this id, of any tenant of the index, if any. */
@@ -203,9 +272,13 @@ function writableRecord(tenant: LiveTenant, state: CustomersState, customerId: s
   return copy;
 }
 
-/** How many events between snapshots: grows with the log so cloning stays a small share of the work. */
+/**
+ * How many events between snapshots: grows with the log so cloning stays a small share of the work. With
+ * bounded memory at most the eviction step, since an eviction cuts at a snapshot (see {@link evictBefore}).
+ */
 function snapshotInterval(tenant: LiveTenant): number {
-  return Math.max(1024, Math.floor(Math.sqrt(tenant.events.length) * 48));
+  const interval = Math.max(1024, Math.floor(Math.sqrt(tenant.events.length) * 48));
+  return tenant.evictionStep === undefined ? interval : Math.min(interval, tenant.evictionStep);
 }
 
 /**
@@ -225,7 +298,8 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
   let merged: Set<string> | undefined;
   const identity = point.identity;
   for (let i = start; i < events.length; i++) {
-    if (takeSnapshots && i > start && i % interval === 0) identitySnapshots.set(i, cloneIdentityState(identity));
+    // At the range's start too (events appended one at a time), unless a snapshot is already there.
+    if (takeSnapshots && i > 0 && i % interval === 0 && (i > start || (tenant.snapshots.at(-1)?.index ?? -1) < i)) identitySnapshots.set(i, cloneIdentityState(identity));
     const item = events[i]!;
     const { event, at } = item;
     // An unmerge re-attributes events of the customer it splits, which are held by the customer it was
@@ -249,11 +323,11 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     if (!tenant.standard) continue;
     const canonicalNow = canonicalCustomerId(identity, customerId);
     const known = tenant.firstByCanonical.get(canonicalNow);
-    if (known === undefined || known > i) tenant.firstByCanonical.set(canonicalNow, i);
+    if (known === undefined || known > i) setFirst(tenant, canonicalNow, i);
     for (const merge of merges) {
       (merged ??= new Set()).add(merge.survivorId);
       const first = Math.min(tenant.firstByCanonical.get(merge.mergedId) ?? i, tenant.firstByCanonical.get(merge.survivorId) ?? i);
-      tenant.firstByCanonical.set(merge.survivorId, first);
+      setFirst(tenant, merge.survivorId, first);
     }
     if (unmergeRoot !== undefined) {
       const first = tenant.firstByCanonical.get(unmergeRoot) ?? 0;
@@ -268,12 +342,21 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
   }
   if (earliestAffected < start) return earliestAffected;
   const lookup = lookupOf(point.cases, point.identity);
-  if (merged !== undefined && start > 0) {
+  // A snapshot at the range's start is taken before the regrouping below changes the customers.
+  const atStart = identitySnapshots.get(start);
+  if (atStart !== undefined) {
+    identitySnapshots.delete(start);
+    tenant.snapshots.push({ index: start, identity: atStart, cases: cloneCasesState(point.cases), customers: shareCustomers(tenant, point.customers), views: cloneViewStates(tenant.projections, point.views) });
+  }
+  // After an eviction the base holds customers folded before index 0: a merge with one of them regroups too.
+  if (merged !== undefined && (start > 0 || tenant.base !== undefined)) {
     // Each surviving group once, whatever the number of merges that formed it in the range.
     const survivors = new Set<string>();
     for (const id of merged) survivors.add(canonicalCustomerId(identity, id));
     for (const survivorId of survivors) {
-      const refolded = regroupCustomer(regroup, point.cases, point.customers, survivorId, mergedGroup(identity, survivorId), lookup, config);
+      const members = mergedGroup(identity, survivorId);
+      const evicted = evictedRecordOf(tenant, members, identity);
+      const refolded = regroupCustomer(regroup, point.cases, point.customers, survivorId, members, lookup, config, evicted);
       tenant.stats.regroups++;
       tenant.stats.regroupedEvents += refolded;
     }
@@ -289,6 +372,7 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
         cases: cloneCasesState(point.cases),
         customers: shareCustomers(tenant, point.customers),
         views: cloneViewStates(tenant.projections, point.views),
+        ...(merged === undefined ? {} : { ahead: true }),
       });
     }
     const item = events[i]!;
@@ -308,6 +392,31 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
   }
   point.index = events.length;
   return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The one record of a merged group's members that holds evicted events (its state at the eviction
+ * boundary), if any. Two would have to be re-folded together from their evicted events: the fold needs the
+ * tenant's history then. So does an anonymous member seen before the boundary: what its evicted events
+ * contributed depends on whether it was merged later ("anonymous, then merged": an identity gap), which
+ * this merge changes.
+ */
+function evictedRecordOf(tenant: LiveTenant, members: readonly string[], identity: IdentityState): { key: string; record: CustomerRecord } | undefined {
+  const base = tenant.base?.customers.customers;
+  if (base === undefined) return undefined;
+  const boundary = tenant.horizon?.at ?? Number.POSITIVE_INFINITY;
+  let found: { key: string; record: CustomerRecord } | undefined;
+  for (const m of members) {
+    const node = identity.customers.get(m);
+    if (node !== undefined && node.anonymous && node.firstSeenAt <= boundary) throw historyNeeded(`anonymous customer ${m}, seen before the evicted events' end, is merged`);
+  }
+  for (const m of members) {
+    const record = base.get(m);
+    if (record === undefined) continue;
+    if (found !== undefined) throw historyNeeded(`customers ${found.key} and ${m}, both with evicted events, are merged`);
+    found = { key: m, record };
+  }
+  return found;
 }
 
 /** Notes the moments of the cases an event changed: the case it acted on, and both sides of a case merge. */
@@ -330,6 +439,11 @@ function noteMoments(regroup: RegroupIndex, cases: CasesState, item: LiveEvent, 
  * (`hashString`), in the order of `incoming`; `contents`, their content hashes as given (`jsonContentHash` of
  * the input; of the event itself when absent). Returns the index from which the fold was recomputed, and the
  * added events in order.
+ *
+ * After an eviction (see {@link evictBefore}) a batch can need the events that left memory: one that sorts
+ * at or before the last evicted event, a merge of two customers that both have evicted events, an unmerge
+ * of one. Then nothing is added (the fold is rolled back to where it was) and `needsHistory` is true: the
+ * caller re-reads the tenant's events and adds the batch to a tenant rebuilt from them.
  */
 export function addEvents(
   tenant: LiveTenant,
@@ -338,20 +452,24 @@ export function addEvents(
   distinct = false,
   hashes?: readonly number[],
   contents?: readonly number[],
-): { refoldedFrom: number; added: LiveEvent[] } {
+): { refoldedFrom: number; added: LiveEvent[]; needsHistory?: true } {
   if (incoming.length === 0) return { refoldedFrom: tenant.events.length, added: [] };
   let firstChanged = tenant.events.length;
   const { recorded, ids } = tenant.index;
   const items: LiveEvent[] = [];
+  // What goes into the engine's index once the batch is folded: every new event, erasures included.
+  const indexed: { event: CatalogEvent; hash: number; content: number }[] = [];
+  const inBatch = distinct ? undefined : new Set<string>();
   for (let i = 0; i < incoming.length; i++) {
     const event = incoming[i]!;
     const hash = hashes === undefined ? hashString(event.id) : hashes[i]!;
     // A redelivery (or a second copy in the batch) of an event already folded changes nothing; `distinct`
     // says the caller knows there is none.
-    if (!distinct && ids.find(event.id, hash) !== undefined) continue;
-    recorded.push(event);
-    tenant.index.contents.push(contents === undefined ? jsonContentHash(event) : contents[i]!);
-    ids.add(hash, recorded.length);
+    if (inBatch !== undefined) {
+      if (inBatch.has(event.id) || ids.find(event.id, hash) !== undefined) continue;
+      inBatch.add(event.id);
+    }
+    indexed.push({ event, hash, content: contents === undefined ? jsonContentHash(event) : contents[i]! });
     // Recorded (a redelivery is recognised) but not folded: see the replay log's `add` and docs/privacy.md.
     if (event.type === 'CustomerErased') continue;
     items.push({
@@ -368,30 +486,90 @@ export function addEvents(
       noted: undefined,
     });
   }
-  if (items.length === 0) return { refoldedFrom: tenant.events.length, added: items };
   // Sorted first, so a batch that is in order as a whole (however it was grouped by stream) only appends.
   items.sort(compareEventOrder);
-  for (const item of items) {
-    const at = insertInOrder(tenant.events, item);
-    if (at < firstChanged) firstChanged = at;
+  const horizon = tenant.horizon;
+  if (horizon !== undefined && items.length > 0 && compareEventOrder(items[0]!, horizon) <= 0) return { refoldedFrom: -1, added: [], needsHistory: true };
+  if (items.length > 0) {
+    for (const item of items) {
+      const at = insertInOrder(tenant.events, item);
+      if (at < firstChanged) firstChanged = at;
+    }
+    if (horizon !== undefined) tenant.firstUndo = [];
+    try {
+      refoldFrom(tenant, firstChanged, config);
+    } catch (error) {
+      if (!isHistoryNeeded(error)) throw error;
+      try {
+        rollBack(tenant, items, firstChanged, config);
+      } catch (again) {
+        // The held events between the restore point and the batch include a merge of two customers with
+        // evicted events: the state before the batch cannot be rebuilt from memory either.
+        if (!isHistoryNeeded(again)) throw again;
+        tenant.broken = true;
+      }
+      return { refoldedFrom: -1, added: [], needsHistory: true };
+    } finally {
+      tenant.firstUndo = undefined;
+    }
+    if (tenant.firstAt === undefined || items[0]!.at < tenant.firstAt) tenant.firstAt = items[0]!.at;
   }
-  refoldFrom(tenant, firstChanged, config);
-  return { refoldedFrom: firstChanged, added: items };
+  for (const { event, hash, content } of indexed) {
+    recorded.push(event);
+    tenant.index.contents.push(content);
+    ids.add(hash, recorded.length);
+  }
+  return { refoldedFrom: items.length === 0 ? tenant.events.length : firstChanged, added: items };
 }
 
-/** Re-folds from the newest snapshot at or before `index` (or continues from the head when nothing before it changed). */
-function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig): void {
+/**
+ * Undoes a fold that stopped for evicted events: the batch's events leave the list and the attribution
+ * index, `firstByCanonical` gets its values back, and the state is re-folded from the snapshot before the
+ * first of them, so the tenant is what it was before the batch.
+ */
+function rollBack(tenant: LiveTenant, items: readonly LiveEvent[], firstChanged: number, config: JourneyConfig): void {
+  const drop = new Set(items);
+  const events = tenant.events;
+  let kept = 0;
+  for (let i = 0; i < events.length; i++) if (!drop.has(events[i]!)) events[kept++] = events[i]!;
+  events.length = kept;
+  for (const item of items) if (item.attributed !== '') detachEvent(tenant.regroup, item);
+  const undo = tenant.firstUndo ?? [];
+  for (let k = undo.length - 1; k >= 0; k--) {
+    const [key, previous] = undo[k]!;
+    if (previous === undefined) tenant.firstByCanonical.delete(key);
+    else tenant.firstByCanonical.set(key, previous);
+  }
+  tenant.firstUndo = undefined;
+  refoldFrom(tenant, Math.min(firstChanged, events.length), config, true);
+}
+
+/** Removes an event from the attribution index (see `attributeEvent`). */
+function detachEvent(index: RegroupIndex, item: LiveEvent): void {
+  const list = index.byAttributed.get(item.attributed);
+  const at = list === undefined ? -1 : list.indexOf(item);
+  if (at >= 0) list!.splice(at, 1);
+}
+
+/**
+ * Re-folds from the newest snapshot at or before `index` (or continues from the head when nothing before it
+ * changed, unless `restore`: the head must be rebuilt). A re-fold that must start before the held events
+ * (an unmerge of a customer with evicted events) needs the tenant's history.
+ */
+function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig, restore = false): void {
   let from = index;
   for (;;) {
+    if (from < 0) throw historyNeeded('an unmerge re-attributes evicted events');
     let point: FoldPoint;
-    if (from >= tenant.head.index) {
+    if (from >= tenant.head.index && !restore) {
       point = tenant.head;
     } else {
+      restore = false;
       tenant.stats.refolds++;
       tenant.identityChanges.rewound = true;
       // Snapshots past `from` miss what changed there: dropped; the re-fold takes new ones.
       tenant.snapshots.length = lastSnapshotAtOrBefore(tenant.snapshots, from, (k) => tenant.snapshots[k]!.index) + 1;
-      const snap = tenant.snapshots.at(-1);
+      const snap = tenant.snapshots.at(-1) ?? tenant.base;
       if (snap) point = restorePoint(tenant, snap);
       else {
         tenant.shared = new Set();
@@ -412,6 +590,62 @@ function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig): v
 }
 
 /**
+ * Evicts from memory the tenant's events older than `watermark` (ms), up to the newest fold snapshot before
+ * it, which becomes the tenant's base: what they contributed stays in the state (cases, customer records,
+ * identity, views), the events themselves go. Nothing is evicted while fewer than `minEvents` would go, or
+ * when `keep` holds for one of them (an event the store has not handed back yet). Returns the evicted events.
+ * Only tenants folding the standard projections evict (the others' host partitions hold their events).
+ */
+export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: number, keep?: (event: LiveEvent) => boolean): CatalogEvent[] {
+  const { events } = tenant;
+  if (!tenant.standard || events.length === 0 || events[0]!.at >= watermark) return [];
+  let cut = 0;
+  let hi = events.length;
+  while (cut < hi) {
+    const mid = (cut + hi) >>> 1;
+    if (events[mid]!.at < watermark) cut = mid + 1;
+    else hi = mid;
+  }
+  if (keep !== undefined) for (let i = 0; i < cut; i++) if (keep(events[i]!)) { cut = i; break; }
+  // The base must be the state after exactly the evicted events: a snapshot, or the head when all go.
+  let base: FoldPoint | undefined;
+  let k = -1;
+  if (cut === events.length && tenant.head.index === events.length) {
+    const h = tenant.head;
+    base = { index: h.index, identity: cloneIdentityState(h.identity), cases: cloneCasesState(h.cases), customers: shareCustomers(tenant, h.customers), views: cloneViewStates(tenant.projections, h.views) };
+    k = tenant.snapshots.length - 1;
+  } else {
+    k = lastSnapshotAtOrBefore(tenant.snapshots, cut, (j) => tenant.snapshots[j]!.index);
+    while (k >= 0 && tenant.snapshots[k]!.ahead === true) k--;
+    if (k >= 0) base = tenant.snapshots[k]!;
+  }
+  if (base === undefined || base.index < minEvents || base.index === 0) return [];
+  const b = base.index;
+  const gone = events.splice(0, b);
+  const last = gone[gone.length - 1]!;
+  tenant.horizon = { at: last.at, occurredAt: last.occurredAt, id: last.id };
+  tenant.base = { ...base, index: 0 };
+  tenant.snapshots = tenant.snapshots.slice(k + 1).map((p) => ({ ...p, index: p.index - b }));
+  tenant.head.index -= b;
+  for (const [key, first] of tenant.firstByCanonical) tenant.firstByCanonical.set(key, first - b);
+  // The attribution index and the case moments drop what the evicted events noted; each case keeps the
+  // last moment before the boundary (what unthreaded_switch reads of it as it stood then).
+  const goneSet = new Set<RegroupEvent>(gone);
+  for (const [customer, list] of tenant.regroup.byAttributed) {
+    const held = list.filter((e) => !goneSet.has(e));
+    if (held.length === 0) tenant.regroup.byAttributed.delete(customer);
+    else if (held.length !== list.length) tenant.regroup.byAttributed.set(customer, held);
+  }
+  for (const [caseId, list] of tenant.regroup.moments) {
+    let first = 0;
+    while (first < list.length && (list[first]!.at < last.at || (list[first]!.at === last.at && list[first]!.id <= last.id))) first++;
+    if (first > 1) tenant.regroup.moments.set(caseId, list.slice(first - 1));
+  }
+  tenant.stats.evictedEvents += b;
+  return gone.map((e) => e.event);
+}
+
+/**
  * The live tenant as a `TenantFold`, for report sections and queries. The event list and the customer
  * counts are computed on first read only: a state stream emits after every event, most reads never need them.
  */
@@ -423,6 +657,8 @@ export function tenantFoldOf(tenant: LiveTenant, config: JourneyConfig): TenantF
   const countCustomers = () => {
     if (counts) return counts;
     const customers = new Set<string>();
+    // After an eviction the evicted events' customers are the base's records (keyed by their customer then).
+    if (tenant.base !== undefined) for (const id of tenant.base.customers.customers.keys()) customers.add(canonical(id));
     for (const e of tenant.events) customers.add(canonical(e.attributed));
     return (counts = { customers: customers.size, merged: mergedCustomerCount(head.identity) });
   };
@@ -466,4 +702,28 @@ export function foldEventsAsOf(
   // Distinct events of a private index: no redelivery to check, so no content to hash.
   addEvents(tenant, kept, config, true, undefined, new Array<number>(kept.length).fill(0));
   return tenantFoldOf(tenant, config);
+}
+
+/**
+ * The tenant's fold as of `asOf` (ms): its base and held events with `occurredAt ≤ asOf`, folded in a
+ * private copy. `undefined` when `asOf` is before the evicted events' end (the answer needs the tenant's
+ * history from the store) or when the copy's fold needs it (a merge of two customers with evicted events).
+ */
+export function foldTenantAsOf(tenant: LiveTenant, asOf: number, config: JourneyConfig): TenantFold | undefined {
+  if (tenant.base === undefined) return foldEventsAsOf(tenant.tenantId, tenant.events.map((e) => e.event), asOf, config, tenant.projections);
+  if (tenant.horizon !== undefined && asOf < tenant.horizon.at) return undefined;
+  const copy = createLiveTenant(tenant.tenantId, config, true, createRecordedIndex(), tenant.projections);
+  copy.base = tenant.base;
+  copy.horizon = tenant.horizon;
+  copy.firstAt = tenant.firstAt;
+  copy.head = restorePoint(copy, tenant.base);
+  for (const [key, first] of tenant.firstByCanonical) if (first < 0) copy.firstByCanonical.set(key, first);
+  for (const [caseId, list] of tenant.regroup.moments) {
+    // The moment each case stood at when the held events begin.
+    const kept = list.filter((m) => m.at < tenant.horizon!.at || (m.at === tenant.horizon!.at && m.id <= tenant.horizon!.id));
+    if (kept.length > 0) copy.regroup.moments.set(caseId, [kept[kept.length - 1]!]);
+  }
+  const kept = tenant.events.filter((e) => e.at <= asOf).map((e) => e.event);
+  const { needsHistory } = addEvents(copy, kept, config, true, undefined, new Array<number>(kept.length).fill(0));
+  return needsHistory || copy.broken ? undefined : tenantFoldOf(copy, config);
 }

@@ -1,0 +1,77 @@
+// Bounded memory (docs/durable-engine.md, "Bounded memory"): the engine's settings for evicting events
+// older than a horizon, and the counters it keeps of what eviction costs (re-reads of a tenant's history).
+
+/** `createJourneyEngine({ memory })`: how much of each tenant's history the engine holds in memory. */
+export interface JourneyMemoryOptions {
+  /**
+   * Events older than this (ms of event time, before the tenant's latest event) leave memory; what they
+   * contributed stays in the state. A later event that sorts before them, a merge of two customers that
+   * both have evicted events, an unmerge of one, or an erasure re-read the tenant's history from the store.
+   */
+  horizonMs: number;
+  /** Evict in steps of at least this many events per tenant (default 10,000): each step costs a pass over the held ones. */
+  minEvictEvents?: number;
+}
+
+/** The resolved settings. */
+export interface MemorySettings {
+  readonly horizonMs: number;
+  readonly minEvictEvents: number;
+}
+
+/** What bounded memory did so far (`engine.memoryStats()`): frozen plain data. */
+export interface JourneyMemoryStats {
+  /** The horizon (ms), or `null` when the engine holds every event. */
+  readonly horizonMs: number | null;
+  /** Events held in memory, over all tenants. */
+  readonly heldEvents: number;
+  /** Events evicted so far (an event evicted again after a re-read counts again). */
+  readonly evictedEvents: number;
+  /** Tenant histories re-read from the store to fold an event, a merge or an erasure that needed them. */
+  readonly rehydrations: number;
+  /** Events read by those re-reads, and the time they took (ms, reading and folding). */
+  readonly rehydratedEvents: number;
+  readonly rehydrateMs: number;
+  /** As-of queries before a tenant's horizon, answered from the store (`foldAsOfFromStore`, `reportFromStore`). */
+  readonly historyReads: number;
+  readonly historyReadEvents: number;
+  readonly historyReadMs: number;
+}
+
+/** Thrown by a synchronous as-of read whose instant is before the events a tenant still holds. */
+export interface BeyondHorizonError extends Error {
+  readonly code: 'BEYOND_HORIZON';
+  readonly tenantId: string;
+  readonly asOf: string;
+  /** The instant of the last event evicted from the tenant. */
+  readonly horizon: string;
+}
+
+/** Builds a {@link BeyondHorizonError} naming the tenant, the instant asked and the async method to use. */
+export function beyondHorizonError(tenantId: string, asOf: number, horizon: number): BeyondHorizonError {
+  const asOfText = new Date(asOf).toISOString();
+  const horizonText = new Date(horizon).toISOString();
+  const error = new Error(
+    `asOf ${asOfText} is before tenant "${tenantId}"'s memory horizon (${horizonText}: older events left memory); use await engine.foldAsOfFromStore() or engine.reportFromStore(), which re-read the tenant's history from the store`,
+  );
+  error.name = 'BeyondHorizonError';
+  return Object.assign(error, { code: 'BEYOND_HORIZON' as const, tenantId, asOf: asOfText, horizon: horizonText });
+}
+
+/** Validates `memory` (each error names the field and the reason). */
+export function resolveMemorySettings(options: JourneyMemoryOptions | undefined, hostProjections: number, standard: boolean): MemorySettings | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object') throw new TypeError('createJourneyEngine: memory must be an object such as { horizonMs: 30 * 86_400_000 }');
+  const { horizonMs, minEvictEvents = 10_000 } = options;
+  if (typeof horizonMs !== 'number' || !Number.isFinite(horizonMs) || horizonMs <= 0) {
+    throw new TypeError(`createJourneyEngine: memory.horizonMs must be a positive number of milliseconds (got ${String(horizonMs)})`);
+  }
+  if (typeof minEvictEvents !== 'number' || !Number.isInteger(minEvictEvents) || minEvictEvents < 1) {
+    throw new TypeError(`createJourneyEngine: memory.minEvictEvents must be a positive integer (got ${String(minEvictEvents)})`);
+  }
+  if (!standard) throw new TypeError('createJourneyEngine: memory needs the standard projections (standardProjections: false keeps identity only, whose events host partitions hold)');
+  if (hostProjections > 0) {
+    throw new TypeError('createJourneyEngine: memory cannot be combined with host projections yet: their partitions hold every event of their customers (docs/durable-engine.md, "Bounded memory")');
+  }
+  return { horizonMs, minEvictEvents };
+}

@@ -1,0 +1,150 @@
+// Bounded memory: an engine that evicts events older than a horizon answers exactly as one that holds every
+// event, re-reading a tenant's history from the store when a late event, a merge, an unmerge, an erasure or
+// an as-of query needs what left memory.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openFileEventStore } from '@omnitrail/eventstore';
+import { assertProperty, fcParameters, tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createJourneyEngine, type JourneyEngine } from '../src/index.js';
+import { foldState } from './helpers/resume-fixture.js';
+
+const DAY = 86_400_000;
+const ASOF = Date.parse('2031-01-01T00:00:00Z');
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Journeys over two months, with shared devices, late merges and unmerges; arrival order with some events weeks late. */
+const scenarioArbitrary = fc
+  .record({
+    journeys: tenantJourneysArbitrary({
+      tenants: 2,
+      customers: { min: 4, max: 14 },
+      eventsPerCustomer: { min: 4, max: 30 },
+      startSpreadMs: 60 * DAY,
+      sharedDeviceRate: 0.2,
+      lateMergeRate: 0.3,
+      unmergeRate: 0.3,
+    }),
+    lateness: fc.array(fc.nat(19), { minLength: 1, maxLength: 40 }),
+    batches: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }),
+    horizonDays: fc.integer({ min: 1, max: 10 }),
+  })
+  .map(({ journeys, lateness, batches, horizonDays }) => {
+    // An event whose roll is high arrives 2-30 days after it happened, the others in time order.
+    const arrival = journeys.events.map((event, i) => {
+      const roll = lateness[i % lateness.length]!;
+      return { event, at: Date.parse(String(event.occurredAt)) + (roll >= 17 ? (roll - 15) * 7 * DAY : 0) };
+    });
+    arrival.sort((a, b) => a.at - b.at);
+    const events = arrival.map((a) => a.event);
+    const out: RawEvent[][] = [];
+    for (let i = 0, b = 0; i < events.length; b++) {
+      const size = batches[b % batches.length]!;
+      out.push(events.slice(i, i + size));
+      i += size;
+    }
+    return { tenants: journeys.tenants, batches: out, events: journeys.events, horizonMs: horizonDays * DAY };
+  });
+
+/**
+ * What the two engines must agree on: the whole report, and the fold's cases and customer records by key.
+ * The order of the customers map is not compared: after an eviction a regrouped customer's record can sit
+ * elsewhere in it than in an engine that re-folded the group from its first event (every report, which is
+ * what hosts read, is compared whole).
+ */
+function observedState(engine: JourneyEngine, tenantId: string): unknown {
+  const fold = foldState(engine.fold(tenantId)) as { customers: unknown[] } | undefined;
+  const byKey = (list: unknown[]) => [...(list as [string, unknown][])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const customers = fold === undefined ? undefined : (fold.customers as unknown as { customers: unknown[] }).customers;
+  return { report: engine.report(tenantId, { asOf: ASOF }), fold: fold === undefined ? undefined : { ...fold, customers: byKey(customers ?? []) } };
+}
+
+describe('journey engine with bounded memory', () => {
+  it('answers as an engine holding every event: reports, state and as-of queries (property)', async () => {
+    const totals = { evicted: 0, rehydrations: 0, historyReads: 0, beyond: 0 };
+    await assertProperty(
+      fc.asyncProperty(scenarioArbitrary, async (scenario) => {
+        const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false });
+        const bounded = createJourneyEngine({ clock: () => ASOF, memory: { horizonMs: scenario.horizonMs, minEvictEvents: 3 } });
+        for (const batch of scenario.batches) {
+          await whole.recordUnknown(batch);
+          await bounded.recordUnknown(batch);
+        }
+        const times = scenario.events.map((e) => Date.parse(String(e.occurredAt))).sort((a, b) => a - b);
+        const middle = times[Math.floor(times.length / 2)]!;
+        for (const tenantId of scenario.tenants) {
+          expect(observedState(bounded, tenantId)).toEqual(observedState(whole, tenantId));
+          // As of an instant before the horizon: from the store, exactly; the synchronous read says why it cannot.
+          expect(await bounded.reportFromStore(tenantId, { asOf: middle })).toEqual(whole.report(tenantId, { asOf: middle }));
+          try {
+            expect(foldState(bounded.foldAsOf(tenantId, middle))).toEqual(foldState(whole.foldAsOf(tenantId, middle)));
+          } catch (error) {
+            expect((error as { code?: string }).code).toBe('BEYOND_HORIZON');
+            expect(String(error)).toContain(tenantId);
+            totals.beyond++;
+          }
+        }
+        const stats = bounded.memoryStats();
+        expect(stats.heldEvents).toBeLessThanOrEqual(scenario.events.length);
+        totals.evicted += stats.evictedEvents;
+        totals.rehydrations += stats.rehydrations;
+        totals.historyReads += stats.historyReads;
+        await whole.close();
+        await bounded.close();
+      }),
+      fcParameters({ numRuns: 40 }),
+    );
+    // The runs evicted events, re-read histories for late events and merges, and answered as-of queries from the store.
+    expect(totals.evicted).toBeGreaterThan(100);
+    expect(totals.rehydrations).toBeGreaterThan(3);
+    expect(totals.historyReads).toBeGreaterThan(3);
+    expect(totals.beyond).toBeGreaterThan(3);
+  }, 240_000);
+
+  it('resumes over the file store from a snapshot that holds only what is within the horizon', async () => {
+    const [scenario] = fc.sample(scenarioArbitrary, { seed: 42, numRuns: 1 });
+    const directory = mkdtempSync(join(tmpdir(), 'omnitrail-memory-'));
+    dirs.push(directory);
+    const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false });
+    const store = await openFileEventStore({ directory, fsync: 'none' });
+    const first = createJourneyEngine({ store, clock: () => ASOF, memory: { horizonMs: DAY, minEvictEvents: 3 } });
+    const half = Math.ceil(scenario!.batches.length / 2);
+    for (const batch of scenario!.batches.slice(0, half)) {
+      await whole.recordUnknown(batch);
+      await first.recordUnknown(batch);
+    }
+    // A snapshot first evicts what may go (our own events have come back by then).
+    await first.snapshot();
+    const evicted = first.memoryStats().evictedEvents;
+    expect(evicted).toBeGreaterThan(0);
+    await first.close();
+    await store.close();
+    const reopened = await openFileEventStore({ directory, fsync: 'none' });
+    const second = createJourneyEngine({ store: reopened, clock: () => ASOF, memory: { horizonMs: DAY, minEvictEvents: 3 } });
+    const loaded: string[] = [];
+    second.snapshotEvents$.subscribe((e) => loaded.push(e.kind));
+    await second.ready();
+    expect(loaded).toContain('loaded');
+    // The snapshot held the state, not the evicted events.
+    expect(second.memoryStats().heldEvents).toBeLessThan(scenario!.events.length);
+    for (const batch of scenario!.batches.slice(half)) {
+      await whole.recordUnknown(batch);
+      await second.recordUnknown(batch);
+    }
+    for (const tenantId of scenario!.tenants) expect(observedState(second, tenantId)).toEqual(observedState(whole, tenantId));
+    await second.close();
+    await reopened.close();
+    await whole.close();
+  }, 60_000);
+
+  it('rejects settings it cannot honour, naming the field', () => {
+    expect(() => createJourneyEngine({ memory: { horizonMs: 0 } })).toThrow(/memory\.horizonMs must be a positive number/);
+    expect(() => createJourneyEngine({ memory: { horizonMs: DAY, minEvictEvents: 0.5 } })).toThrow(/memory\.minEvictEvents must be a positive integer/);
+    expect(() => createJourneyEngine({ memory: { horizonMs: DAY }, standardProjections: false })).toThrow(/memory needs the standard projections/);
+  });
+});
