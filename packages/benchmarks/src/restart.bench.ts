@@ -6,43 +6,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFileEventStore, type FileEventStore } from '@omnitrail/eventstore';
-import { jsonContentHash, parseEvent, parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
-import { createJourneyEngine, journeyStreamName, replayReport, type EngineSnapshotEvent } from '@omnitrail/journey';
-import { generateWorkload } from '@omnitrail/workload';
-import { collectGarbage, median, perSecond, report, timeMs } from './harness/index.js';
+import { parseEvent, type CatalogEvent } from '@omnitrail/events';
+import { createJourneyEngine, replayReport, type EngineSnapshotEvent } from '@omnitrail/journey';
+import { collectGarbage, fillFileStore, median, perSecond, report, timeMs } from './harness/index.js';
 
 const EVENTS = Number(process.env.OMNITRAIL_BENCH_RESTART_EVENTS ?? 200_000);
 const CUSTOMERS = Math.max(100, Math.round(EVENTS / 100));
 const RUNS = 3;
 const quiet = { info: () => undefined, warn: () => undefined };
 
-/**
- * Fills a new file store with the workload, appended as the engine's record() appends it (one stream per
- * customer, the input's content hash in the metadata) but without folding, which is not what is measured.
- */
-async function fill(directory: string): Promise<{ asOf: number }> {
-  const store = await openFileEventStore({ directory, fsync: 'none' });
-  const events: CatalogEvent[] = [];
-  const hashes: number[] = [];
-  for (const raw of generateWorkload({ seed: 42, customers: CUSTOMERS, events: EVENTS, tenants: 2 })) {
-    events.push(parseEventOrThrow(raw, { uniformShape: true }));
-    hashes.push(jsonContentHash(raw));
-  }
-  for (let i = 0; i < events.length; i += 1000) {
-    const byStream = new Map<string, { id: string; type: string; data: CatalogEvent; metadata: { contentHash: number } }[]>();
-    for (let k = i; k < Math.min(events.length, i + 1000); k++) {
-      const e = events[k]!;
-      const name = journeyStreamName(e);
-      const entry = { id: e.id, type: e.type, data: e, metadata: { contentHash: hashes[k]! } };
-      const list = byStream.get(name);
-      if (list) list.push(entry);
-      else byStream.set(name, [entry]);
-    }
-    await store.appendToStreams([...byStream].map(([streamName, list]) => ({ streamName, events: list })));
-  }
-  await store.close();
-  // Only the instant is kept: the workload held in memory would weigh on every measurement's garbage collection.
-  return { asOf: events.reduce((m, e) => Math.max(m, Date.parse(e.occurredAt)), 0) + 1 };
+/** Fills a new file store with the workload, appended as the engine's record() appends it (see the harness). */
+function fill(directory: string): Promise<{ asOf: number }> {
+  return fillFileStore(directory, { seed: 42, customers: CUSTOMERS, events: EVENTS, tenants: 2 });
 }
 
 /** Opens the store, starts an engine and waits until it is ready; answers the time (ms) and what it did. */

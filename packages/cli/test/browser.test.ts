@@ -125,8 +125,14 @@ describe.runIf(hasChromium || inCi)('the HTML report in headless Chromium', () =
         expect(lostTables.length, 'the demo has context-lost annotations').toBeGreaterThan(0);
         // tenant-1 shows the fixture's views; tenant-2 its real ones, where the at-risk table needs a red customer
         // and the costs table a cost table (the replay here has none).
-        const ops = t.operations as { segments?: { atRisk: unknown[] }; costs?: unknown } | undefined;
-        const realTables = OPERATIONS_TABLES.filter((x) => (x !== 'ops-at-risk' || (ops?.segments?.atRisk.length ?? 0) > 0) && (x !== 'ops-costs' || (ops?.costs ?? null) !== null));
+        // (and the pending-callbacks table a callback still pending at the report's instant).
+        const ops = t.operations as { segments?: { atRisk: unknown[] }; costs?: unknown; callbacks?: { pending: unknown[] } } | undefined;
+        const realTables = OPERATIONS_TABLES.filter(
+          (x) =>
+            (x !== 'ops-at-risk' || (ops?.segments?.atRisk.length ?? 0) > 0) &&
+            (x !== 'ops-costs' || (ops?.costs ?? null) !== null) &&
+            (x !== 'ops-callbacks-pending' || (ops?.callbacks?.pending.length ?? 0) > 0),
+        );
         const expectedTables = ['open-cases', ...(id === 'tenant-1' ? OPERATIONS_TABLES : realTables), ...lostTables, ...(t.cases.anomalies.length > 0 ? ['anomalies'] : [])];
         expect(v.tables.map((x) => x.name)).toEqual(expectedTables);
         for (const table of v.tables) {

@@ -33,6 +33,9 @@ export {
   type StateOfJourneyProjection,
   TenantNotOwnedError,
   type TenantOwnershipChange,
+  type BeyondHorizonError,
+  type JourneyMemoryOptions,
+  type JourneyMemoryStats,
 } from './live/index.js';
 export type { JourneyOperations, OperationsStreamOptions } from './live/operations.js';
 

@@ -12,6 +12,7 @@ import {
 import { createIdTable, deepFreeze, hashString, type IdTable } from '@omnitrail/eventstore/adapter';
 import {
   catalogRegistry,
+  compareEventOrder,
   instantMs,
   jsonContentHash,
   newEventId,
@@ -380,6 +381,24 @@ export function journeyStreamName(event: CatalogEvent): string {
   return name.length <= 256 ? name : `${STREAM_PREFIX}h-${fnv1a(name)}`;
 }
 
+/** A batch sorted in fold order and cut in steps of `step` events, each with its ids' and contents' hashes. */
+function inSteps(
+  group: { list: CatalogEvent[]; hashes: number[] | undefined; contents: number[] | undefined },
+  step: number,
+): { list: CatalogEvent[]; hashes: number[] | undefined; contents: number[] | undefined }[] {
+  const order = group.list.map((_, i) => i).sort((a, b) => compareEventOrder(group.list[a]!, group.list[b]!));
+  const parts: { list: CatalogEvent[]; hashes: number[] | undefined; contents: number[] | undefined }[] = [];
+  for (let from = 0; from < order.length; from += step) {
+    const slice = order.slice(from, from + step);
+    parts.push({
+      list: slice.map((i) => group.list[i]!),
+      hashes: group.hashes === undefined ? undefined : slice.map((i) => group.hashes![i]!),
+      contents: group.contents === undefined ? undefined : slice.map((i) => group.contents![i]!),
+    });
+  }
+  return parts;
+}
+
 /** The prefix of a tenant's streams (`journey-<escaped tenant>-`); long names are hashed under `journey-h-`. */
 function tenantStreamPrefix(tenant: string): string {
   const tenantPart = tenant.includes('-') || tenant.includes('%') ? tenant.replaceAll('%', '%25').replaceAll('-', '%2D') : tenant;
@@ -604,6 +623,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           flush();
           if (adapterHealth === undefined && storeHealth.value.state !== 'live') storeHealth.next({ state: 'live', position: item.position });
           caughtUp = true;
+          if (memory !== undefined) sweep();
           if (ownership !== undefined) void ownership.settled();
           caughtUpWaiters.splice(0).forEach((r) => r());
           if (replaceRejected) {
@@ -736,8 +756,21 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     return folded;
   }
 
-  /** Folds one tenant's share of a batch into it and notifies its subscribers; returns how many events were new. */
+  /**
+   * With bounded memory a large batch (a catch-up's backlog) is folded in time-ordered steps, each starting
+   * at a fold snapshot that is the exact state before it: evictions cut there (a single fold of everything
+   * would leave no such point but its end).
+   */
   function applyTenant(tenantId: string, group: { list: CatalogEvent[]; hashes: number[] | undefined; contents: number[] | undefined }, distinctBatch: boolean): number {
+    const step = memory === undefined ? Number.POSITIVE_INFINITY : Math.max(memory.minEvictEvents, 1000);
+    if (group.list.length <= step) return applyTenantOnce(tenantId, group, distinctBatch);
+    let folded = 0;
+    for (const part of inSteps(group, step)) folded += applyTenantOnce(tenantId, part, distinctBatch);
+    return folded;
+  }
+
+  /** Folds one tenant's share of a batch into it and notifies its subscribers; returns how many events were new. */
+  function applyTenantOnce(tenantId: string, group: { list: CatalogEvent[]; hashes: number[] | undefined; contents: number[] | undefined }, distinctBatch: boolean): number {
     {
       const waiting = rehydrating.get(tenantId);
       if (waiting !== undefined) {
@@ -784,7 +817,10 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
 
   /** Evicts a tenant's events older than the horizon (see tenant-state's evictBefore), unless it is pinned. */
   function evictOld(tenant: LiveTenant): void {
-    if (memory === undefined || pinned.has(tenant.tenantId) || rehydrating.has(tenant.tenantId)) return;
+    // While catching up nothing is evicted: the backlog is folded in steps whose starts are exact states, and
+    // evicted at the end from the last one before the horizon (evicting on the way would make every later
+    // merge with an early anonymous customer re-read the history).
+    if (memory === undefined || !caughtUp || pinned.has(tenant.tenantId) || rehydrating.has(tenant.tenantId)) return;
     const latest = tenant.events.at(-1)?.at;
     if (latest === undefined) return;
     const watermark = latest - memory.horizonMs;
@@ -872,7 +908,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           }
         }
         const rebuilt = withEvictionStep(createLiveTenant(tenantId, config, standard, createRecordedIndex()));
-        addEvents(rebuilt, history.events, config, false, undefined, history.contents);
+        for (const part of inSteps({ list: history.events, hashes: undefined, contents: history.contents }, Math.max(memory?.minEvictEvents ?? 0, 1000))) {
+          addEvents(rebuilt, part.list, config, false, undefined, part.contents);
+        }
         // Read ahead of the subscription: skipped when it hands them over.
         if (follows) {
           for (let i = 0; i < history.positions.length; i++) if (deliveredPosition === undefined || history.positions[i]! > deliveredPosition) prefolded.add(history.events[i]!.id);

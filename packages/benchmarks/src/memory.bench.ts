@@ -1,0 +1,109 @@
+// Bounded memory (issue 19, docs/durable-engine.md): an engine with `memory.horizonMs` over a file store
+// holding a workload where customers come and go (each starts an hour after the previous one, so the
+// customers active at any time stay as many however long the log): the heap once it is ready over a log 5
+// times as long, against the same engine over the shorter log and an engine that holds every event; and a
+// restart from its snapshot against a full catch-up. Sizes: OMNITRAIL_BENCH_MEMORY_EVENTS (the shorter log,
+// default 200,000 events; the longer one is 5 times as many).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openFileEventStore } from '@omnitrail/eventstore';
+import { createJourneyEngine, type JourneyMemoryOptions } from '@omnitrail/journey';
+import { collectGarbage, fillFileStore, report, timeMs } from './harness/index.js';
+
+const SMALL = Number(process.env.OMNITRAIL_BENCH_MEMORY_EVENTS ?? 200_000);
+const HOUR = 3_600_000;
+const HORIZON: JourneyMemoryOptions = { horizonMs: 30 * 24 * HOUR };
+const quiet = { info: () => undefined, warn: () => undefined };
+
+/** A file store of `events` events, 50 a customer, one customer starting every hour. */
+async function storeOf(events: number): Promise<{ directory: string; customers: number }> {
+  const directory = mkdtempSync(join(tmpdir(), 'omnitrail-bench-memory-'));
+  const customers = Math.round(events / 50);
+  await fillFileStore(directory, { seed: 7, events, customers, tenants: 1, startSpreadMs: customers * HOUR });
+  return { directory, customers };
+}
+
+/** Heap used (MB) by an engine caught up over the store, after a full collection; what it holds. */
+async function heapWhenReady(directory: string, memory: JourneyMemoryOptions | undefined): Promise<{ heapMb: number; held: number; evicted: number; readyMs: number }> {
+  collectGarbage();
+  const before = process.memoryUsage().heapUsed;
+  const store = await openFileEventStore({ directory, fsync: 'none' });
+  const engine = createJourneyEngine({ store, snapshots: false, logger: quiet, ...(memory === undefined ? {} : { memory }) });
+  const readyMs = await timeMs(() => engine.ready());
+  collectGarbage();
+  const heapMb = (process.memoryUsage().heapUsed - before) / 1e6;
+  const stats = engine.memoryStats();
+  await engine.close();
+  await store.close();
+  return { heapMb, held: stats.heldEvents, evicted: stats.evictedEvents, readyMs };
+}
+
+/** Time until ready() of an engine with bounded memory resuming from its snapshot, and of a full catch-up. */
+async function restartFigures(directory: string): Promise<{ resumedMs: number; catchUpMs: number; bytes: number }> {
+  const store = await openFileEventStore({ directory, fsync: 'none' });
+  const engine = createJourneyEngine({ store, memory: HORIZON, snapshots: { everyEvents: 0, onClose: false }, logger: quiet });
+  const catchUpMs = await timeMs(() => engine.ready());
+  const written = await engine.snapshot();
+  await engine.close();
+  await store.close();
+  if (written === undefined) throw new Error('the snapshot was not written');
+  collectGarbage();
+  const resumedMs = await timeMs(async () => {
+    const again = await openFileEventStore({ directory, fsync: 'none' });
+    const resumed = createJourneyEngine({ store: again, memory: HORIZON, snapshots: { everyEvents: 0, onClose: false }, logger: quiet });
+    const kinds: string[] = [];
+    resumed.snapshotEvents$.subscribe((e) => kinds.push(e.kind));
+    await resumed.ready();
+    if (kinds[0] !== 'loaded') throw new Error(`the restart did not load the snapshot: ${kinds.join(', ')}`);
+    await resumed.close();
+    await again.close();
+  });
+  return { resumedMs, catchUpMs, bytes: written.bytes };
+}
+
+export async function run(): Promise<void> {
+  const small = await storeOf(SMALL);
+  const large = await storeOf(SMALL * 5);
+  try {
+    const name = (n: number, customers: number) => `${n.toLocaleString('en-US')} events, ${customers.toLocaleString('en-US')} customers coming and going`;
+    const boundedSmall = await heapWhenReady(small.directory, HORIZON);
+    const boundedLarge = await heapWhenReady(large.directory, HORIZON);
+    const wholeSmall = await heapWhenReady(small.directory, undefined);
+    const wholeLarge = await heapWhenReady(large.directory, undefined);
+    report({
+      benchmark: 'memory',
+      name: `heap once ready, 30-day horizon, ${name(SMALL * 5, large.customers)} (${boundedLarge.held.toLocaleString('en-US')} events held, ${boundedLarge.evicted.toLocaleString('en-US')} evicted)`,
+      value: boundedLarge.heapMb,
+      unit: 'MB',
+      reference: { name: `the same over ${name(SMALL, small.customers)} (${boundedSmall.held.toLocaleString('en-US')} held)`, value: boundedSmall.heapMb, ratio: boundedLarge.heapMb / boundedSmall.heapMb },
+      goal: '≤ 1.2 ×',
+    });
+    report({
+      benchmark: 'memory',
+      name: `heap once ready, every event held, ${name(SMALL * 5, large.customers)}`,
+      value: wholeLarge.heapMb,
+      unit: 'MB',
+      reference: { name: `the same over ${name(SMALL, small.customers)}`, value: wholeSmall.heapMb, ratio: wholeLarge.heapMb / wholeSmall.heapMb },
+    });
+    report({
+      benchmark: 'memory',
+      name: `catch-up until ready() with the horizon, ${name(SMALL * 5, large.customers)}`,
+      value: boundedLarge.readyMs,
+      unit: 'ms',
+      reference: { name: 'holding every event', value: wholeLarge.readyMs, ratio: boundedLarge.readyMs / wholeLarge.readyMs },
+    });
+    const restart = await restartFigures(large.directory);
+    report({
+      benchmark: 'memory',
+      name: `restart from a snapshot with the horizon (${(restart.bytes / 1e6).toFixed(1)} MB), until ready(), ${name(SMALL * 5, large.customers)}`,
+      value: restart.resumedMs,
+      unit: 'ms',
+      reference: { name: 'full catch-up of the same events', value: restart.catchUpMs, ratio: restart.resumedMs / restart.catchUpMs },
+      goal: '≤ 0.05 ×',
+    });
+  } finally {
+    rmSync(small.directory, { recursive: true, force: true });
+    rmSync(large.directory, { recursive: true, force: true });
+  }
+}
