@@ -38,7 +38,7 @@ import { createSnapshotKeys, deleteSnapshotKeys, isSealedEngineSnapshot, openSea
 import { createOwnEventQueue } from './own-events.js';
 import { createPersonalDataCodec, SNAPSHOT_KEY_TENANT } from './personal-data/index.js';
 import { canonicalCustomerId, mergedGroup } from '../core/identity/index.js';
-import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, evictBefore, foldEventsAsOf, foldTenantAsOf, recordedEvent, tenantFoldOf, type LiveTenant, type RecordedIndex } from './tenant-state.js';
+import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, tenantFoldOf, type LiveTenant, type RecordedIndex } from './tenant-state.js';
 import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, type JourneyMemoryStats } from './memory/index.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
@@ -807,6 +807,10 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           entry.lastKey = key;
           entry.subject.next(host.state(tenant, entry.index, entry.key));
         }
+      }
+      if (memory !== undefined && !caughtUp) {
+        const latest = tenant.events.at(-1)?.at;
+        if (latest !== undefined) pruneSnapshots(tenant, latest - memory.horizonMs);
       }
       evictOld(tenant);
       return added.length;

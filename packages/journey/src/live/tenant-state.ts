@@ -590,6 +590,27 @@ function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig, re
 }
 
 /**
+ * Drops the fold snapshots older than the newest exact one before `watermark` (ms): with bounded memory they
+ * would never be a base, and a late event before them needs the tenant's history once it is evicted anyway.
+ * Keeps their number (each holds a copy of the cases, the identity graph and the views) bounded by the
+ * horizon while a catch-up, which evicts only at its end, folds a long backlog.
+ */
+export function pruneSnapshots(tenant: LiveTenant, watermark: number): void {
+  const { events, snapshots } = tenant;
+  if (snapshots.length < 2) return;
+  let cut = 0;
+  let hi = events.length;
+  while (cut < hi) {
+    const mid = (cut + hi) >>> 1;
+    if (events[mid]!.at < watermark) cut = mid + 1;
+    else hi = mid;
+  }
+  let k = lastSnapshotAtOrBefore(snapshots, cut, (j) => snapshots[j]!.index);
+  while (k >= 0 && snapshots[k]!.ahead === true) k--;
+  if (k > 0) tenant.snapshots = snapshots.slice(k);
+}
+
+/**
  * Evicts from memory the tenant's events older than `watermark` (ms), up to the newest fold snapshot before
  * it, which becomes the tenant's base: what they contributed stays in the state (cases, customer records,
  * identity, views), the events themselves go. Nothing is evicted while fewer than `minEvents` would go, or
