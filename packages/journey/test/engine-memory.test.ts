@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openFileEventStore } from '@omnitrail/eventstore';
+import { createInMemoryEventStore, createInMemoryKeyStore, openFileEventStore } from '@omnitrail/eventstore';
 import { assertProperty, fcParameters, tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -141,6 +141,39 @@ describe('journey engine with bounded memory', () => {
     await reopened.close();
     await whole.close();
   }, 60_000);
+
+  it('erases a customer whose events left memory: the history is re-read, the report is the same as without a horizon', async () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+    const events: Record<string, unknown>[] = [
+      { type: 'CustomerIdentified', tenantId: 't1', customerId: 'alice', occurredAt: at(0), channel: 'web', identities: [{ type: 'email', value: 'alice@example.org' }], data: { identities: [], traits: { plan: 'pro' } } },
+      { type: 'CaseOpened', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.1), channel: 'email', data: { subject: 'Refund for Alice', topic: 'billing' } },
+      { type: 'MessageReceived', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.2), channel: 'email', data: { text: 'Alice wants her money back' } },
+      { type: 'CaseResolved', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(1), channel: 'email', data: {} },
+    ];
+    // Bob keeps writing for 40 days: Alice's events leave memory (1-day horizon).
+    for (let day = 2; day < 42; day++) {
+      events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day), channel: 'web_chat', data: { text: `day ${day}` } });
+      events.push({ type: 'CaseResolved', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day + 0.5), channel: 'web_chat', data: {} });
+    }
+    const clock = () => T0 + 50 * DAY;
+    const whole = createJourneyEngine({ store: createInMemoryEventStore(), keys: createInMemoryKeyStore(), clock, snapshots: false });
+    const bounded = createJourneyEngine({ store: createInMemoryEventStore(), keys: createInMemoryKeyStore(), clock, snapshots: false, memory: { horizonMs: DAY, minEvictEvents: 5 } });
+    for (const engine of [whole, bounded]) {
+      await engine.ready();
+      for (let i = 0; i < events.length; i += 4) await engine.recordUnknown(events.slice(i, i + 4));
+    }
+    expect(bounded.memoryStats().evictedEvents).toBeGreaterThan(4);
+    const before = bounded.memoryStats().rehydrations;
+    const erasedWhole = await whole.erase('t1', 'alice');
+    const erasedBounded = await bounded.erase('t1', 'alice');
+    expect(erasedBounded).toEqual({ ...erasedWhole, eventId: erasedBounded.eventId });
+    expect(bounded.memoryStats().rehydrations).toBeGreaterThan(before);
+    expect(bounded.report('t1')).toEqual(whole.report('t1'));
+    expect(JSON.stringify(bounded.report('t1'))).not.toContain('Alice');
+    await whole.close();
+    await bounded.close();
+  });
 
   it('rejects settings it cannot honour, naming the field', () => {
     expect(() => createJourneyEngine({ memory: { horizonMs: 0 } })).toThrow(/memory\.horizonMs must be a positive number/);
