@@ -3,14 +3,15 @@
 // handing it over when B joins) gives B exactly the state of an engine that folded every stored event, B
 // loads A's snapshots and folds only what came after them, and a damaged snapshot is reported and replaced.
 // The multi-process kill over PostgreSQL is in packages/eventstore-postgres/test/workers.test.ts.
-import { createInMemoryEventStore, type EventStore } from '@omnitrail/eventstore';
+import { createInMemoryEventStore, createInMemoryKeyStore, type EventStore } from '@omnitrail/eventstore';
 import { parseEventOrThrow } from '@omnitrail/events';
 import { assertProperty, fcParameters } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { preferredWorker } from '../src/live/workers/index.js';
 import { createTenantSnapshots, tenantSnapshotKey, type TenantSnapshotEvent } from '../src/live/tenant-snapshots/index.js';
-import { decodeEngineSnapshot, snapshotFingerprint } from '../src/live/engine-snapshot/index.js';
+import { decodeEngineSnapshot, DEFAULT_SNAPSHOT_KEY, snapshotFingerprint } from '../src/live/engine-snapshot/index.js';
+import { createSnapshotKeys, isSealedEngineSnapshot, openSealedEngineSnapshot, readSealedSnapshotHeader } from '../src/live/sealed-snapshot/index.js';
 import { createJourneyEngine, resolveJourneyConfig, type EngineSnapshotEvent, type JourneyEngine, type JourneyProjection } from '../src/index.js';
 import { ASOF, batchesOf, foldState, perCustomer, perTenant, resumeScenarioArbitrary } from './helpers/resume-fixture.js';
 
@@ -274,5 +275,53 @@ describe('engine workers: per-tenant snapshots', () => {
     expect(tenantSnapshotKey(longBase, 'acme')).not.toBe(tenantSnapshotKey(longBase, 'acme2'));
     expect(tenantSnapshotKey(longBase, 'acme')).not.toBe(tenantSnapshotKey(`${longBase.slice(0, 199)}j`, 'acme'));
     expect(tenantSnapshotKey('snap', 'acme:eu')).not.toBe(tenantSnapshotKey('snap', 'acme.eu'));
+  });
+});
+
+describe('engine workers with keys: sealed per-tenant snapshots', () => {
+  it('seals each tenant snapshot, opens it on takeover, and writes it again under a new key after an erasure', async () => {
+    const store = createInMemoryEventStore();
+    const keys = createInMemoryKeyStore();
+    const key = tenantSnapshotKey(DEFAULT_SNAPSHOT_KEY, 't1');
+    const sealedWorker = (id: string) => {
+      const engine = createJourneyEngine({ store, keys, clock: () => ASOF, worker: { id, leaseMs: 5000, renewEveryMs: 20 }, snapshots: { everyEvents: 1, onClose: true }, logger: quiet });
+      engines.push(engine);
+      const seen: EngineSnapshotEvent[] = [];
+      engine.snapshotEvents$.subscribe((e) => seen.push(e));
+      return { engine, seen };
+    };
+    const a = sealedWorker('worker-a');
+    await a.engine.ready();
+    await a.engine.recordUnknown([
+      { type: 'CustomerIdentified', tenantId: 't1', customerId: 'alice', occurredAt: '2026-03-02T09:00:00Z', channel: 'web', identities: [{ type: 'email', value: 'alice.secret@example.org' }], data: { identities: [] } },
+      { type: 'MessageReceived', tenantId: 't1', customerId: 'alice', caseId: 'k1', occurredAt: '2026-03-02T09:05:00Z', channel: 'email', data: { text: 'Alice whispers her secret' } },
+      { type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: 'k2', occurredAt: '2026-03-02T09:06:00Z', channel: 'email', data: { text: 'Bob says hi' } },
+    ]);
+    await until(() => a.seen.some((e) => e.kind === 'written' && e.tenantId === 't1'), "worker A's snapshot of t1");
+    await closeEngine(a.engine);
+    const before = await store.documents.read(key);
+    const raw = Buffer.from(before!.value).toString('latin1');
+    expect(isSealedEngineSnapshot(before!.value)).toBe(true);
+    expect(raw).not.toContain('alice.secret@example.org');
+    expect(raw).not.toContain('whispers her secret');
+
+    const b = sealedWorker('worker-b');
+    await b.engine.ready();
+    await until(() => b.engine.ownedTenants().includes('t1'), 'worker B serving t1');
+    expect(b.seen).toContainEqual(expect.objectContaining({ kind: 'loaded', tenantId: 't1' }));
+    const reference = createJourneyEngine({ store, keys, clock: () => ASOF, snapshots: false, logger: quiet });
+    engines.push(reference);
+    await reference.ready();
+    expect(b.engine.report('t1', { asOf: ASOF })).toEqual(reference.report('t1', { asOf: ASOF }));
+
+    await b.engine.erase('t1', 'alice');
+    const after = await store.documents.read(key);
+    const oldKey = readSealedSnapshotHeader(before!.value);
+    const newKey = readSealedSnapshotHeader(after!.value);
+    expect(oldKey.ok && newKey.ok && oldKey.header.keyId !== newKey.header.keyId).toBe(true);
+    // The key that sealed the pre-erasure snapshot is gone: its bytes can never be opened again.
+    const opened = await openSealedEngineSnapshot(before!.value, oldKey.ok ? oldKey.header.snapshot.fingerprint : '', () => Promise.resolve(undefined));
+    expect(opened).toMatchObject({ ok: false, reason: 'key' });
+    expect(await createSnapshotKeys(keys, `${DEFAULT_SNAPSHOT_KEY}:tenants`).find(oldKey.ok ? oldKey.header.keyId : '')).toBeUndefined();
   });
 });

@@ -548,13 +548,15 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   // ---- a worker's per-tenant snapshots (see ./tenant-snapshots): a tenant it gains is loaded from the last
   // snapshot any worker wrote of it, and caught up from the log after that snapshot's position.
   const tenantSnapshotSettings =
-    follows && keyStore === undefined && options.worker !== undefined && options.snapshots !== false && typeof store.documents?.read === 'function' ? resolveSnapshotSettings(options.snapshots) : undefined;
+    follows && options.worker !== undefined && options.snapshots !== false && typeof store.documents?.read === 'function' ? resolveSnapshotSettings(options.snapshots) : undefined;
   const tenantSnapshots: TenantSnapshots | undefined =
     tenantSnapshotSettings === undefined
       ? undefined
       : createTenantSnapshots({
           documents: store.documents,
           baseKey: tenantSnapshotSettings.key,
+          // With keys, sealed like engine snapshots (they hold personal fields opened).
+          ...(keyStore === undefined ? {} : { keys: createSnapshotKeys(keyStore, `${tenantSnapshotSettings.key}:tenants`) }),
           everyEvents: tenantSnapshotSettings.everyEvents,
           fingerprint: snapshotFingerprint(config, standard, host.definitions),
           clock,
@@ -1445,6 +1447,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       if ((await writeSnapshot()) !== undefined) keepSnapshotKey = snapshotSealedWith;
     }
     await deleteSnapshotKeys(keys, keepSnapshotKey);
+    // A worker's tenant snapshots were sealed with keys just deleted: written again under a new one.
+    if (tenantSnapshots !== undefined && ownership !== undefined && failure === undefined) await tenantSnapshots.rewrite(ownership.served());
     const erasure: Erasure = Object.freeze({ tenantId, customerId: canonical, customerIds: Object.freeze(customerIds), keysDeleted, eventId: recorded.events[0]!.id });
     for (const hook of [...erasureHooks]) await hook(erasure);
     return erasure;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isDocumentVersionConflict, type DocumentStore } from '@omnitrail/eventstore';
-import { decodeEngineSnapshot, encodeEngineSnapshot, type SavedEngineState, type SnapshotRejection } from '../engine-snapshot/index.js';
+import { decodeEngineSnapshot, encodeEngineSnapshot, type DecodedEngineSnapshot, type SavedEngineState, type SnapshotRejection } from '../engine-snapshot/index.js';
+import { isSealedEngineSnapshot, openSealedEngineSnapshot, sealEngineSnapshot, type SnapshotKeys } from '../sealed-snapshot/index.js';
 
 /**
  * Per-tenant snapshots of a worker (docs/workers.md): a worker writes one snapshot document per tenant it
@@ -76,6 +77,11 @@ export interface TenantSnapshotsOptions {
   readonly restore: (tenantId: string, state: SavedEngineState) => boolean;
   /** How many events the engine holds for the tenant (for the default interval). */
   readonly eventsHeld: (tenantId: string) => number;
+  /**
+   * An engine with keys: its tenant snapshots are sealed with these snapshot keys as engine snapshots are
+   * (docs/privacy.md), and a clear one, or one whose key an erasure deleted, is rejected (`key`).
+   */
+  readonly keys?: SnapshotKeys;
 }
 
 /** A worker's per-tenant snapshots (see {@link createTenantSnapshots}). */
@@ -91,6 +97,8 @@ export interface TenantSnapshots {
   write(tenantIds: readonly string[]): Promise<void>;
   /** Resolves once the writes in flight are done. */
   settle(): Promise<void>;
+  /** Writes these tenants' snapshots again whatever was folded since (after an erasure deleted the keys that sealed them). */
+  rewrite(tenantIds: readonly string[]): Promise<void>;
 }
 
 const DEFAULT_EVERY = 100_000;
@@ -143,14 +151,25 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
     if (captured === undefined) return;
     let bytes: Uint8Array;
     let events: number;
+    let encoded: ReturnType<typeof encodeEngineSnapshot>;
     try {
-      const encoded = encodeEngineSnapshot(captured.state, { fingerprint, position: captured.position, createdAt: options.clock() });
+      encoded = encodeEngineSnapshot(captured.state, { fingerprint, position: captured.position, createdAt: options.clock() });
       bytes = encoded.bytes;
       events = encoded.header.events;
     } catch (error) {
       options.emit(Object.freeze({ kind: 'write-failed', key, tenantId, error }));
       options.logger.warn(`journey worker: snapshot of tenant '${tenantId}' not taken: the state cannot be serialized (${(error as Error).message}); host projection states must be plain data`);
       return;
+    }
+    // Sealed after the (synchronous) capture: the state it holds is the one captured.
+    if (options.keys !== undefined) {
+      try {
+        bytes = sealEngineSnapshot(encoded, await options.keys.current());
+      } catch (error) {
+        options.emit(Object.freeze({ kind: 'write-failed', key, tenantId, error }));
+        options.logger.warn(`journey worker: snapshot of tenant '${tenantId}' not written: no snapshot key (${(error as Error).message})`);
+        return;
+      }
     }
     const covered = since.get(tenantId) ?? 0;
     since.set(tenantId, 0);
@@ -205,7 +224,7 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
         return 'start';
       }
       versions.set(key, document.version);
-      const decoded = decodeEngineSnapshot(document.value, fingerprint);
+      const decoded = await decodeTenantSnapshot(document.value);
       if (!decoded.ok) return reject(key, tenantId, decoded.reason, decoded.message);
       const held = decoded.state.tenants.map((t) => t.tenantId);
       if (held.length !== 1 || held[0] !== tenantId) return reject(key, tenantId, 'unreadable', `it holds tenant(s) ${JSON.stringify(held)}, not '${tenantId}'`);
@@ -225,5 +244,22 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
       for (const tenantId of tenantIds) if ((since.get(tenantId) ?? 0) > 0 || replace.has(tenantId)) await enqueue(tenantId);
     },
     settle: () => chain,
+    async rewrite(tenantIds) {
+      for (const tenantId of tenantIds) {
+        replace.add(tenantId);
+        await enqueue(tenantId);
+      }
+    },
   };
+
+  /** A tenant snapshot's bytes decoded: opened with the snapshot keys when sealed, refused when they do not match. */
+  async function decodeTenantSnapshot(bytes: Uint8Array): Promise<DecodedEngineSnapshot> {
+    const sealed = isSealedEngineSnapshot(bytes);
+    if (options.keys === undefined) {
+      return sealed ? { ok: false, reason: 'key', message: 'sealed with a snapshot key: only a worker given the key store (keys) can open it' } : decodeEngineSnapshot(bytes, fingerprint);
+    }
+    if (!sealed) return { ok: false, reason: 'key', message: 'not sealed, while this worker seals personal fields: it would hold them in clear' };
+    const keys = options.keys;
+    return openSealedEngineSnapshot(bytes, fingerprint, (id) => keys.find(id));
+  }
 }
