@@ -45,9 +45,10 @@ export interface IdIndex {
   readonly size: number;
 }
 
-/** Creates an empty id index. */
+/** Creates an empty id index with room for at least `initialCapacity` slots (rounded up to a power of two: probes mask by it). */
 export function createIdIndex(initialCapacity = 1 << 12): IdIndex {
-  let capacity = initialCapacity;
+  let capacity = 16;
+  while (capacity < initialCapacity) capacity *= 2;
   // Hash and position interleaved in one array (slot i at 2i, 2i + 1): a probe touches one cache line,
   // not one in each of two arrays. Positions are stored as int32 bit patterns (`>>> 0` reads them back).
   let table = new Int32Array(capacity * 2);

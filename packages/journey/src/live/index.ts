@@ -363,13 +363,6 @@ const STREAM_PREFIX = 'journey-';
 /** The id index's entry for an event of a tenant a worker forgot: no event id is empty, so no lookup matches it. */
 const FORGOTTEN_EVENT = Object.freeze({ id: '', tenantId: '' }) as unknown as CatalogEvent;
 
-/** An id table for a batch of `count` events: at most half full, so it never grows while the batch is checked. */
-function batchTableCapacity(count: number): number {
-  let capacity = 16;
-  while (capacity < count * 2 + 2) capacity *= 2;
-  return capacity;
-}
-
 /**
  * The stream of a customer: `journey-<tenant>-<customer key>`, hashed when too long for a stream name. A `-`
  * (and `%`) in the tenant id is percent-escaped, so tenant `acme-eu` with customer `c1` and tenant `acme`
@@ -379,6 +372,11 @@ export function journeyStreamName(event: CatalogEvent): string {
   const key = event.customerId ?? strongestIdentityKey(event) ?? event.id;
   const name = `${tenantStreamPrefix(event.tenantId)}${key}`;
   return name.length <= 256 ? name : `${STREAM_PREFIX}h-${fnv1a(name)}`;
+}
+
+/** What a read of a tenant says while the tenant is rebuilt from its history (see `rehydrate`). */
+function rebuildingError(tenantId: string): Error {
+  return new Error(`tenant "${tenantId}" is being rebuilt from the store's history (an event needed events evicted from memory); await engine.ready() and read again`);
 }
 
 /** A batch sorted in fold order and cut in steps of `step` events, each with its ids' and contents' hashes. */
@@ -833,8 +831,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     if (tenant.events.length < memory.minEvictEvents || tenant.events[0]!.at >= watermark) return;
     // Our own events the subscription has not handed back stay: it tells holes from folded events by the index.
     const own = follows ? ownIds.pending() : [];
-    const keep = own.length === 0 ? undefined : ((set: Set<string>) => (e: { id: string }) => set.has(e.id))(new Set(own));
-    const gone = evictBefore(tenant, watermark, memory.minEvictEvents, keep);
+    const pendingOwn = new Set(own);
+    const gone = evictBefore(tenant, watermark, memory.minEvictEvents, own.length === 0 ? undefined : (e) => pendingOwn.has(e.id));
     if (gone.length === 0) return;
     evictedTotal += gone.length;
     foldCache.delete(tenant.tenantId);
@@ -1006,7 +1004,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   function foldAsOfHeld(tenantId: string, asOf: number): TenantFold {
     const tenant = tenants.get(tenantId);
     if (tenant === undefined) return foldEventsAsOf(tenantId, [], asOf, config);
-    if (tenant.broken) foldOf(tenantId);
+    if (tenant.broken) throw rebuildingError(tenantId);
     const fold = foldTenantAsOf(tenant, asOf, config);
     if (fold === undefined) throw beyondHorizonError(tenantId, asOf, tenant.horizon?.at ?? asOf);
     return fold;
@@ -1276,7 +1274,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     if (cached) return cached;
     const tenant = tenants.get(tenantId);
     if (!tenant) return undefined;
-    if (tenant.broken) throw new Error(`tenant "${tenantId}" is being rebuilt from the store's history (an event needed events evicted from memory); await engine.ready() and read again`);
+    if (tenant.broken) throw rebuildingError(tenantId);
     const fold = tenantFoldOf(tenant, config);
     foldCache.set(tenantId, fold);
     return fold;
@@ -1545,7 +1543,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     const fresh: CatalogEvent[] = [];
     const hashes: number[] = [];
     const freshContents: number[] = [];
-    const inBatch = createIdTable((index) => fresh[index]!.id, batchTableCapacity(events.length));
+    // At most half full, so it never grows while the batch is checked.
+    const inBatch = createIdTable((index) => fresh[index]!.id, events.length * 2 + 2);
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       const content = contents[i]!;

@@ -215,8 +215,7 @@ export function compactRecordedIndex(index: RecordedIndex, drop: ReadonlySet<Cat
   }
   recorded.length = kept;
   contents.length = kept;
-  // The table's capacity must be a power of two.
-  const ids = createIdTable(recorded, 2 ** Math.max(4, Math.ceil(Math.log2(kept * 2 + 2))));
+  const ids = createIdTable(recorded, kept * 2 + 2);
   for (let i = 0; i < kept; i++) ids.add(hashString(recorded[i]!.id), i + 1);
   index.ids = ids;
 }
@@ -596,18 +595,30 @@ function refoldFrom(tenant: LiveTenant, index: number, config: JourneyConfig, re
  * horizon while a catch-up, which evicts only at its end, folds a long backlog.
  */
 export function pruneSnapshots(tenant: LiveTenant, watermark: number): void {
-  const { events, snapshots } = tenant;
-  if (snapshots.length < 2) return;
-  let cut = 0;
+  if (tenant.snapshots.length < 2) return;
+  const k = exactSnapshotAtOrBefore(tenant, heldBefore(tenant, watermark));
+  if (k > 0) tenant.snapshots = tenant.snapshots.slice(k);
+}
+
+/** How many of the tenant's held events are older than `watermark` (ms): they come first, in fold order. */
+function heldBefore(tenant: LiveTenant, watermark: number): number {
+  const { events } = tenant;
+  let lo = 0;
   let hi = events.length;
-  while (cut < hi) {
-    const mid = (cut + hi) >>> 1;
-    if (events[mid]!.at < watermark) cut = mid + 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid]!.at < watermark) lo = mid + 1;
     else hi = mid;
   }
-  let k = lastSnapshotAtOrBefore(snapshots, cut, (j) => snapshots[j]!.index);
+  return lo;
+}
+
+/** The position of the newest fold snapshot at or before event index `at` that is an exact state (not `ahead`), or -1. */
+function exactSnapshotAtOrBefore(tenant: LiveTenant, at: number): number {
+  const { snapshots } = tenant;
+  let k = lastSnapshotAtOrBefore(snapshots, at, (j) => snapshots[j]!.index);
   while (k >= 0 && snapshots[k]!.ahead === true) k--;
-  if (k > 0) tenant.snapshots = snapshots.slice(k);
+  return k;
 }
 
 /**
@@ -620,13 +631,7 @@ export function pruneSnapshots(tenant: LiveTenant, watermark: number): void {
 export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: number, keep?: (event: LiveEvent) => boolean): CatalogEvent[] {
   const { events } = tenant;
   if (!tenant.standard || events.length === 0 || events[0]!.at >= watermark) return [];
-  let cut = 0;
-  let hi = events.length;
-  while (cut < hi) {
-    const mid = (cut + hi) >>> 1;
-    if (events[mid]!.at < watermark) cut = mid + 1;
-    else hi = mid;
-  }
+  let cut = heldBefore(tenant, watermark);
   if (keep !== undefined) for (let i = 0; i < cut; i++) if (keep(events[i]!)) { cut = i; break; }
   // The base must be the state after exactly the evicted events: a snapshot, or the head when all go.
   let base: FoldPoint | undefined;
@@ -636,8 +641,7 @@ export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: nu
     base = { index: h.index, identity: cloneIdentityState(h.identity), cases: cloneCasesState(h.cases), customers: shareCustomers(tenant, h.customers), views: cloneViewStates(tenant.projections, h.views) };
     k = tenant.snapshots.length - 1;
   } else {
-    k = lastSnapshotAtOrBefore(tenant.snapshots, cut, (j) => tenant.snapshots[j]!.index);
-    while (k >= 0 && tenant.snapshots[k]!.ahead === true) k--;
+    k = exactSnapshotAtOrBefore(tenant, cut);
     if (k >= 0) base = tenant.snapshots[k]!;
   }
   if (base === undefined || base.index < minEvents || base.index === 0) return [];
