@@ -40,4 +40,4 @@ export { barChart, escapeHtml, stackedBar } from './html/index.js';
 export { formatTable } from './journey/index.js';
 export { createSpillFile, type SpillFile, type SpillFileOptions } from './spill/index.js';
 export { createProgressBar, formatBytes, type ProgressBar, type ProgressSink } from './progress/index.js';
-export { appendStoreEvents, eraseStoreCustomer, ESDB_CONNECT_TIMEOUT_MS, readStoreValues, writeStoreEvents, type StoreAccessOptions, type StoreWriteOptions, type StoreWriteResult } from './store/index.js';
+export { appendStoreEvents, eraseStoreCustomer, ESDB_CONNECT_TIMEOUT_MS, readStoreValues, type StoreAccessOptions, type StoreWriteOptions, type StoreWriteResult } from './store/index.js';

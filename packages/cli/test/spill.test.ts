@@ -9,7 +9,7 @@ import { generateWorkload, toNdjson } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatReport, readInputs, replayFiles, runCli, StrictInputError, type ReplayInput } from '../src/index.js';
-import { createSpillFile, writeStoreEvents } from '../src/internal.js';
+import { appendStoreEvents, createSpillFile } from '../src/internal.js';
 import { ev, ndjson, run, tempDir } from './helpers.js';
 
 /** A seeded workload as parsed events and as NDJSON. */
@@ -197,7 +197,7 @@ describe('readInputs and replayFiles past maxEventsInMemory', () => {
     expect(formatReport(await replayFiles([path], { workers: 2, maxEventsInMemory: 0 }))).toBe(expected);
     const store = join(dir, 'store');
     const events = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { id: string; type: string; tenantId: string; customerId?: string });
-    await writeStoreEvents(`file:${store}`, events);
+    await appendStoreEvents(`file:${store}`, events);
     const fromStore = formatReport(await replayFiles([{ kind: 'store', uri: `file:${store}` }], { maxEventsInMemory: 0 }));
     expect(fromStore).toBe(formatReport(await replayFiles([{ kind: 'store', uri: `file:${store}` }])));
     expect(JSON.parse(fromStore).tenants).toEqual(JSON.parse(expected).tenants);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventStoreDbEventStore, startFakeEventStoreDb, type FakeEventStoreDb } from '@omnitrail/eventstore-esdb';
 import { generateWorkload } from '@omnitrail/testing';
 import { StoreAccessError } from '../src/index.js';
-import { readStoreValues, writeStoreEvents } from '../src/internal.js';
+import { appendStoreEvents, readStoreValues } from '../src/internal.js';
 import { run, tempDir } from './helpers.js';
 
 /** A TCP server that accepts connections and never answers: a host that is up but is not EventStoreDB. */
@@ -83,7 +83,7 @@ describe('--store esdb:// against the fake EventStoreDB server', () => {
     const own = await startFakeEventStoreDb();
     try {
       const events = [...generateWorkload({ seed: 11, customers: 3, events: 1600, tenants: 2 })];
-      const appended = await writeStoreEvents(own.connectionString, events as Parameters<typeof writeStoreEvents>[1]);
+      const appended = (await appendStoreEvents(own.connectionString, events as Parameters<typeof appendStoreEvents>[1])).count;
       expect(appended).toBe(1600);
       expect(own.log.events).toHaveLength(1600);
 
@@ -163,7 +163,7 @@ describe('--store esdb:// when the server cannot be used', () => {
       const read = readAllValues(silent.uri, { connectTimeoutMs: 300 });
       await expect(read).rejects.toThrow(StoreAccessError);
       await expect(read).rejects.toThrow(`--store "${silent.uri}": cannot reach EventStoreDB: no answer within 300 ms`);
-      const write = writeStoreEvents(silent.uri, [{ id: 'e1', type: 'MessageReceived', tenantId: 't1', customerId: 'c1' }], 'import', { connectTimeoutMs: 300 });
+      const write = appendStoreEvents(silent.uri, [{ id: 'e1', type: 'MessageReceived', tenantId: 't1', customerId: 'c1' }], 'import', { connectTimeoutMs: 300 });
       await expect(write).rejects.toThrow('no answer within 300 ms');
     } finally {
       await silent.close();

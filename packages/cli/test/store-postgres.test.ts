@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresEventStore, findPostgresBinaries, POSTGRES_BINARIES_HINT, startThrowawayPostgres, type ThrowawayPostgres } from '@omnitrail/eventstore-postgres';
 import { generateWorkload } from '@omnitrail/testing';
-import { readStoreValues, writeStoreEvents } from '../src/internal.js';
+import { appendStoreEvents, readStoreValues } from '../src/internal.js';
 import { run, tempDir } from './helpers.js';
 
 // A throwaway PostgreSQL cluster of this file. Without binaries, outside CI, skipped (saying how to get them).
@@ -53,7 +53,7 @@ describe.skipIf(missing)(missing ? `--store postgres:// (SKIPPED: no PostgreSQL 
   it('appends a generated workload over several batches per stream and replays it like the NDJSON file', async () => {
     const uri = `${server.connectionString}?schema=cli_workload`;
     const events = [...generateWorkload({ seed: 11, customers: 3, events: 1600, tenants: 2 })];
-    expect(await writeStoreEvents(uri, events as Parameters<typeof writeStoreEvents>[1])).toBe(1600);
+    expect((await appendStoreEvents(uri, events as Parameters<typeof appendStoreEvents>[1])).count).toBe(1600);
     const values: unknown[] = [];
     for await (const value of readStoreValues(uri)) values.push(value);
     const byId = new Map(events.map((e) => [e.id, e]));

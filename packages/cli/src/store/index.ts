@@ -46,7 +46,7 @@ export type StoreUri =
       schema: string | undefined;
     };
 
-/** Options of {@link readStoreValues} and {@link writeStoreEvents}. */
+/** Options of {@link readStoreValues} and {@link appendStoreEvents}. */
 export interface StoreAccessOptions {
   /**
    * How long an EventStoreDB server may take to answer the first read, or a PostgreSQL server to accept a
@@ -259,7 +259,7 @@ const APPEND_BATCH_SIZE = 500;
 /** Events whose keys are asked for together before they are sealed (a key store groups the new keys' writes). */
 const SEAL_CHUNK_SIZE = 5_000;
 
-/** Options of {@link writeStoreEvents}. */
+/** Options of {@link appendStoreEvents}. */
 export interface StoreWriteOptions extends StoreAccessOptions {
   /**
    * Seal personal fields with the store's key store, creating it when it has none (`import --seal`). Without
@@ -341,16 +341,6 @@ export async function appendStoreEvents(
     await store.close();
   }
   return { count, sealedWith: storeKeys?.where };
-}
-
-/** {@link appendStoreEvents}, answering the count. */
-export async function writeStoreEvents(
-  uri: string,
-  events: Iterable<{ id: string; type: string; tenantId: string; customerId?: string }>,
-  command = 'import',
-  options: StoreWriteOptions = {},
-): Promise<number> {
-  return (await appendStoreEvents(uri, events, command, options)).count;
 }
 
 function messageOf(error: unknown): string {
