@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyCaseEvent, caseMetrics, casesSection, cloneCasesState, createCasesState, listCases } from '../src/core/cases/index.js';
+import { applyCaseEvent, caseMetrics, casesSection, cloneCasesState, createCasesState, listCases, shareCasesState, workingCasesState } from '../src/core/cases/index.js';
 import { isOpenCaseStatus as isOpenStatus } from '../src/core/model/index.js';
 import { MIN, T0, ev, je, sortEvents, testConfig, type RawCaseEvent } from './helpers/cases-fixtures.js';
 
@@ -63,6 +63,42 @@ describe('cases properties', () => {
         expect(e2).toEqual(e1);
         expect(observe(snapshot)).toEqual(observe(whole));
         expect(observe(head)).toEqual(observe(whole));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('snapshots that share records (copy on write) stay as they were while the state and working copies fold on', () => {
+    fc.assert(
+      fc.property(fc.array(rawArb, { maxLength: 40 }), fc.nat(), fc.nat(), (raws, cut1, cut2) => {
+        const events = build(raws);
+        const n = events.length;
+        const [k1, k2] = [cut1 % (n + 1), cut2 % (n + 1)].sort((a, b) => a - b) as [number, number];
+        const config = testConfig();
+        const whole = createCasesState();
+        for (const e of events) applyCaseEvent(whole, e, config);
+        const prefix = (k: number) => {
+          const s = createCasesState();
+          for (const e of events.slice(0, k)) applyCaseEvent(s, e, config);
+          return observe(s);
+        };
+        // Two snapshots of one state along the way, as the live fold takes them.
+        const head = createCasesState();
+        for (const e of events.slice(0, k1)) applyCaseEvent(head, e, config);
+        const first = shareCasesState(head);
+        for (const e of events.slice(k1, k2)) applyCaseEvent(head, e, config);
+        const second = shareCasesState(head);
+        for (const e of events.slice(k2)) applyCaseEvent(head, e, config);
+        // A working copy of the first snapshot folds the rest (a re-fold), then one of the second.
+        const refold = workingCasesState(first);
+        for (const e of events.slice(k1)) applyCaseEvent(refold, e, config);
+        const again = workingCasesState(second);
+        for (const e of events.slice(k2)) applyCaseEvent(again, e, config);
+        expect(observe(first)).toEqual(prefix(k1));
+        expect(observe(second)).toEqual(prefix(k2));
+        for (const s of [head, refold, again]) expect(observe(s)).toEqual(observe(whole));
+        // Each customer's list holds the state's own records, not the snapshots' originals.
+        for (const s of [head, refold, again]) for (const list of s.byCustomer.values()) for (const c of list) expect(s.cases.get(c.caseId)).toBe(c);
       }),
       { numRuns: 300 },
     );

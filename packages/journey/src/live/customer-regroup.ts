@@ -5,7 +5,7 @@
 // the survivor group's own events only, with the case effects noted when they were folded and the
 // unthreaded-switch candidates read from each case's recorded moments.
 import type { Channel } from '@omnitrail/events';
-import type { CaseRecord, CasesState } from '../core/cases/index.js';
+import { writableCase, type CaseRecord, type CasesState } from '../core/cases/index.js';
 import { cloneCustomerRecord, createCustomerRecord, applyCustomerEventAt, type CustomerRecord, type CustomersState } from '../core/customers/index.js';
 import { isUnthreadedCandidate } from '../core/journey-map/state.js';
 import type { CaseEffects, CaseLookup, CaseStatus, CaseView, JourneyConfig, JourneyEvent, UnthreadedCandidate } from '../core/model/index.js';
@@ -155,7 +155,8 @@ export function regroupCustomer(
     }
   }
   if (lists.length > 0) {
-    const merged = lists.length === 1 ? lists[0]! : lists.flat().sort(byOpening);
+    // Records a fold snapshot shares are copied before they change (writableCase), into a new list.
+    const merged = (lists.length === 1 ? lists[0]!.slice() : lists.flat().sort(byOpening)).map((c) => writableCase(cases, c));
     for (const c of merged) c.customerId = survivorId;
     // In the place of the group's first list: a fold from scratch creates a customer's list at its first case.
     placeEntry(cases.byCustomer, survivorId, merged, firstListKey, new Set(members));

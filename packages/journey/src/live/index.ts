@@ -38,7 +38,7 @@ import { createSnapshotKeys, deleteSnapshotKeys, isSealedEngineSnapshot, openSea
 import { createOwnEventQueue } from './own-events.js';
 import { createPersonalDataCodec, SNAPSHOT_KEY_TENANT } from './personal-data/index.js';
 import { canonicalCustomerId, mergedGroup } from '../core/identity/index.js';
-import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, tenantFoldOf, type LiveTenant, type RecordedIndex } from './tenant-state.js';
+import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, shareLoadedCases, tenantFoldOf, type LiveTenant, type RecordedIndex } from './tenant-state.js';
 import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, type JourneyMemoryStats } from './memory/index.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
@@ -1231,6 +1231,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   function restoreSavedTenant(saved: SavedTenant): void {
     const { host: hostTenant, ...rest } = saved;
     const tenant: LiveTenant = withEvictionStep({ ...rest, evictionStep: undefined, index: recordedIndex, projections: TENANT_PROJECTIONS });
+    shareLoadedCases(tenant);
     if (hostTenant !== undefined) host.importTenant(tenant, hostTenant);
     tenants.set(tenant.tenantId, tenant);
   }

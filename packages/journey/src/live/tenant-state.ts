@@ -3,9 +3,11 @@ import { compareEventOrder, instantMs, jsonContentHash, type CatalogEvent } from
 import {
   applyCaseEvent,
   caseLookupOf,
-  cloneCasesState,
   createCasesState,
+  markCasesShared,
   routeCase,
+  shareCasesState,
+  workingCasesState,
   type CasesState,
 } from '../core/cases/index.js';
 import { applyCustomerEventAt, cloneCustomerRecord, createCustomerRecord, createCustomersState, type CustomerRecord, type CustomersState } from '../core/customers/index.js';
@@ -237,16 +239,25 @@ function lookupOf(cases: CasesState, identity: IdentityState): CaseLookup {
   return caseLookupOf(cases, (id, at, eventId) => anonymousThenMerged(identity, id, at, eventId));
 }
 
-/** A working copy of a snapshot for the head: its customer records shared until the fold changes them. */
+/** A working copy of a snapshot for the head: its customer and case records shared until the fold changes them. */
 function restorePoint(tenant: LiveTenant, p: FoldPoint): FoldPoint {
   tenant.shared = new Set();
   return {
     index: p.index,
     identity: cloneIdentityState(p.identity),
-    cases: cloneCasesState(p.cases),
+    cases: workingCasesState(p.cases),
     customers: shareCustomers(tenant, p.customers),
     views: cloneViewStates(tenant.projections, p.views),
   };
+}
+
+/**
+ * After a saved tenant is loaded (an engine or tenant snapshot): its head shares case records with its base
+ * and fold snapshots (one serialization keeps shared objects shared), so it copies them before changing them.
+ * The customer records it shares are in the saved `shared` set already.
+ */
+export function shareLoadedCases(tenant: LiveTenant): void {
+  markCasesShared(tenant.head.cases);
 }
 
 /** The customers state for a snapshot (or from one): a new map of the same records, now shared. */
@@ -345,7 +356,7 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
   const atStart = identitySnapshots.get(start);
   if (atStart !== undefined) {
     identitySnapshots.delete(start);
-    tenant.snapshots.push({ index: start, identity: atStart, cases: cloneCasesState(point.cases), customers: shareCustomers(tenant, point.customers), views: cloneViewStates(tenant.projections, point.views) });
+    tenant.snapshots.push({ index: start, identity: atStart, cases: shareCasesState(point.cases), customers: shareCustomers(tenant, point.customers), views: cloneViewStates(tenant.projections, point.views) });
   }
   // After an eviction the base holds customers folded before index 0: a merge with one of them regroups too.
   if (merged !== undefined && (start > 0 || tenant.base !== undefined)) {
@@ -368,7 +379,7 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
       tenant.snapshots.push({
         index: i,
         identity: idSnap,
-        cases: cloneCasesState(point.cases),
+        cases: shareCasesState(point.cases),
         customers: shareCustomers(tenant, point.customers),
         views: cloneViewStates(tenant.projections, point.views),
         ...(merged === undefined ? {} : { ahead: true }),
@@ -638,7 +649,7 @@ export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: nu
   let k = -1;
   if (cut === events.length && tenant.head.index === events.length) {
     const h = tenant.head;
-    base = { index: h.index, identity: cloneIdentityState(h.identity), cases: cloneCasesState(h.cases), customers: shareCustomers(tenant, h.customers), views: cloneViewStates(tenant.projections, h.views) };
+    base = { index: h.index, identity: cloneIdentityState(h.identity), cases: shareCasesState(h.cases), customers: shareCustomers(tenant, h.customers), views: cloneViewStates(tenant.projections, h.views) };
     k = tenant.snapshots.length - 1;
   } else {
     k = exactSnapshotAtOrBefore(tenant, cut);

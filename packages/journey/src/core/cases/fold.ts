@@ -1,6 +1,6 @@
 import type { CatalogEvent, Channel, EventOf } from '@omnitrail/events';
 import { isOpenCaseStatus, NO_CASE_EFFECTS, type CaseEffects, type CaseStatus, type JourneyConfig, type JourneyEvent } from '../model/index.js';
-import { type CaseRecord, type CasesState } from './state.js';
+import { writableCase, writableCaseList, type CaseRecord, type CasesState } from './state.js';
 import { noteResolutionOutcome } from './sla.js';
 
 /** Stable anomaly reasons (docs/cases.md). */
@@ -115,9 +115,7 @@ function newCase(
     rec.channels.add(e.channel);
   }
   state.cases.set(caseId, rec);
-  let list = state.byCustomer.get(je.customerId);
-  if (list === undefined) state.byCustomer.set(je.customerId, (list = []));
-  list.push(rec);
+  writableCaseList(state, je.customerId).push(rec);
   return rec;
 }
 
@@ -140,12 +138,13 @@ function withinReopenWindow(config: Partial<JourneyConfig>, resolvedAt: number, 
 function customerMessage(state: CasesState, je: JourneyEvent, caseId: string, known: CaseRecord | undefined, config: Partial<JourneyConfig>): CaseEffects {
   const e = je.event;
   const at = je.at;
-  const rec = followMerges(state, known ?? state.cases.get(caseId));
-  if (rec === undefined) {
+  const found = followMerges(state, known ?? state.cases.get(caseId));
+  if (found === undefined) {
     const created = newCase(state, je, caseId, 'implicit', 'human');
     created.waitingSince = at;
     return { caseId, opened: { caseId, how: 'implicit', channel: e.channel, handledBy: 'human' } };
   }
+  const rec = writableCase(state, found);
   let reopened = false;
   if (rec.status === 'closed' || (rec.status === 'resolved' && !withinReopenWindow(config, rec.resolvedAt ?? at, at))) {
     const reason = rec.status === 'closed' ? 'closed' : 'window_passed';
@@ -191,7 +190,7 @@ function caseOpened(state: CasesState, je: JourneyEvent & { event: Extract<Catal
   if (followUpOf !== undefined) {
     rec.followUpOf = followUpOf;
     const old = state.cases.get(followUpOf);
-    if (old !== undefined) old.hasFollowUp = true;
+    if (old !== undefined) writableCase(state, old).hasFollowUp = true;
   }
   const opened: NonNullable<CaseEffects['opened']> = { caseId, how: 'explicit', handledBy };
   if (followUpOf !== undefined) opened.followUpOf = followUpOf;
@@ -201,14 +200,16 @@ function caseOpened(state: CasesState, je: JourneyEvent & { event: Extract<Catal
 
 function casesMerged(state: CasesState, je: JourneyEvent, sourceId: string, targetId: string): CaseEffects {
   const id = je.event.id;
-  const source = state.cases.get(sourceId);
-  const target = state.cases.get(targetId);
+  const foundSource = state.cases.get(sourceId);
+  const foundTarget = state.cases.get(targetId);
   if (sourceId === targetId) return anomaly(state, id, CASE_ANOMALIES.mergeSameCase);
-  if (source === undefined) return anomaly(state, id, CASE_ANOMALIES.mergeSourceUnknown);
-  if (source.status === 'closed') return anomaly(state, id, CASE_ANOMALIES.mergeSourceClosed);
-  if (source.status === 'merged') return anomaly(state, id, CASE_ANOMALIES.mergeSourceMerged);
-  if (target === undefined) return anomaly(state, id, CASE_ANOMALIES.mergeTargetUnknown);
-  if (target.status === 'merged') return anomaly(state, id, CASE_ANOMALIES.mergeTargetMerged);
+  if (foundSource === undefined) return anomaly(state, id, CASE_ANOMALIES.mergeSourceUnknown);
+  if (foundSource.status === 'closed') return anomaly(state, id, CASE_ANOMALIES.mergeSourceClosed);
+  if (foundSource.status === 'merged') return anomaly(state, id, CASE_ANOMALIES.mergeSourceMerged);
+  if (foundTarget === undefined) return anomaly(state, id, CASE_ANOMALIES.mergeTargetUnknown);
+  if (foundTarget.status === 'merged') return anomaly(state, id, CASE_ANOMALIES.mergeTargetMerged);
+  const source = writableCase(state, foundSource);
+  const target = writableCase(state, foundTarget);
   const at = je.at;
   if (isPaused(source.status)) setStatus(source, 'open', at); // closes its pause interval
   if (target.waitingSince !== null && source.waitingSince !== null && source.waitingSince < target.waitingSince && isOpenCaseStatus(target.status)) {
@@ -262,7 +263,9 @@ export function applyCaseEvent(state: CasesState, je: JourneyEvent, config: Part
 
 /**
  * `applyCaseEvent` for a caller that may already hold the record stored under the event's `caseId`
- * (`known`; records are never replaced, so it stays valid once found): the fold then skips that lookup.
+ * (`known`; the batch fold's records are never replaced, so it stays valid once found): the fold then skips
+ * that lookup. A state sharing records with snapshots (the live fold) replaces a record by its copy before
+ * changing it (`writableCase`), so its callers look records up instead.
  * `undefined` means not known, and the record is looked up.
  */
 export function applyCaseEventKnown(state: CasesState, je: JourneyEvent, config: Partial<JourneyConfig>, known: CaseRecord | undefined): CaseEffects {
@@ -283,11 +286,12 @@ export function applyCaseEventKnown(state: CasesState, je: JourneyEvent, config:
     default:
       break;
   }
-  const rec = followMerges(state, known ?? state.cases.get(caseId));
+  const found = followMerges(state, known ?? state.cases.get(caseId));
   // Unknown or closed cases make these anomalies (the catalog's case events, plus agent messages and notes).
   const caseEvent = code >= T.CaseThreadLinked;
-  if (rec === undefined) return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.unknownCase) : NO_CASE_EFFECTS;
-  if (rec.status === 'closed') return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.closed) : NO_CASE_EFFECTS;
+  if (found === undefined) return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.unknownCase) : NO_CASE_EFFECTS;
+  if (found.status === 'closed') return caseEvent ? anomaly(state, e.id, CASE_ANOMALIES.closed) : NO_CASE_EFFECTS;
+  const rec = writableCase(state, found);
   switch (code) {
     case T.MessageSent: {
       const d = (e as EventOf<'MessageSent'>).data;

@@ -89,7 +89,7 @@ function cloneRecord(r: CaseRecord): CaseRecord {
   };
 }
 
-/** A deep copy of a cases projection (snapshots): folding on into one never changes the other. */
+/** A deep copy of a cases projection: folding on into one never changes the other. */
 export function cloneCasesState(state: CasesState): CasesState {
   const cases = new Map<string, CaseRecord>();
   for (const [id, r] of state.cases) cases.set(id, cloneRecord(r));
@@ -104,4 +104,74 @@ export function cloneCasesState(state: CasesState): CasesState {
     resolution: copy(state.resolution),
     anomalies: state.anomalies.map((a) => ({ ...a })),
   };
+}
+
+// Copy on write between a state and the snapshots taken of it (the live engine's fold points): a snapshot
+// shares the state's case records and customer lists, and the state copies a shared one before its fold
+// changes it. A long-lived tenant's settled cases then cost one copy, not one per snapshot. The marks live
+// beside the plain data, not in it: states are serialized into engine snapshots and handed to hosts.
+const sharedParts = new WeakMap<CasesState, Set<object>>();
+
+/** A copy of the state's maps and samples, sharing its records, lists and anomalies (never changed in place). */
+function shallowCopy(state: CasesState): CasesState {
+  const copy = (s: Samples): Samples => ({ at: s.at.slice(), ms: s.ms.slice() });
+  return {
+    cases: new Map(state.cases),
+    byCustomer: new Map(state.byCustomer),
+    firstResponse: copy(state.firstResponse),
+    reply: copy(state.reply),
+    resolution: copy(state.resolution),
+    anomalies: state.anomalies.slice(),
+  };
+}
+
+/**
+ * Marks every record and customer list of `state` as shared: its fold copies each before changing it. The
+ * marks are renewed, not added to, since what the state shares is exactly what it holds now.
+ */
+export function markCasesShared(state: CasesState): void {
+  const shared = new Set<object>();
+  for (const r of state.cases.values()) shared.add(r);
+  for (const list of state.byCustomer.values()) shared.add(list);
+  sharedParts.set(state, shared);
+}
+
+/**
+ * A snapshot of `state` that shares its case records and customer lists (see {@link writableCase}): neither
+ * folding on into `state` nor reading the snapshot changes the other. The snapshot itself must not be folded
+ * into; {@link workingCasesState} makes a copy of it that can be.
+ */
+export function shareCasesState(state: CasesState): CasesState {
+  markCasesShared(state);
+  return shallowCopy(state);
+}
+
+/** A state to fold on from a snapshot (see {@link shareCasesState}), sharing its records until it changes them. */
+export function workingCasesState(snapshot: CasesState): CasesState {
+  const copy = shallowCopy(snapshot);
+  markCasesShared(copy);
+  return copy;
+}
+
+/**
+ * The record of a case ready to change: `rec` itself, or, when a snapshot shares it, a copy put in its place
+ * (in the cases map and in its customer's list). Every change of a record a fold found goes through here.
+ */
+export function writableCase(state: CasesState, rec: CaseRecord): CaseRecord {
+  const shared = sharedParts.get(state);
+  if (shared === undefined || !shared.delete(rec)) return rec;
+  const copy = cloneRecord(rec);
+  state.cases.set(rec.caseId, copy);
+  const list = writableCaseList(state, rec.customerId);
+  const at = list.indexOf(rec);
+  if (at >= 0) list[at] = copy;
+  return copy;
+}
+
+/** A customer's list of cases ready to change (created when absent, copied first when a snapshot shares it). */
+export function writableCaseList(state: CasesState, customerId: string): CaseRecord[] {
+  let list = state.byCustomer.get(customerId);
+  if (list === undefined) state.byCustomer.set(customerId, (list = []));
+  else if (sharedParts.get(state)?.delete(list) === true) state.byCustomer.set(customerId, (list = list.slice()));
+  return list;
 }
