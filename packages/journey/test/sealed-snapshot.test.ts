@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInMemoryEventStore, createInMemoryKeyStore, openFileEventStore, openFileKeyStore, type EventStore, type KeyStore } from '@omnitrail/eventstore';
+import { createInMemoryEventStore, createInMemoryKeyStore, openFileEventStore, openFileKeyStore, type AllSubscription, type EventStore, type KeyStore } from '@omnitrail/eventstore';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJourneyEngine, type EngineSnapshotEvent, type JourneyEngine, type JourneyEngineOptions } from '../src/index.js';
@@ -39,6 +39,20 @@ function rawBytes(directory: string): string {
     .filter((entry) => entry.isFile())
     .map((entry) => readFileSync(join(entry.parentPath, entry.name)).toString('latin1'))
     .join('\n');
+}
+
+/** A subscription that holds back each `CustomerErased` until `gate` resolves (everything after it waits too). */
+function holdingErasures(subscription: AllSubscription, gate: Promise<void>): AllSubscription {
+  return {
+    ...subscription,
+    unsubscribe: () => subscription.unsubscribe(),
+    async *[Symbol.asyncIterator]() {
+      for await (const item of subscription) {
+        if (item.kind === 'event' && item.event.type === 'CustomerErased') await gate;
+        yield item;
+      }
+    },
+  };
 }
 
 const directories: string[] = [];
@@ -235,6 +249,39 @@ describe('snapshot keys beside customers', () => {
     await follower.close();
     // No customer's key was taken for a snapshot key, nor deleted with them.
     expect(await keys.customerIds('t1')).toEqual(expect.arrayContaining(['omar']));
+  });
+
+  it('an engine whose snapshot key another erasure deleted writes no snapshot before its state holds that erasure', async () => {
+    const store = createInMemoryEventStore();
+    const keys = createInMemoryKeyStore();
+    const writer = createJourneyEngine({ store, keys, clock, logger: quiet, snapshots: false });
+    await writer.record(workload() as never);
+    await writer.close();
+    // The follower's subscription holds back CustomerErased events until the gate opens: the moment between
+    // another engine's erasure and the follower seeing it, made as long as the test needs.
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const gated: EventStore = { ...store, subscribeToAll: (options) => holdingErasures(store.subscribeToAll(options), gate) };
+    const follower = createJourneyEngine({ store: gated, keys, clock, logger: quiet, snapshots: { key: 'follower', onClose: false } });
+    await follower.ready();
+    await follower.snapshot();
+    const eraser = createJourneyEngine({ store, keys, clock, logger: quiet, snapshots: false });
+    const erasure = await eraser.erase('t1', 'carla');
+    await eraser.close();
+    let erasedAt: bigint | undefined;
+    for await (const e of store.readAll({ filter: { eventTypePrefix: 'CustomerErased' } })) if (e.id === erasure.eventId) erasedAt = e.position;
+    // Its key is gone: the follower's snapshot waits for the erasure instead of sealing Carla's values anew.
+    let written = false;
+    const writing = follower.snapshot().then((info) => ((written = true), info));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(written).toBe(false);
+    openGate();
+    const info = (await writing)!;
+    expect(info.position! >= erasedAt!).toBe(true);
+    const header = readSealedSnapshotHeader((await store.documents.read('follower'))!.value);
+    expect(header.ok && BigInt(header.header.snapshot.position!) >= erasedAt!).toBe(true);
+    expect(JSON.stringify(follower.customer('t1', 'carla'))).not.toContain(CARLA.email);
+    await follower.close();
   });
 
   it('refuses the reserved tenant of snapshot keys as an event tenant and in erase', async () => {

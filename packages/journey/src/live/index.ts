@@ -541,6 +541,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     while (afterHole.length > 0 && !holes.has(afterHole[0]!.id)) deliveredPosition = afterHole.shift()!.position;
   };
   let foldedSinceSnapshot = 0;
+  // The position of the latest CustomerErased whose customer the state has forgotten (see foldedLatestErasure).
+  let erasuresFoldedThrough: bigint | undefined;
   // ---- workers (see ./workers): the tenants this engine folds, when it is one of several ----------------
   if (options.worker !== undefined && ownsStore) throw new TypeError('createJourneyEngine: worker needs a shared store (options.store)');
   // ---- a worker's per-tenant snapshots (see ./tenant-snapshots): a tenant it gains is loaded from the last
@@ -690,6 +692,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           flush();
           apply([parsed.event], false, undefined, [content]);
           if (parsed.event.customerId !== undefined && codec !== undefined) await forgetCustomer(parsed.event.tenantId, parsed.event.customerId);
+          noteErasureFolded(item.event.position);
           // Our snapshot may hold the erased values: the next one goes under a new key, the old keys go.
           if (snapshotKeys !== undefined) {
             rotateSnapshotKey = true;
@@ -1100,6 +1103,24 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     if (foldedSinceSnapshot >= every) scheduleSnapshot();
   }
 
+  /** Notes that the state holds the erasure recorded at `position` (its customer's values forgotten). */
+  function noteErasureFolded(position: bigint | undefined): void {
+    if (position !== undefined && (erasuresFoldedThrough === undefined || position > erasuresFoldedThrough)) erasuresFoldedThrough = position;
+  }
+
+  /**
+   * Resolves once the state holds the store's latest `CustomerErased` (the subscription has forgotten its
+   * customer's values). Polls: it runs only when a snapshot key was revoked, a rare moment worth no waiters.
+   */
+  async function foldedLatestErasure(): Promise<void> {
+    let latest: bigint | undefined;
+    for await (const last of store.readAll({ fromPosition: 'end', direction: 'backwards', maxCount: 1, filter: { eventTypePrefix: 'CustomerErased' } })) latest = last.position;
+    while (latest !== undefined && !closed && failure === undefined && (erasuresFoldedThrough === undefined || erasuresFoldedThrough < latest)) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    flush();
+  }
+
   function scheduleSnapshot(): void {
     if (snapshotScheduled || snapshotInFlight !== undefined || closed) return;
     snapshotScheduled = true;
@@ -1120,6 +1141,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       while (rehydrating.size > 0) {
         await rehydrated();
         flush();
+      }
+      // Our key gone means another engine erased a customer and its CustomerErased is in the store: the
+      // state is saved once it holds that erasure, never before (it would seal the erased values anew).
+      if (snapshotKeys !== undefined && !rotateSnapshotKey && (await snapshotKeys.revoked())) {
+        await foldedLatestErasure();
+        if (closed || failure !== undefined) return undefined;
       }
       // What may leave memory leaves before the state is saved, so the snapshot holds only the rest.
       if (memory !== undefined) sweep();
@@ -1438,6 +1465,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     }
     const recorded = await recordInput({ type: 'CustomerErased', tenantId, customerId: canonical, occurredAt: new Date(clock()).toISOString(), data: { keysDeleted } }, true);
     await forgetCustomer(tenantId, canonical);
+    noteErasureFolded(recorded.position);
     // Snapshots hold opened values: ours is written again from the erased state under a new key, then every
     // other snapshot key goes (ours before, other engines'), so no snapshot sealed before can be read again.
     let keepSnapshotKey: string | undefined;

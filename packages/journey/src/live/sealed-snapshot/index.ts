@@ -128,6 +128,11 @@ export interface SnapshotKeys {
   current(): Promise<SnapshotKey>;
   /** A new key, which becomes the current one. */
   rotate(): Promise<SnapshotKey>;
+  /**
+   * Whether the key this engine sealed with last was deleted by someone else since: another engine's erasure,
+   * whose `CustomerErased` is then in the store already (an erasure records it before it deletes snapshot keys).
+   */
+  revoked(): Promise<boolean>;
   /** The key of a snapshot being loaded (`undefined` when gone); once found, it becomes the current one. */
   find(keyId: string): Promise<Uint8Array | undefined>;
   /** Deletes this document key's snapshot keys but `keep` (after a new one sealed the latest snapshot); returns how many. */
@@ -160,6 +165,9 @@ export function createSnapshotKeys(keys: KeyStore, documentKey: string): Snapsho
       return create();
     },
     rotate: create,
+    async revoked() {
+      return current !== undefined && (await keys.customerKey(SNAPSHOT_KEY_TENANT, current.id, { create: false })) === undefined;
+    },
     async find(keyId) {
       const key = await keys.customerKey(SNAPSHOT_KEY_TENANT, keyId, { create: false });
       if (key !== undefined && ownId(keyId)) current = { id: keyId, key };
