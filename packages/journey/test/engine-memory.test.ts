@@ -175,6 +175,46 @@ describe('journey engine with bounded memory', () => {
     await bounded.close();
   });
 
+  it('finds an unthreaded switch across the eviction boundary, from a case left open or resolved days before it', async () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+    const msg = (customerId: string, caseId: string, day: number, channel: string) => ({ type: 'MessageReceived', tenantId: 't1', customerId, caseId, occurredAt: at(day), channel, data: { text: 'hello' } });
+    const resolved = (customerId: string, caseId: string, day: number, channel: string) => ({ type: 'CaseResolved', tenantId: 't1', customerId, caseId, occurredAt: at(day), channel, data: {} });
+    const events: Record<string, unknown>[] = [
+      // Carol's email case stays open; Erin's is resolved; Dan's is resolved long before his next case.
+      msg('carol', 'carol-email', 0, 'email'),
+      msg('erin', 'erin-email', 0.1, 'email'),
+      msg('dan', 'dan-email', 0.15, 'email'),
+      resolved('dan', 'dan-email', 0.2, 'email'),
+      resolved('erin', 'erin-email', 0.3, 'email'),
+      msg('carol', 'carol-email', 0.5, 'email'),
+    ];
+    // Bob writes every few hours: with a 1-day horizon the events above leave memory before the chats below.
+    for (let day = 0.6; day < 12; day += 0.25) events.push(msg('bob', `bob-${day}`, day, 'web_chat'), resolved('bob', `bob-${day}`, day + 0.1, 'web_chat'));
+    events.push(msg('carol', 'carol-chat', 2.9, 'web_chat'), msg('erin', 'erin-chat', 2.95, 'web_chat'), msg('dan', 'dan-chat', 9, 'web_chat'));
+    // Later merges re-fold Carol's, Erin's and Dan's held events from their evicted records: the candidates
+    // of each chat come from what the cases were when it happened (the moments kept past the boundary).
+    // (Their second profiles write on the chat channel more than 72 h after the email activity: no switch.)
+    for (const [who, day] of [['carol', 3.7], ['erin', 3.8], ['dan', 9.2]] as const) {
+      events.push(msg(`${who}-2`, `${who}-2-chat`, day - 0.1, 'web_chat'));
+      events.push({ type: 'CustomersMerged', tenantId: 't1', customerId: who, occurredAt: at(day), channel: 'web', data: { survivorId: who, mergedId: `${who}-2` } });
+    }
+    events.sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
+    events.forEach((e, i) => (e.id = `evt-${String(i).padStart(4, '0')}`));
+    const clock = () => T0 + 20 * DAY;
+    const whole = createJourneyEngine({ clock, snapshots: false });
+    const bounded = createJourneyEngine({ clock, snapshots: false, memory: { horizonMs: DAY, minEvictEvents: 4 } });
+    for (const engine of [whole, bounded]) for (let i = 0; i < events.length; i += 2) await engine.recordUnknown(events.slice(i, i + 2));
+    expect(bounded.memoryStats().evictedEvents).toBeGreaterThan(6);
+    const report = whole.report('t1');
+    // Carol's and Erin's chats switch channel with an email case still open or resolved within 7 days; Dan's does not.
+    expect(report.journeys.contextLost.unthreaded_switch).toBe(2);
+    expect(report.customers.merged).toBe(3);
+    expect(bounded.report('t1')).toEqual(report);
+    await whole.close();
+    await bounded.close();
+  });
+
   it('rejects settings it cannot honour, naming the field', () => {
     expect(() => createJourneyEngine({ memory: { horizonMs: 0 } })).toThrow(/memory\.horizonMs must be a positive number/);
     expect(() => createJourneyEngine({ memory: { horizonMs: DAY, minEvictEvents: 0.5 } })).toThrow(/memory\.minEvictEvents must be a positive integer/);

@@ -261,7 +261,7 @@ describe('snapshot keys beside customers', () => {
     // another engine's erasure and the follower seeing it, made as long as the test needs.
     let openGate!: () => void;
     const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const gated: EventStore = { ...store, subscribeToAll: (options) => holdingErasures(store.subscribeToAll(options), gate) };
+    const gated: EventStore = { ...store, subscribeToAll: ((options) => holdingErasures(store.subscribeToAll(options), gate)) as EventStore['subscribeToAll'] };
     const follower = createJourneyEngine({ store: gated, keys, clock, logger: quiet, snapshots: { key: 'follower', onClose: false } });
     await follower.ready();
     await follower.snapshot();

@@ -27,6 +27,7 @@ import {
 } from '../core/identity/index.js';
 import { NO_CASE_EFFECTS, type CaseEffects, type CaseLookup, type JourneyConfig, type JourneyEvent } from '../core/model/index.js';
 import { insertInOrder, lastSnapshotAtOrBefore } from './snapshots/index.js';
+import { isSettledForUnthreaded } from '../core/journey-map/state.js';
 import { attributeEvent, createRegroupIndex, forgetMoments, noteCaseMoment, regroupCustomer, type RegroupEvent, type RegroupIndex } from './customer-regroup.js';
 import { applyViews, cloneViewStates, createViewStates, TENANT_PROJECTIONS, type AnyTenantProjection, type TenantFold } from '../core/standard/index.js';
 
@@ -675,7 +676,11 @@ export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: nu
   for (const [caseId, list] of tenant.regroup.moments) {
     let first = 0;
     while (first < list.length && (list[first]!.at < last.at || (list[first]!.at === last.at && list[first]!.id <= last.id))) first++;
-    if (first > 1) tenant.regroup.moments.set(caseId, list.slice(first - 1));
+    // A case untouched since the boundary and settled there is no candidate for any held or later event:
+    // nothing left to read of it (an event that changes it again notes a new moment).
+    const standing = list[first - 1];
+    if (first === list.length && standing !== undefined && isSettledForUnthreaded(standing.status, standing.resolvedAt, last.at)) tenant.regroup.moments.delete(caseId);
+    else if (first > 1) tenant.regroup.moments.set(caseId, list.slice(first - 1));
   }
   tenant.stats.evictedEvents += b;
   return gone.map((e) => e.event);

@@ -191,6 +191,15 @@ export function isUnthreadedCandidate(status: CaseStatus, resolvedAt: number | n
 }
 
 /**
+ * Whether a case standing as given at instant `at` can be an unthreaded-switch candidate (see
+ * {@link isUnthreadedCandidate}) at no instant from `at` on, unless an event changes it again: merged, or
+ * settled (not open) and resolved never or at least the candidate window before `at`.
+ */
+export function isSettledForUnthreaded(status: CaseStatus, resolvedAt: number | null, at: number): boolean {
+  return status === 'merged' || (!isOpenCaseStatus(status) && (resolvedAt === null || at - resolvedAt >= UNTHREADED_RESOLVED_MS));
+}
+
+/**
  * `unthreaded_switch`: a new case on channel B within 72 h of the customer's activity on channel A, while a
  * case on A (and not on B) was open or resolved less than 7 days before (`candidates`), with no
  * `CaseThreadLinked` or `CasesMerged` of the customer between that activity and the new case.
