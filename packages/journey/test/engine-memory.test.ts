@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInMemoryEventStore, createInMemoryKeyStore, openFileEventStore } from '@omnitrail/eventstore';
-import { assertProperty, fcParameters, tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
+import { assertProperty, fcParameters, generateWorkload, tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createJourneyEngine, type JourneyEngine } from '../src/index.js';
@@ -214,6 +214,38 @@ describe('journey engine with bounded memory', () => {
     await whole.close();
     await bounded.close();
   });
+
+  it('catches up a long backlog in steps, with fold snapshots only near its end: the report of an engine holding every event', async () => {
+    // 6,000 events over ~170 days (customers starting over 120 days): a 90-day horizon keeps the last two or
+    // three steps of 1,000 events, and the catch-up takes no fold snapshot before the step preceding them.
+    const store = createInMemoryEventStore();
+    const events = [...generateWorkload({ seed: 5, customers: 240, events: 6_000, tenants: 1, startSpreadMs: 120 * DAY })];
+    const writer = createJourneyEngine({ store, clock: () => ASOF, snapshots: false, standardProjections: false });
+    for (let i = 0; i < events.length; i += 500) await writer.recordUnknown(events.slice(i, i + 500));
+    await writer.close();
+    const tenantId = String(events[0]!.tenantId);
+    const whole = createJourneyEngine({ store, clock: () => ASOF, snapshots: false });
+    const bounded = createJourneyEngine({ store, clock: () => ASOF, snapshots: false, memory: { horizonMs: 90 * DAY, minEvictEvents: 500 } });
+    await whole.ready();
+    await bounded.ready();
+    const times = events.map((e) => Date.parse(String(e.occurredAt))).sort((a, b) => a - b);
+    const withinHorizon = times.filter((t) => t >= times.at(-1)! - 90 * DAY).length;
+    const stats = bounded.memoryStats();
+    // Evicted at the end, from a snapshot within two steps of the horizon.
+    expect(stats.evictedEvents + stats.heldEvents).toBe(events.length);
+    expect(stats.evictedEvents).toBeGreaterThan(0);
+    expect(stats.heldEvents).toBeLessThanOrEqual(withinHorizon + 2 * 1_000);
+    expect(observedState(bounded, tenantId)).toEqual(observedState(whole, tenantId));
+    // A late event before the horizon re-reads the history, folded in steps the same way.
+    const late = { ...events[10]!, id: 'late-event-1', occurredAt: new Date(times[100]! + 1).toISOString() };
+    await whole.recordUnknown(late);
+    await bounded.recordUnknown(late);
+    await bounded.ready();
+    expect(bounded.memoryStats().rehydrations).toBeGreaterThan(stats.rehydrations);
+    expect(observedState(bounded, tenantId)).toEqual(observedState(whole, tenantId));
+    await whole.close();
+    await bounded.close();
+  }, 60_000);
 
   it('rejects settings it cannot honour, naming the field', () => {
     expect(() => createJourneyEngine({ memory: { horizonMs: 0 } })).toThrow(/memory\.horizonMs must be a positive number/);

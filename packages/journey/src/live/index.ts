@@ -768,8 +768,37 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     const step = memory === undefined ? Number.POSITIVE_INFINITY : Math.max(memory.minEvictEvents, 1000);
     if (group.list.length <= step) return applyTenantOnce(tenantId, group, distinctBatch);
     let folded = 0;
-    for (const part of inSteps(group, step)) folded += applyTenantOnce(tenantId, part, distinctBatch);
+    const parts = inSteps(group, step);
+    // A catch-up evicts once at its end: fold snapshots matter only where that eviction can cut.
+    const from = caughtUp ? undefined : backlogSnapshotsFrom(parts, tenants.get(tenantId)?.events.at(-1)?.at);
+    for (const part of parts) {
+      // Looked up for each step: the first creates the tenant, a re-read of its history replaces it.
+      const before = tenants.get(tenantId);
+      if (before !== undefined) before.snapshotsFrom = from;
+      try {
+        folded += applyTenantOnce(tenantId, part, distinctBatch);
+      } finally {
+        const after = tenants.get(tenantId);
+        if (after !== undefined) after.snapshotsFrom = undefined;
+      }
+    }
     return folded;
+  }
+
+  /**
+   * The instant from which a backlog folded in time-ordered steps needs fold snapshots: the start of the step
+   * before the one where its last `horizonMs` begin, since the eviction at its end cuts at the newest snapshot
+   * before that (see tenant-state's `snapshotsFrom`). `undefined` (snapshots everywhere) without bounded
+   * memory or for a short backlog. `latestHeld`: the tenant's latest event already folded, if later.
+   */
+  function backlogSnapshotsFrom(parts: readonly { list: CatalogEvent[] }[], latestHeld: number | undefined): number | undefined {
+    if (memory === undefined || parts.length < 3) return undefined;
+    const firstAt = (k: number) => instantMs(parts[k]!.list[0]!.occurredAt);
+    const lastAt = Math.max(instantMs(parts[parts.length - 1]!.list.at(-1)!.occurredAt), latestHeld ?? Number.NEGATIVE_INFINITY);
+    const watermark = lastAt - memory.horizonMs;
+    let k = 0;
+    while (k + 1 < parts.length && firstAt(k + 1) < watermark) k++;
+    return firstAt(Math.max(0, k - 1));
   }
 
   /** Folds one tenant's share of a batch into it and notifies its subscribers; returns how many events were new. */
@@ -915,9 +944,10 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           }
         }
         const rebuilt = withEvictionStep(createLiveTenant(tenantId, config, standard, createRecordedIndex()));
-        for (const part of inSteps({ list: history.events, hashes: undefined, contents: history.contents }, Math.max(memory?.minEvictEvents ?? 0, 1000))) {
-          addEvents(rebuilt, part.list, config, false, undefined, part.contents);
-        }
+        const parts = inSteps({ list: history.events, hashes: undefined, contents: history.contents }, Math.max(memory?.minEvictEvents ?? 0, 1000));
+        rebuilt.snapshotsFrom = backlogSnapshotsFrom(parts, undefined);
+        for (const part of parts) addEvents(rebuilt, part.list, config, false, undefined, part.contents);
+        rebuilt.snapshotsFrom = undefined;
         // Read ahead of the subscription: skipped when it hands them over.
         if (follows) {
           for (let i = 0; i < history.positions.length; i++) if (deliveredPosition === undefined || history.positions[i]! > deliveredPosition) prefolded.add(history.events[i]!.id);

@@ -100,6 +100,13 @@ export interface LiveTenant {
   broken?: boolean;
   /** Set by an engine with bounded memory: its smallest eviction, which fold snapshots are taken at least as often as. */
   evictionStep?: number;
+  /**
+   * Set while a long backlog is folded in steps (a catch-up, a re-read history) that the eviction will cut
+   * near its end: fold snapshots are taken only at events from this instant on. The older ones would be
+   * pruned unused, and each copies the identity graph, the views and the case maps, which grow with history:
+   * one per step made a catch-up's cost grow with the square of its length.
+   */
+  snapshotsFrom?: number;
   /** While `addEvents` folds: the previous values of the `firstByCanonical` entries it changed (to undo them). */
   firstUndo: Array<[string, number | undefined]> | undefined;
   /** The instant of the tenant's first event ever (its first held event, until some are evicted). */
@@ -310,7 +317,15 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
   const identity = point.identity;
   for (let i = start; i < events.length; i++) {
     // At the range's start too (events appended one at a time), unless a snapshot is already there.
-    if (takeSnapshots && i > 0 && i % interval === 0 && (i > start || (tenant.snapshots.at(-1)?.index ?? -1) < i)) identitySnapshots.set(i, cloneIdentityState(identity));
+    if (
+      takeSnapshots &&
+      i > 0 &&
+      i % interval === 0 &&
+      (i > start || (tenant.snapshots.at(-1)?.index ?? -1) < i) &&
+      (tenant.snapshotsFrom === undefined || events[i]!.at >= tenant.snapshotsFrom)
+    ) {
+      identitySnapshots.set(i, cloneIdentityState(identity));
+    }
     const item = events[i]!;
     const { event, at } = item;
     // An unmerge re-attributes events of the customer it splits, which are held by the customer it was
