@@ -43,6 +43,7 @@ import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, t
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
 import { createTenantSnapshots, type CapturedTenant, type TenantSnapshots } from './tenant-snapshots/index.js';
+import { createTenantDiscovery, type TenantDiscovery } from './tenant-discovery/index.js';
 import { createTenantOwnership, guardTenantReads, type JourneyWorkerOptions, type TenantOwnership, type TenantOwnershipChange } from './workers/index.js';
 
 export { ENGINE_SNAPSHOT_FORMAT, type SnapshotRejection } from './engine-snapshot/index.js';
@@ -566,6 +567,20 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           restore: restoreTenant,
           eventsHeld: (tenantId) => tenants.get(tenantId)?.events.length ?? 0,
         });
+  // ---- a worker's tenant discovery (see ./tenant-discovery): from the store's stream-group index when it has
+  // one, so a new worker reads only the tenants it gains, not the whole log.
+  const discovery: TenantDiscovery | undefined =
+    options.worker === undefined
+      ? undefined
+      : createTenantDiscovery({
+          store,
+          streamPrefix: STREAM_PREFIX,
+          tenantOf: async (stored) => {
+            const opening = codec === undefined ? stored.data : codec.open(stored.data);
+            const parsed = parseEvent(opening instanceof Promise ? await opening : opening, { registry, uniformShape: true });
+            return parsed.success ? parsed.event.tenantId : undefined;
+          },
+        });
   const ownership: TenantOwnership | undefined =
     options.worker === undefined
       ? undefined
@@ -573,6 +588,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           documents: store.documents,
           worker: options.worker,
           catchUp: catchUpTenants,
+          // Polled every round: tenants created later are found even before the subscription meets them.
+          ...(discovery?.indexed === true ? { listTenants: async () => (await discovery.list())?.tenants ?? [] } : {}),
           logger,
           ...(tenantSnapshots === undefined
             ? {}
@@ -611,7 +628,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const pump = (async () => {
     if (!follows) return;
     try {
-      const from = snapshotSettings === undefined ? 'start' : await loadSnapshot(snapshotSettings.key);
+      let from = snapshotSettings === undefined ? 'start' : await loadSnapshot(snapshotSettings.key);
+      if (ownership !== undefined && discovery !== undefined) from = await discoverTenants(ownership, discovery);
       if (closed) return;
       subscription = store.subscribeToAll({ from, filter: { streamNamePrefix: STREAM_PREFIX } });
       adapterHealth = (subscription as { health$?: Observable<StoreHealth> }).health$;
@@ -1680,7 +1698,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     if (tenantIds.every((tenantId) => from.has(tenantId))) for (const position of from.values()) if (fromPosition === 'start' || position < fromPosition) fromPosition = position;
     let batch: CatalogEvent[] = [];
     let batchContents: number[] = [];
-    for await (const stored of store.readAll({ fromPosition, filter: { streamNamePrefix: STREAM_PREFIX } })) {
+    // Only these tenants' streams (and the hashed long names, which may hold any tenant's events).
+    const streamNamePrefix = [...[...wanted].map(tenantStreamPrefix), `${STREAM_PREFIX}h-`];
+    for await (const stored of store.readAll({ fromPosition, filter: { streamNamePrefix } })) {
       const parsed = parseEvent(stored.data, { registry, uniformShape: true });
       // Invalid events were reported when the subscription met them.
       if (!parsed.success || !wanted.has(parsed.event.tenantId)) continue;
@@ -1694,6 +1714,26 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     apply(batch, false, undefined, batchContents);
     batch = [];
     batchContents = [];
+  }
+
+  /**
+   * A worker's first discovery of the tenants: from the store's stream-group index when it has one (the
+   * subscription then starts at the listing's position, every earlier event belonging to a listed tenant that
+   * is read, if gained, from its snapshot's position), else from the subscription's read of the whole log.
+   * Answers where the subscription starts.
+   */
+  async function discoverTenants(owner: TenantOwnership, tenantIndex: TenantDiscovery): Promise<bigint | 'start'> {
+    const listing = await tenantIndex.list();
+    if (listing === undefined) {
+      logger.warn(`journey worker '${owner.workerId}': the store has no stream-group index (streamGroups): reading the whole log once to discover its tenants`);
+      return 'start';
+    }
+    for (const tenantId of listing.tenants) owner.discover(tenantId);
+    logger.info(`journey worker '${owner.workerId}': ${listing.tenants.length} tenant(s) listed by the store's index up to position ${String(listing.position)}; following the store after it`);
+    if (listing.position === undefined) return 'start';
+    // Every event of a tenant this worker serves up to there is in its state (read by its catch-up).
+    deliveredPosition = listing.position;
+    return listing.position;
   }
 
   /**
