@@ -42,7 +42,7 @@ import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex,
 import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, type JourneyMemoryStats } from './memory/index.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
-import { createTenantSnapshots, type CapturedTenant, type TenantSnapshots } from './tenant-snapshots/index.js';
+import { createTenantSnapshots, DEFAULT_TENANT_SNAPSHOT_EVERY_MS, type CapturedTenant, type TenantSnapshots } from './tenant-snapshots/index.js';
 import { createTenantDiscovery, type TenantDiscovery } from './tenant-discovery/index.js';
 import { createTenantOwnership, guardTenantReads, type JourneyWorkerOptions, type TenantOwnership, type TenantOwnershipChange } from './workers/index.js';
 
@@ -132,6 +132,15 @@ export interface JourneyEngineSnapshotOptions {
   everyEvents?: number;
   /** Take a snapshot on `close()` when events were folded since the last one (default true). */
   onClose?: boolean;
+  /**
+   * A worker's tenants (docs/workers.md): also snapshot a tenant once this many ms have passed since its last
+   * snapshot (written or loaded) when events were folded for it since (default 30,000; 0: by `everyEvents`
+   * only), and no sooner than twenty times its last snapshot's duration after it, so that timed snapshots
+   * take at most a twentieth of the worker's time. Small tenants, which rarely reach `everyEvents`, are then
+   * taken over after a kill from a snapshot at most about this old. An engine that is not a worker
+   * snapshots by `everyEvents` only.
+   */
+  everyMs?: number;
 }
 
 /** Where an engine writes its log lines. */
@@ -557,6 +566,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           // With keys, sealed like engine snapshots (they hold personal fields opened).
           ...(keyStore === undefined ? {} : { keys: createSnapshotKeys(keyStore, `${tenantSnapshotSettings.key}:tenants`) }),
           everyEvents: tenantSnapshotSettings.everyEvents,
+          everyMs: tenantSnapshotSettings.everyMs,
           fingerprint: snapshotFingerprint(config, standard, host.definitions),
           clock,
           logger,
@@ -2055,7 +2065,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       closed = true;
       // A worker gives its tenants back first, so the others take them over at once.
       await ownership?.stop();
-      await tenantSnapshots?.settle();
+      await tenantSnapshots?.stop();
       await rehydrated();
       // The last snapshot before the subscription stops, so that it can wait for our own events to come back.
       await snapshotInFlight;
@@ -2088,7 +2098,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
 }
 
 /** Snapshot settings with their defaults, checked. */
-function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefined): { key: string; everyEvents: number | undefined; onClose: boolean } {
+function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefined): { key: string; everyEvents: number | undefined; onClose: boolean; everyMs: number } {
   const key = options?.key ?? DEFAULT_SNAPSHOT_KEY;
   if (typeof key !== 'string' || !/^[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,199}$/.test(key)) {
     throw new TypeError(`createJourneyEngine: snapshots.key must be 1 to 200 characters of A-Z a-z 0-9 . _ : @ - not starting with '.', got ${JSON.stringify(key)}`);
@@ -2097,7 +2107,9 @@ function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefin
   if (everyEvents !== undefined && (!Number.isInteger(everyEvents) || everyEvents < 0)) throw new TypeError(`createJourneyEngine: snapshots.everyEvents must be an integer >= 0, got ${String(everyEvents)}`);
   const onClose = options?.onClose ?? true;
   if (typeof onClose !== 'boolean') throw new TypeError(`createJourneyEngine: snapshots.onClose must be a boolean, got ${String(onClose)}`);
-  return { key, everyEvents, onClose };
+  const everyMs = options?.everyMs ?? DEFAULT_TENANT_SNAPSHOT_EVERY_MS;
+  if (!Number.isSafeInteger(everyMs) || everyMs < 0) throw new TypeError(`createJourneyEngine: snapshots.everyMs must be an integer >= 0 (ms), got ${String(everyMs)}`);
+  return { key, everyEvents, onClose, everyMs };
 }
 
 /** The sizes of an engine's live subscription tables (see {@link engineSubjectTables}). */
