@@ -1703,27 +1703,36 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   async function catchUpTenants(tenantIds: readonly string[], from: ReadonlyMap<string, bigint>): Promise<void> {
     const wanted = new Set(tenantIds);
     if (wanted.size === 0) return;
-    // From the oldest position a tenant needs: the start, unless every one was loaded from a snapshot.
-    let fromPosition: bigint | 'start' = 'start';
-    if (tenantIds.every((tenantId) => from.has(tenantId))) for (const position of from.values()) if (fromPosition === 'start' || position < fromPosition) fromPosition = position;
-    let batch: CatalogEvent[] = [];
-    let batchContents: number[] = [];
-    // Only these tenants' streams (and the hashed long names, which may hold any tenant's events).
-    const streamNamePrefix = [...[...wanted].map(tenantStreamPrefix), `${STREAM_PREFIX}h-`];
-    for await (const stored of store.readAll({ fromPosition, filter: { streamNamePrefix } })) {
-      const parsed = parseEvent(stored.data, { registry, uniformShape: true });
-      // Invalid events were reported when the subscription met them.
-      if (!parsed.success || !wanted.has(parsed.event.tenantId)) continue;
-      // In the snapshot already.
-      const covered = from.get(parsed.event.tenantId);
-      if (covered !== undefined && stored.position <= covered) continue;
-      batch.push(parsed.event);
-      batchContents.push(contentHashOf(stored.data, stored.metadata));
+    // Two reads at most, each of its tenants' streams only (and of the hashed long names, which may hold any
+    // tenant's events): the tenants with no snapshot from the start, those loaded from one from the oldest
+    // of their positions.
+    const fromStart = tenantIds.filter((tenantId) => !from.has(tenantId));
+    const loaded = tenantIds.filter((tenantId) => from.has(tenantId));
+    let oldest: bigint | undefined;
+    for (const tenantId of loaded) if (oldest === undefined || from.get(tenantId)! < oldest) oldest = from.get(tenantId)!;
+    const batch: CatalogEvent[] = [];
+    const batchContents: number[] = [];
+    const reads: [readonly string[], bigint | 'start'][] = [
+      [fromStart, 'start'],
+      [loaded, oldest ?? 'start'],
+    ];
+    for (const [group, fromPosition] of reads) {
+      if (group.length === 0) continue;
+      const streamNamePrefix = [...group.map(tenantStreamPrefix), `${STREAM_PREFIX}h-`];
+      const inGroup = new Set(group);
+      for await (const stored of store.readAll({ fromPosition, filter: { streamNamePrefix } })) {
+        const parsed = parseEvent(stored.data, { registry, uniformShape: true });
+        // Invalid events were reported when the subscription met them.
+        if (!parsed.success || !inGroup.has(parsed.event.tenantId)) continue;
+        // In the snapshot already.
+        const covered = from.get(parsed.event.tenantId);
+        if (covered !== undefined && stored.position <= covered) continue;
+        batch.push(parsed.event);
+        batchContents.push(contentHashOf(stored.data, stored.metadata));
+      }
     }
     flush();
     apply(batch, false, undefined, batchContents);
-    batch = [];
-    batchContents = [];
   }
 
   /**
