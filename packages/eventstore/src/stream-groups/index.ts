@@ -23,7 +23,7 @@ export function streamGroupOf(name: string, options: StreamGroupsOptions): strin
   return at < 0 ? name : name.slice(0, at + 1);
 }
 
-/** A frozen listing of the groups of `names`, sorted by UTF-16 code units. */
+/** A frozen listing of `groups` (each once, sorted by UTF-16 code units) complete up to `position`. */
 export function streamGroupListing(position: bigint | undefined, groups: Iterable<string>): StreamGroupListing {
   const sorted = [...new Set(groups)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return Object.freeze({ position, groups: Object.freeze(sorted) });
