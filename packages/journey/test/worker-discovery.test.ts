@@ -3,7 +3,8 @@
 // event by event), finds tenants created later by polling the index each round, and falls back to reading
 // the log, saying so, over a store without the index. And timed per-tenant snapshots: a small tenant is
 // snapshotted without reaching `everyEvents`, so a takeover after a kill reads only what came after.
-import { createInMemoryEventStore, type AllSubscription, type EventStore, type RecordedEvent, type SubscriptionItem } from '@omnitrail/eventstore';
+import { createInMemoryEventStore, type EventStore } from '@omnitrail/eventstore';
+import { counted, tenantOfStream } from './helpers/counting-store.js';
 import { parseEventOrThrow, type CatalogEvent } from '@omnitrail/events';
 import { generateWorkload, type RawEvent } from '@omnitrail/testing';
 import fc from 'fast-check';
@@ -20,64 +21,6 @@ const engines: JourneyEngine[] = [];
 afterEach(async () => {
   await Promise.all(engines.splice(0).map((engine) => engine.close()));
 });
-
-/** What a worker read from the store: events per tenant by `readAll`, events its subscription delivered, listings. */
-interface Reads {
-  readAllByTenant: Map<string, number>;
-  readAll: number;
-  subscription: number;
-  listings: number;
-}
-
-function tenantOfStream(name: string): string {
-  return name.slice('journey-'.length, name.indexOf('-', 'journey-'.length)).replaceAll('%2D', '-').replaceAll('%25', '%');
-}
-
-/** The store as one worker sees it, counting every event it hands the worker; without the index when `indexed` is false. */
-function counted(inner: EventStore, indexed = true): { store: EventStore; reads: Reads } {
-  const reads: Reads = { readAllByTenant: new Map(), readAll: 0, subscription: 0, listings: 0 };
-  const { streamGroups, ...rest } = inner;
-  const store: EventStore = {
-    ...rest,
-    readAll<D, M>(options?: Parameters<EventStore['readAll']>[0]): AsyncIterable<RecordedEvent<D, M>> {
-      const source = inner.readAll<D, M>(options);
-      return {
-        async *[Symbol.asyncIterator]() {
-          for await (const event of source) {
-            reads.readAll++;
-            const tenant = tenantOfStream(event.streamName);
-            reads.readAllByTenant.set(tenant, (reads.readAllByTenant.get(tenant) ?? 0) + 1);
-            yield event;
-          }
-        },
-      };
-    },
-    subscribeToAll<D, M>(options?: Parameters<EventStore['subscribeToAll']>[0]): AllSubscription<D, M> {
-      const source = inner.subscribeToAll<D, M>(options);
-      return {
-        unsubscribe: () => source.unsubscribe(),
-        asObservable: () => source.asObservable(),
-        async *[Symbol.asyncIterator](): AsyncIterator<SubscriptionItem<D, M>> {
-          for await (const item of source) {
-            if (item.kind === 'event') reads.subscription++;
-            yield item;
-          }
-        },
-      };
-    },
-    ...(indexed && streamGroups !== undefined
-      ? {
-          streamGroups: {
-            list: (options) => {
-              reads.listings++;
-              return streamGroups.list(options);
-            },
-          },
-        }
-      : {}),
-  };
-  return { store, reads };
-}
 
 function workload(seed: number, tenants: readonly string[], events: number): RawEvent[] {
   return [...generateWorkload({ seed, customers: tenants.length * 4, events, tenants })];
