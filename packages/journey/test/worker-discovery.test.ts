@@ -94,6 +94,32 @@ describe('worker tenant discovery', () => {
     expect(fallback.report(owned, { asOf: ASOF, from: FROM, to: ASOF })).toEqual(replay.tenants[owned]);
   });
 
+  it('a worker whose first listing fails reads the log instead, says so, and serves the same', async () => {
+    const inner = createInMemoryEventStore();
+    await recordInto(inner, workload(8, TENANTS.slice(0, 3), 120));
+    let calls = 0;
+    const flaky: EventStore = {
+      ...inner,
+      streamGroups: {
+        list: async (options) => {
+          if (++calls === 1) throw new Error('index unavailable');
+          return inner.streamGroups!.list(options);
+        },
+      },
+    };
+    const { store, reads } = counted(flaky);
+    const warnings: string[] = [];
+    const engine = createJourneyEngine({ store, clock: () => ASOF, worker: { id: 'worker-f', leaseMs: 5000, renewEveryMs: 30 }, snapshots: false, logger: { info: () => undefined, warn: (m) => warnings.push(m) } });
+    engines.push(engine);
+    await engine.ready();
+    expect(warnings.some((m) => m.includes('listing the store\'s tenants failed (index unavailable): reading the whole log once'))).toBe(true);
+    const stored = await storedEvents(inner);
+    expect(reads.subscription).toBe(stored.length);
+    expect(engine.ownedTenants()).toEqual(TENANTS.slice(0, 3));
+    const replay = replayReport({ events: stored, asOf: ASOF, from: FROM, to: ASOF });
+    for (const tenant of TENANTS.slice(0, 3)) expect(engine.report(tenant, { asOf: ASOF, from: FROM, to: ASOF })).toEqual(replay.tenants[tenant]);
+  });
+
   it('a tenant created after the worker started is discovered and served, its catch-up reading only its own events', async () => {
     const inner = createInMemoryEventStore();
     const early = TENANTS.slice(0, 5);

@@ -1742,7 +1742,14 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
    * Answers where the subscription starts.
    */
   async function discoverTenants(owner: TenantOwnership, tenantIndex: TenantDiscovery): Promise<bigint | 'start'> {
-    const listing = await tenantIndex.list();
+    let listing: Awaited<ReturnType<TenantDiscovery['list']>>;
+    try {
+      listing = await tenantIndex.list();
+    } catch (error) {
+      // Slower, never wrong: the subscription discovers the tenants as before the index.
+      logger.warn(`journey worker '${owner.workerId}': listing the store's tenants failed (${(error as Error).message}): reading the whole log once to discover them`);
+      return 'start';
+    }
     if (listing === undefined) {
       logger.warn(`journey worker '${owner.workerId}': the store has no stream-group index (streamGroups): reading the whole log once to discover its tenants`);
       return 'start';
