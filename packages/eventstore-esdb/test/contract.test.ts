@@ -8,7 +8,7 @@ eventStoreContract('EventStoreDB (in-process gRPC server)', async () => {
   const server = await startFakeEventStoreDb();
   const open = async () => createEventStoreDbEventStore({ connectionString: server.connectionString });
   return { store: await open(), reopen: open, cleanup: () => server.close() };
-}, { capabilities: { idUniqueness: 'stream', streamGroups: false } });
+}, { capabilities: { idUniqueness: 'stream' } });
 
 // Against a real EventStoreDB when one is named. Each test gets its own stream prefix, so it sees an empty store.
 // OMNITRAIL_ESDB_CONNECTION_STRING (the name docs/../spec uses) is accepted too.
@@ -18,5 +18,5 @@ describe.skipIf(url === undefined)('real EventStoreDB server (SKIPPED unless OMN
     const streamPrefix = `t${randomUUID().slice(0, 8)}-`;
     const open = async () => createEventStoreDbEventStore({ connectionString: url!, streamPrefix });
     return { store: await open(), reopen: open };
-  }, { capabilities: { idUniqueness: 'stream', streamGroups: false } });
+  }, { capabilities: { idUniqueness: 'stream' } });
 });
