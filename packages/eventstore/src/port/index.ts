@@ -182,8 +182,9 @@ export interface StreamGroupListing {
  * An optional capability: which groups of streams the store holds, answered from the store's own index
  * instead of a read of every event (a worker discovers the tenants of a shared store with it, the journey's
  * streams being named `journey-<tenant>-<customer>`). A group appears atomically with its first event: never
- * before that event is readable, and in every listing taken once it is. Costs what the adapter's index costs,
- * never a read of the log (docs/eventstore.md, "Stream groups").
+ * before that event is readable, and in every listing taken once it is. Costs what the adapter's index costs
+ * (EventStoreDB: a directory the listings keep, so a listing reads only the events since the last one), never
+ * a read of the whole log but the very first listing there (docs/eventstore.md, "Stream groups").
  */
 export interface StreamGroupIndex {
   list(options: StreamGroupsOptions): Promise<StreamGroupListing>;
