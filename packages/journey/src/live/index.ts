@@ -1722,7 +1722,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       const inGroup = new Set(group);
       for await (const stored of store.readAll({ fromPosition, filter: { streamNamePrefix } })) {
         const parsed = parseEvent(stored.data, { registry, uniformShape: true });
-        // Invalid events were reported when the subscription met them.
+        // Invalid events are reported when the subscription meets them (a worker that started from the
+        // store's index never meets those stored before its start: docs/workers.md, limits).
         if (!parsed.success || !inGroup.has(parsed.event.tenantId)) continue;
         // In the snapshot already.
         const covered = from.get(parsed.event.tenantId);

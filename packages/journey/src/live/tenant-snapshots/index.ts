@@ -140,8 +140,8 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
     if (everyMs === 0 || stopped || timers.has(tenantId)) return;
     const now = performance.now();
     if (!lastAt.has(tenantId)) lastAt.set(tenantId, now);
-    const since = now - lastAt.get(tenantId)!;
-    const wait = Math.max(everyMs - since, TIMED_COST_FACTOR * (lastCost.get(tenantId) ?? 0) - since, 0);
+    const elapsed = now - lastAt.get(tenantId)!;
+    const wait = Math.max(everyMs - elapsed, TIMED_COST_FACTOR * (lastCost.get(tenantId) ?? 0) - elapsed, 0);
     const timer = setTimeout(() => {
       timers.delete(tenantId);
       if (stopped || (foldedSince(tenantId) === 0 && !replace.has(tenantId))) return;
