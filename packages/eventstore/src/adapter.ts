@@ -9,6 +9,7 @@ export { appendEachStream, assertStreamAppends, checkExpectedRevision } from './
 export { decideCheckpoint, validateCheckpointArgs } from './checkpoints/index.js';
 export { assertDocumentKey, assertDocumentValue, assertExpectedDocumentVersion, copyBytes, decideDocumentChange, type DocumentHead } from './documents/index.js';
 export { compileFilter, type EventMatcher } from './filters/index.js';
+export { assertStreamGroupsOptions, createInMemoryStreamGroups, createScannedStreamGroups, STREAM_GROUP_DIRECTORY_PREFIX, streamGroupListing, streamGroupOf } from './stream-groups/index.js';
 export { subscriptionOf } from './subscription/index.js';
 export { createIdIndex, createIdTable, hashString, type IdIndex, type IdTable } from './id-index/index.js';
 export { crc32 } from './file/index.js';

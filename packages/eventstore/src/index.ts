@@ -22,6 +22,9 @@ export type {
   ReadStreamOptions,
   RecordedEvent,
   StreamAppend,
+  StreamGroupIndex,
+  StreamGroupListing,
+  StreamGroupsOptions,
   SubscribeToAllOptions,
   SubscriptionItem,
 } from './port/index.js';

@@ -66,3 +66,7 @@ export {
   resolveTenantIdentities,
   type IdentityState,
 } from './core/identity/index.js';
+
+// Tenant leases, for benchmarks and tests that hold a tenant's lease as another worker would.
+export { createLeaseKeeper, type LeaseKeeper } from './live/leases/index.js';
+export { tenantLeaseName } from './live/workers/index.js';

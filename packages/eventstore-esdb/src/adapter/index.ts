@@ -19,7 +19,7 @@
  */
 import type { ResolvedEvent } from '@eventstore/db-client';
 import type { EventStore, SubscribeToAllOptions, AppendResult, StreamAppend } from '@omnitrail/eventstore';
-import { appendEachStream } from '@omnitrail/eventstore/adapter';
+import { appendEachStream, createScannedStreamGroups } from '@omnitrail/eventstore/adapter';
 import { createAppend } from '../append/index.js';
 import { createCheckpoints } from '../checkpoints/index.js';
 import { createEventStoreDbDocuments } from '../documents/index.js';
@@ -65,6 +65,8 @@ export function createEventStoreDbEventStore(options: EventStoreDbEventStoreOpti
     subscribeToAll,
     checkpoints,
     documents,
+    // EventStoreDB keeps no list of streams atomic with the events: a directory document the listings keep.
+    streamGroups: createScannedStreamGroups({ assertOpen: ctx.assertOpen, readAll, documents }),
     async close() {
       if (ctx.isClosed()) return;
       ctx.markClosed();

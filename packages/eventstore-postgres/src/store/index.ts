@@ -10,7 +10,7 @@
 import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
 import { DocumentVersionConflictError, DuplicateEventIdError, EventStoreError, InvalidArgumentError, InvalidEventError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError, type AllSubscription, type AppendOptions, type AppendResult, type CheckpointStore, type CheckpointStoreResult, type DocumentStore, type EventStore, type ExpectedDocumentVersion, type EventToAppend, type ExpectedRevision, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type StreamAppend, type SubscribeToAllOptions } from '@omnitrail/eventstore';
-import { assertDirection, assertDocumentKey, assertDocumentValue, assertExpectedDocumentVersion, assertExpectedRevision, assertFromRevision, assertMaxCount, assertStreamAppends, assertStreamName, compileFilter, validateCheckpointArgs, validateEvents } from '@omnitrail/eventstore/adapter';
+import { assertDirection, assertStreamGroupsOptions, streamGroupListing, assertDocumentKey, assertDocumentValue, assertExpectedDocumentVersion, assertExpectedRevision, assertFromRevision, assertMaxCount, assertStreamAppends, assertStreamName, compileFilter, validateCheckpointArgs, validateEvents } from '@omnitrail/eventstore/adapter';
 import {
   PostgresEventStoreError,
   PostgresUnavailableError,
@@ -202,6 +202,9 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     settledHead: `SELECT position FROM ${s}.events WHERE position < ${settledBound} ORDER BY position DESC LIMIT 1`,
     livePage: `SELECT ${columns} FROM ${s}.events WHERE position > $1 AND position < ${settledBound} ORDER BY position LIMIT $2`,
     forwardsPage: `SELECT ${columns} FROM ${s}.events WHERE position > $1 AND position < $2 ORDER BY position LIMIT $3`,
+    // A read of some streams by name prefix (a worker catching up its tenants): filtered by the server, so the
+    // other streams' rows never cross the network nor get parsed (^@ is starts_with).
+    forwardsPagePrefixed: `SELECT ${columns} FROM ${s}.events WHERE position > $1 AND position < $2 AND stream_name ^@ ANY($4::text[]) ORDER BY position LIMIT $3`,
     backwardsPage: `SELECT ${columns} FROM ${s}.events WHERE position < $1 ORDER BY position DESC LIMIT $2`,
     streamHead: `SELECT revision FROM ${s}.events WHERE stream_name = $1 ORDER BY revision DESC LIMIT 1`,
     streamForwards: `SELECT ${columns} FROM ${s}.events WHERE stream_name = $1 AND revision >= $2 AND revision <= $3 ORDER BY revision LIMIT $4`,
@@ -210,6 +213,7 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     storeCheckpoint: `SELECT ${s}.store_checkpoint($1, $2, $3, $4) AS result`,
     readDocument: `SELECT version, value FROM ${s}.documents WHERE key = $1 AND value IS NOT NULL`,
     changeDocument: `SELECT o_outcome, o_version, o_actual, o_existed FROM ${s}.change_document($1, $2, $3, $4)`,
+    streamGroups: streamGroupsSql(s, settledBound),
   };
   // Named statements are parsed and planned once per connection.
   const named = (key: keyof typeof sql, values: unknown[]): pg.QueryConfig => ({ name: `omnitrail_${schema}_${key}`, text: sql[key], values });
@@ -366,6 +370,8 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
         const direction = assertDirection(readOptions.direction);
         let remaining = assertMaxCount(readOptions.maxCount);
         const match = compileFilter(readOptions.filter);
+        const filter = readOptions.filter as { streamNamePrefix?: string | string[] } | undefined;
+        const prefixes = filter?.streamNamePrefix === undefined ? undefined : typeof filter.streamNamePrefix === 'string' ? [filter.streamNamePrefix] : [...filter.streamNamePrefix];
         const from = positionArgument('fromPosition', readOptions.fromPosition, direction === 'forwards' ? 'start' : 'end');
         if (remaining === 0 || (direction === 'forwards' && from === 'end') || (direction === 'backwards' && from === 'start')) return;
         // A forwards read ends at the bound seen when it started, so a consumer that appends while reading ends.
@@ -374,7 +380,9 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
         for (;;) {
           const rows =
             direction === 'forwards'
-              ? await query<EventRow>('readAll', named('forwardsPage', [cursor.toString(), bound.toString(), pageSize]))
+              ? prefixes === undefined
+                ? await query<EventRow>('readAll', named('forwardsPage', [cursor.toString(), bound.toString(), pageSize]))
+                : await query<EventRow>('readAll', named('forwardsPagePrefixed', [cursor.toString(), bound.toString(), pageSize, prefixes]))
               : await query<EventRow>('readAll', named('backwardsPage', [cursor.toString(), pageSize]));
           for (const row of rows) {
             const event = toRecorded(row);
@@ -519,6 +527,14 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
     subscribeToAll,
     checkpoints,
     documents,
+    streamGroups: {
+      async list(listOptions) {
+        assertOpen();
+        const { prefix, separator } = assertStreamGroupsOptions(listOptions);
+        const [row] = await query<{ position: string | null; groups: string[] }>('streamGroups.list', named('streamGroups', [prefix, separator]));
+        return streamGroupListing(row?.position == null ? undefined : BigInt(row.position), row?.groups ?? []);
+      },
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -527,6 +543,33 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
       if (ownsPool) await pool.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * The stream groups of a prefix in one statement (one snapshot): a loose index scan over the
+ * `(stream_name, revision)` index that jumps from one group to the next (one index probe per group, however
+ * many streams and events a group holds), each group kept only if it has an event below the settled bound
+ * (readable), and the last settled position as the cut. $1 is the prefix, $2 the separator (one character).
+ * Names compare in byte order (COLLATE "C"), so the names of a group `…<separator>` all lie below the same
+ * string with the separator's successor in its place.
+ */
+function streamGroupsSql(s: string, settledBound: string): string {
+  const keyOf = (name: string) =>
+    `CASE WHEN strpos(substr(${name}, length($1) + 1), $2) > 0 THEN left(${name}, length($1) + strpos(substr(${name}, length($1) + 1), $2)) ELSE ${name} END`;
+  // The smallest name above every name of the group: past the group's names, or past the one name.
+  const pastGroup = (key: string) =>
+    `CASE WHEN length(${key}) > length($1) AND right(${key}, 1) = $2 THEN left(${key}, -1) || chr(ascii($2) + 1) ELSE ${key} || chr(1) END`;
+  return `WITH RECURSIVE walk(key) AS (
+    SELECT ${keyOf('f.stream_name')} FROM (SELECT stream_name FROM ${s}.events WHERE stream_name >= $1 ORDER BY stream_name LIMIT 1) f
+      WHERE starts_with(f.stream_name, $1)
+    UNION ALL
+    SELECT ${keyOf('n.stream_name')} FROM walk,
+      LATERAL (SELECT e.stream_name FROM ${s}.events e WHERE e.stream_name >= ${pastGroup('walk.key')} ORDER BY e.stream_name LIMIT 1) n
+      WHERE starts_with(n.stream_name, $1)
+  ), bound AS MATERIALIZED (SELECT ${settledBound} AS b)
+  SELECT (SELECT position FROM ${s}.events WHERE position < (SELECT b FROM bound) ORDER BY position DESC LIMIT 1)::text AS position,
+    ARRAY(SELECT w.key FROM walk w WHERE EXISTS (
+      SELECT 1 FROM ${s}.events e WHERE e.stream_name >= w.key AND e.stream_name < ${pastGroup('w.key')} AND e.position < (SELECT b FROM bound))) AS groups`;
 }
 
 function positiveInteger(name: string, value: unknown, fallback: number, min = 1): number {

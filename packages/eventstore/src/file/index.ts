@@ -41,6 +41,7 @@ import {
 } from './format.js';
 import { acquireLock } from './lock.js';
 import { openFileDocuments } from './documents.js';
+import { createInMemoryStreamGroups } from '../stream-groups/index.js';
 import { createIdIndex, hashBytes, hashString } from '../id-index/index.js';
 
 export { crc32 } from './format.js';
@@ -669,6 +670,16 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     subscribeToAll: (o) => createAllSubscription(source, o),
     checkpoints: checkpointStore,
     documents,
+    // Readers see what is written (durable), so a stream forms a group once one of its events is.
+    streamGroups: createInMemoryStreamGroups({
+      assertOpen: () => {
+        if (closed) throw new StoreClosedError();
+      },
+      *streams() {
+        for (const entry of streamList) if (entry.durable > 0) yield entry.name;
+      },
+      head: () => durableHead,
+    }),
     async close() {
       if (closed) return;
       // Let queued appends finish first: they were accepted and their callers are waiting.

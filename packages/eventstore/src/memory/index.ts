@@ -31,6 +31,7 @@ import { createAllSubscription } from '../subscription/index.js';
 import { assertExpectedRevision, assertStreamName, validateEvents } from '../validation/index.js';
 import { decideCheckpoint, validateCheckpointArgs } from '../checkpoints/index.js';
 import { createMemoryDocumentStore } from '../documents/index.js';
+import { createInMemoryStreamGroups } from '../stream-groups/index.js';
 
 /** Options of {@link createInMemoryEventStore}. */
 export interface InMemoryEventStoreOptions {
@@ -302,6 +303,16 @@ export function createInMemoryEventStore(options: InMemoryEventStoreOptions = {}
     checkpoints: checkpointStore,
     documents: createMemoryDocumentStore(() => {
       if (closed) throw new StoreClosedError();
+    }),
+    // A failed append creates no entry with positions: only streams holding an event form a group.
+    streamGroups: createInMemoryStreamGroups({
+      assertOpen: () => {
+        if (closed) throw new StoreClosedError();
+      },
+      *streams() {
+        for (const entry of streams.values()) if (entry.positions.length > 0) yield entry.name;
+      },
+      head: () => ids.length,
     }),
     async close() {
       if (closed) return;

@@ -154,6 +154,42 @@ export interface DocumentStore {
   delete(key: string, options: { expectedVersion: ExpectedDocumentVersion }): Promise<boolean>;
 }
 
+/** Options of `StreamGroupIndex.list`: which streams, and where a group's part of their names ends. */
+export interface StreamGroupsOptions {
+  /** Only streams whose name starts with this (`''`: every stream). */
+  readonly prefix: string;
+  /**
+   * One character: a group is every stream whose name agrees up to and including the first `separator`
+   * after `prefix` (`journey-acme-` for `journey-acme-c1` and `journey-acme-c2` with prefix `journey-` and
+   * separator `-`); a name with no separator after the prefix is a group of its own, its whole name.
+   */
+  readonly separator: string;
+}
+
+/** What `StreamGroupIndex.list` answers (plain, frozen data). */
+export interface StreamGroupListing {
+  /**
+   * The store's last position when the listing was taken: every group with an event at or before it is
+   * listed, so a reader that lists and then subscribes after this position (exclusive) misses no group.
+   * `undefined` when the store held no event.
+   */
+  readonly position: bigint | undefined;
+  /** The group keys (see {@link StreamGroupsOptions.separator}), sorted by UTF-16 code units, each once. */
+  readonly groups: readonly string[];
+}
+
+/**
+ * An optional capability: which groups of streams the store holds, answered from the store's own index
+ * instead of a read of every event (a worker discovers the tenants of a shared store with it, the journey's
+ * streams being named `journey-<tenant>-<customer>`). A group appears atomically with its first event: never
+ * before that event is readable, and in every listing taken once it is. Costs what the adapter's index costs
+ * (EventStoreDB: a directory the listings keep, so a listing reads only the events since the last one), never
+ * a read of the whole log but the very first listing there (docs/eventstore.md, "Stream groups").
+ */
+export interface StreamGroupIndex {
+  list(options: StreamGroupsOptions): Promise<StreamGroupListing>;
+}
+
 /** The storage port every adapter implements. */
 export interface EventStore {
   appendToStream<Data = unknown, Metadata = unknown>(
@@ -181,6 +217,8 @@ export interface EventStore {
   readonly checkpoints: CheckpointStore;
   /** Keyed documents with optimistic concurrency in the same store (snapshots, leases). */
   readonly documents: DocumentStore;
+  /** The groups of streams the store holds, from its index (see {@link StreamGroupIndex}); absent on an adapter without one. */
+  readonly streamGroups?: StreamGroupIndex;
   /** Releases files, locks and timers; pending subscriptions end. */
   close(): Promise<void>;
 }

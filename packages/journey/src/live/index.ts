@@ -42,7 +42,8 @@ import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex,
 import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, type JourneyMemoryStats } from './memory/index.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
-import { createTenantSnapshots, type CapturedTenant, type TenantSnapshots } from './tenant-snapshots/index.js';
+import { createTenantSnapshots, DEFAULT_TENANT_SNAPSHOT_EVERY_MS, type CapturedTenant, type TenantSnapshots } from './tenant-snapshots/index.js';
+import { createTenantDiscovery, type TenantDiscovery } from './tenant-discovery/index.js';
 import { createTenantOwnership, guardTenantReads, type JourneyWorkerOptions, type TenantOwnership, type TenantOwnershipChange } from './workers/index.js';
 
 export { ENGINE_SNAPSHOT_FORMAT, type SnapshotRejection } from './engine-snapshot/index.js';
@@ -131,6 +132,15 @@ export interface JourneyEngineSnapshotOptions {
   everyEvents?: number;
   /** Take a snapshot on `close()` when events were folded since the last one (default true). */
   onClose?: boolean;
+  /**
+   * A worker's tenants (docs/workers.md): also snapshot a tenant once this many ms have passed since its last
+   * snapshot (written or loaded) when events were folded for it since (default 30,000; 0: by `everyEvents`
+   * only), and no sooner than twenty times its last snapshot's duration after it, so that timed snapshots
+   * take at most a twentieth of the worker's time. Small tenants, which rarely reach `everyEvents`, are then
+   * taken over after a kill from a snapshot at most about this old. An engine that is not a worker
+   * snapshots by `everyEvents` only.
+   */
+  everyMs?: number;
 }
 
 /** Where an engine writes its log lines. */
@@ -558,6 +568,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           // With keys, sealed like engine snapshots (they hold personal fields opened).
           ...(keyStore === undefined ? {} : { keys: createSnapshotKeys(keyStore, `${tenantSnapshotSettings.key}:tenants`) }),
           everyEvents: tenantSnapshotSettings.everyEvents,
+          everyMs: tenantSnapshotSettings.everyMs,
           fingerprint: snapshotFingerprint(config, standard, host.definitions),
           clock,
           logger,
@@ -568,6 +579,20 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           restore: restoreTenant,
           eventsHeld: (tenantId) => tenants.get(tenantId)?.events.length ?? 0,
         });
+  // ---- a worker's tenant discovery (see ./tenant-discovery): from the store's stream-group index when it has
+  // one, so a new worker reads only the tenants it gains, not the whole log.
+  const discovery: TenantDiscovery | undefined =
+    options.worker === undefined
+      ? undefined
+      : createTenantDiscovery({
+          store,
+          streamPrefix: STREAM_PREFIX,
+          tenantOf: async (stored) => {
+            const opening = codec === undefined ? stored.data : codec.open(stored.data);
+            const parsed = parseEvent(opening instanceof Promise ? await opening : opening, { registry, uniformShape: true });
+            return parsed.success ? parsed.event.tenantId : undefined;
+          },
+        });
   const ownership: TenantOwnership | undefined =
     options.worker === undefined
       ? undefined
@@ -575,6 +600,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           documents: store.documents,
           worker: options.worker,
           catchUp: catchUpTenants,
+          // Polled every round: tenants created later are found even before the subscription meets them.
+          ...(discovery?.indexed === true ? { listTenants: async () => (await discovery.list())?.tenants ?? [] } : {}),
           logger,
           ...(tenantSnapshots === undefined
             ? {}
@@ -613,7 +640,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const pump = (async () => {
     if (!follows) return;
     try {
-      const from = snapshotSettings === undefined ? 'start' : await loadSnapshot(snapshotSettings.key);
+      let from = snapshotSettings === undefined ? 'start' : await loadSnapshot(snapshotSettings.key);
+      if (ownership !== undefined && discovery !== undefined) from = await discoverTenants(ownership, discovery);
       if (closed) return;
       subscription = store.subscribeToAll({ from, filter: { streamNamePrefix: STREAM_PREFIX } });
       adapterHealth = (subscription as { health$?: Observable<StoreHealth> }).health$;
@@ -1734,25 +1762,64 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   async function catchUpTenants(tenantIds: readonly string[], from: ReadonlyMap<string, bigint>): Promise<void> {
     const wanted = new Set(tenantIds);
     if (wanted.size === 0) return;
-    // From the oldest position a tenant needs: the start, unless every one was loaded from a snapshot.
-    let fromPosition: bigint | 'start' = 'start';
-    if (tenantIds.every((tenantId) => from.has(tenantId))) for (const position of from.values()) if (fromPosition === 'start' || position < fromPosition) fromPosition = position;
-    let batch: CatalogEvent[] = [];
-    let batchContents: number[] = [];
-    for await (const stored of store.readAll({ fromPosition, filter: { streamNamePrefix: STREAM_PREFIX } })) {
-      const parsed = parseEvent(stored.data, { registry, uniformShape: true });
-      // Invalid events were reported when the subscription met them.
-      if (!parsed.success || !wanted.has(parsed.event.tenantId)) continue;
-      // In the snapshot already.
-      const covered = from.get(parsed.event.tenantId);
-      if (covered !== undefined && stored.position <= covered) continue;
-      batch.push(parsed.event);
-      batchContents.push(contentHashOf(stored.data, stored.metadata));
+    // Two reads at most, each of its tenants' streams only (and of the hashed long names, which may hold any
+    // tenant's events): the tenants with no snapshot from the start, those loaded from one from the oldest
+    // of their positions.
+    const fromStart = tenantIds.filter((tenantId) => !from.has(tenantId));
+    const loaded = tenantIds.filter((tenantId) => from.has(tenantId));
+    let oldest: bigint | undefined;
+    for (const tenantId of loaded) if (oldest === undefined || from.get(tenantId)! < oldest) oldest = from.get(tenantId)!;
+    const batch: CatalogEvent[] = [];
+    const batchContents: number[] = [];
+    const reads: [readonly string[], bigint | 'start'][] = [
+      [fromStart, 'start'],
+      [loaded, oldest ?? 'start'],
+    ];
+    for (const [group, fromPosition] of reads) {
+      if (group.length === 0) continue;
+      const streamNamePrefix = [...group.map(tenantStreamPrefix), `${STREAM_PREFIX}h-`];
+      const inGroup = new Set(group);
+      for await (const stored of store.readAll({ fromPosition, filter: { streamNamePrefix } })) {
+        const parsed = parseEvent(stored.data, { registry, uniformShape: true });
+        // Invalid events are reported when the subscription meets them (a worker that started from the
+        // store's index never meets those stored before its start: docs/workers.md, limits).
+        if (!parsed.success || !inGroup.has(parsed.event.tenantId)) continue;
+        // In the snapshot already.
+        const covered = from.get(parsed.event.tenantId);
+        if (covered !== undefined && stored.position <= covered) continue;
+        batch.push(parsed.event);
+        batchContents.push(contentHashOf(stored.data, stored.metadata));
+      }
     }
     flush();
     apply(batch, false, undefined, batchContents);
-    batch = [];
-    batchContents = [];
+  }
+
+  /**
+   * A worker's first discovery of the tenants: from the store's stream-group index when it has one (the
+   * subscription then starts at the listing's position, every earlier event belonging to a listed tenant that
+   * is read, if gained, from its snapshot's position), else from the subscription's read of the whole log.
+   * Answers where the subscription starts.
+   */
+  async function discoverTenants(owner: TenantOwnership, tenantIndex: TenantDiscovery): Promise<bigint | 'start'> {
+    let listing: Awaited<ReturnType<TenantDiscovery['list']>>;
+    try {
+      listing = await tenantIndex.list();
+    } catch (error) {
+      // Slower, never wrong: the subscription discovers the tenants as before the index.
+      logger.warn(`journey worker '${owner.workerId}': listing the store's tenants failed (${(error as Error).message}): reading the whole log once to discover them`);
+      return 'start';
+    }
+    if (listing === undefined) {
+      logger.warn(`journey worker '${owner.workerId}': the store has no stream-group index (streamGroups): reading the whole log once to discover its tenants`);
+      return 'start';
+    }
+    for (const tenantId of listing.tenants) owner.discover(tenantId);
+    logger.info(`journey worker '${owner.workerId}': ${listing.tenants.length} tenant(s) listed by the store's index up to position ${String(listing.position)}; following the store after it`);
+    if (listing.position === undefined) return 'start';
+    // Every event of a tenant this worker serves up to there is in its state (read by its catch-up).
+    deliveredPosition = listing.position;
+    return listing.position;
   }
 
   /**
@@ -2074,7 +2141,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       closed = true;
       // A worker gives its tenants back first, so the others take them over at once.
       await ownership?.stop();
-      await tenantSnapshots?.settle();
+      await tenantSnapshots?.stop();
       await rehydrated();
       // The last snapshot before the subscription stops, so that it can wait for our own events to come back.
       await snapshotInFlight;
@@ -2107,7 +2174,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
 }
 
 /** Snapshot settings with their defaults, checked. */
-function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefined): { key: string; everyEvents: number | undefined; onClose: boolean } {
+function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefined): { key: string; everyEvents: number | undefined; onClose: boolean; everyMs: number } {
   const key = options?.key ?? DEFAULT_SNAPSHOT_KEY;
   if (typeof key !== 'string' || !/^[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,199}$/.test(key)) {
     throw new TypeError(`createJourneyEngine: snapshots.key must be 1 to 200 characters of A-Z a-z 0-9 . _ : @ - not starting with '.', got ${JSON.stringify(key)}`);
@@ -2116,7 +2183,9 @@ function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefin
   if (everyEvents !== undefined && (!Number.isInteger(everyEvents) || everyEvents < 0)) throw new TypeError(`createJourneyEngine: snapshots.everyEvents must be an integer >= 0, got ${String(everyEvents)}`);
   const onClose = options?.onClose ?? true;
   if (typeof onClose !== 'boolean') throw new TypeError(`createJourneyEngine: snapshots.onClose must be a boolean, got ${String(onClose)}`);
-  return { key, everyEvents, onClose };
+  const everyMs = options?.everyMs ?? DEFAULT_TENANT_SNAPSHOT_EVERY_MS;
+  if (!Number.isSafeInteger(everyMs) || everyMs < 0) throw new TypeError(`createJourneyEngine: snapshots.everyMs must be an integer >= 0 (ms), got ${String(everyMs)}`);
+  return { key, everyEvents, onClose, everyMs };
 }
 
 /** The sizes of an engine's live subscription tables (see {@link engineSubjectTables}). */

@@ -34,6 +34,11 @@ export interface EventStoreCapabilities {
    * again; readers that need once-only processing check ids themselves (the journey engine does).
    */
   idUniqueness: 'store' | 'stream';
+  /**
+   * Whether the adapter offers the optional `streamGroups` index (default `true`). With `false` the suite
+   * checks that the store does not claim it (a reader then falls back to reading the log).
+   */
+  streamGroups?: boolean;
 }
 
 /** Tuning of the suite for slow adapters, and the capabilities the adapter states. */
@@ -740,6 +745,132 @@ export function eventStoreContract(name: string, createStore: ContractStoreFacto
         expect(text(read)).toBe('still here');
         expect(read!.version).toBe(version);
         await expect(entry.store.documents.write('kept', bytes('z'), { expectedVersion: 'absent' })).rejects.toMatchObject({ code: 'DOCUMENT_VERSION_CONFLICT' });
+      });
+    });
+
+    describe('streamGroups (optional capability)', () => {
+      if (capabilities.streamGroups === false) {
+        it('is absent, as the adapter states', async () => {
+          const { store } = await fresh();
+          expect(store.streamGroups).toBeUndefined();
+        });
+        return;
+      }
+      const journey = { prefix: 'journey-', separator: '-' };
+      const lastPosition = async (store: EventStore) => (await collect(store.readAll({ direction: 'backwards', maxCount: 1 })))[0]?.position;
+
+      it('lists the groups of a prefix from the index, with the store position they are complete up to', async () => {
+        const { store } = await fresh();
+        const index = store.streamGroups!;
+        expect(index).toBeDefined();
+        expect(await index.list(journey)).toEqual({ position: undefined, groups: [] });
+        await store.appendToStream('journey-acme-c1', [ev(), ev()]);
+        await store.appendToStream('journey-acme-c2', [ev()]);
+        await store.appendToStream('journey-beta%2Dx-c1', [ev()]);
+        await store.appendToStream('journey-h-0a1b2c', [ev()]);
+        await store.appendToStream('journey-solo', [ev()]);
+        await store.appendToStream('other-acme-c1', [ev()]);
+        await store.appendToStream('journeyx-1', [ev()]);
+        await store.appendToStream('journey-acme-c1', [ev()]);
+        const listing = await index.list(journey);
+        expect(listing).toEqual({ position: await lastPosition(store), groups: ['journey-acme-', 'journey-beta%2Dx-', 'journey-h-', 'journey-solo'] });
+        expect(Object.isFrozen(listing) && Object.isFrozen(listing.groups)).toBe(true);
+        expect((await index.list({ prefix: '', separator: '-' })).groups).toEqual(['journey-', 'journeyx-', 'other-']);
+        // Past the prefix with no separator after it, each stream is its own group.
+        expect((await index.list({ prefix: 'journey-acme-', separator: '-' })).groups).toEqual(['journey-acme-c1', 'journey-acme-c2']);
+        expect((await index.list({ prefix: 'nothing-', separator: '-' })).groups).toEqual([]);
+        // Documents and checkpoints are not streams.
+        await store.documents.write('journey-doc', new Uint8Array([1]), { expectedVersion: 'absent' });
+        await store.checkpoints.store('journey-sub', 1n);
+        expect((await index.list(journey)).groups).toEqual(listing.groups);
+      });
+
+      it('shows no group for an append that failed, and none before its first event', async () => {
+        const { store } = await fresh();
+        await store.appendToStream('journey-acme-c1', [ev()]);
+        await expect(store.appendToStream('journey-fail-c1', [ev()], { expectedRevision: 3n })).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION' });
+        const settled = await store.appendToStreams([
+          { streamName: 'journey-late-c1', events: [ev()], expectedRevision: 'stream_exists' },
+          { streamName: 'journey-ok-c1', events: [ev()] },
+        ]);
+        expect(settled.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+        expect((await store.streamGroups!.list(journey)).groups).toEqual(['journey-acme-', 'journey-ok-']);
+        await store.appendToStream('journey-late-c1', [ev()]);
+        expect((await store.streamGroups!.list(journey)).groups).toEqual(['journey-acme-', 'journey-late-', 'journey-ok-']);
+      });
+
+      it('under concurrent appends: every listed group has a readable event, and every group with an event at or before the position is listed', async () => {
+        const { store } = await fresh();
+        const listings: { position: bigint | undefined; groups: readonly string[]; readable: Set<string> }[] = [];
+        let writing = true;
+        const lister = (async () => {
+          while (writing) {
+            const listing = await store.streamGroups!.list(journey);
+            // Read after the listing: a listed group's first event is readable by then.
+            const readable = new Set((await collect(store.readAll({ filter: { streamNamePrefix: 'journey-' } }))).map((e) => e.streamName.slice(0, e.streamName.indexOf('-', 8) + 1)));
+            listings.push({ ...listing, readable });
+            // A turn of the event loop: an adapter whose reads answer without one would starve the appends.
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+        })();
+        await Promise.all(
+          Array.from({ length: 6 }, async (_, writer) => {
+            for (let i = 0; i < 8; i++) {
+              await store.appendToStreams([
+                { streamName: `journey-w${writer}t${i}-c1`, events: [ev()] },
+                { streamName: `journey-w${writer}t${i}-c2`, events: [ev(), ev()] },
+              ]);
+            }
+          }),
+        );
+        writing = false;
+        await lister;
+        const all = await collect(store.readAll());
+        for (const listing of [...listings, { ...(await store.streamGroups!.list(journey)), readable: new Set(all.map((e) => e.streamName.slice(0, e.streamName.indexOf('-', 8) + 1))) }]) {
+          for (const group of listing.groups) expect(listing.readable.has(group)).toBe(true);
+          const upTo = all.filter((e) => listing.position !== undefined && e.position <= listing.position);
+          const expected = [...new Set(upTo.map((e) => e.streamName.slice(0, e.streamName.indexOf('-', 8) + 1)))];
+          for (const group of expected) expect(listing.groups).toContain(group);
+        }
+        expect((await store.streamGroups!.list(journey)).groups).toHaveLength(48);
+        expect(listings.length).toBeGreaterThan(0);
+      });
+
+      it('matches a model of the stream names (property)', async () => {
+        const { store } = await fresh();
+        let run = 0;
+        await fc.assert(
+          fc.asyncProperty(fc.array(fc.stringMatching(/^[ab%_é.:-]{1,6}$/), { minLength: 0, maxLength: 12 }), fc.constantFrom('-', '.', ':', 'é'), async (suffixes, separator) => {
+            // Byte order and character order differ past ASCII, and % and _ are LIKE wildcards: none may matter.
+            const prefix = `p${++run}%_-`;
+            for (const suffix of suffixes) await store.appendToStream(`${prefix}${suffix}`, [ev()]);
+            const model = new Set<string>();
+            for (const suffix of suffixes) {
+              const at = suffix.indexOf(separator);
+              model.add(at < 0 ? `${prefix}${suffix}` : `${prefix}${suffix.slice(0, at + 1)}`);
+            }
+            const listing = await store.streamGroups!.list({ prefix, separator });
+            expect(listing.groups).toEqual([...model].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+            expect(listing.position).toBe(await lastPosition(store));
+          }),
+          { numRuns: propertyRuns },
+        );
+      });
+
+      it('refuses bad options naming the field, keeps the groups across a reopen, and refuses calls once closed', async () => {
+        const entry = await fresh();
+        const index = entry.store.streamGroups!;
+        await expect(index.list({ prefix: 'journey-', separator: '' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'separator' });
+        await expect(index.list({ prefix: 'journey-', separator: '--' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'separator' });
+        await expect(index.list({ prefix: 1, separator: '-' } as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', argument: 'prefix' });
+        await expect(index.list(undefined as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        await entry.store.appendToStream('journey-kept-c1', [ev()]);
+        const before = await index.list(journey);
+        await entry.store.close();
+        await expect(index.list(journey)).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+        if (entry.handle.reopen === undefined) return;
+        entry.store = await entry.handle.reopen();
+        expect(await entry.store.streamGroups!.list(journey)).toEqual(before);
       });
     });
 

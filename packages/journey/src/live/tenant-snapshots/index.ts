@@ -62,6 +62,11 @@ export interface TenantSnapshotsOptions {
   readonly baseKey: string;
   /** Events of a tenant folded between its periodic snapshots; `undefined`: 100,000 or the events it holds, whichever is larger; 0: never periodically. */
   readonly everyEvents: number | undefined;
+  /**
+   * Also snapshot a tenant this long (ms) after its last snapshot when events were folded for it since, and
+   * no sooner than {@link TIMED_COST_FACTOR} times its last snapshot's duration after it (0: never by time).
+   */
+  readonly everyMs?: number;
   /** The engine's snapshot fingerprint (projections, configuration). */
   readonly fingerprint: string;
   readonly clock: () => number;
@@ -99,9 +104,15 @@ export interface TenantSnapshots {
   settle(): Promise<void>;
   /** Writes these tenants' snapshots again whatever was folded since (after an erasure deleted the keys that sealed them). */
   rewrite(tenantIds: readonly string[]): Promise<void>;
+  /** Stops the timed snapshots and resolves once the writes in flight are done (the worker is closing). */
+  stop(): Promise<void>;
 }
 
 const DEFAULT_EVERY = 100_000;
+/** The default of `everyMs`: a small tenant's snapshot is at most about this old when its worker dies. */
+export const DEFAULT_TENANT_SNAPSHOT_EVERY_MS = 30_000;
+/** A timed snapshot waits at least this many times the tenant's last snapshot's duration: a twentieth of the time at most. */
+const TIMED_COST_FACTOR = 20;
 /** How long a due snapshot of a tenant not served for a moment (its lease renewal late) waits before trying again (ms). */
 const RETRY_MS = 200;
 
@@ -115,6 +126,32 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
   // Tenants whose stored snapshot was rejected: replaced as soon as they are served.
   const replace = new Set<string>();
   let chain: Promise<void> = Promise.resolve();
+  // Timed snapshots: when each tenant's last snapshot was written or loaded (ms, monotonic), what writing it
+  // cost, and the timer of a tenant with events folded since.
+  const everyMs = options.everyMs ?? 0;
+  const lastAt = new Map<string, number>();
+  const lastCost = new Map<string, number>();
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  let stopped = false;
+
+  const foldedSince = (tenantId: string) => since.get(tenantId) ?? 0;
+
+  function scheduleTimed(tenantId: string): void {
+    if (everyMs === 0 || stopped || timers.has(tenantId)) return;
+    const now = performance.now();
+    if (!lastAt.has(tenantId)) lastAt.set(tenantId, now);
+    const elapsed = now - lastAt.get(tenantId)!;
+    const wait = Math.max(everyMs - elapsed, TIMED_COST_FACTOR * (lastCost.get(tenantId) ?? 0) - elapsed, 0);
+    const timer = setTimeout(() => {
+      timers.delete(tenantId);
+      if (stopped || (foldedSince(tenantId) === 0 && !replace.has(tenantId))) return;
+      if (options.serves(tenantId)) void enqueue(tenantId);
+      // Held but not served this instant (its lease renewal late): tried again shortly.
+      else if (options.folds(tenantId)) setTimeout(() => scheduleTimed(tenantId), RETRY_MS).unref();
+    }, Math.ceil(wait));
+    timer.unref();
+    timers.set(tenantId, timer);
+  }
 
   function due(tenantId: string): boolean {
     if (replace.has(tenantId)) return true;
@@ -147,6 +184,8 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
     const key = tenantSnapshotKey(baseKey, tenantId);
     // Captured only while served: a tenant being caught up, or lost, is not complete here.
     if (!options.serves(tenantId)) return;
+    // What the snapshot costs the worker: capture, encoding (synchronous, the fold waits) and the write.
+    const started = performance.now();
     const captured = options.capture(tenantId);
     if (captured === undefined) return;
     let bytes: Uint8Array;
@@ -178,6 +217,8 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
       try {
         const { version } = await documents.write(key, bytes, { expectedVersion: versions.get(key) ?? 'absent' });
         versions.set(key, version);
+        lastAt.set(tenantId, performance.now());
+        lastCost.set(tenantId, performance.now() - started);
         options.emit(Object.freeze({ kind: 'written', key, tenantId, position: captured.position, events, tenants: 1, bytes: bytes.length, version }));
         return;
       } catch (error) {
@@ -208,7 +249,9 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
   return {
     folded(tenantId, count) {
       since.set(tenantId, (since.get(tenantId) ?? 0) + count);
-      if (options.folds(tenantId) && due(tenantId)) schedule(tenantId);
+      if (!options.folds(tenantId)) return;
+      if (due(tenantId)) schedule(tenantId);
+      else if (foldedSince(tenantId) > 0) scheduleTimed(tenantId);
     },
     async load(tenantId) {
       const key = tenantSnapshotKey(baseKey, tenantId);
@@ -233,6 +276,7 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
         return 'start';
       }
       since.set(tenantId, 0);
+      lastAt.set(tenantId, performance.now());
       options.emit(
         Object.freeze({ kind: 'loaded', key, tenantId, position: decoded.position, events: decoded.header.events, tenants: 1, bytes: document.value.length, version: document.version }),
       );
@@ -244,6 +288,12 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
       for (const tenantId of tenantIds) if ((since.get(tenantId) ?? 0) > 0 || replace.has(tenantId)) await enqueue(tenantId);
     },
     settle: () => chain,
+    async stop() {
+      stopped = true;
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+      await chain;
+    },
     async rewrite(tenantIds) {
       for (const tenantId of tenantIds) {
         replace.add(tenantId);

@@ -88,6 +88,12 @@ export interface TenantOwnershipOptions {
    * catch-up reads them from the store).
    */
   readonly load?: (tenantIds: readonly string[]) => Promise<ReadonlyMap<string, bigint>>;
+  /**
+   * Lists the store's tenants (its stream-group index, see ../tenant-discovery), called every round so that
+   * tenants created later are discovered without reading the log. Absent: tenants are discovered only from
+   * the events the subscription reads.
+   */
+  readonly listTenants?: () => Promise<readonly string[]>;
   /** Called with tenants this worker serves, just before it gives them back (hand-over, stop): the engine snapshots them. */
   readonly handOver?: (tenantIds: readonly string[]) => Promise<void>;
   readonly logger: { warn(message: string): void };
@@ -215,6 +221,14 @@ export function createTenantOwnership(options: TenantOwnershipOptions): TenantOw
 
   async function runRound(): Promise<void> {
     await refreshMembership();
+    if (options.listTenants !== undefined && !stopped) {
+      try {
+        for (const tenantId of await options.listTenants()) known.add(tenantId);
+      } catch (error) {
+        // The round goes on with the tenants known: renewals must not wait for the listing.
+        options.logger.warn(`journey worker '${workerId}': listing the store's tenants failed (${(error as Error).message}); going on with the ${known.size} known`);
+      }
+    }
     // Renew what we hold; a lease another worker took over is gone.
     for (const tenantId of [...held.keys()]) {
       const outcome = await keeper.renew(tenantLeaseName(tenantId));
