@@ -8,7 +8,7 @@ import { createInMemoryEventStore, createInMemoryKeyStore, openFileEventStore } 
 import { assertProperty, fcParameters, tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createJourneyEngine, type JourneyEngine } from '../src/index.js';
+import { createJourneyEngine, defineJourneyProjection, type JourneyEngine, type JourneyProjection } from '../src/index.js';
 import { foldState } from './helpers/resume-fixture.js';
 
 const DAY = 86_400_000;
@@ -33,8 +33,9 @@ const scenarioArbitrary = fc
     lateness: fc.array(fc.nat(19), { minLength: 1, maxLength: 40 }),
     batches: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }),
     horizonDays: fc.integer({ min: 1, max: 10 }),
+    withHost: fc.boolean(),
   })
-  .map(({ journeys, lateness, batches, horizonDays }) => {
+  .map(({ journeys, lateness, batches, horizonDays, withHost }) => {
     // An event whose roll is high arrives 2-30 days after it happened, the others in time order.
     const arrival = journeys.events.map((event, i) => {
       const roll = lateness[i % lateness.length]!;
@@ -48,8 +49,90 @@ const scenarioArbitrary = fc
       out.push(events.slice(i, i + size));
       i += size;
     }
-    return { tenants: journeys.tenants, batches: out, events: journeys.events, horizonMs: horizonDays * DAY };
+    return { tenants: journeys.tenants, batches: out, events: journeys.events, horizonMs: horizonDays * DAY, withHost };
   });
+
+/**
+ * Host projections whose states see everything a fold may depend on (each event's id, order, customer and
+ * attributed customer), so that a base state folded under another attribution, a missing event or another
+ * order shows. Small `snapshotEvery`s, so evictions cut between partition snapshots.
+ */
+const byCustomer = defineJourneyProjection<string[]>({
+  name: 'memory-by-customer',
+  partitionBy: 'customer',
+  initialState: () => [],
+  // Mutates its state: snapshots and bases are copies.
+  evolve: (state, e) => {
+    state.push(`${e.id}|${e.customerId}|${e.attributedCustomerId}`);
+    return state;
+  },
+  snapshotEvery: 2,
+});
+const byTenant = defineJourneyProjection<{ events: number; order: number; perCustomer: Record<string, number> }>({
+  name: 'memory-by-tenant',
+  partitionBy: 'tenant',
+  clone: false,
+  initialState: () => ({ events: 0, order: 0, perCustomer: {} }),
+  evolve: (s, e) => {
+    let order = s.order;
+    for (const ch of `${e.id}|${e.customerId}`) order = (Math.imul(order, 31) + ch.charCodeAt(0)) >>> 0;
+    return { events: s.events + 1, order, perCustomer: { ...s.perCustomer, [e.customerId]: (s.perCustomer[e.customerId] ?? 0) + 1 } };
+  },
+  snapshotEvery: 3,
+});
+const byCase = defineJourneyProjection<readonly string[]>({
+  name: 'memory-by-case',
+  partitionBy: 'case',
+  clone: false,
+  initialState: () => [],
+  evolve: (s, e) => [...s, `${e.id}|${e.customerId}`],
+});
+const HOST = [byCustomer, byTenant, byCase] as readonly JourneyProjection<unknown>[];
+
+/** Every partition of every host projection of a tenant, and the partition each customer id of the scenario finds. */
+function hostState(engine: JourneyEngine, tenantId: string, customerIds: readonly string[]): unknown {
+  return HOST.map((definition) => {
+    const view = engine.projection(definition);
+    const keys = view.keys(tenantId);
+    return {
+      keys,
+      states: keys.map((key) => view.state(tenantId, key)),
+      customers: definition.partitionBy === 'customer' ? customerIds.map((id) => view.state(tenantId, id)) : [],
+    };
+  });
+}
+
+/** The host states as of an instant: from the bounded engine through the store, and what its synchronous read says. */
+async function hostStateAt(
+  bounded: JourneyEngine,
+  whole: JourneyEngine,
+  tenantId: string,
+  customerIds: readonly string[],
+  asOf: number,
+): Promise<{ beyond: number }> {
+  let beyond = 0;
+  for (const definition of HOST) {
+    const keys = definition.partitionBy === 'tenant' ? [tenantId] : definition.partitionBy === 'customer' ? customerIds : whole.projection(definition).keys(tenantId);
+    for (const key of keys) {
+      const expected = whole.projection(definition).stateAt(tenantId, key, asOf);
+      expect(await bounded.projection(definition).stateAtFromStore(tenantId, key, asOf)).toEqual(expected);
+      try {
+        expect(bounded.projection(definition).stateAt(tenantId, key, asOf)).toEqual(expected);
+      } catch (error) {
+        expect((error as { code?: string }).code).toBe('BEYOND_HORIZON');
+        beyond++;
+      }
+    }
+  }
+  return { beyond };
+}
+
+/** The customer ids the scenario's events name, per tenant, sorted. */
+function customerIdsOf(events: readonly RawEvent[], tenantId: string): string[] {
+  const ids = new Set<string>();
+  for (const e of events) if (e.tenantId === tenantId && typeof e.customerId === 'string') ids.add(e.customerId);
+  return [...ids].sort();
+}
 
 /**
  * What the two engines must agree on: the whole report, and the fold's cases and customer records by key.
@@ -66,11 +149,12 @@ function observedState(engine: JourneyEngine, tenantId: string): unknown {
 
 describe('journey engine with bounded memory', () => {
   it('answers as an engine holding every event: reports, state and as-of queries (property)', async () => {
-    const totals = { evicted: 0, rehydrations: 0, historyReads: 0, beyond: 0 };
+    const totals = { evicted: 0, rehydrations: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0 };
     await assertProperty(
       fc.asyncProperty(scenarioArbitrary, async (scenario) => {
-        const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false });
-        const bounded = createJourneyEngine({ clock: () => ASOF, memory: { horizonMs: scenario.horizonMs, minEvictEvents: 3 } });
+        const projections = scenario.withHost ? HOST : [];
+        const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false, projections });
+        const bounded = createJourneyEngine({ clock: () => ASOF, memory: { horizonMs: scenario.horizonMs, minEvictEvents: 3 }, projections });
         for (const batch of scenario.batches) {
           await whole.recordUnknown(batch);
           await bounded.recordUnknown(batch);
@@ -88,9 +172,18 @@ describe('journey engine with bounded memory', () => {
             expect(String(error)).toContain(tenantId);
             totals.beyond++;
           }
+          if (scenario.withHost) {
+            const customerIds = customerIdsOf(scenario.events, tenantId);
+            expect(hostState(bounded, tenantId, customerIds)).toEqual(hostState(whole, tenantId, customerIds));
+            totals.hostBeyond += (await hostStateAt(bounded, whole, tenantId, customerIds, middle)).beyond;
+          }
         }
         const stats = bounded.memoryStats();
         expect(stats.heldEvents).toBeLessThanOrEqual(scenario.events.length);
+        if (scenario.withHost) {
+          totals.hostRuns++;
+          totals.hostEvicted += stats.evictedEvents;
+        }
         totals.evicted += stats.evictedEvents;
         totals.rehydrations += stats.rehydrations;
         totals.historyReads += stats.historyReads;
@@ -104,6 +197,10 @@ describe('journey engine with bounded memory', () => {
     expect(totals.rehydrations).toBeGreaterThan(3);
     expect(totals.historyReads).toBeGreaterThan(3);
     expect(totals.beyond).toBeGreaterThan(3);
+    // And with host projections: their partitions dropped evicted events and still answered as the whole engine.
+    expect(totals.hostRuns).toBeGreaterThan(5);
+    expect(totals.hostEvicted).toBeGreaterThan(50);
+    expect(totals.hostBeyond).toBeGreaterThan(3);
   }, 240_000);
 
   it('resumes over the file store from a snapshot that holds only what is within the horizon', async () => {
