@@ -203,13 +203,13 @@ describe('journey engine with bounded memory', () => {
     expect(totals.hostBeyond).toBeGreaterThan(3);
   }, 240_000);
 
-  it('resumes over the file store from a snapshot that holds only what is within the horizon', async () => {
+  it('resumes over the file store from a snapshot that holds only what is within the horizon, host partitions as bases', async () => {
     const [scenario] = fc.sample(scenarioArbitrary, { seed: 42, numRuns: 1 });
     const directory = mkdtempSync(join(tmpdir(), 'omnitrail-memory-'));
     dirs.push(directory);
-    const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false });
+    const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false, projections: HOST });
     const store = await openFileEventStore({ directory, fsync: 'none' });
-    const first = createJourneyEngine({ store, clock: () => ASOF, memory: { horizonMs: DAY, minEvictEvents: 3 } });
+    const first = createJourneyEngine({ store, clock: () => ASOF, memory: { horizonMs: DAY, minEvictEvents: 3 }, projections: HOST });
     const half = Math.ceil(scenario!.batches.length / 2);
     for (const batch of scenario!.batches.slice(0, half)) {
       await whole.recordUnknown(batch);
@@ -222,18 +222,28 @@ describe('journey engine with bounded memory', () => {
     await first.close();
     await store.close();
     const reopened = await openFileEventStore({ directory, fsync: 'none' });
-    const second = createJourneyEngine({ store: reopened, clock: () => ASOF, memory: { horizonMs: DAY, minEvictEvents: 3 } });
+    const second = createJourneyEngine({ store: reopened, clock: () => ASOF, memory: { horizonMs: DAY, minEvictEvents: 3 }, projections: HOST });
     const loaded: string[] = [];
     second.snapshotEvents$.subscribe((e) => loaded.push(e.kind));
     await second.ready();
     expect(loaded).toContain('loaded');
-    // The snapshot held the state, not the evicted events.
+    // The snapshot held the state, not the evicted events: the host partitions hold their bases, and answer
+    // as the engine holding every event before anything more is recorded.
     expect(second.memoryStats().heldEvents).toBeLessThan(scenario!.events.length);
+    expect(second.memoryStats().rehydrations).toBe(0);
+    for (const tenantId of scenario!.tenants) {
+      const customerIds = customerIdsOf(scenario!.events, tenantId);
+      expect(hostState(second, tenantId, customerIds)).toEqual(hostState(whole, tenantId, customerIds));
+    }
     for (const batch of scenario!.batches.slice(half)) {
       await whole.recordUnknown(batch);
       await second.recordUnknown(batch);
     }
-    for (const tenantId of scenario!.tenants) expect(observedState(second, tenantId)).toEqual(observedState(whole, tenantId));
+    for (const tenantId of scenario!.tenants) {
+      expect(observedState(second, tenantId)).toEqual(observedState(whole, tenantId));
+      const customerIds = customerIdsOf(scenario!.events, tenantId);
+      expect(hostState(second, tenantId, customerIds)).toEqual(hostState(whole, tenantId, customerIds));
+    }
     await second.close();
     await reopened.close();
     await whole.close();
@@ -275,6 +285,6 @@ describe('journey engine with bounded memory', () => {
   it('rejects settings it cannot honour, naming the field', () => {
     expect(() => createJourneyEngine({ memory: { horizonMs: 0 } })).toThrow(/memory\.horizonMs must be a positive number/);
     expect(() => createJourneyEngine({ memory: { horizonMs: DAY, minEvictEvents: 0.5 } })).toThrow(/memory\.minEvictEvents must be a positive integer/);
-    expect(() => createJourneyEngine({ memory: { horizonMs: DAY }, standardProjections: false })).toThrow(/memory needs the standard projections/);
+    expect(() => createJourneyEngine({ memory: { horizonMs: DAY }, standardProjections: false, projections: [byCustomer] })).toThrow(/memory needs the standard projections/);
   });
 });
