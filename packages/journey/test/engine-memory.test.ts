@@ -282,6 +282,48 @@ describe('journey engine with bounded memory', () => {
     await bounded.close();
   });
 
+  it("forgets a customer another engine erased even when the customer's events left its memory (re-read from the store)", async () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+    const events: Record<string, unknown>[] = [
+      { type: 'CustomerIdentified', tenantId: 't1', customerId: 'alice', occurredAt: at(0), channel: 'web', identities: [{ type: 'email', value: 'alice@example.org' }], data: { identities: [], traits: { plan: 'pro' } } },
+      { type: 'CaseOpened', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.1), channel: 'email', data: { subject: 'Refund for Alice', topic: 'billing' } },
+      { type: 'MessageReceived', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.2), channel: 'email', data: { text: 'Alice wants her money back' } },
+      { type: 'CaseResolved', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(1), channel: 'email', data: {} },
+    ];
+    for (let day = 2; day < 42; day++) {
+      events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day), channel: 'web_chat', data: { text: `day ${day}` } });
+      events.push({ type: 'CaseResolved', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day + 0.5), channel: 'web_chat', data: {} });
+    }
+    const clock = () => T0 + 50 * DAY;
+    // One store and one key store, two engines: one erases, the other (bounded memory) follows the store.
+    const store = createInMemoryEventStore();
+    const keys = createInMemoryKeyStore();
+    const eraser = createJourneyEngine({ store, keys, clock, snapshots: false });
+    const follower = createJourneyEngine({ store, keys, clock, snapshots: false, memory: { horizonMs: DAY, minEvictEvents: 5 }, projections: [byCustomer] });
+    await eraser.ready();
+    await follower.ready();
+    for (let i = 0; i < events.length; i += 4) await eraser.recordUnknown(events.slice(i, i + 4));
+    // The follower folded everything the eraser recorded, and evicted Alice's events.
+    for (let waited = 0; follower.memoryStats().heldEvents + follower.memoryStats().evictedEvents < events.length && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    await follower.ready();
+    expect(follower.memoryStats().evictedEvents).toBeGreaterThan(4);
+    // Alice's profile, folded from her evicted events, holds her personal fields opened.
+    expect(JSON.stringify(follower.customer('t1', 'alice'))).toContain('alice@example.org');
+    const before = follower.memoryStats().rehydrations;
+    await eraser.erase('t1', 'alice');
+    for (let waited = 0; follower.memoryStats().rehydrations === before && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    await follower.ready();
+    expect(follower.memoryStats().rehydrations).toBeGreaterThan(before);
+    expect(follower.report('t1')).toEqual(eraser.report('t1'));
+    expect(JSON.stringify(follower.report('t1'))).not.toContain('Alice');
+    expect(follower.customer('t1', 'alice')).toEqual(eraser.customer('t1', 'alice'));
+    expect(JSON.stringify(follower.customer('t1', 'alice'))).not.toContain('alice@example.org');
+    expect(follower.projection(byCustomer).state('t1', 'alice')).toHaveLength(4);
+    await eraser.close();
+    await follower.close();
+  });
+
   it('rejects settings it cannot honour, naming the field', () => {
     expect(() => createJourneyEngine({ memory: { horizonMs: 0 } })).toThrow(/memory\.horizonMs must be a positive number/);
     expect(() => createJourneyEngine({ memory: { horizonMs: DAY, minEvictEvents: 0.5 } })).toThrow(/memory\.minEvictEvents must be a positive integer/);

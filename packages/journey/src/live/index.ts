@@ -696,7 +696,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         if (parsed.event.type === 'CustomerErased') {
           flush();
           apply([parsed.event], false, undefined, [content]);
-          if (parsed.event.customerId !== undefined && codec !== undefined) await forgetCustomer(parsed.event.tenantId, parsed.event.customerId);
+          if (parsed.event.customerId !== undefined && codec !== undefined) {
+            const { tenantId, customerId } = parsed.event;
+            // With bounded memory the customer's evicted events are in the tenant's base, opened: the
+            // tenant is re-read from the store (where they now read as erased) before it is forgotten.
+            await withWholeHistory([tenantId], () => forgetCustomer(tenantId, customerId));
+          }
           // Our snapshot may hold the erased values: the next one goes under a new key, the old keys go.
           if (snapshotKeys !== undefined) {
             rotateSnapshotKey = true;
