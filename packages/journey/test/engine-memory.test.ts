@@ -8,7 +8,7 @@ import { createInMemoryEventStore, createInMemoryKeyStore, openFileEventStore } 
 import { assertProperty, fcParameters, generateWorkload, tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createJourneyEngine, type JourneyEngine } from '../src/index.js';
+import { createJourneyEngine, defineJourneyProjection, type JourneyEngine, type JourneyProjection } from '../src/index.js';
 import { foldState } from './helpers/resume-fixture.js';
 
 const DAY = 86_400_000;
@@ -33,8 +33,9 @@ const scenarioArbitrary = fc
     lateness: fc.array(fc.nat(19), { minLength: 1, maxLength: 40 }),
     batches: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }),
     horizonDays: fc.integer({ min: 1, max: 10 }),
+    withHost: fc.boolean(),
   })
-  .map(({ journeys, lateness, batches, horizonDays }) => {
+  .map(({ journeys, lateness, batches, horizonDays, withHost }) => {
     // An event whose roll is high arrives 2-30 days after it happened, the others in time order.
     const arrival = journeys.events.map((event, i) => {
       const roll = lateness[i % lateness.length]!;
@@ -48,8 +49,90 @@ const scenarioArbitrary = fc
       out.push(events.slice(i, i + size));
       i += size;
     }
-    return { tenants: journeys.tenants, batches: out, events: journeys.events, horizonMs: horizonDays * DAY };
+    return { tenants: journeys.tenants, batches: out, events: journeys.events, horizonMs: horizonDays * DAY, withHost };
   });
+
+/**
+ * Host projections whose states see everything a fold may depend on (each event's id, order, customer and
+ * attributed customer), so that a base state folded under another attribution, a missing event or another
+ * order shows. Small `snapshotEvery`s, so evictions cut between partition snapshots.
+ */
+const byCustomer = defineJourneyProjection<string[]>({
+  name: 'memory-by-customer',
+  partitionBy: 'customer',
+  initialState: () => [],
+  // Mutates its state: snapshots and bases are copies.
+  evolve: (state, e) => {
+    state.push(`${e.id}|${e.customerId}|${e.attributedCustomerId}`);
+    return state;
+  },
+  snapshotEvery: 2,
+});
+const byTenant = defineJourneyProjection<{ events: number; order: number; perCustomer: Record<string, number> }>({
+  name: 'memory-by-tenant',
+  partitionBy: 'tenant',
+  clone: false,
+  initialState: () => ({ events: 0, order: 0, perCustomer: {} }),
+  evolve: (s, e) => {
+    let order = s.order;
+    for (const ch of `${e.id}|${e.customerId}`) order = (Math.imul(order, 31) + ch.charCodeAt(0)) >>> 0;
+    return { events: s.events + 1, order, perCustomer: { ...s.perCustomer, [e.customerId]: (s.perCustomer[e.customerId] ?? 0) + 1 } };
+  },
+  snapshotEvery: 3,
+});
+const byCase = defineJourneyProjection<readonly string[]>({
+  name: 'memory-by-case',
+  partitionBy: 'case',
+  clone: false,
+  initialState: () => [],
+  evolve: (s, e) => [...s, `${e.id}|${e.customerId}`],
+});
+const HOST = [byCustomer, byTenant, byCase] as readonly JourneyProjection<unknown>[];
+
+/** Every partition of every host projection of a tenant, and the partition each customer id of the scenario finds. */
+function hostState(engine: JourneyEngine, tenantId: string, customerIds: readonly string[]): unknown {
+  return HOST.map((definition) => {
+    const view = engine.projection(definition);
+    const keys = view.keys(tenantId);
+    return {
+      keys,
+      states: keys.map((key) => view.state(tenantId, key)),
+      customers: definition.partitionBy === 'customer' ? customerIds.map((id) => view.state(tenantId, id)) : [],
+    };
+  });
+}
+
+/** The host states as of an instant: from the bounded engine through the store, and what its synchronous read says. */
+async function hostStateAt(
+  bounded: JourneyEngine,
+  whole: JourneyEngine,
+  tenantId: string,
+  customerIds: readonly string[],
+  asOf: number,
+): Promise<{ beyond: number }> {
+  let beyond = 0;
+  for (const definition of HOST) {
+    const keys = definition.partitionBy === 'tenant' ? [tenantId] : definition.partitionBy === 'customer' ? customerIds : whole.projection(definition).keys(tenantId);
+    for (const key of keys) {
+      const expected = whole.projection(definition).stateAt(tenantId, key, asOf);
+      expect(await bounded.projection(definition).stateAtFromStore(tenantId, key, asOf)).toEqual(expected);
+      try {
+        expect(bounded.projection(definition).stateAt(tenantId, key, asOf)).toEqual(expected);
+      } catch (error) {
+        expect((error as { code?: string }).code).toBe('BEYOND_HORIZON');
+        beyond++;
+      }
+    }
+  }
+  return { beyond };
+}
+
+/** The customer ids the scenario's events name, per tenant, sorted. */
+function customerIdsOf(events: readonly RawEvent[], tenantId: string): string[] {
+  const ids = new Set<string>();
+  for (const e of events) if (e.tenantId === tenantId && typeof e.customerId === 'string') ids.add(e.customerId);
+  return [...ids].sort();
+}
 
 /**
  * What the two engines must agree on: the whole report, and the fold's cases and customer records by key.
@@ -66,11 +149,12 @@ function observedState(engine: JourneyEngine, tenantId: string): unknown {
 
 describe('journey engine with bounded memory', () => {
   it('answers as an engine holding every event: reports, state and as-of queries (property)', async () => {
-    const totals = { evicted: 0, rehydrations: 0, historyReads: 0, beyond: 0 };
+    const totals = { evicted: 0, rehydrations: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0 };
     await assertProperty(
       fc.asyncProperty(scenarioArbitrary, async (scenario) => {
-        const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false });
-        const bounded = createJourneyEngine({ clock: () => ASOF, memory: { horizonMs: scenario.horizonMs, minEvictEvents: 3 } });
+        const projections = scenario.withHost ? HOST : [];
+        const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false, projections });
+        const bounded = createJourneyEngine({ clock: () => ASOF, memory: { horizonMs: scenario.horizonMs, minEvictEvents: 3 }, projections });
         for (const batch of scenario.batches) {
           await whole.recordUnknown(batch);
           await bounded.recordUnknown(batch);
@@ -88,9 +172,18 @@ describe('journey engine with bounded memory', () => {
             expect(String(error)).toContain(tenantId);
             totals.beyond++;
           }
+          if (scenario.withHost) {
+            const customerIds = customerIdsOf(scenario.events, tenantId);
+            expect(hostState(bounded, tenantId, customerIds)).toEqual(hostState(whole, tenantId, customerIds));
+            totals.hostBeyond += (await hostStateAt(bounded, whole, tenantId, customerIds, middle)).beyond;
+          }
         }
         const stats = bounded.memoryStats();
         expect(stats.heldEvents).toBeLessThanOrEqual(scenario.events.length);
+        if (scenario.withHost) {
+          totals.hostRuns++;
+          totals.hostEvicted += stats.evictedEvents;
+        }
         totals.evicted += stats.evictedEvents;
         totals.rehydrations += stats.rehydrations;
         totals.historyReads += stats.historyReads;
@@ -104,15 +197,19 @@ describe('journey engine with bounded memory', () => {
     expect(totals.rehydrations).toBeGreaterThan(3);
     expect(totals.historyReads).toBeGreaterThan(3);
     expect(totals.beyond).toBeGreaterThan(3);
+    // And with host projections: their partitions dropped evicted events and still answered as the whole engine.
+    expect(totals.hostRuns).toBeGreaterThan(5);
+    expect(totals.hostEvicted).toBeGreaterThan(50);
+    expect(totals.hostBeyond).toBeGreaterThan(3);
   }, 240_000);
 
-  it('resumes over the file store from a snapshot that holds only what is within the horizon', async () => {
+  it('resumes over the file store from a snapshot that holds only what is within the horizon, host partitions as bases', async () => {
     const [scenario] = fc.sample(scenarioArbitrary, { seed: 42, numRuns: 1 });
     const directory = mkdtempSync(join(tmpdir(), 'omnitrail-memory-'));
     dirs.push(directory);
-    const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false });
+    const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false, projections: HOST });
     const store = await openFileEventStore({ directory, fsync: 'none' });
-    const first = createJourneyEngine({ store, clock: () => ASOF, memory: { horizonMs: DAY, minEvictEvents: 3 } });
+    const first = createJourneyEngine({ store, clock: () => ASOF, memory: { horizonMs: DAY, minEvictEvents: 3 }, projections: HOST });
     const half = Math.ceil(scenario!.batches.length / 2);
     for (const batch of scenario!.batches.slice(0, half)) {
       await whole.recordUnknown(batch);
@@ -125,18 +222,28 @@ describe('journey engine with bounded memory', () => {
     await first.close();
     await store.close();
     const reopened = await openFileEventStore({ directory, fsync: 'none' });
-    const second = createJourneyEngine({ store: reopened, clock: () => ASOF, memory: { horizonMs: DAY, minEvictEvents: 3 } });
+    const second = createJourneyEngine({ store: reopened, clock: () => ASOF, memory: { horizonMs: DAY, minEvictEvents: 3 }, projections: HOST });
     const loaded: string[] = [];
     second.snapshotEvents$.subscribe((e) => loaded.push(e.kind));
     await second.ready();
     expect(loaded).toContain('loaded');
-    // The snapshot held the state, not the evicted events.
+    // The snapshot held the state, not the evicted events: the host partitions hold their bases, and answer
+    // as the engine holding every event before anything more is recorded.
     expect(second.memoryStats().heldEvents).toBeLessThan(scenario!.events.length);
+    expect(second.memoryStats().rehydrations).toBe(0);
+    for (const tenantId of scenario!.tenants) {
+      const customerIds = customerIdsOf(scenario!.events, tenantId);
+      expect(hostState(second, tenantId, customerIds)).toEqual(hostState(whole, tenantId, customerIds));
+    }
     for (const batch of scenario!.batches.slice(half)) {
       await whole.recordUnknown(batch);
       await second.recordUnknown(batch);
     }
-    for (const tenantId of scenario!.tenants) expect(observedState(second, tenantId)).toEqual(observedState(whole, tenantId));
+    for (const tenantId of scenario!.tenants) {
+      expect(observedState(second, tenantId)).toEqual(observedState(whole, tenantId));
+      const customerIds = customerIdsOf(scenario!.events, tenantId);
+      expect(hostState(second, tenantId, customerIds)).toEqual(hostState(whole, tenantId, customerIds));
+    }
     await second.close();
     await reopened.close();
     await whole.close();
@@ -247,9 +354,51 @@ describe('journey engine with bounded memory', () => {
     await bounded.close();
   }, 60_000);
 
+  it("forgets a customer another engine erased even when the customer's events left its memory (re-read from the store)", async () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+    const events: Record<string, unknown>[] = [
+      { type: 'CustomerIdentified', tenantId: 't1', customerId: 'alice', occurredAt: at(0), channel: 'web', identities: [{ type: 'email', value: 'alice@example.org' }], data: { identities: [], traits: { plan: 'pro' } } },
+      { type: 'CaseOpened', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.1), channel: 'email', data: { subject: 'Refund for Alice', topic: 'billing' } },
+      { type: 'MessageReceived', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.2), channel: 'email', data: { text: 'Alice wants her money back' } },
+      { type: 'CaseResolved', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(1), channel: 'email', data: {} },
+    ];
+    for (let day = 2; day < 42; day++) {
+      events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day), channel: 'web_chat', data: { text: `day ${day}` } });
+      events.push({ type: 'CaseResolved', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day + 0.5), channel: 'web_chat', data: {} });
+    }
+    const clock = () => T0 + 50 * DAY;
+    // One store and one key store, two engines: one erases, the other (bounded memory) follows the store.
+    const store = createInMemoryEventStore();
+    const keys = createInMemoryKeyStore();
+    const eraser = createJourneyEngine({ store, keys, clock, snapshots: false });
+    const follower = createJourneyEngine({ store, keys, clock, snapshots: false, memory: { horizonMs: DAY, minEvictEvents: 5 }, projections: [byCustomer] });
+    await eraser.ready();
+    await follower.ready();
+    for (let i = 0; i < events.length; i += 4) await eraser.recordUnknown(events.slice(i, i + 4));
+    // The follower folded everything the eraser recorded, and evicted Alice's events.
+    for (let waited = 0; follower.memoryStats().heldEvents + follower.memoryStats().evictedEvents < events.length && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    await follower.ready();
+    expect(follower.memoryStats().evictedEvents).toBeGreaterThan(4);
+    // Alice's profile, folded from her evicted events, holds her personal fields opened.
+    expect(JSON.stringify(follower.customer('t1', 'alice'))).toContain('alice@example.org');
+    const before = follower.memoryStats().rehydrations;
+    await eraser.erase('t1', 'alice');
+    for (let waited = 0; follower.memoryStats().rehydrations === before && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    await follower.ready();
+    expect(follower.memoryStats().rehydrations).toBeGreaterThan(before);
+    expect(follower.report('t1')).toEqual(eraser.report('t1'));
+    expect(JSON.stringify(follower.report('t1'))).not.toContain('Alice');
+    expect(follower.customer('t1', 'alice')).toEqual(eraser.customer('t1', 'alice'));
+    expect(JSON.stringify(follower.customer('t1', 'alice'))).not.toContain('alice@example.org');
+    expect(follower.projection(byCustomer).state('t1', 'alice')).toHaveLength(4);
+    await eraser.close();
+    await follower.close();
+  });
+
   it('rejects settings it cannot honour, naming the field', () => {
     expect(() => createJourneyEngine({ memory: { horizonMs: 0 } })).toThrow(/memory\.horizonMs must be a positive number/);
     expect(() => createJourneyEngine({ memory: { horizonMs: DAY, minEvictEvents: 0.5 } })).toThrow(/memory\.minEvictEvents must be a positive integer/);
-    expect(() => createJourneyEngine({ memory: { horizonMs: DAY }, standardProjections: false })).toThrow(/memory needs the standard projections/);
+    expect(() => createJourneyEngine({ memory: { horizonMs: DAY }, standardProjections: false, projections: [byCustomer] })).toThrow(/memory needs the standard projections/);
   });
 });

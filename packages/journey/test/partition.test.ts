@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareEventOrder as compareEvents } from '@omnitrail/events';
-import { createCounters, createPartition, insertEvent, rewritePartition, type PartitionFold } from '../src/live/partition/index.js';
+import { createCounters, createPartition, evictPartitionPrefix, insertEvent, partitionStateAt, rewritePartition, type PartitionFold } from '../src/live/partition/index.js';
 
 interface E {
   id: string;
@@ -53,6 +53,44 @@ describe('rewritePartition', () => {
         expect(p.state).toEqual(scratch([...events.filter((e) => !remove.has(e)), ...added]));
         expect(p.events.map((e) => e.id)).toEqual([...events.filter((e) => !remove.has(e)), ...added].sort(compareEvents).map((e) => e.id));
       }),
+    );
+  });
+});
+
+describe('evictPartitionPrefix', () => {
+  it('keeps what the evicted events contributed: later appends, late events after them and rewrites equal a fold from scratch (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.nat(30),
+        fc.array(fc.integer({ min: 0, max: 45 }), { maxLength: 8 }),
+        fc.array(fc.nat(29), { maxLength: 5 }),
+        (n, cutAt, later, removals) => {
+          const counters = createCounters();
+          const p = createPartition<E, string[]>('k', fold);
+          const events = Array.from({ length: n }, (_, i): E => ({ id: `e${String(i).padStart(2, '0')}`, occurredAt: at(i), tag: 'a' }));
+          for (const e of events) insertEvent(p, e, fold, counters);
+          const cut = Math.min(cutAt, n);
+          evictPartitionPrefix(p, cut, fold, counters);
+          expect(p.events).toEqual(events.slice(cut));
+          expect(p.base).toEqual(cut === 0 ? undefined : scratch(events.slice(0, cut)));
+          // Snapshots stay ascending, within the held events.
+          expect([...p.snapshotAt].sort((a, b) => a - b)).toEqual(p.snapshotAt);
+          for (const k of p.snapshotAt) expect(k).toBeGreaterThan(0);
+          for (const k of p.snapshotAt) expect(k).toBeLessThanOrEqual(p.events.length);
+          expect(p.state).toEqual(scratch(events));
+          // New events only after the evicted ones (what bounded memory guarantees): appended or late among the held.
+          const added = later.map((m, i): E => ({ id: `n${i}`, occurredAt: at(Math.max(m, cut)), tag: 'n' }));
+          for (const e of added) insertEvent(p, e, fold, counters);
+          const remove = new Set(removals.map((i) => events[i]).filter((e): e is E => e !== undefined && events.indexOf(e) >= cut));
+          rewritePartition(p, { remove: [...remove] }, fold, counters);
+          const all = [...events.filter((e) => !remove.has(e)), ...added];
+          expect(p.state).toEqual(scratch(all));
+          // As of an instant among the held events: the base and the held events up to it.
+          const asOf = at(Math.max(cut, n - 1));
+          expect(partitionStateAt(p, asOf, fold, counters)).toEqual(scratch(all.filter((e) => e.occurredAt <= asOf)));
+        },
+      ),
     );
   });
 });

@@ -1,7 +1,8 @@
-import type { CatalogEvent } from '@omnitrail/events';
+import { compareEventOrder, instantMs, type CatalogEvent } from '@omnitrail/events';
 import {
   createCounters,
   createPartition,
+  evictPartitionPrefix,
   insertEvent,
   partitionStateAt,
   rewritePartition,
@@ -10,7 +11,8 @@ import {
   type ProjectionCounters,
 } from './partition/index.js';
 import { canonicalCustomerId, resolveTenantIdentities } from '../core/identity/index.js';
-import { takeIdentityChanges, type LiveEvent, type LiveTenant } from './tenant-state.js';
+import type { IdentityLimits, JourneyConfig } from '../core/model/index.js';
+import { foldTenantAsOf, historyNeeded, takeIdentityChanges, type LiveEvent, type LiveTenant } from './tenant-state.js';
 
 /**
  * What a host projection folds: the event, its instant in ms, and the customer it belongs to after identity
@@ -114,6 +116,11 @@ interface AttributedEntry {
    */
   partitions: (Partition<HostEvent, unknown> | undefined)[];
   epoch: number;
+  /**
+   * Some of the customer's events left memory (bounded memory): they are folded into partition bases under
+   * `canonical`, which can then change only by re-reading the tenant's history (see `HostProjections.verify`).
+   */
+  evicted: boolean;
 }
 
 /** A tenant's partitions of every host projection, and the attribution they were folded with. */
@@ -133,6 +140,9 @@ export interface HostTenant {
 /** What changed in a batch: per projection, the partition keys whose state changed (for state streams; new events are tracked only when asked). */
 export type TouchedPartitions = Set<string>[];
 
+/** What {@link HostProjections.stateAt} answers when the instant needs events evicted from memory. */
+export const NEEDS_HISTORY: unique symbol = Symbol('needs the tenant history');
+
 /** The host projections of an engine: partitions per tenant, batch updates, queries. */
 export interface HostProjections {
   readonly definitions: readonly JourneyProjection<unknown>[];
@@ -142,8 +152,26 @@ export interface HostProjections {
   update(tenant: LiveTenant, added: readonly LiveEvent[], trackTouched: boolean): TouchedPartitions;
   /** The current state of a partition (`undefined`: no event in it). */
   state(tenant: LiveTenant | undefined, index: number, key: string): unknown;
-  /** The partition's state as of an instant: identity resolved over the prefix, then the fold. */
+  /**
+   * The partition's state as of an instant: identity resolved over the prefix, then the fold. After an
+   * eviction, from the partition bases and the held events; {@link NEEDS_HISTORY} when the instant is before
+   * the tenant's horizon or what evicted events contributed was attributed otherwise then (a merge since).
+   */
   stateAt(tenant: LiveTenant | undefined, index: number, key: string, asOf: number): unknown;
+  /** {@link HostProjections.stateAt} over a tenant's whole history (sorted or not), as read from the store. */
+  stateAtOver(tenantId: string, events: readonly CatalogEvent[], index: number, key: string, asOf: number, limits: IdentityLimits): unknown;
+  /**
+   * Drops evicted events (`evictBefore`'s, all sorting before the tenant's held ones) from the tenant's
+   * partitions, each partition keeping the state after them as its base.
+   */
+  evict(tenant: LiveTenant, gone: readonly LiveEvent[]): void;
+  /**
+   * Run after a fold of a tenant with evicted events (`addEvents`'s `afterFold`): throws the fold's
+   * history-needed error when identity resolution moved a customer whose evicted events the partitions
+   * folded under its canonical id (a merge into another survivor, an unmerge, a merge undone by a late
+   * event): their bases cannot be split or moved without those events.
+   */
+  verify(tenant: LiveTenant): void;
   /** Partition keys of a projection in a tenant, sorted. */
   keys(tenant: LiveTenant | undefined, index: number): string[];
   /** The partition a key names now: a merged customer's id gives the survivor's (customer partitions). */
@@ -172,7 +200,7 @@ function partitionKey(c: CompiledProjection, e: JourneyProjectionEvent, tenantId
 }
 
 /** Compiles host projection definitions for an engine; throws on a repeated name. */
-export function createHostProjections(definitions: readonly JourneyProjection<unknown>[]): HostProjections {
+export function createHostProjections(definitions: readonly JourneyProjection<unknown>[], config: JourneyConfig): HostProjections {
   const seen = new Set<string>();
   for (const d of definitions) {
     defineJourneyProjection(d);
@@ -257,7 +285,7 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
         let entry = host.byAttributed.get(attributed);
         if (!entry) {
           const canonical = canonicalCustomerId(identity, attributed);
-          host.byAttributed.set(attributed, (entry = { canonical, events: [], partitions: compiled.map(() => undefined), epoch: host.epoch }));
+          host.byAttributed.set(attributed, (entry = { canonical, events: [], partitions: compiled.map(() => undefined), epoch: host.epoch, evicted: false }));
           if (canonical !== attributed) host.merged.add(attributed);
           let group = host.members.get(canonical);
           if (!group) host.members.set(canonical, (group = new Set()));
@@ -365,7 +393,8 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
           let partition = partitions.get(key);
           if (!partition) partitions.set(key, (partition = createPartition(key, c.fold)));
           rewritePartition(partition, { insert: [...change.insert], remove: change.remove, changed: change.changed }, c.fold, counters);
-          if (partition.events.length === 0) {
+          // A partition with a base keeps it: what evicted events contributed stays.
+          if (partition.events.length === 0 && partition.base === undefined) {
             partitions.delete(key);
             host.epoch++;
           }
@@ -381,25 +410,75 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
     stateAt(tenant, index, key, asOf) {
       if (!tenant) return undefined;
       const c = compiled[index]!;
-      // Identity as of the instant: a merge after it has not happened yet.
-      const prefix = tenant.events.filter((e) => e.at <= asOf);
-      if (prefix.length === tenant.events.length) {
+      const held = tenant.events;
+      if (held.length === 0 || held[held.length - 1]!.at <= asOf) {
         const partition = hostOf(tenant).partitions[index]!.get(canonicalKey(tenant, index, key));
         return partition ? partitionStateAt(partition, new Date(asOf).toISOString(), c.fold, counters) : undefined;
       }
-      const identities = resolveTenantIdentities(prefix, { identityLimits: tenant.head.identity.limits });
-      const wanted = c.definition.partitionBy === 'customer' ? identities.canonical(key) : key;
-      let state: unknown;
-      let found = false;
-      prefix.forEach(({ event, at }, i) => {
-        const attributed = identities.attributed[i]!;
-        const e: JourneyProjectionEvent = { id: event.id, occurredAt: event.occurredAt, at, event, customerId: identities.canonical(attributed), attributedCustomerId: attributed };
-        if (partitionKey(c, e, tenant.tenantId) !== wanted) return;
-        if (!found) state = c.definition.initialState(wanted);
-        found = true;
-        state = c.definition.evolve(state, e);
+      if (tenant.base === undefined) return foldPartitionAsOf(c, tenant.tenantId, held, key, asOf, tenant.head.identity.limits);
+      return heldStateAtOf(c, tenant, hostOf(tenant), index, key, asOf, config);
+    },
+    stateAtOver(tenantId, events, index, key, asOf, limits) {
+      const timed = events.filter((event) => event.type !== 'CustomerErased').map((event) => ({ id: event.id, occurredAt: event.occurredAt, at: instantMs(event.occurredAt), event }));
+      timed.sort(compareEventOrder);
+      return foldPartitionAsOf(compiled[index]!, tenantId, timed, key, asOf, limits);
+    },
+    evict(tenant, gone) {
+      const host = hostTenants.get(tenant);
+      if (host === undefined || gone.length === 0) return;
+      const tenantId = tenant.tenantId;
+      const goneSet = new Set<HostEvent>(gone);
+      // Per projection, each partition the evicted events were in and how many were: they must be its first ones.
+      const counts = compiled.map(() => new Map<Partition<HostEvent, unknown>, number>());
+      const entries = new Set<AttributedEntry>();
+      for (const e of gone) {
+        const entry = host.byAttributed.get(e.attributedCustomerId);
+        if (entry !== undefined) entries.add(entry);
+        for (let p = 0; p < compiled.length; p++) {
+          const key = partitionKey(compiled[p]!, e, tenantId);
+          if (key === undefined) continue;
+          const partition = host.partitions[p]!.get(key);
+          if (partition === undefined) throw new Error(`host projection "${compiled[p]!.definition.name}": evicted event ${e.id} is in no partition (key "${key}")`);
+          counts[p]!.set(partition, (counts[p]!.get(partition) ?? 0) + 1);
+        }
+      }
+      // Evicted events sort before every held one, so they are each partition's first: anything else would
+      // leave a base that misses an event before a held one. Checked for all before any partition changes.
+      counts.forEach((byPartition, p) => {
+        for (const [partition, count] of byPartition) {
+          const { events } = partition;
+          let prefix = 0;
+          while (prefix < events.length && goneSet.has(events[prefix]!)) prefix++;
+          if (prefix !== count) throw new Error(`host projection "${compiled[p]!.definition.name}": partition "${partition.key}" holds ${count} evicted events, ${prefix} of them first`);
+        }
       });
-      return state;
+      counts.forEach((byPartition, p) => {
+        for (const [partition, count] of byPartition) evictPartitionPrefix(partition, count, compiled[p]!.fold, counters);
+      });
+      for (const entry of entries) {
+        entry.events = entry.events.filter((e) => !goneSet.has(e));
+        entry.evicted = true;
+      }
+    },
+    verify(tenant) {
+      const host = hostTenants.get(tenant);
+      if (host === undefined) return;
+      const changes = tenant.identityChanges;
+      const identity = tenant.head.identity;
+      // The customers `update` would move (the same suspects), checked before it does.
+      const check = (attributed: string) => {
+        const entry = host.byAttributed.get(attributed);
+        if (entry === undefined || !entry.evicted) return;
+        const canonical = canonicalCustomerId(identity, attributed);
+        if (canonical !== entry.canonical) throw historyNeeded(`customer ${attributed}, whose evicted events host projections folded under ${entry.canonical}, now belongs to ${canonical}`);
+      };
+      if (changes.rewound) for (const attributed of host.merged) check(attributed);
+      for (const customer of changes.regrouped) {
+        check(customer);
+        const recorded = host.byAttributed.get(customer)?.canonical ?? customer;
+        for (const member of host.members.get(recorded) ?? []) check(member);
+        for (const member of host.members.get(customer) ?? []) check(member);
+      }
     },
     canonicalKey,
     keys(tenant, index) {
@@ -407,6 +486,67 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
       return [...hostOf(tenant).partitions[index]!.keys()].sort();
     },
   };
+}
+
+/**
+ * A partition's state as of `asOf` from the tenant's partition bases and held events: the held events up to
+ * `asOf` with identity as of then (the tenant's as-of fold from its base, see `foldTenantAsOf`), folded onto
+ * the base of the partition they fall in. Exact only when every customer with evicted events belonged then to
+ * the customer it belongs to now (its evicted events are in that partition's base); else {@link NEEDS_HISTORY}.
+ */
+function heldStateAtOf(
+  c: CompiledProjection,
+  tenant: LiveTenant,
+  host: HostTenant,
+  index: number,
+  key: string,
+  asOf: number,
+  config: JourneyConfig,
+): unknown {
+  if (tenant.horizon !== undefined && asOf < tenant.horizon.at) return NEEDS_HISTORY;
+  const fold = foldTenantAsOf(tenant, asOf, config);
+  if (fold === undefined) return NEEDS_HISTORY;
+  for (const [attributed, entry] of host.byAttributed) if (entry.evicted && fold.canonical(attributed) !== entry.canonical) return NEEDS_HISTORY;
+  const wanted = c.kind === BY_CUSTOMER ? fold.canonical(key) : key;
+  const base = host.partitions[index]!.get(wanted)?.base;
+  let found = base !== undefined;
+  let state = base === undefined ? undefined : c.fold.clone(base);
+  for (const { event, at, attributedCustomerId, customerId } of fold.events) {
+    const e: JourneyProjectionEvent = { id: event.id, occurredAt: event.occurredAt, at, event, customerId, attributedCustomerId };
+    if (partitionKey(c, e, tenant.tenantId) !== wanted) continue;
+    if (!found) state = c.definition.initialState(wanted);
+    found = true;
+    state = c.definition.evolve(state, e);
+  }
+  return state;
+}
+
+/**
+ * A partition's state as of `asOf` from a tenant's events sorted in fold order (all of them: none evicted):
+ * identity resolved over those up to `asOf` only (a merge after it has not happened yet), then the fold.
+ */
+function foldPartitionAsOf(
+  c: CompiledProjection,
+  tenantId: string,
+  events: readonly { event: CatalogEvent; at: number }[],
+  key: string,
+  asOf: number,
+  limits: IdentityLimits,
+): unknown {
+  const prefix = events.filter((e) => e.at <= asOf);
+  const identities = resolveTenantIdentities(prefix, { identityLimits: limits });
+  const wanted = c.kind === BY_CUSTOMER ? identities.canonical(key) : key;
+  let state: unknown;
+  let found = false;
+  prefix.forEach(({ event, at }, i) => {
+    const attributed = identities.attributed[i]!;
+    const e: JourneyProjectionEvent = { id: event.id, occurredAt: event.occurredAt, at, event, customerId: identities.canonical(attributed), attributedCustomerId: attributed };
+    if (partitionKey(c, e, tenantId) !== wanted) return;
+    if (!found) state = c.definition.initialState(wanted);
+    found = true;
+    state = c.definition.evolve(state, e);
+  });
+  return state;
 }
 
 /** The state copier of a definition: its own `clone`, none (`false`: states are never mutated), or `structuredClone`. */

@@ -32,7 +32,7 @@ import { isOpenCaseStatus, type JourneyConfig, type ReportWindow } from '../core
 import { tenantReport, type TenantFold } from '../core/standard/index.js';
 import type { TenantReport } from '../core/report/types.js';
 import { TENANT_PROJECTIONS } from '../core/standard/index.js';
-import { createHostProjections, type JourneyProjection } from './host-projections.js';
+import { createHostProjections, NEEDS_HISTORY, type JourneyProjection } from './host-projections.js';
 import { decodeEngineSnapshot, DEFAULT_SNAPSHOT_KEY, encodeEngineSnapshot, snapshotFingerprint, type SavedEngineState, type SavedTenant, type SnapshotRejection } from './engine-snapshot/index.js';
 import { createSnapshotKeys, deleteSnapshotKeys, isSealedEngineSnapshot, openSealedEngineSnapshot, sealEngineSnapshot, type SnapshotKey } from './sealed-snapshot/index.js';
 import { createOwnEventQueue } from './own-events.js';
@@ -204,8 +204,15 @@ export type ErasureHook = (erasure: Erasure) => void | Promise<void>;
 export interface JourneyProjectionHandle<S> {
   /** A partition's current state (`undefined` before its first event); a merged customer's id finds the survivor's partition. */
   state(tenantId: string, key: string): S | undefined;
-  /** The partition's state as of an instant (ms): the fold of the events with `occurredAt ≤ asOf`, merges after it not applied. */
+  /**
+   * The partition's state as of an instant (ms): the fold of the events with `occurredAt ≤ asOf`, merges after
+   * it not applied. With `memory`, an instant the held events cannot answer (before the tenant's horizon, or
+   * before a merge that moved a customer whose events left memory) throws a `BeyondHorizonError`, as
+   * `foldAsOf` does: use `stateAtFromStore`.
+   */
   stateAt(tenantId: string, key: string, asOf: number): S | undefined;
+  /** {@link JourneyProjectionHandle.stateAt} for any instant: when memory cannot answer, it re-reads the tenant's history from the store. */
+  stateAtFromStore(tenantId: string, key: string, asOf: number): Promise<S | undefined>;
   /**
    * The partition's state stream: the current state first, then the state after every change of the
    * partition. The engine keeps a subject per watched partition only while someone subscribes.
@@ -461,12 +468,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const registry = (options.registry ?? catalogRegistry) as EventRegistry<CatalogEvent, unknown>;
   const maxRetries = options.maxAppendRetries ?? 5;
   const standard = options.standardProjections ?? true;
-  const host = createHostProjections(options.projections ?? []);
+  const host = createHostProjections(options.projections ?? [], config);
   const keyStore = options.keys;
   const codec = keyStore === undefined ? undefined : createPersonalDataCodec(keyStore);
   const erasureHooks: ErasureHook[] = [...(options.onErased ?? [])];
   // ---- bounded memory (see ./memory and tenant-state's evictBefore) ----------------------------------
-  const memory = resolveMemorySettings(options.memory, options.projections?.length ?? 0, standard);
+  const memory = resolveMemorySettings(options.memory, standard);
   const memoryCounters = { rehydrations: 0, rehydratedEvents: 0, rehydrateMs: 0, historyReads: 0, historyReadEvents: 0, historyReadMs: 0 };
   // Tenants whose history is being re-read, with the batches that came meanwhile (folded after it, in order).
   const rehydrating = new Map<string, { queue: { list: CatalogEvent[]; contents: number[] | undefined }[]; done: Promise<void> }>();
@@ -719,7 +726,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         if (parsed.event.type === 'CustomerErased') {
           flush();
           apply([parsed.event], false, undefined, [content]);
-          if (parsed.event.customerId !== undefined && codec !== undefined) await forgetCustomer(parsed.event.tenantId, parsed.event.customerId);
+          if (parsed.event.customerId !== undefined && codec !== undefined) {
+            const { tenantId, customerId } = parsed.event;
+            // With bounded memory the customer's evicted events are in the tenant's base, opened: the
+            // tenant is re-read from the store (where they now read as erased) before it is forgotten.
+            await withWholeHistory([tenantId], () => forgetCustomer(tenantId, customerId));
+          }
           noteErasureFolded(item.event.position);
           // Our snapshot may hold the erased values: the next one goes under a new key, the old keys go.
           if (snapshotKeys !== undefined) {
@@ -839,7 +851,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       }
       let tenant = tenants.get(tenantId);
       if (!tenant) tenants.set(tenantId, (tenant = withEvictionStep(createLiveTenant(tenantId, config, standard, recordedIndex))));
-      const { refoldedFrom, added, needsHistory } = addEvents(tenant, group.list, config, distinctBatch, group.hashes, group.contents);
+      const { refoldedFrom, added, needsHistory } = addEvents(tenant, group.list, config, distinctBatch, group.hashes, group.contents, verifyHost);
       if (needsHistory) {
         rehydrate(tenantId, { list: group.list, contents: group.contents });
         return group.list.length;
@@ -894,9 +906,10 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     const pendingOwn = new Set(own);
     const gone = evictBefore(tenant, watermark, memory.minEvictEvents, own.length === 0 ? undefined : (e) => pendingOwn.has(e.id));
     if (gone.length === 0) return;
+    host.evict(tenant, gone);
     evictedTotal += gone.length;
     foldCache.delete(tenant.tenantId);
-    for (const event of gone) evictedFromIndex.add(event);
+    for (const { event } of gone) evictedFromIndex.add(event);
     if (evictedFromIndex.size * 2 > recordedIndex.recorded.length) compactIndex();
   }
 
@@ -913,6 +926,22 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       sweepScheduled = false;
       if (!closed) sweep();
     });
+  }
+
+  /**
+   * With host projections, a fold of a tenant with evicted events is checked before it is kept: one that
+   * moves a customer whose evicted events the partitions folded (see HostProjections.verify) is rolled back
+   * and the tenant re-read, as the standard fold's own needs of evicted events are.
+   */
+  const verifyHost = host.definitions.length === 0 ? undefined : (tenant: LiveTenant) => host.verify(tenant);
+
+  /** Tells the watchers of a tenant's host partitions their state, after the tenant was replaced or rebuilt. */
+  function notifyHostWatchers(tenantId: string, tenant: LiveTenant): void {
+    for (const entry of hostSubjects.values()) {
+      if (entry.tenantId !== tenantId) continue;
+      entry.lastKey = host.canonicalKey(tenant, entry.index, entry.key);
+      entry.subject.next(host.state(tenant, entry.index, entry.key));
+    }
   }
 
   /** A new live tenant of this engine: with bounded memory, fold snapshots at least every eviction step. */
@@ -1000,6 +1029,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           recordedIndex.ids.add(hashString(own.recorded[i]!.id), recordedIndex.recorded.length);
         }
         (rebuilt as { index: RecordedIndex }).index = recordedIndex;
+        // The host partitions too, from the whole history (each partition's state is the fold of its
+        // events, however they came): evictOld below evicts them with the tenant's events.
+        host.update(rebuilt, rebuilt.events, false);
         tenants.set(tenantId, rebuilt);
         rehydrating.delete(tenantId);
         foldCache.delete(tenantId);
@@ -1017,6 +1049,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           });
         }
         tenantSubjects.get(tenantId)?.subject.next(fold);
+        notifyHostWatchers(tenantId, rebuilt);
         evictOld(rebuilt);
       } catch (error) {
         // The tenant's events can no longer be folded exactly: the engine stops, as when its subscription fails.
@@ -1087,6 +1120,31 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     const fold = foldEventsAsOf(tenantId, history.events, asOf, config);
     memoryCounters.historyReadMs += performance.now() - started;
     return fold;
+  }
+
+  /** A host partition's state as of `asOf` from what the tenant holds; throws `BeyondHorizonError` when that cannot answer. */
+  function hostStateAtHeld(tenantId: string, index: number, key: string, asOf: number): unknown {
+    const tenant = tenants.get(tenantId);
+    if (tenant?.broken) throw rebuildingError(tenantId);
+    const state = host.stateAt(tenant, index, key, asOf);
+    if (state === NEEDS_HISTORY) throw beyondHorizonError(tenantId, asOf, tenant!.horizon?.at ?? asOf);
+    return state;
+  }
+
+  /** A host partition's state as of `asOf` from memory when it can be, else from the tenant's history in the store. */
+  async function hostStateAtFromStore(tenantId: string, index: number, key: string, asOf: number): Promise<unknown> {
+    await engine.ready();
+    if (failure) throw failure;
+    const tenant = tenants.get(tenantId);
+    const state = tenant?.broken ? NEEDS_HISTORY : host.stateAt(tenant, index, key, asOf);
+    if (state !== NEEDS_HISTORY) return state;
+    const started = performance.now();
+    const history = await readTenantHistory(tenantId);
+    memoryCounters.historyReads++;
+    memoryCounters.historyReadEvents += history.events.length;
+    const answer = host.stateAtOver(tenantId, history.events, index, key, asOf, config.identityLimits);
+    memoryCounters.historyReadMs += performance.now() - started;
+    return answer;
   }
 
   // ---- snapshots ------------------------------------------------------------------------------------
@@ -2075,7 +2133,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       const index = host.indexOf(definition as JourneyProjection<unknown>);
       return {
         state: (tenantId, key) => host.state(tenants.get(tenantId), index, key) as S | undefined,
-        stateAt: (tenantId, key, asOf) => host.stateAt(tenants.get(tenantId), index, key, asOf) as S | undefined,
+        stateAt: (tenantId, key, asOf) => hostStateAtHeld(tenantId, index, key, asOf) as S | undefined,
+        stateAtFromStore: async (tenantId, key, asOf) => (await hostStateAtFromStore(tenantId, index, key, asOf)) as S | undefined,
         keys: (tenantId) => host.keys(tenants.get(tenantId), index),
         state$(tenantId, key) {
           const id = `${index}\u0000${tenantId}\u0000${key}`;

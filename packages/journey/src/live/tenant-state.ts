@@ -40,7 +40,8 @@ const NO_MERGES: readonly CustomerMerge[] = [];
  */
 const HISTORY_NEEDED = 'TENANT_HISTORY_NEEDED';
 
-function historyNeeded(reason: string): Error {
+/** The fold's request for evicted events, naming what needs them: thrown inside a fold (or an `afterFold` check) it rolls the batch back. */
+export function historyNeeded(reason: string): Error {
   return Object.assign(new Error(`the fold needs events evicted from memory: ${reason}`), { code: HISTORY_NEEDED });
 }
 
@@ -469,7 +470,10 @@ function noteMoments(regroup: RegroupIndex, cases: CasesState, item: LiveEvent, 
  * After an eviction (see {@link evictBefore}) a batch can need the events that left memory: one that sorts
  * at or before the last evicted event, a merge of two customers that both have evicted events, an unmerge
  * of one. Then nothing is added (the fold is rolled back to where it was) and `needsHistory` is true: the
- * caller re-reads the tenant's events and adds the batch to a tenant rebuilt from them.
+ * caller re-reads the tenant's events and adds the batch to a tenant rebuilt from them. `afterFold` runs once
+ * the batch is folded, inside the same roll-back: a check that throws {@link historyNeeded} (the host
+ * projections', whose partitions hold what evicted events contributed under their customer then) rolls the
+ * batch back the same way.
  */
 export function addEvents(
   tenant: LiveTenant,
@@ -478,6 +482,7 @@ export function addEvents(
   distinct = false,
   hashes?: readonly number[],
   contents?: readonly number[],
+  afterFold?: (tenant: LiveTenant) => void,
 ): { refoldedFrom: number; added: LiveEvent[]; needsHistory?: true } {
   if (incoming.length === 0) return { refoldedFrom: tenant.events.length, added: [] };
   let firstChanged = tenant.events.length;
@@ -524,6 +529,7 @@ export function addEvents(
     if (horizon !== undefined) tenant.firstUndo = [];
     try {
       refoldFrom(tenant, firstChanged, config);
+      if (horizon !== undefined) afterFold?.(tenant);
     } catch (error) {
       if (!isHistoryNeeded(error)) throw error;
       try {
@@ -653,9 +659,10 @@ function exactSnapshotAtOrBefore(tenant: LiveTenant, at: number): number {
  * it, which becomes the tenant's base: what they contributed stays in the state (cases, customer records,
  * identity, views), the events themselves go. Nothing is evicted while fewer than `minEvents` would go, or
  * when `keep` holds for one of them (an event the store has not handed back yet). Returns the evicted events.
- * Only tenants folding the standard projections evict (the others' host partitions hold their events).
+ * Only tenants folding the standard projections evict; the caller evicts the same events from the host
+ * partitions (`HostProjections.evict`).
  */
-export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: number, keep?: (event: LiveEvent) => boolean): CatalogEvent[] {
+export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: number, keep?: (event: LiveEvent) => boolean): LiveEvent[] {
   const { events } = tenant;
   if (!tenant.standard || events.length === 0 || events[0]!.at >= watermark) return [];
   let cut = heldBefore(tenant, watermark);
@@ -698,7 +705,7 @@ export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: nu
     else if (first > 1) tenant.regroup.moments.set(caseId, list.slice(first - 1));
   }
   tenant.stats.evictedEvents += b;
-  return gone.map((e) => e.event);
+  return gone;
 }
 
 /**

@@ -36,7 +36,7 @@ import type { LiveEvent, LiveTenant } from '../tenant-state.js';
  * structure (tenant-state, customer-regroup, partition, host-projections) or a standard fold changes: every
  * snapshot made before is then rebuilt from the log instead of being loaded into code that reads it otherwise.
  */
-export const ENGINE_SNAPSHOT_FORMAT = 3;
+export const ENGINE_SNAPSHOT_FORMAT = 4;
 
 /** The document key an engine snapshots to by default. */
 export const DEFAULT_SNAPSHOT_KEY = 'journey-engine.snapshot';
@@ -144,10 +144,12 @@ interface EncodedPartition {
   state: unknown;
   snapshotAt: number[];
   snapshotState: unknown[];
+  /** The state after the partition's evicted events (bounded memory), if any. */
+  base: unknown;
 }
 
 interface EncodedHost {
-  byAttributed: Map<string, { canonical: string; events: Int32Array; partitions: (EncodedPartition | undefined)[]; epoch: number }>;
+  byAttributed: Map<string, { canonical: string; events: Int32Array; partitions: (EncodedPartition | undefined)[]; epoch: number; evicted: boolean }>;
   epoch: number;
   members: HostTenant['members'];
   merged: HostTenant['merged'];
@@ -229,7 +231,7 @@ function encodeState(state: SavedEngineState, eventsPerChunk: number): { eventsJ
       const partitionOf = (p: HostPartition): EncodedPartition => {
         let out = partitions.get(p);
         if (out === undefined) {
-          out = { key: p.key, events: indicesOf(p.events), state: p.state, snapshotAt: p.snapshotAt, snapshotState: p.snapshotState };
+          out = { key: p.key, events: indicesOf(p.events), state: p.state, snapshotAt: p.snapshotAt, snapshotState: p.snapshotState, base: p.base };
           partitions.set(p, out);
         }
         return out;
@@ -241,6 +243,7 @@ function encodeState(state: SavedEngineState, eventsPerChunk: number): { eventsJ
           events: indicesOf(entry.events),
           partitions: entry.partitions.map((p) => (p === undefined ? undefined : partitionOf(p))),
           epoch: entry.epoch,
+          evicted: entry.evicted,
         });
       }
       encoded.host = {
@@ -316,14 +319,20 @@ function decodeState(eventsJson: readonly string[], structured: EncodedState): S
       const partitionOf = (p: EncodedPartition): HostPartition => {
         let out = partitions.get(p);
         if (out === undefined) {
-          out = { key: p.key, events: eventsAt(p.events), state: p.state, snapshotAt: p.snapshotAt, snapshotState: p.snapshotState };
+          out = { key: p.key, events: eventsAt(p.events), state: p.state, snapshotAt: p.snapshotAt, snapshotState: p.snapshotState, base: p.base };
           partitions.set(p, out);
         }
         return out;
       };
       const entries = new Map<string, HostEntry>();
       for (const [customer, entry] of t.host.byAttributed) {
-        entries.set(customer, { canonical: entry.canonical, events: eventsAt(entry.events), partitions: entry.partitions.map((p) => (p === undefined ? undefined : partitionOf(p))), epoch: entry.epoch });
+        entries.set(customer, {
+          canonical: entry.canonical,
+          events: eventsAt(entry.events),
+          partitions: entry.partitions.map((p) => (p === undefined ? undefined : partitionOf(p))),
+          epoch: entry.epoch,
+          evicted: entry.evicted,
+        });
       }
       host = {
         byAttributed: entries,

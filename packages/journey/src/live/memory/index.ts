@@ -5,8 +5,10 @@
 export interface JourneyMemoryOptions {
   /**
    * Events older than this (ms of event time, before the tenant's latest event) leave memory; what they
-   * contributed stays in the state. A later event that sorts before them, a merge of two customers that
-   * both have evicted events, an unmerge of one, or an erasure re-read the tenant's history from the store.
+   * contributed stays in the state (host projections' partitions keep it as a base state). A later event
+   * that sorts before them, a merge of two customers that both have evicted events (with host projections:
+   * any merge that moves a customer with evicted events to another survivor), an unmerge of one, or an
+   * erasure re-read the tenant's history from the store.
    */
   horizonMs: number;
   /** Evict in steps of at least this many events per tenant (default 10,000): each step costs a pass over the held ones. */
@@ -59,7 +61,7 @@ export function beyondHorizonError(tenantId: string, asOf: number, horizon: numb
 }
 
 /** Validates `memory` (each error names the field and the reason). */
-export function resolveMemorySettings(options: JourneyMemoryOptions | undefined, hostProjections: number, standard: boolean): MemorySettings | undefined {
+export function resolveMemorySettings(options: JourneyMemoryOptions | undefined, standard: boolean): MemorySettings | undefined {
   if (options === undefined) return undefined;
   if (options === null || typeof options !== 'object') throw new TypeError('createJourneyEngine: memory must be an object such as { horizonMs: 30 * 86_400_000 }');
   const { horizonMs, minEvictEvents = 10_000 } = options;
@@ -69,9 +71,12 @@ export function resolveMemorySettings(options: JourneyMemoryOptions | undefined,
   if (typeof minEvictEvents !== 'number' || !Number.isInteger(minEvictEvents) || minEvictEvents < 1) {
     throw new TypeError(`createJourneyEngine: memory.minEvictEvents must be a positive integer (got ${String(minEvictEvents)})`);
   }
-  if (!standard) throw new TypeError('createJourneyEngine: memory needs the standard projections (standardProjections: false keeps identity only, whose events host partitions hold)');
-  if (hostProjections > 0) {
-    throw new TypeError('createJourneyEngine: memory cannot be combined with host projections yet: their partitions hold every event of their customers (docs/durable-engine.md, "Bounded memory")');
+  // An eviction cuts at a fold snapshot of the standard state, and the standard fold is what tells when a
+  // merge or an unmerge reaches evicted events; an identity-only engine keeps neither (docs/durable-engine.md).
+  if (!standard) {
+    throw new TypeError(
+      'createJourneyEngine: memory needs the standard projections (standardProjections: false folds identity only, without the exact fold points evictions cut at and the merge bookkeeping that tells when evicted events are needed)',
+    );
   }
   return { horizonMs, minEvictEvents };
 }

@@ -39,8 +39,8 @@ export interface PartitionFold<E, S> {
 }
 
 /**
- * One partition: its distinct events sorted by (occurredAt, id), the current state, and state snapshots at
- * every multiple of `snapshotEvery` events. A snapshot at index i is the state after folding events[0..i).
+ * One partition: its distinct events sorted by (occurredAt, id), the current state, and state snapshots every
+ * `snapshotEvery` events. A snapshot at index i is the state after `base` and events[0..i).
  */
 export interface Partition<E extends OrderedEvent, S> {
   readonly key: string;
@@ -48,6 +48,11 @@ export interface Partition<E extends OrderedEvent, S> {
   state: S;
   snapshotAt: number[];
   snapshotState: S[];
+  /**
+   * The state after the events evicted from memory (see {@link evictPartitionPrefix}), which all sort before
+   * `events`: what a re-fold from index 0 starts from. `undefined` while the partition holds every event.
+   */
+  base: S | undefined;
 }
 
 /** What inserting an event did. */
@@ -55,7 +60,7 @@ export type InsertOutcome = 'appended' | 'late' | 'duplicate';
 
 /** An empty partition. */
 export function createPartition<E extends OrderedEvent, S>(key: string, fold: PartitionFold<E, S>): Partition<E, S> {
-  return { key, events: [], state: fold.initialState(key), snapshotAt: [], snapshotState: [] };
+  return { key, events: [], state: fold.initialState(key), snapshotAt: [], snapshotState: [], base: undefined };
 }
 
 /**
@@ -76,8 +81,8 @@ export function insertEvent<E extends OrderedEvent, S>(
     counters.eventsApplied++;
     events.push(event);
     p.state = fold.evolve(p.state, event);
-    // Snapshots sit at every multiple of snapshotEvery (unless stale): the next one is one step past the last.
-    if (events.length === (p.snapshotAt.length + 1) * fold.snapshotEvery) takeSnapshot(p, fold, counters);
+    // The next snapshot is one step past the last (an eviction shifts them all, so they need not sit at multiples).
+    if (events.length - (p.snapshotAt[p.snapshotAt.length - 1] ?? 0) === fold.snapshotEvery) takeSnapshot(p, fold, counters);
     return 'appended';
   }
   // A redelivery has the same (occurredAt, id) as an event we hold, so the sorted array finds it: no id set
@@ -174,14 +179,14 @@ function dropSnapshotsAfter<E extends OrderedEvent, S>(p: Partition<E, S>, at: n
   return i < 0 ? 0 : p.snapshotAt[i]!;
 }
 
-/** The state before events[from] (a snapshot or the initial state), as a copy `evolve` may mutate. */
+/** The state before events[from] (a snapshot, the base or the initial state), as a copy `evolve` may mutate. */
 function baseState<E extends OrderedEvent, S>(p: Partition<E, S>, from: number, fold: PartitionFold<E, S>): S {
-  if (from === 0) return fold.initialState(p.key);
+  if (from === 0) return p.base === undefined ? fold.initialState(p.key) : fold.clone(p.base);
   const i = lastSnapshotAtOrBefore(p.snapshotAt, from);
   return fold.clone(p.snapshotState[i]!);
 }
 
-/** Re-folds events[from..] from the snapshot at `from` (0 = initial state), re-taking snapshots as it goes. */
+/** Re-folds events[from..] from the snapshot at `from` (0 = the base or the initial state), re-taking snapshots as it goes. */
 function refoldFrom<E extends OrderedEvent, S>(p: Partition<E, S>, from: number, fold: PartitionFold<E, S>, counters: ProjectionCounters): void {
   if (from === 0) {
     p.snapshotAt.length = 0;
@@ -192,7 +197,7 @@ function refoldFrom<E extends OrderedEvent, S>(p: Partition<E, S>, from: number,
   const every = fold.snapshotEvery;
   for (let i = from; i < events.length; i++) {
     state = fold.evolve(state, events[i]!);
-    if ((i + 1) % every === 0) {
+    if ((i + 1 - from) % every === 0) {
       p.snapshotAt.push(i + 1);
       p.snapshotState.push(fold.clone(state));
       counters.snapshotsTaken++;
@@ -215,7 +220,7 @@ export function partitionStateAt<E extends OrderedEvent, S>(
 ): S {
   const upTo = countAtOrBefore(p.events, asOf);
   if (upTo === p.events.length) return p.state;
-  if (upTo === 0) return fold.initialState(p.key);
+  if (upTo === 0) return p.base ?? fold.initialState(p.key);
   const i = lastSnapshotAtOrBefore(p.snapshotAt, upTo);
   const from = i < 0 ? 0 : p.snapshotAt[i]!;
   let state = baseState(p, from, fold);
@@ -234,4 +239,37 @@ function countAtOrBefore(events: readonly OrderedEvent[], asOf: string): number 
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Drops the partition's first `count` events from memory, keeping what they contributed: the state after
+ * them becomes the partition's `base` (from the snapshot at or before them, folded forward at most
+ * `snapshotEvery` events), and the snapshots after them move down with the events. Every later re-fold (a
+ * late event, a rewrite) starts from the base or a snapshot after it, so it must never need the dropped
+ * events again: the caller drops only events that sort before any it may still be given.
+ */
+export function evictPartitionPrefix<E extends OrderedEvent, S>(p: Partition<E, S>, count: number, fold: PartitionFold<E, S>, counters: ProjectionCounters): void {
+  if (count <= 0) return;
+  const events = p.events;
+  if (count > events.length) throw new RangeError(`evictPartitionPrefix: ${count} events asked of partition "${p.key}", which holds ${events.length}`);
+  let base: S;
+  if (count === events.length) base = fold.clone(p.state);
+  else {
+    const i = lastSnapshotAtOrBefore(p.snapshotAt, count);
+    const from = i < 0 ? 0 : p.snapshotAt[i]!;
+    base = baseState(p, from, fold);
+    for (let k = from; k < count; k++) base = fold.evolve(base, events[k]!);
+    counters.eventsRefolded += count - from;
+  }
+  p.base = base;
+  events.splice(0, count);
+  let kept = 0;
+  for (let k = 0; k < p.snapshotAt.length; k++) {
+    if (p.snapshotAt[k]! <= count) continue;
+    p.snapshotAt[kept] = p.snapshotAt[k]! - count;
+    p.snapshotState[kept] = p.snapshotState[k]!;
+    kept++;
+  }
+  p.snapshotAt.length = kept;
+  p.snapshotState.length = kept;
 }
