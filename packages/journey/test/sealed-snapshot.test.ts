@@ -5,11 +5,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInMemoryEventStore, createInMemoryKeyStore, openFileEventStore, openFileKeyStore, type AllSubscription, type EventStore, type KeyStore } from '@omnitrail/eventstore';
+import { createInMemoryEventStore, createInMemoryKeyStore, openFileEventStore, openFileKeyStore, type EventStore, type KeyStore } from '@omnitrail/eventstore';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJourneyEngine, type EngineSnapshotEvent, type JourneyEngine, type JourneyEngineOptions } from '../src/index.js';
 import { isSealedEngineSnapshot, readSealedSnapshotHeader } from '../src/internal.js';
+import { storeHoldingErasures } from './helpers/holding-erasures.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
@@ -39,20 +40,6 @@ function rawBytes(directory: string): string {
     .filter((entry) => entry.isFile())
     .map((entry) => readFileSync(join(entry.parentPath, entry.name)).toString('latin1'))
     .join('\n');
-}
-
-/** A subscription that holds back each `CustomerErased` until `gate` resolves (everything after it waits too). */
-function holdingErasures(subscription: AllSubscription, gate: Promise<void>): AllSubscription {
-  return {
-    ...subscription,
-    unsubscribe: () => subscription.unsubscribe(),
-    async *[Symbol.asyncIterator]() {
-      for await (const item of subscription) {
-        if (item.kind === 'event' && item.event.type === 'CustomerErased') await gate;
-        yield item;
-      }
-    },
-  };
 }
 
 const directories: string[] = [];
@@ -261,7 +248,7 @@ describe('snapshot keys beside customers', () => {
     // another engine's erasure and the follower seeing it, made as long as the test needs.
     let openGate!: () => void;
     const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const gated: EventStore = { ...store, subscribeToAll: ((options) => holdingErasures(store.subscribeToAll(options), gate)) as EventStore['subscribeToAll'] };
+    const gated = storeHoldingErasures(store, gate);
     const follower = createJourneyEngine({ store: gated, keys, clock, logger: quiet, snapshots: { key: 'follower', onClose: false } });
     await follower.ready();
     await follower.snapshot();

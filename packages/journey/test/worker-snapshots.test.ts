@@ -14,6 +14,7 @@ import { decodeEngineSnapshot, DEFAULT_SNAPSHOT_KEY, snapshotFingerprint } from 
 import { createSnapshotKeys, isSealedEngineSnapshot, openSealedEngineSnapshot, readSealedSnapshotHeader } from '../src/live/sealed-snapshot/index.js';
 import { createJourneyEngine, resolveJourneyConfig, type EngineSnapshotEvent, type JourneyEngine, type JourneyProjection } from '../src/index.js';
 import { ASOF, batchesOf, foldState, perCustomer, perTenant, resumeScenarioArbitrary } from './helpers/resume-fixture.js';
+import { storeHoldingErasures } from './helpers/holding-erasures.js';
 
 const quiet = { info: () => undefined, warn: () => undefined };
 const engines: JourneyEngine[] = [];
@@ -323,5 +324,39 @@ describe('engine workers with keys: sealed per-tenant snapshots', () => {
     const opened = await openSealedEngineSnapshot(before!.value, oldKey.ok ? oldKey.header.snapshot.fingerprint : '', () => Promise.resolve(undefined));
     expect(opened).toMatchObject({ ok: false, reason: 'key' });
     expect(await createSnapshotKeys(keys, `${DEFAULT_SNAPSHOT_KEY}:tenants`).find(oldKey.ok ? oldKey.header.keyId : '')).toBeUndefined();
+  });
+  it("waits, before sealing a tenant snapshot, for the erasure that deleted its key (another engine's) to be folded", async () => {
+    const store = createInMemoryEventStore();
+    const keys = createInMemoryKeyStore();
+    const key = tenantSnapshotKey(DEFAULT_SNAPSHOT_KEY, 't1');
+    // Worker A's subscription holds back CustomerErased events until the gate opens.
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const a = createJourneyEngine({ store: storeHoldingErasures(store, gate), keys, clock: () => ASOF, worker: { id: 'worker-a', leaseMs: 5000, renewEveryMs: 20 }, snapshots: { everyEvents: 1, onClose: false }, logger: quiet });
+    engines.push(a);
+    const seen: EngineSnapshotEvent[] = [];
+    a.snapshotEvents$.subscribe((e) => seen.push(e));
+    await a.ready();
+    await a.recordUnknown([
+      { type: 'CustomerIdentified', tenantId: 't1', customerId: 'alice', occurredAt: '2026-03-02T09:00:00Z', channel: 'web', identities: [{ type: 'email', value: 'alice.secret@example.org' }], data: { identities: [] } },
+      { type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: 'k2', occurredAt: '2026-03-02T09:06:00Z', channel: 'email', data: { text: 'Bob says hi' } },
+    ]);
+    await until(() => seen.some((e) => e.kind === 'written' && e.tenantId === 't1'), "worker A's first snapshot of t1");
+    // Another engine erases Alice: the snapshot keys go, worker A has not seen the event yet.
+    const eraser = createJourneyEngine({ store, keys, clock: () => ASOF, snapshots: false, logger: quiet });
+    engines.push(eraser);
+    const erasure = await eraser.erase('t1', 'alice');
+    let erasedAt: bigint | undefined;
+    for await (const e of store.readAll({ filter: { eventTypePrefix: 'CustomerErased' } })) if (e.id === erasure.eventId) erasedAt = e.position;
+    const writtenBefore = seen.filter((e) => e.kind === 'written').length;
+    // An event of worker A's own makes the next snapshot of t1 due: it waits for the erasure instead of sealing Alice's email anew.
+    await a.recordUnknown({ type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: 'k2', occurredAt: '2026-03-02T09:10:00Z', channel: 'email', data: { text: 'Bob again' } });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(seen.filter((e) => e.kind === 'written').length).toBe(writtenBefore);
+    openGate();
+    await until(() => seen.filter((e) => e.kind === 'written').length > writtenBefore, "worker A's snapshot after the erasure");
+    const header = readSealedSnapshotHeader((await store.documents.read(key))!.value);
+    expect(header.ok && BigInt(header.header.snapshot.position!) >= erasedAt!).toBe(true);
+    expect(JSON.stringify(a.customer('t1', 'alice'))).not.toContain('alice.secret@example.org');
   });
 });

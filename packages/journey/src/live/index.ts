@@ -583,6 +583,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           serves: (tenantId) => ownership?.serves(tenantId) ?? false,
           folds: (tenantId) => ownership?.folds(tenantId) ?? false,
           capture: captureTenant,
+          erasuresFolded: (tenantId) => foldedErasures(tenantId),
           restore: restoreTenant,
           eventsHeld: (tenantId) => tenants.get(tenantId)?.events.length ?? 0,
         });
@@ -681,6 +682,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         // Folded by a re-read of its tenant's history before the subscription got here.
         if (prefolded.size > 0 && prefolded.delete(item.event.id)) {
           delivered(item.event.position, item.event.id);
+          // A re-read opens events with the keys left: an erasure's customer reads as erased there already.
+          if (item.event.type === 'CustomerErased') noteErasureFolded(item.event.position);
           continue;
         }
         delivered(item.event.position, item.event.id);
@@ -1225,13 +1228,21 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   }
 
   /**
-   * Resolves once the state holds the store's latest `CustomerErased` (the subscription has forgotten its
-   * customer's values). Polls: it runs only when a snapshot key was revoked, a rare moment worth no waiters.
+   * Resolves once the state holds every `CustomerErased` the store has (of `tenantId` only, when given: a
+   * worker's tenant): the subscription has forgotten their customers' values. Called when a snapshot key was
+   * revoked, a rare moment: it polls rather than keep waiters, and reads back only the erasures after the
+   * last one folded here.
    */
-  async function foldedLatestErasure(): Promise<void> {
-    let latest: bigint | undefined;
-    for await (const last of store.readAll({ fromPosition: 'end', direction: 'backwards', maxCount: 1, filter: { eventTypePrefix: 'CustomerErased' } })) latest = last.position;
-    while (latest !== undefined && !closed && failure === undefined && (erasuresFoldedThrough === undefined || erasuresFoldedThrough < latest)) {
+  async function foldedErasures(tenantId?: string): Promise<void> {
+    let target: bigint | undefined;
+    for await (const erasure of store.readAll({ fromPosition: 'end', direction: 'backwards', filter: { eventTypePrefix: 'CustomerErased' } })) {
+      if (erasuresFoldedThrough !== undefined && erasure.position <= erasuresFoldedThrough) break;
+      if (tenantId === undefined || (erasure.data as { tenantId?: unknown } | null)?.tenantId === tenantId) {
+        target = erasure.position;
+        break;
+      }
+    }
+    while (target !== undefined && !closed && failure === undefined && (erasuresFoldedThrough === undefined || erasuresFoldedThrough < target)) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     flush();
@@ -1261,7 +1272,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       // Our key gone means another engine erased a customer and its CustomerErased is in the store: the
       // state is saved once it holds that erasure, never before (it would seal the erased values anew).
       if (snapshotKeys !== undefined && !rotateSnapshotKey && (await snapshotKeys.revoked())) {
-        await foldedLatestErasure();
+        await foldedErasures();
         if (closed || failure !== undefined) return undefined;
       }
       // What may leave memory leaves before the state is saved, so the snapshot holds only the rest.

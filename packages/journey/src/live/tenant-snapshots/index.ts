@@ -78,6 +78,12 @@ export interface TenantSnapshotsOptions {
   readonly folds: (tenantId: string) => boolean;
   /** The tenant's state now (synchronously, so it is consistent), or `undefined` when the engine holds none. */
   readonly capture: (tenantId: string) => CapturedTenant | undefined;
+  /**
+   * Resolves once the tenant's state holds every erasure the store has of it. Awaited before the capture
+   * when the snapshot key was deleted by someone else's erasure (whose event is in the store already), so
+   * that no state from before that erasure is sealed again under a new key.
+   */
+  readonly erasuresFolded?: (tenantId: string) => Promise<void>;
   /** Puts a loaded tenant's state into the engine; `false` when it cannot (the engine already holds some of its events). */
   readonly restore: (tenantId: string, state: SavedEngineState) => boolean;
   /** How many events the engine holds for the tenant (for the default interval). */
@@ -182,6 +188,8 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
 
   async function writeOne(tenantId: string): Promise<void> {
     const key = tenantSnapshotKey(baseKey, tenantId);
+    // Our key gone means another worker's or engine's erasure: its event is in the store, wait until it is folded.
+    if (options.keys !== undefined && options.erasuresFolded !== undefined && (await options.keys.revoked())) await options.erasuresFolded(tenantId);
     // Captured only while served: a tenant being caught up, or lost, is not complete here.
     if (!options.serves(tenantId)) return;
     // What the snapshot costs the worker: capture, encoding (synchronous, the fold waits) and the write.
