@@ -1,6 +1,7 @@
 // Bounded memory: an engine that evicts events older than a horizon answers exactly as one that holds every
 // event, re-reading a tenant's history from the store when a late event, a merge, an unmerge, an erasure or
-// an as-of query needs what left memory.
+// an as-of query needs what left memory; host projections' partitions too (their evicted events kept as base
+// states).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
