@@ -1,6 +1,7 @@
 // Bounded memory: an engine that evicts events older than a horizon answers exactly as one that holds every
 // event, re-reading a tenant's history from the store when a late event, a merge, an unmerge, an erasure or
-// an as-of query needs what left memory.
+// an as-of query needs what left memory; host projections' partitions too (their evicted events kept as base
+// states).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -318,6 +319,44 @@ describe('journey engine with bounded memory', () => {
     expect(report.journeys.contextLost.unthreaded_switch).toBe(2);
     expect(report.customers.merged).toBe(3);
     expect(bounded.report('t1')).toEqual(report);
+    await whole.close();
+    await bounded.close();
+  });
+
+  it('host partitions: a merge whose survivor has evicted events stays in memory, one that moves them re-reads the history', async () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+    const message = (customerId: string, days: number) => ({ id: `${customerId}-${days}`, type: 'MessageReceived', tenantId: 't1', customerId, channel: 'web_chat', occurredAt: at(days), data: { text: `${customerId} on day ${days}` } });
+    const merge = (id: string, days: number, survivorId: string, mergedId: string) => ({ id, type: 'CustomersMerged', tenantId: 't1', customerId: survivorId, occurredAt: at(days), data: { survivorId, mergedId } });
+    // Alice and Erin write on the first days; Bob every day, so that their events leave memory (1-day horizon).
+    const history: Record<string, unknown>[] = [message('alice', 0), message('erin', 0.2), message('alice', 0.5), message('erin', 0.7), message('alice', 1)];
+    for (let day = 2; day < 41; day++) history.push(message('bob', day));
+    history.push(message('carol', 40.2), message('carol', 40.5));
+    const clock = () => T0 + 50 * DAY;
+    const whole = createJourneyEngine({ clock, snapshots: false, projections: HOST });
+    const bounded = createJourneyEngine({ clock, memory: { horizonMs: DAY, minEvictEvents: 3 }, projections: HOST });
+    const ids = ['alice', 'bob', 'carol', 'dave', 'erin'];
+    const both = async (events: Record<string, unknown>[]) => {
+      for (const engine of [whole, bounded]) for (let i = 0; i < events.length; i += 3) await engine.recordUnknown(events.slice(i, i + 3));
+    };
+    await both(history);
+    expect(bounded.memoryStats().evictedEvents).toBeGreaterThan(3);
+    const reads = bounded.memoryStats().rehydrations;
+    // Alice keeps her id: Carol's held events join her partition, onto its base.
+    await both([merge('merge-1', 41, 'alice', 'carol')]);
+    expect(bounded.memoryStats().rehydrations).toBe(reads);
+    expect(hostState(bounded, 't1', ids)).toEqual(hostState(whole, 't1', ids));
+    expect(bounded.projection(byCustomer).state('t1', 'carol')).toHaveLength(6); // her 3, Carol's 2, the merge
+    // Erin now belongs to Dave: her evicted events were folded under her own id, so the tenant is re-read
+    // (the standard projections alone would not need it: only Erin has evicted events).
+    await both([message('dave', 41.5), merge('merge-2', 42, 'dave', 'erin')]);
+    expect(bounded.memoryStats().rehydrations).toBe(reads + 1);
+    expect(hostState(bounded, 't1', ids)).toEqual(hostState(whole, 't1', ids));
+    expect(bounded.projection(byCustomer).state('t1', 'erin')).toHaveLength(4); // hers, Dave's, the merge
+    // Before the second merge Erin was her own customer: as of then, from the store.
+    const asOf = Date.parse(at(41.7));
+    expect(await bounded.projection(byCustomer).stateAtFromStore('t1', 'erin', asOf)).toEqual(whole.projection(byCustomer).stateAt('t1', 'erin', asOf));
+    expect(whole.projection(byCustomer).stateAt('t1', 'erin', asOf)).toHaveLength(2);
     await whole.close();
     await bounded.close();
   });

@@ -199,7 +199,7 @@ function partitionKey(c: CompiledProjection, e: JourneyProjectionEvent, tenantId
   }
 }
 
-/** Compiles host projection definitions for an engine; throws on a repeated name. */
+/** Compiles host projection definitions for an engine with configuration `config` (what as-of reads fold with); throws on a repeated name. */
 export function createHostProjections(definitions: readonly JourneyProjection<unknown>[], config: JourneyConfig): HostProjections {
   const seen = new Set<string>();
   for (const d of definitions) {
