@@ -148,6 +148,23 @@ function observedState(engine: JourneyEngine, tenantId: string): unknown {
   return { report: engine.report(tenantId, { asOf: ASOF }), fold: fold === undefined ? undefined : { ...fold, customers: byKey(customers ?? []) } };
 }
 
+/** Alice's case on the first day, then Bob writing every day for 40 days, and a clock after it all. */
+function aliceThenBob(): { events: Record<string, unknown>[]; clock: () => number } {
+  const T0 = Date.parse('2026-03-02T09:00:00Z');
+  const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+  const events: Record<string, unknown>[] = [
+    { type: 'CustomerIdentified', tenantId: 't1', customerId: 'alice', occurredAt: at(0), channel: 'web', identities: [{ type: 'email', value: 'alice@example.org' }], data: { identities: [], traits: { plan: 'pro' } } },
+    { type: 'CaseOpened', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.1), channel: 'email', data: { subject: 'Refund for Alice', topic: 'billing' } },
+    { type: 'MessageReceived', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.2), channel: 'email', data: { text: 'Alice wants her money back' } },
+    { type: 'CaseResolved', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(1), channel: 'email', data: {} },
+  ];
+  for (let day = 2; day < 42; day++) {
+    events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day), channel: 'web_chat', data: { text: `day ${day}` } });
+    events.push({ type: 'CaseResolved', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day + 0.5), channel: 'web_chat', data: {} });
+  }
+  return { events, clock: () => T0 + 50 * DAY };
+}
+
 describe('journey engine with bounded memory', () => {
   it('answers as an engine holding every event: reports, state and as-of queries (property)', async () => {
     const totals = { evicted: 0, rehydrations: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0 };
@@ -251,20 +268,8 @@ describe('journey engine with bounded memory', () => {
   }, 60_000);
 
   it('erases a customer whose events left memory: the history is re-read, the report is the same as without a horizon', async () => {
-    const T0 = Date.parse('2026-03-02T09:00:00Z');
-    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
-    const events: Record<string, unknown>[] = [
-      { type: 'CustomerIdentified', tenantId: 't1', customerId: 'alice', occurredAt: at(0), channel: 'web', identities: [{ type: 'email', value: 'alice@example.org' }], data: { identities: [], traits: { plan: 'pro' } } },
-      { type: 'CaseOpened', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.1), channel: 'email', data: { subject: 'Refund for Alice', topic: 'billing' } },
-      { type: 'MessageReceived', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.2), channel: 'email', data: { text: 'Alice wants her money back' } },
-      { type: 'CaseResolved', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(1), channel: 'email', data: {} },
-    ];
     // Bob keeps writing for 40 days: Alice's events leave memory (1-day horizon).
-    for (let day = 2; day < 42; day++) {
-      events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day), channel: 'web_chat', data: { text: `day ${day}` } });
-      events.push({ type: 'CaseResolved', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day + 0.5), channel: 'web_chat', data: {} });
-    }
-    const clock = () => T0 + 50 * DAY;
+    const { events, clock } = aliceThenBob();
     const whole = createJourneyEngine({ store: createInMemoryEventStore(), keys: createInMemoryKeyStore(), clock, snapshots: false });
     const bounded = createJourneyEngine({ store: createInMemoryEventStore(), keys: createInMemoryKeyStore(), clock, snapshots: false, memory: { horizonMs: DAY, minEvictEvents: 5 } });
     for (const engine of [whole, bounded]) {
@@ -394,19 +399,7 @@ describe('journey engine with bounded memory', () => {
   }, 60_000);
 
   it("forgets a customer another engine erased even when the customer's events left its memory (re-read from the store)", async () => {
-    const T0 = Date.parse('2026-03-02T09:00:00Z');
-    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
-    const events: Record<string, unknown>[] = [
-      { type: 'CustomerIdentified', tenantId: 't1', customerId: 'alice', occurredAt: at(0), channel: 'web', identities: [{ type: 'email', value: 'alice@example.org' }], data: { identities: [], traits: { plan: 'pro' } } },
-      { type: 'CaseOpened', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.1), channel: 'email', data: { subject: 'Refund for Alice', topic: 'billing' } },
-      { type: 'MessageReceived', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.2), channel: 'email', data: { text: 'Alice wants her money back' } },
-      { type: 'CaseResolved', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(1), channel: 'email', data: {} },
-    ];
-    for (let day = 2; day < 42; day++) {
-      events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day), channel: 'web_chat', data: { text: `day ${day}` } });
-      events.push({ type: 'CaseResolved', tenantId: 't1', customerId: 'bob', caseId: `case-b${day}`, occurredAt: at(day + 0.5), channel: 'web_chat', data: {} });
-    }
-    const clock = () => T0 + 50 * DAY;
+    const { events, clock } = aliceThenBob();
     // One store and one key store, two engines: one erases, the other (bounded memory) follows the store.
     const store = createInMemoryEventStore();
     const keys = createInMemoryKeyStore();
