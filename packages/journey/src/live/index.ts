@@ -1271,8 +1271,15 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       }
       // Our key gone means another engine erased a customer and its CustomerErased is in the store: the
       // state is saved once it holds that erasure, never before (it would seal the erased values anew).
-      if (snapshotKeys !== undefined && !rotateSnapshotKey && (await snapshotKeys.revoked())) {
-        await foldedErasures();
+      if (snapshotKeys !== undefined && !rotateSnapshotKey) {
+        try {
+          if (await snapshotKeys.revoked()) await foldedErasures();
+        } catch (error) {
+          // The key store or the store cannot answer (closed, unreachable): nothing is sealed this time.
+          snapshotEvents.next(Object.freeze({ kind: 'write-failed', key, error }));
+          logger.warn(`journey engine: snapshot '${key}' not written: its key could not be checked (${(error as Error).message}); the previous one stays`);
+          return undefined;
+        }
         if (closed || failure !== undefined) return undefined;
       }
       // What may leave memory leaves before the state is saved, so the snapshot holds only the rest.

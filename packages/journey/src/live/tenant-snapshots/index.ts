@@ -189,7 +189,16 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
   async function writeOne(tenantId: string): Promise<void> {
     const key = tenantSnapshotKey(baseKey, tenantId);
     // Our key gone means another worker's or engine's erasure: its event is in the store, wait until it is folded.
-    if (options.keys !== undefined && options.erasuresFolded !== undefined && (await options.keys.revoked())) await options.erasuresFolded(tenantId);
+    if (options.keys !== undefined && options.erasuresFolded !== undefined) {
+      try {
+        if (await options.keys.revoked()) await options.erasuresFolded(tenantId);
+      } catch (error) {
+        // The key store or the store cannot answer (closed, unreachable): nothing is sealed this time.
+        options.emit(Object.freeze({ kind: 'write-failed', key, tenantId, error }));
+        options.logger.warn(`journey worker: snapshot of tenant '${tenantId}' not written: its key could not be checked (${(error as Error).message}); the previous one stays`);
+        return;
+      }
+    }
     // Captured only while served: a tenant being caught up, or lost, is not complete here.
     if (!options.serves(tenantId)) return;
     // What the snapshot costs the worker: capture, encoding (synchronous, the fold waits) and the write.
