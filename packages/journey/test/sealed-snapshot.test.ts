@@ -271,6 +271,22 @@ describe('snapshot keys beside customers', () => {
     await follower.close();
   });
 
+  it('reports a snapshot it cannot seal because the key store closed as write-failed, and keeps the previous one', async () => {
+    const store = createInMemoryEventStore();
+    const keys = createInMemoryKeyStore();
+    const engine = createJourneyEngine({ store, keys, clock, logger: quiet, snapshots: { key: 'closing', onClose: false } });
+    const seen: EngineSnapshotEvent[] = [];
+    engine.snapshotEvents$.subscribe((e) => seen.push(e));
+    await engine.record(workload() as never);
+    const first = (await engine.snapshot())!;
+    await keys.close();
+    await engine.record({ type: 'MessageReceived', tenantId: 't1', customerId: 'omar', caseId: 'c-2', occurredAt: at(9), channel: 'web_chat', data: { text: 'still there?' } } as never);
+    expect(await engine.snapshot()).toBeUndefined();
+    expect(seen.at(-1)).toMatchObject({ kind: 'write-failed', key: 'closing' });
+    expect((await store.documents.read('closing'))!.version).toBe(first.version);
+    await engine.close();
+  });
+
   it('refuses the reserved tenant of snapshot keys as an event tenant and in erase', async () => {
     const engine = createJourneyEngine({ keys: createInMemoryKeyStore(), clock });
     const event = { type: 'PageViewed', tenantId: '$snapshots', customerId: 'x', occurredAt: at(0), channel: 'web', data: { url: '/' } };

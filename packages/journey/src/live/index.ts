@@ -1272,15 +1272,20 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       // Our key gone means another engine erased a customer and its CustomerErased is in the store: the
       // state is saved once it holds that erasure, never before (it would seal the erased values anew).
       if (snapshotKeys !== undefined && !rotateSnapshotKey) {
+        let waited = false;
         try {
-          if (await snapshotKeys.revoked()) await foldedErasures();
+          if (await snapshotKeys.revoked()) {
+            await foldedErasures();
+            waited = true;
+          }
         } catch (error) {
           // The key store or the store cannot answer (closed, unreachable): nothing is sealed this time.
           snapshotEvents.next(Object.freeze({ kind: 'write-failed', key, error }));
           logger.warn(`journey engine: snapshot '${key}' not written: its key could not be checked (${(error as Error).message}); the previous one stays`);
           return undefined;
         }
-        if (closed || failure !== undefined) return undefined;
+        // Closed or failed while it waited: the state may miss the erasure, so it is not saved.
+        if (waited && (closed || failure !== undefined)) return undefined;
       }
       // What may leave memory leaves before the state is saved, so the snapshot holds only the rest.
       if (memory !== undefined) sweep();
