@@ -1231,9 +1231,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
    * Resolves once the state holds every `CustomerErased` the store has (of `tenantId` only, when given: a
    * worker's tenant): the subscription has forgotten their customers' values. Called when a snapshot key was
    * revoked, a rare moment: it polls rather than keep waiters, and reads back only the erasures after the
-   * last one folded here.
+   * last one folded here. Answers whether they are (`false`: the engine closed or failed first).
    */
-  async function foldedErasures(tenantId?: string): Promise<void> {
+  async function foldedErasures(tenantId?: string): Promise<boolean> {
     let target: bigint | undefined;
     for await (const erasure of store.readAll({ fromPosition: 'end', direction: 'backwards', filter: { eventTypePrefix: 'CustomerErased' } })) {
       if (erasuresFoldedThrough !== undefined && erasure.position <= erasuresFoldedThrough) break;
@@ -1242,10 +1242,10 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         break;
       }
     }
-    while (target !== undefined && !closed && failure === undefined && (erasuresFoldedThrough === undefined || erasuresFoldedThrough < target)) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    const folded = () => target === undefined || (erasuresFoldedThrough !== undefined && erasuresFoldedThrough >= target);
+    while (!folded() && !closed && failure === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
     flush();
+    return folded();
   }
 
   function scheduleSnapshot(): void {
@@ -1272,12 +1272,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       // Our key gone means another engine erased a customer and its CustomerErased is in the store: the
       // state is saved once it holds that erasure, never before (it would seal the erased values anew).
       if (snapshotKeys !== undefined && !rotateSnapshotKey) {
-        let waited = false;
+        let erasuresIn = true;
         try {
-          if (await snapshotKeys.revoked()) {
-            await foldedErasures();
-            waited = true;
-          }
+          if (await snapshotKeys.revoked()) erasuresIn = await foldedErasures();
         } catch (error) {
           // The key store or the store cannot answer (closed, unreachable): nothing is sealed this time.
           snapshotEvents.next(Object.freeze({ kind: 'write-failed', key, error }));
@@ -1285,7 +1282,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           return undefined;
         }
         // Closed or failed while it waited: the state may miss the erasure, so it is not saved.
-        if (waited && (closed || failure !== undefined)) return undefined;
+        if (!erasuresIn) return undefined;
       }
       // What may leave memory leaves before the state is saved, so the snapshot holds only the rest.
       if (memory !== undefined) sweep();

@@ -81,9 +81,10 @@ export interface TenantSnapshotsOptions {
   /**
    * Resolves once the tenant's state holds every erasure the store has of it. Awaited before the capture
    * when the snapshot key was deleted by someone else's erasure (whose event is in the store already), so
-   * that no state from before that erasure is sealed again under a new key.
+   * that no state from before that erasure is sealed again under a new key. `false`: the engine closed or
+   * failed before it folded them, and nothing is written.
    */
-  readonly erasuresFolded?: (tenantId: string) => Promise<void>;
+  readonly erasuresFolded?: (tenantId: string) => Promise<boolean>;
   /** Puts a loaded tenant's state into the engine; `false` when it cannot (the engine already holds some of its events). */
   readonly restore: (tenantId: string, state: SavedEngineState) => boolean;
   /** How many events the engine holds for the tenant (for the default interval). */
@@ -191,7 +192,7 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
     // Our key gone means another worker's or engine's erasure: its event is in the store, wait until it is folded.
     if (options.keys !== undefined && options.erasuresFolded !== undefined) {
       try {
-        if (await options.keys.revoked()) await options.erasuresFolded(tenantId);
+        if ((await options.keys.revoked()) && !(await options.erasuresFolded(tenantId))) return;
       } catch (error) {
         // The key store or the store cannot answer (closed, unreachable): nothing is sealed this time.
         options.emit(Object.freeze({ kind: 'write-failed', key, tenantId, error }));
