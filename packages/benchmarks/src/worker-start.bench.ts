@@ -5,55 +5,20 @@
 // N events of 30 tenants, the new worker gaining 1 of them (the others' leases held by another worker).
 // Also the time of one listing at that size. Needs PostgreSQL binaries (skipped with a line otherwise).
 // Size: OMNITRAIL_BENCH_WORKER_START_EVENTS (default 100,000).
-import type { AllSubscription, EventStore, RecordedEvent } from '@omnitrail/eventstore';
+import type { EventStore } from '@omnitrail/eventstore';
 import { createPostgresEventStore, findPostgresBinaries, startThrowawayPostgres } from '@omnitrail/eventstore-postgres';
 import { createJourneyEngine } from '@omnitrail/journey';
 import { createLeaseKeeper, tenantLeaseName } from '@omnitrail/journey/internal';
-import { generateWorkload } from '@omnitrail/testing';
+import { countingStore, generateWorkload } from '@omnitrail/testing';
 import { median, report } from './harness/index.js';
 
 const EVENTS = Number(process.env.OMNITRAIL_BENCH_WORKER_START_EVENTS ?? 100_000);
 const TENANTS = Array.from({ length: 30 }, (_, i) => `tenant-${String(i + 1).padStart(2, '0')}`);
 const quiet = { info: () => undefined, warn: () => undefined };
 
-/** The store with its index hidden or not, counting the events it hands the worker. */
-function viewOf(inner: EventStore, indexed: boolean): { store: EventStore; read: () => number } {
-  let read = 0;
-  const { streamGroups, ...rest } = inner;
-  const store: EventStore = {
-    ...rest,
-    readAll<D, M>(options?: Parameters<EventStore['readAll']>[0]): AsyncIterable<RecordedEvent<D, M>> {
-      const source = inner.readAll<D, M>(options);
-      return {
-        async *[Symbol.asyncIterator]() {
-          for await (const event of source) {
-            read++;
-            yield event;
-          }
-        },
-      };
-    },
-    subscribeToAll<D, M>(options?: Parameters<EventStore['subscribeToAll']>[0]): AllSubscription<D, M> {
-      const source = inner.subscribeToAll<D, M>(options);
-      return {
-        unsubscribe: () => source.unsubscribe(),
-        asObservable: () => source.asObservable(),
-        async *[Symbol.asyncIterator]() {
-          for await (const item of source) {
-            if (item.kind === 'event') read++;
-            yield item;
-          }
-        },
-      };
-    },
-    ...(indexed && streamGroups !== undefined ? { streamGroups } : {}),
-  };
-  return { store, read: () => read };
-}
-
 /** A new worker over `store` until ready and serving its one tenant: ms and events read. */
 async function start(inner: EventStore, indexed: boolean, id: string, owned: string): Promise<{ ms: number; read: number }> {
-  const view = viewOf(inner, indexed);
+  const view = countingStore(inner, { hideStreamGroups: !indexed });
   const started = performance.now();
   const engine = createJourneyEngine({ store: view.store, worker: { id }, snapshots: false, logger: quiet });
   await engine.ready();
@@ -61,7 +26,7 @@ async function start(inner: EventStore, indexed: boolean, id: string, owned: str
   const ms = performance.now() - started;
   if (engine.ownedTenants().length !== 1) throw new Error(`worker ${id} serves ${engine.ownedTenants().length} tenants, expected 1`);
   await engine.close();
-  return { ms, read: view.read() };
+  return { ms, read: view.reads.readAll + view.reads.subscription };
 }
 
 export async function run(): Promise<void> {

@@ -63,7 +63,7 @@ it('the first worker to list reads the log once; a worker after it reads only it
   const { engine, reads } = await start('worker-1', TENANTS[20]!);
   const owned = stored.filter((e) => e.tenantId === TENANTS[20]).length;
   expect(reads.readAll).toBe(owned);
-  expect([...reads.readAllByTenant.keys()]).toEqual([TENANTS[20]]);
+  expect([...reads.readAllByGroup.keys()]).toEqual([TENANTS[20]]);
   expect(reads.subscription).toBe(0);
   const replay = replayReport({ events: stored, asOf: ASOF, from: FROM, to: ASOF });
   expect(engine.report(TENANTS[20]!, { asOf: ASOF, from: FROM, to: ASOF })).toEqual(replay.tenants[TENANTS[20]!]);

@@ -41,7 +41,7 @@ describeWithPostgres('journey workers over PostgreSQL: tenants from the stream-g
         expect(worker.ownedTenants()).toEqual([owned]);
         const stored = await storedEvents(inner);
         expect(reads.readAll).toBe(stored.filter((e) => e.tenantId === owned).length);
-        expect([...reads.readAllByTenant.keys()]).toEqual([owned]);
+        expect([...reads.readAllByGroup.keys()]).toEqual([owned]);
         expect(reads.subscription).toBe(0);
         expect(worker.report(owned, { asOf: ASOF, from: FROM, to: ASOF })).toEqual(replayReport({ events: stored, asOf: ASOF, from: FROM, to: ASOF }).tenants[owned]);
 
@@ -55,7 +55,7 @@ describeWithPostgres('journey workers over PostgreSQL: tenants from the stream-g
         }
         const all = await storedEvents(inner);
         expect(reads.readAll - before).toBeLessThanOrEqual(all.filter((e) => e.tenantId === 'late-tenant').length);
-        expect([...reads.readAllByTenant.keys()].sort()).toEqual([owned, 'late-tenant'].sort());
+        expect([...reads.readAllByGroup.keys()].sort()).toEqual([owned, 'late-tenant'].sort());
         await worker.ready();
         expect(worker.report('late-tenant', { asOf: ASOF, from: FROM, to: ASOF })).toEqual(replayReport({ events: all, asOf: ASOF, from: FROM, to: ASOF }).tenants['late-tenant']);
       } finally {

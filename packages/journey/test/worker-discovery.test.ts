@@ -73,7 +73,7 @@ describe('worker tenant discovery', () => {
     expect(ofOwned).toBeGreaterThan(0);
     // Exactly the owned tenant's events, once; none from the subscription (it starts at the listing's position).
     expect(reads.readAll).toBe(ofOwned);
-    expect([...reads.readAllByTenant.keys()]).toEqual([owned]);
+    expect([...reads.readAllByGroup.keys()]).toEqual([owned]);
     expect(reads.subscription).toBe(0);
     expect(reads.listings).toBeGreaterThan(0);
     expect(lines.some((line) => line.includes('30 tenant(s) listed by the store\'s index'))).toBe(true);
@@ -140,7 +140,7 @@ describe('worker tenant discovery', () => {
     // The catch-up of the late tenant read its streams only (the subscription brought its events too: the
     // second copy is dropped by id).
     expect(reads.readAll - readBefore).toBeLessThanOrEqual(late);
-    expect([...reads.readAllByTenant.keys()].sort()).toEqual([...early, 'late-tenant'].sort());
+    expect([...reads.readAllByGroup.keys()].sort()).toEqual([...early, 'late-tenant'].sort());
     expect(reads.listings).toBeGreaterThan(listingsBefore);
     const replay = replayReport({ events: stored, asOf: ASOF, from: FROM, to: ASOF });
     await engine.ready();

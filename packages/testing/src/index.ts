@@ -46,6 +46,7 @@ export {
   writeNdjsonFile,
 } from '@omnitrail/workload';
 export { type ChildExit, followChildLines } from './child-lines/index.js';
+export { countingStore, type CountingStoreOptions, type StoreReads } from './counting-store/index.js';
 export {
   compareByTimeAndId,
   expectIdempotent,

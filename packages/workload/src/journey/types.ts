@@ -1,18 +1,11 @@
-import type { ActorKind, CatalogEventType, Channel, Identity } from '@omnitrail/events';
+import type { ActorKind, CatalogEventType, EventEnvelope } from '@omnitrail/events';
 
 /**
  * A raw input event: the JSON object a producer sends, before `parseEvent` applies defaults and normalises it.
  * Keys are written in envelope order so NDJSON output is stable.
  */
-export interface RawEvent {
-  id: string;
+export interface RawEvent extends Pick<EventEnvelope, 'id' | 'tenantId' | 'occurredAt' | 'customerId' | 'identities' | 'channel' | 'caseId'> {
   type: CatalogEventType;
-  tenantId: string;
-  occurredAt: string;
-  customerId?: string;
-  identities?: Identity[];
-  channel?: Channel;
-  caseId?: string;
   actor: { kind: ActorKind; id?: string };
   data: Record<string, unknown>;
 }
