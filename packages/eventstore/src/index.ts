@@ -57,6 +57,7 @@ export {
   type FileEventStore,
   type FileEventStoreOptions,
   type FsyncMode,
+  type IndexUse,
   type RecoveryReport,
   type TruncatedTail,
 } from './file/index.js';

@@ -79,19 +79,28 @@ export class StoreLockedError extends EventStoreError {
   }
 }
 
-/** A record in the middle of a segment fails its checksum or is malformed: the store refuses to open. */
+/**
+ * A record in the middle of a segment fails its checksum or is malformed: the store refuses to open, or (for a
+ * record the persisted index covers, which open does not verify) the read that reached it fails.
+ */
 export class CorruptStoreError extends EventStoreError {
   /** Path of the segment file. */
   readonly segment: string;
   /** Byte offset of the bad record in that file. */
   readonly offset: number;
   readonly reason: string;
-  constructor(segment: string, offset: number, reason: string) {
+  /** When it was found: by the open-time scan, or by a read of a record the persisted index covers. */
+  readonly foundBy: 'open' | 'read';
+  constructor(segment: string, offset: number, reason: string, foundBy: 'open' | 'read' = 'open') {
     super(
       'CORRUPT_STORE',
-      `Segment '${segment}' is corrupt at byte offset ${offset} (${reason}), and valid records follow it, so it is not a torn tail. ` +
-        'Nothing was dropped: restore the segment from a backup, or copy the store aside and inspect that offset.',
+      foundBy === 'open'
+        ? `Segment '${segment}' is corrupt at byte offset ${offset} (${reason}), and valid records follow it, so it is not a torn tail. ` +
+            'Nothing was dropped: restore the segment from a backup, or copy the store aside and inspect that offset.'
+        : `Segment '${segment}' is corrupt at byte offset ${offset} (${reason}), found when reading a record the persisted index covers ` +
+            '(open trusts the index and does not verify those records). Restore the segment from a backup, or copy the store aside and inspect that offset.',
     );
+    this.foundBy = foundBy;
     this.segment = segment;
     this.offset = offset;
     this.reason = reason;

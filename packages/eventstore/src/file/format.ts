@@ -27,9 +27,14 @@ const ENTRY_FIXED = 8 + 8 + 8 + 2 + 2 + 2 + 4 + 4;
 export const crc32: (data: Uint8Array) => number =
   typeof zlibCrc32 === 'function' ? (data) => zlibCrc32(data) : tableCrc32;
 
+/** Continues a CRC-32 over more bytes: `crc32Update(b, crc32(a))` is the checksum of `a` followed by `b`. */
+export const crc32Update: (data: Uint8Array, previous: number) => number =
+  // node:zlib answers 0 for an empty view of a zero-length ArrayBuffer (Node 20.20), whatever `previous` is.
+  typeof zlibCrc32 === 'function' ? (data, previous) => (data.length === 0 ? previous : zlibCrc32(data, previous)) : tableCrc32;
+
 let table: Int32Array | undefined;
 // Fallback for runtimes without zlib.crc32 (Node < 20.15): the classic byte-at-a-time table.
-function tableCrc32(data: Uint8Array): number {
+function tableCrc32(data: Uint8Array, previous = 0): number {
   if (table === undefined) {
     table = new Int32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -38,7 +43,7 @@ function tableCrc32(data: Uint8Array): number {
       table[n] = c;
     }
   }
-  let crc = -1;
+  let crc = ~previous;
   for (let i = 0; i < data.length; i++) crc = table[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ -1) >>> 0;
 }

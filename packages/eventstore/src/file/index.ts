@@ -3,11 +3,14 @@
  *
  * Layout: `segment-00000000.log`, `segment-00000001.log`, ... (append-only, see ./format.ts) and `LOCK`
  * (see ./lock.ts), and `documents/` (see ./documents.ts). Checkpoints are records in the same segments, so they share the events' durability.
- * On open every segment is scanned once, checksums verified, and a compact in-memory index rebuilt:
- * five typed-array slots per event (segment, offset, length, stream number, type number), one number per
- * event in its stream's list, and an id → position map. Event bodies stay on disk and are read per page.
+ * On open the compact in-memory index is rebuilt: five typed-array slots per event (segment, offset, length,
+ * stream number, type number), one number per event in its stream's list, and an id → position map. It is
+ * loaded from `index.bin` (see ./index-file.ts) for the prefix of the log that file covers, when the file
+ * checks out against the segments, and the records after it are scanned once with their checksums verified
+ * (without a usable index file: every record). Records the index covers are verified when first read
+ * instead. Event bodies stay on disk and are read per page.
  */
-import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, read, readdirSync, readFileSync, readSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, read, readdirSync, readFileSync, readSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendEachStream, checkExpectedRevision, classifyKnownIds } from '../append/index.js';
 import { decideCheckpoint, validateCheckpointArgs } from '../checkpoints/index.js';
@@ -43,6 +46,18 @@ import { acquireLock } from './lock.js';
 import { openFileDocuments } from './documents.js';
 import { createInMemoryStreamGroups } from '../stream-groups/index.js';
 import { createIdIndex, hashBytes, hashString } from '../id-index/index.js';
+import {
+  checkIndexAgainstSegments,
+  decodeIndex,
+  encodeIndex,
+  INDEX_BYTES_PER_EVENT,
+  INDEX_FILE,
+  INDEX_SUPPORTED,
+  removeIndexTemporaries,
+  writeIndexFile,
+  type IndexContents,
+  type IndexedRecord,
+} from './index-file.js';
 
 export { crc32 } from './format.js';
 export { LOCK_FILE } from './lock.js';
@@ -69,6 +84,17 @@ export interface FileEventStoreOptions {
   onRecovery?: (report: RecoveryReport) => void;
   /** Clock for `recordedAt` (milliseconds since the epoch); `Date.now` by default. */
   now?: () => number;
+  /**
+   * How many bytes of log the persisted index (`index.bin`) may leave uncovered before a writer rewrites it,
+   * after a durable write, in the background: when the uncovered bytes reach the larger of this and the
+   * index's own size (~24 bytes per event), so index writes never add more bytes than the appends they
+   * cover. `close()` rewrites it when the uncovered bytes are at least 1/16 of its size. A store smaller
+   * than this gets no index and is scanned whole on open (that takes at most ~0.1 s at the default).
+   * Default 16 MiB; `Infinity` never writes one.
+   */
+  indexInterval?: number;
+  /** Open by scanning and verifying every record, ignoring `index.bin` (a writer still writes a new one). */
+  ignoreIndex?: boolean;
 }
 
 /** A torn tail found (and, when writable, truncated) on open. */
@@ -81,10 +107,22 @@ export interface TruncatedTail {
   reason: string;
 }
 
+/**
+ * How an open used the persisted index: `'used'`, `'absent'` (no index file, or a big-endian platform),
+ * `'ignored'` (the `ignoreIndex` option), or `'rejected: <reason>'` (then every record was scanned).
+ */
+export type IndexUse = 'used' | 'absent' | 'ignored' | `rejected: ${string}`;
+
 /** What the open-time scan found. */
 export interface RecoveryReport {
   segments: number;
   events: number;
+  /** Whether the persisted index was used, and if not why. */
+  index: IndexUse;
+  /** Events the index covered (their records were not scanned); 0 when it was not used. */
+  indexedEvents: number;
+  /** Records (batches and checkpoints) read and checksum-verified by the open. */
+  scannedRecords: number;
   /** The torn tail that was cut off, if any (never data followed by valid records: that fails the open). */
   truncatedTail: TruncatedTail | undefined;
   /** Whether the tail was actually truncated on disk (false in read-only mode, which only ignores it). */
@@ -99,6 +137,9 @@ export interface FileEventStore extends EventStore {
 }
 
 const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
+// ~70k events of ~240 bytes: scanning that many on open costs well under 0.1 s, so a smaller store gains
+// nothing from an index, and a bigger one never leaves more than this (or the index's size) to scan.
+const DEFAULT_INDEX_INTERVAL = 16 * 1024 * 1024;
 const SEGMENT_PATTERN = /^segment-(\d{8})\.log$/;
 const segmentName = (n: number) => `segment-${String(n).padStart(8, '0')}.log`;
 // Reads of one page coalesce neighbouring entries into one read of at most this many bytes.
@@ -128,6 +169,8 @@ interface PendingWrite {
   lastPosition: number;
   /** Ids of the batch, in the pending-id map until durable. */
   ids: string[] | undefined;
+  /** For a checkpoint: its subscriber and position (the index persists durable checkpoints only). */
+  checkpoint: readonly [string, number] | undefined;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -147,6 +190,8 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
   const segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
   if (!(segmentSize >= 1024 && segmentSize <= 2 ** 31)) throw new InvalidArgumentError('segmentSize', 'expected 1 KiB to 2 GiB');
   const now = options.now ?? Date.now;
+  const indexInterval = options.indexInterval ?? DEFAULT_INDEX_INTERVAL;
+  if (typeof indexInterval !== 'number' || !(indexInterval >= 1)) throw new InvalidArgumentError('indexInterval', `expected a number of bytes ≥ 1 (or Infinity), got ${String(indexInterval)}`);
 
   if (!readOnly) mkdirSync(directory, { recursive: true });
   const releaseLock = readOnly ? () => {} : acquireLock(directory);
@@ -162,7 +207,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
   const streamList: StreamEntry[] = [];
   const types = new Map<string, number>();
   const typeList: string[] = [];
-  const idIndex = createIdIndex();
+  let idIndex = createIdIndex();
   // Ids of appends not yet durable: confirmed from memory, since their bytes are not on disk yet.
   const pendingIds = new Map<string, number>();
   const streamsByHash = new Map<number, StreamEntry[]>();
@@ -238,17 +283,85 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     idIndex.add(idHash, position);
   };
 
-  // ---- open: scan every segment, verify, rebuild the index ------------------------------------------
+  // ---- open: load the persisted index if it checks out, scan (and verify) the records after it ---------
   let segmentNumbers = listSegments(directory);
   let truncatedTail: TruncatedTail | undefined;
   let truncatedOnDisk = false;
   let tailSize = 0;
+  let indexUse: IndexUse = options.ignoreIndex === true ? 'ignored' : 'absent';
+  let scannedRecords = 0;
+  // Durable size of each segment, the log's total, and its last durable record: what an index write records.
+  const segmentSizes = new Map<number, number>();
+  let durableLogBytes = 0;
+  let lastDurable: IndexedRecord | undefined;
+  const durableCheckpoints = new Map<string, number>();
+  // Positions 1..indexedHead came from the index: their records are checksum-verified when first read.
+  let indexedHead = 0;
+  let verified = new Uint8Array(0);
+  let indexedBytes = 0;
   // Any failure while opening releases the lock we took, so a failed open leaves the directory as it was.
   try {
-    for (let k = 0; k < segmentNumbers.length; k++) {
+    let loaded: IndexContents | undefined;
+    if (indexUse === 'absent' && INDEX_SUPPORTED) {
+      const file = readIfExists(join(directory, INDEX_FILE));
+      if (file !== undefined) {
+        let problem: string | undefined;
+        try {
+          const decoded = decodeIndex(file);
+          if (typeof decoded === 'string') problem = decoded;
+          else {
+            problem = checkIndexAgainstSegments(directory, decoded, segmentNumbers, segmentName);
+            if (problem === undefined) loaded = decoded;
+          }
+        } catch (error) {
+          problem = (error as Error).message;
+        }
+        if (problem !== undefined) {
+          indexUse = `rejected: ${problem}`;
+          // A writer removes it so that later opens do not reject it again (a new one is written in time).
+          if (!readOnly) rmSync(join(directory, INDEX_FILE), { force: true });
+        } else indexUse = 'used';
+      }
+    }
+    if (!readOnly) removeIndexTemporaries(directory);
+
+    let firstSegment = 0;
+    let firstOffset = 0;
+    if (loaded !== undefined) {
+      const n = loaded.events;
+      grow(n);
+      segOf.set(loaded.segmentOf, 1);
+      offOf.set(loaded.offsetOf, 1);
+      lenOf.set(loaded.lengthOf, 1);
+      streamOf.set(loaded.streamOf, 1);
+      typeOf.set(loaded.typeOf, 1);
+      for (const name of loaded.streams) streamFor(name);
+      for (const type of loaded.types) typeNumber(type);
+      // Sized for all of them at once: growing the table while adding rehashes it each time.
+      idIndex = createIdIndex(2 * n + 2);
+      const hashes = loaded.idHashOf;
+      for (let p = 1; p <= n; p++) {
+        streamList[streamOf[p]!]!.positions.push(p);
+        idIndex.add(hashes[p - 1]!, p);
+      }
+      for (const s of streamList) s.durable = s.positions.length;
+      for (const [id, position] of loaded.checkpoints) checkpoints.set(id, BigInt(position));
+      reservedHead = n;
+      indexedHead = n;
+      verified = new Uint8Array((n >> 3) + 1);
+      for (const s of loaded.segments) segmentSizes.set(s.number, s.size);
+      lastDurable = loaded.last;
+      indexedBytes = loaded.logBytes;
+      firstSegment = loaded.segments.length - 1;
+      firstOffset = loaded.segments.at(-1)!.size;
+    }
+
+    for (let k = firstSegment; k < segmentNumbers.length; k++) {
       const segNo = segmentNumbers[k]!;
       const path = join(directory, segmentName(segNo));
-      const buf = readFileSync(path);
+      // `base`: where in the segment `buf` starts (the index's stop offset in its last segment, else 0).
+      const base = k === firstSegment ? firstOffset : 0;
+      const buf = base === 0 ? readFileSync(path) : readFrom(path, base);
       const isLast = k === segmentNumbers.length - 1;
       let o = 0;
       while (o < buf.length) {
@@ -256,12 +369,12 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
         if (problem !== undefined) {
           let validAfter = false;
           for (let j = o + 1; j + RECORD_HEADER < buf.length && !validAfter; j++) validAfter = isValidRecordAt(buf, j);
-          if (!isLast || validAfter) throw closeAnd(releaseLock, new CorruptStoreError(path, o, problem));
-          truncatedTail = { segment: path, offset: o, discardedBytes: buf.length - o, reason: problem };
+          if (!isLast || validAfter) throw closeAnd(releaseLock, new CorruptStoreError(path, base + o, problem));
+          truncatedTail = { segment: path, offset: base + o, discardedBytes: buf.length - o, reason: problem };
           if (!readOnly) {
             const fd = openSync(path, 'r+');
             try {
-              ftruncateSync(fd, o);
+              ftruncateSync(fd, base + o);
               fsyncSync(fd);
             } finally {
               closeSync(fd);
@@ -272,7 +385,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
         }
         const end = o + RECORD_HEADER + buf.readUInt32LE(o);
         const kind = buf[o + RECORD_HEADER];
-        const malformed = (reason: string) => closeAnd(releaseLock, new CorruptStoreError(path, o, reason));
+        const malformed = (reason: string) => closeAnd(releaseLock, new CorruptStoreError(path, base + o, reason));
         if (kind === KIND_BATCH) {
           if (o + RECORD_HEADER + 5 > end) throw malformed('batch record too short');
           const count = buf.readUInt32LE(o + RECORD_HEADER + 1);
@@ -305,7 +418,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
             if (position !== reservedHead + 1) throw malformed(`position ${position} out of sequence after ${reservedHead}`);
             if (revision !== stream.positions.length) throw malformed(`revision ${revision} out of sequence in stream '${stream.name}'`);
             reservedHead = position;
-            indexEvent(position, segNo, q, len, stream, type, idHash);
+            indexEvent(position, segNo, base + q, len, stream, type, idHash);
             stream.durable++;
             q = entryEnd;
           }
@@ -317,17 +430,30 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
         } else {
           throw malformed(`unknown record kind ${kind}`);
         }
+        lastDurable = { segment: segNo, offset: base + o, payloadLength: end - o - RECORD_HEADER, crc: buf.readUInt32LE(o + 4) };
+        scannedRecords++;
         o = end;
       }
-      if (isLast) tailSize = o;
+      segmentSizes.set(segNo, base + o);
+      if (isLast) tailSize = base + o;
     }
   } catch (error) {
     releaseLock();
     throw error;
   }
   durableHead = reservedHead;
+  for (const size of segmentSizes.values()) durableLogBytes += size;
+  for (const [id, position] of checkpoints) durableCheckpoints.set(id, Number(position));
 
-  const recovery: RecoveryReport = { segments: Math.max(segmentNumbers.length, readOnly ? 0 : 1), events: durableHead, truncatedTail, truncatedOnDisk };
+  const recovery: RecoveryReport = {
+    segments: Math.max(segmentNumbers.length, readOnly ? 0 : 1),
+    events: durableHead,
+    index: indexUse,
+    indexedEvents: indexedHead,
+    scannedRecords,
+    truncatedTail,
+    truncatedOnDisk,
+  };
 
   // ---- the writer ------------------------------------------------------------------------------------
   let writeSegment = segmentNumbers.length > 0 ? segmentNumbers[segmentNumbers.length - 1]! : 0;
@@ -352,7 +478,14 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     for (const listener of listeners) listener();
   };
 
-  const reserve = (buffer: Buffer, stream: StreamEntry | undefined, count: number, lastPosition: number, ids: string[] | undefined): { write: PendingWrite; offset: number; segment: number; done: Promise<void> } => {
+  const reserve = (
+    buffer: Buffer,
+    stream: StreamEntry | undefined,
+    count: number,
+    lastPosition: number,
+    ids: string[] | undefined,
+    checkpoint?: readonly [string, number],
+  ): { write: PendingWrite; offset: number; segment: number; done: Promise<void> } => {
     let segment = writeSegment;
     let offset = writeOffset;
     let startsSegment = false;
@@ -369,7 +502,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       resolve = res;
       reject = rej;
     });
-    const write: PendingWrite = { buffer, segment, offset, startsSegment, stream, count, lastPosition, ids, resolve, reject };
+    const write: PendingWrite = { buffer, segment, offset, startsSegment, stream, count, lastPosition, ids, checkpoint, resolve, reject };
     queue.push(write);
     if (!flushing && !flushScheduled) {
       if (fsyncMode === 'always') void flush();
@@ -411,9 +544,16 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
             durableHead = w.lastPosition;
           }
           if (w.ids !== undefined) for (const id of w.ids) pendingIds.delete(id);
+          if (w.checkpoint !== undefined) durableCheckpoints.set(w.checkpoint[0], w.checkpoint[1]);
+          segmentSizes.set(w.segment, w.offset + w.buffer.length);
+          durableLogBytes += w.buffer.length;
         }
+        const last = group.at(-1)!;
+        lastDurable = { segment: last.segment, offset: last.offset, payloadLength: last.buffer.readUInt32LE(0), crc: last.buffer.readUInt32LE(4) };
         for (const w of group) w.resolve();
         notify();
+        // After the acknowledgements: the index write runs beside later appends, never before one.
+        if (indexWrite === undefined && indexDue(false)) indexWrite = writeIndex();
       }
     } catch (error) {
       fail(error);
@@ -428,6 +568,60 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     writeFd = openSync(join(directory, segmentName(segment)), 'w+');
     if (fsyncMode !== 'none') syncDirectory(directory);
     segmentNumbers.push(segment);
+  }
+
+  // ---- the persisted index -----------------------------------------------------------------------------
+  let indexWrite: Promise<void> | undefined;
+  let indexTemporaries = 0;
+  /** Is an index write worth it now? Small stores never; see the `indexInterval` option for the rule. */
+  function indexDue(closing: boolean): boolean {
+    if (readOnly || !INDEX_SUPPORTED || failure !== undefined || lastDurable === undefined || durableLogBytes < indexInterval) return false;
+    const unindexed = durableLogBytes - indexedBytes;
+    const indexBytes = INDEX_BYTES_PER_EVENT * durableHead;
+    return closing ? unindexed > 0 && unindexed * 16 >= indexBytes : unindexed >= Math.max(indexInterval, indexBytes);
+  }
+  /**
+   * Captures the durable state (synchronously, so it is one consistent prefix) and writes it as the new
+   * index. The columns are views of the live arrays: their slots up to the durable head never change again.
+   */
+  function writeIndex(): Promise<void> {
+    const n = durableHead;
+    // Streams and types are numbered in log order, so those of durable events are a prefix of each table.
+    let streamCount = 0;
+    while (streamCount < streamList.length && streamList[streamCount]!.durable > 0) streamCount++;
+    let typeCount = 0;
+    for (let p = 1; p <= n; p++) if (typeOf[p]! >= typeCount) typeCount = typeOf[p]! + 1;
+    const idHashOf = new Int32Array(n);
+    idIndex.forEach((hash, p) => {
+      if (p <= n) idHashOf[p - 1] = hash;
+    });
+    const last = lastDurable!;
+    const contents: IndexContents = {
+      events: n,
+      logBytes: durableLogBytes,
+      last,
+      segments: segmentNumbers.filter((k) => k <= last.segment).map((k) => ({ number: k, size: segmentSizes.get(k) ?? 0 })),
+      streams: streamList.slice(0, streamCount).map((s) => s.name),
+      types: typeList.slice(0, typeCount),
+      checkpoints: [...durableCheckpoints],
+      segmentOf: segOf.subarray(1, n + 1),
+      offsetOf: offOf.subarray(1, n + 1),
+      lengthOf: lenOf.subarray(1, n + 1),
+      streamOf: streamOf.subarray(1, n + 1),
+      typeOf: typeOf.subarray(1, n + 1),
+      idHashOf,
+    };
+    const covered = durableLogBytes;
+    return writeIndexFile(directory, encodeIndex(contents), fsyncMode !== 'none', ++indexTemporaries).then(
+      () => {
+        indexedBytes = Math.max(indexedBytes, covered);
+        indexWrite = undefined;
+      },
+      () => {
+        // The index is an optimisation: a failed write leaves the previous one (or none), and opens scan more.
+        indexWrite = undefined;
+      },
+    );
   }
 
   function fail(error: unknown): void {
@@ -454,6 +648,35 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
   };
   const isoOf = createIsoCache();
 
+  // ---- read-time verification of the records the index covers ----------------------------------------
+  const isVerified = (p: number): boolean => p > indexedHead || (verified[p >> 3]! & (1 << (p & 7))) !== 0;
+  /**
+   * The batch record holding position `p` (in the indexed prefix): its first and last positions and its
+   * byte range. Entries of one record are back to back (the next starts 4 bytes, its length field, after
+   * the previous ends); between records there are at least a record header, a kind and a count.
+   */
+  const recordOf = (p: number): { first: number; last: number; start: number; end: number } => {
+    const seg = segOf[p]!;
+    let first = p;
+    while (first > 1 && segOf[first - 1] === seg && offOf[first - 1]! + lenOf[first - 1]! + 4 === offOf[first]) first--;
+    let last = p;
+    while (last < indexedHead && segOf[last + 1] === seg && offOf[last]! + lenOf[last]! + 4 === offOf[last + 1]) last++;
+    return { first, last, start: offOf[first]! - 4 - 5 - RECORD_HEADER, end: offOf[last]! + lenOf[last]! };
+  };
+  /** Verifies the checksum of the record holding `p`, whose bytes are in `buf` (which starts at `bufStart`). */
+  const verifyRecord = (p: number, buf: Buffer, bufStart: number): void => {
+    const r = recordOf(p);
+    const o = r.start - bufStart;
+    const path = join(directory, segmentName(segOf[p]!));
+    const corrupt = (reason: string) => new CorruptStoreError(path, r.start, reason, 'read');
+    if (o < 0 || r.end - bufStart > buf.length) throw corrupt('record outside the bytes read');
+    const length = buf.readUInt32LE(o);
+    if (r.start + RECORD_HEADER + length !== r.end) throw corrupt(`record length ${length} does not match its indexed events`);
+    if (buf[o + RECORD_HEADER] !== KIND_BATCH || buf.readUInt32LE(o + RECORD_HEADER + 1) !== r.last - r.first + 1) throw corrupt('not the indexed batch');
+    if (crc32(buf.subarray(o + RECORD_HEADER, o + RECORD_HEADER + length)) !== buf.readUInt32LE(o + 4)) throw corrupt('checksum mismatch');
+    for (let q = r.first; q <= r.last; q++) verified[q >> 3]! |= 1 << (q & 7);
+  };
+
   /** Reads the events at `positions` (ascending), coalescing neighbours into one read per run. */
   async function readEvents(positions: readonly number[]): Promise<RecordedEvent[]> {
     const out: RecordedEvent[] = new Array(positions.length);
@@ -473,11 +696,22 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
           end = qe;
           j++;
         }
-        const buf = Buffer.allocUnsafe(end - start);
-        await readFully(fdFor(seg), buf, start);
+        // An unverified record in the run: read the whole records of its ends, so every record it touches is in the buffer.
+        let readStart = start;
+        let readEnd = end;
+        let unverified = false;
+        for (let k = i; k < j && !unverified; k++) unverified = !isVerified(positions[k]!);
+        if (unverified) {
+          readStart = recordOf(p).start;
+          const lastOf = positions[j - 1]!;
+          readEnd = lastOf > indexedHead ? end : recordOf(lastOf).end;
+        }
+        const buf = Buffer.allocUnsafe(readEnd - readStart);
+        await readFully(fdFor(seg), buf, readStart);
         for (let k = i; k < j; k++) {
           const q = positions[k]!;
-          out[k] = decodeRecorded(buf, offOf[q]! - start, lenOf[q]!, isoOf);
+          if (!isVerified(q)) verifyRecord(q, buf, readStart);
+          out[k] = decodeRecorded(buf, offOf[q]! - readStart, lenOf[q]!, isoOf);
         }
         i = j;
       }
@@ -531,15 +765,19 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
 
   /** The id stored at a durable position, read back from disk (only on a hash hit, so rarely). */
   const idAt = (p: number): string => {
-    const len = lenOf[p]!;
+    // A record the index covers is verified on its first read (here the whole record is read for that).
+    const record = isVerified(p) ? undefined : recordOf(p);
+    const start = record === undefined ? offOf[p]! : record.start;
+    const len = record === undefined ? lenOf[p]! : record.end - record.start;
     const buf = Buffer.allocUnsafe(len);
     let done = 0;
     while (done < len) {
-      const n = readSync(fdFor(segOf[p]!), buf, done, len - done, offOf[p]! + done);
+      const n = readSync(fdFor(segOf[p]!), buf, done, len - done, start + done);
       if (n === 0) break;
       done += n;
     }
-    const h = decodeEntry(buf, 0, len);
+    if (record !== undefined) verifyRecord(p, buf, start);
+    const h = decodeEntry(buf, offOf[p]! - start, offOf[p]! - start + lenOf[p]!);
     if (h === undefined) throw new Error(`malformed event entry at position ${p}`);
     return h.id;
   };
@@ -586,7 +824,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       if (position > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidArgumentError('position', 'must be at most 2^53 - 1 in the file store');
       // Decided now, in call order, so concurrent conditional stores are linearisable; durable before we answer.
       checkpoints.set(subscriberId, position);
-      const { done } = reserve(encodeCheckpoint(subscriberId, Number(position)), undefined, 0, 0, undefined);
+      const { done } = reserve(encodeCheckpoint(subscriberId, Number(position)), undefined, 0, 0, undefined, [subscriberId, Number(position)]);
       await done;
       return 'stored';
     },
@@ -692,6 +930,9 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       if (writeFd !== undefined) closeSync(writeFd);
       for (const fd of readFds.values()) closeSync(fd);
       readFds.clear();
+      // Before the lock goes: the index is only ever written by the writer that holds it.
+      if (indexWrite !== undefined) await indexWrite;
+      if (indexDue(true)) await writeIndex();
       releaseLock();
     },
   };
@@ -734,6 +975,34 @@ function createIsoCache(): (ms: number) => string {
     }
     return last;
   };
+}
+
+/** The file's bytes, or `undefined` when it does not exist. */
+function readIfExists(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The bytes of a file from `offset` to its end. */
+function readFrom(path: string, offset: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(Math.max(0, size - offset));
+    let done = 0;
+    while (done < buf.length) {
+      const n = readSync(fd, buf, done, buf.length - done, offset + done);
+      if (n === 0) return buf.subarray(0, done);
+      done += n;
+    }
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function listSegments(directory: string): number[] {

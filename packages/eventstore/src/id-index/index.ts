@@ -42,6 +42,8 @@ export interface IdIndex {
   add(hash: number, position: number): void;
   /** The first position whose hash matches and that `confirm` accepts, or `undefined`. */
   find(hash: number, confirm: (position: number) => boolean): number | undefined;
+  /** Calls `visit` with every hash and position in the table, in no particular order (to persist the table). */
+  forEach(visit: (hash: number, position: number) => void): void;
   readonly size: number;
 }
 
@@ -80,6 +82,9 @@ export function createIdIndex(initialCapacity = 1 << 12): IdIndex {
         }
       }
       return undefined;
+    },
+    forEach(visit) {
+      for (let i = 1; i < table.length; i += 2) if (table[i] !== 0) visit(table[i - 1]!, table[i]! >>> 0);
     },
     get size() {
       return size;
