@@ -1,9 +1,10 @@
 /**
  * Storage benchmarks (issue #2): in-memory append vs a naive array-plus-index store, file-store appends vs
  * raw writeSync + fsyncSync of the same bytes, heap bytes per stored event vs the same events as plain
- * parsed objects, and the time to open a 1,000,000-event file store vs reading its files once.
+ * parsed objects, and the time to open a 1,000,000-event file store with its persisted index vs a full scan,
+ * and the full scan vs reading its files once.
  */
-import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInMemoryEventStore, openFileEventStore, type EventStore, type EventToAppend } from '@omnitrail/eventstore';
@@ -203,16 +204,33 @@ export async function run(): Promise<void> {
     }
     await build.close();
     const files = readdirSync(directory).filter((f) => f.startsWith('segment-'));
+    if (!existsSync(join(directory, 'index.bin'))) throw new Error('the closed store wrote no index.bin');
+    const openStore = async (ignoreIndex: boolean) => {
+      const start = performance.now();
+      const store = await openFileEventStore({ directory, ignoreIndex });
+      const seconds = (performance.now() - start) / 1000;
+      if (store.recovery.events !== M) throw new Error(`expected ${M} events, opened ${store.recovery.events}`);
+      if (store.recovery.index !== (ignoreIndex ? 'ignored' : 'used')) throw new Error(`index ${store.recovery.index}`);
+      await store.close();
+      collectGarbage();
+      return seconds;
+    };
+    // What a restart pays: the open with the persisted index against the full scan it replaces.
+    const indexed = await compareAlternating(
+      () => openStore(false),
+      () => openStore(true),
+    );
+    report({
+      benchmark: BENCH,
+      name: `open a ${M.toLocaleString('en-US')}-event file store with its index (${(statSync(join(directory, 'index.bin')).size / 1e6).toFixed(0)} MB index.bin)`,
+      value: indexed.subject,
+      unit: 's',
+      reference: { name: 'the full scan (ignoreIndex)', value: indexed.reference, ratio: indexed.ratio },
+      goal: '≤ 0.15 s',
+      samples: indexed.subjectSamples,
+    });
     const open = await compareAlternating(
-      async () => {
-        const start = performance.now();
-        const store = await openFileEventStore({ directory });
-        const seconds = (performance.now() - start) / 1000;
-        if (store.recovery.events !== M) throw new Error(`expected ${M} events, opened ${store.recovery.events}`);
-        await store.close();
-        collectGarbage();
-        return seconds;
-      },
+      () => openStore(true),
       () => {
         const start = performance.now();
         let bytes = 0;
@@ -223,7 +241,7 @@ export async function run(): Promise<void> {
     );
     report({
       benchmark: BENCH,
-      name: `open a ${M.toLocaleString('en-US')}-event file store (${files.length} segments)`,
+      name: `open a ${M.toLocaleString('en-US')}-event file store by a full scan (${files.length} segments)`,
       value: open.subject,
       unit: 's',
       reference: { name: 'reading the same files once', value: open.reference, ratio: open.ratio },

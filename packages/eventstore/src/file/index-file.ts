@@ -11,18 +11,19 @@
  *   magic `OTIDX001` (8) · crc32 of everything after this field (4) · format version (4) ·
  *   f64 events · f64 log bytes covered ·
  *   last indexed record: u32 segment · u32 offset · u32 payload length · u32 payload crc32 ·
- *   u32 segments · u32 streams · u32 types · u32 checkpoints ·
+ *   u32 segments · u32 streams · u32 types · u32 checkpoints · u32 id-table slots · u32 ids ·
  *   per covered segment: u32 number · u32 size (the last one: the end of the last indexed record) ·
  *   per stream (in stream-number order): u16 bytes · name · per type: u16 bytes · name ·
  *   per checkpoint: u16 bytes · subscriber id · f64 position ·
  *   zero padding to a multiple of 8 ·
- *   six columns of `events` 32-bit values, position 1 first: segment, offset, length, stream number,
- *   type number, id hash.
+ *   five columns of `events` 32-bit values, position 1 first: segment, offset, length, stream number,
+ *   type number · the id → position hash table as it is in memory (slots × hash, position; see ../id-index).
  */
 import { closeSync, fsyncSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
+import type { IdIndexSnapshot } from '../id-index/index.js';
 import { crc32, crc32Update, RECORD_HEADER } from './format.js';
 
 /** Name of the index file inside the store directory. */
@@ -30,10 +31,10 @@ export const INDEX_FILE = 'index.bin';
 /** Version of the layout above; an index of another version is rejected (and rewritten by a writer). */
 export const INDEX_VERSION = 1;
 const MAGIC = Buffer.from('OTIDX001', 'ascii');
-const FIXED = 8 + 4 + 4 + 8 + 8 + 16 + 16;
+const FIXED = 8 + 4 + 4 + 8 + 8 + 16 + 16 + 8;
 const TEMPORARY = `${INDEX_FILE}.tmp-`;
-/** Bytes of index per event (six columns); what decides how often the index is worth rewriting. */
-export const INDEX_BYTES_PER_EVENT = 24;
+/** Bytes of index per event (five columns and 2 to 4 id-table slots); what decides how often it is worth rewriting. */
+export const INDEX_BYTES_PER_EVENT = 40;
 /** The columns are written as the platform lays out typed arrays: little-endian platforms only. */
 export const INDEX_SUPPORTED = endianness() === 'LE';
 
@@ -61,7 +62,8 @@ export interface IndexContents {
   lengthOf: Uint32Array;
   streamOf: Int32Array;
   typeOf: Int32Array;
-  idHashOf: Int32Array;
+  /** The id index's table, holding exactly positions 1..events. */
+  ids: IdIndexSnapshot;
 }
 
 /** Encodes an index as buffers to write one after the other (the columns are views, not copies). */
@@ -88,6 +90,8 @@ export function encodeIndex(contents: IndexContents): Buffer[] {
   head.writeUInt32LE(streams.length, 52);
   head.writeUInt32LE(types.length, 56);
   head.writeUInt32LE(subscribers.length, 60);
+  head.writeUInt32LE(contents.ids.table.length / 2, 64);
+  head.writeUInt32LE(contents.ids.size, 68);
   let o = FIXED;
   for (const s of contents.segments) {
     head.writeUInt32LE(s.number, o);
@@ -106,9 +110,10 @@ export function encodeIndex(contents: IndexContents): Buffer[] {
     head.writeDoubleLE(contents.checkpoints[i]![1], o);
     o += 8;
   });
-  const columns = [contents.segmentOf, contents.offsetOf, contents.lengthOf, contents.streamOf, contents.typeOf, contents.idHashOf].map((c) =>
+  const columns = [contents.segmentOf, contents.offsetOf, contents.lengthOf, contents.streamOf, contents.typeOf].map((c) =>
     Buffer.from(c.buffer, c.byteOffset, contents.events * 4),
   );
+  columns.push(Buffer.from(contents.ids.table.buffer, contents.ids.table.byteOffset, contents.ids.table.byteLength));
   // One checksum over several buffers, without concatenating them (the columns are tens of MB at 1M events).
   let crc = crc32Update(head.subarray(12), 0);
   for (const c of columns) crc = crc32Update(c, crc);
@@ -130,6 +135,8 @@ export function decodeIndex(buf: Buffer): IndexContents | string {
   const streamCount = buf.readUInt32LE(52);
   const typeCount = buf.readUInt32LE(56);
   const checkpointCount = buf.readUInt32LE(60);
+  const idSlots = buf.readUInt32LE(64);
+  const idCount = buf.readUInt32LE(68);
   let o = FIXED;
   const need = (n: number) => {
     if (o + n > buf.length) throw new RangeError('truncated');
@@ -158,17 +165,24 @@ export function decodeIndex(buf: Buffer): IndexContents | string {
       o += 8;
     }
     o = Math.ceil(o / 8) * 8;
-    if (o + events * 24 !== buf.length) return `length ${buf.length} does not match its ${events} events`;
+    if (o + events * 20 + idSlots * 8 !== buf.length) return `length ${buf.length} does not match its ${events} events and ${idSlots} id slots`;
+    if (idCount !== events) return `its id table holds ${idCount} ids for ${events} events`;
     if (segments.length === 0 || segments.at(-1)!.number !== last.segment) return 'its segment list does not end with the last indexed record';
     // Views when the columns are 4-byte aligned in memory (readFileSync's buffers are), copies otherwise.
-    const column = <T extends Uint32Array | Int32Array>(k: number, make: (b: ArrayBuffer, at: number, n: number) => T): T => {
+    const column = <T extends Uint32Array | Int32Array>(k: number, make: (b: ArrayBuffer, at: number, n: number) => T, n = events): T => {
       const at = buf.byteOffset + o + k * events * 4;
-      if (at % 4 === 0) return make(buf.buffer as ArrayBuffer, at, events);
-      const copy = Buffer.from(buf.subarray(o + k * events * 4, o + (k + 1) * events * 4));
-      return make(copy.buffer as ArrayBuffer, copy.byteOffset, events);
+      if (at % 4 === 0) return make(buf.buffer as ArrayBuffer, at, n);
+      const copy = Buffer.from(buf.subarray(o + k * events * 4, o + k * events * 4 + n * 4));
+      return make(copy.buffer as ArrayBuffer, copy.byteOffset, n);
     };
     const u32 = (b: ArrayBuffer, at: number, n: number) => new Uint32Array(b, at, n);
     const i32 = (b: ArrayBuffer, at: number, n: number) => new Int32Array(b, at, n);
+    const streamOf = column(3, i32);
+    const typeOf = column(4, i32);
+    // Numbers that index the tables: checked here, so that a loaded index can never point past them.
+    for (let i = 0; i < events; i++) {
+      if (streamOf[i]! < 0 || streamOf[i]! >= streamCount || typeOf[i]! < 0 || typeOf[i]! >= typeCount) return `event ${i + 1} names a stream or type it does not list`;
+    }
     return {
       events,
       logBytes,
@@ -180,9 +194,10 @@ export function decodeIndex(buf: Buffer): IndexContents | string {
       segmentOf: column(0, u32),
       offsetOf: column(1, u32),
       lengthOf: column(2, u32),
-      streamOf: column(3, i32),
-      typeOf: column(4, i32),
-      idHashOf: column(5, i32),
+      streamOf,
+      typeOf,
+      // A copy: the id index takes the table over and grows it in place.
+      ids: { table: column(5, i32, idSlots * 2).slice(), size: idCount },
     };
   } catch (error) {
     if (error instanceof RangeError) return 'truncated';

@@ -45,7 +45,7 @@ import {
 import { acquireLock } from './lock.js';
 import { openFileDocuments } from './documents.js';
 import { createInMemoryStreamGroups } from '../stream-groups/index.js';
-import { createIdIndex, hashBytes, hashString } from '../id-index/index.js';
+import { createIdIndex, hashBytes, hashString, restoreIdIndex, type IdIndex } from '../id-index/index.js';
 import {
   checkIndexAgainstSegments,
   decodeIndex,
@@ -310,8 +310,12 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
           const decoded = decodeIndex(file);
           if (typeof decoded === 'string') problem = decoded;
           else {
-            problem = checkIndexAgainstSegments(directory, decoded, segmentNumbers, segmentName);
-            if (problem === undefined) loaded = decoded;
+            const ids = restoreIdIndex(decoded.ids);
+            problem = typeof ids === 'string' ? ids : checkIndexAgainstSegments(directory, decoded, segmentNumbers, segmentName);
+            if (problem === undefined) {
+              loaded = decoded;
+              idIndex = ids as IdIndex;
+            }
           }
         } catch (error) {
           problem = (error as Error).message;
@@ -337,14 +341,18 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       typeOf.set(loaded.typeOf, 1);
       for (const name of loaded.streams) streamFor(name);
       for (const type of loaded.types) typeNumber(type);
-      // Sized for all of them at once: growing the table while adding rehashes it each time.
-      idIndex = createIdIndex(2 * n + 2);
-      const hashes = loaded.idHashOf;
-      for (let p = 1; p <= n; p++) {
-        streamList[streamOf[p]!]!.positions.push(p);
-        idIndex.add(hashes[p - 1]!, p);
+      // Each stream's positions, in arrays allocated at their final length (pushing a million grows them often).
+      const counts = new Uint32Array(streamList.length);
+      for (let p = 1; p <= n; p++) counts[streamOf[p]!]!++;
+      for (const s of streamList) {
+        s.positions = new Array<number>(counts[s.number]!);
+        s.durable = counts[s.number]!;
+        counts[s.number] = 0;
       }
-      for (const s of streamList) s.durable = s.positions.length;
+      for (let p = 1; p <= n; p++) {
+        const s = streamList[streamOf[p]!]!;
+        s.positions[counts[s.number]!++] = p;
+      }
       for (const [id, position] of loaded.checkpoints) checkpoints.set(id, BigInt(position));
       reservedHead = n;
       indexedHead = n;
@@ -591,10 +599,6 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     while (streamCount < streamList.length && streamList[streamCount]!.durable > 0) streamCount++;
     let typeCount = 0;
     for (let p = 1; p <= n; p++) if (typeOf[p]! >= typeCount) typeCount = typeOf[p]! + 1;
-    const idHashOf = new Int32Array(n);
-    idIndex.forEach((hash, p) => {
-      if (p <= n) idHashOf[p - 1] = hash;
-    });
     const last = lastDurable!;
     const contents: IndexContents = {
       events: n,
@@ -609,7 +613,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       lengthOf: lenOf.subarray(1, n + 1),
       streamOf: streamOf.subarray(1, n + 1),
       typeOf: typeOf.subarray(1, n + 1),
-      idHashOf,
+      ids: idIndex.snapshot(n),
     };
     const covered = durableLogBytes;
     return writeIndexFile(directory, encodeIndex(contents), fsyncMode !== 'none', ++indexTemporaries).then(

@@ -42,9 +42,18 @@ export interface IdIndex {
   add(hash: number, position: number): void;
   /** The first position whose hash matches and that `confirm` accepts, or `undefined`. */
   find(hash: number, confirm: (position: number) => boolean): number | undefined;
-  /** Calls `visit` with every hash and position in the table, in no particular order (to persist the table). */
-  forEach(visit: (hash: number, position: number) => void): void;
+  /**
+   * A copy of the table without the positions above `last`, as if they had never been added (to persist
+   * the table as of a position: re-adding a million ids costs more than reading their table back).
+   */
+  snapshot(last: number): IdIndexSnapshot;
   readonly size: number;
+}
+
+/** An id index's table as plain data: `table` holds hash and position of slot i at 2i and 2i + 1. */
+export interface IdIndexSnapshot {
+  table: Int32Array;
+  size: number;
 }
 
 /** Creates an empty id index with room for at least `initialCapacity` slots (rounded up to a power of two: probes mask by it). */
@@ -53,8 +62,28 @@ export function createIdIndex(initialCapacity = 1 << 12): IdIndex {
   while (capacity < initialCapacity) capacity *= 2;
   // Hash and position interleaved in one array (slot i at 2i, 2i + 1): a probe touches one cache line,
   // not one in each of two arrays. Positions are stored as int32 bit patterns (`>>> 0` reads them back).
-  let table = new Int32Array(capacity * 2);
-  let size = 0;
+  return tableIndex(new Int32Array(capacity * 2), 0);
+}
+
+/**
+ * An id index over a table of {@link IdIndex.snapshot} (taken over, not copied). Returns why it cannot be
+ * one instead when its shape or its count is wrong.
+ */
+export function restoreIdIndex(snapshot: IdIndexSnapshot): IdIndex | string {
+  const { table, size } = snapshot;
+  const capacity = table.length / 2;
+  if (capacity < 16 || (capacity & (capacity - 1)) !== 0) return `id table of ${table.length} values is not 2 × a power of two`;
+  if (size * 2 > capacity) return `id table holds ${size} ids in ${capacity} slots`;
+  let used = 0;
+  for (let i = 1; i < table.length; i += 2) if (table[i] !== 0) used++;
+  if (used !== size) return `id table holds ${used} ids, expected ${size}`;
+  return tableIndex(table, size);
+}
+
+function tableIndex(initialTable: Int32Array, initialSize: number): IdIndex {
+  let table = initialTable;
+  let capacity = table.length / 2;
+  let size = initialSize;
   const insert = (h: number, p: number) => {
     const mask = capacity - 1;
     let i = slot(h) & mask;
@@ -83,8 +112,31 @@ export function createIdIndex(initialCapacity = 1 << 12): IdIndex {
       }
       return undefined;
     },
-    forEach(visit) {
-      for (let i = 1; i < table.length; i += 2) if (table[i] !== 0) visit(table[i - 1]!, table[i]! >>> 0);
+    snapshot(last) {
+      const copy = table.slice();
+      const mask = capacity - 1;
+      let kept = size;
+      const above: number[] = [];
+      for (let i = 1; i < copy.length; i += 2) if (copy[i] !== 0 && copy[i]! >>> 0 > last) above.push(copy[i - 1]!, copy[i]!);
+      for (let k = 0; k < above.length; k += 2) {
+        let hole = slot(above[k]!) & mask;
+        while (copy[2 * hole] !== above[k] || copy[2 * hole + 1] !== above[k + 1]) hole = (hole + 1) & mask;
+        // Backward-shift deletion: later entries of the probe run move up so no lookup stops at the hole early.
+        for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
+          copy[2 * hole] = 0;
+          copy[2 * hole + 1] = 0;
+          if (copy[2 * j + 1] === 0) break;
+          const home = slot(copy[2 * j]!) & mask;
+          const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+          if (!between) {
+            copy[2 * hole] = copy[2 * j]!;
+            copy[2 * hole + 1] = copy[2 * j + 1]!;
+            hole = j;
+          }
+        }
+        kept--;
+      }
+      return { table: copy, size: kept };
     },
     get size() {
       return size;
