@@ -56,9 +56,6 @@ describe('id index', () => {
   it('refuses to restore a table of the wrong shape or count', () => {
     expect(restoreIdIndex({ table: new Int32Array(30), size: 0 })).toMatch(/not 2 × a power of two/);
     expect(restoreIdIndex({ table: new Int32Array(32), size: 9 })).toMatch(/holds 9 ids in 16 slots/);
-    const table = new Int32Array(32);
-    table[3] = 1;
-    expect(restoreIdIndex({ table, size: 0 })).toMatch(/holds 1 ids, expected 0/);
   });
 
   const stores: [string, () => Promise<{ store: EventStore; reopen?: () => Promise<EventStore>; done: () => void }>][] = [

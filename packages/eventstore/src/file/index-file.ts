@@ -16,8 +16,9 @@
  *   per stream (in stream-number order): u16 bytes · name · per type: u16 bytes · name ·
  *   per checkpoint: u16 bytes · subscriber id · f64 position ·
  *   zero padding to a multiple of 8 ·
- *   five columns of `events` 32-bit values, position 1 first: segment, offset, length, stream number,
- *   type number · the id → position hash table as it is in memory (slots × hash, position; see ../id-index).
+ *   five columns of `events + 1` 32-bit values, indexed by position (slot 0 unused): segment, offset, length,
+ *   stream number, type number · the id → position hash table as it is in memory (slots × hash, position;
+ *   see ../id-index). Columns and table are laid out as the store holds them, so an open uses them in place.
  */
 import { closeSync, fsyncSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
@@ -56,14 +57,16 @@ export interface IndexContents {
   streams: readonly string[];
   types: readonly string[];
   checkpoints: readonly (readonly [string, number])[];
-  /** Per position 1..events (index 0 is position 1). */
-  segmentOf: Uint32Array;
-  offsetOf: Uint32Array;
-  lengthOf: Uint32Array;
-  streamOf: Int32Array;
-  typeOf: Int32Array;
+  /** Indexed by position, 0..events (slot 0 unused, 0). */
+  segmentOf: Uint32Array<ArrayBuffer>;
+  offsetOf: Uint32Array<ArrayBuffer>;
+  lengthOf: Uint32Array<ArrayBuffer>;
+  streamOf: Int32Array<ArrayBuffer>;
+  typeOf: Int32Array<ArrayBuffer>;
   /** The id index's table, holding exactly positions 1..events. */
   ids: IdIndexSnapshot;
+  /** Events per stream number (filled by {@link decodeIndex}; not written). */
+  streamCounts?: Uint32Array;
 }
 
 /** Encodes an index as buffers to write one after the other (the columns are views, not copies). */
@@ -111,9 +114,9 @@ export function encodeIndex(contents: IndexContents): Buffer[] {
     o += 8;
   });
   const columns = [contents.segmentOf, contents.offsetOf, contents.lengthOf, contents.streamOf, contents.typeOf].map((c) =>
-    Buffer.from(c.buffer, c.byteOffset, contents.events * 4),
+    Buffer.from(c.buffer, c.byteOffset, (contents.events + 1) * 4),
   );
-  columns.push(Buffer.from(contents.ids.table.buffer, contents.ids.table.byteOffset, contents.ids.table.byteLength));
+  columns.push(Buffer.from(contents.ids.table.buffer as ArrayBuffer, contents.ids.table.byteOffset, contents.ids.table.byteLength));
   // One checksum over several buffers, without concatenating them (the columns are tens of MB at 1M events).
   let crc = crc32Update(head.subarray(12), 0);
   for (const c of columns) crc = crc32Update(c, crc);
@@ -165,23 +168,25 @@ export function decodeIndex(buf: Buffer): IndexContents | string {
       o += 8;
     }
     o = Math.ceil(o / 8) * 8;
-    if (o + events * 20 + idSlots * 8 !== buf.length) return `length ${buf.length} does not match its ${events} events and ${idSlots} id slots`;
+    const width = events + 1;
+    if (o + width * 20 + idSlots * 8 !== buf.length) return `length ${buf.length} does not match its ${events} events and ${idSlots} id slots`;
     if (idCount !== events) return `its id table holds ${idCount} ids for ${events} events`;
-    if (segments.length === 0 || segments.at(-1)!.number !== last.segment) return 'its segment list does not end with the last indexed record';
-    // Views when the columns are 4-byte aligned in memory (readFileSync's buffers are), copies otherwise.
-    const column = <T extends Uint32Array | Int32Array>(k: number, make: (b: ArrayBuffer, at: number, n: number) => T, n = events): T => {
-      const at = buf.byteOffset + o + k * events * 4;
-      if (at % 4 === 0) return make(buf.buffer as ArrayBuffer, at, n);
-      const copy = Buffer.from(buf.subarray(o + k * events * 4, o + k * events * 4 + n * 4));
-      return make(copy.buffer as ArrayBuffer, copy.byteOffset, n);
-    };
-    const u32 = (b: ArrayBuffer, at: number, n: number) => new Uint32Array(b, at, n);
-    const i32 = (b: ArrayBuffer, at: number, n: number) => new Int32Array(b, at, n);
-    const streamOf = column(3, i32);
-    const typeOf = column(4, i32);
-    // Numbers that index the tables: checked here, so that a loaded index can never point past them.
-    for (let i = 0; i < events; i++) {
-      if (streamOf[i]! < 0 || streamOf[i]! >= streamCount || typeOf[i]! < 0 || typeOf[i]! >= typeCount) return `event ${i + 1} names a stream or type it does not list`;
+    // Views, not copies (tens of MB at a million events): the store takes them over. readFileSync's buffers
+    // are 4-byte aligned; any other is copied once so that the views can be.
+    const aligned = buf.byteOffset % 4 === 0 ? buf : Buffer.from(new Uint8Array(buf));
+    const at = (k: number) => aligned.byteOffset + o + k * width * 4;
+    const u32 = (k: number) => new Uint32Array(aligned.buffer as ArrayBuffer, at(k), width);
+    const i32 = (k: number) => new Int32Array(aligned.buffer as ArrayBuffer, at(k), width);
+    const streamOf = i32(3);
+    const typeOf = i32(4);
+    // Numbers that index the tables are checked, so that a loaded index can never point past them; the
+    // same pass counts each stream's events (the store sizes its position lists with them).
+    const streamCounts = new Uint32Array(streamCount);
+    for (let p = 1; p <= events; p++) {
+      const s = streamOf[p]!;
+      const t = typeOf[p]!;
+      if (s < 0 || s >= streamCount || t < 0 || t >= typeCount) return `position ${p} names a stream or type it does not list`;
+      streamCounts[s]!++;
     }
     return {
       events,
@@ -191,13 +196,13 @@ export function decodeIndex(buf: Buffer): IndexContents | string {
       streams,
       types,
       checkpoints,
-      segmentOf: column(0, u32),
-      offsetOf: column(1, u32),
-      lengthOf: column(2, u32),
+      segmentOf: u32(0),
+      offsetOf: u32(1),
+      lengthOf: u32(2),
       streamOf,
       typeOf,
-      // A copy: the id index takes the table over and grows it in place.
-      ids: { table: column(5, i32, idSlots * 2).slice(), size: idCount },
+      ids: { table: new Int32Array(aligned.buffer, at(5), idSlots * 2), size: idCount },
+      streamCounts,
     };
   } catch (error) {
     if (error instanceof RangeError) return 'truncated';

@@ -152,8 +152,14 @@ interface StreamEntry {
   bytes: Buffer;
   /** Index in the stream table, stored per event. */
   number: number;
-  /** Positions of the stream's events, reserved ones included. */
-  positions: number[];
+  /**
+   * Positions of the stream's events, reserved ones included; `undefined` until first needed for a stream
+   * loaded from the index (then built from `next` links: see `positionsOf`).
+   */
+  positions: number[] | undefined;
+  /** For a stream loaded from the index: its first position and how many it has there. */
+  loadedFirst: number;
+  loadedCount: number;
   /** How many of them are durable (visible to readers). */
   durable: number;
 }
@@ -236,7 +242,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     let s = streams.get(name);
     if (s === undefined) {
       const bytes = Buffer.from(name, 'utf8');
-      s = { name, bytes, number: streamList.length, positions: [], durable: 0 };
+      s = { name, bytes, number: streamList.length, positions: [], loadedFirst: 0, loadedCount: 0, durable: 0 };
       streams.set(name, s);
       streamList.push(s);
       const h = hashBytes(bytes, 0, bytes.length);
@@ -272,6 +278,19 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     if (list !== undefined) for (const t of list) if (sameBytes(buf, start, end, typeBytes[t]!)) return t;
     return typeNumber(buf.toString('utf8', start, end));
   };
+  // Links of the streams loaded from the index whose position lists are not built yet (see `positionsOf`).
+  let nextInStream: Int32Array | undefined;
+  let unbuiltStreams = 0;
+  /** A stream's positions, built from the index's links on first use. */
+  function positionsOf(s: StreamEntry): number[] {
+    if (s.positions !== undefined) return s.positions;
+    const list = new Array<number>(s.loadedCount);
+    for (let i = 0, p = s.loadedFirst; i < list.length; i++, p = nextInStream![p]!) list[i] = p;
+    s.positions = list;
+    // Once every stream has its list, the links are garbage.
+    if (--unbuiltStreams === 0) nextInStream = undefined;
+    return list;
+  }
   const indexEvent = (position: number, seg: number, off: number, len: number, stream: StreamEntry, type: number, idHash: number) => {
     grow(position);
     segOf[position] = seg;
@@ -279,7 +298,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     lenOf[position] = len;
     streamOf[position] = stream.number;
     typeOf[position] = type;
-    stream.positions.push(position);
+    positionsOf(stream).push(position);
     idIndex.add(idHash, position);
   };
 
@@ -333,26 +352,33 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     let firstOffset = 0;
     if (loaded !== undefined) {
       const n = loaded.events;
-      grow(n);
-      segOf.set(loaded.segmentOf, 1);
-      offOf.set(loaded.offsetOf, 1);
-      lenOf.set(loaded.lengthOf, 1);
-      streamOf.set(loaded.streamOf, 1);
-      typeOf.set(loaded.typeOf, 1);
+      // The index's columns become the store's arrays as they are; the first append past them grows them.
+      segOf = loaded.segmentOf;
+      offOf = loaded.offsetOf;
+      lenOf = loaded.lengthOf;
+      streamOf = loaded.streamOf;
+      typeOf = loaded.typeOf;
+      capacity = n + 1;
       for (const name of loaded.streams) streamFor(name);
       for (const type of loaded.types) typeNumber(type);
-      // Each stream's positions, in arrays allocated at their final length (pushing a million grows them often).
-      const counts = new Uint32Array(streamList.length);
-      for (let p = 1; p <= n; p++) counts[streamOf[p]!]!++;
+      // Each stream's positions are linked (position → the next of its stream) in one typed array, and a
+      // stream's list is built when first needed: building them all costs ~50 ms and 8 MB of heap at 1M events.
+      const counts = loaded.streamCounts!;
+      const next = new Int32Array(n + 1);
+      const first = new Int32Array(streamList.length);
+      for (let p = n; p >= 1; p--) {
+        const k = streamOf[p]!;
+        next[p] = first[k]!;
+        first[k] = p;
+      }
       for (const s of streamList) {
-        s.positions = new Array<number>(counts[s.number]!);
-        s.durable = counts[s.number]!;
-        counts[s.number] = 0;
+        s.positions = undefined;
+        s.loadedFirst = first[s.number]!;
+        s.loadedCount = counts[s.number]!;
+        s.durable = s.loadedCount;
       }
-      for (let p = 1; p <= n; p++) {
-        const s = streamList[streamOf[p]!]!;
-        s.positions[counts[s.number]!++] = p;
-      }
+      nextInStream = next;
+      unbuiltStreams = streamList.length;
       for (const [id, position] of loaded.checkpoints) checkpoints.set(id, BigInt(position));
       reservedHead = n;
       indexedHead = n;
@@ -424,7 +450,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
             const dEnd = tEnd + 4 + u32(buf, tEnd);
             if (dEnd + 4 > entryEnd || dEnd + 4 + u32(buf, dEnd) !== entryEnd) throw malformed('malformed event entry');
             if (position !== reservedHead + 1) throw malformed(`position ${position} out of sequence after ${reservedHead}`);
-            if (revision !== stream.positions.length) throw malformed(`revision ${revision} out of sequence in stream '${stream.name}'`);
+            if (revision !== positionsOf(stream).length) throw malformed(`revision ${revision} out of sequence in stream '${stream.name}'`);
             reservedHead = position;
             indexEvent(position, segNo, base + q, len, stream, type, idHash);
             stream.durable++;
@@ -608,11 +634,11 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       streams: streamList.slice(0, streamCount).map((s) => s.name),
       types: typeList.slice(0, typeCount),
       checkpoints: [...durableCheckpoints],
-      segmentOf: segOf.subarray(1, n + 1),
-      offsetOf: offOf.subarray(1, n + 1),
-      lengthOf: lenOf.subarray(1, n + 1),
-      streamOf: streamOf.subarray(1, n + 1),
-      typeOf: typeOf.subarray(1, n + 1),
+      segmentOf: segOf.subarray(0, n + 1),
+      offsetOf: offOf.subarray(0, n + 1),
+      lengthOf: lenOf.subarray(0, n + 1),
+      streamOf: streamOf.subarray(0, n + 1),
+      typeOf: typeOf.subarray(0, n + 1),
       ids: idIndex.snapshot(n),
     };
     const covered = durableLogBytes;
@@ -756,8 +782,8 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     async readStreamPage(stream, from, count, direction) {
       const s = streams.get(stream);
       if (s === undefined) return [];
-      if (direction === 'forwards') return readEvents(s.positions.slice(from, Math.min(from + count, s.durable)));
-      const positions = s.positions.slice(Math.max(0, from - count + 1), from + 1);
+      if (direction === 'forwards') return readEvents(positionsOf(s).slice(from, Math.min(from + count, s.durable)));
+      const positions = positionsOf(s).slice(Math.max(0, from - count + 1), from + 1);
       const events = await readEvents(positions);
       return events.reverse();
     },
@@ -795,7 +821,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     const p = positionOfId(id);
     if (p === undefined) return undefined;
     const s = streamList[streamOf[p]!]!;
-    return { streamName: s.name, revision: s.positions.indexOf(p), position: p };
+    return { streamName: s.name, revision: positionsOf(s).indexOf(p), position: p };
   };
 
   const waitDurable = (position: number): Promise<void> =>
@@ -857,7 +883,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       if (repeated.length > 0) throw new DuplicateEventIdError(streamName, repeated);
       const count = events.length;
       const existing = streams.get(streamName);
-      const current = existing === undefined ? -1 : existing.positions.length - 1;
+      const current = existing === undefined ? -1 : positionsOf(existing).length - 1;
       let known = false;
       for (let i = 0; i < count && !known; i++) known = positionOfId(events[i]!.id) !== undefined;
       if (known) {
@@ -870,7 +896,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       checkExpectedRevision(streamName, expected, current);
       if (count === 0) {
         if (existing === undefined) return { nextExpectedRevision: -1n, position: -1n };
-        const last = existing.positions[current]!;
+        const last = positionsOf(existing)[current]!;
         await waitDurable(last);
         return { nextExpectedRevision: BigInt(current), position: BigInt(last) };
       }
