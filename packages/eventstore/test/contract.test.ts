@@ -22,3 +22,19 @@ for (const fsync of ['always', 'batch'] as FsyncMode[]) {
     { propertyRuns: 15, capabilities: { idUniqueness: 'store' } },
   );
 }
+
+// The persisted index on every close and every few appends (indexInterval of 1 byte): reopen cases then open
+// from it, and reads verify the records it covers.
+eventStoreContract(
+  'file (persisted index written often)',
+  async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'omnitrail-contract-index-'));
+    const open = () => openFileEventStore({ directory, fsync: 'batch', segmentSize: 64 * 1024, indexInterval: 1 });
+    return {
+      store: await open(),
+      reopen: open,
+      cleanup: () => rmSync(directory, { recursive: true, force: true }),
+    };
+  },
+  { propertyRuns: 15, capabilities: { idUniqueness: 'store' } },
+);
