@@ -245,6 +245,26 @@ describe('file store index: what it is not trusted with', () => {
     expect(r.position).toBe(BigInt(events + 2));
   });
 
+  it('fails the open for corruption after the indexed prefix (valid records follow it), changing nothing', async () => {
+    const { directory } = await indexedStore();
+    const writer = await open({ directory, fsync: 'none', segmentSize: 1 << 20, indexInterval: Infinity });
+    for (let i = 0; i < 3; i++) await writer.appendToStream('tail', eventsOf(1));
+    await close(writer);
+    const last = join(directory, segments(directory).at(-1)!);
+    const bytes = readFileSync(last);
+    // The three tail records are the file's last ones: damage the middle one.
+    const sizes: number[] = [];
+    for (let o = 0; o < bytes.length; o += 8 + bytes.readUInt32LE(o)) sizes.push(o);
+    const middle = sizes.at(-2)!;
+    bytes[middle + 12]! ^= 0xff;
+    writeFileSync(last, bytes);
+    const indexBefore = readFileSync(indexPath(directory));
+    await expect(openFileEventStore({ directory })).rejects.toMatchObject({ code: 'CORRUPT_STORE', segment: last, offset: middle, foundBy: 'open' });
+    expect(readFileSync(last).equals(bytes)).toBe(true);
+    expect(readFileSync(indexPath(directory)).equals(indexBefore)).toBe(true);
+    expect(existsSync(join(directory, 'LOCK'))).toBe(false);
+  });
+
   it('verifies a record the index covers when it is read: corruption is a CorruptStoreError naming segment and offset', async () => {
     const { directory } = await indexedStore();
     // A bit flipped inside the data of a record in the middle of the first segment (not the last indexed one).

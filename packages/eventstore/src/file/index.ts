@@ -339,14 +339,9 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
         } catch (error) {
           problem = (error as Error).message;
         }
-        if (problem !== undefined) {
-          indexUse = `rejected: ${problem}`;
-          // A writer removes it so that later opens do not reject it again (a new one is written in time).
-          if (!readOnly) rmSync(join(directory, INDEX_FILE), { force: true });
-        } else indexUse = 'used';
+        indexUse = problem === undefined ? 'used' : `rejected: ${problem}`;
       }
     }
-    if (!readOnly) removeIndexTemporaries(directory);
 
     let firstSegment = 0;
     let firstOffset = 0;
@@ -475,6 +470,11 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     releaseLock();
     throw error;
   }
+  // A writer removes a rejected index (once the open has succeeded: a failed open changes nothing), so that
+  // later opens do not reject it again; a new one is written in time.
+  if (!readOnly && indexUse.startsWith('rejected')) rmSync(join(directory, INDEX_FILE), { force: true });
+  // Temporary files of index writes a killed writer never finished.
+  if (!readOnly) removeIndexTemporaries(directory);
   durableHead = reservedHead;
   for (const size of segmentSizes.values()) durableLogBytes += size;
   for (const [id, position] of checkpoints) durableCheckpoints.set(id, Number(position));
@@ -642,16 +642,18 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       ids: idIndex.snapshot(n),
     };
     const covered = durableLogBytes;
-    return writeIndexFile(directory, encodeIndex(contents), fsyncMode !== 'none', ++indexTemporaries).then(
-      () => {
-        indexedBytes = Math.max(indexedBytes, covered);
-        indexWrite = undefined;
-      },
-      () => {
-        // The index is an optimisation: a failed write leaves the previous one (or none), and opens scan more.
-        indexWrite = undefined;
-      },
-    );
+    return encodeIndex(contents)
+      .then((buffers) => writeIndexFile(directory, buffers, fsyncMode !== 'none', ++indexTemporaries))
+      .then(
+        () => {
+          indexedBytes = Math.max(indexedBytes, covered);
+          indexWrite = undefined;
+        },
+        () => {
+          // The index is an optimisation: a failed write leaves the previous one (or none), and opens scan more.
+          indexWrite = undefined;
+        },
+      );
   }
 
   function fail(error: unknown): void {
