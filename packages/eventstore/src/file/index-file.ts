@@ -67,8 +67,37 @@ export interface IndexContents {
   typeOf: Int32Array<ArrayBuffer>;
   /** The id index's table, holding exactly positions 1..events. */
   ids: IdIndexSnapshot;
-  /** Events per stream number (filled by {@link decodeIndex}; not written). */
-  streamCounts?: Uint32Array;
+}
+
+/** Each stream's events in an index, linked: its first position, its count, and position → the next of its stream (0: none). */
+export interface StreamLinks {
+  first: Int32Array;
+  count: Uint32Array;
+  next: Int32Array;
+}
+
+/**
+ * Links each stream's positions in one pass over the index's stream column, checking on the way that every
+ * stream and type number indexes the index's tables (so that a loaded index can never point past them).
+ * Returns why not, when one does not.
+ */
+export function linkStreams(index: IndexContents): StreamLinks | string {
+  const n = index.events;
+  const streams = index.streams.length;
+  const types = index.types.length;
+  const { streamOf, typeOf } = index;
+  const first = new Int32Array(streams);
+  const count = new Uint32Array(streams);
+  const next = new Int32Array(n + 1);
+  for (let p = n; p >= 1; p--) {
+    const k = streamOf[p]!;
+    const t = typeOf[p]!;
+    if (k < 0 || k >= streams || t < 0 || t >= types) return `position ${p} names a stream or type it does not list`;
+    next[p] = first[k]!;
+    first[k] = p;
+    count[k]!++;
+  }
+  return { first, count, next };
 }
 
 /**
@@ -188,17 +217,6 @@ export function decodeIndex(buf: Buffer): IndexContents | string {
     const at = (k: number) => aligned.byteOffset + o + k * width * 4;
     const u32 = (k: number) => new Uint32Array(aligned.buffer as ArrayBuffer, at(k), width);
     const i32 = (k: number) => new Int32Array(aligned.buffer as ArrayBuffer, at(k), width);
-    const streamOf = i32(3);
-    const typeOf = i32(4);
-    // Numbers that index the tables are checked, so that a loaded index can never point past them; the
-    // same pass counts each stream's events (the store sizes its position lists with them).
-    const streamCounts = new Uint32Array(streamCount);
-    for (let p = 1; p <= events; p++) {
-      const s = streamOf[p]!;
-      const t = typeOf[p]!;
-      if (s < 0 || s >= streamCount || t < 0 || t >= typeCount) return `position ${p} names a stream or type it does not list`;
-      streamCounts[s]!++;
-    }
     return {
       events,
       logBytes,
@@ -210,10 +228,9 @@ export function decodeIndex(buf: Buffer): IndexContents | string {
       segmentOf: u32(0),
       offsetOf: u32(1),
       lengthOf: u32(2),
-      streamOf,
-      typeOf,
-      ids: { table: new Int32Array(aligned.buffer, at(5), idSlots * 2), size: idCount },
-      streamCounts,
+      streamOf: i32(3),
+      typeOf: i32(4),
+      ids: { table: new Int32Array(aligned.buffer as ArrayBuffer, at(5), idSlots * 2), size: idCount },
     };
   } catch (error) {
     if (error instanceof RangeError) return 'truncated';

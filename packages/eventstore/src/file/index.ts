@@ -53,10 +53,12 @@ import {
   INDEX_BYTES_PER_EVENT,
   INDEX_FILE,
   INDEX_SUPPORTED,
+  linkStreams,
   removeIndexTemporaries,
   writeIndexFile,
   type IndexContents,
   type IndexedRecord,
+  type StreamLinks,
 } from './index-file.js';
 
 export { crc32 } from './format.js';
@@ -148,8 +150,8 @@ const MAX_READ_GAP = 64 * 1024;
 
 interface StreamEntry {
   name: string;
-  /** The name's UTF-8 bytes, to recognise it on open without decoding a string per event. */
-  bytes: Buffer;
+  /** The name's UTF-8 bytes, to recognise it in a scan without decoding a string per event (set when first needed). */
+  bytes: Buffer | undefined;
   /** Index in the stream table, stored per event. */
   number: number;
   /**
@@ -241,16 +243,24 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
   const streamFor = (name: string): StreamEntry => {
     let s = streams.get(name);
     if (s === undefined) {
-      const bytes = Buffer.from(name, 'utf8');
-      s = { name, bytes, number: streamList.length, positions: [], loadedFirst: 0, loadedCount: 0, durable: 0 };
+      s = { name, bytes: undefined, number: streamList.length, positions: [], loadedFirst: 0, loadedCount: 0, durable: 0 };
       streams.set(name, s);
       streamList.push(s);
+    }
+    return s;
+  };
+  // Streams are hashed by their bytes only for a scan (`streamAt`), and only when one runs: an open that the
+  // index covers entirely never needs it (10k streams: 5-15 ms).
+  let hashedStreams = 0;
+  const hashStreams = () => {
+    for (; hashedStreams < streamList.length; hashedStreams++) {
+      const s = streamList[hashedStreams]!;
+      const bytes = (s.bytes = Buffer.from(s.name, 'utf8'));
       const h = hashBytes(bytes, 0, bytes.length);
       const list = streamsByHash.get(h);
       if (list === undefined) streamsByHash.set(h, [s]);
       else list.push(s);
     }
-    return s;
   };
   const typeNumber = (type: string): number => {
     let t = types.get(type);
@@ -269,8 +279,9 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
   };
   // On open: find a stream or type by its bytes in the segment, decoding a string only the first time.
   const streamAt = (buf: Buffer, start: number, end: number): StreamEntry => {
+    hashStreams();
     const list = streamsByHash.get(hashBytes(buf, start, end));
-    if (list !== undefined) for (const s of list) if (sameBytes(buf, start, end, s.bytes)) return s;
+    if (list !== undefined) for (const s of list) if (sameBytes(buf, start, end, s.bytes!)) return s;
     return streamFor(buf.toString('utf8', start, end));
   };
   const typeAt = (buf: Buffer, start: number, end: number): number => {
@@ -321,6 +332,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
   // Any failure while opening releases the lock we took, so a failed open leaves the directory as it was.
   try {
     let loaded: IndexContents | undefined;
+    let links: StreamLinks | undefined;
     if (indexUse === 'absent' && INDEX_SUPPORTED) {
       const file = readIfExists(join(directory, INDEX_FILE));
       if (file !== undefined) {
@@ -330,9 +342,11 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
           if (typeof decoded === 'string') problem = decoded;
           else {
             const ids = restoreIdIndex(decoded.ids);
-            problem = typeof ids === 'string' ? ids : checkIndexAgainstSegments(directory, decoded, segmentNumbers, segmentName);
+            const linked = typeof ids === 'string' ? ids : linkStreams(decoded);
+            problem = typeof linked === 'string' ? linked : checkIndexAgainstSegments(directory, decoded, segmentNumbers, segmentName);
             if (problem === undefined) {
               loaded = decoded;
+              links = linked as StreamLinks;
               idIndex = ids as IdIndex;
             }
           }
@@ -358,18 +372,11 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
       for (const type of loaded.types) typeNumber(type);
       // Each stream's positions are linked (position → the next of its stream) in one typed array, and a
       // stream's list is built when first needed: building them all costs ~50 ms and 8 MB of heap at 1M events.
-      const counts = loaded.streamCounts!;
-      const next = new Int32Array(n + 1);
-      const first = new Int32Array(streamList.length);
-      for (let p = n; p >= 1; p--) {
-        const k = streamOf[p]!;
-        next[p] = first[k]!;
-        first[k] = p;
-      }
+      const { first, count, next } = links!;
       for (const s of streamList) {
         s.positions = undefined;
         s.loadedFirst = first[s.number]!;
-        s.loadedCount = counts[s.number]!;
+        s.loadedCount = count[s.number]!;
         s.durable = s.loadedCount;
       }
       nextInStream = next;
