@@ -1,7 +1,7 @@
 // The file store's persisted index (index.bin, issue 19): an open that uses it gives exactly what a full scan
 // gives, a bad or stale index is rejected and the scan takes over, and what the index stops verifying at
 // open is verified when read.
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -225,6 +225,20 @@ describe('file store index: what it is not trusted with', () => {
     // Another log of the same shape: the index of one store copied into the other.
     const other = await indexedStore();
     await rejected((d) => copyFileSync(indexPath(other.directory), indexPath(d)), /^rejected: /);
+  });
+
+  it('opens by a full scan when index.bin cannot be read at all (a directory of that name)', async () => {
+    const { directory } = await indexedStore();
+    rmSync(indexPath(directory));
+    mkdirSync(indexPath(directory));
+    const reference = await observeByScan(directory, ['sub0']);
+    const store = await open({ directory, indexInterval: 1 });
+    expect(store.recovery.index).toMatch(/^rejected: unreadable \(/);
+    expect(await observe(store, ['sub0'])).toEqual(reference);
+    await store.appendToStream('more', eventsOf(1));
+    // Its index writes fail (they cannot replace a directory), quietly: the store works and closes.
+    await close(store);
+    expect(statSync(indexPath(directory)).isDirectory()).toBe(true);
   });
 
   it('truncates a torn tail after the indexed prefix exactly as a full scan does', async () => {

@@ -334,9 +334,15 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
     let loaded: IndexContents | undefined;
     let links: StreamLinks | undefined;
     if (indexUse === 'absent' && INDEX_SUPPORTED) {
-      const file = readIfExists(join(directory, INDEX_FILE));
+      let file: Buffer | undefined;
+      let problem: string | undefined;
+      try {
+        file = readIfExists(join(directory, INDEX_FILE));
+      } catch (error) {
+        // Unreadable (a directory, no permission): no reason to fail the open, the scan does without it.
+        problem = `unreadable (${(error as Error).message})`;
+      }
       if (file !== undefined) {
-        let problem: string | undefined;
         try {
           const decoded = decodeIndex(file);
           if (typeof decoded === 'string') problem = decoded;
@@ -353,8 +359,8 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
         } catch (error) {
           problem = (error as Error).message;
         }
-        indexUse = problem === undefined ? 'used' : `rejected: ${problem}`;
       }
+      if (file !== undefined || problem !== undefined) indexUse = problem === undefined ? 'used' : `rejected: ${problem}`;
     }
 
     let firstSegment = 0;
@@ -479,7 +485,13 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
   }
   // A writer removes a rejected index (once the open has succeeded: a failed open changes nothing), so that
   // later opens do not reject it again; a new one is written in time.
-  if (!readOnly && indexUse.startsWith('rejected')) rmSync(join(directory, INDEX_FILE), { force: true });
+  if (!readOnly && indexUse.startsWith('rejected')) {
+    try {
+      rmSync(join(directory, INDEX_FILE), { force: true });
+    } catch {
+      // Not a file we can remove (a directory of that name): it stays rejected, and index writes fail quietly.
+    }
+  }
   // Temporary files of index writes a killed writer never finished.
   if (!readOnly) removeIndexTemporaries(directory);
   durableHead = reservedHead;
