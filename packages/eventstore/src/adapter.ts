@@ -11,5 +11,5 @@ export { assertDocumentKey, assertDocumentValue, assertExpectedDocumentVersion, 
 export { compileFilter, type EventMatcher } from './filters/index.js';
 export { assertStreamGroupsOptions, createInMemoryStreamGroups, createScannedStreamGroups, STREAM_GROUP_DIRECTORY_PREFIX, streamGroupListing, streamGroupOf } from './stream-groups/index.js';
 export { subscriptionOf } from './subscription/index.js';
-export { createIdIndex, createIdTable, hashString, type IdIndex, type IdTable } from './id-index/index.js';
+export { createIdIndex, createIdTable, hashString, type IdIndex, type IdIndexSnapshot, type IdTable } from './id-index/index.js';
 export { crc32 } from './file/index.js';
