@@ -69,13 +69,17 @@ const eventsOf = (n: number, type = 'A') => Array.from({ length: n }, (_, i) => 
 /** A store with `records` appends over five streams and two checkpoints, closed with an index covering all of it. */
 async function indexedStore(records = 40, extra: Partial<FileEventStoreOptions> = {}) {
   const directory = tmp();
-  const store = await open({ directory, fsync: 'none', segmentSize: 2048, indexInterval: 1, ...extra });
+  // No index while it is filled: a background write could leave the last records to a scan, if too few
+  // remain uncovered for close() to rewrite it. A writer that only opens and closes then indexes everything.
+  const store = await open({ directory, fsync: 'none', segmentSize: 2048, indexInterval: Infinity, ...extra });
   for (let r = 0; r < records; r++) {
     await store.appendToStream(`tenant${r % 2}-s${r % 5}`, eventsOf(1 + (r % 3)));
     if (r % 7 === 3) await store.checkpoints.store(`sub${r % 2}`, BigInt(r));
   }
   const events = store.recovery.events + (await collect(store.readAll())).length;
   await close(store);
+  expect(existsSync(indexPath(directory))).toBe(false);
+  await close(await open({ directory, segmentSize: 2048, indexInterval: 1 }));
   expect(existsSync(indexPath(directory))).toBe(true);
   return { directory, events };
 }
@@ -160,8 +164,10 @@ describe('file store index: an open that uses it equals a full scan', () => {
       }),
       { numRuns: 40 },
     );
-    // The property is about index-assisted opens: most reopens must have used one.
-    expect(uses.get('used') ?? 0).toBeGreaterThan(uses.get('absent') ?? 0);
+    // The property is about index-assisted opens: a good share of the reopens must have used one (~3/4 do;
+    // the others reopen a store smaller than the interval it was closed with).
+    const used = uses.get('used') ?? 0;
+    expect(used).toBeGreaterThan((used + (uses.get('absent') ?? 0)) / 3);
   }, 60_000);
 });
 
@@ -332,6 +338,28 @@ describe('file store index: when it is written', () => {
     expect(reader.recovery.index).toBe('used');
     expect(reader.recovery.indexedEvents).toBeGreaterThan(0);
     expect(await observe(reader, [])).toEqual(await observeByScan(directory, []));
+  });
+
+  it('captures only durable state while concurrent appends and checkpoints are in flight (group commit)', async () => {
+    const directory = tmp();
+    const store = await open({ directory, fsync: 'batch', segmentSize: 8192, indexInterval: 1024 });
+    const subscribers = ['k0', 'k1'];
+    for (let round = 0; round < 6; round++) {
+      // Each round starts 40 appends and 2 checkpoints at once: index writes are captured between their fsyncs.
+      await Promise.all([
+        ...Array.from({ length: 40 }, (_, i) => store.appendToStream(`c${round % 2}-s${i % 9}`, eventsOf(1 + (i % 3)))),
+        ...subscribers.map((k, i) => store.checkpoints.store(k, BigInt(round * 10 + i))),
+      ]);
+      // A reader opening now (the writer still open) uses whatever index the writer has written so far.
+      const reader = await open({ directory, readOnly: true });
+      expect(reader.recovery.index).toMatch(/^(used|absent)$/);
+      expect(await observe(reader, subscribers)).toEqual(await observeByScan(directory, subscribers));
+      await close(reader);
+    }
+    await close(store);
+    const reopened = await open({ directory, readOnly: true });
+    expect(reopened.recovery.index).toBe('used');
+    expect(await observe(reopened, subscribers)).toEqual(await observeByScan(directory, subscribers));
   });
 
   it('is not written for a store smaller than the interval, nor by a read-only open', async () => {
