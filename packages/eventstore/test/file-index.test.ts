@@ -1,7 +1,7 @@
 // The file store's persisted index (index.bin, issue 19): an open that uses it gives exactly what a full scan
 // gives, a bad or stale index is rejected and the scan takes over, and what the index stops verifying at
 // open is verified when read.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -241,10 +241,20 @@ describe('file store index: what it is not trusted with', () => {
     const store = await open({ directory, indexInterval: 1 });
     expect(store.recovery.index).toMatch(/^rejected: unreadable \(/);
     expect(await observe(store, ['sub0'])).toEqual(reference);
-    await store.appendToStream('more', eventsOf(1));
-    // Its index writes fail (they cannot replace a directory), quietly: the store works and closes.
+    // Its index writes fail (they cannot replace a directory), quietly, and a failed write is not retried on
+    // every append: the next attempt waits for about as many new bytes as the index's size (~40 per event).
+    const attempts = new Set<string>();
+    const watcher = watch(directory, (_event, name) => {
+      if (typeof name === 'string' && name.startsWith('index.bin.tmp-')) attempts.add(name);
+    });
+    for (let i = 0; i < 60; i++) await store.appendToStream('more', eventsOf(1));
+    await new Promise((r) => setTimeout(r, 50));
+    watcher.close();
+    expect(attempts.size).toBeGreaterThanOrEqual(1);
+    expect(attempts.size).toBeLessThanOrEqual(4);
     await close(store);
     expect(statSync(indexPath(directory)).isDirectory()).toBe(true);
+    expect(readdirSync(directory).filter((f) => f.startsWith('index.bin.tmp-'))).toEqual([]);
   });
 
   it('truncates a torn tail after the indexed prefix exactly as a full scan does', async () => {

@@ -626,12 +626,15 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
   // ---- the persisted index -----------------------------------------------------------------------------
   let indexWrite: Promise<void> | undefined;
   let indexTemporaries = 0;
+  // After a failed write, the next background attempt waits for as many new bytes as a write is worth
+  // (a write that keeps failing, disk full or an unwritable directory, must not be retried on every append).
+  let indexRetryAt = 0;
   /** Is an index write worth it now? Small stores never; see the `indexInterval` option for the rule. */
   function indexDue(closing: boolean): boolean {
     if (readOnly || !INDEX_SUPPORTED || failure !== undefined || lastDurable === undefined || durableLogBytes < indexInterval) return false;
     const unindexed = durableLogBytes - indexedBytes;
     const indexBytes = INDEX_BYTES_PER_EVENT * durableHead;
-    return closing ? unindexed > 0 && unindexed * 16 >= indexBytes : unindexed >= Math.max(indexInterval, indexBytes);
+    return closing ? unindexed > 0 && unindexed * 16 >= indexBytes : unindexed >= Math.max(indexInterval, indexBytes) && durableLogBytes >= indexRetryAt;
   }
   /**
    * Captures the durable state (synchronously, so it is one consistent prefix) and writes it as the new
@@ -670,6 +673,7 @@ export async function openFileEventStore(options: FileEventStoreOptions): Promis
         },
         () => {
           // The index is an optimisation: a failed write leaves the previous one (or none), and opens scan more.
+          indexRetryAt = durableLogBytes + Math.max(indexInterval, INDEX_BYTES_PER_EVENT * durableHead);
           indexWrite = undefined;
         },
       );
