@@ -328,6 +328,52 @@ describe('journey engine with bounded memory', () => {
     await bounded.close();
   });
 
+  it('adds the identity gap of an anonymous visitor identified after its case left memory, without re-reading the history', async () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+    const device = (value: string) => [{ type: 'device_id', value }];
+    const events: Record<string, unknown>[] = [
+      // Two visitors known by their devices alone: the first opens a case, the second only browses.
+      { type: 'CaseOpened', tenantId: 't1', caseId: 'case-v1', occurredAt: at(0), channel: 'web_chat', identities: device('dev-1'), data: { subject: 'Where is my parcel?' } },
+      { type: 'CaseResolved', tenantId: 't1', caseId: 'case-v1', occurredAt: at(0.2), channel: 'web_chat', identities: device('dev-1'), data: {} },
+      { type: 'PageViewed', tenantId: 't1', occurredAt: at(0.3), channel: 'web', identities: device('dev-2'), data: { url: '/pricing' } },
+      // Nina, known by name, signs in from a device whose visitor had opened a case: merged into Nina at once.
+      { type: 'CustomerIdentified', tenantId: 't1', customerId: 'nina', occurredAt: at(0.05), channel: 'web', data: { identities: [] } },
+      { type: 'CaseOpened', tenantId: 't1', caseId: 'case-v3', occurredAt: at(0.1), channel: 'web_chat', identities: device('dev-3'), data: { subject: 'Broken zip' } },
+      { type: 'CustomerIdentified', tenantId: 't1', customerId: 'nina', occurredAt: at(0.4), channel: 'web', identities: device('dev-3'), data: { identities: [] } },
+    ];
+    // Bob writes every few hours: with a 1-day horizon the visitors' events leave memory.
+    for (let day = 0.5; day < 12; day += 0.25) {
+      events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: `bob-${day}`, occurredAt: at(day), channel: 'email', data: { text: 'hello' } });
+      events.push({ type: 'CaseResolved', tenantId: 't1', customerId: 'bob', caseId: `bob-${day}`, occurredAt: at(day + 0.1), channel: 'email', data: {} });
+    }
+    // Days later both sign in: each device's customer absorbs the named one (the older survives). The first
+    // visitor's case now shows an identity gap; the second opened none, so nothing it folded changes. Then
+    // a second merge into the first group, whose anonymous member's answer is settled already.
+    events.push({ type: 'CustomerIdentified', tenantId: 't1', customerId: 'vera', occurredAt: at(8), channel: 'web', identities: device('dev-1'), data: { identities: [] } });
+    events.push({ type: 'CustomerIdentified', tenantId: 't1', customerId: 'walt', occurredAt: at(8.5), channel: 'web', identities: device('dev-2'), data: { identities: [] } });
+    events.push({ type: 'CustomerIdentified', tenantId: 't1', customerId: 'vera-work', occurredAt: at(9), channel: 'web', identities: device('dev-1'), data: { identities: [] } });
+    // Nina's group grows after her visitor's events left memory: that visitor was merged before, nothing changes.
+    events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'nina-2', caseId: 'case-n2', occurredAt: at(9.5), channel: 'email', data: { text: 'me again' } });
+    events.push({ type: 'CustomersMerged', tenantId: 't1', customerId: 'nina', occurredAt: at(9.6), channel: 'web', data: { survivorId: 'nina', mergedId: 'nina-2' } });
+    events.sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
+    events.forEach((e, i) => (e.id = `evt-${String(i).padStart(4, '0')}`));
+    const clock = () => T0 + 20 * DAY;
+    const whole = createJourneyEngine({ clock, snapshots: false });
+    const bounded = createJourneyEngine({ clock, snapshots: false, memory: { horizonMs: DAY, minEvictEvents: 4 } });
+    for (const engine of [whole, bounded]) for (let i = 0; i < events.length; i += 2) await engine.recordUnknown(events.slice(i, i + 2));
+    expect(bounded.memoryStats().evictedEvents).toBeGreaterThan(6);
+    const report = whole.report('t1');
+    expect(report.journeys.contextLost.identity_gap).toBe(2);
+    expect(report.customers.merged).toBe(5);
+    expect(bounded.report('t1')).toEqual(report);
+    expect(observedState(bounded, 't1')).toEqual(observedState(whole, 't1'));
+    // Followed from the cases and the evicted record alone: no history re-read.
+    expect(bounded.memoryStats().rehydrations).toBe(0);
+    await whole.close();
+    await bounded.close();
+  });
+
   it('host partitions: a merge whose survivor has evicted events stays in memory, one that moves them re-reads the history', async () => {
     const T0 = Date.parse('2026-03-02T09:00:00Z');
     const at = (days: number) => new Date(T0 + days * DAY).toISOString();

@@ -7,7 +7,7 @@
 import type { Channel } from '@omnitrail/events';
 import { writableCase, type CaseRecord, type CasesState } from '../core/cases/index.js';
 import { cloneCustomerRecord, createCustomerRecord, applyCustomerEventAt, type CustomerRecord, type CustomersState } from '../core/customers/index.js';
-import { isUnthreadedCandidate } from '../core/journey-map/state.js';
+import { addIdentityGaps, isUnthreadedCandidate, type ContextLostAnnotation } from '../core/journey-map/state.js';
 import type { CaseEffects, CaseLookup, CaseStatus, CaseView, JourneyConfig, JourneyEvent, UnthreadedCandidate } from '../core/model/index.js';
 import { compareEventOrder, type CatalogEvent } from '@omnitrail/events';
 
@@ -128,8 +128,8 @@ function candidatesAt(index: RegroupIndex, cases: CasesState, customerId: string
  * After merges made `survivorId` the canonical customer of `members` (itself first): its cases index and the
  * customer ids its cases record follow, and its record is re-folded from every folded event of the group, in
  * order, in place of the members' records. When one member has events evicted from memory, `evicted` is its
- * record as it stood at the eviction boundary: the group's held events (all later) are folded onto a copy of
- * it. Returns how many events were re-folded.
+ * record as it stood at the eviction boundary, with the identity gaps its evicted events show since (`gaps`):
+ * the group's held events (all later) are folded onto a copy of it. Returns how many events were re-folded.
  */
 export function regroupCustomer(
   index: RegroupIndex,
@@ -139,7 +139,7 @@ export function regroupCustomer(
   members: readonly string[],
   lookup: CaseLookup,
   config: JourneyConfig,
-  evicted?: { key: string; record: CustomerRecord },
+  evicted?: { key: string; record: CustomerRecord; gaps?: readonly ContextLostAnnotation[] },
 ): number {
   // The cases opened by the group's events, in opening order, under the survivor.
   const lists: CaseRecord[][] = [];
@@ -171,6 +171,7 @@ export function regroupCustomer(
   else {
     rec = cloneCustomerRecord(evicted.record);
     rec.customerId = survivorId;
+    if (evicted.gaps !== undefined) addIdentityGaps(rec.journey, evicted.gaps);
   }
   const je: JourneyEvent = { event: events[0]?.event as CatalogEvent, at: 0, customerId: survivorId, attributedCustomerId: '' };
   for (let k = 0; k < events.length; k++) {

@@ -18,6 +18,7 @@ import {
   createIdentityState,
   mergedCustomerCount,
   findCustomerId,
+  mergedBefore,
   mergedGroup,
   namedOnlyCustomer,
   resolveIdentity,
@@ -27,7 +28,7 @@ import {
 } from '../core/identity/index.js';
 import { NO_CASE_EFFECTS, type CaseEffects, type CaseLookup, type JourneyConfig, type JourneyEvent } from '../core/model/index.js';
 import { insertInOrder, lastSnapshotAtOrBefore } from './snapshots/index.js';
-import { isSettledForUnthreaded } from '../core/journey-map/state.js';
+import { isSettledForUnthreaded, type ContextLostAnnotation } from '../core/journey-map/state.js';
 import { attributeEvent, createRegroupIndex, forgetMoments, noteCaseMoment, regroupCustomer, type RegroupEvent, type RegroupIndex } from './customer-regroup.js';
 import { applyViews, cloneViewStates, createViewStates, TENANT_PROJECTIONS, type AnyTenantProjection, type TenantFold } from '../core/standard/index.js';
 
@@ -382,7 +383,7 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     for (const id of merged) survivors.add(canonicalCustomerId(identity, id));
     for (const survivorId of survivors) {
       const members = mergedGroup(identity, survivorId);
-      const evicted = evictedRecordOf(tenant, members, identity);
+      const evicted = evictedRecordOf(tenant, members, identity, point.cases, events[start]!);
       const refolded = regroupCustomer(regroup, point.cases, point.customers, survivorId, members, lookup, config, evicted);
       tenant.stats.regroups++;
       tenant.stats.regroupedEvents += refolded;
@@ -424,26 +425,86 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
 /**
  * The one record of a merged group's members that holds evicted events (its state at the eviction
  * boundary), if any. Two would have to be re-folded together from their evicted events: the fold needs the
- * tenant's history then. So does an anonymous member seen before the boundary: what its evicted events
- * contributed depends on whether it was merged later ("anonymous, then merged": an identity gap), which
- * this merge changes.
+ * tenant's history then.
+ *
+ * An anonymous member seen before the boundary needs care: whether it was merged later decides the
+ * identity gaps of the cases its events opened (`anonymousThenMerged`, read nowhere else), and a merge in
+ * the range (from its first event `from` on) can turn that answer from no to yes (merges that stand only add
+ * yeses). Nothing changes for a member merged before the range (its events all precede that merge) or one
+ * whose evicted events opened no case. Otherwise the gaps its evicted events now show are derived from its
+ * cases (`identityGaps`) and returned with its record, for the regrouping to add; the history is needed only
+ * when they cannot be derived.
  */
-function evictedRecordOf(tenant: LiveTenant, members: readonly string[], identity: IdentityState): { key: string; record: CustomerRecord } | undefined {
+function evictedRecordOf(
+  tenant: LiveTenant,
+  members: readonly string[],
+  identity: IdentityState,
+  cases: CasesState,
+  from: { at: number; id: string },
+): EvictedRecord | undefined {
   const base = tenant.base?.customers.customers;
   if (base === undefined) return undefined;
   const boundary = tenant.horizon?.at ?? Number.POSITIVE_INFINITY;
-  let found: { key: string; record: CustomerRecord } | undefined;
+  let anonymous: string | undefined;
   for (const m of members) {
     const node = identity.customers.get(m);
-    if (node !== undefined && node.anonymous && node.firstSeenAt <= boundary) throw historyNeeded(`anonymous customer ${m}, seen before the evicted events' end, is merged`);
+    if (node === undefined || !node.anonymous || node.firstSeenAt > boundary) continue;
+    if (mergedBefore(identity, m, from.at, from.id) || !openedCaseBy(cases, m, boundary)) continue;
+    if (anonymous !== undefined) throw historyNeeded(`anonymous customers ${anonymous} and ${m}, seen before the evicted events' end, are merged`);
+    anonymous = m;
   }
+  let found: EvictedRecord | undefined;
   for (const m of members) {
     const record = base.get(m);
     if (record === undefined) continue;
     if (found !== undefined) throw historyNeeded(`customers ${found.key} and ${m}, both with evicted events, are merged`);
     found = { key: m, record };
   }
-  return found;
+  if (anonymous === undefined) return found;
+  const gaps = found?.key === anonymous ? identityGaps(identity, cases, found.record, anonymous, boundary) : undefined;
+  if (gaps === undefined) throw historyNeeded(`anonymous customer ${anonymous}, seen before the evicted events' end, is merged`);
+  return gaps.length === 0 ? found : { ...found!, gaps };
+}
+
+/** A member's record at the eviction boundary, and the identity gaps its evicted events show since (see `evictedRecordOf`). */
+interface EvictedRecord {
+  key: string;
+  record: CustomerRecord;
+  gaps?: ContextLostAnnotation[];
+}
+
+/**
+ * Whether an event attributed to `customerId` at or before `until` opened a case. Read before the range's
+ * merges relabel its cases: a customer not merged before the range has its cases under its own id.
+ */
+function openedCaseBy(cases: CasesState, customerId: string, until: number): boolean {
+  for (const c of cases.byCustomer.get(customerId) ?? []) if (c.attributedCustomerId === customerId && c.openedAt <= until) return true;
+  return false;
+}
+
+/**
+ * The identity gaps the evicted events of anonymous `customerId` show now and its record at the boundary
+ * lacks: one per case such an event opened that `anonymousThenMerged` now answers yes for (the fold's rule,
+ * journey-map/state.ts). The fold annotates only an opening event that names no customer; one attributed to
+ * an anonymous customer names none unless a host-named member was merged into it by then, so that case (and
+ * an annotation at the same instant, whose order would need the events) answers `undefined`: re-read.
+ */
+function identityGaps(identity: IdentityState, cases: CasesState, record: CustomerRecord, customerId: string, until: number): ContextLostAnnotation[] | undefined {
+  const named = mergedGroup(identity, customerId)
+    .slice(1)
+    .map((m) => identity.customers.get(m)!)
+    .filter((n) => !n.anonymous);
+  const lost = record.journey.contextLost;
+  const gaps: ContextLostAnnotation[] = [];
+  for (const c of cases.byCustomer.get(customerId) ?? []) {
+    if (c.attributedCustomerId !== customerId || c.openedAt > until) continue;
+    if (!anonymousThenMerged(identity, customerId, c.openedAt, c.openedEventId)) continue;
+    if (lost.some((a) => a.kind === 'identity_gap' && a.caseId === c.caseId)) continue;
+    if (named.some((n) => n.mergedInto !== undefined && (n.mergedAt < c.openedAt || (n.mergedAt === c.openedAt && n.mergedBy <= c.openedEventId)))) return undefined;
+    if (lost.some((a) => a.at === c.openedAt && !(a.kind === 'forced_restart' && a.evidence.includes(c.openedEventId)))) return undefined;
+    gaps.push({ kind: 'identity_gap', at: c.openedAt, caseId: c.caseId, evidence: [c.openedEventId] });
+  }
+  return gaps;
 }
 
 /** Notes the moments of the cases an event changed: the case it acted on, and both sides of a case merge. */
