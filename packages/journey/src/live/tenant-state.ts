@@ -487,7 +487,8 @@ function openedCaseBy(cases: CasesState, customerId: string, until: number): boo
  * lacks: one per case such an event opened that `anonymousThenMerged` now answers yes for (the fold's rule,
  * journey-map/state.ts). The fold annotates only an opening event that names no customer; one attributed to
  * an anonymous customer names none unless a host-named member was merged into it by then, so that case (and
- * an annotation at the same instant, whose order would need the events) answers `undefined`: re-read.
+ * another event's annotation at the same instant, whose order would need the events) answers `undefined`:
+ * re-read.
  */
 function identityGaps(identity: IdentityState, cases: CasesState, record: CustomerRecord, customerId: string, until: number): ContextLostAnnotation[] | undefined {
   const named = mergedGroup(identity, customerId)
@@ -501,7 +502,8 @@ function identityGaps(identity: IdentityState, cases: CasesState, record: Custom
     if (!anonymousThenMerged(identity, customerId, c.openedAt, c.openedEventId)) continue;
     if (lost.some((a) => a.kind === 'identity_gap' && a.caseId === c.caseId)) continue;
     if (named.some((n) => n.mergedInto !== undefined && (n.mergedAt < c.openedAt || (n.mergedAt === c.openedAt && n.mergedBy <= c.openedEventId)))) return undefined;
-    if (lost.some((a) => a.at === c.openedAt && !(a.kind === 'forced_restart' && a.evidence.includes(c.openedEventId)))) return undefined;
+    // The opening event's own annotations (same instant, same case) have their place; another event's would need the order of ids.
+    if (lost.some((a) => a.at === c.openedAt && a.caseId !== c.caseId)) return undefined;
     gaps.push({ kind: 'identity_gap', at: c.openedAt, caseId: c.caseId, evidence: [c.openedEventId] });
   }
   return gaps;
