@@ -167,7 +167,7 @@ function aliceThenBob(): { events: Record<string, unknown>[]; clock: () => numbe
 
 describe('journey engine with bounded memory', () => {
   it('answers as an engine holding every event: reports, state and as-of queries (property)', async () => {
-    const totals = { evicted: 0, rehydrations: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0 };
+    const totals = { evicted: 0, rehydrations: 0, groupReads: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0 };
     await assertProperty(
       fc.asyncProperty(scenarioArbitrary, async (scenario) => {
         const projections = scenario.withHost ? HOST : [];
@@ -204,15 +204,18 @@ describe('journey engine with bounded memory', () => {
         }
         totals.evicted += stats.evictedEvents;
         totals.rehydrations += stats.rehydrations;
+        totals.groupReads += stats.groupReads;
         totals.historyReads += stats.historyReads;
         await whole.close();
         await bounded.close();
       }),
       fcParameters({ numRuns: 40 }),
     );
-    // The runs evicted events, re-read histories for late events and merges, and answered as-of queries from the store.
+    // The runs evicted events, re-read histories for late events and merges (merged groups' events alone when
+    // that sufficed), and answered as-of queries from the store.
     expect(totals.evicted).toBeGreaterThan(100);
     expect(totals.rehydrations).toBeGreaterThan(3);
+    expect(totals.groupReads).toBeGreaterThan(0);
     expect(totals.historyReads).toBeGreaterThan(3);
     expect(totals.beyond).toBeGreaterThan(3);
     // And with host projections: their partitions dropped evicted events and still answered as the whole engine.
@@ -374,6 +377,50 @@ describe('journey engine with bounded memory', () => {
     expect(bounded.memoryStats().rehydrations).toBe(0);
     await whole.close();
     await bounded.close();
+  });
+
+  it("merges customers that both have evicted events by reading back the group's events alone, unless their cases hold others' events", async () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+    const history = (crossCustomer: boolean): Record<string, unknown>[] => {
+      const events: Record<string, unknown>[] = [];
+      // Carol and Dave write every day for 20 days from two accounts (email and chat), then are found to be one.
+      for (let day = 0; day < 20; day++) {
+        for (const [who, channel] of [['carol', 'email'], ['dave', 'web_chat']] as const) {
+          events.push({ type: 'MessageReceived', tenantId: 't1', customerId: who, caseId: `${who}-${day}`, occurredAt: at(day + (who === 'dave' ? 0.3 : 0)), channel, data: { text: `day ${day}` } });
+          events.push({ type: 'CaseResolved', tenantId: 't1', customerId: who, caseId: `${who}-${day}`, occurredAt: at(day + 0.5), channel, data: {} });
+        }
+      }
+      // Erin's case is merged into one of Carol's by an event of Erin's: a case of the group then holds another customer's event.
+      if (crossCustomer) {
+        events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'erin', caseId: 'erin-1', occurredAt: at(2.1), channel: 'sms', data: { text: 'about my friend' } });
+        events.push({ type: 'CasesMerged', tenantId: 't1', customerId: 'erin', caseId: 'carol-2', occurredAt: at(2.2), channel: 'email', data: { sourceCaseId: 'erin-1', targetCaseId: 'carol-2' } });
+      }
+      events.push({ type: 'CustomersMerged', tenantId: 't1', customerId: 'carol', occurredAt: at(21), channel: 'web', data: { survivorId: 'carol', mergedId: 'dave' } });
+      events.sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
+      events.forEach((e, i) => (e.id = `evt-${String(i).padStart(4, '0')}`));
+      return events;
+    };
+    for (const crossCustomer of [false, true]) {
+      const events = history(crossCustomer);
+      const clock = () => T0 + 30 * DAY;
+      const whole = createJourneyEngine({ clock, snapshots: false });
+      const bounded = createJourneyEngine({ clock, snapshots: false, memory: { horizonMs: 2 * DAY, minEvictEvents: 4 } });
+      for (const engine of [whole, bounded]) for (let i = 0; i < events.length; i += 4) await engine.recordUnknown(events.slice(i, i + 4));
+      const stats = bounded.memoryStats();
+      expect(stats.evictedEvents).toBeGreaterThan(40);
+      expect(whole.report('t1').customers.merged).toBe(1);
+      expect(observedState(bounded, 't1')).toEqual(observedState(whole, 't1'));
+      expect(stats.groupReads).toBeGreaterThan(0);
+      if (crossCustomer) expect(stats.rehydrations).toBeGreaterThan(0);
+      else {
+        // Carol's and Dave's streams only: their 80 events, not the tenant's history.
+        expect(stats.rehydrations).toBe(0);
+        expect(stats.groupReadEvents).toBeLessThanOrEqual(81);
+      }
+      await whole.close();
+      await bounded.close();
+    }
   });
 
   it('host partitions: a merge whose survivor has evicted events stays in memory, one that moves them re-reads the history', async () => {

@@ -8,6 +8,7 @@ import {
   routeCase,
   shareCasesState,
   workingCasesState,
+  type CaseRecord,
   type CasesState,
 } from '../core/cases/index.js';
 import { applyCustomerEventAt, cloneCustomerRecord, createCustomerRecord, createCustomersState, type CustomerRecord, type CustomersState } from '../core/customers/index.js';
@@ -29,7 +30,7 @@ import {
 import { NO_CASE_EFFECTS, type CaseEffects, type CaseLookup, type JourneyConfig, type JourneyEvent } from '../core/model/index.js';
 import { insertInOrder, lastSnapshotAtOrBefore } from './snapshots/index.js';
 import { isSettledForUnthreaded, type ContextLostAnnotation } from '../core/journey-map/state.js';
-import { attributeEvent, createRegroupIndex, forgetMoments, noteCaseMoment, regroupCustomer, type RegroupEvent, type RegroupIndex } from './customer-regroup.js';
+import { attributeEvent, createRegroupIndex, forgetMoments, noteCaseMoment, refoldGroupAlone, regroupCustomer, type EvictedMember, type GroupEvent, type RegroupEvent, type RegroupIndex } from './customer-regroup.js';
 import { applyViews, cloneViewStates, createViewStates, TENANT_PROJECTIONS, type AnyTenantProjection, type TenantFold } from '../core/standard/index.js';
 
 const NO_MERGES: readonly CustomerMerge[] = [];
@@ -41,9 +42,38 @@ const NO_MERGES: readonly CustomerMerge[] = [];
  */
 const HISTORY_NEEDED = 'TENANT_HISTORY_NEEDED';
 
-/** The fold's request for evicted events, naming what needs them: thrown inside a fold (or an `afterFold` check) it rolls the batch back. */
-export function historyNeeded(reason: string): Error {
-  return Object.assign(new Error(`the fold needs events evicted from memory: ${reason}`), { code: HISTORY_NEEDED });
+/**
+ * What a fold needs of the store when a merge joins several customers with evicted events: their events,
+ * by id (the ids their records' timelines hold), found in the streams of the group's named customers and
+ * identities. With them (`LiveTenant.supplied`) the group is re-folded on its own instead of the tenant.
+ */
+export interface GroupHistoryRequest {
+  /** The group's customer ids (named by the host: their events' streams). */
+  readonly customers: readonly string[];
+  /** The group's identity keys (`type:value`): the streams of events known by their identities alone. */
+  readonly identityKeys: readonly string[];
+  /** The evicted events the re-fold needs. */
+  readonly ids: readonly string[];
+}
+
+/**
+ * The fold's request for evicted events, naming what needs them: thrown inside a fold (or an `afterFold`
+ * check) it rolls the batch back. With `request`, the events of one merged group are enough.
+ */
+export function historyNeeded(reason: string, request?: GroupHistoryRequest): Error {
+  return Object.assign(new Error(`the fold needs events evicted from memory: ${reason}`), { code: HISTORY_NEEDED, request });
+}
+
+/** The merged group's request a fold's `historyNeeded` carries, if any, as a field to spread. */
+function requestOf(error: unknown): { request?: GroupHistoryRequest } {
+  const request = (error as { request?: GroupHistoryRequest }).request;
+  return request === undefined ? {} : { request };
+}
+
+/** One request for the events of both. */
+function joinRequests(a: GroupHistoryRequest, b: GroupHistoryRequest): GroupHistoryRequest {
+  const union = (x: readonly string[], y: readonly string[]) => [...new Set([...x, ...y])];
+  return { customers: union(a.customers, b.customers), identityKeys: union(a.identityKeys, b.identityKeys), ids: union(a.ids, b.ids) };
 }
 
 /** Whether an error is the fold's request for evicted events (see {@link historyNeeded}). */
@@ -98,8 +128,14 @@ export interface LiveTenant {
   base: FoldPoint | undefined;
   /** The order key of the last evicted event: an event sorting at or before it needs the tenant's history. */
   horizon: { at: number; occurredAt: string; id: string } | undefined;
-  /** Set when a fold needing evicted events could not be rolled back: the tenant must be rebuilt from the store before it is read. */
+  /**
+   * Set when a fold needing evicted events could not be rolled back: the tenant must be rebuilt from the
+   * store before it is read, or repaired by a re-fold from `repairFrom` once merged groups' events are supplied.
+   */
   broken?: boolean;
+  repairFrom?: number;
+  /** Evicted events read back from the store for a merged group's re-fold (see {@link GroupHistoryRequest}), while a batch is folded again. */
+  supplied?: ReadonlyMap<string, CatalogEvent>;
   /** Set by an engine with bounded memory: its smallest eviction, which fold snapshots are taken at least as often as. */
   evictionStep?: number;
   /**
@@ -381,13 +417,25 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     // Each surviving group once, whatever the number of merges that formed it in the range.
     const survivors = new Set<string>();
     for (const id of merged) survivors.add(canonicalCustomerId(identity, id));
+    // Groups whose evicted events must be read back are all named at once, so that one read serves them all.
+    let requested: GroupHistoryRequest | undefined;
     for (const survivorId of survivors) {
       const members = mergedGroup(identity, survivorId);
-      const evicted = evictedRecordOf(tenant, members, identity, point.cases, events[start]!);
+      let evicted: EvictedMember | undefined;
+      try {
+        evicted = evictedRecordOf(tenant, members, identity, point.cases, events[start]!, config);
+      } catch (error) {
+        const request = isHistoryNeeded(error) ? requestOf(error).request : undefined;
+        if (request === undefined) throw error;
+        requested = requested === undefined ? request : joinRequests(requested, request);
+        continue;
+      }
+      if (requested !== undefined) continue;
       const refolded = regroupCustomer(regroup, point.cases, point.customers, survivorId, members, lookup, config, evicted);
       tenant.stats.regroups++;
       tenant.stats.regroupedEvents += refolded;
     }
+    if (requested !== undefined) throw historyNeeded(`customers with evicted events are merged (${requested.customers.join(', ')})`, requested);
   }
   // One event object reused for every event, as in the batch fold: the projections copy what they keep.
   const je: JourneyEvent = { event: events[start]?.event as CatalogEvent, at: 0, customerId: '', attributedCustomerId: '' };
@@ -424,8 +472,8 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
 
 /**
  * The one record of a merged group's members that holds evicted events (its state at the eviction
- * boundary), if any. Two would have to be re-folded together from their evicted events: the fold needs the
- * tenant's history then.
+ * boundary), if any. Two or more are re-folded together from the group's events, the evicted ones read back
+ * from the store (`refoldedFromHistory`).
  *
  * An anonymous member seen before the boundary needs care: whether it was merged later decides the
  * identity gaps of the cases its events opened (`anonymousThenMerged`, read nowhere else), and a merge in
@@ -441,9 +489,16 @@ function evictedRecordOf(
   identity: IdentityState,
   cases: CasesState,
   from: { at: number; id: string },
-): EvictedRecord | undefined {
+  config: JourneyConfig,
+): EvictedMember | undefined {
   const base = tenant.base?.customers.customers;
   if (base === undefined) return undefined;
+  const withBase: { key: string; record: CustomerRecord }[] = [];
+  for (const m of members) {
+    const record = base.get(m);
+    if (record !== undefined) withBase.push({ key: m, record });
+  }
+  if (withBase.length > 1) return refoldedFromHistory(tenant, members, withBase, identity, cases, config);
   const boundary = tenant.horizon?.at ?? Number.POSITIVE_INFINITY;
   let anonymous: string | undefined;
   for (const m of members) {
@@ -453,24 +508,60 @@ function evictedRecordOf(
     if (anonymous !== undefined) throw historyNeeded(`anonymous customers ${anonymous} and ${m}, seen before the evicted events' end, are merged`);
     anonymous = m;
   }
-  let found: EvictedRecord | undefined;
-  for (const m of members) {
-    const record = base.get(m);
-    if (record === undefined) continue;
-    if (found !== undefined) throw historyNeeded(`customers ${found.key} and ${m}, both with evicted events, are merged`);
-    found = { key: m, record };
-  }
+  const found = withBase[0];
   if (anonymous === undefined) return found;
   const gaps = found?.key === anonymous ? identityGaps(identity, cases, found.record, anonymous, boundary) : undefined;
   if (gaps === undefined) throw historyNeeded(`anonymous customer ${anonymous}, seen before the evicted events' end, is merged`);
   return gaps.length === 0 ? found : { ...found!, gaps };
 }
 
-/** A member's record at the eviction boundary, and the identity gaps its evicted events show since (see `evictedRecordOf`). */
-interface EvictedRecord {
-  key: string;
-  record: CustomerRecord;
-  gaps?: ContextLostAnnotation[];
+/**
+ * The survivor's record of a group several of whose members have evicted events, re-folded on its own from
+ * the group's events: the evicted ones (the ids their records' timelines hold) come from the store, read by
+ * the caller on the request this throws while `tenant.supplied` lacks them. When the re-fold's checks fail
+ * (refoldGroupAlone), the tenant's history is needed.
+ */
+function refoldedFromHistory(
+  tenant: LiveTenant,
+  members: readonly string[],
+  withBase: readonly { key: string; record: CustomerRecord }[],
+  identity: IdentityState,
+  cases: CasesState,
+  config: JourneyConfig,
+): EvictedMember {
+  const reason = `customers ${withBase.map((b) => b.key).join(' and ')}, each with evicted events, are merged`;
+  const supplied = tenant.supplied;
+  const missing = supplied === undefined ? true : withBase.some((b) => b.record.ids.some((id) => !supplied.has(id)));
+  if (missing) {
+    const identityKeys: string[] = [];
+    for (const m of members) for (const [type, values] of identity.customers.get(m)?.byType ?? []) for (const value of values) identityKeys.push(`${type}:${value}`);
+    throw historyNeeded(reason, { customers: members.slice(), identityKeys, ids: withBase.flatMap((b) => b.record.ids) });
+  }
+  const groupCases = new Map<string, CaseRecord>();
+  // Who an evicted event was attributed to matters only where it opened a case (identity gaps): the case says.
+  const openedBy = new Map<string, string>();
+  for (const m of members) {
+    for (const c of cases.byCustomer.get(m) ?? []) {
+      groupCases.set(c.caseId, c);
+      openedBy.set(c.openedEventId, c.attributedCustomerId);
+    }
+  }
+  const events: GroupEvent[] = [];
+  for (const { key, record } of withBase) {
+    for (let k = 0; k < record.ids.length; k++) {
+      const event = supplied!.get(record.ids[k]!)!;
+      events.push({ id: event.id, occurredAt: event.occurredAt, at: record.ats[k]!, event, attributed: openedBy.get(event.id) ?? key });
+    }
+  }
+  for (const m of members) for (const e of tenant.regroup.byAttributed.get(m) ?? []) if (!e.pending) events.push({ id: e.id, occurredAt: e.occurredAt, at: e.at, event: e.event, attributed: e.attributed });
+  events.sort(compareEventOrder);
+  const survivorId = members[0]!;
+  const record = refoldGroupAlone(events, survivorId, groupCases, (id, at, eventId) => anonymousThenMerged(identity, id, at, eventId), config);
+  if (record === undefined) throw historyNeeded(`${reason}, and their cases hold other customers' events`);
+  // The member whose record held the group's first event: where a fold from scratch puts the survivor's entry.
+  let first = withBase[0]!;
+  for (const b of withBase) if (compareEventOrder({ at: b.record.ats[0]!, id: b.record.ids[0]!, occurredAt: '' }, { at: first.record.ats[0]!, id: first.record.ids[0]!, occurredAt: '' }) < 0) first = b;
+  return { key: first.key, record, refolded: true };
 }
 
 /**
@@ -546,8 +637,19 @@ export function addEvents(
   hashes?: readonly number[],
   contents?: readonly number[],
   afterFold?: (tenant: LiveTenant) => void,
-): { refoldedFrom: number; added: LiveEvent[]; needsHistory?: true } {
+): { refoldedFrom: number; added: LiveEvent[]; needsHistory?: true; request?: GroupHistoryRequest } {
   if (incoming.length === 0) return { refoldedFrom: tenant.events.length, added: [] };
+  // A tenant whose roll-back needed merged groups' events is re-folded first, now that they are supplied.
+  if (tenant.broken && tenant.supplied !== undefined) {
+    try {
+      refoldFrom(tenant, tenant.repairFrom ?? 0, config, true);
+      tenant.broken = false;
+      tenant.repairFrom = undefined;
+    } catch (error) {
+      if (!isHistoryNeeded(error)) throw error;
+      return { refoldedFrom: -1, added: [], needsHistory: true, ...requestOf(error) };
+    }
+  }
   let firstChanged = tenant.events.length;
   const { recorded, ids } = tenant.index;
   const items: LiveEvent[] = [];
@@ -598,12 +700,17 @@ export function addEvents(
       try {
         rollBack(tenant, items, firstChanged, config);
       } catch (again) {
-        // The held events between the restore point and the batch include a merge of two customers with
-        // evicted events: the state before the batch cannot be rebuilt from memory either.
+        // The held events between the restore point and the batch include a merge of customers with
+        // evicted events: the state before the batch cannot be rebuilt from memory either (until the
+        // groups' events are supplied: both requests together).
         if (!isHistoryNeeded(again)) throw again;
         tenant.broken = true;
+        tenant.repairFrom = Math.min(firstChanged, tenant.events.length);
+        const first = requestOf(error).request;
+        const second = requestOf(again).request;
+        return { refoldedFrom: -1, added: [], needsHistory: true, ...(first === undefined || second === undefined ? {} : { request: joinRequests(first, second) }) };
       }
-      return { refoldedFrom: -1, added: [], needsHistory: true };
+      return { refoldedFrom: -1, added: [], needsHistory: true, ...requestOf(error) };
     } finally {
       tenant.firstUndo = undefined;
     }
