@@ -167,7 +167,7 @@ function aliceThenBob(): { events: Record<string, unknown>[]; clock: () => numbe
 
 describe('journey engine with bounded memory', () => {
   it('answers as an engine holding every event: reports, state and as-of queries (property)', async () => {
-    const totals = { evicted: 0, rehydrations: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0 };
+    const totals = { evicted: 0, rehydrations: 0, groupReads: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0 };
     await assertProperty(
       fc.asyncProperty(scenarioArbitrary, async (scenario) => {
         const projections = scenario.withHost ? HOST : [];
@@ -204,15 +204,18 @@ describe('journey engine with bounded memory', () => {
         }
         totals.evicted += stats.evictedEvents;
         totals.rehydrations += stats.rehydrations;
+        totals.groupReads += stats.groupReads;
         totals.historyReads += stats.historyReads;
         await whole.close();
         await bounded.close();
       }),
       fcParameters({ numRuns: 40 }),
     );
-    // The runs evicted events, re-read histories for late events and merges, and answered as-of queries from the store.
+    // The runs evicted events, re-read histories for late events and merges (merged groups' events alone when
+    // that sufficed), and answered as-of queries from the store.
     expect(totals.evicted).toBeGreaterThan(100);
     expect(totals.rehydrations).toBeGreaterThan(3);
+    expect(totals.groupReads).toBeGreaterThan(0);
     expect(totals.historyReads).toBeGreaterThan(3);
     expect(totals.beyond).toBeGreaterThan(3);
     // And with host projections: their partitions dropped evicted events and still answered as the whole engine.
@@ -326,6 +329,98 @@ describe('journey engine with bounded memory', () => {
     expect(bounded.report('t1')).toEqual(report);
     await whole.close();
     await bounded.close();
+  });
+
+  it('adds the identity gap of an anonymous visitor identified after its case left memory, without re-reading the history', async () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+    const device = (value: string) => [{ type: 'device_id', value }];
+    const events: Record<string, unknown>[] = [
+      // Two visitors known by their devices alone: the first opens a case by email, then one by chat while the
+      // first is open (an unthreaded switch, annotated by the same event as its gap); the second only browses.
+      { type: 'CaseOpened', tenantId: 't1', caseId: 'case-v0', occurredAt: at(-0.5), channel: 'email', identities: device('dev-1'), data: { subject: 'Parcel' } },
+      { type: 'CaseOpened', tenantId: 't1', caseId: 'case-v1', occurredAt: at(0), channel: 'web_chat', identities: device('dev-1'), data: { subject: 'Where is my parcel?' } },
+      { type: 'CaseResolved', tenantId: 't1', caseId: 'case-v1', occurredAt: at(0.2), channel: 'web_chat', identities: device('dev-1'), data: {} },
+      { type: 'PageViewed', tenantId: 't1', occurredAt: at(0.3), channel: 'web', identities: device('dev-2'), data: { url: '/pricing' } },
+      // Nina, known by name, signs in from a device whose visitor had opened a case: merged into Nina at once.
+      { type: 'CustomerIdentified', tenantId: 't1', customerId: 'nina', occurredAt: at(0.05), channel: 'web', data: { identities: [] } },
+      { type: 'CaseOpened', tenantId: 't1', caseId: 'case-v3', occurredAt: at(0.1), channel: 'web_chat', identities: device('dev-3'), data: { subject: 'Broken zip' } },
+      { type: 'CustomerIdentified', tenantId: 't1', customerId: 'nina', occurredAt: at(0.4), channel: 'web', identities: device('dev-3'), data: { identities: [] } },
+    ];
+    // Bob writes every few hours: with a 1-day horizon the visitors' events leave memory.
+    for (let day = 0.5; day < 12; day += 0.25) {
+      events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: `bob-${day}`, occurredAt: at(day), channel: 'email', data: { text: 'hello' } });
+      events.push({ type: 'CaseResolved', tenantId: 't1', customerId: 'bob', caseId: `bob-${day}`, occurredAt: at(day + 0.1), channel: 'email', data: {} });
+    }
+    // Days later both sign in: each device's customer absorbs the named one (the older survives). The first
+    // visitor's case now shows an identity gap; the second opened none, so nothing it folded changes. Then
+    // a second merge into the first group, whose anonymous member's answer is settled already.
+    events.push({ type: 'CustomerIdentified', tenantId: 't1', customerId: 'vera', occurredAt: at(8), channel: 'web', identities: device('dev-1'), data: { identities: [] } });
+    events.push({ type: 'CustomerIdentified', tenantId: 't1', customerId: 'walt', occurredAt: at(8.5), channel: 'web', identities: device('dev-2'), data: { identities: [] } });
+    events.push({ type: 'CustomerIdentified', tenantId: 't1', customerId: 'vera-work', occurredAt: at(9), channel: 'web', identities: device('dev-1'), data: { identities: [] } });
+    // Nina's group grows after her visitor's events left memory: that visitor was merged before, nothing changes.
+    events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'nina-2', caseId: 'case-n2', occurredAt: at(9.5), channel: 'email', data: { text: 'me again' } });
+    events.push({ type: 'CustomersMerged', tenantId: 't1', customerId: 'nina', occurredAt: at(9.6), channel: 'web', data: { survivorId: 'nina', mergedId: 'nina-2' } });
+    events.sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
+    events.forEach((e, i) => (e.id = `evt-${String(i).padStart(4, '0')}`));
+    const clock = () => T0 + 20 * DAY;
+    const whole = createJourneyEngine({ clock, snapshots: false });
+    const bounded = createJourneyEngine({ clock, snapshots: false, memory: { horizonMs: DAY, minEvictEvents: 4 } });
+    for (const engine of [whole, bounded]) for (let i = 0; i < events.length; i += 2) await engine.recordUnknown(events.slice(i, i + 2));
+    expect(bounded.memoryStats().evictedEvents).toBeGreaterThan(6);
+    const report = whole.report('t1');
+    expect(report.journeys.contextLost).toMatchObject({ identity_gap: 3, unthreaded_switch: 1 });
+    expect(report.customers.merged).toBe(5);
+    expect(bounded.report('t1')).toEqual(report);
+    expect(observedState(bounded, 't1')).toEqual(observedState(whole, 't1'));
+    // Followed from the cases and the evicted record alone: no history re-read.
+    expect(bounded.memoryStats().rehydrations).toBe(0);
+    await whole.close();
+    await bounded.close();
+  });
+
+  it("merges customers that both have evicted events by reading back the group's events alone, unless their cases hold others' events", async () => {
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+    const history = (crossCustomer: boolean): Record<string, unknown>[] => {
+      const events: Record<string, unknown>[] = [];
+      // Carol and Dave write every day for 20 days from two accounts (email and chat), then are found to be one.
+      for (let day = 0; day < 20; day++) {
+        for (const [who, channel] of [['carol', 'email'], ['dave', 'web_chat']] as const) {
+          events.push({ type: 'MessageReceived', tenantId: 't1', customerId: who, caseId: `${who}-${day}`, occurredAt: at(day + (who === 'dave' ? 0.3 : 0)), channel, data: { text: `day ${day}` } });
+          events.push({ type: 'CaseResolved', tenantId: 't1', customerId: who, caseId: `${who}-${day}`, occurredAt: at(day + 0.5), channel, data: {} });
+        }
+      }
+      // Erin's case is merged into one of Carol's by an event of Erin's: a case of the group then holds another customer's event.
+      if (crossCustomer) {
+        events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'erin', caseId: 'erin-1', occurredAt: at(2.1), channel: 'sms', data: { text: 'about my friend' } });
+        events.push({ type: 'CasesMerged', tenantId: 't1', customerId: 'erin', caseId: 'carol-2', occurredAt: at(2.2), channel: 'email', data: { sourceCaseId: 'erin-1', targetCaseId: 'carol-2' } });
+      }
+      events.push({ type: 'CustomersMerged', tenantId: 't1', customerId: 'carol', occurredAt: at(21), channel: 'web', data: { survivorId: 'carol', mergedId: 'dave' } });
+      events.sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
+      events.forEach((e, i) => (e.id = `evt-${String(i).padStart(4, '0')}`));
+      return events;
+    };
+    for (const crossCustomer of [false, true]) {
+      const events = history(crossCustomer);
+      const clock = () => T0 + 30 * DAY;
+      const whole = createJourneyEngine({ clock, snapshots: false });
+      const bounded = createJourneyEngine({ clock, snapshots: false, memory: { horizonMs: 2 * DAY, minEvictEvents: 4 } });
+      for (const engine of [whole, bounded]) for (let i = 0; i < events.length; i += 4) await engine.recordUnknown(events.slice(i, i + 4));
+      const stats = bounded.memoryStats();
+      expect(stats.evictedEvents).toBeGreaterThan(40);
+      expect(whole.report('t1').customers.merged).toBe(1);
+      expect(observedState(bounded, 't1')).toEqual(observedState(whole, 't1'));
+      expect(stats.groupReads).toBeGreaterThan(0);
+      if (crossCustomer) expect(stats.rehydrations).toBeGreaterThan(0);
+      else {
+        // Carol's and Dave's streams only: their 80 events, not the tenant's history.
+        expect(stats.rehydrations).toBe(0);
+        expect(stats.groupReadEvents).toBeLessThanOrEqual(81);
+      }
+      await whole.close();
+      await bounded.close();
+    }
   });
 
   it('host partitions: a merge whose survivor has evicted events stays in memory, one that moves them re-reads the history', async () => {

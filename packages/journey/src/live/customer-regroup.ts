@@ -5,9 +5,9 @@
 // the survivor group's own events only, with the case effects noted when they were folded and the
 // unthreaded-switch candidates read from each case's recorded moments.
 import type { Channel } from '@omnitrail/events';
-import { writableCase, type CaseRecord, type CasesState } from '../core/cases/index.js';
+import { applyCaseEvent, caseLookupOf, createCasesState, writableCase, type CaseRecord, type CasesState } from '../core/cases/index.js';
 import { cloneCustomerRecord, createCustomerRecord, applyCustomerEventAt, type CustomerRecord, type CustomersState } from '../core/customers/index.js';
-import { isUnthreadedCandidate } from '../core/journey-map/state.js';
+import { addIdentityGaps, isUnthreadedCandidate, type ContextLostAnnotation } from '../core/journey-map/state.js';
 import type { CaseEffects, CaseLookup, CaseStatus, CaseView, JourneyConfig, JourneyEvent, UnthreadedCandidate } from '../core/model/index.js';
 import { compareEventOrder, type CatalogEvent } from '@omnitrail/events';
 
@@ -125,11 +125,24 @@ function candidatesAt(index: RegroupIndex, cases: CasesState, customerId: string
 }
 
 /**
+ * What a merged group brings from before the eviction boundary: the record of the one member with evicted
+ * events as it stood there, with the identity gaps its evicted events show since (`gaps`); or, when several
+ * members had evicted events, the survivor's record re-folded from the group's whole history (`refolded`,
+ * see {@link refoldGroupAlone}; `key`: the member whose record held the group's first events).
+ */
+export interface EvictedMember {
+  key: string;
+  record: CustomerRecord;
+  gaps?: readonly ContextLostAnnotation[];
+  refolded?: true;
+}
+
+/**
  * After merges made `survivorId` the canonical customer of `members` (itself first): its cases index and the
  * customer ids its cases record follow, and its record is re-folded from every folded event of the group, in
  * order, in place of the members' records. When one member has events evicted from memory, `evicted` is its
- * record as it stood at the eviction boundary: the group's held events (all later) are folded onto a copy of
- * it. Returns how many events were re-folded.
+ * record as it stood at the eviction boundary, with the identity gaps its evicted events show since (`gaps`):
+ * the group's held events (all later) are folded onto a copy of it. Returns how many events were re-folded.
  */
 export function regroupCustomer(
   index: RegroupIndex,
@@ -139,7 +152,7 @@ export function regroupCustomer(
   members: readonly string[],
   lookup: CaseLookup,
   config: JourneyConfig,
-  evicted?: { key: string; record: CustomerRecord },
+  evicted?: EvictedMember,
 ): number {
   // The cases opened by the group's events, in opening order, under the survivor.
   const lists: CaseRecord[][] = [];
@@ -168,12 +181,15 @@ export function regroupCustomer(
   events.sort(compareEventOrder);
   let rec: CustomerRecord;
   if (evicted === undefined) rec = createCustomerRecord(survivorId);
+  else if (evicted.refolded === true) rec = evicted.record;
   else {
     rec = cloneCustomerRecord(evicted.record);
     rec.customerId = survivorId;
+    if (evicted.gaps !== undefined) addIdentityGaps(rec.journey, evicted.gaps);
   }
   const je: JourneyEvent = { event: events[0]?.event as CatalogEvent, at: 0, customerId: survivorId, attributedCustomerId: '' };
-  for (let k = 0; k < events.length; k++) {
+  // A record re-folded from the group's whole history (refoldGroupAlone) has the held events already.
+  for (let k = evicted?.refolded === true ? events.length : 0; k < events.length; k++) {
     const item = events[k]!;
     je.event = item.event;
     je.at = item.at;
@@ -230,4 +246,75 @@ function placeEntry<V>(map: Map<string, V>, key: string, value: V, firstKey: str
     else if (!members.has(k) && k !== key) map.set(k, v);
   }
   if (!map.has(key)) map.set(key, value);
+}
+
+/** One event of a merged group re-folded on its own: an evicted one read back from the store, or a held one. */
+export interface GroupEvent {
+  readonly id: string;
+  readonly occurredAt: string;
+  readonly at: number;
+  readonly event: CatalogEvent;
+  /** The customer identity resolution attributed the event to (for an evicted one: the record that held it). */
+  readonly attributed: string;
+}
+
+/**
+ * The survivor's record re-folded from every event of its merged group, in fold order (`events`: evicted ones
+ * read back from the store and held ones), with the group's cases folded beside it from the same events:
+ * what a fold from the tenant's first event gives, as long as the group's cases hold the group's events only
+ * (the cases projection reads nothing of customers; each customer's projections read only the cases). That
+ * is checked: every case an event names must be one of `groupCases` (the tenant's records of the group's
+ * cases), and each case folded here must end as the tenant's record of it, customer ids aside. `undefined`
+ * when a check fails: the caller re-reads the tenant's history.
+ */
+export function refoldGroupAlone(
+  events: readonly GroupEvent[],
+  survivorId: string,
+  groupCases: ReadonlyMap<string, CaseRecord>,
+  anonymousThenMerged: CaseLookup['anonymousThenMerged'],
+  config: JourneyConfig,
+): CustomerRecord | undefined {
+  const cases = createCasesState();
+  const lookup = caseLookupOf(cases, anonymousThenMerged);
+  const rec = createCustomerRecord(survivorId);
+  const je: JourneyEvent = { event: events[0]?.event as CatalogEvent, at: 0, customerId: survivorId, attributedCustomerId: '' };
+  for (const item of events) {
+    for (const caseId of caseReferences(item.event)) if (!groupCases.has(caseId)) return undefined;
+    je.event = item.event;
+    je.at = item.at;
+    je.attributedCustomerId = item.attributed;
+    const effects = applyCaseEvent(cases, je, config);
+    applyCustomerEventAt(rec, rec.ids.length, je, effects, lookup, config);
+  }
+  if (cases.cases.size !== groupCases.size) return undefined;
+  for (const [caseId, c] of cases.cases) {
+    const theirs = groupCases.get(caseId);
+    if (theirs === undefined || caseFingerprint(c) !== caseFingerprint(theirs)) return undefined;
+  }
+  return rec;
+}
+
+/** The case ids an event names: its case, and those of a follow-up or a case merge. */
+function caseReferences(event: CatalogEvent): string[] {
+  const out: string[] = [];
+  if (event.caseId !== undefined) out.push(event.caseId);
+  const data = event.data as { followUpOf?: unknown; sourceCaseId?: unknown; targetCaseId?: unknown } | undefined;
+  for (const ref of [data?.followUpOf, data?.sourceCaseId, data?.targetCaseId]) if (typeof ref === 'string') out.push(ref);
+  return out;
+}
+
+/** A case record as text, customer ids aside (they name the group's members, not the survivor): equal records, equal text. */
+function caseFingerprint(c: CaseRecord): string {
+  return JSON.stringify(c, (key, value: unknown) => {
+    if (key === 'customerId' || key === 'attributedCustomerId') return undefined;
+    if (value instanceof Set) return { set: [...(value as Set<unknown>)] };
+    if (value instanceof Map) return { map: [...(value as Map<unknown, unknown>)] };
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k];
+      return sorted;
+    }
+    if (typeof value === 'number' && !Number.isFinite(value)) return { number: String(value) };
+    return value;
+  });
 }

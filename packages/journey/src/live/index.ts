@@ -38,7 +38,7 @@ import { createSnapshotKeys, deleteSnapshotKeys, isSealedEngineSnapshot, openSea
 import { createOwnEventQueue } from './own-events.js';
 import { createPersonalDataCodec, SNAPSHOT_KEY_TENANT } from './personal-data/index.js';
 import { canonicalCustomerId, mergedGroup } from '../core/identity/index.js';
-import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, shareLoadedCases, tenantFoldOf, type LiveTenant, type RecordedIndex } from './tenant-state.js';
+import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, shareLoadedCases, tenantFoldOf, type GroupHistoryRequest, type LiveTenant, type RecordedIndex } from './tenant-state.js';
 import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, type JourneyMemoryStats } from './memory/index.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
@@ -386,8 +386,12 @@ const FORGOTTEN_EVENT = Object.freeze({ id: '', tenantId: '' }) as unknown as Ca
  * with customer `eu-c1` never share a stream: a read by stream shows one tenant's events only.
  */
 export function journeyStreamName(event: CatalogEvent): string {
-  const key = event.customerId ?? strongestIdentityKey(event) ?? event.id;
-  const name = `${tenantStreamPrefix(event.tenantId)}${key}`;
+  return journeyStreamNameOfKey(event.tenantId, event.customerId ?? strongestIdentityKey(event) ?? event.id);
+}
+
+/** The stream of a tenant's events known by `key` (a customer id, `id:<type>:<value>`, an event id). */
+function journeyStreamNameOfKey(tenantId: string, key: string): string {
+  const name = `${tenantStreamPrefix(tenantId)}${key}`;
   return name.length <= 256 ? name : `${STREAM_PREFIX}h-${fnv1a(name)}`;
 }
 
@@ -474,7 +478,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const erasureHooks: ErasureHook[] = [...(options.onErased ?? [])];
   // ---- bounded memory (see ./memory and tenant-state's evictBefore) ----------------------------------
   const memory = resolveMemorySettings(options.memory, standard);
-  const memoryCounters = { rehydrations: 0, rehydratedEvents: 0, rehydrateMs: 0, historyReads: 0, historyReadEvents: 0, historyReadMs: 0 };
+  const memoryCounters = { rehydrations: 0, rehydratedEvents: 0, rehydrateMs: 0, groupReads: 0, groupReadEvents: 0, groupReadMs: 0, historyReads: 0, historyReadEvents: 0, historyReadMs: 0 };
+  // Tenants waiting for a merged group's events to be read back (see readGroupHistory), with the batches that came meanwhile.
+  const groupReads = new Map<string, { queue: { list: CatalogEvent[]; contents: number[] | undefined }[]; done: Promise<void> }>();
   // Tenants whose history is being re-read, with the batches that came meanwhile (folded after it, in order).
   const rehydrating = new Map<string, { queue: { list: CatalogEvent[]; contents: number[] | undefined }[]; done: Promise<void> }>();
   // Tenants that must hold their whole history for a while (a record() checking late ids, an erasure).
@@ -845,18 +851,33 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   }
 
   /** Folds one tenant's share of a batch into it and notifies its subscribers; returns how many events were new. */
-  function applyTenantOnce(tenantId: string, group: { list: CatalogEvent[]; hashes: number[] | undefined; contents: number[] | undefined }, distinctBatch: boolean): number {
+  function applyTenantOnce(
+    tenantId: string,
+    group: { list: CatalogEvent[]; hashes: number[] | undefined; contents: number[] | undefined },
+    distinctBatch: boolean,
+    supplied?: { events: ReadonlyMap<string, CatalogEvent>; reads: number },
+  ): number {
     {
-      const waiting = rehydrating.get(tenantId);
+      const waiting = rehydrating.get(tenantId) ?? groupReads.get(tenantId);
       if (waiting !== undefined) {
         waiting.queue.push({ list: group.list, contents: group.contents });
         return group.list.length;
       }
       let tenant = tenants.get(tenantId);
       if (!tenant) tenants.set(tenantId, (tenant = withEvictionStep(createLiveTenant(tenantId, config, standard, recordedIndex))));
-      const { refoldedFrom, added, needsHistory } = addEvents(tenant, group.list, config, distinctBatch, group.hashes, group.contents, verifyHost);
+      let folded: ReturnType<typeof addEvents>;
+      tenant.supplied = supplied?.events;
+      try {
+        folded = addEvents(tenant, group.list, config, distinctBatch, group.hashes, group.contents, verifyHost);
+      } finally {
+        tenant.supplied = undefined;
+      }
+      const { refoldedFrom, added, needsHistory, request } = folded;
       if (needsHistory) {
-        rehydrate(tenantId, { list: group.list, contents: group.contents });
+        // Merged groups' events read back suffice; a few reads at most for one batch (a re-fold can meet
+        // other groups than the batch's), then the tenant's history.
+        if (request !== undefined && (supplied?.reads ?? 0) < 5) readGroupHistory(tenantId, request, { list: group.list, contents: group.contents }, supplied);
+        else rehydrate(tenantId, { list: group.list, contents: group.contents });
         return group.list.length;
       }
       if (added.length === 0) return 0;
@@ -899,7 +920,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     // While catching up nothing is evicted: the backlog is folded in steps whose starts are exact states, and
     // evicted at the end from the last one before the horizon (evicting on the way would make every later
     // merge with an early anonymous customer re-read the history).
-    if (memory === undefined || !caughtUp || pinned.has(tenant.tenantId) || rehydrating.has(tenant.tenantId)) return;
+    if (memory === undefined || !caughtUp || pinned.has(tenant.tenantId) || rehydrating.has(tenant.tenantId) || groupReads.has(tenant.tenantId)) return;
     const latest = tenant.events.at(-1)?.at;
     if (latest === undefined) return;
     const watermark = latest - memory.horizonMs;
@@ -975,6 +996,68 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       positions.push(stored.position);
     }
     return { events, contents, positions };
+  }
+
+  /**
+   * Reads a merged group's events back from the store (the streams of its named customers and identities,
+   * see `GroupHistoryRequest`), then folds `first` again with them and every batch of the tenant that came
+   * meanwhile, in order. When the events are not all found or the re-read fails, the tenant's history is
+   * re-read instead (rehydrate).
+   */
+  function readGroupHistory(
+    tenantId: string,
+    request: GroupHistoryRequest,
+    first: { list: CatalogEvent[]; contents: number[] | undefined },
+    previous: { events: ReadonlyMap<string, CatalogEvent>; reads: number } | undefined,
+  ): void {
+    const entry: { queue: { list: CatalogEvent[]; contents: number[] | undefined }[]; done: Promise<void> } = { queue: [first], done: Promise.resolve() };
+    groupReads.set(tenantId, entry);
+    entry.done = (async () => {
+      const started = performance.now();
+      const found = new Map(previous?.events ?? []);
+      let complete = false;
+      try {
+        const before = found.size;
+        await readGroupEvents(tenantId, request, found);
+        memoryCounters.groupReadEvents += found.size - before;
+        complete = request.ids.every((id) => found.has(id));
+      } catch (error) {
+        logger.warn(`journey engine: reading back a merged group of tenant "${tenantId}" failed (${String(error)}); re-reading the tenant's history`);
+      }
+      memoryCounters.groupReads++;
+      memoryCounters.groupReadMs += performance.now() - started;
+      groupReads.delete(tenantId);
+      try {
+        const [head, ...rest] = entry.queue;
+        if (complete) applyTenantOnce(tenantId, { list: head!.list, hashes: undefined, contents: head!.contents }, false, { events: found, reads: (previous?.reads ?? 0) + 1 });
+        else rehydrate(tenantId, head);
+        for (const batch of rest) applyTenantOnce(tenantId, { list: batch.list, hashes: undefined, contents: batch.contents }, false);
+      } catch (error) {
+        failure ??= error;
+        storeHealth.next({ state: 'ended', error });
+        changes.error(error);
+      }
+    })();
+  }
+
+  /** Adds to `found` the events of the request's streams (its customers' and identities'), opened and parsed. */
+  async function readGroupEvents(tenantId: string, request: GroupHistoryRequest, found: Map<string, CatalogEvent>): Promise<void> {
+    const names = new Set<string>();
+    for (const customerId of request.customers) names.add(journeyStreamNameOfKey(tenantId, customerId));
+    // Events known by identities alone are named after their strongest identity; hashed when sealing (not followed here).
+    if (codec === undefined) for (const key of request.identityKeys) names.add(journeyStreamNameOfKey(tenantId, `id:${key}`));
+    for (const name of names) {
+      try {
+        for await (const stored of store.readStream(name)) {
+          const opening = codec === undefined ? stored.data : codec.open(stored.data);
+          const data = opening instanceof Promise ? await opening : opening;
+          const parsed = parseEvent(data, { registry, uniformShape: true });
+          if (parsed.success && parsed.event.tenantId === tenantId) found.set(parsed.event.id, parsed.event);
+        }
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'STREAM_NOT_FOUND') throw error;
+      }
+    }
   }
 
   /**
@@ -1072,6 +1155,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     for (const id of held) pinned.set(id, (pinned.get(id) ?? 0) + 1);
     try {
       for (const id of held) {
+        await groupReads.get(id)?.done;
         const tenant = tenants.get(id);
         if (rehydrating.has(id) || tenant?.base !== undefined) await rehydrate(id, undefined);
       }
@@ -1092,9 +1176,15 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
 
   /** Waits for the re-reads in progress (of these tenants, or all). */
   async function rehydrated(tenantIds?: Iterable<string>): Promise<void> {
-    if (rehydrating.size === 0) return;
-    const ids = tenantIds === undefined ? [...rehydrating.keys()] : [...new Set(tenantIds)];
-    for (const id of ids) await rehydrating.get(id)?.done;
+    const wanted = tenantIds === undefined ? undefined : [...new Set(tenantIds)];
+    // A group read can end in a re-read of the tenant: wait until neither is left.
+    for (;;) {
+      if (rehydrating.size === 0 && groupReads.size === 0) return;
+      const ids = wanted ?? [...rehydrating.keys(), ...groupReads.keys()];
+      const running = ids.map((id) => rehydrating.get(id)?.done ?? groupReads.get(id)?.done).filter((done) => done !== undefined);
+      if (running.length === 0) return;
+      await Promise.all(running);
+    }
   }
 
   /** The fold as of `asOf` from what the tenant holds; throws `BeyondHorizonError` before its horizon. */
@@ -1265,7 +1355,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       await ownEventsHandedBack();
       flush();
       // A tenant being re-read holds batches that are delivered but not folded yet: wait for them.
-      while (rehydrating.size > 0) {
+      while (rehydrating.size > 0 || groupReads.size > 0) {
         await rehydrated();
         flush();
       }

@@ -8,6 +8,7 @@ import {
   routeCase,
   shareCasesState,
   workingCasesState,
+  type CaseRecord,
   type CasesState,
 } from '../core/cases/index.js';
 import { applyCustomerEventAt, cloneCustomerRecord, createCustomerRecord, createCustomersState, type CustomerRecord, type CustomersState } from '../core/customers/index.js';
@@ -18,6 +19,7 @@ import {
   createIdentityState,
   mergedCustomerCount,
   findCustomerId,
+  mergedBefore,
   mergedGroup,
   namedOnlyCustomer,
   resolveIdentity,
@@ -27,8 +29,8 @@ import {
 } from '../core/identity/index.js';
 import { NO_CASE_EFFECTS, type CaseEffects, type CaseLookup, type JourneyConfig, type JourneyEvent } from '../core/model/index.js';
 import { insertInOrder, lastSnapshotAtOrBefore } from './snapshots/index.js';
-import { isSettledForUnthreaded } from '../core/journey-map/state.js';
-import { attributeEvent, createRegroupIndex, forgetMoments, noteCaseMoment, regroupCustomer, type RegroupEvent, type RegroupIndex } from './customer-regroup.js';
+import { isSettledForUnthreaded, type ContextLostAnnotation } from '../core/journey-map/state.js';
+import { attributeEvent, createRegroupIndex, forgetMoments, noteCaseMoment, refoldGroupAlone, regroupCustomer, type EvictedMember, type GroupEvent, type RegroupEvent, type RegroupIndex } from './customer-regroup.js';
 import { applyViews, cloneViewStates, createViewStates, TENANT_PROJECTIONS, type AnyTenantProjection, type TenantFold } from '../core/standard/index.js';
 
 const NO_MERGES: readonly CustomerMerge[] = [];
@@ -40,9 +42,38 @@ const NO_MERGES: readonly CustomerMerge[] = [];
  */
 const HISTORY_NEEDED = 'TENANT_HISTORY_NEEDED';
 
-/** The fold's request for evicted events, naming what needs them: thrown inside a fold (or an `afterFold` check) it rolls the batch back. */
-export function historyNeeded(reason: string): Error {
-  return Object.assign(new Error(`the fold needs events evicted from memory: ${reason}`), { code: HISTORY_NEEDED });
+/**
+ * What a fold needs of the store when a merge joins several customers with evicted events: their events,
+ * by id (the ids their records' timelines hold), found in the streams of the group's named customers and
+ * identities. With them (`LiveTenant.supplied`) the group is re-folded on its own instead of the tenant.
+ */
+export interface GroupHistoryRequest {
+  /** The group's customer ids (named by the host: their events' streams). */
+  readonly customers: readonly string[];
+  /** The group's identity keys (`type:value`): the streams of events known by their identities alone. */
+  readonly identityKeys: readonly string[];
+  /** The evicted events the re-fold needs. */
+  readonly ids: readonly string[];
+}
+
+/**
+ * The fold's request for evicted events, naming what needs them: thrown inside a fold (or an `afterFold`
+ * check) it rolls the batch back. With `request`, the events of one merged group are enough.
+ */
+export function historyNeeded(reason: string, request?: GroupHistoryRequest): Error {
+  return Object.assign(new Error(`the fold needs events evicted from memory: ${reason}`), { code: HISTORY_NEEDED, request });
+}
+
+/** The merged group's request a fold's `historyNeeded` carries, if any, as a field to spread. */
+function requestOf(error: unknown): { request?: GroupHistoryRequest } {
+  const request = (error as { request?: GroupHistoryRequest }).request;
+  return request === undefined ? {} : { request };
+}
+
+/** One request for the events of both. */
+function joinRequests(a: GroupHistoryRequest, b: GroupHistoryRequest): GroupHistoryRequest {
+  const union = (x: readonly string[], y: readonly string[]) => [...new Set([...x, ...y])];
+  return { customers: union(a.customers, b.customers), identityKeys: union(a.identityKeys, b.identityKeys), ids: union(a.ids, b.ids) };
 }
 
 /** Whether an error is the fold's request for evicted events (see {@link historyNeeded}). */
@@ -97,8 +128,14 @@ export interface LiveTenant {
   base: FoldPoint | undefined;
   /** The order key of the last evicted event: an event sorting at or before it needs the tenant's history. */
   horizon: { at: number; occurredAt: string; id: string } | undefined;
-  /** Set when a fold needing evicted events could not be rolled back: the tenant must be rebuilt from the store before it is read. */
+  /**
+   * Set when a fold needing evicted events could not be rolled back: the tenant must be rebuilt from the
+   * store before it is read, or repaired by a re-fold from `repairFrom` once merged groups' events are supplied.
+   */
   broken?: boolean;
+  repairFrom?: number;
+  /** Evicted events read back from the store for a merged group's re-fold (see {@link GroupHistoryRequest}), while a batch is folded again. */
+  supplied?: ReadonlyMap<string, CatalogEvent>;
   /** Set by an engine with bounded memory: its smallest eviction, which fold snapshots are taken at least as often as. */
   evictionStep?: number;
   /**
@@ -380,13 +417,25 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
     // Each surviving group once, whatever the number of merges that formed it in the range.
     const survivors = new Set<string>();
     for (const id of merged) survivors.add(canonicalCustomerId(identity, id));
+    // Groups whose evicted events must be read back are all named at once, so that one read serves them all.
+    let requested: GroupHistoryRequest | undefined;
     for (const survivorId of survivors) {
       const members = mergedGroup(identity, survivorId);
-      const evicted = evictedRecordOf(tenant, members, identity);
+      let evicted: EvictedMember | undefined;
+      try {
+        evicted = evictedRecordOf(tenant, members, identity, point.cases, events[start]!, config);
+      } catch (error) {
+        const request = isHistoryNeeded(error) ? requestOf(error).request : undefined;
+        if (request === undefined) throw error;
+        requested = requested === undefined ? request : joinRequests(requested, request);
+        continue;
+      }
+      if (requested !== undefined) continue;
       const refolded = regroupCustomer(regroup, point.cases, point.customers, survivorId, members, lookup, config, evicted);
       tenant.stats.regroups++;
       tenant.stats.regroupedEvents += refolded;
     }
+    if (requested !== undefined) throw historyNeeded(`customers with evicted events are merged (${requested.customers.join(', ')})`, requested);
   }
   // One event object reused for every event, as in the batch fold: the projections copy what they keep.
   const je: JourneyEvent = { event: events[start]?.event as CatalogEvent, at: 0, customerId: '', attributedCustomerId: '' };
@@ -423,27 +472,132 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
 
 /**
  * The one record of a merged group's members that holds evicted events (its state at the eviction
- * boundary), if any. Two would have to be re-folded together from their evicted events: the fold needs the
- * tenant's history then. So does an anonymous member seen before the boundary: what its evicted events
- * contributed depends on whether it was merged later ("anonymous, then merged": an identity gap), which
- * this merge changes.
+ * boundary), if any. Two or more are re-folded together from the group's events, the evicted ones read back
+ * from the store (`refoldedFromHistory`).
+ *
+ * An anonymous member seen before the boundary needs care: whether it was merged later decides the
+ * identity gaps of the cases its events opened (`anonymousThenMerged`, read nowhere else), and a merge in
+ * the range (from its first event `from` on) can turn that answer from no to yes (merges that stand only add
+ * yeses). Nothing changes for a member merged before the range (its events all precede that merge) or one
+ * whose evicted events opened no case. Otherwise the gaps its evicted events now show are derived from its
+ * cases (`identityGaps`) and returned with its record, for the regrouping to add; the history is needed only
+ * when they cannot be derived.
  */
-function evictedRecordOf(tenant: LiveTenant, members: readonly string[], identity: IdentityState): { key: string; record: CustomerRecord } | undefined {
+function evictedRecordOf(
+  tenant: LiveTenant,
+  members: readonly string[],
+  identity: IdentityState,
+  cases: CasesState,
+  from: { at: number; id: string },
+  config: JourneyConfig,
+): EvictedMember | undefined {
   const base = tenant.base?.customers.customers;
   if (base === undefined) return undefined;
-  const boundary = tenant.horizon?.at ?? Number.POSITIVE_INFINITY;
-  let found: { key: string; record: CustomerRecord } | undefined;
-  for (const m of members) {
-    const node = identity.customers.get(m);
-    if (node !== undefined && node.anonymous && node.firstSeenAt <= boundary) throw historyNeeded(`anonymous customer ${m}, seen before the evicted events' end, is merged`);
-  }
+  const withBase: { key: string; record: CustomerRecord }[] = [];
   for (const m of members) {
     const record = base.get(m);
-    if (record === undefined) continue;
-    if (found !== undefined) throw historyNeeded(`customers ${found.key} and ${m}, both with evicted events, are merged`);
-    found = { key: m, record };
+    if (record !== undefined) withBase.push({ key: m, record });
   }
-  return found;
+  if (withBase.length > 1) return refoldedFromHistory(tenant, members, withBase, identity, cases, config);
+  const boundary = tenant.horizon?.at ?? Number.POSITIVE_INFINITY;
+  let anonymous: string | undefined;
+  for (const m of members) {
+    const node = identity.customers.get(m);
+    if (node === undefined || !node.anonymous || node.firstSeenAt > boundary) continue;
+    if (mergedBefore(identity, m, from.at, from.id) || !openedCaseBy(cases, m, boundary)) continue;
+    if (anonymous !== undefined) throw historyNeeded(`anonymous customers ${anonymous} and ${m}, seen before the evicted events' end, are merged`);
+    anonymous = m;
+  }
+  const found = withBase[0];
+  if (anonymous === undefined) return found;
+  const gaps = found?.key === anonymous ? identityGaps(identity, cases, found.record, anonymous, boundary) : undefined;
+  if (gaps === undefined) throw historyNeeded(`anonymous customer ${anonymous}, seen before the evicted events' end, is merged`);
+  return gaps.length === 0 ? found : { ...found!, gaps };
+}
+
+/**
+ * The survivor's record of a group several of whose members have evicted events, re-folded on its own from
+ * the group's events: the evicted ones (the ids their records' timelines hold) come from the store, read by
+ * the caller on the request this throws while `tenant.supplied` lacks them. When the re-fold's checks fail
+ * (refoldGroupAlone), the tenant's history is needed.
+ */
+function refoldedFromHistory(
+  tenant: LiveTenant,
+  members: readonly string[],
+  withBase: readonly { key: string; record: CustomerRecord }[],
+  identity: IdentityState,
+  cases: CasesState,
+  config: JourneyConfig,
+): EvictedMember {
+  const reason = `customers ${withBase.map((b) => b.key).join(' and ')}, each with evicted events, are merged`;
+  const supplied = tenant.supplied;
+  const missing = supplied === undefined ? true : withBase.some((b) => b.record.ids.some((id) => !supplied.has(id)));
+  if (missing) {
+    const identityKeys: string[] = [];
+    for (const m of members) for (const [type, values] of identity.customers.get(m)?.byType ?? []) for (const value of values) identityKeys.push(`${type}:${value}`);
+    throw historyNeeded(reason, { customers: members.slice(), identityKeys, ids: withBase.flatMap((b) => b.record.ids) });
+  }
+  const groupCases = new Map<string, CaseRecord>();
+  // Who an evicted event was attributed to matters only where it opened a case (identity gaps): the case says.
+  const openedBy = new Map<string, string>();
+  for (const m of members) {
+    for (const c of cases.byCustomer.get(m) ?? []) {
+      groupCases.set(c.caseId, c);
+      openedBy.set(c.openedEventId, c.attributedCustomerId);
+    }
+  }
+  const events: GroupEvent[] = [];
+  for (const { key, record } of withBase) {
+    for (let k = 0; k < record.ids.length; k++) {
+      const event = supplied!.get(record.ids[k]!)!;
+      events.push({ id: event.id, occurredAt: event.occurredAt, at: record.ats[k]!, event, attributed: openedBy.get(event.id) ?? key });
+    }
+  }
+  for (const m of members) for (const e of tenant.regroup.byAttributed.get(m) ?? []) if (!e.pending) events.push({ id: e.id, occurredAt: e.occurredAt, at: e.at, event: e.event, attributed: e.attributed });
+  events.sort(compareEventOrder);
+  const survivorId = members[0]!;
+  const record = refoldGroupAlone(events, survivorId, groupCases, (id, at, eventId) => anonymousThenMerged(identity, id, at, eventId), config);
+  if (record === undefined) throw historyNeeded(`${reason}, and their cases hold other customers' events`);
+  // The member whose record held the group's first event: where a fold from scratch puts the survivor's entry.
+  let first = withBase[0]!;
+  for (const b of withBase) if (compareEventOrder({ at: b.record.ats[0]!, id: b.record.ids[0]!, occurredAt: '' }, { at: first.record.ats[0]!, id: first.record.ids[0]!, occurredAt: '' }) < 0) first = b;
+  return { key: first.key, record, refolded: true };
+}
+
+/**
+ * Whether an event attributed to `customerId` at or before `until` opened a case. Read before the range's
+ * merges relabel its cases: a customer not merged before the range has its cases under its own id.
+ */
+function openedCaseBy(cases: CasesState, customerId: string, until: number): boolean {
+  for (const c of cases.byCustomer.get(customerId) ?? []) if (c.attributedCustomerId === customerId && c.openedAt <= until) return true;
+  return false;
+}
+
+/**
+ * The identity gaps the evicted events of anonymous `customerId` show now and its record at the boundary
+ * lacks: one per case such an event opened that `anonymousThenMerged` now answers yes for (the fold's rule,
+ * journey-map/state.ts). The fold annotates only an opening event that names no customer; one attributed to
+ * an anonymous customer names none unless a host-named member was merged into it by then, so that case (and
+ * another event's annotation at the same instant, whose order would need the events) answers `undefined`:
+ * re-read.
+ */
+function identityGaps(identity: IdentityState, cases: CasesState, record: CustomerRecord, customerId: string, until: number): ContextLostAnnotation[] | undefined {
+  const named = mergedGroup(identity, customerId)
+    .slice(1)
+    .map((m) => identity.customers.get(m)!)
+    .filter((n) => !n.anonymous);
+  const lost = record.journey.contextLost;
+  const gaps: ContextLostAnnotation[] = [];
+  for (const c of cases.byCustomer.get(customerId) ?? []) {
+    if (c.attributedCustomerId !== customerId || c.openedAt > until) continue;
+    if (!anonymousThenMerged(identity, customerId, c.openedAt, c.openedEventId)) continue;
+    if (lost.some((a) => a.kind === 'identity_gap' && a.caseId === c.caseId)) continue;
+    if (named.some((n) => n.mergedInto !== undefined && (n.mergedAt < c.openedAt || (n.mergedAt === c.openedAt && n.mergedBy <= c.openedEventId)))) return undefined;
+    // The opening event's own annotations (same instant, same case) have their place; another event's would need the order of ids.
+    if (lost.some((a) => a.at === c.openedAt && a.caseId !== c.caseId)) return undefined;
+    gaps.push({ kind: 'identity_gap', at: c.openedAt, caseId: c.caseId, evidence: [c.openedEventId] });
+  }
+  return gaps;
 }
 
 /** Notes the moments of the cases an event changed: the case it acted on, and both sides of a case merge. */
@@ -483,8 +637,19 @@ export function addEvents(
   hashes?: readonly number[],
   contents?: readonly number[],
   afterFold?: (tenant: LiveTenant) => void,
-): { refoldedFrom: number; added: LiveEvent[]; needsHistory?: true } {
+): { refoldedFrom: number; added: LiveEvent[]; needsHistory?: true; request?: GroupHistoryRequest } {
   if (incoming.length === 0) return { refoldedFrom: tenant.events.length, added: [] };
+  // A tenant whose roll-back needed merged groups' events is re-folded first, now that they are supplied.
+  if (tenant.broken && tenant.supplied !== undefined) {
+    try {
+      refoldFrom(tenant, tenant.repairFrom ?? 0, config, true);
+      tenant.broken = false;
+      tenant.repairFrom = undefined;
+    } catch (error) {
+      if (!isHistoryNeeded(error)) throw error;
+      return { refoldedFrom: -1, added: [], needsHistory: true, ...requestOf(error) };
+    }
+  }
   let firstChanged = tenant.events.length;
   const { recorded, ids } = tenant.index;
   const items: LiveEvent[] = [];
@@ -535,12 +700,17 @@ export function addEvents(
       try {
         rollBack(tenant, items, firstChanged, config);
       } catch (again) {
-        // The held events between the restore point and the batch include a merge of two customers with
-        // evicted events: the state before the batch cannot be rebuilt from memory either.
+        // The held events between the restore point and the batch include a merge of customers with
+        // evicted events: the state before the batch cannot be rebuilt from memory either (until the
+        // groups' events are supplied: both requests together).
         if (!isHistoryNeeded(again)) throw again;
         tenant.broken = true;
+        tenant.repairFrom = Math.min(firstChanged, tenant.events.length);
+        const first = requestOf(error).request;
+        const second = requestOf(again).request;
+        return { refoldedFrom: -1, added: [], needsHistory: true, ...(first === undefined || second === undefined ? {} : { request: joinRequests(first, second) }) };
       }
-      return { refoldedFrom: -1, added: [], needsHistory: true };
+      return { refoldedFrom: -1, added: [], needsHistory: true, ...requestOf(error) };
     } finally {
       tenant.firstUndo = undefined;
     }

@@ -279,6 +279,16 @@ export function anonymousThenMerged(state: IdentityState, customerId: string, at
 }
 
 /**
+ * Whether a customer is merged into another by a merge that comes before the event `(at, eventId)` in fold
+ * order: then nothing folded from that event on changes what `anonymousThenMerged` answers for the customer's
+ * own events (they all precede the merge), short of an unmerge.
+ */
+export function mergedBefore(state: IdentityState, customerId: string, at: number, eventId: string): boolean {
+  const node = state.customers.get(customerId);
+  return node !== undefined && node.mergedInto !== undefined && laterInOrder(at, eventId, node.mergedAt, node.mergedBy);
+}
+
+/**
  * Links the event's identities to customers: finds the customers they belong to (an explicit customer
  * first), merges them into the oldest unless both carry a verified `user_id` or the merge would exceed a
  * per-type limit (then the weakest identity leaves the match and the match is tried again), and gives the

@@ -134,6 +134,20 @@ function annotate(j: JourneyState, kind: ContextLostKind, at: number, caseId: st
 }
 
 
+/**
+ * Adds identity gaps found after the fact (an anonymous customer's evicted case openings, merged later: the
+ * live engine's regrouping) where the fold would have annotated them: after the annotations of earlier
+ * events and the forced restart of the same event (same instant, same case), before its unthreaded switch.
+ * The caller makes sure no other event's annotation shares the instant.
+ */
+export function addIdentityGaps(j: JourneyState, gaps: readonly ContextLostAnnotation[]): void {
+  for (const gap of gaps) {
+    let at = j.contextLost.length;
+    for (let a = j.contextLost[at - 1]; a !== undefined && (a.at > gap.at || (a.at === gap.at && a.kind === 'unthreaded_switch')); a = j.contextLost[at - 1]) at--;
+    j.contextLost.splice(at, 0, { kind: 'identity_gap', at: gap.at, ...(gap.caseId === undefined ? {} : { caseId: gap.caseId }), evidence: gap.evidence.slice() });
+  }
+}
+
 /** The customer's channel transitions, in order of first occurrence. */
 export function transitionAggs(j: JourneyState): TransitionAgg[] {
   const out: TransitionAgg[] = [];

@@ -34,6 +34,14 @@ export interface JourneyMemoryStats {
   /** Events read by those re-reads, and the time they took (ms, reading and folding). */
   readonly rehydratedEvents: number;
   readonly rehydrateMs: number;
+  /**
+   * Merges of customers that each had evicted events, followed by reading the merged group's events back
+   * from its streams and re-folding the group alone (instead of re-reading the tenant); the events read, and
+   * the time the reads took (ms).
+   */
+  readonly groupReads: number;
+  readonly groupReadEvents: number;
+  readonly groupReadMs: number;
   /** As-of queries before a tenant's horizon, answered from the store (`foldAsOfFromStore`, `reportFromStore`). */
   readonly historyReads: number;
   readonly historyReadEvents: number;
