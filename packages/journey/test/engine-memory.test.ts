@@ -9,7 +9,7 @@ import { createInMemoryEventStore, createInMemoryKeyStore, openFileEventStore } 
 import { assertProperty, fcParameters, generateWorkload, tenantJourneysArbitrary, type RawEvent } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createJourneyEngine, defineJourneyProjection, type JourneyEngine, type JourneyProjection } from '../src/index.js';
+import { createJourneyEngine, defineJourneyProjection, type JourneyEngine, type JourneyMemoryOptions, type JourneyProjection } from '../src/index.js';
 import { foldState } from './helpers/resume-fixture.js';
 
 const DAY = 86_400_000;
@@ -165,6 +165,19 @@ function aliceThenBob(): { events: Record<string, unknown>[]; clock: () => numbe
   return { events, clock: () => T0 + 50 * DAY };
 }
 
+/**
+ * The events in time order, with ids in that order, recorded `batch` at a time by an engine holding every
+ * event and one with bounded memory, both on the engine's own store.
+ */
+async function recordedTwice(events: Record<string, unknown>[], clock: () => number, memory: JourneyMemoryOptions, batch: number): Promise<{ whole: JourneyEngine; bounded: JourneyEngine }> {
+  events.sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
+  events.forEach((e, i) => (e.id = `evt-${String(i).padStart(4, '0')}`));
+  const whole = createJourneyEngine({ clock, snapshots: false });
+  const bounded = createJourneyEngine({ clock, snapshots: false, memory });
+  for (const engine of [whole, bounded]) for (let i = 0; i < events.length; i += batch) await engine.recordUnknown(events.slice(i, i + batch));
+  return { whole, bounded };
+}
+
 describe('journey engine with bounded memory', () => {
   it('answers as an engine holding every event: reports, state and as-of queries (property)', async () => {
     const totals = { evicted: 0, rehydrations: 0, groupReads: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0 };
@@ -315,12 +328,7 @@ describe('journey engine with bounded memory', () => {
       events.push(msg(`${who}-2`, `${who}-2-chat`, day - 0.1, 'web_chat'));
       events.push({ type: 'CustomersMerged', tenantId: 't1', customerId: who, occurredAt: at(day), channel: 'web', data: { survivorId: who, mergedId: `${who}-2` } });
     }
-    events.sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
-    events.forEach((e, i) => (e.id = `evt-${String(i).padStart(4, '0')}`));
-    const clock = () => T0 + 20 * DAY;
-    const whole = createJourneyEngine({ clock, snapshots: false });
-    const bounded = createJourneyEngine({ clock, snapshots: false, memory: { horizonMs: DAY, minEvictEvents: 4 } });
-    for (const engine of [whole, bounded]) for (let i = 0; i < events.length; i += 2) await engine.recordUnknown(events.slice(i, i + 2));
+    const { whole, bounded } = await recordedTwice(events, () => T0 + 20 * DAY, { horizonMs: DAY, minEvictEvents: 4 }, 2);
     expect(bounded.memoryStats().evictedEvents).toBeGreaterThan(6);
     const report = whole.report('t1');
     // Carol's and Erin's chats switch channel with an email case still open or resolved within 7 days; Dan's does not.
@@ -361,12 +369,7 @@ describe('journey engine with bounded memory', () => {
     // Nina's group grows after her visitor's events left memory: that visitor was merged before, nothing changes.
     events.push({ type: 'MessageReceived', tenantId: 't1', customerId: 'nina-2', caseId: 'case-n2', occurredAt: at(9.5), channel: 'email', data: { text: 'me again' } });
     events.push({ type: 'CustomersMerged', tenantId: 't1', customerId: 'nina', occurredAt: at(9.6), channel: 'web', data: { survivorId: 'nina', mergedId: 'nina-2' } });
-    events.sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
-    events.forEach((e, i) => (e.id = `evt-${String(i).padStart(4, '0')}`));
-    const clock = () => T0 + 20 * DAY;
-    const whole = createJourneyEngine({ clock, snapshots: false });
-    const bounded = createJourneyEngine({ clock, snapshots: false, memory: { horizonMs: DAY, minEvictEvents: 4 } });
-    for (const engine of [whole, bounded]) for (let i = 0; i < events.length; i += 2) await engine.recordUnknown(events.slice(i, i + 2));
+    const { whole, bounded } = await recordedTwice(events, () => T0 + 20 * DAY, { horizonMs: DAY, minEvictEvents: 4 }, 2);
     expect(bounded.memoryStats().evictedEvents).toBeGreaterThan(6);
     const report = whole.report('t1');
     expect(report.journeys.contextLost).toMatchObject({ identity_gap: 3, unthreaded_switch: 1 });
@@ -397,16 +400,10 @@ describe('journey engine with bounded memory', () => {
         events.push({ type: 'CasesMerged', tenantId: 't1', customerId: 'erin', caseId: 'carol-2', occurredAt: at(2.2), channel: 'email', data: { sourceCaseId: 'erin-1', targetCaseId: 'carol-2' } });
       }
       events.push({ type: 'CustomersMerged', tenantId: 't1', customerId: 'carol', occurredAt: at(21), channel: 'web', data: { survivorId: 'carol', mergedId: 'dave' } });
-      events.sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
-      events.forEach((e, i) => (e.id = `evt-${String(i).padStart(4, '0')}`));
       return events;
     };
     for (const crossCustomer of [false, true]) {
-      const events = history(crossCustomer);
-      const clock = () => T0 + 30 * DAY;
-      const whole = createJourneyEngine({ clock, snapshots: false });
-      const bounded = createJourneyEngine({ clock, snapshots: false, memory: { horizonMs: 2 * DAY, minEvictEvents: 4 } });
-      for (const engine of [whole, bounded]) for (let i = 0; i < events.length; i += 4) await engine.recordUnknown(events.slice(i, i + 4));
+      const { whole, bounded } = await recordedTwice(history(crossCustomer), () => T0 + 30 * DAY, { horizonMs: 2 * DAY, minEvictEvents: 4 }, 4);
       const stats = bounded.memoryStats();
       expect(stats.evictedEvents).toBeGreaterThan(40);
       expect(whole.report('t1').customers.merged).toBe(1);

@@ -7,6 +7,7 @@ import {
   createIdentityState,
   resolveIdentity,
   resolveTenantIdentities,
+  shareIdentityState,
 } from '../src/core/identity/index.js';
 import { applyCaseEvent, casesOfCustomer, casesSection, createCasesState, getCase } from '../src/core/cases/index.js';
 import { MIN, T0, ev, sortEvents, testConfig, type RawCaseEvent } from './helpers/cases-fixtures.js';
@@ -253,6 +254,40 @@ describe('identity properties', () => {
         expect(b.rejections).toEqual(a.rejections);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('a shared graph (copy on write) stays as it was while the head and a working copy of it resolve on', () => {
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 30 }), fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), (list, cuts) => {
+        const events = sortEvents(build(list));
+        const whole = createIdentityState(testConfig());
+        const expected = events.map((e) => resolveIdentity(whole, e.event, e.at));
+        // The head shares itself at several points (as a live tenant's fold snapshots do), each kept with a
+        // deep copy taken at the same moment; a working copy restored from each resolves the rest too.
+        const points = [...new Set(cuts.map((c) => (events.length === 0 ? 0 : c % events.length)))].sort((a, b) => a - b);
+        const head = createIdentityState(testConfig());
+        const shared: { at: number; graph: ReturnType<typeof createIdentityState>; frozen: ReturnType<typeof createIdentityState> }[] = [];
+        const got: unknown[] = [];
+        for (let i = 0; i < events.length; i++) {
+          if (points.includes(i)) {
+            const graph = shareIdentityState(head);
+            shared.push({ at: i, graph, frozen: cloneIdentityState(graph) });
+          }
+          got.push(resolveIdentity(head, events[i]!.event, events[i]!.at));
+        }
+        expect(got).toEqual(expected);
+        expect(head).toEqual(whole);
+        for (const { at, graph, frozen } of shared) {
+          const working = shareIdentityState(graph);
+          const rest = events.slice(at).map((e) => resolveIdentity(working, e.event, e.at));
+          expect(rest).toEqual(expected.slice(at));
+          expect(working).toEqual(whole);
+          // Neither the head nor the working copy changed what was shared.
+          expect(graph).toEqual(frozen);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -15,7 +15,7 @@ import { applyCustomerEventAt, cloneCustomerRecord, createCustomerRecord, create
 import {
   anonymousThenMerged,
   canonicalCustomerId,
-  cloneIdentityState,
+  shareIdentityState,
   createIdentityState,
   mergedCustomerCount,
   findCustomerId,
@@ -290,7 +290,7 @@ function restorePoint(tenant: LiveTenant, p: FoldPoint): FoldPoint {
   tenant.shared = new Set();
   return {
     index: p.index,
-    identity: cloneIdentityState(p.identity),
+    identity: shareIdentityState(p.identity),
     cases: workingCasesState(p.cases),
     customers: shareCustomers(tenant, p.customers),
     views: cloneViewStates(tenant.projections, p.views),
@@ -304,6 +304,8 @@ function restorePoint(tenant: LiveTenant, p: FoldPoint): FoldPoint {
  */
 export function shareLoadedCases(tenant: LiveTenant): void {
   markCasesShared(tenant.head.cases);
+  // Its identity nodes too: a new generation copies them before changing them.
+  tenant.head.identity.epoch = {};
 }
 
 /** The customers state for a snapshot (or from one): a new map of the same records, now shared. */
@@ -362,7 +364,7 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
       (i > start || (tenant.snapshots.at(-1)?.index ?? -1) < i) &&
       (tenant.snapshotsFrom === undefined || events[i]!.at >= tenant.snapshotsFrom)
     ) {
-      identitySnapshots.set(i, cloneIdentityState(identity));
+      identitySnapshots.set(i, shareIdentityState(identity));
     }
     const item = events[i]!;
     const { event, at } = item;
@@ -842,7 +844,7 @@ export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: nu
   let k = -1;
   if (cut === events.length && tenant.head.index === events.length) {
     const h = tenant.head;
-    base = { index: h.index, identity: cloneIdentityState(h.identity), cases: shareCasesState(h.cases), customers: shareCustomers(tenant, h.customers), views: cloneViewStates(tenant.projections, h.views) };
+    base = { index: h.index, identity: shareIdentityState(h.identity), cases: shareCasesState(h.cases), customers: shareCustomers(tenant, h.customers), views: cloneViewStates(tenant.projections, h.views) };
     k = tenant.snapshots.length - 1;
   } else {
     k = exactSnapshotAtOrBefore(tenant, cut);

@@ -53,9 +53,14 @@ interface CustomerNode {
   /** The latest standing merge that absorbed another customer into this one (-Infinity: none). */
   absorbedAt: number;
   absorbedBy: string;
+  /** The graph generation that may change this node in place (see `IdentityState.epoch`); others copy it first. */
+  epoch?: object;
 }
 
-/** The identity graph of one tenant. Plain data; copy it with `cloneIdentityState`. */
+/**
+ * The identity graph of one tenant. Plain data; copy it with `cloneIdentityState`, or share it with
+ * `shareIdentityState` (copy on write).
+ */
 export interface IdentityState {
   limits: IdentityLimits;
   /** Identity key (`type:value`, normalised) → the customer that owns it (never a merged one). */
@@ -63,6 +68,13 @@ export interface IdentityState {
   customers: Map<string, CustomerNode>;
   /** Keys of `user_id` identities that were seen with `verified: true`. */
   verifiedUserIds: Set<string>;
+  /**
+   * This graph's generation: the nodes it created or copied since it last shared its nodes carry it and are
+   * changed in place; any other node may be shared with a copy (a fold snapshot) and is copied before it
+   * changes (`ownNode`). A new object at each sharing, so no two graphs ever have the same (an object
+   * survives a snapshot's serialization as itself, a counter would not).
+   */
+  epoch?: object;
 }
 
 /** An identity of an event after normalisation. */
@@ -81,35 +93,75 @@ export function createIdentityState(config: Pick<JourneyConfig, 'identityLimits'
     owner: new Map(),
     customers: new Map(),
     verifiedUserIds: new Set(),
+    epoch: {},
+  };
+}
+
+/**
+ * A copy of the graph that shares its customer nodes with it: the maps are copied (a pointer per entry),
+ * the nodes are not; from now on both copy a node before changing it (`ownNode`). What a fold snapshot of a
+ * live tenant costs instead of a deep copy (`cloneIdentityState`).
+ */
+export function shareIdentityState(state: IdentityState): IdentityState {
+  state.epoch = {};
+  return {
+    limits: { ...state.limits },
+    owner: new Map(state.owner),
+    customers: new Map(state.customers),
+    verifiedUserIds: new Set(state.verifiedUserIds),
+    epoch: {},
+  };
+}
+
+/**
+ * The graph's current node for `node` (by id: a caller may hold one a copy replaced), ready to change in
+ * place: copied first when another graph may share it.
+ */
+function ownNode(state: IdentityState, node: CustomerNode): CustomerNode {
+  if (node.epoch !== undefined && node.epoch === state.epoch) return node;
+  const current = state.customers.get(node.id)!;
+  if (current.epoch !== undefined && current.epoch === state.epoch) return current;
+  const copy = copyNode(current);
+  copy.epoch = state.epoch ??= {};
+  state.customers.set(copy.id, copy);
+  return copy;
+}
+
+/** A deep copy of a node (its identity sets and id lists included). */
+function copyNode(n: CustomerNode): CustomerNode {
+  const byType = new Map<string, Set<string>>();
+  for (const [t, s] of n.byType) byType.set(t, new Set(s));
+  return {
+    id: n.id,
+    seq: n.seq,
+    firstSeenAt: n.firstSeenAt,
+    byType,
+    mergedInto: n.mergedInto,
+    absorbed: n.absorbed === undefined ? undefined : n.absorbed.slice(),
+    gaveOnMerge: n.gaveOnMerge === undefined ? undefined : n.gaveOnMerge.slice(),
+    anonymous: n.anonymous,
+    mergedAt: n.mergedAt,
+    mergedBy: n.mergedBy,
+    absorbedAt: n.absorbedAt,
+    absorbedBy: n.absorbedBy,
   };
 }
 
 /** A deep copy of an identity graph, for snapshots: changing one never changes the other. */
 export function cloneIdentityState(state: IdentityState): IdentityState {
+  const epoch = {};
   const customers = new Map<string, CustomerNode>();
   for (const [id, n] of state.customers) {
-    const byType = new Map<string, Set<string>>();
-    for (const [t, s] of n.byType) byType.set(t, new Set(s));
-    customers.set(id, {
-      id: n.id,
-      seq: n.seq,
-      firstSeenAt: n.firstSeenAt,
-      byType,
-      mergedInto: n.mergedInto,
-      absorbed: n.absorbed === undefined ? undefined : n.absorbed.slice(),
-      gaveOnMerge: n.gaveOnMerge === undefined ? undefined : n.gaveOnMerge.slice(),
-      anonymous: n.anonymous,
-      mergedAt: n.mergedAt,
-      mergedBy: n.mergedBy,
-      absorbedAt: n.absorbedAt,
-      absorbedBy: n.absorbedBy,
-    });
+    const copy = copyNode(n);
+    copy.epoch = epoch;
+    customers.set(id, copy);
   }
   return {
     limits: { ...state.limits },
     owner: new Map(state.owner),
     customers,
     verifiedUserIds: new Set(state.verifiedUserIds),
+    epoch,
   };
 }
 
@@ -151,6 +203,7 @@ function ensureCustomer(state: IdentityState, id: string, at: number, anonymous 
       mergedBy: '',
       absorbedAt: Number.NEGATIVE_INFINITY,
       absorbedBy: '',
+      epoch: (state.epoch ??= {}),
     };
     state.customers.set(id, node);
   }
@@ -162,16 +215,18 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
-function addIdentity(state: IdentityState, node: CustomerNode, type: string, value: string, key: string): void {
+function addIdentity(state: IdentityState, shared: CustomerNode, type: string, value: string, key: string): void {
+  const node = ownNode(state, shared);
   let set = node.byType.get(type);
   if (set === undefined) node.byType.set(type, (set = new Set()));
   set.add(value);
   state.owner.set(key, node.id);
 }
 
-function removeIdentity(node: CustomerNode, type: string, value: string): void {
-  const set = node.byType.get(type);
-  if (set === undefined) return;
+function removeIdentity(state: IdentityState, shared: CustomerNode, type: string, value: string): void {
+  if (shared.byType.get(type)?.has(value) !== true) return;
+  const node = ownNode(state, shared);
+  const set = node.byType.get(type)!;
   set.delete(value);
   if (set.size === 0) node.byType.delete(type);
 }
@@ -231,7 +286,9 @@ function laterInOrder(at: number, id: string, afterAt: number, afterId: string):
  * Moves every identity of `merged` to `survivor` and records what it gave, for a later unmerge, and when
  * (the event `(at, eventId)`), for `anonymousThenMerged`.
  */
-function mergeInto(state: IdentityState, survivor: CustomerNode, merged: CustomerNode, at: number, eventId: string): void {
+function mergeInto(state: IdentityState, survivorNode: CustomerNode, mergedNode: CustomerNode, at: number, eventId: string): void {
+  const survivor = ownNode(state, survivorNode);
+  const merged = ownNode(state, mergedNode);
   const gave: string[] = [];
   for (const [type, values] of merged.byType) {
     for (const value of values) {
@@ -370,10 +427,13 @@ function resolveMatch(
       }
     }
   }
+  // The merges may have copied the survivor (copy on write): read the graph's current node.
+  survivor = state.customers.get(survivor.id)!;
   for (const i of match) {
     if (state.owner.has(i.key)) continue;
     if (countOf(survivor, i.type) >= limitOf(state, i.type)) continue; // over the limit: left unlinked
     addIdentity(state, survivor, i.type, i.value, i.key);
+    survivor = state.customers.get(survivor.id)!;
   }
   const customerId = explicit !== undefined ? explicit.id : survivor.id;
   return { customerId, merges, rejections };
@@ -470,12 +530,13 @@ export function resolveIdentity(state: IdentityState, event: CatalogEvent, at: n
  * it follow it. On a customer that is not merged, only the listed identities move to it.
  */
 function unmerge(state: IdentityState, customerId: string, listed: readonly Identity[], at: number): void {
-  const node = ensureCustomer(state, customerId, at);
+  const node = ownNode(state, ensureCustomer(state, customerId, at));
   const keys: string[] = node.gaveOnMerge ?? [];
   const extra: Ident[] = [];
   normalise(state, listed, extra);
   for (const i of extra) keys.push(i.key);
-  const former = node.mergedInto === undefined ? undefined : state.customers.get(node.mergedInto);
+  const formerNode = node.mergedInto === undefined ? undefined : state.customers.get(node.mergedInto);
+  const former = formerNode === undefined ? undefined : ownNode(state, formerNode);
   node.mergedInto = undefined;
   node.gaveOnMerge = undefined;
   node.mergedAt = Number.NEGATIVE_INFINITY;
@@ -497,7 +558,7 @@ function unmerge(state: IdentityState, customerId: string, listed: readonly Iden
     const ownerId = state.owner.get(key);
     if (ownerId !== undefined && ownerId !== node.id) {
       const holder = state.customers.get(ownerId);
-      if (holder !== undefined) removeIdentity(holder, type, value);
+      if (holder !== undefined) removeIdentity(state, holder, type, value);
     }
     addIdentity(state, node, type, value, key);
   }

@@ -29,8 +29,11 @@ export interface AgentsState {
   resolved: AgentFacts;
   assignments: AgentFacts;
   csat: AgentFacts;
-  /** Per case: the latest agent it was assigned to, and the latest agent who replied in public. */
-  current: Map<string, { assigned: string | undefined; replied: string | undefined }>;
+  /**
+   * Per case: the latest agent it was assigned to, and the latest agent who replied in public. Entries are
+   * replaced, never changed, so a copy of the state copies the map's pointers only.
+   */
+  current: Map<string, { readonly assigned: string | undefined; readonly replied: string | undefined }>;
   /** Cases whose first response was noted. */
   firstResponded: Set<string>;
 }
@@ -75,10 +78,10 @@ function agentIn(t: Map<string, AgentTally>, agentId: string): AgentTally {
   return row;
 }
 
-function currentOf(state: AgentsState, caseId: string): { assigned: string | undefined; replied: string | undefined } {
-  let c = state.current.get(caseId);
-  if (c === undefined) state.current.set(caseId, (c = { assigned: undefined, replied: undefined }));
-  return c;
+/** Sets who answers for a case now: the agent assigned, or the latest who replied in public. */
+function setCurrent(state: AgentsState, caseId: string, change: { assigned: string } | { replied: string }): void {
+  const c = state.current.get(caseId);
+  state.current.set(caseId, { assigned: c?.assigned, replied: c?.replied, ...change });
 }
 
 /**
@@ -96,7 +99,7 @@ export const agentsProjection: TenantProjection<AgentsState, AgentsTally, Agents
     resolved: copyFacts(s.resolved),
     assignments: copyFacts(s.assignments),
     csat: copyFacts(s.csat),
-    current: new Map([...s.current].map(([k, v]) => [k, { ...v }])),
+    current: new Map(s.current),
     firstResponded: new Set(s.firstResponded),
   }),
   apply(state, je, effects, cases) {
@@ -108,7 +111,7 @@ export const agentsProjection: TenantProjection<AgentsState, AgentsTally, Agents
       const agentId = e.actor.id;
       if (caseId === undefined || agentId === undefined) return;
       note(state.replies, agentId, je.at);
-      currentOf(state, caseId).replied = agentId;
+      setCurrent(state, caseId, { replied: agentId });
       const c = cases.getCase(caseId);
       // The reply that gave the case its first response (at most one per case).
       if (c !== undefined && c.firstResponseAt === je.at && c.firstResponseClockStart !== null && !state.firstResponded.has(caseId)) {
@@ -126,7 +129,7 @@ export const agentsProjection: TenantProjection<AgentsState, AgentsTally, Agents
     if (type === 'CaseAssigned' && caseId !== undefined) {
       const d = (e as EventOf<'CaseAssigned'>).data;
       if (d.assigneeKind !== 'agent') return;
-      currentOf(state, caseId).assigned = d.assigneeId;
+      setCurrent(state, caseId, { assigned: d.assigneeId });
       note(state.assignments, d.assigneeId, je.at);
       return;
     }
