@@ -69,7 +69,15 @@ const enum Tag {
   TypedArray = 18,
   /** Byte length, then V8's serialization of the value. */
   V8 = 19,
+  /** Length: an array of strings, the next ones of the run table (strings not looked up when written). */
+  RunStringArray = 20,
 }
+
+/** The shortest array of strings written as a run (shorter ones are looked up). */
+const MIN_RUN = 8;
+
+/** Slots of the encoder's cache of recent strings (a power of two). */
+const RECENT_SLOTS = 4096;
 
 /** Set on an object's tag when the object is referred to again (a `Ref` to its offset). */
 const SHARED = 0x80;
@@ -119,8 +127,10 @@ export function encodeSnapshotValue(value: unknown): Buffer {
   let view = new DataView(bytes.buffer);
   let at = 0;
   const strings: string[] = [];
-  // A dictionary object rather than a Map: with a million distinct strings, about twice as fast to look up.
-  const stringIndex = Object.create(null) as Record<string, number | undefined>;
+  // The elements of `RunStringArray`s, in the order written; the strings sampled to choose them.
+  const runStrings: string[] = [];
+  const sample: string[] = [];
+  const stringIndex = new Map<string, number>();
   const shapes: string[][] = [];
   const shapeRoot: ShapeNode = { id: -1, next: undefined };
   // Objects written whole, by the offset of their tag byte. An object is noted once written, so a cycle
@@ -145,32 +155,64 @@ export function encodeSnapshotValue(value: unknown): Buffer {
     }
     bytes[at++] = n;
   };
+  // Most string values repeat (a status, a channel, a customer id on each of its records), and looking up
+  // a million-entry table costs a few cache misses each time: a small cache of recent strings, by length
+  // and first character, answers most of them first.
+  const recent: (string | undefined)[] = new Array<string | undefined>(RECENT_SLOTS).fill(undefined);
+  const recentIds = new Int32Array(RECENT_SLOTS);
   const stringId = (s: string): number => {
-    let i = stringIndex[s];
+    const slot = (s.length * 31 + (s.length === 0 ? 0 : s.charCodeAt(s.length - 1)) * 7 + (s.length === 0 ? 0 : s.charCodeAt(0))) & (RECENT_SLOTS - 1);
+    if (recent[slot] === s) return recentIds[slot]!;
+    let i = stringIndex.get(s);
     if (i === undefined) {
       i = strings.length;
       strings.push(s);
-      stringIndex[s] = i;
+      stringIndex.set(s, i);
     }
+    recent[slot] = s;
+    recentIds[slot] = i;
     return i;
   };
-  const shapeOf = (keys: readonly string[]): number => {
-    let node = shapeRoot;
-    for (let k = 0; k < keys.length; k++) {
-      const key = keys[k]!;
-      if (node.next === undefined) node.next = new Map();
-      let child = node.next.get(key);
-      if (child === undefined) {
-        child = { id: -1, next: undefined };
-        node.next.set(key, child);
-      }
-      node = child;
+  const shapeChild = (node: ShapeNode, key: string): ShapeNode => {
+    if (node.next === undefined) node.next = new Map();
+    let child = node.next.get(key);
+    if (child === undefined) {
+      child = { id: -1, next: undefined };
+      node.next.set(key, child);
     }
-    if (node.id === -1) {
-      node.id = shapes.length;
-      shapes.push(keys.slice());
-    }
+    return child;
+  };
+  /** Numbers the shape ending at `node`, whose keys are `keys`. */
+  const shapeId = (node: ShapeNode, keys: string[]): number => {
+    node.id = shapes.length;
+    shapes.push(keys);
     return node.id;
+  };
+  const shapeOf = (keys: string[]): number => {
+    let node = shapeRoot;
+    for (let k = 0; k < keys.length; k++) node = shapeChild(node, keys[k]!);
+    return node.id === -1 ? shapeId(node, keys) : node.id;
+  };
+  // for-in also lists inherited enumerable keys: used only while Object.prototype has none (nothing added
+  // to it), which is what a plain object's for-in then agrees with Object.keys on.
+  let forInIsOwn = true;
+  for (const _ in {}) forInIsOwn = false;
+  /**
+   * Whether an array's strings look distinct and met for the first time, as a timeline's event ids are:
+   * then they are not looked up (a lookup per string costs more than the string, and would grow the table
+   * the repeating strings are looked up in). Judged on samples spread over an array of 8 strings or more
+   * (8 + 2 log2 n of them, so that a column of a few dozen values shows a repeat): all distinct, and at
+   * most a quarter of them already in the table.
+   */
+  const mostlyNew = (array: readonly string[]): boolean => {
+    const n = array.length;
+    if (n < MIN_RUN) return false;
+    const k = Math.min(n, MIN_RUN + 2 * Math.floor(Math.log2(n)));
+    for (let i = 0; i < k; i++) sample[i] = array[Math.floor((i * (n - 1)) / (k - 1))]!;
+    for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) if (sample[i] === sample[j]) return false;
+    let known = 0;
+    for (let i = 0; i < k; i++) if (stringIndex.has(sample[i]!)) known++;
+    return known * 4 <= k;
   };
   /** An array of numbers only (`Tag.IntArray` when all are 31-bit integers) or strings only, else `Tag.Array`. */
   const arrayTag = (array: readonly unknown[]): Tag => {
@@ -188,7 +230,7 @@ export function encodeSnapshotValue(value: unknown): Buffer {
     }
     if (first === 'string') {
       for (let i = 0; i < length; i++) if (typeof array[i] !== 'string') return Tag.Array;
-      return Tag.StringArray;
+      return mostlyNew(array as readonly string[]) ? Tag.RunStringArray : Tag.StringArray;
     }
     return Tag.Array;
   };
@@ -258,6 +300,8 @@ export function encodeSnapshotValue(value: unknown): Buffer {
           view.setFloat64(at, object[i] as number, true);
           at += 8;
         }
+      } else if (tag === Tag.RunStringArray) {
+        for (let i = 0; i < length; i++) runStrings.push(object[i] as string);
       } else {
         // Zigzag 31-bit integers and string indices: at most 5 bytes each (fewer than 2^35 strings).
         if (at + 5 * length > bytes.length) grow(5 * length);
@@ -271,14 +315,15 @@ export function encodeSnapshotValue(value: unknown): Buffer {
     } else if (object instanceof Map) {
       bytes[at++] = Tag.Map;
       varint(object.size);
-      for (const [k, x] of object) {
+      // forEach rather than for-of: no entry array per entry.
+      object.forEach((x: unknown, k: unknown) => {
         write(k);
         write(x);
-      }
+      });
     } else if (object instanceof Set) {
       bytes[at++] = Tag.Set;
       varint(object.size);
-      for (const x of object) write(x);
+      object.forEach((x: unknown) => write(x));
     } else if (ArrayBuffer.isView(object) && !(object instanceof DataView)) {
       const kind = TYPED_ARRAYS.findIndex((c) => object instanceof c);
       if (kind === -1) throw { unencodable: 'a typed array of an unknown kind', value: object } satisfies Unencodable;
@@ -307,11 +352,21 @@ export function encodeSnapshotValue(value: unknown): Buffer {
       at += blob.length;
     } else {
       // Own enumerable string keys, as V8's serializer and JSON take them (a class instance becomes plain data).
-      const keys = Object.keys(object);
-      bytes[at++] = Tag.Object;
-      varint(shapeOf(keys));
       const record = object as Record<string, unknown>;
-      for (let k = 0; k < keys.length; k++) write(record[keys[k]!]);
+      bytes[at++] = Tag.Object;
+      const proto = Object.getPrototypeOf(object) as unknown;
+      if (forInIsOwn && (proto === Object.prototype || proto === null)) {
+        // A plain object's for-in lists its own keys in Object.keys order, from V8's enumeration cache,
+        // without allocating their array: once to find the shape, once to write the values.
+        let node = shapeRoot;
+        for (const key in record) node = shapeChild(node, key);
+        varint(node.id === -1 ? shapeId(node, Object.keys(record)) : node.id);
+        for (const key in record) write(record[key]);
+      } else {
+        const keys = Object.keys(record);
+        varint(shapeOf(keys));
+        for (let k = 0; k < keys.length; k++) write(record[keys[k]!]);
+      }
     }
     objects.set(object, start);
   };
@@ -327,7 +382,7 @@ export function encodeSnapshotValue(value: unknown): Buffer {
     throw error;
   }
   const shapeTable = Buffer.from(JSON.stringify(shapes), 'utf8');
-  return Buffer.concat([...stringTable(strings), varintBytes(shapeTable.length), shapeTable, bytes.subarray(0, at)]);
+  return Buffer.concat([...stringTable(strings), ...stringTable(runStrings), varintBytes(shapeTable.length), shapeTable, bytes.subarray(0, at)]);
 }
 
 /** Objects whose content is not their own enumerable keys: written through V8's serializer. */
@@ -481,6 +536,8 @@ export function decodeSnapshotValue(bytes: Uint8Array): unknown {
     return out;
   };
   const strings = stringsTable('string');
+  const runStrings = stringsTable('run');
+  let nextRun = 0;
   const shapeKeys = json<string[][]>('shape');
   // Offsets (of shared objects, in references) count from the value's first byte.
   const base = at;
@@ -581,6 +638,14 @@ export function decodeSnapshotValue(bytes: Uint8Array): unknown {
         value = array;
         break;
       }
+      case Tag.RunStringArray: {
+        const length = varint();
+        if (nextRun + length > runStrings.length) throw new Error(`an array of ${length} strings runs past the run table (${runStrings.length - nextRun} left)`);
+        const array: string[] = [];
+        for (let i = 0; i < length; i++) array.push(runStrings[nextRun++]!);
+        value = array;
+        break;
+      }
       case Tag.Map: {
         const size = varint();
         const map = new Map<unknown, unknown>();
@@ -633,5 +698,6 @@ export function decodeSnapshotValue(bytes: Uint8Array): unknown {
 
   const value = read();
   if (at !== end) throw new Error(`${end - at} bytes after the value`);
+  if (nextRun !== runStrings.length) throw new Error(`${runStrings.length - nextRun} strings of the run table left over`);
   return value;
 }
