@@ -361,8 +361,14 @@ export function encodeEngineSnapshot(
     const json = Buffer.from(chunk, 'utf8');
     parts.push(u32(json.length), json);
   }
-  parts.push(encodeSnapshotValue(structured));
-  const payload = Buffer.concat(parts);
+  parts.push(...encodeSnapshotValue(structured));
+  // Hashed part by part and joined once with the header: a large state is copied once.
+  const hash = createHash('sha256');
+  let payloadBytes = 0;
+  for (const part of parts) {
+    hash.update(part);
+    payloadBytes += part.length;
+  }
   const header: EngineSnapshotHeader = {
     format: ENGINE_SNAPSHOT_FORMAT,
     fingerprint: meta.fingerprint,
@@ -370,13 +376,13 @@ export function encodeEngineSnapshot(
     events: state.recorded.length,
     tenants: state.tenants.length,
     createdAt: meta.createdAt,
-    payloadBytes: payload.length,
-    sha256: createHash('sha256').update(payload).digest('hex'),
+    payloadBytes,
+    sha256: hash.digest('hex'),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length, 0);
-  return { bytes: Buffer.concat([MAGIC, length, headerBytes, payload]), header };
+  return { bytes: Buffer.concat([MAGIC, length, headerBytes, ...parts]), header };
 }
 
 /** A decoded snapshot, or why it cannot be used. */

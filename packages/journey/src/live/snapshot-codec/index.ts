@@ -119,10 +119,11 @@ function isSmallInt(v: number): boolean {
 }
 
 /**
- * Encodes a value (see the module comment). Throws for a function or a symbol (naming its path), a cycle,
- * or a value of another kind that V8's serializer cannot write either.
+ * Encodes a value (see the module comment), as consecutive parts (the caller joins them with its own, so
+ * that the bytes are copied once). Throws for a function or a symbol (naming its path), a cycle, or a value
+ * of another kind that V8's serializer cannot write either.
  */
-export function encodeSnapshotValue(value: unknown): Buffer {
+export function encodeSnapshotValue(value: unknown): Buffer[] {
   let bytes = new Uint8Array(1 << 20);
   let view = new DataView(bytes.buffer);
   let at = 0;
@@ -382,7 +383,7 @@ export function encodeSnapshotValue(value: unknown): Buffer {
     throw error;
   }
   const shapeTable = Buffer.from(JSON.stringify(shapes), 'utf8');
-  return Buffer.concat([...stringTable(strings), ...stringTable(runStrings), varintBytes(shapeTable.length), shapeTable, bytes.subarray(0, at)]);
+  return [...stringTable(strings), ...stringTable(runStrings), varintBytes(shapeTable.length), shapeTable, Buffer.from(bytes.buffer, 0, at)];
 }
 
 /** Objects whose content is not their own enumerable keys: written through V8's serializer. */
