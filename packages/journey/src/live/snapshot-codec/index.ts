@@ -276,7 +276,7 @@ export function encodeSnapshotValue(value: unknown): Buffer[] {
     const object = v as object;
     const seen = objects.get(object);
     if (seen !== undefined) {
-      bytes[seen] |= SHARED;
+      bytes[seen] = bytes[seen]! | SHARED;
       bytes[at++] = Tag.Ref;
       varint(seen);
       return;
