@@ -486,6 +486,19 @@ function shapeReader(keys: readonly string[]): ShapeReader {
   return new Function('read', `return { ${fields.join(', ')} };`) as ShapeReader;
 }
 
+/** Objects of a shape built by assigning their keys one by one before its builder is compiled. */
+const COMPILE_AFTER = 8;
+
+/** One object of a shape, built by assigning its keys in order (`__proto__` defined as an own property). */
+function assignedObject(keys: readonly string[], read: () => unknown): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const key of keys) {
+    if (key === '__proto__') Object.defineProperty(object, key, { value: read(), enumerable: true, writable: true, configurable: true });
+    else object[key] = read();
+  }
+  return object;
+}
+
 /**
  * Decodes what {@link encodeSnapshotValue} wrote. Throws on bytes it did not write (an unknown tag or
  * shape, a string or reference that is not there, a length past the end, bytes left over).
@@ -543,6 +556,7 @@ export function decodeSnapshotValue(bytes: Uint8Array): unknown {
   // Offsets (of shared objects, in references) count from the value's first byte.
   const base = at;
   const readers = new Array<ShapeReader | undefined>(shapeKeys.length).fill(undefined);
+  const uses = new Uint32Array(shapeKeys.length);
   // Objects flagged as referred to again, by the offset of their tag byte.
   const shared = new Map<number, unknown>();
   const string = (): string => {
@@ -592,6 +606,12 @@ export function decodeSnapshotValue(bytes: Uint8Array): unknown {
         if (reader === undefined) {
           const keys = shapeKeys[shape];
           if (keys === undefined) throw new Error(`shape ${shape} is not in the table (${shapeKeys.length})`);
+          // A shape met a few times only (an object used as a dictionary, whose keys are its own) is not
+          // worth compiling a builder for.
+          if (++uses[shape]! < COMPILE_AFTER) {
+            value = assignedObject(keys, read);
+            break;
+          }
           reader = readers[shape] = shapeReader(keys);
         }
         value = reader(read);
