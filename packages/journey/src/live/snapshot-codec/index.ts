@@ -1,23 +1,22 @@
 /**
  * The binary codec of an engine snapshot's structured part (`../engine-snapshot`): the live state's plain
  * data (objects, arrays, Maps, Sets, typed arrays, bigints, Dates) written so that decoding it allocates
- * little more than the state itself.
+ * little more than the state itself (docs/durable-engine.md, *Loading a snapshot fast*).
  *
- * Why not V8's structured serializer (`node:v8`), which the snapshot used before: it writes every occurrence
- * of a string anew, and every object's keys with it, so its deserializer builds each string again (4.3M
- * strings for 1.2M distinct ones in the 1M-event state of the memory bench), and every number of an array
- * of numbers as a boxed heap number. Here:
- * - each distinct string is written once, in one string table (decoded by one `JSON.parse`, the fastest way
- *   V8 builds many strings), and referred to by index: the customer ids, case ids and enum-like values that
- *   repeat on every record become one string each;
+ * Why not V8's structured serializer (`node:v8`), which the snapshot used up to format 4: it writes every
+ * occurrence of a string anew, and every object's keys with it, so its deserializer builds each string again
+ * (4.3M strings for 1.2M distinct ones in the 1M-event state of the memory bench). Here:
+ * - each distinct string is written once, in a string table, and referred to by index: the customer ids,
+ *   case ids and enum-like values that repeat on every record become one string each;
+ * - an array of strings that look distinct and new (a timeline's event ids) is a *run*: its strings go, in
+ *   order and without being looked up, to a second table, read back in order;
+ * - arrays of numbers are runs of varints or floats without a tag per element, decoded in a tight loop into
+ *   packed arrays with no boxed number left behind per element;
  * - each distinct list of object keys (a *shape*) is written once; an object is its shape's index and its
- *   values. Each shape decodes through one small function that builds the object as a literal, so that all
- *   objects of a shape get one hidden class from the start;
- * - arrays of numbers or of strings (the customer timelines: event ids, instants, codes) are written as
- *   runs without a tag per element and decoded in a tight loop into packed arrays, with no boxed number
- *   left behind per element;
- * - an object referenced more than once (a customer or case record shared by the head and the eviction
- *   base) is written once, flagged, and referred to by the offset of its first byte, so it is one object
+ *   values, and the objects of a shape met often decode through one small function that builds them as a
+ *   literal, so that they get their hidden class at once;
+ * - an object referred to more than once (a customer or case record shared by the head and the eviction
+ *   base) is written once, its tag flagged, and referred to by the offset of its tag, so it is one object
  *   again after decoding; only flagged objects are kept aside while decoding.
  *
  * What it keeps, as V8's serializer did: key order, Map and Set insertion order, `undefined` fields and array
@@ -26,9 +25,10 @@
  * an error: functions and symbols (not data, named by their path), and cycles (a value reachable from itself;
  * the live state has none, and host projection states must be plain data).
  *
- * Layout (integers are unsigned LEB128 varints unless said): string table length · string table (UTF-8 JSON
- * array of strings) · shape table length · shape table (UTF-8 JSON array of key arrays) · the value: a tag
- * byte (its high bit set when the value is referred to again later) and its content.
+ * Layout (integers are unsigned LEB128 varints unless said): string table · run table (each: its kind byte,
+ * then a JSON array, or the count, byte length, each string's length and the ASCII bytes) · shape table
+ * length · shape table (UTF-8 JSON array of key arrays) · the value: a tag byte (its high bit set when the
+ * value is referred to again later) and its content, offsets of references counting from its first byte.
  */
 import { deserialize, serialize } from 'node:v8';
 
@@ -439,8 +439,8 @@ const enum TableKind {
 
 /**
  * A table of strings as bytes: its kind, byte length, and content. The ASCII form (ids, codes: nearly every
- * table) decodes each string straight from its bytes, about twice as fast as `JSON.parse`, which also adds
- * each short string to V8's string table.
+ * table) decodes each string straight from its bytes, 1.2-2 times as fast as `JSON.parse` of the same
+ * strings as a JSON array (measured on the 1.2M strings of a 1M-event state).
  */
 function stringTable(strings: readonly string[]): Buffer[] {
   const joined = strings.join('');
