@@ -124,7 +124,8 @@ function isSmallInt(v: number): boolean {
  * of another kind that V8's serializer cannot write either.
  */
 export function encodeSnapshotValue(value: unknown): Buffer[] {
-  let bytes = new Uint8Array(1 << 20);
+  // Grown by doubling: a worker snapshots small tenants often, the engine a large state now and then.
+  let bytes = new Uint8Array(1 << 16);
   let view = new DataView(bytes.buffer);
   let at = 0;
   const strings: string[] = [];
