@@ -122,9 +122,10 @@ describe('the snapshot codec', () => {
   it('keeps the details V8 kept: -0, NaN, holes, undefined fields, bigints, key order with integer keys, __proto__ as a key', () => {
     const proto = JSON.parse('{"__proto__": 1, "b": 2}') as Record<string, number>;
     // eslint-disable-next-line no-sparse-arrays
-    const value = { zero: -0, zeros: [0.5, -0, NaN, -0], nan: NaN, big: -(2n ** 70n), holes: [1, , 3, ,], missing: undefined, keys: { b: 1, 2: 'two', a: 3, 1: 'one' }, proto, huge: 2 ** 53, tiny: -(2 ** 31), date: new Date(NaN) };
+    const value = { buffer: Buffer.from('bytes'), view: new Float32Array([1.5, -0]), zero: -0, zeros: [0.5, -0, NaN, -0], nan: NaN, big: -(2n ** 70n), holes: [1, , 3, ,], missing: undefined, keys: { b: 1, 2: 'two', a: 3, 1: 'one' }, proto, huge: 2 ** 53, tiny: -(2 ** 31), date: new Date(NaN) };
     const back = roundTrip(value) as typeof value;
     expect(difference(deserialize(serialize(value)), back)).toBeUndefined();
+    expect(Buffer.isBuffer(back.buffer) && back.buffer.toString()).toBe('bytes');
     expect(Object.is(back.zero, -0)).toBe(true);
     expect(Object.is(back.zeros[1], -0)).toBe(true);
     expect(Object.keys(back.keys)).toEqual(['1', '2', 'b', 'a']);

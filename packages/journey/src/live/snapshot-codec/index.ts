@@ -47,7 +47,7 @@ const enum Tag {
   BigInt = 7,
   /** An array's missing element (only inside an `Array`). */
   Hole = 8,
-  /** Offset of the tag byte of an object written before, flagged `Shared`. */
+  /** Offset of the tag byte of an object written before (flagged {@link SHARED}). */
   Ref = 9,
   /** Shape index, then each value in the shape's key order. */
   Object = 10,
@@ -65,7 +65,7 @@ const enum Tag {
   Set = 16,
   /** Its time value, 8 bytes. */
   Date = 17,
-  /** Kind (index in {@link TYPED_ARRAYS}), byte length, bytes. */
+  /** Kind (index in {@link TYPED_ARRAYS}, or {@link BUFFER_KIND}), byte length, bytes. */
   TypedArray = 18,
   /** Byte length, then V8's serialization of the value. */
   V8 = 19,
@@ -97,6 +97,8 @@ const TYPED_ARRAYS = [
   BigUint64Array,
 ] as const;
 type AnyTypedArray = InstanceType<(typeof TYPED_ARRAYS)[number]>;
+/** The typed array kind of a Node Buffer (a Uint8Array that comes back as a Buffer, as V8 serialization gives it). */
+const BUFFER_KIND = TYPED_ARRAYS.length;
 
 /** A node of the shape tree: the shape of the keys so far, and the next key's nodes. */
 interface ShapeNode {
@@ -327,7 +329,7 @@ export function encodeSnapshotValue(value: unknown): Buffer[] {
       varint(object.size);
       object.forEach((x: unknown) => write(x));
     } else if (ArrayBuffer.isView(object) && !(object instanceof DataView)) {
-      const kind = TYPED_ARRAYS.findIndex((c) => object instanceof c);
+      const kind = Buffer.isBuffer(object) ? BUFFER_KIND : TYPED_ARRAYS.findIndex((c) => object instanceof c);
       if (kind === -1) throw { unencodable: 'a typed array of an unknown kind', value: object } satisfies Unencodable;
       const typed = object as AnyTypedArray;
       bytes[at++] = Tag.TypedArray;
@@ -692,6 +694,15 @@ export function decodeSnapshotValue(bytes: Uint8Array): unknown {
         break;
       }
       case Tag.TypedArray: {
+        if (bytes[at] === BUFFER_KIND) {
+          at++;
+          const length = varint();
+          need(length, 'a buffer');
+          // A copy: not keeping the document's bytes alive.
+          value = Buffer.from(bytes.subarray(at, at + length));
+          at += length;
+          break;
+        }
         const kind = TYPED_ARRAYS[bytes[at++]!];
         if (kind === undefined) throw new Error(`typed array kind ${bytes[at - 1]} is unknown`);
         const length = varint();
