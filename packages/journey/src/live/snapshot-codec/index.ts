@@ -76,9 +76,6 @@ const enum Tag {
 /** The shortest array of strings written as a run (shorter ones are looked up). */
 const MIN_RUN = 8;
 
-/** Slots of the encoder's cache of recent strings (a power of two). */
-const RECENT_SLOTS = 4096;
-
 /** Set on an object's tag when the object is referred to again (a `Ref` to its offset). */
 const SHARED = 0x80;
 
@@ -159,22 +156,13 @@ export function encodeSnapshotValue(value: unknown): Buffer[] {
     }
     bytes[at++] = n;
   };
-  // Most string values repeat (a status, a channel, a customer id on each of its records), and looking up
-  // a million-entry table costs a few cache misses each time: a small cache of recent strings, by length
-  // and first character, answers most of them first.
-  const recent: (string | undefined)[] = new Array<string | undefined>(RECENT_SLOTS).fill(undefined);
-  const recentIds = new Int32Array(RECENT_SLOTS);
   const stringId = (s: string): number => {
-    const slot = (s.length * 31 + (s.length === 0 ? 0 : s.charCodeAt(s.length - 1)) * 7 + (s.length === 0 ? 0 : s.charCodeAt(0))) & (RECENT_SLOTS - 1);
-    if (recent[slot] === s) return recentIds[slot]!;
     let i = stringIndex.get(s);
     if (i === undefined) {
       i = strings.length;
       strings.push(s);
       stringIndex.set(s, i);
     }
-    recent[slot] = s;
-    recentIds[slot] = i;
     return i;
   };
   const shapeChild = (node: ShapeNode, key: string): ShapeNode => {
