@@ -8,9 +8,12 @@
  * - the folded events, as one JSON array (V8's `JSON.parse` builds plain objects several times faster than
  *   its structured deserializer), rebuilt in the engine's uniform event shape; and each tenant's per-event
  *   bookkeeping (attribution, case effects...) as columns: typed arrays and indices into a string table;
- * - everything else with V8's structured serializer, which keeps Maps and Sets with their order, bigints
- *   and shared objects, with every reference to a tenant's event replaced by its index in the tenant's list,
- *   so that after decoding an event held by a tenant, a merge index and a host partition is one object again.
+ * - everything else with the snapshot codec (`../snapshot-codec`), which keeps Maps and Sets with their
+ *   order, bigints, `undefined` fields and shared objects, writes each distinct string and each object shape
+ *   once, and decodes into about as many objects as the state holds (V8's structured serializer, used up to
+ *   format 4, wrote every string occurrence anew and took twice as long to load). Every reference to a
+ *   tenant's event is replaced by its index in the tenant's list, so that after decoding an event held by a
+ *   tenant, a merge index and a host partition is one object again.
  * What is not data (the projections' functions, the id hash table) is left out and rebuilt on load.
  *
  * Document layout: magic `OTJSNAP1` (8 bytes) · header length (u32 LE) · header (JSON) · payload (number
@@ -21,7 +24,6 @@
  * whose format, fingerprint or checksum does not match is rejected, never loaded.
  */
 import { createHash } from 'node:crypto';
-import { deserialize, serialize } from 'node:v8';
 import type { CatalogEvent } from '@omnitrail/events';
 import type { CaseEffects } from '../../core/model/index.js';
 import type { Partition } from '../partition/index.js';
@@ -29,6 +31,7 @@ import { CUSTOMER_PROJECTIONS } from '../../core/customers/index.js';
 import type { JourneyConfig } from '../../core/model/index.js';
 import { TENANT_PROJECTIONS } from '../../core/standard/index.js';
 import type { HostTenant, JourneyProjection } from '../host-projections.js';
+import { decodeSnapshotValue, encodeSnapshotValue } from '../snapshot-codec/index.js';
 import type { LiveEvent, LiveTenant } from '../tenant-state.js';
 
 /**
@@ -36,7 +39,7 @@ import type { LiveEvent, LiveTenant } from '../tenant-state.js';
  * structure (tenant-state, customer-regroup, partition, host-projections) or a standard fold changes: every
  * snapshot made before is then rebuilt from the log instead of being loaded into code that reads it otherwise.
  */
-export const ENGINE_SNAPSHOT_FORMAT = 4;
+export const ENGINE_SNAPSHOT_FORMAT = 5;
 
 /** The document key an engine snapshots to by default. */
 export const DEFAULT_SNAPSHOT_KEY = 'journey-engine.snapshot';
@@ -347,7 +350,7 @@ function decodeState(eventsJson: readonly string[], structured: EncodedState): S
   return { tenants, recorded, contents: structured.contents, ownFolded: structured.ownFolded, rejectedStoredCount: structured.rejectedStoredCount, storedCopies: structured.storedCopies };
 }
 
-/** Encodes a saved state and its header fields as snapshot document bytes. Throws when the state holds something V8 cannot clone (a function in a host state). */
+/** Encodes a saved state and its header fields as snapshot document bytes. Throws when the state holds something that is not data (a function in a host state, a cycle). */
 export function encodeEngineSnapshot(
   state: SavedEngineState,
   meta: { fingerprint: string; position: bigint | undefined; createdAt: number; /** Events per JSON chunk (tests make it small). */ eventsPerChunk?: number },
@@ -358,8 +361,14 @@ export function encodeEngineSnapshot(
     const json = Buffer.from(chunk, 'utf8');
     parts.push(u32(json.length), json);
   }
-  parts.push(serialize(structured));
-  const payload = Buffer.concat(parts);
+  parts.push(...encodeSnapshotValue(structured));
+  // Hashed part by part and joined once with the header: a large state is copied once.
+  const hash = createHash('sha256');
+  let payloadBytes = 0;
+  for (const part of parts) {
+    hash.update(part);
+    payloadBytes += part.length;
+  }
   const header: EngineSnapshotHeader = {
     format: ENGINE_SNAPSHOT_FORMAT,
     fingerprint: meta.fingerprint,
@@ -367,13 +376,13 @@ export function encodeEngineSnapshot(
     events: state.recorded.length,
     tenants: state.tenants.length,
     createdAt: meta.createdAt,
-    payloadBytes: payload.length,
-    sha256: createHash('sha256').update(payload).digest('hex'),
+    payloadBytes,
+    sha256: hash.digest('hex'),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length, 0);
-  return { bytes: Buffer.concat([MAGIC, length, headerBytes, payload]), header };
+  return { bytes: Buffer.concat([MAGIC, length, headerBytes, ...parts]), header };
 }
 
 /** A decoded snapshot, or why it cannot be used. */
@@ -412,7 +421,7 @@ export function decodeEngineSnapshot(bytes: Uint8Array, fingerprint: string): De
       chunks.push(payload.toString('utf8', offset + 4, offset + 4 + length));
       offset += 4 + length;
     }
-    state = decodeState(chunks, deserialize(payload.subarray(offset)) as EncodedState);
+    state = decodeState(chunks, decodeSnapshotValue(payload.subarray(offset)) as EncodedState);
   } catch (error) {
     return { ok: false, reason: 'unreadable', message: `the payload cannot be decoded (${(error as Error).message})`, header };
   }
