@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFileEventStore } from '@omnitrail/eventstore';
 import { createJourneyEngine, type JourneyMemoryOptions } from '@omnitrail/journey';
-import { collectGarbage, fillFileStore, report, timeMs } from './harness/index.js';
+import { catchUpAndSnapshot, collectGarbage, fillFileStore, report, timeMs } from './harness/index.js';
 
 const SMALL = Number(process.env.OMNITRAIL_BENCH_MEMORY_EVENTS ?? 200_000);
 const HOUR = 3_600_000;
@@ -45,7 +45,7 @@ async function heapWhenReady(directory: string, memory: JourneyMemoryOptions | u
  * to its `loaded` event: the document read, decoded and put in place); the snapshot write (`engine.snapshot()`).
  */
 async function restartFigures(directory: string): Promise<{ resumedMs: number; openMs: number; loadMs: number; catchUpMs: number; writeMs: number; bytes: number }> {
-  const { catchUpMs, writeMs, bytes } = await catchUpAndSnapshot(directory);
+  const { catchUpMs, writeMs, bytes } = await catchUpAndSnapshot(directory, HORIZON);
   // The engine that wrote the snapshot is out of scope here: a restart is a new process, whose collector
   // does not also walk the previous engine's state.
   collectGarbage();
@@ -68,21 +68,6 @@ async function restartFigures(directory: string): Promise<{ resumedMs: number; o
     await again.close();
   });
   return { resumedMs, openMs, loadMs, catchUpMs, writeMs, bytes };
-}
-
-/** A full catch-up of the store and a snapshot of the state: their times, and the snapshot's size. */
-async function catchUpAndSnapshot(directory: string): Promise<{ catchUpMs: number; writeMs: number; bytes: number }> {
-  const store = await openFileEventStore({ directory, fsync: 'none' });
-  const engine = createJourneyEngine({ store, memory: HORIZON, snapshots: { everyEvents: 0, onClose: false }, logger: quiet });
-  const catchUpMs = await timeMs(() => engine.ready());
-  let written: Awaited<ReturnType<typeof engine.snapshot>>;
-  const writeMs = await timeMs(async () => {
-    written = await engine.snapshot();
-  });
-  await engine.close();
-  await store.close();
-  if (written! === undefined) throw new Error('the snapshot was not written');
-  return { catchUpMs, writeMs, bytes: written!.bytes };
 }
 
 export async function run(): Promise<void> {

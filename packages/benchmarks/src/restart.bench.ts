@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { openFileEventStore, type FileEventStore } from '@omnitrail/eventstore';
 import { parseEvent, type CatalogEvent } from '@omnitrail/events';
 import { createJourneyEngine, replayReport, type EngineSnapshotEvent } from '@omnitrail/journey';
-import { collectGarbage, fillFileStore, median, perSecond, report, timeMs } from './harness/index.js';
+import { catchUpAndSnapshot, collectGarbage, fillFileStore, median, perSecond, report, timeMs } from './harness/index.js';
 
 const EVENTS = Number(process.env.OMNITRAIL_BENCH_RESTART_EVENTS ?? 200_000);
 const CUSTOMERS = Math.max(100, Math.round(EVENTS / 100));
@@ -68,17 +68,8 @@ export async function run(): Promise<void> {
     report({ benchmark: 'restart', name: `fresh catch-up, no snapshot, until ready() (${size})`, value: freshRate, unit: 'events/s', reference: { name: 'replay of the store (read + parse + replayReport)', value: replayRate, ratio: freshRate / replayRate }, goal: '≥ 0.7 ×', samples: fresh });
 
     // One snapshot, then restarts from it against full catch-ups.
-    const store = await openFileEventStore({ directory, fsync: 'none' });
-    const engine = createJourneyEngine({ store, snapshots: { everyEvents: 0, onClose: false }, logger: quiet });
-    await engine.ready();
-    let written: Awaited<ReturnType<typeof engine.snapshot>>;
-    const writeMs = await timeMs(async () => {
-      written = await engine.snapshot();
-    });
-    await engine.close();
-    await store.close();
-    if (written! === undefined) throw new Error('the snapshot was not written');
-    report({ benchmark: 'restart', name: `snapshot write (serialize + document write), ${(written!.bytes / 1e6).toFixed(1)} MB`, value: writeMs, unit: 'ms' });
+    const { writeMs, bytes } = await catchUpAndSnapshot(directory);
+    report({ benchmark: 'restart', name: `snapshot write (serialize + document write), ${(bytes / 1e6).toFixed(1)} MB`, value: writeMs, unit: 'ms' });
 
     const resumed: number[] = [];
     for (let i = 0; i < RUNS; i++) {

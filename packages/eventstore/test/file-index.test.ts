@@ -1,34 +1,15 @@
 // The file store's persisted index (index.bin, issue 19): an open that uses it gives exactly what a full scan
 // gives, a bad or stale index is rejected and the scan takes over, and what the index stops verifying at
 // open is verified when read.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, watch, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CorruptStoreError, DuplicateEventIdError, InvalidArgumentError, openFileEventStore, type FileEventStore, type FileEventStoreOptions } from '@omnitrail/eventstore';
 import { crc32 } from '../src/file/format.js';
+import { temporaryStores } from './fixtures/temporary-stores.js';
 
-const dirs: string[] = [];
-const stores: FileEventStore[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'omnitrail-index-'));
-  dirs.push(d);
-  return d;
-};
-const open = async (options: FileEventStoreOptions) => {
-  const s = await openFileEventStore(options);
-  stores.push(s);
-  return s;
-};
-const close = async (s: FileEventStore) => {
-  stores.splice(stores.indexOf(s), 1);
-  await s.close();
-};
+const { tmp, open, close } = temporaryStores('omnitrail-index-');
 const collect = async <T>(it: AsyncIterable<T>) => {
   const out: T[] = [];
   for await (const x of it) out.push(x);

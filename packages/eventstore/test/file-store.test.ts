@@ -1,26 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CorruptStoreError, LOCK_FILE, openFileEventStore, ReadOnlyStoreError, StoreLockedError, type FileEventStore, type RecordedEvent, type RecoveryReport } from '@omnitrail/eventstore';
+import { describe, expect, it } from 'vitest';
+import { CorruptStoreError, LOCK_FILE, openFileEventStore, ReadOnlyStoreError, StoreLockedError, type RecordedEvent, type RecoveryReport } from '@omnitrail/eventstore';
+import { temporaryStores } from './fixtures/temporary-stores.js';
 
-const dirs: string[] = [];
-const stores: FileEventStore[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'omnitrail-file-'));
-  dirs.push(d);
-  return d;
-};
-const open = async (options: Parameters<typeof openFileEventStore>[0]) => {
-  const s = await openFileEventStore(options);
-  stores.push(s);
-  return s;
-};
+const { tmp, open, stores } = temporaryStores('omnitrail-file-');
 const closeAll = async () => {
   for (const s of stores.splice(0)) await s.close();
 };

@@ -20,12 +20,13 @@
  *   stream number, type number · the id → position hash table as it is in memory (slots × hash, position;
  *   see ../id-index). Columns and table are laid out as the store holds them, so an open uses them in place.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { IdIndexSnapshot } from '../id-index/index.js';
 import { crc32, crc32Update, RECORD_HEADER } from './format.js';
+import { syncDirectory } from './sync-directory.js';
 
 /** Name of the index file inside the store directory. */
 export const INDEX_FILE = 'index.bin';
@@ -301,18 +302,7 @@ export async function writeIndexFile(directory: string, buffers: readonly Buffer
     rmSync(temporary, { force: true });
     throw error;
   }
-  if (sync) {
-    try {
-      const fd = openSync(directory, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    } catch {
-      // Some platforms cannot fsync a directory: the rename is as durable as they allow.
-    }
-  }
+  if (sync) syncDirectory(directory);
 }
 
 /** Removes temporary index files a writer killed mid-write left behind (only a writer calls this). */

@@ -42,6 +42,7 @@ import {
   RECORD_HEADER,
   type EncodableEvent,
 } from './format.js';
+import { syncDirectory } from './sync-directory.js';
 import { acquireLock } from './lock.js';
 import { openFileDocuments } from './documents.js';
 import { createInMemoryStreamGroups } from '../stream-groups/index.js';
@@ -1074,20 +1075,6 @@ function listSegments(directory: string): number[] {
     if (m) numbers.push(Number(m[1]));
   }
   return numbers.sort((a, b) => a - b);
-}
-
-function syncDirectory(directory: string): void {
-  // Makes a new segment's directory entry durable; some platforms cannot fsync a directory.
-  try {
-    const fd = openSync(directory, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // best effort where unsupported
-  }
 }
 
 function closeAnd(release: () => void, error: Error): Error {

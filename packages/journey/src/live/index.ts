@@ -395,6 +395,15 @@ function journeyStreamNameOfKey(tenantId: string, key: string): string {
   return name.length <= 256 ? name : `${STREAM_PREFIX}h-${fnv1a(name)}`;
 }
 
+/**
+ * A read from the store a tenant waits for (its history re-read, or a merged group's events): the batches of
+ * the tenant delivered meanwhile, folded after it in order, and when it is done.
+ */
+interface TenantRead {
+  queue: { list: CatalogEvent[]; contents: number[] | undefined }[];
+  done: Promise<void>;
+}
+
 /** What a read of a tenant says while the tenant is rebuilt from its history (see `rehydrate`). */
 function rebuildingError(tenantId: string): Error {
   return new Error(`tenant "${tenantId}" is being rebuilt from the store's history (an event needed events evicted from memory); await engine.ready() and read again`);
@@ -480,9 +489,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const memory = resolveMemorySettings(options.memory, standard);
   const memoryCounters = { rehydrations: 0, rehydratedEvents: 0, rehydrateMs: 0, groupReads: 0, groupReadEvents: 0, groupReadMs: 0, historyReads: 0, historyReadEvents: 0, historyReadMs: 0 };
   // Tenants waiting for a merged group's events to be read back (see readGroupHistory), with the batches that came meanwhile.
-  const groupReads = new Map<string, { queue: { list: CatalogEvent[]; contents: number[] | undefined }[]; done: Promise<void> }>();
+  const groupReads = new Map<string, TenantRead>();
   // Tenants whose history is being re-read, with the batches that came meanwhile (folded after it, in order).
-  const rehydrating = new Map<string, { queue: { list: CatalogEvent[]; contents: number[] | undefined }[]; done: Promise<void> }>();
+  const rehydrating = new Map<string, TenantRead>();
   // Tenants that must hold their whole history for a while (a record() checking late ids, an erasure).
   const pinned = new Map<string, number>();
   // Ids a re-read folded that the subscription has not handed over yet: skipped when it does.
@@ -1010,7 +1019,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     first: { list: CatalogEvent[]; contents: number[] | undefined },
     previous: { events: ReadonlyMap<string, CatalogEvent>; reads: number } | undefined,
   ): void {
-    const entry: { queue: { list: CatalogEvent[]; contents: number[] | undefined }[]; done: Promise<void> } = { queue: [first], done: Promise.resolve() };
+    const entry: TenantRead = { queue: [first], done: Promise.resolve() };
     groupReads.set(tenantId, entry);
     entry.done = (async () => {
       const started = performance.now();
@@ -1071,7 +1080,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       if (first !== undefined) running.queue.push(first);
       return running.done;
     }
-    const entry: { queue: { list: CatalogEvent[]; contents: number[] | undefined }[]; done: Promise<void> } = { queue: first === undefined ? [] : [first], done: Promise.resolve() };
+    const entry: TenantRead = { queue: first === undefined ? [] : [first], done: Promise.resolve() };
     rehydrating.set(tenantId, entry);
     entry.done = (async () => {
       const started = performance.now();
