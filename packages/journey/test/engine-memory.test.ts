@@ -414,6 +414,8 @@ describe('journey engine with bounded memory', () => {
         // Carol's and Dave's streams only: their 80 events, not the tenant's history.
         expect(stats.rehydrations).toBe(0);
         expect(stats.groupReadEvents).toBeLessThanOrEqual(81);
+        // The merge's batch stopped before it folded anything: undone at the head, nothing re-folded.
+        expect(bounded.stats('t1')!.refolds).toBe(0);
       }
       await whole.close();
       await bounded.close();

@@ -5,9 +5,12 @@ import {
   canonicalCustomerId,
   cloneIdentityState,
   createIdentityState,
+  journalIdentityChanges,
+  keepIdentityChanges,
   resolveIdentity,
   resolveTenantIdentities,
   shareIdentityState,
+  undoIdentityChanges,
 } from '../src/core/identity/index.js';
 import { applyCaseEvent, casesOfCustomer, casesSection, createCasesState, getCase } from '../src/core/cases/index.js';
 import { MIN, T0, ev, sortEvents, testConfig, type RawCaseEvent } from './helpers/cases-fixtures.js';
@@ -286,6 +289,47 @@ describe('identity properties', () => {
           // Neither the head nor the working copy changed what was shared.
           expect(graph).toEqual(frozen);
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a journaled graph undone is the graph it was, maps in the same order, and resolves on as before', () => {
+    const order = (g: ReturnType<typeof createIdentityState>) => ({ owner: [...g.owner.keys()], customers: [...g.customers.keys()], verified: [...g.verifiedUserIds] });
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 30 }), fc.nat(), fc.nat(), (list, cut, shareAt) => {
+        const events = sortEvents(build(list));
+        const k = events.length === 0 ? 0 : cut % (events.length + 1);
+        const whole = createIdentityState(testConfig());
+        const expected = events.map((e) => resolveIdentity(whole, e.event, e.at));
+        const head = createIdentityState(testConfig());
+        for (const e of events.slice(0, k)) resolveIdentity(head, e.event, e.at);
+        const before = cloneIdentityState(head);
+        const beforeOrder = order(head);
+        // A batch resolved under the journal (a fold snapshot shared in the middle of it, as a live tenant's
+        // identity pass does), then undone.
+        journalIdentityChanges(head);
+        const snapshotAt = k + (events.length - k === 0 ? 0 : shareAt % (events.length - k));
+        let snapshot: ReturnType<typeof createIdentityState> | undefined;
+        let frozen: ReturnType<typeof createIdentityState> | undefined;
+        for (let i = k; i < events.length; i++) {
+          if (i === snapshotAt) {
+            snapshot = shareIdentityState(head);
+            frozen = cloneIdentityState(snapshot);
+          }
+          resolveIdentity(head, events[i]!.event, events[i]!.at);
+        }
+        undoIdentityChanges(head);
+        expect(head).toEqual(before);
+        expect(order(head)).toEqual(beforeOrder);
+        if (snapshot !== undefined) expect(snapshot).toEqual(frozen);
+        // Resolved again (kept this time): the same answers as a graph that never went back.
+        journalIdentityChanges(head);
+        const again = events.slice(k).map((e) => resolveIdentity(head, e.event, e.at));
+        keepIdentityChanges(head);
+        expect(again).toEqual(expected.slice(k));
+        expect(head).toEqual(whole);
+        expect(order(head)).toEqual(order(whole));
       }),
       { numRuns: 300 },
     );

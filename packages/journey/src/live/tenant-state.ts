@@ -26,6 +26,9 @@ import {
   resolveNamedCustomer,
   type CustomerMerge,
   type IdentityState,
+  journalIdentityChanges,
+  keepIdentityChanges,
+  undoIdentityChanges,
 } from '../core/identity/index.js';
 import { NO_CASE_EFFECTS, type CaseEffects, type CaseLookup, type JourneyConfig, type JourneyEvent } from '../core/model/index.js';
 import { insertInOrder, lastSnapshotAtOrBefore } from './snapshots/index.js';
@@ -408,36 +411,40 @@ function foldRange(tenant: LiveTenant, point: FoldPoint, config: JourneyConfig, 
   }
   if (earliestAffected < start) return earliestAffected;
   const lookup = lookupOf(point.cases, point.identity);
+  // After an eviction the base holds customers folded before index 0: a merge with one of them regroups too.
+  // Each surviving group once, whatever the number of merges that formed it in the range. Every group is
+  // looked at before any is regrouped, so a batch stopped for evicted events has changed only the identity
+  // graph and the attribution (a head fold undoes just those: see `addEvents`), and so that the groups whose
+  // evicted events must be read back are all named at once, one read serving them all.
+  const regroups: { survivorId: string; members: string[]; evicted: EvictedMember | undefined }[] = [];
+  if (merged !== undefined && (start > 0 || tenant.base !== undefined)) {
+    const survivors = new Set<string>();
+    for (const id of merged) survivors.add(canonicalCustomerId(identity, id));
+    let requested: GroupHistoryRequest | undefined;
+    for (const survivorId of survivors) {
+      const members = mergedGroup(identity, survivorId);
+      try {
+        regroups.push({ survivorId, members, evicted: evictedRecordOf(tenant, members, identity, point.cases, events[start]!, config) });
+      } catch (error) {
+        const request = isHistoryNeeded(error) ? requestOf(error).request : undefined;
+        if (request === undefined) throw error;
+        requested = requested === undefined ? request : joinRequests(requested, request);
+      }
+    }
+    if (requested !== undefined) throw historyNeeded(`customers with evicted events are merged (${requested.customers.join(', ')})`, requested);
+  }
+  const undo = headUndos.get(tenant);
+  if (undo !== undefined && undo.head === point) undo.touched = true;
   // A snapshot at the range's start is taken before the regrouping below changes the customers.
   const atStart = identitySnapshots.get(start);
   if (atStart !== undefined) {
     identitySnapshots.delete(start);
     tenant.snapshots.push({ index: start, identity: atStart, cases: shareCasesState(point.cases), customers: shareCustomers(tenant, point.customers), views: cloneViewStates(tenant.projections, point.views) });
   }
-  // After an eviction the base holds customers folded before index 0: a merge with one of them regroups too.
-  if (merged !== undefined && (start > 0 || tenant.base !== undefined)) {
-    // Each surviving group once, whatever the number of merges that formed it in the range.
-    const survivors = new Set<string>();
-    for (const id of merged) survivors.add(canonicalCustomerId(identity, id));
-    // Groups whose evicted events must be read back are all named at once, so that one read serves them all.
-    let requested: GroupHistoryRequest | undefined;
-    for (const survivorId of survivors) {
-      const members = mergedGroup(identity, survivorId);
-      let evicted: EvictedMember | undefined;
-      try {
-        evicted = evictedRecordOf(tenant, members, identity, point.cases, events[start]!, config);
-      } catch (error) {
-        const request = isHistoryNeeded(error) ? requestOf(error).request : undefined;
-        if (request === undefined) throw error;
-        requested = requested === undefined ? request : joinRequests(requested, request);
-        continue;
-      }
-      if (requested !== undefined) continue;
-      const refolded = regroupCustomer(regroup, point.cases, point.customers, survivorId, members, lookup, config, evicted);
-      tenant.stats.regroups++;
-      tenant.stats.regroupedEvents += refolded;
-    }
-    if (requested !== undefined) throw historyNeeded(`customers with evicted events are merged (${requested.customers.join(', ')})`, requested);
+  for (const { survivorId, members, evicted } of regroups) {
+    const refolded = regroupCustomer(regroup, point.cases, point.customers, survivorId, members, lookup, config, evicted);
+    tenant.stats.regroups++;
+    tenant.stats.regroupedEvents += refolded;
   }
   // One event object reused for every event, as in the batch fold: the projections copy what they keep.
   const je: JourneyEvent = { event: events[start]?.event as CatalogEvent, at: 0, customerId: '', attributedCustomerId: '' };
@@ -694,13 +701,25 @@ export function addEvents(
       if (at < firstChanged) firstChanged = at;
     }
     if (horizon !== undefined) tenant.firstUndo = [];
+    // A batch folded onto the head (in order, the usual case) records what the identity pass changes, so
+    // that stopping it for evicted events, before anything else changed, undoes that alone.
+    const head = tenant.head;
+    const undo: HeadUndo | undefined =
+      horizon !== undefined && firstChanged >= head.index && !tenant.broken
+        ? { head, touched: false, changes: { reattributed: new Set(tenant.identityChanges.reattributed), regrouped: new Set(tenant.identityChanges.regrouped), rewound: tenant.identityChanges.rewound } }
+        : undefined;
+    if (undo !== undefined) {
+      journalIdentityChanges(head.identity);
+      headUndos.set(tenant, undo);
+    }
     try {
       refoldFrom(tenant, firstChanged, config);
       if (horizon !== undefined) afterFold?.(tenant);
     } catch (error) {
       if (!isHistoryNeeded(error)) throw error;
       try {
-        rollBack(tenant, items, firstChanged, config);
+        if (undo !== undefined && !undo.touched && tenant.head === head) undoHeadFold(tenant, items, undo);
+        else rollBack(tenant, items, firstChanged, config);
       } catch (again) {
         // The held events between the restore point and the batch include a merge of customers with
         // evicted events: the state before the batch cannot be rebuilt from memory either (until the
@@ -715,6 +734,10 @@ export function addEvents(
       return { refoldedFrom: -1, added: [], needsHistory: true, ...requestOf(error) };
     } finally {
       tenant.firstUndo = undefined;
+      if (undo !== undefined) {
+        headUndos.delete(tenant);
+        keepIdentityChanges(head.identity);
+      }
     }
     if (tenant.firstAt === undefined || items[0]!.at < tenant.firstAt) tenant.firstAt = items[0]!.at;
   }
@@ -726,12 +749,30 @@ export function addEvents(
   return { refoldedFrom: items.length === 0 ? tenant.events.length : firstChanged, added: items };
 }
 
+/** What undoes a batch folded onto the head that stopped before its events were folded (see `addEvents`). */
+interface HeadUndo {
+  head: FoldPoint;
+  /** Set once the fold changes more than the identity graph and the attribution (see `foldRange`). */
+  touched: boolean;
+  changes: IdentityChanges;
+}
+
+// The batch being folded onto a tenant's head, while it is.
+const headUndos = new WeakMap<LiveTenant, HeadUndo>();
+
 /**
- * Undoes a fold that stopped for evicted events: the batch's events leave the list and the attribution
- * index, `firstByCanonical` gets its values back, and the state is re-folded from the snapshot before the
- * first of them, so the tenant is what it was before the batch.
+ * Undoes a batch folded onto the head that stopped for evicted events before folding any event: its events
+ * leave the list and the attribution index, `firstByCanonical` and the identity graph get their values
+ * back. The head's cases, customers and views were not changed, so nothing is re-folded.
  */
-function rollBack(tenant: LiveTenant, items: readonly LiveEvent[], firstChanged: number, config: JourneyConfig): void {
+function undoHeadFold(tenant: LiveTenant, items: readonly LiveEvent[], undo: HeadUndo): void {
+  dropItems(tenant, items);
+  undoIdentityChanges(undo.head.identity);
+  tenant.identityChanges = undo.changes;
+}
+
+/** Takes a batch's events out of the tenant's list and attribution index, and undoes their `firstByCanonical` changes. */
+function dropItems(tenant: LiveTenant, items: readonly LiveEvent[]): void {
   const drop = new Set(items);
   const events = tenant.events;
   let kept = 0;
@@ -745,7 +786,16 @@ function rollBack(tenant: LiveTenant, items: readonly LiveEvent[], firstChanged:
     else tenant.firstByCanonical.set(key, previous);
   }
   tenant.firstUndo = undefined;
-  refoldFrom(tenant, Math.min(firstChanged, events.length), config, true);
+}
+
+/**
+ * Undoes a fold that stopped for evicted events: the batch's events leave the list and the attribution
+ * index, `firstByCanonical` gets its values back, and the state is re-folded from the snapshot before the
+ * first of them, so the tenant is what it was before the batch.
+ */
+function rollBack(tenant: LiveTenant, items: readonly LiveEvent[], firstChanged: number, config: JourneyConfig): void {
+  dropItems(tenant, items);
+  refoldFrom(tenant, Math.min(firstChanged, tenant.events.length), config, true);
 }
 
 /** Removes an event from the attribution index (see `attributeEvent`). */

@@ -113,6 +113,54 @@ export function shareIdentityState(state: IdentityState): IdentityState {
   };
 }
 
+// ---- undo journal --------------------------------------------------------------------------------------
+
+/** A change a journaled graph made: a map's key and its value before (`had` false: absent), or a key added to a set. */
+type IdentityUndoEntry = { map: Map<string, unknown>; key: string; previous: unknown; had: boolean } | { set: Set<string>; key: string };
+
+// Kept beside the graphs rather than in them, so a graph saved in a snapshot never carries one.
+const journals = new WeakMap<IdentityState, IdentityUndoEntry[]>();
+
+/**
+ * Starts recording the graph's changes so that {@link undoIdentityChanges} can take it back to this moment:
+ * what a live tenant does before folding a batch onto its head, so that a batch stopped for evicted events
+ * costs undoing its own changes rather than a re-fold from the last fold snapshot. The graph gets a new
+ * generation, so a node it changes is copied first (the journal keeps the old one).
+ */
+export function journalIdentityChanges(state: IdentityState): void {
+  state.epoch = {};
+  journals.set(state, []);
+}
+
+/** Stops recording (see {@link journalIdentityChanges}): the changes stand. */
+export function keepIdentityChanges(state: IdentityState): void {
+  journals.delete(state);
+}
+
+/**
+ * Takes the graph back to where {@link journalIdentityChanges} started, and stops recording. Nothing a graph
+ * does removes an entry from its maps, so each key it had keeps its place in their order and each key it
+ * added goes: the maps iterate as before.
+ */
+export function undoIdentityChanges(state: IdentityState): void {
+  const journal = journals.get(state);
+  if (journal === undefined) throw new Error('undoIdentityChanges: the graph records no changes');
+  journals.delete(state);
+  for (let k = journal.length - 1; k >= 0; k--) {
+    const entry = journal[k]!;
+    if ('set' in entry) entry.set.delete(entry.key);
+    else if (entry.had) entry.map.set(entry.key, entry.previous);
+    else entry.map.delete(entry.key);
+  }
+}
+
+/** `map.set(key, value)`, recorded when the graph keeps a journal. */
+function setEntry<V>(state: IdentityState, map: Map<string, V>, key: string, value: V): void {
+  const journal = journals.get(state);
+  if (journal !== undefined) journal.push({ map: map as Map<string, unknown>, key, previous: map.get(key), had: map.has(key) });
+  map.set(key, value);
+}
+
 /**
  * The graph's current node for `node` (by id: a caller may hold one a copy replaced), ready to change in
  * place: copied first when another graph may share it.
@@ -123,7 +171,7 @@ function ownNode(state: IdentityState, node: CustomerNode): CustomerNode {
   if (current.epoch !== undefined && current.epoch === state.epoch) return current;
   const copy = copyNode(current);
   copy.epoch = state.epoch ??= {};
-  state.customers.set(copy.id, copy);
+  setEntry(state, state.customers, copy.id, copy);
   return copy;
 }
 
@@ -205,7 +253,7 @@ function ensureCustomer(state: IdentityState, id: string, at: number, anonymous 
       absorbedBy: '',
       epoch: (state.epoch ??= {}),
     };
-    state.customers.set(id, node);
+    setEntry(state, state.customers, id, node);
   }
   return node;
 }
@@ -220,7 +268,7 @@ function addIdentity(state: IdentityState, shared: CustomerNode, type: string, v
   let set = node.byType.get(type);
   if (set === undefined) node.byType.set(type, (set = new Set()));
   set.add(value);
-  state.owner.set(key, node.id);
+  setEntry(state, state.owner, key, node.id);
 }
 
 function removeIdentity(state: IdentityState, shared: CustomerNode, type: string, value: string): void {
@@ -256,7 +304,10 @@ function normalise(state: IdentityState, raw: readonly Identity[] | undefined, o
     if (value === undefined) continue;
     const key = `${type}:${value}`;
     const verified = r.verified === true;
-    if (verified && type === 'user_id') state.verifiedUserIds.add(key);
+    if (verified && type === 'user_id' && !state.verifiedUserIds.has(key)) {
+      state.verifiedUserIds.add(key);
+      journals.get(state)?.push({ set: state.verifiedUserIds, key });
+    }
     const existing = out.find((i) => i.key === key);
     if (existing !== undefined) {
       existing.verified ||= verified;
