@@ -33,6 +33,7 @@ import { tenantReport, type TenantFold } from '../core/standard/index.js';
 import type { TenantReport } from '../core/report/types.js';
 import { TENANT_PROJECTIONS } from '../core/standard/index.js';
 import { createHostProjections, NEEDS_HISTORY, type JourneyProjection } from './host-projections.js';
+import { periodicSnapshotDue } from './snapshot-policy/index.js';
 import { decodeEngineSnapshot, DEFAULT_SNAPSHOT_KEY, encodeEngineSnapshot, snapshotFingerprint, type SavedEngineState, type SavedTenant, type SnapshotRejection } from './engine-snapshot/index.js';
 import { createSnapshotKeys, deleteSnapshotKeys, isSealedEngineSnapshot, openSealedEngineSnapshot, sealEngineSnapshot, type SnapshotKey } from './sealed-snapshot/index.js';
 import { createOwnEventQueue } from './own-events.js';
@@ -126,8 +127,9 @@ export interface JourneyEngineSnapshotOptions {
   /**
    * Take a snapshot after this many events were folded since the last one (0: never periodically). Taking
    * one costs a pause of the engine proportional to its whole state (see the docs), so by default it is
-   * 100,000 or the number of events held, whichever is larger: the pauses then cost a bounded share of the
-   * time, however long the log.
+   * 100,000 or the number of events held, whichever is larger, and no sooner than twenty times the last
+   * snapshot's pause after it: the pauses then take at most a twentieth of the time, however long the log
+   * and however fast events come.
    */
   everyEvents?: number;
   /** Take a snapshot on `close()` when events were folded since the last one (default true). */
@@ -573,6 +575,9 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     while (afterHole.length > 0 && !holes.has(afterHole[0]!.id)) deliveredPosition = afterHole.shift()!.position;
   };
   let foldedSinceSnapshot = 0;
+  // When the last snapshot was written or loaded (monotonic ms), and how long writing it paused the engine.
+  let lastSnapshotAt = performance.now();
+  let lastSnapshotCostMs = 0;
   // The position of the latest CustomerErased whose customer the state has forgotten (see foldedLatestErasure).
   let erasuresFoldedThrough: bigint | undefined;
   // ---- workers (see ./workers): the tenants this engine folds, when it is one of several ----------------
@@ -1279,6 +1284,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       return 'start';
     }
     restoreState(decoded.state);
+    lastSnapshotAt = performance.now();
     deliveredPosition = decoded.position;
     const info: EngineSnapshotInfo = Object.freeze({
       key,
@@ -1313,12 +1319,17 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     logger.warn(`journey engine: snapshot '${key}' not loaded (${reason}: ${message}); rebuilding from the whole log`);
   }
 
-  /** Takes a snapshot soon when enough events were folded since the last one. */
+  /** Takes a snapshot soon when enough events were folded since the last one (see ./snapshot-policy). */
   function maybeSnapshot(): void {
     if (snapshotSettings === undefined || snapshotSettings.everyEvents === 0 || !caughtUp) return;
-    // Without a setting: 100,000 events or as many as the state holds (see JourneyEngineSnapshotOptions).
-    const every = snapshotSettings.everyEvents ?? Math.max(100_000, recordedIndex.recorded.length);
-    if (foldedSinceSnapshot >= every) scheduleSnapshot();
+    const due = periodicSnapshotDue({
+      folded: foldedSinceSnapshot,
+      everyEvents: snapshotSettings.everyEvents,
+      held: recordedIndex.recorded.length,
+      sinceLastMs: performance.now() - lastSnapshotAt,
+      lastCostMs: lastSnapshotCostMs,
+    });
+    if (due) scheduleSnapshot();
   }
 
   /** Notes that the state holds the erasure recorded at `position` (its customer's values forgotten). */
@@ -1384,11 +1395,13 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         if (!erasuresIn) return undefined;
       }
       // What may leave memory leaves before the state is saved, so the snapshot holds only the rest.
+      const pauseStarted = performance.now();
       if (memory !== undefined) sweep();
       let encoded: ReturnType<typeof encodeEngineSnapshot>;
       const position = deliveredPosition;
       try {
         encoded = encodeEngineSnapshot(captureState(), { fingerprint, position, createdAt: clock() });
+        lastSnapshotCostMs = performance.now() - pauseStarted;
       } catch (error) {
         snapshotEvents.next(Object.freeze({ kind: 'write-failed', key, error }));
         logger.warn(`journey engine: snapshot '${key}' not taken: the state cannot be serialized (${(error as Error).message}); host projection states must be plain data`);
@@ -1415,6 +1428,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         try {
           const { version } = await store.documents.write(key, bytes, { expectedVersion: snapshotVersion ?? 'absent' });
           snapshotVersion = version;
+          lastSnapshotAt = performance.now();
           if (sealedWith !== undefined) snapshotSealedWith = sealedWith.id;
           // After an erasure the keys of this document's earlier snapshots go (the new one is written).
           if (rotate && snapshotKeys !== undefined) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isDocumentVersionConflict, type DocumentStore } from '@omnitrail/eventstore';
 import { decodeEngineSnapshot, encodeEngineSnapshot, type DecodedEngineSnapshot, type SavedEngineState, type SnapshotRejection } from '../engine-snapshot/index.js';
 import { isSealedEngineSnapshot, openSealedEngineSnapshot, sealEngineSnapshot, type SnapshotKeys } from '../sealed-snapshot/index.js';
+import { periodicSnapshotDue, SNAPSHOT_COST_FACTOR } from '../snapshot-policy/index.js';
 
 /**
  * Per-tenant snapshots of a worker (docs/workers.md): a worker writes one snapshot document per tenant it
@@ -64,7 +65,7 @@ export interface TenantSnapshotsOptions {
   readonly everyEvents: number | undefined;
   /**
    * Also snapshot a tenant this long (ms) after its last snapshot when events were folded for it since, and
-   * no sooner than {@link TIMED_COST_FACTOR} times its last snapshot's duration after it (0: never by time).
+   * no sooner than {@link SNAPSHOT_COST_FACTOR} times its last snapshot's duration after it (0: never by time).
    */
   readonly everyMs?: number;
   /** The engine's snapshot fingerprint (projections, configuration). */
@@ -115,11 +116,8 @@ export interface TenantSnapshots {
   stop(): Promise<void>;
 }
 
-const DEFAULT_EVERY = 100_000;
 /** The default of `everyMs`: a small tenant's snapshot is at most about this old when its worker dies. */
 export const DEFAULT_TENANT_SNAPSHOT_EVERY_MS = 30_000;
-/** A timed snapshot waits at least this many times the tenant's last snapshot's duration: a twentieth of the time at most. */
-const TIMED_COST_FACTOR = 20;
 /** How long a due snapshot of a tenant not served for a moment (its lease renewal late) waits before trying again (ms). */
 const RETRY_MS = 200;
 
@@ -148,7 +146,7 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
     const now = performance.now();
     if (!lastAt.has(tenantId)) lastAt.set(tenantId, now);
     const elapsed = now - lastAt.get(tenantId)!;
-    const wait = Math.max(everyMs - elapsed, TIMED_COST_FACTOR * (lastCost.get(tenantId) ?? 0) - elapsed, 0);
+    const wait = Math.max(everyMs - elapsed, SNAPSHOT_COST_FACTOR * (lastCost.get(tenantId) ?? 0) - elapsed, 0);
     const timer = setTimeout(() => {
       timers.delete(tenantId);
       if (stopped || (foldedSince(tenantId) === 0 && !replace.has(tenantId))) return;
@@ -162,8 +160,14 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
 
   function due(tenantId: string): boolean {
     if (replace.has(tenantId)) return true;
-    const every = options.everyEvents ?? Math.max(DEFAULT_EVERY, options.eventsHeld(tenantId));
-    return every > 0 && (since.get(tenantId) ?? 0) >= every;
+    const last = lastAt.get(tenantId);
+    return periodicSnapshotDue({
+      folded: since.get(tenantId) ?? 0,
+      everyEvents: options.everyEvents,
+      held: options.everyEvents === undefined ? options.eventsHeld(tenantId) : 0,
+      sinceLastMs: last === undefined ? Number.POSITIVE_INFINITY : performance.now() - last,
+      lastCostMs: lastCost.get(tenantId) ?? 0,
+    });
   }
 
   function schedule(tenantId: string, delayMs = 0): void {
