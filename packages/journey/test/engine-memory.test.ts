@@ -304,6 +304,43 @@ describe('journey engine with bounded memory', () => {
     await bounded.close();
   });
 
+  it("covers in its snapshot position the events recorded while their tenant's history was being re-read", async () => {
+    // A late event makes the engine re-read Alice's and Bob's tenant; batches recorded meanwhile wait for the
+    // re-read and are folded by it. The subscription hands them back before that: until they are folded they
+    // are holes in what the engine covers, and once folded the covered position must move past them (it
+    // stayed before them for good, keeping every later event in a list that grew with the log).
+    const { events, clock } = aliceThenBob();
+    const store = createInMemoryEventStore();
+    const engine = createJourneyEngine({ store, clock, memory: { horizonMs: DAY, minEvictEvents: 5 } });
+    await engine.ready();
+    for (let i = 0; i < events.length; i += 4) await engine.recordUnknown(events.slice(i, i + 4));
+    expect(engine.memoryStats().evictedEvents).toBeGreaterThan(4);
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const late = { type: 'MessageReceived', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: new Date(T0 + 0.5 * DAY).toISOString(), channel: 'email', data: { text: 'one more thing' } };
+    const meanwhile = Array.from({ length: 6 }, (_, k) => ({
+      type: 'MessageReceived',
+      tenantId: 't1',
+      customerId: 'bob',
+      caseId: `case-late-${k}`,
+      occurredAt: new Date(T0 + (43 + k / 10) * DAY).toISOString(),
+      channel: 'sms',
+      data: { text: `meanwhile ${k}` },
+    }));
+    const rehydrations = engine.memoryStats().rehydrations;
+    await Promise.all([engine.recordUnknown([late]), ...meanwhile.map((e) => engine.recordUnknown([e]))]);
+    await engine.ready();
+    expect(engine.memoryStats().rehydrations).toBe(rehydrations + 1);
+    let last: bigint | undefined;
+    for await (const e of store.readAll({ fromPosition: 'end', direction: 'backwards' })) {
+      last = e.position;
+      break;
+    }
+    // Once the subscription has handed every event back, the snapshot covers the whole store.
+    const written = await engine.snapshot();
+    expect(written?.position).toBe(last);
+    await engine.close();
+  });
+
   it('finds an unthreaded switch across the eviction boundary, from a case left open or resolved days before it', async () => {
     const T0 = Date.parse('2026-03-02T09:00:00Z');
     const at = (days: number) => new Date(T0 + days * DAY).toISOString();

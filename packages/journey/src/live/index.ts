@@ -574,6 +574,17 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     for (const event of events) holes.delete(event.id);
     while (afterHole.length > 0 && !holes.has(afterHole[0]!.id)) deliveredPosition = afterHole.shift()!.position;
   };
+  /**
+   * Fills the holes whose events the state now holds, however they were folded: a batch that waited for a
+   * re-read of its tenant (or a merged group's read) is folded by that re-read, not by `apply`, and the
+   * subscription may have handed its events back after `apply` queued it. A hole left open would hold the
+   * covered position back for good, and with it every later event in `afterHole`.
+   */
+  const fillFoldedHoles = () => {
+    if (holes.size === 0) return;
+    for (const id of holes) if (recordedEvent(recordedIndex, id) !== undefined) holes.delete(id);
+    while (afterHole.length > 0 && !holes.has(afterHole[0]!.id)) deliveredPosition = afterHole.shift()!.position;
+  };
   let foldedSinceSnapshot = 0;
   // When the last snapshot was written or loaded (monotonic ms), and how long writing it paused the engine.
   let lastSnapshotAt = performance.now();
@@ -1046,6 +1057,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         if (complete) applyTenantOnce(tenantId, { list: head!.list, hashes: undefined, contents: head!.contents }, false, { events: found, reads: (previous?.reads ?? 0) + 1 });
         else rehydrate(tenantId, head);
         for (const batch of rest) applyTenantOnce(tenantId, { list: batch.list, hashes: undefined, contents: batch.contents }, false);
+        fillFoldedHoles();
       } catch (error) {
         failure ??= error;
         storeHealth.next({ state: 'ended', error });
@@ -1107,7 +1119,11 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         rebuilt.snapshotsFrom = undefined;
         // Read ahead of the subscription: skipped when it hands them over.
         if (follows) {
-          for (let i = 0; i < history.positions.length; i++) if (deliveredPosition === undefined || history.positions[i]! > deliveredPosition) prefolded.add(history.events[i]!.id);
+          // Not those handed over already, after a hole (they would wait in `prefolded` for good).
+          const handedOver = afterHole.length === 0 ? undefined : new Set(afterHole.map((a) => a.id));
+          for (let i = 0; i < history.positions.length; i++) {
+            if ((deliveredPosition === undefined || history.positions[i]! > deliveredPosition) && handedOver?.has(history.events[i]!.id) !== true) prefolded.add(history.events[i]!.id);
+          }
         }
         const queued: CatalogEvent[] = [];
         for (let k = 0; k < entry.queue.length; k++) {
@@ -1134,6 +1150,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         host.update(rebuilt, rebuilt.events, false);
         tenants.set(tenantId, rebuilt);
         rehydrating.delete(tenantId);
+        fillFoldedHoles();
         foldCache.delete(tenantId);
         memoryCounters.rehydrations++;
         memoryCounters.rehydratedEvents += history.events.length;
