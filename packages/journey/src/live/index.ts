@@ -2377,6 +2377,10 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       partitionSubjects: hostSubjects.size,
       partitionSubscribers: [...hostSubjects.values()].reduce((n, e) => n + e.subscribers, 0),
       changesObserved: changes.observed,
+      ownInFlight: ownIds.size,
+      holes: holes.size,
+      afterHole: afterHole.length,
+      readAhead: prefolded.size,
     }),
   );
   return (ownership === undefined ? engine : guardTenantReads(engine, ownership)) as unknown as JourneyEngine<E, I>;
@@ -2409,13 +2413,25 @@ export interface EngineSubjectTables {
   readonly partitionSubscribers: number;
   /** Whether anyone listens to changes$. */
   readonly changesObserved: boolean;
+  /**
+   * The engine's bookkeeping of what the subscription hands back (see `deliveredPosition`): its own events
+   * recorded and not handed back yet, those handed back before they were folded (holes), the events handed
+   * over after a hole, and the events a re-read of a tenant folded ahead of the subscription. All return to
+   * zero once the subscription has handed back everything recorded; one that does not is a leak (and holds
+   * the snapshot's covered position back).
+   */
+  readonly ownInFlight: number;
+  readonly holes: number;
+  readonly afterHole: number;
+  readonly readAhead: number;
 }
 
 const liveSubjectTables = new WeakMap<JourneyEngine, () => EngineSubjectTables>();
 
 /**
- * How many subjects and subscribers an engine holds for its streams right now: the soak test checks they
- * return to zero once every subscriber left, whatever the engine recorded meanwhile.
+ * How many subjects and subscribers an engine holds for its streams right now, and the sizes of its delivery
+ * bookkeeping: the soak test checks they return to zero once every subscriber left and every recorded event
+ * was handed back, whatever the engine recorded meanwhile.
  */
 export function engineSubjectTables(engine: JourneyEngine): EngineSubjectTables {
   const tables = liveSubjectTables.get(engine);
