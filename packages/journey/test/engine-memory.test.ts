@@ -304,41 +304,46 @@ describe('journey engine with bounded memory', () => {
     await bounded.close();
   });
 
-  it("covers in its snapshot position the events recorded while their tenant's history was being re-read", async () => {
-    // A late event makes the engine re-read Alice's and Bob's tenant; batches recorded meanwhile wait for the
-    // re-read and are folded by it. The subscription hands them back before that: until they are folded they
-    // are holes in what the engine covers, and once folded the covered position must move past them (it
-    // stayed before them for good, keeping every later event in a list that grew with the log).
-    const { events, clock } = aliceThenBob();
-    const store = createInMemoryEventStore();
-    const engine = createJourneyEngine({ store, clock, memory: { horizonMs: DAY, minEvictEvents: 5 } });
-    await engine.ready();
-    for (let i = 0; i < events.length; i += 4) await engine.recordUnknown(events.slice(i, i + 4));
-    expect(engine.memoryStats().evictedEvents).toBeGreaterThan(4);
+  it("covers in its snapshot position the events recorded while their tenant's history or a merged group's events were being read", async () => {
+    // A late event makes the engine re-read Alice's and Bob's tenant, a merge of two customers with evicted
+    // events makes it read their streams back; batches recorded meanwhile wait for the read and are folded
+    // after it, not by the batch that brought them. The subscription hands them back before that: until they
+    // are folded they are holes in what the engine covers, and once folded the covered position must move
+    // past them (it stayed before them for good, keeping every later event in a list that grew with the log).
     const T0 = Date.parse('2026-03-02T09:00:00Z');
-    const late = { type: 'MessageReceived', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: new Date(T0 + 0.5 * DAY).toISOString(), channel: 'email', data: { text: 'one more thing' } };
-    const meanwhile = Array.from({ length: 6 }, (_, k) => ({
-      type: 'MessageReceived',
-      tenantId: 't1',
-      customerId: 'bob',
-      caseId: `case-late-${k}`,
-      occurredAt: new Date(T0 + (43 + k / 10) * DAY).toISOString(),
-      channel: 'sms',
-      data: { text: `meanwhile ${k}` },
-    }));
-    const rehydrations = engine.memoryStats().rehydrations;
-    await Promise.all([engine.recordUnknown([late]), ...meanwhile.map((e) => engine.recordUnknown([e]))]);
-    await engine.ready();
-    expect(engine.memoryStats().rehydrations).toBe(rehydrations + 1);
-    let last: bigint | undefined;
-    for await (const e of store.readAll({ fromPosition: 'end', direction: 'backwards' })) {
-      last = e.position;
-      break;
+    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+    const { events, clock } = aliceThenBob();
+    // Carol and Dave write on the first days from two accounts: their events leave memory with Alice's.
+    for (const [who, channel] of [['carol', 'email'], ['dave', 'web_chat']] as const) {
+      for (let day = 0; day < 3; day++) events.push({ type: 'MessageReceived', tenantId: 't1', customerId: who, caseId: `${who}-${day}`, occurredAt: at(day + 0.3), channel, data: { text: `day ${day}` } });
     }
-    // Once the subscription has handed every event back, the snapshot covers the whole store.
-    const written = await engine.snapshot();
-    expect(written?.position).toBe(last);
-    await engine.close();
+    events.sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
+    const triggers = {
+      'a late event (the tenant re-read)': { type: 'MessageReceived', tenantId: 't1', customerId: 'alice', caseId: 'case-a', occurredAt: at(0.5), channel: 'email', data: { text: 'one more thing' } },
+      'a late merge (the group read back)': { type: 'CustomersMerged', tenantId: 't1', customerId: 'carol', occurredAt: at(42.5), channel: 'web', data: { survivorId: 'carol', mergedId: 'dave' } },
+    };
+    for (const [name, trigger] of Object.entries(triggers)) {
+      const store = createInMemoryEventStore();
+      const engine = createJourneyEngine({ store, clock, memory: { horizonMs: DAY, minEvictEvents: 5 } });
+      await engine.ready();
+      for (let i = 0; i < events.length; i += 4) await engine.recordUnknown(events.slice(i, i + 4));
+      expect(engine.memoryStats().evictedEvents, name).toBeGreaterThan(10);
+      const before = engine.memoryStats();
+      const meanwhile = Array.from({ length: 6 }, (_, k) => ({ type: 'MessageReceived', tenantId: 't1', customerId: 'bob', caseId: `case-late-${k}`, occurredAt: at(43 + k / 10), channel: 'sms', data: { text: `meanwhile ${k}` } }));
+      await Promise.all([engine.recordUnknown([trigger]), ...meanwhile.map((e) => engine.recordUnknown([e]))]);
+      await engine.ready();
+      const after = engine.memoryStats();
+      const read = name.includes('merge') ? 'groupReads' : 'rehydrations';
+      expect(after[read], name).toBe(before[read] + 1);
+      let last: bigint | undefined;
+      for await (const e of store.readAll({ fromPosition: 'end', direction: 'backwards' })) {
+        last = e.position;
+        break;
+      }
+      // Once the subscription has handed every event back, the snapshot covers the whole store.
+      expect((await engine.snapshot())?.position, name).toBe(last);
+      await engine.close();
+    }
   });
 
   it('finds an unthreaded switch across the eviction boundary, from a case left open or resolved days before it', async () => {

@@ -575,10 +575,11 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     while (afterHole.length > 0 && !holes.has(afterHole[0]!.id)) deliveredPosition = afterHole.shift()!.position;
   };
   /**
-   * Fills the holes whose events the state now holds, however they were folded: a batch that waited for a
-   * re-read of its tenant (or a merged group's read) is folded by that re-read, not by `apply`, and the
-   * subscription may have handed its events back after `apply` queued it. A hole left open would hold the
-   * covered position back for good, and with it every later event in `afterHole`.
+   * Fills the holes whose events the state now holds: a batch that waited for a re-read of its tenant is
+   * folded by that re-read, not by `apply`, and the subscription may have handed its events back after
+   * `apply` queued it (a batch waiting for a merged group's read is folded by `applyTenantOnce`, which fills
+   * its holes itself). A hole left open would hold the covered position back for good, and with it every
+   * later event in `afterHole`.
    */
   const fillFoldedHoles = () => {
     if (holes.size === 0) return;
@@ -933,6 +934,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         const latest = tenant.events.at(-1)?.at;
         if (latest !== undefined) pruneSnapshots(tenant, latest - memory.horizonMs);
       }
+      // Before they may leave memory: a batch folded after a merged group's read is folded here, not by `apply`.
+      if (holes.size > 0) fillHoles(group.list);
       evictOld(tenant);
       return added.length;
     }
@@ -1057,7 +1060,6 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         if (complete) applyTenantOnce(tenantId, { list: head!.list, hashes: undefined, contents: head!.contents }, false, { events: found, reads: (previous?.reads ?? 0) + 1 });
         else rehydrate(tenantId, head);
         for (const batch of rest) applyTenantOnce(tenantId, { list: batch.list, hashes: undefined, contents: batch.contents }, false);
-        fillFoldedHoles();
       } catch (error) {
         failure ??= error;
         storeHealth.next({ state: 'ended', error });
