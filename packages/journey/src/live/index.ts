@@ -1055,6 +1055,11 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       memoryCounters.groupReads++;
       memoryCounters.groupReadMs += performance.now() - started;
       groupReads.delete(tenantId);
+      if (ownership !== undefined && !ownership.folds(tenantId)) {
+        // Lost while the group was read (see `rehydrate`).
+        for (const group of entry.queue) fillHoles(group.list);
+        return;
+      }
       try {
         const [head, ...rest] = entry.queue;
         if (complete) applyTenantOnce(tenantId, { list: head!.list, hashes: undefined, contents: head!.contents }, false, { events: found, reads: (previous?.reads ?? 0) + 1 });
@@ -1113,6 +1118,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
             logger.warn(`journey engine: re-reading tenant "${tenantId}"'s history failed (${String(error)}); retrying`);
             await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
           }
+        }
+        // A worker that lost the tenant while it was read drops what it read (whoever holds it now folds it),
+        // as `apply` passes by a tenant it does not fold; the batches that waited leave no hole behind.
+        if (ownership !== undefined && !ownership.folds(tenantId)) {
+          for (const group of entry.queue) fillHoles(group.list);
+          return;
         }
         const rebuilt = withEvictionStep(createLiveTenant(tenantId, config, standard, createRecordedIndex()));
         const parts = inSteps({ list: history.events, hashes: undefined, contents: history.contents }, Math.max(memory?.minEvictEvents ?? 0, 1000));
