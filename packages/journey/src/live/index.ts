@@ -1008,6 +1008,17 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     evictedFromIndex.clear();
   }
 
+  /**
+   * Lets go of the batches that waited for a read of a tenant the worker lost meanwhile: their events are no
+   * longer ours to fold (the subscription passes them by as another tenant's) and leave no hole behind.
+   */
+  function dropLostBatches(queue: readonly { list: CatalogEvent[] }[]): void {
+    const ids = new Set<string>();
+    for (const group of queue) for (const event of group.list) ids.add(event.id);
+    ownIds.forget(ids);
+    for (const group of queue) fillHoles(group.list);
+  }
+
   /** Reads one tenant's events from the store, opened and parsed as the subscription does. */
   async function readTenantHistory(tenantId: string): Promise<{ events: CatalogEvent[]; contents: number[]; positions: bigint[] }> {
     const events: CatalogEvent[] = [];
@@ -1057,7 +1068,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       groupReads.delete(tenantId);
       if (ownership !== undefined && !ownership.folds(tenantId)) {
         // Lost while the group was read (see `rehydrate`).
-        for (const group of entry.queue) fillHoles(group.list);
+        dropLostBatches(entry.queue);
         return;
       }
       try {
@@ -1122,7 +1133,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         // A worker that lost the tenant while it was read drops what it read (whoever holds it now folds it),
         // as `apply` passes by a tenant it does not fold; the batches that waited leave no hole behind.
         if (ownership !== undefined && !ownership.folds(tenantId)) {
-          for (const group of entry.queue) fillHoles(group.list);
+          dropLostBatches(entry.queue);
           return;
         }
         const rebuilt = withEvictionStep(createLiveTenant(tenantId, config, standard, createRecordedIndex()));
