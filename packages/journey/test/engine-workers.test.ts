@@ -8,6 +8,7 @@ import { generateWorkload, type RawEvent } from '@omnitrail/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { preferredWorker } from '../src/live/workers/index.js';
 import { createJourneyEngine, replayReport, TenantNotOwnedError, type JourneyEngine, type TenantOwnershipChange } from '../src/index.js';
+import { engineSubjectTables } from '../src/internal.js';
 
 const TENANTS = Array.from({ length: 8 }, (_, i) => `t${i + 1}`);
 const ASOF = Date.parse('2031-01-01T00:00:00Z');
@@ -154,5 +155,62 @@ describe('engine workers', () => {
     expect(() => createJourneyEngine({ store, worker: { id: 'w', leaseMs: 5 } })).toThrow(/worker\.leaseMs/);
     expect(() => createJourneyEngine({ store, worker: { id: 'w', leaseMs: 100, renewEveryMs: 100 } })).toThrow(/worker\.renewEveryMs/);
     expect(() => createJourneyEngine({ worker: { id: 'w' } })).toThrow(/shared store/);
+  });
+});
+
+describe('engine workers with bounded memory', () => {
+  it("let go of a tenant lost while its history was being re-read: it is not put back, and nothing of it is left waiting", async () => {
+    const DAY = 86_400_000;
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+    // The tenant that moves to worker-b once it joins.
+    const moving = TENANTS.find((t) => preferredWorker(t, ['worker-a', 'worker-b']) === 'worker-b')!;
+    const base = createInMemoryEventStore();
+    // Reads of a tenant's history (readAll with a filter of stream prefixes) wait at a gate while it is shut.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let shut = false;
+    let heldAtGate = 0;
+    const store: EventStore = Object.create(base, {
+      readAll: {
+        value: (options?: Parameters<EventStore['readAll']>[0]) => {
+          const inner = base.readAll(options);
+          const gated = shut && Array.isArray((options?.filter as { streamNamePrefix?: unknown } | undefined)?.streamNamePrefix);
+          if (!gated) return inner;
+          heldAtGate++;
+          return (async function* () {
+            await gate;
+            yield* inner;
+          })();
+        },
+      },
+    });
+    const clock = () => T0 + 50 * DAY;
+    const a = createJourneyEngine({ store, clock, snapshots: false, worker: { id: 'worker-a', leaseMs: 5000, renewEveryMs: 40 }, memory: { horizonMs: DAY, minEvictEvents: 5 } });
+    engines.push(a);
+    await a.ready();
+    const history: Record<string, unknown>[] = [];
+    for (let day = 0; day < 20; day++) history.push({ type: 'MessageReceived', tenantId: moving, customerId: 'bob', caseId: `case-${day}`, occurredAt: at(day), channel: 'email', data: { text: `day ${day}` } });
+    for (let i = 0; i < history.length; i += 4) await a.recordUnknown(history.slice(i, i + 4));
+    await until(() => a.ownedTenants().includes(moving), 'worker-a serving the tenant');
+    expect(a.memoryStats().evictedEvents).toBeGreaterThan(5);
+    // A late event makes worker-a re-read the tenant's history (held at the gate); meanwhile worker-b joins
+    // and the tenant moves to it.
+    shut = true;
+    const late = a.recordUnknown([{ type: 'MessageReceived', tenantId: moving, customerId: 'bob', caseId: 'case-late', occurredAt: at(0.5), channel: 'email', data: { text: 'late' } }]);
+    const b = createJourneyEngine({ store: base, clock, snapshots: false, worker: { id: 'worker-b', leaseMs: 5000, renewEveryMs: 40 } });
+    engines.push(b);
+    await until(() => b.ownedTenants().includes(moving) && !a.ownedTenants().includes(moving), 'the tenant moved to worker-b');
+    // The re-read was under way when the tenant moved.
+    expect(heldAtGate).toBe(1);
+    open();
+    await late;
+    await a.ready();
+    // Not put back on worker-a: it holds none of its events, and nothing of its delivery is left waiting.
+    await until(() => engineSubjectTables(a).ownInFlight === 0, 'worker-a handed back its events');
+    expect(a.memoryStats().heldEvents).toBe(0);
+    expect(engineSubjectTables(a)).toMatchObject({ holes: 0, afterHole: 0 });
+    // Worker-b serves it whole, the late event included.
+    await until(() => (b.fold(moving)?.cases.cases.size ?? 0) === history.length + 1, 'worker-b folded every case');
   });
 });

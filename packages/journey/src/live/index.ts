@@ -2394,7 +2394,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       if (ownsStore) await store.close();
     },
   };
-  liveSubjectTables.set(engine, () =>
+  const tables = () =>
     Object.freeze({
       tenantSubjects: tenantSubjects.size,
       tenantSubscribers: [...tenantSubjects.values()].reduce((n, e) => n + e.subscribers, 0),
@@ -2405,9 +2405,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       holes: holes.size,
       afterHole: afterHole.length,
       readAhead: prefolded.size,
-    }),
-  );
-  return (ownership === undefined ? engine : guardTenantReads(engine, ownership)) as unknown as JourneyEngine<E, I>;
+    });
+  // A worker's engine is wrapped (reads of tenants it does not serve throw): the wrapper answers too.
+  const returned = ownership === undefined ? engine : guardTenantReads(engine, ownership);
+  liveSubjectTables.set(engine, tables);
+  liveSubjectTables.set(returned as unknown as JourneyEngine, tables);
+  return returned as unknown as JourneyEngine<E, I>;
 }
 
 /** Snapshot settings with their defaults, checked. */
