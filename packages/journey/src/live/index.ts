@@ -570,9 +570,13 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     if (holes.size === 0 && afterHole.length === 0) deliveredPosition = position;
     else afterHole.push({ position, id });
   };
+  /** Moves the covered position over the events handed over after holes that are filled now. */
+  const coverFilledHoles = () => {
+    while (afterHole.length > 0 && !holes.has(afterHole[0]!.id)) deliveredPosition = afterHole.shift()!.position;
+  };
   const fillHoles = (events: readonly CatalogEvent[]) => {
     for (const event of events) holes.delete(event.id);
-    while (afterHole.length > 0 && !holes.has(afterHole[0]!.id)) deliveredPosition = afterHole.shift()!.position;
+    coverFilledHoles();
   };
   /**
    * Fills the holes whose events the state now holds: a batch that waited for a re-read of its tenant is
@@ -584,7 +588,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const fillFoldedHoles = () => {
     if (holes.size === 0) return;
     for (const id of holes) if (recordedEvent(recordedIndex, id) !== undefined) holes.delete(id);
-    while (afterHole.length > 0 && !holes.has(afterHole[0]!.id)) deliveredPosition = afterHole.shift()!.position;
+    coverFilledHoles();
   };
   let foldedSinceSnapshot = 0;
   // When the last snapshot was written or loaded (monotonic ms), and how long writing it paused the engine.
