@@ -36,7 +36,7 @@ export { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, tenan
 
 // The engine's snapshot encoding, for its tests.
 export { decodeEngineSnapshot, encodeEngineSnapshot, type SavedEngineState, type SavedTenant } from './live/engine-snapshot/index.js';
-export { decodeSnapshotValue, encodeSnapshotValue } from './live/snapshot-codec/index.js';
+export { decodeSnapshotValue, encodeSnapshotValue, encodeSnapshotValueInSlices, type SlicedEncoding } from './live/snapshot-codec/index.js';
 // Sealed snapshots (an engine with keys), for tests and tools that inspect a snapshot's clear header.
 export { deleteSnapshotKeys, isSealedEngineSnapshot, openSealedEngineSnapshot, readSealedSnapshotHeader, sealEngineSnapshot, type SealedSnapshotHeader } from './live/sealed-snapshot/index.js';
 export { SNAPSHOT_KEY_TENANT } from './live/personal-data/index.js';

@@ -6,7 +6,7 @@ import { deserialize, serialize } from 'node:v8';
 import { assertProperty, fcParameters } from '@omnitrail/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeSnapshotValue, encodeSnapshotValue } from '../src/internal.js';
+import { decodeSnapshotValue, encodeSnapshotValue, encodeSnapshotValueInSlices } from '../src/internal.js';
 
 const roundTrip = (value: unknown): unknown => decodeSnapshotValue(Buffer.concat(encodeSnapshotValue(value)));
 
@@ -117,6 +117,33 @@ describe('the snapshot codec', () => {
       }),
       fcParameters({ numRuns: 150 }),
     );
+  });
+
+  it('writes the same bytes in slices as in one go, pausing between slices (property)', async () => {
+    await assertProperty(
+      fc.asyncProperty(plainData, stateLike, fc.array(fc.nat(), { maxLength: 6 }), async (data, state, picks) => {
+        const pool: unknown[] = [data, state.records, state.byId, ...state.records];
+        const shared = picks.map((p) => pool[p % pool.length]);
+        const value = { data, state, again: shared, nested: { deeper: { still: { map: new Map<unknown, unknown>(shared.map((s, i) => [i, s])) } } }, set: new Set(shared) };
+        let pauses = 0;
+        // A slice of 0 ms stops at every look at the clock: the most pauses a value can have.
+        const sliced = await encodeSnapshotValueInSlices(value, 0, async () => {
+          pauses++;
+          await Promise.resolve();
+        });
+        expect(Buffer.concat(sliced.parts).equals(Buffer.concat(encodeSnapshotValue(value)))).toBe(true);
+        expect(sliced.slices).toBe(pauses + 1);
+      }),
+      fcParameters({ numRuns: 100 }),
+    );
+    // A large value is cut into many slices, and still decodes to itself.
+    const large = { customers: new Map(Array.from({ length: 5000 }, (_, i) => [`c${i}`, { id: `c${i}`, ats: [i, i + 1], tags: new Set([`t${i % 7}`]) }])) };
+    let pauses = 0;
+    const sliced = await encodeSnapshotValueInSlices(large, 0, async () => {
+      pauses++;
+    });
+    expect(pauses).toBeGreaterThan(50);
+    expect(difference(large, decodeSnapshotValue(Buffer.concat(sliced.parts)))).toBeUndefined();
   });
 
   it('keeps the details V8 kept: -0, NaN, holes, undefined fields, bigints, key order with integer keys, __proto__ as a key', () => {

@@ -123,6 +123,59 @@ function isSmallInt(v: number): boolean {
  * of another kind that V8's serializer cannot write either.
  */
 export function encodeSnapshotValue(value: unknown): Buffer[] {
+  const encoder = snapshotEncoder(value);
+  encoder.run(() => false);
+  return encoder.finish();
+}
+
+/** How {@link encodeSnapshotValueInSlices} went: the time spent encoding, in how many slices, the longest one. */
+export interface SlicedEncoding {
+  parts: Buffer[];
+  busyMs: number;
+  slices: number;
+  longestSliceMs: number;
+}
+
+/**
+ * {@link encodeSnapshotValue} in slices of about `sliceMs` of work, awaiting `pause()` between them, so that a
+ * large state is written without holding the event loop for the whole of it (the bytes are the same). The
+ * value must not change until it resolves: the caller hands over a capture that nothing else changes.
+ */
+export async function encodeSnapshotValueInSlices(value: unknown, sliceMs: number, pause: () => Promise<void>): Promise<SlicedEncoding> {
+  const encoder = snapshotEncoder(value);
+  let busyMs = 0;
+  let slices = 0;
+  let longestSliceMs = 0;
+  for (;;) {
+    const started = performance.now();
+    const done = encoder.run(() => performance.now() - started >= sliceMs);
+    const spent = performance.now() - started;
+    busyMs += spent;
+    slices++;
+    if (spent > longestSliceMs) longestSliceMs = spent;
+    if (done) break;
+    await pause();
+  }
+  const started = performance.now();
+  const parts = encoder.finish();
+  const spent = performance.now() - started;
+  busyMs += spent;
+  if (spent > longestSliceMs) longestSliceMs = spent;
+  return { parts, busyMs, slices, longestSliceMs };
+}
+
+/** Containers this deep or deeper are written in one go (a slice may then run over by one of them). */
+const SLICED_DEPTH = 5;
+/** Children written between two looks at the clock. */
+const CHILDREN_PER_LOOK = 64;
+
+/**
+ * The encoder of one value: `run(stop)` writes until the value is done (answers true) or until `stop()` says
+ * so, looked at between the children of the outer containers (answers false: call it again); `finish()` then
+ * gives the parts. The outer containers (down to {@link SLICED_DEPTH}) are walked by a generator that can stop
+ * between two children; what is below them by the plain recursive writer.
+ */
+function snapshotEncoder(value: unknown): { run(stop: () => boolean): boolean; finish(): Buffer[] } {
   // Grown by doubling: a worker snapshots small tenants often, the engine a large state now and then.
   let bytes = new Uint8Array(1 << 16);
   let view = new DataView(bytes.buffer);
@@ -225,6 +278,21 @@ export function encodeSnapshotValue(value: unknown): Buffer[] {
       return mostlyNew(array as readonly string[]) ? Tag.RunStringArray : Tag.StringArray;
     }
     return Tag.Array;
+  };
+
+  /** Whether an object's for-in lists exactly its own keys, in Object.keys order (a plain object). */
+  const isPlainForIn = (record: object): boolean => {
+    const proto = Object.getPrototypeOf(record) as unknown;
+    return forInIsOwn && (proto === Object.prototype || proto === null);
+  };
+  /** The shape of an object's own enumerable string keys, numbered when new. */
+  const objectShape = (record: Record<string, unknown>): number => {
+    if (!isPlainForIn(record)) return shapeOf(Object.keys(record));
+    // A plain object's for-in lists its own keys in Object.keys order, from V8's enumeration cache, without
+    // allocating their array: once to find the shape, once to write the values.
+    let node = shapeRoot;
+    for (const key in record) node = shapeChild(node, key);
+    return node.id === -1 ? shapeId(node, Object.keys(record)) : node.id;
   };
 
   const write = (v: unknown): void => {
@@ -346,35 +414,111 @@ export function encodeSnapshotValue(value: unknown): Buffer[] {
       // Own enumerable string keys, as V8's serializer and JSON take them (a class instance becomes plain data).
       const record = object as Record<string, unknown>;
       bytes[at++] = Tag.Object;
-      const proto = Object.getPrototypeOf(object) as unknown;
-      if (forInIsOwn && (proto === Object.prototype || proto === null)) {
-        // A plain object's for-in lists its own keys in Object.keys order, from V8's enumeration cache,
-        // without allocating their array: once to find the shape, once to write the values.
-        let node = shapeRoot;
-        for (const key in record) node = shapeChild(node, key);
-        varint(node.id === -1 ? shapeId(node, Object.keys(record)) : node.id);
+      varint(objectShape(record));
+      if (isPlainForIn(record)) {
         for (const key in record) write(record[key]);
       } else {
         const keys = Object.keys(record);
-        varint(shapeOf(keys));
         for (let k = 0; k < keys.length; k++) write(record[keys[k]!]);
       }
     }
     objects.set(object, start);
   };
 
-  try {
-    write(value);
-  } catch (error) {
-    if (isUnencodable(error)) throw new Error(`cannot encode ${error.unencodable} at ${pathTo(value, error.value) ?? 'an unknown place'}: a snapshot holds plain data only`);
-    // A cycle recurses until the stack runs out (the live state nests a few levels deep only).
-    if (error instanceof RangeError && /call stack/i.test(error.message)) {
-      throw new Error(`cannot encode the state: it holds a cycle (a value that contains itself) or nests too deep (${error.message})`);
+
+  /**
+   * `write`, as steps: the same bytes, in the same order, with a yield after each child of a Map, a Set, an
+   * array of other values than numbers and strings, or a plain object, down to {@link SLICED_DEPTH}.
+   */
+  function* steps(v: unknown, depth: number): Generator<void, void, void> {
+    if (depth >= SLICED_DEPTH || v === null || typeof v !== 'object' || objects.has(v)) {
+      write(v);
+      return;
     }
-    throw error;
+    const object = v;
+    const start = at;
+    if (Array.isArray(object)) {
+      if (arrayTag(object) !== Tag.Array) {
+        write(object);
+        return;
+      }
+      if (at + SLACK > bytes.length) grow(SLACK);
+      const length = object.length;
+      bytes[at++] = Tag.Array;
+      varint(length);
+      for (let i = 0; i < length; i++) {
+        const x: unknown = object[i];
+        if (x === undefined && !(i in object)) {
+          if (at + 1 > bytes.length) grow(1);
+          bytes[at++] = Tag.Hole;
+        } else yield* steps(x, depth + 1);
+        yield;
+      }
+    } else if (object instanceof Map) {
+      if (at + SLACK > bytes.length) grow(SLACK);
+      bytes[at++] = Tag.Map;
+      varint(object.size);
+      for (const [k, x] of object) {
+        write(k);
+        yield* steps(x, depth + 1);
+        yield;
+      }
+    } else if (object instanceof Set) {
+      if (at + SLACK > bytes.length) grow(SLACK);
+      bytes[at++] = Tag.Set;
+      varint(object.size);
+      for (const x of object) {
+        yield* steps(x, depth + 1);
+        yield;
+      }
+    } else if (ArrayBuffer.isView(object) || object instanceof Date || isSpecialObject(object)) {
+      write(object);
+      return;
+    } else {
+      const record = object as Record<string, unknown>;
+      if (at + SLACK > bytes.length) grow(SLACK);
+      bytes[at++] = Tag.Object;
+      varint(objectShape(record));
+      if (isPlainForIn(record)) {
+        for (const key in record) {
+          yield* steps(record[key], depth + 1);
+          yield;
+        }
+      } else {
+        const keys = Object.keys(record);
+        for (let k = 0; k < keys.length; k++) {
+          yield* steps(record[keys[k]!], depth + 1);
+          yield;
+        }
+      }
+    }
+    objects.set(object, start);
   }
-  const shapeTable = Buffer.from(JSON.stringify(shapes), 'utf8');
-  return [...stringTable(strings), ...stringTable(runStrings), varintBytes(shapeTable.length), shapeTable, Buffer.from(bytes.buffer, 0, at)];
+
+  const walk = steps(value, 0);
+  let done = false;
+  return {
+    run(stop: () => boolean): boolean {
+      try {
+        for (let n = 1; ; n++) {
+          if (walk.next().done === true) return (done = true);
+          if (n % CHILDREN_PER_LOOK === 0 && stop()) return false;
+        }
+      } catch (error) {
+        if (isUnencodable(error)) throw new Error(`cannot encode ${error.unencodable} at ${pathTo(value, error.value) ?? 'an unknown place'}: a snapshot holds plain data only`);
+        // A cycle recurses until the stack runs out (the live state nests a few levels deep only).
+        if (error instanceof RangeError && /call stack/i.test(error.message)) {
+          throw new Error(`cannot encode the state: it holds a cycle (a value that contains itself) or nests too deep (${error.message})`);
+        }
+        throw error;
+      }
+    },
+    finish(): Buffer[] {
+      if (!done) throw new Error('the snapshot encoder was asked for its bytes before the value was written');
+      const shapeTable = Buffer.from(JSON.stringify(shapes), 'utf8');
+      return [...stringTable(strings), ...stringTable(runStrings), varintBytes(shapeTable.length), shapeTable, Buffer.from(bytes.buffer, 0, at)];
+    },
+  };
 }
 
 /** Objects whose content is not their own enumerable keys: written through V8's serializer. */
