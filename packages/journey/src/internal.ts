@@ -31,7 +31,7 @@ export {
 export { caseLinkKey, createLinkSets, foldLinkKeys, partitionEvents, type LinkSets } from './batch/parts.js';
 
 // The live driver's fold, for tests and benchmarks.
-export { engineSubjectTables, type EngineSubjectTables } from './live/index.js';
+export { engineSnapshotPause, engineSubjectTables, type EngineSubjectTables, type SnapshotPause } from './live/index.js';
 export { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, tenantFoldOf, type LiveEvent, type LiveTenant } from './live/tenant-state.js';
 
 // The engine's snapshot encoding, for its tests.

@@ -198,7 +198,29 @@ export async function fillFileStore(directory: string, options: WorkloadOptions)
  * one snapshot: the catch-up's and the snapshot write's times, and the snapshot's size. The engine is closed
  * before it returns, so a restart measured next is not slowed by its state.
  */
-export async function catchUpAndSnapshot(directory: string, memory?: JourneyMemoryOptions): Promise<{ catchUpMs: number; writeMs: number; bytes: number }> {
+/**
+ * Runs `fn` and measures the event loop's longest stall meanwhile (ms): how long, at most, the process could
+ * not answer anything else (the longest gap between two runs of a timer due every millisecond).
+ */
+export async function longestStall<T>(fn: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
+  let last = performance.now();
+  let stallMs = 0;
+  const tick = () => {
+    const now = performance.now();
+    if (now - last > stallMs) stallMs = now - last;
+    last = now;
+  };
+  const timer = setInterval(tick, 1);
+  try {
+    const result = await fn();
+    tick();
+    return { result, stallMs };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export async function catchUpAndSnapshot(directory: string, memory?: JourneyMemoryOptions): Promise<{ catchUpMs: number; writeMs: number; bytes: number; stallMs: number }> {
   const store = await openFileEventStore({ directory, fsync: 'none' });
   const engine = createJourneyEngine({
     store,
@@ -208,11 +230,12 @@ export async function catchUpAndSnapshot(directory: string, memory?: JourneyMemo
   });
   const catchUpMs = await timeMs(() => engine.ready());
   let written: Awaited<ReturnType<typeof engine.snapshot>>;
+  let stallMs = 0;
   const writeMs = await timeMs(async () => {
-    written = await engine.snapshot();
+    ({ result: written, stallMs } = await longestStall(() => engine.snapshot()));
   });
   await engine.close();
   await store.close();
   if (written! === undefined) throw new Error('the snapshot was not written');
-  return { catchUpMs, writeMs, bytes: written!.bytes };
+  return { catchUpMs, writeMs, bytes: written!.bytes, stallMs };
 }

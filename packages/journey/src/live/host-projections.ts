@@ -176,7 +176,11 @@ export interface HostProjections {
   keys(tenant: LiveTenant | undefined, index: number): string[];
   /** The partition a key names now: a merged customer's id gives the survivor's (customer partitions). */
   canonicalKey(tenant: LiveTenant, index: number, key: string): string;
-  /** The tenant's partitions and attribution as plain data, for an engine snapshot (`undefined`: none yet). */
+  /**
+   * The tenant's partitions and attribution as plain data, for an engine snapshot (`undefined`: none yet):
+   * a copy detached from the live one (lists copied, each partition's state cloned as its projection clones
+   * it), so that a snapshot encoded in slices reads it while the engine goes on folding.
+   */
   exportTenant(tenant: LiveTenant): HostTenant | undefined;
   /** Gives a restored tenant the partitions {@link HostProjections.exportTenant} gave when its snapshot was taken. */
   importTenant(tenant: LiveTenant, host: HostTenant): void;
@@ -233,7 +237,37 @@ export function createHostProjections(definitions: readonly JourneyProjection<un
   return {
     definitions,
     counters,
-    exportTenant: (tenant) => hostTenants.get(tenant),
+    exportTenant(tenant) {
+      const host = hostTenants.get(tenant);
+      if (host === undefined) return undefined;
+      const copies = new Map<Partition<HostEvent, unknown>, Partition<HostEvent, unknown>>();
+      const copyOf = (index: number, p: Partition<HostEvent, unknown>): Partition<HostEvent, unknown> => {
+        let copy = copies.get(p);
+        if (copy === undefined) {
+          // Snapshot states and bases are clones already, never changed; the current state changes in place.
+          copy = { key: p.key, events: p.events.slice(), state: compiled[index]!.fold.clone(p.state), snapshotAt: p.snapshotAt.slice(), snapshotState: p.snapshotState.slice(), base: p.base };
+          copies.set(p, copy);
+        }
+        return copy;
+      };
+      const byAttributed = new Map<string, AttributedEntry>();
+      for (const [customer, entry] of host.byAttributed) {
+        byAttributed.set(customer, {
+          canonical: entry.canonical,
+          events: entry.events.slice(),
+          partitions: entry.partitions.map((p, index) => (p === undefined ? undefined : copyOf(index, p))),
+          epoch: entry.epoch,
+          evicted: entry.evicted,
+        });
+      }
+      return {
+        byAttributed,
+        epoch: host.epoch,
+        members: new Map([...host.members].map(([canonical, attributed]) => [canonical, new Set(attributed)])),
+        merged: new Set(host.merged),
+        partitions: host.partitions.map((byKey, index) => new Map([...byKey].map(([key, p]) => [key, copyOf(index, p)]))),
+      };
+    },
     importTenant(tenant, host) {
       hostTenants.set(tenant, host);
     },

@@ -33,13 +33,13 @@ import { tenantReport, type TenantFold } from '../core/standard/index.js';
 import type { TenantReport } from '../core/report/types.js';
 import { TENANT_PROJECTIONS } from '../core/standard/index.js';
 import { createHostProjections, NEEDS_HISTORY, type JourneyProjection } from './host-projections.js';
-import { periodicSnapshotDue } from './snapshot-policy/index.js';
-import { decodeEngineSnapshot, DEFAULT_SNAPSHOT_KEY, encodeEngineSnapshot, snapshotFingerprint, type SavedEngineState, type SavedTenant, type SnapshotRejection } from './engine-snapshot/index.js';
+import { DEFAULT_SNAPSHOT_SLICE_MS, periodicSnapshotDue } from './snapshot-policy/index.js';
+import { decodeEngineSnapshot, DEFAULT_SNAPSHOT_KEY, encodeEngineSnapshotInSlices, snapshotFingerprint, type SavedEngineState, type SavedTenant, type SlicedSnapshotEncoding, type SnapshotRejection } from './engine-snapshot/index.js';
 import { createSnapshotKeys, deleteSnapshotKeys, isSealedEngineSnapshot, openSealedEngineSnapshot, sealEngineSnapshot, type SnapshotKey } from './sealed-snapshot/index.js';
 import { createOwnEventQueue } from './own-events.js';
 import { createPersonalDataCodec, SNAPSHOT_KEY_TENANT } from './personal-data/index.js';
 import { canonicalCustomerId, mergedGroup } from '../core/identity/index.js';
-import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, shareLoadedCases, tenantFoldOf, type GroupHistoryRequest, type LiveTenant, type RecordedIndex } from './tenant-state.js';
+import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, detachedTenant, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, shareLoadedCases, tenantFoldOf, type GroupHistoryRequest, type LiveTenant, type RecordedIndex } from './tenant-state.js';
 import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, type JourneyMemoryStats } from './memory/index.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
@@ -143,6 +143,12 @@ export interface JourneyEngineSnapshotOptions {
    * snapshots by `everyEvents` only.
    */
   everyMs?: number;
+  /**
+   * A snapshot is encoded in slices of about this many ms of work (default 10), between which the engine goes
+   * on folding and answering: the state is captured at once (shared under copy on write, as a fold snapshot
+   * is), so the pause of the engine is the capture and the longest slice, not the whole encoding.
+   */
+  sliceMs?: number;
 }
 
 /** Where an engine writes its log lines. */
@@ -594,6 +600,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   // When the last snapshot was written or loaded (monotonic ms), and how long writing it paused the engine.
   let lastSnapshotAt = performance.now();
   let lastSnapshotCostMs = 0;
+  // How the last snapshot written held the event loop (see engineSnapshotPause).
+  let lastSnapshotPause: SnapshotPause | undefined;
+  // The size of the last snapshot encoded: the next one's buffer starts about that large.
+  let lastSnapshotBytes = 0;
+  // Erasures folded (or applied to the state): a snapshot captured before one is captured again.
+  let erasuresFolded = 0;
   // The position of the latest CustomerErased whose customer the state has forgotten (see foldedLatestErasure).
   let erasuresFoldedThrough: bigint | undefined;
   // ---- workers (see ./workers): the tenants this engine folds, when it is one of several ----------------
@@ -619,6 +631,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           serves: (tenantId) => ownership?.serves(tenantId) ?? false,
           folds: (tenantId) => ownership?.folds(tenantId) ?? false,
           capture: captureTenant,
+          sliceMs: tenantSnapshotSettings.sliceMs,
+          erasures: () => erasuresFolded,
           erasuresFolded: (tenantId) => foldedErasures(tenantId),
           restore: restoreTenant,
           eventsHeld: (tenantId) => tenants.get(tenantId)?.events.length ?? 0,
@@ -1379,6 +1393,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
 
   /** Notes that the state holds the erasure recorded at `position` (its customer's values forgotten). */
   function noteErasureFolded(position: bigint | undefined): void {
+    erasuresFolded++;
     if (position !== undefined && (erasuresFoldedThrough === undefined || position > erasuresFoldedThrough)) erasuresFoldedThrough = position;
   }
 
@@ -1439,18 +1454,35 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         // Closed or failed while it waited: the state may miss the erasure, so it is not saved.
         if (!erasuresIn) return undefined;
       }
-      // What may leave memory leaves before the state is saved, so the snapshot holds only the rest.
-      const pauseStarted = performance.now();
-      if (memory !== undefined) sweep();
-      let encoded: ReturnType<typeof encodeEngineSnapshot>;
-      const position = deliveredPosition;
-      try {
-        encoded = encodeEngineSnapshot(captureState(), { fingerprint, position, createdAt: clock() });
-        lastSnapshotCostMs = performance.now() - pauseStarted;
-      } catch (error) {
-        snapshotEvents.next(Object.freeze({ kind: 'write-failed', key, error }));
-        logger.warn(`journey engine: snapshot '${key}' not taken: the state cannot be serialized (${(error as Error).message}); host projection states must be plain data`);
-        return undefined;
+      // The state is captured at once and encoded in slices, between which the engine goes on folding. An
+      // erasure meanwhile makes the capture hold values now forgotten: it is then captured again.
+      let encoded: SlicedSnapshotEncoding | undefined;
+      let position: bigint | undefined;
+      let covered = 0;
+      for (let attempt = 1; encoded === undefined; attempt++) {
+        const pauseStarted = performance.now();
+        // What may leave memory leaves before the state is saved, so the snapshot holds only the rest.
+        if (memory !== undefined) sweep();
+        position = deliveredPosition;
+        covered = foldedSinceSnapshot;
+        const erasures = erasuresFolded;
+        try {
+          const captured = captureState();
+          const captureMs = performance.now() - pauseStarted;
+          const sliced = await encodeEngineSnapshotInSlices(captured, { fingerprint, position, createdAt: clock() }, { sliceMs: snapshotSettings!.sliceMs, sizeHint: lastSnapshotBytes });
+          lastSnapshotBytes = sliced.bytes.length;
+          lastSnapshotCostMs = captureMs + sliced.busyMs;
+          lastSnapshotPause = Object.freeze({ captureMs, longestSliceMs: sliced.longestSliceMs, slices: sliced.slices, busyMs: sliced.busyMs });
+          if (erasuresFolded === erasures) encoded = sliced;
+          else if (attempt === 3 || closed) {
+            logger.warn(`journey engine: snapshot '${key}' not written: customers were erased while it was encoded, ${attempt} times; the next one is taken later`);
+            return undefined;
+          }
+        } catch (error) {
+          snapshotEvents.next(Object.freeze({ kind: 'write-failed', key, error }));
+          logger.warn(`journey engine: snapshot '${key}' not taken: the state cannot be serialized (${(error as Error).message}); host projection states must be plain data`);
+          return undefined;
+        }
       }
       const rotate = rotateSnapshotKey;
       rotateSnapshotKey = false;
@@ -1467,8 +1499,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           return undefined;
         }
       }
-      const covered = foldedSinceSnapshot;
-      foldedSinceSnapshot = 0;
+      // Events folded while the snapshot was encoded are for the next one.
+      foldedSinceSnapshot -= covered;
       for (let attempt = 0; ; attempt++) {
         try {
           const { version } = await store.documents.write(key, bytes, { expectedVersion: snapshotVersion ?? 'absent' });
@@ -1528,6 +1560,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     compactIndex();
     const saved: SavedTenant[] = [];
     for (const tenant of tenants.values()) saved.push(savedTenantOf(tenant));
+    // Copies: the index grows (and is compacted) while a snapshot is encoded.
     // Our own events folded but not handed back by the subscription yet are after the covered position:
     // a resumed engine must skip them when the store hands them over.
     const ownFolded = ownIds.pending().filter((id) => recordedEvent(recordedIndex, id) !== undefined);
@@ -1535,17 +1568,16 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     for (const { id } of afterHole) if (!holes.has(id)) ownFolded.push(id);
     // And the events a re-read of a tenant's history folded ahead of the subscription.
     for (const id of prefolded) ownFolded.push(id);
-    return { tenants: saved, recorded: recordedIndex.recorded, contents: recordedIndex.contents, ownFolded, rejectedStoredCount, storedCopies };
+    return { tenants: saved, recorded: recordedIndex.recorded.slice(), contents: recordedIndex.contents.slice(), ownFolded, rejectedStoredCount, storedCopies };
   }
 
-  /** A live tenant as saved in a snapshot (shared, not copied): an engine snapshot holds every tenant's, a worker's tenant snapshot one. */
+  /**
+   * A live tenant as saved in a snapshot, detached from the live one (see `detachedTenant`): an engine
+   * snapshot holds every tenant's, a worker's tenant snapshot one. The host projections' partitions are
+   * copied when the snapshot's columns are made, at once.
+   */
   function savedTenantOf(tenant: LiveTenant): SavedTenant {
-    const { index: _index, projections: _projections, ...rest } = tenant;
-    // Of the in-memory fold snapshots (kept for late events) only the newest is saved: each holds the
-    // tenant's cases and views as they were, and the older ones would multiply the snapshot's size for
-    // events that arrive later than the newest one, which re-fold from the start once after a restart
-    // (taking new ones on the way). Exactness does not depend on them.
-    return { ...rest, snapshots: tenant.snapshots.slice(-1), host: host.exportTenant(tenant) };
+    return { ...detachedTenant(tenant), host: host.exportTenant(tenant) };
   }
 
   /** Puts a saved tenant in place (its events already in the engine's index): rebuilds what was left out. */
@@ -1725,6 +1757,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       return erased;
     });
     if (!changed) return group;
+    erasuresFolded++;
     // Folded into an index of its own (the shared one already holds these ids), then given the shared one.
     const rebuilt = withEvictionStep(createLiveTenant(tenantId, config, standard, createRecordedIndex()));
     const { added } = addEvents(rebuilt, events, config, true, undefined, new Array<number>(events.length).fill(0));
@@ -2414,11 +2447,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const returned = ownership === undefined ? engine : guardTenantReads(engine, ownership);
   liveSubjectTables.set(engine, tables);
   liveSubjectTables.set(returned as unknown as JourneyEngine, tables);
+  liveSnapshotPauses.set(returned as unknown as JourneyEngine, () => lastSnapshotPause);
   return returned as unknown as JourneyEngine<E, I>;
 }
 
 /** Snapshot settings with their defaults, checked. */
-function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefined): { key: string; everyEvents: number | undefined; onClose: boolean; everyMs: number } {
+function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefined): { key: string; everyEvents: number | undefined; onClose: boolean; everyMs: number; sliceMs: number } {
   const key = options?.key ?? DEFAULT_SNAPSHOT_KEY;
   if (typeof key !== 'string' || !/^[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,199}$/.test(key)) {
     throw new TypeError(`createJourneyEngine: snapshots.key must be 1 to 200 characters of A-Z a-z 0-9 . _ : @ - not starting with '.', got ${JSON.stringify(key)}`);
@@ -2429,7 +2463,9 @@ function resolveSnapshotSettings(options: JourneyEngineSnapshotOptions | undefin
   if (typeof onClose !== 'boolean') throw new TypeError(`createJourneyEngine: snapshots.onClose must be a boolean, got ${String(onClose)}`);
   const everyMs = options?.everyMs ?? DEFAULT_TENANT_SNAPSHOT_EVERY_MS;
   if (!Number.isSafeInteger(everyMs) || everyMs < 0) throw new TypeError(`createJourneyEngine: snapshots.everyMs must be an integer >= 0 (ms), got ${String(everyMs)}`);
-  return { key, everyEvents, onClose, everyMs };
+  const sliceMs = options?.sliceMs ?? DEFAULT_SNAPSHOT_SLICE_MS;
+  if (typeof sliceMs !== 'number' || !Number.isFinite(sliceMs) || sliceMs < 0) throw new TypeError(`createJourneyEngine: snapshots.sliceMs must be a number >= 0 (ms), got ${String(sliceMs)}`);
+  return { key, everyEvents, onClose, everyMs, sliceMs };
 }
 
 /** The sizes of an engine's live subscription tables (see {@link engineSubjectTables}). */
@@ -2468,6 +2504,26 @@ export function engineSubjectTables(engine: JourneyEngine): EngineSubjectTables 
   const tables = liveSubjectTables.get(engine);
   if (tables === undefined) throw new Error('engineSubjectTables: not an engine made by createJourneyEngine');
   return tables();
+}
+
+/** How the last snapshot an engine wrote held its event loop (see {@link engineSnapshotPause}). */
+export interface SnapshotPause {
+  /** The capture (what may leave memory leaving, the state shared and copied), in one go. */
+  readonly captureMs: number;
+  /** The longest slice of the encoding. */
+  readonly longestSliceMs: number;
+  readonly slices: number;
+  /** The encoding's work, all slices together. */
+  readonly busyMs: number;
+}
+
+const liveSnapshotPauses = new WeakMap<JourneyEngine, () => SnapshotPause | undefined>();
+
+/** How the last snapshot the engine wrote held its event loop (undefined: none written yet): for benchmarks and tests. */
+export function engineSnapshotPause(engine: JourneyEngine): SnapshotPause | undefined {
+  const pause = liveSnapshotPauses.get(engine);
+  if (pause === undefined) throw new Error('engineSnapshotPause: not an engine made by createJourneyEngine');
+  return pause();
 }
 
 /** The distinct case ids of events, sorted. */

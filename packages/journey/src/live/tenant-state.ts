@@ -33,7 +33,7 @@ import {
 import { NO_CASE_EFFECTS, type CaseEffects, type CaseLookup, type JourneyConfig, type JourneyEvent } from '../core/model/index.js';
 import { insertInOrder, lastSnapshotAtOrBefore } from './snapshots/index.js';
 import { isSettledForUnthreaded, type ContextLostAnnotation } from '../core/journey-map/state.js';
-import { attributeEvent, createRegroupIndex, forgetMoments, noteCaseMoment, refoldGroupAlone, regroupCustomer, type EvictedMember, type GroupEvent, type RegroupEvent, type RegroupIndex } from './customer-regroup.js';
+import { attributeEvent, createRegroupIndex, forgetMoments, noteCaseMoment, refoldGroupAlone, regroupCustomer, type CaseMoment, type EvictedMember, type GroupEvent, type RegroupEvent, type RegroupIndex } from './customer-regroup.js';
 import { applyViews, cloneViewStates, createViewStates, TENANT_PROJECTIONS, type AnyTenantProjection, type TenantFold } from '../core/standard/index.js';
 
 const NO_MERGES: readonly CustomerMerge[] = [];
@@ -297,6 +297,56 @@ function restorePoint(tenant: LiveTenant, p: FoldPoint): FoldPoint {
     cases: workingCasesState(p.cases),
     customers: shareCustomers(tenant, p.customers),
     views: cloneViewStates(tenant.projections, p.views),
+  };
+}
+
+/**
+ * A fold point that shares `p`'s state under copy on write: its customer and case records and identity nodes
+ * are copied by the live tenant's fold before it changes them, its views are copied now.
+ */
+function sharePoint(tenant: LiveTenant, p: FoldPoint): FoldPoint {
+  return {
+    index: p.index,
+    identity: shareIdentityState(p.identity),
+    cases: shareCasesState(p.cases),
+    customers: shareCustomers(tenant, p.customers),
+    views: cloneViewStates(tenant.projections, p.views),
+    ...(p.ahead === true ? { ahead: true } : {}),
+  };
+}
+
+/**
+ * The tenant as an engine or tenant snapshot saves it, detached from the live tenant so that the engine can
+ * go on folding while the snapshot is encoded in slices: the head shared under copy on write (as a fold
+ * snapshot shares it), the containers that folding changes in place copied, and the rest shared as it is,
+ * since it is never changed once made (the base and fold snapshots, whose records the fold copies before
+ * changing, the events' instants and ids). The events' changing fields (attribution, effects, notes) are
+ * read when the snapshot's columns are made, at once. Of the fold snapshots only the newest is saved: each
+ * holds the tenant's cases and views as they were, and the older ones would multiply the snapshot's size for
+ * events that arrive later than the newest one, which re-fold from the start once after a restart (taking
+ * new ones on the way). Exactness does not depend on them.
+ */
+export function detachedTenant(tenant: LiveTenant): Omit<LiveTenant, 'index' | 'projections'> {
+  const { index: _index, projections: _projections, ...rest } = tenant;
+  // The records the head shares now, before sharing it marks all of them.
+  const shared = new Set(tenant.shared);
+  const head = sharePoint(tenant, tenant.head);
+  // forEach rather than spreading the entries: no array per entry (tens of thousands of cases).
+  const moments = new Map<string, CaseMoment[]>();
+  tenant.regroup.moments.forEach((list, caseId) => moments.set(caseId, list.slice()));
+  const byAttributed = new Map<string, RegroupEvent[]>();
+  tenant.regroup.byAttributed.forEach((list, customer) => byAttributed.set(customer, list.slice()));
+  return {
+    ...rest,
+    events: tenant.events.slice(),
+    head,
+    snapshots: tenant.snapshots.slice(-1),
+    stats: { ...tenant.stats },
+    firstUndo: tenant.firstUndo?.slice(),
+    firstByCanonical: new Map(tenant.firstByCanonical),
+    regroup: { moments, byAttributed },
+    identityChanges: { reattributed: new Set(tenant.identityChanges.reattributed), regrouped: new Set(tenant.identityChanges.regrouped), rewound: tenant.identityChanges.rewound },
+    shared,
   };
 }
 
@@ -895,8 +945,7 @@ export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: nu
   let base: FoldPoint | undefined;
   let k = -1;
   if (cut === events.length && tenant.head.index === events.length) {
-    const h = tenant.head;
-    base = { index: h.index, identity: shareIdentityState(h.identity), cases: shareCasesState(h.cases), customers: shareCustomers(tenant, h.customers), views: cloneViewStates(tenant.projections, h.views) };
+    base = sharePoint(tenant, tenant.head);
     k = tenant.snapshots.length - 1;
   } else {
     k = exactSnapshotAtOrBefore(tenant, cut);

@@ -17,7 +17,7 @@
  * What is not data (the projections' functions, the id hash table) is left out and rebuilt on load.
  *
  * Document layout: magic `OTJSNAP1` (8 bytes) · header length (u32 LE) · header (JSON) · payload (number
- * of event chunks (u32 LE) · per chunk: length (u32 LE) and a JSON array of up to 50,000 events, so that no
+ * of event chunks (u32 LE) · per chunk: length (u32 LE) and a JSON array of up to 10,000 events, so that no
  * string comes near V8's string length limit · the structured part). The header
  * holds the format version, the fingerprint of what the state depends on (standard and host projections,
  * configuration), the store position the state covers, counts, and the SHA-256 of the payload; a snapshot
@@ -31,7 +31,7 @@ import { CUSTOMER_PROJECTIONS } from '../../core/customers/index.js';
 import type { JourneyConfig } from '../../core/model/index.js';
 import { TENANT_PROJECTIONS } from '../../core/standard/index.js';
 import type { HostTenant, JourneyProjection } from '../host-projections.js';
-import { decodeSnapshotValue, encodeSnapshotValue } from '../snapshot-codec/index.js';
+import { decodeSnapshotValue, encodeSnapshotValue, encodeSnapshotValueInSlices } from '../snapshot-codec/index.js';
 import type { LiveEvent, LiveTenant } from '../tenant-state.js';
 
 /**
@@ -168,10 +168,16 @@ interface EncodedState {
   storedCopies: number;
 }
 
-/** Splits a state into the events' JSON and the structured part (see the module comment). */
-const EVENTS_PER_CHUNK = 50_000;
+/** Events per JSON chunk: a chunk is written in one go (about 15 ms), and no string nears V8's length limit. */
+const EVENTS_PER_CHUNK = 10_000;
 
-function encodeState(state: SavedEngineState, eventsPerChunk: number): { eventsJson: string[]; structured: EncodedState } {
+/**
+ * The structured part of a state (see the module comment), made at once: what it holds is either copied here
+ * (the events' columns, the host projections' lists) or never changed once made, so the events' JSON and
+ * the structured part can be written later, in slices, while the engine goes on (given a state whose
+ * containers are detached from the live ones, `detachedTenant`).
+ */
+function encodeState(state: SavedEngineState): EncodedState {
   const recordedIndex = new Map<CatalogEvent, number>();
   state.recorded.forEach((event, i) => recordedIndex.set(event, i));
   const strings: string[] = [];
@@ -217,7 +223,9 @@ function encodeState(state: SavedEngineState, eventsPerChunk: number): { eventsJ
       encoded.foldedAs[i] = intern(e.foldedAs);
       encoded.pending[i] = e.pending ? 1 : 0;
       encoded.effects[i] = e.effects;
-      encoded.noted[i] = e.noted;
+      // A list of cases noted grows in place when the event is folded again: copied.
+      const noted = e.noted;
+      encoded.noted[i] = Array.isArray(noted) ? noted.slice() : noted;
     }
     const indicesOf = (list: readonly LiveEvent[]): Int32Array => {
       const out = new Int32Array(list.length);
@@ -259,10 +267,12 @@ function encodeState(state: SavedEngineState, eventsPerChunk: number): { eventsJ
     }
     return encoded;
   });
-  return {
-    eventsJson: Array.from({ length: Math.ceil(state.recorded.length / eventsPerChunk) }, (_, k) => JSON.stringify(state.recorded.slice(k * eventsPerChunk, (k + 1) * eventsPerChunk))),
-    structured: { strings, tenants, contents: state.contents, ownFolded: state.ownFolded, rejectedStoredCount: state.rejectedStoredCount, storedCopies: state.storedCopies },
-  };
+  return { strings, tenants, contents: state.contents, ownFolded: state.ownFolded, rejectedStoredCount: state.rejectedStoredCount, storedCopies: state.storedCopies };
+}
+
+/** The folded events' JSON chunk `k` (see the module comment). */
+function eventsChunk(recorded: readonly CatalogEvent[], eventsPerChunk: number, k: number): Buffer {
+  return Buffer.from(JSON.stringify(recorded.slice(k * eventsPerChunk, (k + 1) * eventsPerChunk)), 'utf8');
 }
 
 /** The inverse of {@link encodeState}. */
@@ -350,25 +360,118 @@ function decodeState(eventsJson: readonly string[], structured: EncodedState): S
   return { tenants, recorded, contents: structured.contents, ownFolded: structured.ownFolded, rejectedStoredCount: structured.rejectedStoredCount, storedCopies: structured.storedCopies };
 }
 
+/** What a snapshot's header says besides its counts and checksum. */
+export interface EngineSnapshotMeta {
+  fingerprint: string;
+  position: bigint | undefined;
+  createdAt: number;
+  /** Events per JSON chunk (tests make it small). */
+  eventsPerChunk?: number;
+}
+
 /** Encodes a saved state and its header fields as snapshot document bytes. Throws when the state holds something that is not data (a function in a host state, a cycle). */
-export function encodeEngineSnapshot(
-  state: SavedEngineState,
-  meta: { fingerprint: string; position: bigint | undefined; createdAt: number; /** Events per JSON chunk (tests make it small). */ eventsPerChunk?: number },
-): { bytes: Uint8Array; header: EngineSnapshotHeader } {
-  const { eventsJson, structured } = encodeState(state, meta.eventsPerChunk ?? EVENTS_PER_CHUNK);
-  const parts: Buffer[] = [u32(eventsJson.length)];
-  for (const chunk of eventsJson) {
-    const json = Buffer.from(chunk, 'utf8');
+export function encodeEngineSnapshot(state: SavedEngineState, meta: EngineSnapshotMeta): { bytes: Uint8Array; header: EngineSnapshotHeader } {
+  const structured = encodeState(state);
+  const perChunk = meta.eventsPerChunk ?? EVENTS_PER_CHUNK;
+  const chunks = Math.ceil(state.recorded.length / perChunk);
+  const parts: Buffer[] = [u32(chunks)];
+  for (let k = 0; k < chunks; k++) {
+    const json = eventsChunk(state.recorded, perChunk, k);
     parts.push(u32(json.length), json);
   }
   parts.push(...encodeSnapshotValue(structured));
-  // Hashed part by part and joined once with the header: a large state is copied once.
   const hash = createHash('sha256');
-  let payloadBytes = 0;
-  for (const part of parts) {
-    hash.update(part);
-    payloadBytes += part.length;
+  for (const part of parts) hash.update(part);
+  return assembled(parts, hash.digest('hex'), state, meta);
+}
+
+/** How a snapshot encoded in slices went: the time spent encoding, in how many slices, the longest one. */
+export interface SlicedSnapshotEncoding {
+  bytes: Uint8Array;
+  header: EngineSnapshotHeader;
+  busyMs: number;
+  slices: number;
+  longestSliceMs: number;
+}
+
+/** How a snapshot is encoded in slices (see {@link encodeEngineSnapshotInSlices}). */
+export interface SnapshotSlicing {
+  /** Milliseconds of work per slice. */
+  sliceMs: number;
+  /** Awaited between slices (default: the next turn of the event loop, after the I/O and timers due). */
+  pause?: () => Promise<void>;
+  /** About how many bytes the snapshot takes (the last one's size): its buffer starts that large. */
+  sizeHint?: number;
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Bytes hashed in one go while a snapshot is encoded in slices. */
+const HASH_STEP = 4 << 20;
+
+/**
+ * {@link encodeEngineSnapshot} in slices of about `sliceMs` of work, awaiting `pause()` between them, so that
+ * the engine goes on folding while a large state is written (the bytes are the same). The state's columns are
+ * made before the first pause; from then on only what they copied and what the state shares unchanged is
+ * read, so `state` must be detached from the live structures (`detachedTenant`, a copy of the event list).
+ */
+export async function encodeEngineSnapshotInSlices(state: SavedEngineState, meta: EngineSnapshotMeta, slicing: SnapshotSlicing): Promise<SlicedSnapshotEncoding> {
+  const { sliceMs, pause = nextTurn, sizeHint = 0 } = slicing;
+  let busyMs = 0;
+  let slices = 0;
+  let longestSliceMs = 0;
+  let sliceStarted = performance.now();
+  const endSlice = () => {
+    const spent = performance.now() - sliceStarted;
+    busyMs += spent;
+    slices++;
+    if (spent > longestSliceMs) longestSliceMs = spent;
+  };
+  /** Ends the slice and pauses when it has run `sliceMs`. */
+  const maybePause = async () => {
+    if (performance.now() - sliceStarted < sliceMs) return;
+    endSlice();
+    await pause();
+    sliceStarted = performance.now();
+  };
+  const structured = encodeState(state);
+  const perChunk = meta.eventsPerChunk ?? EVENTS_PER_CHUNK;
+  const chunks = Math.ceil(state.recorded.length / perChunk);
+  const parts: Buffer[] = [u32(chunks)];
+  for (let k = 0; k < chunks; k++) {
+    await maybePause();
+    const json = eventsChunk(state.recorded, perChunk, k);
+    parts.push(u32(json.length), json);
   }
+  endSlice();
+  await pause();
+  let eventBytes = 0;
+  for (const part of parts) eventBytes += part.length;
+  const value = await encodeSnapshotValueInSlices(structured, sliceMs, pause, sizeHint > eventBytes ? (sizeHint - eventBytes) * 1.1 : 0);
+  busyMs += value.busyMs;
+  slices += value.slices;
+  longestSliceMs = Math.max(longestSliceMs, value.longestSliceMs);
+  parts.push(...value.parts);
+  await pause();
+  sliceStarted = performance.now();
+  const hash = createHash('sha256');
+  for (const part of parts) {
+    for (let at = 0; at < part.length; at += HASH_STEP) {
+      await maybePause();
+      hash.update(part.subarray(at, at + HASH_STEP));
+    }
+  }
+  const encoded = assembled(parts, hash.digest('hex'), state, meta);
+  endSlice();
+  return { ...encoded, busyMs, slices, longestSliceMs };
+}
+
+/** The document: magic, header (with the payload's length and SHA-256), payload parts. */
+function assembled(parts: readonly Buffer[], sha256: string, state: SavedEngineState, meta: EngineSnapshotMeta): { bytes: Uint8Array; header: EngineSnapshotHeader } {
+  let payloadBytes = 0;
+  for (const part of parts) payloadBytes += part.length;
   const header: EngineSnapshotHeader = {
     format: ENGINE_SNAPSHOT_FORMAT,
     fingerprint: meta.fingerprint,
@@ -377,11 +480,12 @@ export function encodeEngineSnapshot(
     tenants: state.tenants.length,
     createdAt: meta.createdAt,
     payloadBytes,
-    sha256: hash.digest('hex'),
+    sha256,
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length, 0);
+  // Joined once with the header: a large state is copied once.
   return { bytes: Buffer.concat([MAGIC, length, headerBytes, ...parts]), header };
 }
 

@@ -140,9 +140,12 @@ export interface SlicedEncoding {
  * {@link encodeSnapshotValue} in slices of about `sliceMs` of work, awaiting `pause()` between them, so that a
  * large state is written without holding the event loop for the whole of it (the bytes are the same). The
  * value must not change until it resolves: the caller hands over a capture that nothing else changes.
+ * `sizeHint`: about how many bytes the value takes (the buffer starts that large).
  */
-export async function encodeSnapshotValueInSlices(value: unknown, sliceMs: number, pause: () => Promise<void>): Promise<SlicedEncoding> {
-  const encoder = snapshotEncoder(value);
+export async function encodeSnapshotValueInSlices(value: unknown, sliceMs: number, pause: () => Promise<void>, sizeHint = 0): Promise<SlicedEncoding> {
+  // Sized from the start when the caller knows about how large it gets (the last snapshot): doubling a
+  // buffer of tens of MB is a copy of tens of MB, in one slice.
+  const encoder = snapshotEncoder(value, sizeHint);
   let busyMs = 0;
   let slices = 0;
   let longestSliceMs = 0;
@@ -164,10 +167,19 @@ export async function encodeSnapshotValueInSlices(value: unknown, sliceMs: numbe
   return { parts, busyMs, slices, longestSliceMs };
 }
 
-/** Containers this deep or deeper are written in one go (a slice may then run over by one of them). */
-const SLICED_DEPTH = 5;
+/**
+ * What is written in one go rather than stepped through (a slice may run over by one of them): a plain
+ * object from depth {@link SLICED_OBJECT_DEPTH} on (a customer or case record: the state's large containers
+ * are reached through fewer objects), an array, Map or Set from depth {@link SLICED_CONTAINER_DEPTH} on
+ * unless it holds {@link SLICED_SIZE} elements or more, anything from {@link SLICED_DEPTH} on. Stepping
+ * through every small object would cost more than writing it (a generator step each).
+ */
+const SLICED_OBJECT_DEPTH = 7;
+const SLICED_CONTAINER_DEPTH = 8;
+const SLICED_SIZE = 256;
+const SLICED_DEPTH = 12;
 /** Children written between two looks at the clock. */
-const CHILDREN_PER_LOOK = 64;
+const CHILDREN_PER_LOOK = 16;
 
 /**
  * The encoder of one value: `run(stop)` writes until the value is done (answers true) or until `stop()` says
@@ -175,9 +187,9 @@ const CHILDREN_PER_LOOK = 64;
  * gives the parts. The outer containers (down to {@link SLICED_DEPTH}) are walked by a generator that can stop
  * between two children; what is below them by the plain recursive writer.
  */
-function snapshotEncoder(value: unknown): { run(stop: () => boolean): boolean; finish(): Buffer[] } {
+function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolean): boolean; finish(): Buffer[] } {
   // Grown by doubling: a worker snapshots small tenants often, the engine a large state now and then.
-  let bytes = new Uint8Array(1 << 16);
+  let bytes = new Uint8Array(Math.max(1 << 16, Math.ceil(sizeHint)));
   let view = new DataView(bytes.buffer);
   let at = 0;
   const strings: string[] = [];
@@ -438,7 +450,7 @@ function snapshotEncoder(value: unknown): { run(stop: () => boolean): boolean; f
     const object = v;
     const start = at;
     if (Array.isArray(object)) {
-      if (arrayTag(object) !== Tag.Array) {
+      if ((depth >= SLICED_CONTAINER_DEPTH && object.length < SLICED_SIZE) || arrayTag(object) !== Tag.Array) {
         write(object);
         return;
       }
@@ -454,6 +466,9 @@ function snapshotEncoder(value: unknown): { run(stop: () => boolean): boolean; f
         } else yield* steps(x, depth + 1);
         yield;
       }
+    } else if ((object instanceof Map || object instanceof Set) && depth >= SLICED_CONTAINER_DEPTH && object.size < SLICED_SIZE) {
+      write(object);
+      return;
     } else if (object instanceof Map) {
       if (at + SLACK > bytes.length) grow(SLACK);
       bytes[at++] = Tag.Map;
@@ -471,7 +486,7 @@ function snapshotEncoder(value: unknown): { run(stop: () => boolean): boolean; f
         yield* steps(x, depth + 1);
         yield;
       }
-    } else if (ArrayBuffer.isView(object) || object instanceof Date || isSpecialObject(object)) {
+    } else if (depth >= SLICED_OBJECT_DEPTH || ArrayBuffer.isView(object) || object instanceof Date || isSpecialObject(object)) {
       write(object);
       return;
     } else {

@@ -6,11 +6,18 @@ export const DEFAULT_SNAPSHOT_EVERY_EVENTS = 100_000;
 
 /**
  * By default a snapshot comes no sooner than this many times what writing the last one cost after it, so
- * that snapshots take at most a twentieth of the engine's time however fast events arrive. Writing one
- * pauses the fold for a time proportional to the state (about 4-6 s at 1M events of history, bounded
- * memory), so at a fast rate 100,000 events alone would make the pauses a third of the time.
+ * that snapshots take at most a twentieth of the engine's time however fast events arrive. Encoding one
+ * costs time proportional to the state (about 4-6 s of work at 1M events of history, bounded memory), so at
+ * a fast rate 100,000 events alone would make snapshots a third of the work.
  */
 export const SNAPSHOT_COST_FACTOR = 20;
+
+/**
+ * Milliseconds of work per slice of a snapshot's encoding by default: the engine folds and answers between
+ * slices, so a snapshot holds the event loop for its capture and one slice at a time rather than for the
+ * whole encoding.
+ */
+export const DEFAULT_SNAPSHOT_SLICE_MS = 10;
 
 /** What decides whether a periodic snapshot is due (see {@link periodicSnapshotDue}). */
 export interface PeriodicSnapshotInput {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { isDocumentVersionConflict, type DocumentStore } from '@omnitrail/eventstore';
-import { decodeEngineSnapshot, encodeEngineSnapshot, type DecodedEngineSnapshot, type SavedEngineState, type SnapshotRejection } from '../engine-snapshot/index.js';
+import { decodeEngineSnapshot, encodeEngineSnapshotInSlices, type DecodedEngineSnapshot, type SavedEngineState, type SlicedSnapshotEncoding, type SnapshotRejection } from '../engine-snapshot/index.js';
 import { isSealedEngineSnapshot, openSealedEngineSnapshot, sealEngineSnapshot, type SnapshotKeys } from '../sealed-snapshot/index.js';
-import { periodicSnapshotDue, SNAPSHOT_COST_FACTOR } from '../snapshot-policy/index.js';
+import { DEFAULT_SNAPSHOT_SLICE_MS, periodicSnapshotDue, SNAPSHOT_COST_FACTOR } from '../snapshot-policy/index.js';
 
 /**
  * Per-tenant snapshots of a worker (docs/workers.md): a worker writes one snapshot document per tenant it
@@ -77,8 +77,15 @@ export interface TenantSnapshotsOptions {
   readonly serves: (tenantId: string) => boolean;
   /** Whether the worker still folds the tenant (held, perhaps its lease lapsed for a moment by its clock): a due snapshot waits for it to be served again. */
   readonly folds: (tenantId: string) => boolean;
-  /** The tenant's state now (synchronously, so it is consistent), or `undefined` when the engine holds none. */
+  /**
+   * The tenant's state now, detached from the live one (see `detachedTenant`), or `undefined` when the engine
+   * holds none: it is encoded in slices while the engine goes on folding.
+   */
   readonly capture: (tenantId: string) => CapturedTenant | undefined;
+  /** Milliseconds of work per slice of a snapshot's encoding (see `snapshots.sliceMs`; default 10). */
+  readonly sliceMs?: number;
+  /** Erasures the engine has folded so far: a snapshot captured before one is not written (it holds values now forgotten). */
+  readonly erasures?: () => number;
   /**
    * Resolves once the tenant's state holds every erasure the store has of it. Awaited before the capture
    * when the snapshot key was deleted by someone else's erasure (whose event is in the store already), so
@@ -136,6 +143,8 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
   const everyMs = options.everyMs ?? 0;
   const lastAt = new Map<string, number>();
   const lastCost = new Map<string, number>();
+  // The size of each tenant's last snapshot: the next one's buffer starts about that large.
+  const sizes = new Map<string, number>();
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   let stopped = false;
 
@@ -206,15 +215,20 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
     }
     // Captured only while served: a tenant being caught up, or lost, is not complete here.
     if (!options.serves(tenantId)) return;
-    // What the snapshot costs the worker: capture, encoding (synchronous, the fold waits) and the write.
+    // What the snapshot costs the worker: the capture, the encoding's work (in slices, the fold goes on
+    // between them) and the write.
     const started = performance.now();
+    const erasures = options.erasures?.();
     const captured = options.capture(tenantId);
     if (captured === undefined) return;
+    const covered = since.get(tenantId) ?? 0;
+    const capturedAt = performance.now();
     let bytes: Uint8Array;
     let events: number;
-    let encoded: ReturnType<typeof encodeEngineSnapshot>;
+    let encoded: SlicedSnapshotEncoding;
     try {
-      encoded = encodeEngineSnapshot(captured.state, { fingerprint, position: captured.position, createdAt: options.clock() });
+      encoded = await encodeEngineSnapshotInSlices(captured.state, { fingerprint, position: captured.position, createdAt: options.clock() }, { sliceMs: options.sliceMs ?? DEFAULT_SNAPSHOT_SLICE_MS, sizeHint: sizes.get(tenantId) ?? 0 });
+      sizes.set(tenantId, encoded.bytes.length);
       bytes = encoded.bytes;
       events = encoded.header.events;
     } catch (error) {
@@ -222,7 +236,10 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
       options.logger.warn(`journey worker: snapshot of tenant '${tenantId}' not taken: the state cannot be serialized (${(error as Error).message}); host projection states must be plain data`);
       return;
     }
-    // Sealed after the (synchronous) capture: the state it holds is the one captured.
+    // An erasure meanwhile: the capture holds what it forgot. The next due snapshot captures again.
+    if (options.erasures?.() !== erasures) return;
+    const cost = capturedAt - started + encoded.busyMs;
+    // Sealed with the key current now: an erasure since the capture would have stopped it above.
     if (options.keys !== undefined) {
       try {
         bytes = sealEngineSnapshot(encoded, await options.keys.current());
@@ -232,15 +249,15 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
         return;
       }
     }
-    const covered = since.get(tenantId) ?? 0;
-    since.set(tenantId, 0);
+    // Events folded while it was encoded are for the next one.
+    since.set(tenantId, (since.get(tenantId) ?? 0) - covered);
     const wasReplacing = replace.delete(tenantId);
     for (let attempt = 0; ; attempt++) {
       try {
         const { version } = await documents.write(key, bytes, { expectedVersion: versions.get(key) ?? 'absent' });
         versions.set(key, version);
         lastAt.set(tenantId, performance.now());
-        lastCost.set(tenantId, performance.now() - started);
+        lastCost.set(tenantId, cost);
         options.emit(Object.freeze({ kind: 'written', key, tenantId, position: captured.position, events, tenants: 1, bytes: bytes.length, version }));
         return;
       } catch (error) {
