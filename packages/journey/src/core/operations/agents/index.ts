@@ -1,4 +1,5 @@
 import type { EventOf } from '@omnitrail/events';
+import { appendFactRow, copyFactTable, createFactTable, factChunks, type FactTable } from '../../facts/index.js';
 import type { TenantProjection } from '../../model/index.js';
 import type { DurationStats } from '../../report/types.js';
 import { durationStats } from '../../stats/index.js';
@@ -6,20 +7,17 @@ import { compareText, define, inPeriod, routedCaseId, sortedRecord } from '../pe
 
 /**
  * What agents did, as columns (one object per agent reply would weigh on long replays): the agent, the
- * instant, and a value (a first response's duration, a csat answer's 1 when good, else 0).
+ * instant, and a value (a first response's duration, a csat answer's 1 when good, else 0). In chunks that
+ * copies of the state share (../../facts).
  */
-interface AgentFacts {
-  agentId: string[];
-  at: number[];
-  value: number[];
-}
+type AgentFacts = FactTable<{ agentId: string[]; at: number[]; value: number[] }>;
 
-const noFacts = (): AgentFacts => ({ agentId: [], at: [], value: [] });
-const copyFacts = (f: AgentFacts): AgentFacts => ({ agentId: f.agentId.slice(), at: f.at.slice(), value: f.value.slice() });
+const noFacts = (): AgentFacts => createFactTable({ agentId: [], at: [], value: [] });
 function note(f: AgentFacts, agentId: string, at: number, value = 0): void {
-  f.agentId.push(agentId);
-  f.at.push(at);
-  f.value.push(value);
+  const row = appendFactRow(f);
+  row.agentId.push(agentId);
+  row.at.push(at);
+  row.value.push(value);
 }
 
 /** What the view keeps: the agents' facts, and per case who answers for it now. */
@@ -94,11 +92,11 @@ export const agentsProjection: TenantProjection<AgentsState, AgentsTally, Agents
   name: 'agents',
   create: () => ({ replies: noFacts(), firstResponses: noFacts(), resolved: noFacts(), assignments: noFacts(), csat: noFacts(), current: new Map(), firstResponded: new Set() }),
   clone: (s) => ({
-    replies: copyFacts(s.replies),
-    firstResponses: copyFacts(s.firstResponses),
-    resolved: copyFacts(s.resolved),
-    assignments: copyFacts(s.assignments),
-    csat: copyFacts(s.csat),
+    replies: copyFactTable(s.replies),
+    firstResponses: copyFactTable(s.firstResponses),
+    resolved: copyFactTable(s.resolved),
+    assignments: copyFactTable(s.assignments),
+    csat: copyFactTable(s.csat),
     current: new Map(s.current),
     firstResponded: new Set(s.firstResponded),
   }),
@@ -145,7 +143,7 @@ export const agentsProjection: TenantProjection<AgentsState, AgentsTally, Agents
   tally(state, window) {
     const t = new Map<string, AgentTally>();
     const each = (f: AgentFacts, add: (row: AgentTally, value: number) => void): void => {
-      for (let i = 0; i < f.at.length; i++) if (inPeriod(f.at[i]!, window)) add(agentIn(t, f.agentId[i]!), f.value[i]!);
+      for (const { agentId, at, value } of factChunks(f)) for (let i = 0; i < at.length; i++) if (inPeriod(at[i]!, window)) add(agentIn(t, agentId[i]!), value[i]!);
     };
     each(state.replies, (row) => row.replies++);
     each(state.firstResponses, (row, ms) => row.firstResponseMs.push(ms));

@@ -1,4 +1,5 @@
 import type { EventOf } from '@omnitrail/events';
+import { appendFactRow, copyFactTable, createFactTable, factChunks, type FactTable } from '../../facts/index.js';
 import type { CaseView, TenantProjection } from '../../model/index.js';
 import type { DurationStats } from '../../report/types.js';
 import { durationStats } from '../../stats/index.js';
@@ -9,8 +10,8 @@ import { cloneResolutionSamples, createResolutionSamples, noteResolution, type R
 /** What the view keeps besides the cases and timelines it reads at tally time. */
 export interface ByChannelState {
   resolutions: ResolutionSamples;
-  /** csat answers: instant, channel of the answer event, score 4 or 5. */
-  csat: { at: number; channel: string; good: boolean }[];
+  /** csat answers: instant, channel of the answer event, score 4 or 5 (1, else 0). In chunks that copies share. */
+  csat: FactTable<{ at: number[]; channel: string[]; good: number[] }>;
 }
 
 /** One channel's figures before statistics and rates. */
@@ -65,14 +66,19 @@ export function resolvedInPeriod(c: CaseView, window: { from: number; to: number
  */
 export const byChannelProjection: TenantProjection<ByChannelState, ByChannelTally, ByChannelSection> = {
   name: 'byChannel',
-  create: () => ({ resolutions: createResolutionSamples(), csat: [] }),
-  clone: (s) => ({ resolutions: cloneResolutionSamples(s.resolutions), csat: s.csat.slice() }),
+  create: () => ({ resolutions: createResolutionSamples(), csat: createFactTable({ at: [], channel: [], good: [] }) }),
+  clone: (s) => ({ resolutions: cloneResolutionSamples(s.resolutions), csat: copyFactTable(s.csat) }),
   apply(state, je, effects, cases) {
     noteResolution(state.resolutions, je, effects, cases);
     const e = je.event;
     if (e.type === 'SurveyAnswered' && e.channel !== undefined) {
       const d = (e as EventOf<'SurveyAnswered'>).data;
-      if (d.kind === 'csat') state.csat.push({ at: je.at, channel: e.channel, good: d.score >= 4 });
+      if (d.kind === 'csat') {
+        const row = appendFactRow(state.csat);
+        row.at.push(je.at);
+        row.channel.push(e.channel);
+        row.good.push(d.score >= 4 ? 1 : 0);
+      }
     }
   },
   tally(state, window, _canonical, fold) {
@@ -93,17 +99,20 @@ export const byChannelProjection: TenantProjection<ByChannelState, ByChannelTall
         if (isFirstContact(c)) row.firstContact++;
       }
     }
-    const { caseId, at, ms } = state.resolutions;
-    for (let i = 0; i < at.length; i++) {
-      if (!inPeriod(at[i]!, window)) continue;
-      const channel = fold.caseLookup.getCase(caseId[i]!)?.openingChannel;
-      if (channel !== undefined) rowOf(t, channel).resolutionMs.push(ms[i]!);
+    for (const { caseId, at, ms } of factChunks(state.resolutions)) {
+      for (let i = 0; i < at.length; i++) {
+        if (!inPeriod(at[i]!, window)) continue;
+        const channel = fold.caseLookup.getCase(caseId[i]!)?.openingChannel;
+        if (channel !== undefined) rowOf(t, channel).resolutionMs.push(ms[i]!);
+      }
     }
-    for (const a of state.csat) {
-      if (!inPeriod(a.at, window)) continue;
-      const row = rowOf(t, a.channel);
-      row.csatAnswers++;
-      if (a.good) row.csatGood++;
+    for (const { at, channel, good } of factChunks(state.csat)) {
+      for (let i = 0; i < at.length; i++) {
+        if (!inPeriod(at[i]!, window)) continue;
+        const row = rowOf(t, channel[i]!);
+        row.csatAnswers++;
+        row.csatGood += good[i]!;
+      }
     }
     return sortedRecord(t);
   },

@@ -1,3 +1,4 @@
+import { factChunks } from '../../facts/index.js';
 import type { TenantProjection } from '../../model/index.js';
 import type { DurationStats } from '../../report/types.js';
 import { durationStats } from '../../stats/index.js';
@@ -69,8 +70,7 @@ export const contactDriversProjection: TenantProjection<ResolutionSamples, Conta
         counted.set(c.caseId, row);
       } else if (c.openedAt >= previous.from && c.openedAt < previous.to) topicOf(topics, topic).previousCases++;
     }
-    const { caseId, at, ms } = state;
-    for (let i = 0; i < at.length; i++) if (inPeriod(at[i]!, window)) counted.get(caseId[i]!)?.resolutionMs.push(ms[i]!);
+    for (const { caseId, at, ms } of factChunks(state)) for (let i = 0; i < at.length; i++) if (inPeriod(at[i]!, window)) counted.get(caseId[i]!)?.resolutionMs.push(ms[i]!);
     return { total, topics: sortedRecord(topics) };
   },
   mergeTallies(a, b) {

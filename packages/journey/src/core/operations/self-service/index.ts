@@ -1,28 +1,26 @@
 import type { EventOf } from '@omnitrail/events';
+import { appendFactRow, copyFactTable, createFactTable, factChunks, type FactTable } from '../../facts/index.js';
 import type { TenantProjection } from '../../model/index.js';
 import { inPeriod, ratio } from '../period.js';
 
 /**
  * Self-service attempts as columns (customer ids as folded: the tally follows later merges); `flags` holds
- * {@link DEFLECTABLE} (not a bot session ended by a handoff), {@link RATED} and {@link HELPFUL}.
+ * {@link DEFLECTABLE} (not a bot session ended by a handoff), {@link RATED} and {@link HELPFUL}. In chunks
+ * that copies of the state share (../../facts).
  */
-interface Attempts {
-  customerId: string[];
-  at: number[];
-  flags: number[];
-}
+type Attempts = FactTable<{ customerId: string[]; at: number[]; flags: number[] }>;
 
 const DEFLECTABLE = 1;
 /** A knowledge view that says whether it helped. */
 const RATED = 2;
 const HELPFUL = 4;
 
-/** Attempts, and the instants of assisted contact per customer (in fold order, so ascending). */
+/** Attempts, and the instants of assisted contact with their customer (as folded), in fold order. */
 export interface SelfServiceState {
   /** `JourneyConfig.deflectionWindowMs`, kept from `create` for the tally. */
   windowMs: number;
   attempts: Attempts;
-  assisted: Map<string, number[]>;
+  assisted: FactTable<{ customerId: string[]; at: number[] }>;
 }
 
 /** The `selfService` view before rates. */
@@ -62,11 +60,11 @@ function anyWithin(sorted: readonly number[], lo: number, hi: number): boolean {
  */
 export const selfServiceProjection: TenantProjection<SelfServiceState, SelfServiceTally, SelfServiceSection> = {
   name: 'selfService',
-  create: (config) => ({ windowMs: config.deflectionWindowMs, attempts: { customerId: [], at: [], flags: [] }, assisted: new Map() }),
+  create: (config) => ({ windowMs: config.deflectionWindowMs, attempts: createFactTable({ customerId: [], at: [], flags: [] }), assisted: createFactTable({ customerId: [], at: [] }) }),
   clone: (s) => ({
     windowMs: s.windowMs,
-    attempts: { customerId: s.attempts.customerId.slice(), at: s.attempts.at.slice(), flags: s.attempts.flags.slice() },
-    assisted: new Map([...s.assisted].map(([k, v]) => [k, v.slice()])),
+    attempts: copyFactTable(s.attempts),
+    assisted: copyFactTable(s.assisted),
   }),
   apply(state, je, effects, cases) {
     const e = je.event;
@@ -76,9 +74,10 @@ export const selfServiceProjection: TenantProjection<SelfServiceState, SelfServi
       flags = DEFLECTABLE | (helpful === undefined ? 0 : RATED | (helpful ? HELPFUL : 0));
     } else if (e.type === 'BotSessionEnded') flags = (e as EventOf<'BotSessionEnded'>).data.outcome === 'handoff' ? 0 : DEFLECTABLE;
     if (flags >= 0) {
-      state.attempts.customerId.push(je.customerId);
-      state.attempts.at.push(je.at);
-      state.attempts.flags.push(flags);
+      const row = appendFactRow(state.attempts);
+      row.customerId.push(je.customerId);
+      row.at.push(je.at);
+      row.flags.push(flags);
       return;
     }
     const assisted =
@@ -86,31 +85,34 @@ export const selfServiceProjection: TenantProjection<SelfServiceState, SelfServi
       effects.escalatedToHuman === true ||
       (e.type === 'MessageReceived' && effects.caseId !== undefined && cases.getCase(effects.caseId)?.status !== 'bot');
     if (!assisted) return;
-    let list = state.assisted.get(je.customerId);
-    if (list === undefined) state.assisted.set(je.customerId, (list = []));
-    list.push(je.at);
+    const row = appendFactRow(state.assisted);
+    row.customerId.push(je.customerId);
+    row.at.push(je.at);
   },
   tally(state, window, canonical) {
     const assisted = new Map<string, number[]>();
-    for (const [customerId, ats] of state.assisted) {
-      const id = canonical(customerId);
-      const list = assisted.get(id);
-      if (list === undefined) assisted.set(id, ats.slice());
-      else list.push(...ats);
+    for (const { customerId, at } of factChunks(state.assisted)) {
+      for (let i = 0; i < at.length; i++) {
+        const id = canonical(customerId[i]!);
+        const list = assisted.get(id);
+        if (list === undefined) assisted.set(id, [at[i]!]);
+        else list.push(at[i]!);
+      }
     }
     // Merged customers' instants interleave.
     for (const list of assisted.values()) list.sort((a, b) => a - b);
     const t: SelfServiceTally = { attempts: 0, deflected: 0, rated: 0, helpful: 0 };
-    const { customerId, at, flags } = state.attempts;
-    for (let i = 0; i < at.length; i++) {
-      const when = at[i]!;
-      if (!inPeriod(when, window)) continue;
-      const f = flags[i]!;
-      t.attempts++;
-      if ((f & DEFLECTABLE) !== 0 && !anyWithin(assisted.get(canonical(customerId[i]!)) ?? [], when, when + state.windowMs)) t.deflected++;
-      if ((f & RATED) !== 0) {
-        t.rated++;
-        if ((f & HELPFUL) !== 0) t.helpful++;
+    for (const { customerId, at, flags } of factChunks(state.attempts)) {
+      for (let i = 0; i < at.length; i++) {
+        const when = at[i]!;
+        if (!inPeriod(when, window)) continue;
+        const f = flags[i]!;
+        t.attempts++;
+        if ((f & DEFLECTABLE) !== 0 && !anyWithin(assisted.get(canonical(customerId[i]!)) ?? [], when, when + state.windowMs)) t.deflected++;
+        if ((f & RATED) !== 0) {
+          t.rated++;
+          if ((f & HELPFUL) !== 0) t.helpful++;
+        }
       }
     }
     return t;
