@@ -1500,7 +1500,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         }
       }
       // Events folded while the snapshot was encoded are for the next one.
-      foldedSinceSnapshot -= covered;
+      foldedSinceSnapshot = Math.max(0, foldedSinceSnapshot - covered);
       for (let attempt = 0; ; attempt++) {
         try {
           const { version } = await store.documents.write(key, bytes, { expectedVersion: snapshotVersion ?? 'absent' });

@@ -250,7 +250,7 @@ export function createTenantSnapshots(options: TenantSnapshotsOptions): TenantSn
       }
     }
     // Events folded while it was encoded are for the next one.
-    since.set(tenantId, (since.get(tenantId) ?? 0) - covered);
+    since.set(tenantId, Math.max(0, (since.get(tenantId) ?? 0) - covered));
     const wasReplacing = replace.delete(tenantId);
     for (let attempt = 0; ; attempt++) {
       try {
