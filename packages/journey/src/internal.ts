@@ -35,7 +35,7 @@ export { engineSnapshotPause, engineSubjectTables, type EngineSubjectTables, typ
 export { addEvents, createLiveTenant, createRecordedIndex, foldEventsAsOf, tenantFoldOf, type LiveEvent, type LiveTenant } from './live/tenant-state.js';
 
 // The engine's snapshot encoding, for its tests.
-export { decodeEngineSnapshot, encodeEngineSnapshot, type SavedEngineState, type SavedTenant } from './live/engine-snapshot/index.js';
+export { decodeEngineSnapshot, encodeEngineSnapshot, encodeEngineSnapshotInSlices, type SavedEngineState, type SavedTenant } from './live/engine-snapshot/index.js';
 export { decodeSnapshotValue, encodeSnapshotValue, encodeSnapshotValueInSlices, type SlicedEncoding } from './live/snapshot-codec/index.js';
 // Sealed snapshots (an engine with keys), for tests and tools that inspect a snapshot's clear header.
 export { deleteSnapshotKeys, isSealedEngineSnapshot, openSealedEngineSnapshot, readSealedSnapshotHeader, sealEngineSnapshot, type SealedSnapshotHeader } from './live/sealed-snapshot/index.js';

@@ -13,6 +13,7 @@ import {
   createRecordedIndex,
   decodeEngineSnapshot,
   encodeEngineSnapshot,
+  encodeEngineSnapshotInSlices,
   tenantFoldOf,
   tenantReport,
   TENANT_PROJECTIONS,
@@ -109,5 +110,27 @@ describe('engine snapshot encoding', () => {
     expect(decodeEngineSnapshot(Buffer.concat([buf.subarray(0, 8), length, otherFormat, buf.subarray(12 + headerLength)]), 'f')).toMatchObject({ ok: false, reason: 'format' });
     expect(decodeEngineSnapshot(new TextEncoder().encode('{"not":"a snapshot"}'), 'f')).toMatchObject({ ok: false, reason: 'unreadable' });
     expect(decodeEngineSnapshot(bytes, 'f')).toMatchObject({ ok: true, position: undefined });
+  });
+
+  it('in slices, writes the events as they were when it started, whatever changes them between slices', async () => {
+    const events = fc.sample(resumeScenarioArbitrary(), { seed: 5, numRuns: 1 })[0]!.events.map((e) => parseEventOrThrow(e, { uniformShape: true }));
+    const { index, tenants } = foldLive(events, 5);
+    const state = saved(index, tenants);
+    const event = state.tenants[0]!.events[0]!;
+    // An event that noted moments of two cases: a re-fold may note a third one in place.
+    event.noted = ['case-a', 'case-b'];
+    const quiet = encodeEngineSnapshot(state, { fingerprint: 'f', position: 3n, createdAt: 1 });
+    let pauses = 0;
+    const sliced = await encodeEngineSnapshotInSlices(state, { fingerprint: 'f', position: 3n, createdAt: 1 }, {
+      sliceMs: 0,
+      pause: async () => {
+        if (pauses++ === 0) {
+          (event.noted as string[]).push('case-c');
+          event.attributed = 'someone-else';
+        }
+      },
+    });
+    expect(pauses).toBeGreaterThan(1);
+    expect(Buffer.from(sliced.bytes).equals(Buffer.from(quiet.bytes))).toBe(true);
   });
 });
