@@ -32,12 +32,21 @@ describe('an engine given a store from another copy of @omnitrail/eventstore', (
     const first = createJourneyEngine({ store, clock: () => Date.UTC(2024, 2, 2) });
     await first.recordUnknown(event('e1', 1));
     await first.close();
-    // A restarted engine does not know the stream's revision: its first append to ann's stream is tried as
-    // 'no_stream', the store answers with its own WrongExpectedRevisionError, and the engine retries.
+    // A restarted engine does not know the stream's revision: its first append to ann's stream expects
+    // nothing. Then another writer moves the stream: the engine's next append is stated against the revision
+    // it saw, the store answers with its own WrongExpectedRevisionError, and the engine retries.
     const second = createJourneyEngine({ store, clock: () => Date.UTC(2024, 2, 2) });
     await second.ready();
-    const result = await second.recordUnknown(event('e2', 2));
+    expect((await second.recordUnknown(event('e2', 2))).recorded).toBe(1);
+    const streams = new Set<string>();
+    for await (const stored of store.readAll()) streams.add(stored.streamName);
+    const annStream = [...streams].find((name) => name.includes('ann'))!;
+    await store.appendToStream(annStream, [{ id: 'other-writer', type: 'Note', data: {} }]);
+    const result = await second.recordUnknown(event('e4', 4));
     expect(result.recorded).toBe(1);
+    const ids: string[] = [];
+    for await (const stored of store.readStream(annStream)) ids.push(stored.id);
+    expect(ids).toEqual(['e1', 'e2', 'other-writer', 'e4']);
     expect(second.report('acme', { asOf: Date.UTC(2024, 2, 2) }).customers.count).toBe(1);
     // An id already stored in another stream: the store's DuplicateEventIdError becomes the engine's
     // validation error naming the id, whichever copy threw it.
