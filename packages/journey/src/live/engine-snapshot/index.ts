@@ -408,7 +408,7 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Bytes hashed in one go while a snapshot is encoded in slices. */
+/** Bytes hashed, or copied into the document, in one go while a snapshot is encoded in slices. */
 const HASH_STEP = 4 << 20;
 
 /**
@@ -463,13 +463,34 @@ export async function encodeEngineSnapshotInSlices(state: SavedEngineState, meta
       hash.update(part.subarray(at, at + HASH_STEP));
     }
   }
-  const encoded = assembled(parts, hash.digest('hex'), state, meta);
+  // Joined into one buffer a few MB at a time (a copy of tens of MB is a slice of its own otherwise).
+  const { header, prefix } = documentHeader(parts, hash.digest('hex'), state, meta);
+  const pieces = [...prefix, ...parts];
+  let total = 0;
+  for (const piece of pieces) total += piece.length;
+  const bytes = Buffer.allocUnsafe(total);
+  let offset = 0;
+  for (const piece of pieces) {
+    for (let at = 0; at < piece.length; at += HASH_STEP) {
+      await maybePause();
+      const slice = piece.subarray(at, at + HASH_STEP);
+      bytes.set(slice, offset);
+      offset += slice.length;
+    }
+  }
   endSlice();
-  return { ...encoded, busyMs, slices, longestSliceMs };
+  return { bytes, header, busyMs, slices, longestSliceMs };
 }
 
 /** The document: magic, header (with the payload's length and SHA-256), payload parts. */
 function assembled(parts: readonly Buffer[], sha256: string, state: SavedEngineState, meta: EngineSnapshotMeta): { bytes: Uint8Array; header: EngineSnapshotHeader } {
+  const { header, prefix } = documentHeader(parts, sha256, state, meta);
+  // Joined once with the header: a large state is copied once.
+  return { bytes: Buffer.concat([...prefix, ...parts]), header };
+}
+
+/** The document's header, and what comes before the payload: magic, header length, header. */
+function documentHeader(parts: readonly Buffer[], sha256: string, state: SavedEngineState, meta: EngineSnapshotMeta): { header: EngineSnapshotHeader; prefix: Buffer[] } {
   let payloadBytes = 0;
   for (const part of parts) payloadBytes += part.length;
   const header: EngineSnapshotHeader = {
@@ -485,8 +506,7 @@ function assembled(parts: readonly Buffer[], sha256: string, state: SavedEngineS
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length, 0);
-  // Joined once with the header: a large state is copied once.
-  return { bytes: Buffer.concat([MAGIC, length, headerBytes, ...parts]), header };
+  return { header, prefix: [MAGIC, length, headerBytes] };
 }
 
 /** A decoded snapshot, or why it cannot be used. */

@@ -168,15 +168,20 @@ export async function encodeSnapshotValueInSlices(value: unknown, sliceMs: numbe
 }
 
 /**
- * What is written in one go rather than stepped through (a slice may run over by one of them): a plain
- * object from depth {@link SLICED_OBJECT_DEPTH} on (a customer or case record: the state's large containers
- * are reached through fewer objects), an array, Map or Set from depth {@link SLICED_CONTAINER_DEPTH} on
- * unless it holds {@link SLICED_SIZE} elements or more, anything from {@link SLICED_DEPTH} on. Stepping
- * through every small object would cost more than writing it (a generator step each).
+ * What is written in one go rather than stepped through (a slice may run over by one of them): an array of
+ * numbers or of strings; from depth {@link SLICED_OBJECT_DEPTH} on, a plain object that holds no large
+ * container (a customer or case record, unless its timeline is long: the state's large containers are
+ * reached through fewer objects); from depth {@link SLICED_CONTAINER_DEPTH} on, an array of fewer than
+ * {@link SLICED_ARRAY_SIZE} elements or a Map or Set of fewer than {@link SLICED_SIZE}; anything from
+ * {@link SLICED_DEPTH} on. Stepping through every small object would cost more than writing it (a generator
+ * step each).
  */
 const SLICED_OBJECT_DEPTH = 7;
 const SLICED_CONTAINER_DEPTH = 8;
 const SLICED_SIZE = 256;
+const SLICED_ARRAY_SIZE = 16;
+/** An array this long is a large container whatever it holds (a long timeline's columns). */
+const LARGE_ARRAY = 4096;
 const SLICED_DEPTH = 12;
 /** Children written between two looks at the clock. */
 const CHILDREN_PER_LOOK = 16;
@@ -438,6 +443,19 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
   };
 
 
+  /** Whether a plain object holds a container worth stepping through: a long array, an array of objects, a large Map or Set. */
+  const holdsLargeContainer = (object: object): boolean => {
+    if (!isPlainForIn(object)) return false;
+    const record = object as Record<string, unknown>;
+    for (const key in record) {
+      const x = record[key];
+      if (Array.isArray(x)) {
+        if (x.length >= LARGE_ARRAY || (x.length >= SLICED_ARRAY_SIZE && typeof x[0] === 'object' && x[0] !== null)) return true;
+      } else if ((x instanceof Map || x instanceof Set) && x.size >= SLICED_SIZE) return true;
+    }
+    return false;
+  };
+
   /**
    * `write`, as steps: the same bytes, in the same order, with a yield after each child of a Map, a Set, an
    * array of other values than numbers and strings, or a plain object, down to {@link SLICED_DEPTH}.
@@ -450,7 +468,7 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
     const object = v;
     const start = at;
     if (Array.isArray(object)) {
-      if ((depth >= SLICED_CONTAINER_DEPTH && object.length < SLICED_SIZE) || arrayTag(object) !== Tag.Array) {
+      if ((depth >= SLICED_CONTAINER_DEPTH && object.length < SLICED_ARRAY_SIZE) || arrayTag(object) !== Tag.Array) {
         write(object);
         return;
       }
@@ -486,7 +504,7 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
         yield* steps(x, depth + 1);
         yield;
       }
-    } else if (depth >= SLICED_OBJECT_DEPTH || ArrayBuffer.isView(object) || object instanceof Date || isSpecialObject(object)) {
+    } else if (ArrayBuffer.isView(object) || object instanceof Date || isSpecialObject(object) || (depth >= SLICED_OBJECT_DEPTH && !holdsLargeContainer(object))) {
       write(object);
       return;
     } else {
@@ -510,7 +528,13 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
     objects.set(object, start);
   }
 
-  const walk = steps(value, 0);
+  // The value, then its two string tables, a step at a time (each table a chunk of strings per step).
+  let tables: Buffer[][] = [];
+  function* all(): Generator<void, void, void> {
+    yield* steps(value, 0);
+    tables = [yield* stringTableSteps(strings), yield* stringTableSteps(runStrings)];
+  }
+  const walk = all();
   let done = false;
   return {
     run(stop: () => boolean): boolean {
@@ -531,7 +555,7 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
     finish(): Buffer[] {
       if (!done) throw new Error('the snapshot encoder was asked for its bytes before the value was written');
       const shapeTable = Buffer.from(JSON.stringify(shapes), 'utf8');
-      return [...stringTable(strings), ...stringTable(runStrings), varintBytes(shapeTable.length), shapeTable, Buffer.from(bytes.buffer, 0, at)];
+      return [...tables[0]!, ...tables[1]!, varintBytes(shapeTable.length), shapeTable, Buffer.from(bytes.buffer, 0, at)];
     },
   };
 }
@@ -587,17 +611,27 @@ const enum TableKind {
   Ascii = 1,
 }
 
+/** Strings of a table turned into bytes per step of {@link stringTableSteps}. */
+const TABLE_STEP_STRINGS = 16_384;
+
 /**
  * A table of strings as bytes: its kind, byte length, and content. The ASCII form (ids, codes: nearly every
  * table) decodes each string straight from its bytes, 1.2-2 times as fast as `JSON.parse` of the same
- * strings as a JSON array (measured on the 1.2M strings of a 1M-event state).
+ * strings as a JSON array (measured on the 1.2M strings of a 1M-event state). Made a chunk of strings per
+ * step (a yield between two), so that a snapshot encoded in slices does not build a table of a million
+ * strings in one; the content is then several parts, which the caller joins with the rest.
  */
-function stringTable(strings: readonly string[]): Buffer[] {
-  const joined = strings.join('');
-  if (Buffer.byteLength(joined, 'utf8') === joined.length) {
-    const lengths = new Uint8Array(5 * strings.length);
-    let at = 0;
-    for (const s of strings) {
+function* stringTableSteps(strings: readonly string[]): Generator<void, Buffer[], void> {
+  const lengths = new Uint8Array(5 * strings.length);
+  let at = 0;
+  let contentLength = 0;
+  const content: Buffer[] = [];
+  for (let from = 0; from < strings.length; from += TABLE_STEP_STRINGS) {
+    const chunk = strings.slice(from, from + TABLE_STEP_STRINGS);
+    const joined = chunk.join('');
+    // A string that is not ASCII makes the whole table JSON.
+    if (Buffer.byteLength(joined, 'utf8') !== joined.length) return jsonStringTable(strings);
+    for (const s of chunk) {
       let n = s.length;
       while (n >= 0x80) {
         lengths[at++] = (n & 0x7f) | 0x80;
@@ -605,9 +639,16 @@ function stringTable(strings: readonly string[]): Buffer[] {
       }
       lengths[at++] = n;
     }
-    const content = Buffer.from(joined, 'latin1');
-    return [Buffer.from([TableKind.Ascii]), varintBytes(strings.length), varintBytes(content.length), Buffer.from(lengths.buffer, 0, at), content];
+    const bytes = Buffer.from(joined, 'latin1');
+    content.push(bytes);
+    contentLength += bytes.length;
+    yield;
   }
+  return [Buffer.from([TableKind.Ascii]), varintBytes(strings.length), varintBytes(contentLength), Buffer.from(lengths.buffer, 0, at), ...content];
+}
+
+/** A table of any strings (lone surrogates included) as a UTF-8 JSON array. */
+function jsonStringTable(strings: readonly string[]): Buffer[] {
   const json = Buffer.from(JSON.stringify(strings), 'utf8');
   return [Buffer.from([TableKind.Json]), varintBytes(json.length), json];
 }
