@@ -597,7 +597,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     coverFilledHoles();
   };
   let foldedSinceSnapshot = 0;
-  // When the last snapshot was written or loaded (monotonic ms), and how long writing it paused the engine.
+  // When the last snapshot was written or loaded (monotonic ms), and what writing it cost (capture and encoding work).
   let lastSnapshotAt = performance.now();
   let lastSnapshotCostMs = 0;
   // How the last snapshot written held the event loop (see engineSnapshotPause).
@@ -1427,7 +1427,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     });
   }
 
-  /** Serializes the state now (synchronously, so it is consistent) and writes it; one write at a time. */
+  /** Captures the state now (at once, so it is consistent), encodes it in slices and writes it; one write at a time. */
   function writeSnapshot(): Promise<EngineSnapshotInfo | undefined> {
     const key = snapshotSettings!.key;
     const previous = snapshotInFlight ?? Promise.resolve(undefined);
@@ -1555,12 +1555,11 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     }
   }
 
-  /** The engine's state as plain data (shared, not copied: serialized at once by the caller). */
+  /** The engine's state as plain data, detached from the live structures: encoded in slices while the engine goes on. */
   function captureState(): SavedEngineState {
     compactIndex();
     const saved: SavedTenant[] = [];
     for (const tenant of tenants.values()) saved.push(savedTenantOf(tenant));
-    // Copies: the index grows (and is compacted) while a snapshot is encoded.
     // Our own events folded but not handed back by the subscription yet are after the covered position:
     // a resumed engine must skip them when the store hands them over.
     const ownFolded = ownIds.pending().filter((id) => recordedEvent(recordedIndex, id) !== undefined);
@@ -1568,13 +1567,13 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     for (const { id } of afterHole) if (!holes.has(id)) ownFolded.push(id);
     // And the events a re-read of a tenant's history folded ahead of the subscription.
     for (const id of prefolded) ownFolded.push(id);
+    // The index's lists copied: they grow (and are compacted) while a snapshot is encoded.
     return { tenants: saved, recorded: recordedIndex.recorded.slice(), contents: recordedIndex.contents.slice(), ownFolded, rejectedStoredCount, storedCopies };
   }
 
   /**
-   * A live tenant as saved in a snapshot, detached from the live one (see `detachedTenant`): an engine
-   * snapshot holds every tenant's, a worker's tenant snapshot one. The host projections' partitions are
-   * copied when the snapshot's columns are made, at once.
+   * A live tenant as saved in a snapshot, detached from the live one (see `detachedTenant`, and the host
+   * projections' `exportTenant`): an engine snapshot holds every tenant's, a worker's tenant snapshot one.
    */
   function savedTenantOf(tenant: LiveTenant): SavedTenant {
     return { ...detachedTenant(tenant), host: host.exportTenant(tenant) };
