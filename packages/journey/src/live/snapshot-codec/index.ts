@@ -123,7 +123,7 @@ function isSmallInt(v: number): boolean {
  * of another kind that V8's serializer cannot write either.
  */
 export function encodeSnapshotValue(value: unknown): Buffer[] {
-  const encoder = snapshotEncoder(value);
+  const encoder = snapshotEncoder(value, 0, false);
   encoder.run(() => false);
   return encoder.finish();
 }
@@ -145,7 +145,7 @@ export interface SlicedEncoding {
 export async function encodeSnapshotValueInSlices(value: unknown, sliceMs: number, pause: () => Promise<void>, sizeHint = 0): Promise<SlicedEncoding> {
   // Sized from the start when the caller knows about how large it gets (the last snapshot): doubling a
   // buffer of tens of MB is a copy of tens of MB, in one slice.
-  const encoder = snapshotEncoder(value, sizeHint);
+  const encoder = snapshotEncoder(value, sizeHint, true);
   let busyMs = 0;
   let slices = 0;
   let longestSliceMs = 0;
@@ -185,6 +185,8 @@ const LARGE_ARRAY = 4096;
 const SLICED_DEPTH = 12;
 /** Children written between two looks at the clock. */
 const CHILDREN_PER_LOOK = 16;
+/** Children written in one go between two yields inside a container (a yield per small child would cost more than the child). */
+const LEAVES_PER_YIELD = 16;
 
 /**
  * The encoder of one value: `run(stop)` writes until the value is done (answers true) or until `stop()` says
@@ -192,7 +194,7 @@ const CHILDREN_PER_LOOK = 16;
  * gives the parts. The outer containers (down to {@link SLICED_DEPTH}) are walked by a generator that can stop
  * between two children; what is below them by the plain recursive writer.
  */
-function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolean): boolean; finish(): Buffer[] } {
+function snapshotEncoder(value: unknown, sizeHint: number, sliced: boolean): { run(stop: () => boolean): boolean; finish(): Buffer[] } {
   // Grown by doubling: a worker snapshots small tenants often, the engine a large state now and then.
   let bytes = new Uint8Array(Math.max(1 << 16, Math.ceil(sizeHint)));
   let view = new DataView(bytes.buffer);
@@ -206,7 +208,11 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
   const shapeRoot: ShapeNode = { id: -1, next: undefined };
   // Objects written whole, by the offset of their tag byte. An object is noted once written, so a cycle
   // recurses until the stack runs out, which is then reported as one.
-  const objects = new Map<object, number>();
+  // Two Maps, arrays apart from the rest: each grows to about half as many entries, and a Map grown past a
+  // million entries is rehashed in one step of tens of ms (one slice of a snapshot encoded in slices).
+  const arrays = new Map<object, number>();
+  const others = new Map<object, number>();
+  const objectsOf = (object: object): Map<object, number> => (Array.isArray(object) ? arrays : others);
 
   /** Makes room for `n` more bytes. */
   const grow = (n: number) => {
@@ -350,7 +356,7 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
       return;
     }
     const object = v as object;
-    const seen = objects.get(object);
+    const seen = objectsOf(object).get(object);
     if (seen !== undefined) {
       bytes[seen] = bytes[seen]! | SHARED;
       bytes[at++] = Tag.Ref;
@@ -439,7 +445,7 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
         for (let k = 0; k < keys.length; k++) write(record[keys[k]!]);
       }
     }
-    objects.set(object, start);
+    objectsOf(object).set(object, start);
   };
 
 
@@ -456,12 +462,20 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
     return false;
   };
 
+  /** Whether `steps` walks a value (a large container, see {@link SLICED_DEPTH}) rather than `write` it in one go. */
+  const stepped = (v: unknown, depth: number): boolean => {
+    if (depth >= SLICED_DEPTH || v === null || typeof v !== 'object' || objectsOf(v).has(v)) return false;
+    if (Array.isArray(v)) return !(depth >= SLICED_CONTAINER_DEPTH && v.length < SLICED_ARRAY_SIZE) && arrayTag(v) === Tag.Array;
+    if (v instanceof Map || v instanceof Set) return !(depth >= SLICED_CONTAINER_DEPTH && v.size < SLICED_SIZE);
+    return !(ArrayBuffer.isView(v) || v instanceof Date || isSpecialObject(v) || (depth >= SLICED_OBJECT_DEPTH && !holdsLargeContainer(v)));
+  };
+
   /**
    * `write`, as steps: the same bytes, in the same order, with a yield after each child of a Map, a Set, an
    * array of other values than numbers and strings, or a plain object, down to {@link SLICED_DEPTH}.
    */
   function* steps(v: unknown, depth: number): Generator<void, void, void> {
-    if (depth >= SLICED_DEPTH || v === null || typeof v !== 'object' || objects.has(v)) {
+    if (depth >= SLICED_DEPTH || v === null || typeof v !== 'object' || objectsOf(v).has(v)) {
       write(v);
       return;
     }
@@ -481,8 +495,12 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
         if (x === undefined && !(i in object)) {
           if (at + 1 > bytes.length) grow(1);
           bytes[at++] = Tag.Hole;
-        } else yield* steps(x, depth + 1);
-        yield;
+        } else if (stepped(x, depth + 1)) {
+          yield* steps(x, depth + 1);
+          yield;
+          continue;
+        } else write(x);
+        if (i % LEAVES_PER_YIELD === 0) yield;
       }
     } else if ((object instanceof Map || object instanceof Set) && depth >= SLICED_CONTAINER_DEPTH && object.size < SLICED_SIZE) {
       write(object);
@@ -491,18 +509,30 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
       if (at + SLACK > bytes.length) grow(SLACK);
       bytes[at++] = Tag.Map;
       varint(object.size);
+      let n = 0;
       for (const [k, x] of object) {
         write(k);
-        yield* steps(x, depth + 1);
-        yield;
+        if (stepped(x, depth + 1)) {
+          yield* steps(x, depth + 1);
+          yield;
+        } else {
+          write(x);
+          if (++n % LEAVES_PER_YIELD === 0) yield;
+        }
       }
     } else if (object instanceof Set) {
       if (at + SLACK > bytes.length) grow(SLACK);
       bytes[at++] = Tag.Set;
       varint(object.size);
+      let n = 0;
       for (const x of object) {
-        yield* steps(x, depth + 1);
-        yield;
+        if (stepped(x, depth + 1)) {
+          yield* steps(x, depth + 1);
+          yield;
+        } else {
+          write(x);
+          if (++n % LEAVES_PER_YIELD === 0) yield;
+        }
       }
     } else if (ArrayBuffer.isView(object) || object instanceof Date || isSpecialObject(object) || (depth >= SLICED_OBJECT_DEPTH && !holdsLargeContainer(object))) {
       write(object);
@@ -514,24 +544,32 @@ function snapshotEncoder(value: unknown, sizeHint = 0): { run(stop: () => boolea
       varint(objectShape(record));
       if (isPlainForIn(record)) {
         for (const key in record) {
-          yield* steps(record[key], depth + 1);
-          yield;
+          const x = record[key];
+          if (stepped(x, depth + 1)) {
+            yield* steps(x, depth + 1);
+            yield;
+          } else write(x);
         }
       } else {
         const keys = Object.keys(record);
         for (let k = 0; k < keys.length; k++) {
-          yield* steps(record[keys[k]!], depth + 1);
-          yield;
+          const x = record[keys[k]!];
+          if (stepped(x, depth + 1)) {
+            yield* steps(x, depth + 1);
+            yield;
+          } else write(x);
         }
       }
     }
-    objects.set(object, start);
+    objectsOf(object).set(object, start);
   }
 
-  // The value, then its two string tables, a step at a time (each table a chunk of strings per step).
+  // The value, then its two string tables, a step at a time (each table a chunk of strings per step). In
+  // one go, the value is written by the recursive writer alone: stepping costs a fifth more, for nothing.
   let tables: Buffer[][] = [];
   function* all(): Generator<void, void, void> {
-    yield* steps(value, 0);
+    if (sliced) yield* steps(value, 0);
+    else write(value);
     tables = [yield* stringTableSteps(strings), yield* stringTableSteps(runStrings)];
   }
   const walk = all();
