@@ -462,12 +462,22 @@ function snapshotEncoder(value: unknown, sizeHint: number, sliced: boolean): { r
     return false;
   };
 
-  /** Whether `steps` walks a value (a large container, see {@link SLICED_DEPTH}) rather than `write` it in one go. */
+  /**
+   * Whether `steps` walks a value (a large container, see {@link SLICED_DEPTH}) rather than `write` it in one
+   * go. An array of numbers only or strings only is written in one tight loop.
+   */
   const stepped = (v: unknown, depth: number): boolean => {
     if (depth >= SLICED_DEPTH || v === null || typeof v !== 'object' || objectsOf(v).has(v)) return false;
-    if (Array.isArray(v)) return !(depth >= SLICED_CONTAINER_DEPTH && v.length < SLICED_ARRAY_SIZE) && arrayTag(v) === Tag.Array;
+    if (Array.isArray(v)) return (depth < SLICED_CONTAINER_DEPTH || v.length >= SLICED_ARRAY_SIZE) && arrayTag(v) === Tag.Array;
     if (v instanceof Map || v instanceof Set) return !(depth >= SLICED_CONTAINER_DEPTH && v.size < SLICED_SIZE);
     return !(ArrayBuffer.isView(v) || v instanceof Date || isSpecialObject(v) || (depth >= SLICED_OBJECT_DEPTH && !holdsLargeContainer(v)));
+  };
+  // Children written in one go by `steps`, counted across containers: a yield every LEAVES_PER_YIELD.
+  let leaves = 0;
+  /** Writes a child in one go; answers whether a yield is due. */
+  const leafDue = (x: unknown): boolean => {
+    write(x);
+    return ++leaves % LEAVES_PER_YIELD === 0;
   };
 
   /**
@@ -475,17 +485,13 @@ function snapshotEncoder(value: unknown, sizeHint: number, sliced: boolean): { r
    * array of other values than numbers and strings, or a plain object, down to {@link SLICED_DEPTH}.
    */
   function* steps(v: unknown, depth: number): Generator<void, void, void> {
-    if (depth >= SLICED_DEPTH || v === null || typeof v !== 'object' || objectsOf(v).has(v)) {
+    if (!stepped(v, depth)) {
       write(v);
       return;
     }
-    const object = v;
+    const object = v as object;
     const start = at;
     if (Array.isArray(object)) {
-      if ((depth >= SLICED_CONTAINER_DEPTH && object.length < SLICED_ARRAY_SIZE) || arrayTag(object) !== Tag.Array) {
-        write(object);
-        return;
-      }
       if (at + SLACK > bytes.length) grow(SLACK);
       const length = object.length;
       bytes[at++] = Tag.Array;
@@ -498,45 +504,29 @@ function snapshotEncoder(value: unknown, sizeHint: number, sliced: boolean): { r
         } else if (stepped(x, depth + 1)) {
           yield* steps(x, depth + 1);
           yield;
-          continue;
-        } else write(x);
-        if (i % LEAVES_PER_YIELD === 0) yield;
+        } else if (leafDue(x)) yield;
       }
-    } else if ((object instanceof Map || object instanceof Set) && depth >= SLICED_CONTAINER_DEPTH && object.size < SLICED_SIZE) {
-      write(object);
-      return;
     } else if (object instanceof Map) {
       if (at + SLACK > bytes.length) grow(SLACK);
       bytes[at++] = Tag.Map;
       varint(object.size);
-      let n = 0;
       for (const [k, x] of object) {
         write(k);
         if (stepped(x, depth + 1)) {
           yield* steps(x, depth + 1);
           yield;
-        } else {
-          write(x);
-          if (++n % LEAVES_PER_YIELD === 0) yield;
-        }
+        } else if (leafDue(x)) yield;
       }
     } else if (object instanceof Set) {
       if (at + SLACK > bytes.length) grow(SLACK);
       bytes[at++] = Tag.Set;
       varint(object.size);
-      let n = 0;
       for (const x of object) {
         if (stepped(x, depth + 1)) {
           yield* steps(x, depth + 1);
           yield;
-        } else {
-          write(x);
-          if (++n % LEAVES_PER_YIELD === 0) yield;
-        }
+        } else if (leafDue(x)) yield;
       }
-    } else if (ArrayBuffer.isView(object) || object instanceof Date || isSpecialObject(object) || (depth >= SLICED_OBJECT_DEPTH && !holdsLargeContainer(object))) {
-      write(object);
-      return;
     } else {
       const record = object as Record<string, unknown>;
       if (at + SLACK > bytes.length) grow(SLACK);
@@ -548,7 +538,7 @@ function snapshotEncoder(value: unknown, sizeHint: number, sliced: boolean): { r
           if (stepped(x, depth + 1)) {
             yield* steps(x, depth + 1);
             yield;
-          } else write(x);
+          } else if (leafDue(x)) yield;
         }
       } else {
         const keys = Object.keys(record);
@@ -557,7 +547,7 @@ function snapshotEncoder(value: unknown, sizeHint: number, sliced: boolean): { r
           if (stepped(x, depth + 1)) {
             yield* steps(x, depth + 1);
             yield;
-          } else write(x);
+          } else if (leafDue(x)) yield;
         }
       }
     }
