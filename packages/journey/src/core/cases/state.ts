@@ -175,3 +175,63 @@ export function writableCaseList(state: CasesState, customerId: string): CaseRec
   else if (sharedParts.get(state)?.delete(list) === true) state.byCustomer.set(customerId, (list = list.slice()));
   return list;
 }
+
+// Case records already copied to their exact size (see compactSettledCases), beside the plain data.
+const compactCases = new WeakSet<CaseRecord>();
+
+/** Marks the case records of a state decoded from a snapshot as compact: decoded arrays have their exact size. */
+export function markCasesCompact(state: CasesState): void {
+  for (const r of state.cases.values()) compactCases.add(r);
+}
+
+/**
+ * Replaces each case record `base` shares with `head` (unchanged since the base's point) by a copy of it, once
+ * per record: the fold grows a record's lists by appending, so they carry spare room, and a copy has none
+ * (about a quarter of the case records' heap on the memory bench's workload). The copy takes the record's
+ * place in `head` (changed in place, its copy-on-write marks following) and in `base` and `others` (the fold
+ * snapshots), whose states are replaced rather than changed, since a snapshot being encoded may hold them;
+ * the customers' lists holding a replaced record are replaced alike, a list shared before staying shared.
+ * Returns the new base and others, the same objects where nothing changed.
+ */
+export function compactSettledCases(head: CasesState, base: CasesState, others: readonly CasesState[]): { base: CasesState; others: CasesState[] } {
+  const copies = new Map<CaseRecord, CaseRecord>();
+  const shared = sharedParts.get(head);
+  base.cases.forEach((rec, id) => {
+    if (compactCases.has(rec) || head.cases.get(id) !== rec) return;
+    const copy = cloneRecord(rec);
+    compactCases.add(copy);
+    copies.set(rec, copy);
+    head.cases.set(id, copy);
+    if (shared?.delete(rec) === true) shared.add(copy);
+  });
+  if (copies.size === 0) return { base, others: others.slice() };
+  // One new list per old one, whichever states hold it, so that lists shared stay shared.
+  const lists = new Map<CaseRecord[], CaseRecord[]>();
+  const listOf = (list: CaseRecord[]): CaseRecord[] => {
+    let copy = lists.get(list);
+    if (copy === undefined) lists.set(list, (copy = list.map((r) => copies.get(r) ?? r)));
+    return copy;
+  };
+  const customersOf = new Set<string>();
+  for (const rec of copies.keys()) customersOf.add(rec.customerId);
+  for (const c of customersOf) {
+    const list = head.byCustomer.get(c);
+    if (list === undefined || !list.some((r) => copies.has(r))) continue;
+    const copy = listOf(list);
+    head.byCustomer.set(c, copy);
+    if (shared?.delete(list) === true) shared.add(copy);
+  }
+  const replaced = (state: CasesState): CasesState => {
+    let cases: Map<string, CaseRecord> | undefined;
+    let byCustomer: Map<string, CaseRecord[]> | undefined;
+    copies.forEach((copy, rec) => {
+      if (state.cases.get(rec.caseId) === rec) (cases ??= new Map(state.cases)).set(rec.caseId, copy);
+    });
+    for (const c of customersOf) {
+      const list = state.byCustomer.get(c);
+      if (list !== undefined && list.some((r) => copies.has(r))) (byCustomer ??= new Map(state.byCustomer)).set(c, listOf(list));
+    }
+    return cases === undefined && byCustomer === undefined ? state : { ...state, cases: cases ?? state.cases, byCustomer: byCustomer ?? state.byCustomer };
+  };
+  return { base: replaced(base), others: others.map(replaced) };
+}
