@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { customerHealth, healthBand, healthSection, decay } from '../src/core/churn/index.js';
+import { customerHealth, healthBand, healthOf, healthSection, decay, settledHealthFacts } from '../src/core/churn/index.js';
 import { resolveJourneyConfig } from '../src/core/config/index.js';
 import { NO_CASES } from '../src/core/customers/index.js';
 import type { JourneyConfig } from '../src/core/model/index.js';
@@ -12,8 +12,15 @@ const only = (name: string, extra: Record<string, number> = {}): JourneyConfig =
   return c;
 };
 const touch = (at: number, id?: string) => je({ id, type: 'MessageReceived', at, channel: 'email', actor: 'customer' });
-const health = (steps: (Step | ReturnType<typeof je>)[], asOf: number, config: JourneyConfig, cases: FakeCases = fakeCases()) =>
-  customerHealth(fold(steps, cases, config), 'c1', asOf, cases, config)!;
+// Every example also checks the settled summary (core/churn/facts.ts): from the customer's last event on,
+// it judges as the record does, evidence and details included.
+const health = (steps: (Step | ReturnType<typeof je>)[], asOf: number, config: JourneyConfig, cases: FakeCases = fakeCases()) => {
+  const state = fold(steps, cases, config);
+  const h = customerHealth(state, 'c1', asOf, cases, config)!;
+  const rec = state.customers.get('c1')!;
+  if (rec.ats.length > 0 && asOf >= rec.ats[rec.ats.length - 1]!) expect(healthOf(settledHealthFacts(rec, config), asOf, cases, config)).toEqual(h);
+  return h;
+};
 const contribution = (h: ReturnType<typeof health>, signal: string) => h.contributions.find((c) => c.signal === signal);
 
 describe('health score', () => {

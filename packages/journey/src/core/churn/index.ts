@@ -2,11 +2,26 @@ import type { ChurnSignalConfig, CaseView, HealthBandLimits, JourneyConfig } fro
 import { isOpenCaseStatus } from '../model/index.js';
 import { DEFAULT_HEALTH_BANDS } from '../config/index.js';
 import type { HealthSection } from '../report/types.js';
-import { isActivityCode, type CustomerRecord, type CustomersState } from '../customers/index.js';
+import type { CustomerRecord, CustomersState, SentimentFact } from '../customers/index.js';
 import type { CaseLookup } from '../model/index.js';
+import {
+  activityAround,
+  contextLostUpTo,
+  eventsUpTo,
+  firstEventAt,
+  hasIntentData,
+  hasOrderUpTo,
+  lastActivityAt,
+  latestSurveyOf,
+  publicMentionCount,
+  triggersOf,
+  type HealthSubject,
+  type SurveyKind,
+} from './facts.js';
 import type { SignalTrigger } from './state.js';
 
 export * from './state.js';
+export { settledHealthFacts, type HealthSubject, type SettledHealthFacts } from './facts.js';
 
 const DAY_MS = 86_400_000;
 
@@ -36,7 +51,8 @@ export interface CustomerHealth {
 
 /** What a signal evaluator sees. */
 export interface SignalContext {
-  rec: CustomerRecord;
+  /** The customer's record, or its settled summary (facts.ts): the signals read it through facts.ts alone. */
+  rec: HealthSubject;
   asOf: number;
   /** The customer's cases opened at or before `asOf`. */
   cases: readonly CaseView[];
@@ -83,10 +99,10 @@ export function severityAdjustedScore(score: number, severity: number | undefine
 
 /** Sentiment weighted by recency: Σ wᵢ sᵢ / Σ wᵢ with wᵢ = 2^(−(asOf − tᵢ)/halfLife), over scores at or before asOf. */
 export function weightedSentiment(
-  rec: CustomerRecord,
+  rec: { readonly sentiments: readonly SentimentFact[] },
   asOf: number,
   halfLife: number,
-  scoreOf: (s: CustomerRecord['sentiments'][number]) => number = (s) => s.score,
+  scoreOf: (s: SentimentFact) => number = (s) => s.score,
 ): { score: number; weight: number; count: number; lastAt: number } | null {
   let sw = 0;
   let sws = 0;
@@ -103,17 +119,9 @@ export function weightedSentiment(
   return count === 0 ? null : { score: sws / sw, weight: sw, count, lastAt };
 }
 
-function latestSurvey(rec: CustomerRecord, kind: 'csat' | 'nps' | 'ces', asOf: number) {
-  for (let i = rec.surveys.length - 1; i >= 0; i--) {
-    const s = rec.surveys[i]!;
-    if (s.kind === kind && s.at <= asOf) return s;
-  }
-  return undefined;
-}
-
-function surveySignal(kind: 'csat' | 'nps' | 'ces', defaultMax: number) {
+function surveySignal(kind: SurveyKind, defaultMax: number) {
   return (ctx: SignalContext): Evaluation => {
-    const s = latestSurvey(ctx.rec, kind, ctx.asOf);
+    const s = latestSurveyOf(ctx.rec, kind, ctx.asOf);
     if (s === undefined) return null;
     const max = num(ctx.signal, 'max', defaultMax);
     if (s.score > max) return { score: 100, evidence: [s.id], detail: `latest ${kind} ${s.score}` };
@@ -131,37 +139,16 @@ export const CHURN_SIGNALS: Readonly<Record<string, (ctx: SignalContext) => Eval
     const { rec, asOf } = ctx;
     const threshold = num(ctx.signal, 'days', 30) * DAY_MS;
     const zero = Math.max(num(ctx.signal, 'zeroDays', 90) * DAY_MS, threshold);
-    if (asOf - rec.ats[0]! < threshold) return null; // too new to be inactive
-    let last = 0;
-    for (let i = rec.ats.length - 1; i >= 0; i--) {
-      if (rec.ats[i]! <= asOf && isActivityCode(rec.codes[i]!)) {
-        last = i;
-        break;
-      }
-    }
-    const idle = asOf - rec.ats[last]!;
+    if (asOf - firstEventAt(rec)! < threshold) return null; // too new to be inactive
+    const last = lastActivityAt(rec, asOf);
+    const idle = asOf - last.at;
     const score = idle <= threshold ? 100 : zero === threshold ? 0 : 100 * clamp(1 - (idle - threshold) / (zero - threshold), 0, 1);
-    return { score, evidence: [rec.ids[last]!], detail: `last activity ${days(idle)} ago` };
+    return { score, evidence: [last.id], detail: `last activity ${days(idle)} ago` };
   },
   declining_engagement(ctx) {
     const { rec, asOf } = ctx;
     const w = num(ctx.signal, 'windowDays', 30) * DAY_MS;
-    let recent = 0;
-    let previous = 0;
-    let recentId: string | undefined;
-    let previousId: string | undefined;
-    for (let i = rec.ats.length - 1; i >= 0; i--) {
-      const at = rec.ats[i]!;
-      if (at > asOf || !isActivityCode(rec.codes[i]!)) continue;
-      if (at <= asOf - 2 * w) break;
-      if (at > asOf - w) {
-        recent++;
-        recentId ??= rec.ids[i];
-      } else {
-        previous++;
-        previousId ??= rec.ids[i];
-      }
-    }
+    const { recent, previous, recentId, previousId } = activityAround(rec, asOf, w);
     if (previous < num(ctx.signal, 'minPrevious', 2)) return null;
     const evidence = [previousId!, ...(recentId === undefined ? [] : [recentId])];
     return { score: 100 * Math.min(1, recent / previous), evidence, detail: `${recent} activities in the last ${days(w)} vs ${previous} before` };
@@ -246,32 +233,32 @@ export const CHURN_SIGNALS: Readonly<Record<string, (ctx: SignalContext) => Eval
   nps_detractor: surveySignal('nps', 6),
   high_effort: surveySignal('ces', 3),
   context_lost(ctx) {
-    const list = ctx.rec.journey.contextLost.filter((a) => a.at <= ctx.asOf);
-    if (ctx.cases.length === 0 && list.length === 0) return null;
-    const latest = list[list.length - 1];
+    const { count, latest } = contextLostUpTo(ctx.rec, ctx.asOf);
+    if (ctx.cases.length === 0 && count === 0) return null;
     if (latest === undefined) return { score: 100, evidence: [], detail: 'no context lost' };
     return {
       score: 100 * (1 - decay(ctx.asOf - latest.at, halfLifeMs(ctx.signal))),
       evidence: latest.evidence.slice(),
-      detail: `${latest.kind} ${days(ctx.asOf - latest.at)} ago (${list.length} in all)`,
+      detail: `${latest.kind} ${days(ctx.asOf - latest.at)} ago (${count} in all)`,
     };
   },
   channel_hopping(ctx) {
-    if (ctx.cases.length === 0 && ctx.rec.churn.hops.length === 0) return null;
-    return fromTriggers(ctx.rec.churn.hops, ctx, 'case on several channels');
+    const { hops } = triggersOf(ctx.rec);
+    if (ctx.cases.length === 0 && hops.length === 0) return null;
+    return fromTriggers(hops, ctx, 'case on several channels');
   },
   returns_cancellations(ctx) {
-    const hasOrder = ctx.rec.profile.orders.some((o) => o.at <= ctx.asOf);
-    if (!hasOrder && !ctx.rec.churn.returnsCancels.some((t) => t.at <= ctx.asOf)) return null;
-    return fromTriggers(ctx.rec.churn.returnsCancels, ctx, 'return or cancellation');
+    const { returnsCancels } = triggersOf(ctx.rec);
+    if (!hasOrderUpTo(ctx.rec, ctx.asOf) && !returnsCancels.some((t) => t.at <= ctx.asOf)) return null;
+    return fromTriggers(returnsCancels, ctx, 'return or cancellation');
   },
   negative_public_mention(ctx) {
-    if (ctx.rec.churn.publicMentions.length === 0) return null;
-    return fromTriggers(ctx.rec.churn.negativeMentions, ctx, 'negative public mention');
+    if (publicMentionCount(ctx.rec) === 0) return null;
+    return fromTriggers(triggersOf(ctx.rec).negativeMentions, ctx, 'negative public mention');
   },
   cancel_intent(ctx) {
-    if (!ctx.rec.churn.hasIntentData) return null;
-    return fromTriggers(ctx.rec.churn.cancelIntents, ctx, 'cancel intent');
+    if (!hasIntentData(ctx.rec)) return null;
+    return fromTriggers(triggersOf(ctx.rec).cancelIntents, ctx, 'cancel intent');
   },
 };
 
@@ -283,12 +270,6 @@ export function healthBand(score: number | null, limits: HealthBandLimits = DEFA
   if (score === null) return 'na';
   const r = Math.round(score);
   return r <= limits.redMax ? 'red' : r <= limits.yellowMax ? 'yellow' : 'green';
-}
-
-function eventsUpTo(rec: CustomerRecord, asOf: number): number {
-  let n = 0;
-  for (let i = 0; i < rec.ats.length && rec.ats[i]! <= asOf; i++) if (++n >= 2) break;
-  return n;
 }
 
 /**
@@ -307,8 +288,11 @@ export function customerHealth(
   return rec === undefined ? undefined : judged(state, rec, asOf, cases, config);
 }
 
-/** A customer's health at `asOf` from its record (see {@link customerHealth}). */
-export function healthOf(rec: CustomerRecord, asOf: number, cases: CaseLookup, config: JourneyConfig): CustomerHealth {
+/**
+ * A customer's health at `asOf` from its record, or from its settled summary at or after the summary's
+ * instant (see {@link customerHealth}).
+ */
+export function healthOf(rec: HealthSubject, asOf: number, cases: CaseLookup, config: JourneyConfig): CustomerHealth {
   const contributions: SignalContribution[] = [];
   if (eventsUpTo(rec, asOf) >= 2) {
     const customerCases = cases.casesOfCustomer(rec.customerId).filter((c) => c.openedAt <= asOf);
