@@ -188,14 +188,21 @@ export function markCasesCompact(state: CasesState): void {
  * Replaces each case record `base` shares with `head` (unchanged since the base's point) by a copy of it, once
  * per record: the fold grows a record's lists by appending, so they carry spare room, and a copy has none
  * (about a quarter of the case records' heap on the memory bench's workload). The copy takes the record's
- * place in `head` (changed in place, its copy-on-write marks following) and in `base` and `others` (the fold
- * snapshots), whose states are replaced rather than changed, since a snapshot being encoded may hold them;
- * the customers' lists holding a replaced record are replaced alike, a list shared before staying shared.
- * Returns the new base and others, the same objects where nothing changed.
+ * place in `head` (its copy-on-write marks following), in `base` and in `others` (the fold snapshots): in
+ * place, so that the original is garbage at once, except in a state `frozen` says something else reads as it
+ * is (a snapshot being encoded), which is replaced by a new one. The customers' lists holding a replaced
+ * record are replaced by copies (one per list, whichever states hold it, so that lists shared stay shared).
+ * Returns the new base and others, the same objects where nothing was replaced.
  */
-export function compactSettledCases(head: CasesState, base: CasesState, others: readonly CasesState[]): { base: CasesState; others: CasesState[] } {
+export function compactSettledCases(
+  head: CasesState,
+  base: CasesState,
+  others: readonly CasesState[],
+  frozen: (state: CasesState) => boolean,
+): { base: CasesState; others: CasesState[] } {
   const copies = new Map<CaseRecord, CaseRecord>();
   const shared = sharedParts.get(head);
+  const states = [base, ...others];
   base.cases.forEach((rec, id) => {
     if (compactCases.has(rec) || head.cases.get(id) !== rec) return;
     const copy = cloneRecord(rec);
@@ -203,6 +210,7 @@ export function compactSettledCases(head: CasesState, base: CasesState, others: 
     copies.set(rec, copy);
     head.cases.set(id, copy);
     if (shared?.delete(rec) === true) shared.add(copy);
+    for (const state of states) if (!frozen(state) && state.cases.get(id) === rec) state.cases.set(id, copy);
   });
   if (copies.size === 0) return { base, others: others.slice() };
   // One new list per old one, whichever states hold it, so that lists shared stay shared.
@@ -214,22 +222,33 @@ export function compactSettledCases(head: CasesState, base: CasesState, others: 
   };
   const customersOf = new Set<string>();
   for (const rec of copies.keys()) customersOf.add(rec.customerId);
+  const holding = (state: CasesState, c: string): CaseRecord[] | undefined => {
+    const list = state.byCustomer.get(c);
+    return list !== undefined && list.some((r) => copies.has(r)) ? list : undefined;
+  };
   for (const c of customersOf) {
-    const list = head.byCustomer.get(c);
-    if (list === undefined || !list.some((r) => copies.has(r))) continue;
+    const list = holding(head, c);
+    if (list === undefined) continue;
     const copy = listOf(list);
     head.byCustomer.set(c, copy);
     if (shared?.delete(list) === true) shared.add(copy);
   }
   const replaced = (state: CasesState): CasesState => {
+    if (!frozen(state)) {
+      for (const c of customersOf) {
+        const list = holding(state, c);
+        if (list !== undefined) state.byCustomer.set(c, listOf(list));
+      }
+      return state;
+    }
     let cases: Map<string, CaseRecord> | undefined;
     let byCustomer: Map<string, CaseRecord[]> | undefined;
     copies.forEach((copy, rec) => {
       if (state.cases.get(rec.caseId) === rec) (cases ??= new Map(state.cases)).set(rec.caseId, copy);
     });
     for (const c of customersOf) {
-      const list = state.byCustomer.get(c);
-      if (list !== undefined && list.some((r) => copies.has(r))) (byCustomer ??= new Map(state.byCustomer)).set(c, listOf(list));
+      const list = holding(state, c);
+      if (list !== undefined) (byCustomer ??= new Map(state.byCustomer)).set(c, listOf(list));
     }
     return cases === undefined && byCustomer === undefined ? state : { ...state, cases: cases ?? state.cases, byCustomer: byCustomer ?? state.byCustomer };
   };
