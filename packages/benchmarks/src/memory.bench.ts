@@ -1,12 +1,14 @@
 // Bounded memory (issue 19, docs/durable-engine.md): an engine with `memory.horizonMs` over a file store
 // holding a workload where customers come and go (each starts an hour after the previous one, so the
 // customers active at any time stay as many however long the log): the heap once it is ready over a log 5
-// times as long, against the same engine over the shorter log and an engine that holds every event; a
+// times as long, against the same engine over the shorter log and an engine that holds every event; the
+// most heap the catch-up used on the way (before a collection), against holding every event; a
 // restart from its snapshot against a full catch-up, the snapshot load within it, and the snapshot write.
 // Sizes: OMNITRAIL_BENCH_MEMORY_EVENTS (the shorter log, default 200,000 events; the longer one 5 times as many).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GCProfiler } from 'node:v8';
 import { openFileEventStore } from '@omnitrail/eventstore';
 import { createJourneyEngine, type JourneyMemoryOptions } from '@omnitrail/journey';
 import { catchUpAndSnapshot, collectGarbage, fillFileStore, longestStall, report, timeMs } from './harness/index.js';
@@ -24,19 +26,28 @@ async function storeOf(events: number): Promise<{ directory: string; customers: 
   return { directory, customers };
 }
 
-/** Heap used (MB) by an engine caught up over the store, after a full collection; what it holds. */
-async function heapWhenReady(directory: string, memory: JourneyMemoryOptions | undefined): Promise<{ heapMb: number; held: number; evicted: number; readyMs: number }> {
+/**
+ * Heap used (MB) by an engine caught up over the store, after a full collection; the most it used on the way
+ * (the heap before each collection, as V8's GC profiler reports it: the heap peaks just before one); what it holds.
+ */
+async function heapWhenReady(directory: string, memory: JourneyMemoryOptions | undefined): Promise<{ heapMb: number; peakMb: number; held: number; evicted: number; readyMs: number }> {
   collectGarbage();
   const before = process.memoryUsage().heapUsed;
   const store = await openFileEventStore({ directory, fsync: 'none' });
   const engine = createJourneyEngine({ store, snapshots: false, logger: quiet, ...(memory === undefined ? {} : { memory }) });
+  const profiler = new GCProfiler();
+  profiler.start();
   const readyMs = await timeMs(() => engine.ready());
+  const gcs = profiler.stop()?.statistics ?? [];
   collectGarbage();
   const heapMb = (process.memoryUsage().heapUsed - before) / 1e6;
+  let peak = process.memoryUsage().heapUsed;
+  for (const gc of gcs) peak = Math.max(peak, gc.beforeGC.heapStatistics.usedHeapSize);
+  const peakMb = (peak - before) / 1e6;
   const stats = engine.memoryStats();
   await engine.close();
   await store.close();
-  return { heapMb, held: stats.heldEvents, evicted: stats.evictedEvents, readyMs };
+  return { heapMb, peakMb, held: stats.heldEvents, evicted: stats.evictedEvents, readyMs };
 }
 
 /**
@@ -96,6 +107,13 @@ export async function run(): Promise<void> {
       value: wholeLarge.heapMb,
       unit: 'MB',
       reference: { name: `the same over ${name(SMALL, small.customers)}`, value: wholeSmall.heapMb, ratio: wholeLarge.heapMb / wholeSmall.heapMb },
+    });
+    report({
+      benchmark: 'memory',
+      name: `peak heap during the catch-up with the horizon (before a collection), ${name(SMALL * 5, large.customers)}`,
+      value: boundedLarge.peakMb,
+      unit: 'MB',
+      reference: { name: 'holding every event', value: wholeLarge.peakMb, ratio: boundedLarge.peakMb / wholeLarge.peakMb },
     });
     report({
       benchmark: 'memory',
