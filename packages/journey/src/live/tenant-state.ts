@@ -1029,7 +1029,9 @@ function compactSettledRecords(tenant: LiveTenant): void {
     compactRecords.add(copy);
     copies?.set(id, { rec, copy });
     head.set(id, copy);
-    if (tenant.shared.delete(rec)) tenant.shared.add(copy);
+    // The base holds the copy too: the fold copies it before changing it, whatever the set said of `rec`.
+    tenant.shared.delete(rec);
+    tenant.shared.add(copy);
     for (const p of points) {
       const map = p.customers.customers;
       if (!capturedStates.has(p.customers) && map.get(id) === rec) map.set(id, copy);

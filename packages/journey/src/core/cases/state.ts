@@ -209,7 +209,11 @@ export function compactSettledCases(
     compactCases.add(copy);
     copies.set(rec, copy);
     head.cases.set(id, copy);
-    if (shared?.delete(rec) === true) shared.add(copy);
+    // The base holds the copy too: the fold copies it before changing it, whatever the marks said of `rec`.
+    if (shared !== undefined) {
+      shared.delete(rec);
+      shared.add(copy);
+    }
     for (const state of states) if (!frozen(state) && state.cases.get(id) === rec) state.cases.set(id, copy);
   });
   if (copies.size === 0) return { base, others: others.slice() };
@@ -231,7 +235,9 @@ export function compactSettledCases(
     if (list === undefined) continue;
     const copy = listOf(list);
     head.byCustomer.set(c, copy);
-    if (shared?.delete(list) === true) shared.add(copy);
+    // The new list may be the base's too: marked, so the fold copies it before changing it (at worst once more than needed).
+    shared?.delete(list);
+    shared?.add(copy);
   }
   const replaced = (state: CasesState): CasesState => {
     if (!frozen(state)) {
