@@ -361,8 +361,11 @@ export function detachedTenant(tenant: LiveTenant): Omit<LiveTenant, 'index' | '
 export function shareLoadedCases(tenant: LiveTenant): void {
   markCasesShared(tenant.head.cases);
   // Decoded arrays have their exact size: nothing to compact (compactSettledRecords).
-  tenant.base?.customers.customers.forEach((rec) => compactRecords.add(rec));
-  if (tenant.base !== undefined) markCasesCompact(tenant.base.cases);
+  for (const p of [tenant.head, tenant.base]) {
+    if (p === undefined) continue;
+    p.customers.customers.forEach((rec) => compactRecords.add(rec));
+    markCasesCompact(p.cases);
+  }
   // Its identity nodes too: a new generation copies them before changing them.
   tenant.head.identity.epoch = {};
 }
@@ -1021,8 +1024,9 @@ function compactSettledRecords(tenant: LiveTenant): void {
   const base = tenant.base!;
   const head = tenant.head.customers.customers;
   const points = [base, ...tenant.snapshots];
-  const frozen = points.filter((p) => capturedStates.has(p.customers));
-  const copies = frozen.length === 0 ? undefined : new Map<string, { rec: CustomerRecord; copy: CustomerRecord }>();
+  // The maps changed in place, sorted once; the others get new maps from `copies` at the end.
+  const open = points.filter((p) => !capturedStates.has(p.customers)).map((p) => p.customers.customers);
+  const copies = open.length === points.length ? undefined : new Map<string, { rec: CustomerRecord; copy: CustomerRecord }>();
   base.customers.customers.forEach((rec, id) => {
     if (compactRecords.has(rec) || head.get(id) !== rec) return;
     const copy = cloneCustomerRecord(rec);
@@ -1032,10 +1036,7 @@ function compactSettledRecords(tenant: LiveTenant): void {
     // The base holds the copy too: the fold copies it before changing it, whatever the set said of `rec`.
     tenant.shared.delete(rec);
     tenant.shared.add(copy);
-    for (const p of points) {
-      const map = p.customers.customers;
-      if (!capturedStates.has(p.customers) && map.get(id) === rec) map.set(id, copy);
-    }
+    for (const map of open) if (map.get(id) === rec) map.set(id, copy);
   });
   if (copies === undefined || copies.size === 0) return;
   const replaced = (p: FoldPoint): FoldPoint => {

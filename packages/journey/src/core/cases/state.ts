@@ -202,7 +202,8 @@ export function compactSettledCases(
 ): { base: CasesState; others: CasesState[] } {
   const copies = new Map<CaseRecord, CaseRecord>();
   const shared = sharedParts.get(head);
-  const states = [base, ...others];
+  // The states changed in place, sorted once; the others are replaced at the end.
+  const open = [base, ...others].filter((state) => !frozen(state));
   base.cases.forEach((rec, id) => {
     if (compactCases.has(rec) || head.cases.get(id) !== rec) return;
     const copy = cloneRecord(rec);
@@ -214,7 +215,7 @@ export function compactSettledCases(
       shared.delete(rec);
       shared.add(copy);
     }
-    for (const state of states) if (!frozen(state) && state.cases.get(id) === rec) state.cases.set(id, copy);
+    for (const state of open) if (state.cases.get(id) === rec) state.cases.set(id, copy);
   });
   if (copies.size === 0) return { base, others: others.slice() };
   // One new list per old one, whichever states hold it, so that lists shared stay shared.

@@ -7,6 +7,7 @@ import type { CaseLookup } from '../model/index.js';
 import {
   activityAround,
   contextLostUpTo,
+  decliningWindowMs,
   eventsUpTo,
   firstEventAt,
   hasIntentData,
@@ -147,7 +148,7 @@ export const CHURN_SIGNALS: Readonly<Record<string, (ctx: SignalContext) => Eval
   },
   declining_engagement(ctx) {
     const { rec, asOf } = ctx;
-    const w = num(ctx.signal, 'windowDays', 30) * DAY_MS;
+    const w = decliningWindowMs(ctx.config);
     const { recent, previous, recentId, previousId } = activityAround(rec, asOf, w);
     if (previous < num(ctx.signal, 'minPrevious', 2)) return null;
     const evidence = [previousId!, ...(recentId === undefined ? [] : [recentId])];
