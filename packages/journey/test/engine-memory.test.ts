@@ -180,7 +180,7 @@ async function recordedTwice(events: Record<string, unknown>[], clock: () => num
 
 describe('journey engine with bounded memory', () => {
   it('answers as an engine holding every event: reports, state and as-of queries (property)', async () => {
-    const totals = { evicted: 0, rehydrations: 0, groupReads: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0 };
+    const totals = { evicted: 0, rehydrations: 0, groupReads: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0, packed: 0, unpacked: 0, heldPacked: 0 };
     await assertProperty(
       fc.asyncProperty(scenarioArbitrary, async (scenario) => {
         const projections = scenario.withHost ? HOST : [];
@@ -219,6 +219,10 @@ describe('journey engine with bounded memory', () => {
         totals.rehydrations += stats.rehydrations;
         totals.groupReads += stats.groupReads;
         totals.historyReads += stats.historyReads;
+        totals.packed += stats.recordsPacked;
+        totals.unpacked += stats.recordsUnpacked;
+        totals.heldPacked += stats.packedRecords;
+        expect(stats.packedRecordBytes > 0).toBe(stats.packedRecords > 0);
         await whole.close();
         await bounded.close();
       }),
@@ -231,6 +235,10 @@ describe('journey engine with bounded memory', () => {
     expect(totals.groupReads).toBeGreaterThan(0);
     expect(totals.historyReads).toBeGreaterThan(3);
     expect(totals.beyond).toBeGreaterThan(3);
+    // Settled records were packed, read packed (the states above compared), and unpacked when their customer came back.
+    expect(totals.packed).toBeGreaterThan(20);
+    expect(totals.heldPacked).toBeGreaterThan(10);
+    expect(totals.unpacked).toBeGreaterThan(3);
     // And with host projections: their partitions dropped evicted events and still answered as the whole engine.
     expect(totals.hostRuns).toBeGreaterThan(5);
     expect(totals.hostEvicted).toBeGreaterThan(50);

@@ -6,7 +6,8 @@
 // unthreaded-switch candidates read from each case's recorded moments.
 import type { Channel } from '@omnitrail/events';
 import { applyCaseEvent, caseLookupOf, createCasesState, writableCase, type CaseRecord, type CasesState } from '../core/cases/index.js';
-import { cloneCustomerRecord, createCustomerRecord, applyCustomerEventAt, type CustomerRecord, type CustomersState } from '../core/customers/index.js';
+import { cloneCustomerRecord, createCustomerRecord, applyCustomerEventAt, type CustomerRecord } from '../core/customers/index.js';
+import { firstEventOf, type LiveCustomersState } from './packed-customers/index.js';
 import { addIdentityGaps, isUnthreadedCandidate, type ContextLostAnnotation } from '../core/journey-map/state.js';
 import type { CaseEffects, CaseLookup, CaseStatus, CaseView, JourneyConfig, JourneyEvent, UnthreadedCandidate } from '../core/model/index.js';
 import { compareEventOrder, type CatalogEvent } from '@omnitrail/events';
@@ -147,7 +148,7 @@ export interface EvictedMember {
 export function regroupCustomer(
   index: RegroupIndex,
   cases: CasesState,
-  customers: CustomersState,
+  customers: LiveCustomersState,
   survivorId: string,
   members: readonly string[],
   lookup: CaseLookup,
@@ -211,13 +212,13 @@ export function regroupCustomer(
 }
 
 /** The member whose record's timeline starts first, among those with a record. */
-function earliestEntry(customers: CustomersState, members: readonly string[]): string | undefined {
+function earliestEntry(customers: LiveCustomersState, members: readonly string[]): string | undefined {
   let best: { key: string; at: number; id: string } | undefined;
   for (const m of members) {
     const r = customers.customers.get(m);
-    if (r === undefined || r.ids.length === 0) continue;
-    const at = r.ats[0]!;
-    const id = r.ids[0]!;
+    const first = r === undefined ? undefined : firstEventOf(r);
+    if (first === undefined) continue;
+    const { at, id } = first;
     if (best === undefined || at < best.at || (at === best.at && id < best.id)) best = { key: m, at, id };
   }
   return best?.key;

@@ -40,6 +40,7 @@ import { createOwnEventQueue } from './own-events.js';
 import { createPersonalDataCodec, SNAPSHOT_KEY_TENANT } from './personal-data/index.js';
 import { canonicalCustomerId, mergedGroup } from '../core/identity/index.js';
 import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, detachedTenant, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, shareLoadedCases, tenantFoldOf, type GroupHistoryRequest, type LiveTenant, type RecordedIndex } from './tenant-state.js';
+import { packedRecordStats, type LiveCustomersState } from './packed-customers/index.js';
 import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, type JourneyMemoryStats } from './memory/index.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
@@ -2303,8 +2304,26 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     },
     memoryStats() {
       let heldEvents = 0;
-      for (const tenant of tenants.values()) heldEvents += tenant.events.length;
-      return Object.freeze({ horizonMs: memory?.horizonMs ?? null, heldEvents, evictedEvents: evictedTotal, ...memoryCounters });
+      let recordsPacked = 0;
+      let recordsUnpacked = 0;
+      const states: LiveCustomersState[] = [];
+      for (const tenant of tenants.values()) {
+        heldEvents += tenant.events.length;
+        recordsPacked += tenant.stats.packedRecords;
+        recordsUnpacked += tenant.stats.unpackedRecords;
+        for (const p of [tenant.head, tenant.base, ...tenant.snapshots]) if (p !== undefined) states.push(p.customers);
+      }
+      const packed = packedRecordStats(states);
+      return Object.freeze({
+        horizonMs: memory?.horizonMs ?? null,
+        heldEvents,
+        evictedEvents: evictedTotal,
+        ...memoryCounters,
+        packedRecords: packed.records,
+        packedRecordBytes: packed.bytes,
+        recordsPacked,
+        recordsUnpacked,
+      });
     },
     fold(tenantId) {
       requireStandard('fold');

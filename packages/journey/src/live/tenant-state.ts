@@ -13,7 +13,8 @@ import {
   type CaseRecord,
   type CasesState,
 } from '../core/cases/index.js';
-import { applyCustomerEventAt, cloneCustomerRecord, createCustomerRecord, createCustomersState, type CustomerRecord, type CustomersState } from '../core/customers/index.js';
+import { applyCustomerEventAt, cloneCustomerRecord, createCustomerRecord, createCustomersState, type CustomerRecord } from '../core/customers/index.js';
+import { customerRecordsView, isPackedRecord, packCustomerRecord, readCustomerRecord, unpackCustomerRecord, type HeldCustomerRecord, type LiveCustomersState } from './packed-customers/index.js';
 import {
   anonymousThenMerged,
   canonicalCustomerId,
@@ -99,7 +100,8 @@ interface FoldPoint {
   index: number;
   identity: IdentityState;
   cases: CasesState;
-  customers: CustomersState;
+  /** Customer records, those unchanged since an eviction packed (packed-customers). */
+  customers: LiveCustomersState;
   /** The tenant-wide projections' states (`LiveTenant.projections`). */
   views: unknown[];
   /**
@@ -125,7 +127,7 @@ export interface LiveTenant {
   head: FoldPoint;
   snapshots: FoldPoint[];
   /** Counters for benchmarks and tests. */
-  stats: { applied: number; refolds: number; refoldedEvents: number; regroups: number; regroupedEvents: number; evictedEvents: number };
+  stats: { applied: number; refolds: number; refoldedEvents: number; regroups: number; regroupedEvents: number; evictedEvents: number; packedRecords: number; unpackedRecords: number };
   /**
    * The fold state after the events evicted from memory (see {@link evictBefore}), with index 0: what a
    * re-fold starts from when no snapshot is later. Undefined while the tenant holds every event.
@@ -239,7 +241,7 @@ export function createLiveTenant(
     index,
     head,
     snapshots: [],
-    stats: { applied: 0, refolds: 0, refoldedEvents: 0, regroups: 0, regroupedEvents: 0, evictedEvents: 0 },
+    stats: { applied: 0, refolds: 0, refoldedEvents: 0, regroups: 0, regroupedEvents: 0, evictedEvents: 0, packedRecords: 0, unpackedRecords: 0 },
     base: undefined,
     horizon: undefined,
     firstAt: undefined,
@@ -360,30 +362,38 @@ export function detachedTenant(tenant: LiveTenant): Omit<LiveTenant, 'index' | '
  */
 export function shareLoadedCases(tenant: LiveTenant): void {
   markCasesShared(tenant.head.cases);
-  // Decoded arrays have their exact size: nothing to compact (compactSettledRecords).
-  for (const p of [tenant.head, tenant.base]) {
-    if (p === undefined) continue;
-    p.customers.customers.forEach((rec) => compactRecords.add(rec));
-    markCasesCompact(p.cases);
-  }
+  // Decoded arrays have their exact size: nothing to compact (compactSettledCases).
+  for (const p of [tenant.head, tenant.base]) if (p !== undefined) markCasesCompact(p.cases);
   // Its identity nodes too: a new generation copies them before changing them.
   tenant.head.identity.epoch = {};
 }
 
-/** The customers state for a snapshot (or from one): a new map of the same records, now shared. */
-function shareCustomers(tenant: LiveTenant, state: CustomersState): CustomersState {
+/** The customers state for a snapshot (or from one): a new map of the same records, now shared (a packed one never changes). */
+function shareCustomers(tenant: LiveTenant, state: LiveCustomersState): LiveCustomersState {
   const customers = new Map(state.customers);
-  for (const rec of customers.values()) tenant.shared.add(rec);
+  customers.forEach((rec) => {
+    if (!isPackedRecord(rec)) tenant.shared.add(rec);
+  });
   return { customers };
 }
 
-/** The head's record of a customer, ready to change: created when new, copied first when a snapshot shares it. */
-function writableRecord(tenant: LiveTenant, state: CustomersState, customerId: string): CustomerRecord {
+/**
+ * The head's record of a customer, ready to change: created when new, unpacked when packed, copied first when
+ * a snapshot shares it.
+ */
+function writableRecord(tenant: LiveTenant, state: LiveCustomersState, customerId: string): CustomerRecord {
   const rec = state.customers.get(customerId);
   if (rec === undefined) {
     const created = createCustomerRecord(customerId);
     state.customers.set(customerId, created);
     return created;
+  }
+  if (isPackedRecord(rec)) {
+    // A new record, shared with nothing: the packed one stays where snapshots and the base hold it.
+    const unpacked = unpackCustomerRecord(rec);
+    tenant.stats.unpackedRecords++;
+    state.customers.set(customerId, unpacked);
+    return unpacked;
   }
   if (tenant.shared.size === 0 || !tenant.shared.has(rec)) return rec;
   const copy = cloneCustomerRecord(rec);
@@ -566,7 +576,8 @@ function evictedRecordOf(
   const withBase: { key: string; record: CustomerRecord }[] = [];
   for (const m of members) {
     const record = base.get(m);
-    if (record !== undefined) withBase.push({ key: m, record });
+    // Read, never changed here: the regrouping folds onto a copy.
+    if (record !== undefined) withBase.push({ key: m, record: readCustomerRecord(record) });
   }
   if (withBase.length > 1) return refoldedFromHistory(tenant, members, withBase, identity, cases, config);
   const boundary = tenant.horizon?.at ?? Number.POSITIVE_INFINITY;
@@ -992,10 +1003,6 @@ export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: nu
   return gone;
 }
 
-// Records already copied to their exact size (or loaded from a snapshot, whose arrays are exact): beside the
-// plain data, which is serialized, like the cases' copy-on-write marks.
-const compactRecords = new WeakSet<CustomerRecord>();
-
 // The customers and cases states a capture shares as they are (the base's and the newest fold snapshot's,
 // see detachedTenant): a snapshot being encoded in slices reads them, so they are never changed in place
 // again. Marked, not counted: a mark outlives the encoding, which costs a map copy at an eviction, never a
@@ -1012,13 +1019,12 @@ function markCaptured(tenant: LiveTenant): void {
 }
 
 /**
- * Replaces each customer record the new base shares with the head (none of its events is held any more: it
- * has not changed since the base's point) by a copy of it, once per record. The fold grows a record's arrays
- * and lists by appending, so they carry spare room; a copy has none (the memory bench's heap at 1M events
- * went from 319.5 to 281.4 MB with the cases' alike). The copy takes the record's place in every state that
- * holds it and in the shared set, so copy on write goes on as before: in place, so that the original is
- * garbage at once and a long-lived tenant's first eviction does not hold every record twice, except in a
- * state a capture reads (`capturedStates`), which gets a new map.
+ * Packs each customer record the new base shares with the head (none of its events is held any more: it has
+ * not changed since the base's point), once per record: one byte array of about a third of the record's heap
+ * (packed-customers). The packed record takes the record's place in every state that holds it, so that the
+ * original is garbage at once and a long-lived tenant's first eviction does not hold every record twice:
+ * in place, except in a state a capture reads (`capturedStates`), which gets a new map. It is never changed:
+ * the fold unpacks it into a new record of the head before changing it (`writableRecord`).
  */
 function compactSettledRecords(tenant: LiveTenant): void {
   const base = tenant.base!;
@@ -1026,23 +1032,21 @@ function compactSettledRecords(tenant: LiveTenant): void {
   const points = [base, ...tenant.snapshots];
   // The maps changed in place, sorted once; the others get new maps from `copies` at the end.
   const open = points.filter((p) => !capturedStates.has(p.customers)).map((p) => p.customers.customers);
-  const copies = open.length === points.length ? undefined : new Map<string, { rec: CustomerRecord; copy: CustomerRecord }>();
+  const copies = open.length === points.length ? undefined : new Map<string, { rec: HeldCustomerRecord; copy: HeldCustomerRecord }>();
   base.customers.customers.forEach((rec, id) => {
-    if (compactRecords.has(rec) || head.get(id) !== rec) return;
-    const copy = cloneCustomerRecord(rec);
-    compactRecords.add(copy);
+    if (isPackedRecord(rec) || head.get(id) !== rec) return;
+    const copy = packCustomerRecord(rec);
+    tenant.stats.packedRecords++;
     copies?.set(id, { rec, copy });
     head.set(id, copy);
-    // The base holds the copy too: the fold copies it before changing it, whatever the set said of `rec`.
     tenant.shared.delete(rec);
-    tenant.shared.add(copy);
     for (const map of open) if (map.get(id) === rec) map.set(id, copy);
   });
   if (copies === undefined || copies.size === 0) return;
   const replaced = (p: FoldPoint): FoldPoint => {
     if (!capturedStates.has(p.customers)) return p;
     const from = p.customers.customers;
-    let customers: Map<string, CustomerRecord> | undefined;
+    let customers: Map<string, HeldCustomerRecord> | undefined;
     copies.forEach(({ rec, copy }, id) => {
       if (from.get(id) === rec) (customers ??= new Map(from)).set(id, copy);
     });
@@ -1089,7 +1093,7 @@ export function tenantFoldOf(tenant: LiveTenant, config: JourneyConfig): TenantF
       }));
     },
     cases: head.cases,
-    customers: head.customers,
+    customers: customerRecordsView(head.customers),
     views: head.views,
     projections: tenant.projections,
     caseLookup: lookupOf(head.cases, head.identity),

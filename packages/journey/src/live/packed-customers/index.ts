@@ -1,0 +1,170 @@
+/**
+ * Settled customer records packed into bytes (docs/durable-engine.md, "Settled records packed").
+ *
+ * A customer whose events have all left memory (the eviction base and the head hold the same record) is
+ * usually a customer gone quiet: its record is read by reports and `customer()`, and changed only if the
+ * customer comes back. As objects, a record of 50 events takes about 6.6 kB of heap (hundreds of small
+ * objects: its timeline, stages, annotations, facts); packed with the snapshot codec it is one byte array
+ * of about a third of that. The live state holds either form under the customer's key, in the same map,
+ * so the map's order (a fold from scratch's first-seen order) is kept. Reads unpack (`unpackCustomerRecord`,
+ * or the read-only view `customerRecordsView` that a `TenantFold` exposes); the fold unpacks before it
+ * changes one (`writableRecord` in tenant-state). Unpacking gives a record equal to the one packed, key
+ * order and `undefined` fields included, so a report is the same whichever form a record is in.
+ */
+import type { CustomerRecord, CustomersState } from '../../core/customers/index.js';
+import { decodeSnapshotValue, encodeSnapshotValue } from '../snapshot-codec/index.js';
+
+/**
+ * A customer record packed into bytes. The first event's instant and id are kept beside the bytes: a merge
+ * orders the group's entries by them (customer-regroup) without unpacking.
+ */
+export interface PackedCustomerRecord {
+  readonly customerId: string;
+  /** Instant (ms) of the record's first event, `undefined` when its timeline is empty. */
+  readonly firstAt: number | undefined;
+  /** Id of the record's first event. */
+  readonly firstId: string | undefined;
+  /** The record, encoded by the snapshot codec: an array of its own (no pool shared with other buffers). */
+  readonly bytes: Uint8Array;
+}
+
+/** A record as the live state holds it: as objects, or packed. */
+export type HeldCustomerRecord = CustomerRecord | PackedCustomerRecord;
+
+/** The live fold's customers: `CustomersState` whose settled records may be packed. */
+export interface LiveCustomersState {
+  customers: Map<string, HeldCustomerRecord>;
+}
+
+/** Whether a held record is packed. */
+export function isPackedRecord(record: HeldCustomerRecord): record is PackedCustomerRecord {
+  return (record as PackedCustomerRecord).bytes !== undefined;
+}
+
+/** Packs a record (which is not changed). */
+export function packCustomerRecord(record: CustomerRecord): PackedCustomerRecord {
+  const parts = encodeSnapshotValue(record);
+  let length = 0;
+  for (const part of parts) length += part.length;
+  // A Uint8Array of its own: a small Buffer would be a slice of an 8 kB pool, holding all of it.
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return { customerId: record.customerId, firstAt: record.ats[0], firstId: record.ids[0], bytes };
+}
+
+/** A new record equal to the one packed: the caller may change it. */
+export function unpackCustomerRecord(packed: PackedCustomerRecord): CustomerRecord {
+  return decodeSnapshotValue(packed.bytes) as CustomerRecord;
+}
+
+// Records unpacked for reading, kept until the current task's synchronous work ends: a report reads every
+// customer several times (metrics, journeys, health, series, views), and unpacks each once. Keyed by the
+// packed object, which never changes, so an entry is never stale.
+let unpackedThisTask: Map<PackedCustomerRecord, CustomerRecord> | undefined;
+
+/** The record a held one stands for, to read: shared by the readers of the current task, not to be changed. */
+export function readCustomerRecord(record: HeldCustomerRecord): CustomerRecord {
+  if (!isPackedRecord(record)) return record;
+  if (unpackedThisTask === undefined) {
+    unpackedThisTask = new Map();
+    queueMicrotask(() => {
+      unpackedThisTask = undefined;
+    });
+  }
+  let unpacked = unpackedThisTask.get(record);
+  if (unpacked === undefined) unpackedThisTask.set(record, (unpacked = unpackCustomerRecord(record)));
+  return unpacked;
+}
+
+/** The instant and id of a held record's first event (`undefined` for an empty timeline). */
+export function firstEventOf(record: HeldCustomerRecord): { at: number; id: string } | undefined {
+  if (isPackedRecord(record)) return record.firstAt === undefined ? undefined : { at: record.firstAt, id: record.firstId! };
+  return record.ids.length === 0 ? undefined : { at: record.ats[0]!, id: record.ids[0]! };
+}
+
+/**
+ * How many distinct packed records the states hold (a packed record is shared by the head, the base and the
+ * fold snapshots), and their bytes: memory outside V8's heap, which `process.memoryUsage().heapUsed` does not count.
+ */
+export function packedRecordStats(states: Iterable<LiveCustomersState>): { records: number; bytes: number } {
+  const seen = new Set<PackedCustomerRecord>();
+  let bytes = 0;
+  for (const state of states) {
+    state.customers.forEach((r) => {
+      if (!isPackedRecord(r) || seen.has(r)) return;
+      seen.add(r);
+      bytes += r.bytes.byteLength;
+    });
+  }
+  return { records: seen.size, bytes };
+}
+
+/**
+ * A read-only `Map` of a live state's records, unpacking packed ones as they are read (see
+ * {@link readCustomerRecord}): what a `TenantFold` exposes, so that every reader of `CustomersState` (the
+ * report's sections, `customer()`, the public helpers) reads whole records. It follows the live state: a
+ * record folded since is read as it is now. Changing it throws.
+ */
+export function customerRecordsView(state: LiveCustomersState): CustomersState {
+  return { customers: new CustomerRecordsView(state.customers) };
+}
+
+// A subclass of Map so that `instanceof Map` and structural helpers keep working for hosts; it stores nothing
+// itself, every method reads the live map.
+class CustomerRecordsView extends Map<string, CustomerRecord> {
+  readonly #held: Map<string, HeldCustomerRecord>;
+
+  constructor(held: Map<string, HeldCustomerRecord>) {
+    super();
+    this.#held = held;
+  }
+
+  override get size(): number {
+    return this.#held.size;
+  }
+
+  override get(key: string): CustomerRecord | undefined {
+    const r = this.#held.get(key);
+    return r === undefined ? undefined : readCustomerRecord(r);
+  }
+
+  override has(key: string): boolean {
+    return this.#held.has(key);
+  }
+
+  override keys(): MapIterator<string> {
+    return this.#held.keys();
+  }
+
+  override *values(): MapIterator<CustomerRecord> {
+    for (const r of this.#held.values()) yield readCustomerRecord(r);
+  }
+
+  override *entries(): MapIterator<[string, CustomerRecord]> {
+    for (const [k, r] of this.#held) yield [k, readCustomerRecord(r)];
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, CustomerRecord]> {
+    return this.entries();
+  }
+
+  override forEach(fn: (value: CustomerRecord, key: string, map: Map<string, CustomerRecord>) => void, thisArg?: unknown): void {
+    this.#held.forEach((r, k) => fn.call(thisArg, readCustomerRecord(r), k, this));
+  }
+
+  override set(): this {
+    throw new Error("a fold's customer records are read-only: the engine changes them by folding events");
+  }
+
+  override delete(): boolean {
+    throw new Error("a fold's customer records are read-only: the engine changes them by folding events");
+  }
+
+  override clear(): void {
+    throw new Error("a fold's customer records are read-only: the engine changes them by folding events");
+  }
+}

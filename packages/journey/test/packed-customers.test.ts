@@ -1,0 +1,131 @@
+// Settled customer records packed into bytes (src/live/packed-customers): unpacking gives the record packed,
+// to its key order and `undefined` fields, and the read-only view a fold exposes reads packed and unpacked
+// records alike. The engine's side (records packed at eviction, unpacked when a customer comes back, reports
+// equal to an engine holding every event) is in engine-memory.test.ts.
+import { assertProperty, fcParameters, tenantJourneysArbitrary } from '@omnitrail/testing';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createCustomerRecord, type CustomerRecord } from '../src/core/customers/index.js';
+import { createJourneyEngine } from '../src/index.js';
+import {
+  customerRecordsView,
+  firstEventOf,
+  isPackedRecord,
+  packCustomerRecord,
+  packedRecordStats,
+  readCustomerRecord,
+  unpackCustomerRecord,
+  type HeldCustomerRecord,
+} from '../src/live/packed-customers/index.js';
+
+const ASOF = Date.parse('2031-01-01T00:00:00Z');
+
+/** A value's structure with every object's keys in order (toStrictEqual ignores the order of keys). */
+function keyOrder(value: unknown): unknown {
+  if (value instanceof Map) return [...value].map(([k, v]) => [k, keyOrder(v)]);
+  if (value instanceof Set) return [...value].map(keyOrder);
+  if (Array.isArray(value)) return value.map(keyOrder);
+  if (value !== null && typeof value === 'object') return Object.keys(value).map((k) => [k, keyOrder((value as Record<string, unknown>)[k])]);
+  return value;
+}
+
+/** The customer records an engine folds from generated journeys (every kind of step, merges). */
+async function recordsOf(events: readonly unknown[], tenants: readonly string[]): Promise<CustomerRecord[]> {
+  const engine = createJourneyEngine({ clock: () => ASOF });
+  await engine.recordUnknown(events);
+  const records: CustomerRecord[] = [];
+  for (const tenantId of tenants) for (const rec of engine.fold(tenantId)?.customers.customers.values() ?? []) records.push(rec);
+  await engine.close();
+  return records;
+}
+
+const journeysArbitrary = tenantJourneysArbitrary({ tenants: 2, customers: { min: 1, max: 6 }, eventsPerCustomer: { min: 0, max: 30 }, sharedDeviceRate: 0.3, lateMergeRate: 0.3 });
+
+describe('packed customer records', () => {
+  it('unpack to a record equal to the one packed, key order and undefined fields included (property)', async () => {
+    let packed = 0;
+    await assertProperty(
+      fc.asyncProperty(journeysArbitrary, async (journeys) => {
+        for (const rec of await recordsOf(journeys.events, journeys.tenants)) {
+          const before = keyOrder(rec);
+          const p = packCustomerRecord(rec);
+          // Packing reads the record, never changes it.
+          expect(keyOrder(rec)).toEqual(before);
+          expect(isPackedRecord(p)).toBe(true);
+          expect(p.customerId).toBe(rec.customerId);
+          expect(firstEventOf(p)).toEqual(firstEventOf(rec));
+          // Its own array: not a view of a shared pool.
+          expect(p.bytes.byteOffset).toBe(0);
+          expect(p.bytes.buffer.byteLength).toBe(p.bytes.byteLength);
+          const unpacked = unpackCustomerRecord(p);
+          expect(unpacked).toStrictEqual(rec);
+          expect(keyOrder(unpacked)).toEqual(before);
+          // Each unpacking is a new record: changing one changes neither the packed bytes nor the next one.
+          unpacked.ats.push(0);
+          unpacked.journey.contextLost.push({ kind: 'identity_gap', at: 0, caseId: 'x', evidence: [] } as never);
+          expect(unpackCustomerRecord(p)).toStrictEqual(rec);
+          packed++;
+        }
+      }),
+      fcParameters({ numRuns: 40 }),
+    );
+    expect(packed).toBeGreaterThan(40);
+  });
+
+  it('are read through a read-only Map view that follows the live state', () => {
+    const rec = (id: string, at: number): CustomerRecord => ({ ...unpackCustomerRecord(packCustomerRecord(createCustomerRecord(id))), ids: [`e-${id}`], ats: [at], codes: [0] });
+    const a = rec('a', 10);
+    const b = rec('b', 5);
+    const held = new Map<string, HeldCustomerRecord>([
+      ['a', a],
+      ['b', packCustomerRecord(b)],
+    ]);
+    const view = customerRecordsView({ customers: held }).customers;
+    expect(view).toBeInstanceOf(Map);
+    expect(view.size).toBe(2);
+    expect([...view.keys()]).toEqual(['a', 'b']);
+    expect(view.get('a')).toBe(a);
+    expect(view.get('b')).toStrictEqual(b);
+    expect(view.has('b')).toBe(true);
+    expect(view.get('c')).toBeUndefined();
+    // Within one task every reader of a packed record gets the same unpacked object (unpacked once).
+    expect(view.get('b')).toBe(view.get('b'));
+    expect([...view.values()]).toStrictEqual([a, b]);
+    expect([...view].map(([k]) => k)).toEqual(['a', 'b']);
+    const seen: string[] = [];
+    view.forEach((r, k, m) => {
+      seen.push(`${k}:${r.ats[0]}`);
+      expect(m).toBe(view);
+    });
+    expect(seen).toEqual(['a:10', 'b:5']);
+    // It follows the live map (the fold unpacked b and changed it; a new customer came).
+    const changed = { ...b, ats: [5, 7] };
+    held.set('b', changed);
+    held.set('c', rec('c', 1));
+    expect(view.get('b')).toBe(changed);
+    expect(view.size).toBe(3);
+    expect(() => view.set('d', a)).toThrow(/read-only/);
+    expect(() => view.delete('a')).toThrow(/read-only/);
+    expect(() => view.clear()).toThrow(/read-only/);
+    expect(held.size).toBe(3);
+  });
+
+  it('unpacks a packed record anew in the next task (nothing kept once the reads are done)', async () => {
+    const p = packCustomerRecord({ ...createCustomerRecord('q'), ids: ['e1'], ats: [1], codes: [0] });
+    const first = readCustomerRecord(p);
+    expect(readCustomerRecord(p)).toBe(first);
+    await Promise.resolve();
+    const next = readCustomerRecord(p);
+    expect(next).not.toBe(first);
+    expect(next).toStrictEqual(first);
+  });
+
+  it('counts the distinct packed records of several states and their bytes', () => {
+    const p = packCustomerRecord({ ...createCustomerRecord('q'), ids: ['e1'], ats: [1], codes: [0] });
+    const q = packCustomerRecord(createCustomerRecord('r'));
+    const live = createCustomerRecord('s');
+    const stats = packedRecordStats([{ customers: new Map<string, HeldCustomerRecord>([['q', p], ['s', live]]) }, { customers: new Map<string, HeldCustomerRecord>([['q', p], ['r', q]]) }]);
+    expect(stats).toEqual({ records: 2, bytes: p.bytes.byteLength + q.bytes.byteLength });
+    expect(firstEventOf(q)).toBeUndefined();
+  });
+});
