@@ -315,9 +315,16 @@ export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends J
   foldAsOfFromStore(tenantId: string, asOf: number): Promise<TenantFold>;
   /** {@link JourneyEngine.report} for any window: before the memory horizon it re-reads the tenant's history from the store. */
   reportFromStore(tenantId: string, window?: Partial<ReportWindow>): Promise<TenantReport>;
-  /** What bounded memory did so far: events held and evicted, re-reads of histories and their cost. Frozen plain data. */
+  /**
+   * What bounded memory did so far: events held and evicted, re-reads of histories and their cost, customer
+   * records packed. Frozen plain data.
+   */
   memoryStats(): JourneyMemoryStats;
-  /** The current fold of a tenant (undefined before its first event). */
+  /**
+   * The current fold of a tenant (undefined before its first event). Its `customers.customers` is a read-only
+   * `Map` that follows the engine's state: with `memory`, the records of customers unchanged since an
+   * eviction are kept packed and unpacked as they are read (docs/durable-engine.md, *Settled records packed*).
+   */
   fold(tenantId: string): TenantFold | undefined;
   /**
    * A tenant's state stream: emits the current fold first, then after every change. Follows catch-up from
