@@ -165,6 +165,19 @@ describe('the snapshot codec', () => {
     expect(back.holes).toHaveLength(4);
   });
 
+  it('writes strings of Latin-1 characters (binary data held as strings) one byte each, and others through JSON', () => {
+    const everyByte = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
+    const binary = Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 256)).toString('latin1');
+    const latin1 = { everyByte, binary, accented: 'é-agent', ids: ['a', 'b'] };
+    const bytes = Buffer.concat(encodeSnapshotValue(latin1));
+    expect(roundTrip(latin1)).toEqual(latin1);
+    // One byte a character: the table holds the 4,256 characters, not their JSON (escapes, UTF-8 pairs).
+    expect(bytes.length).toBeLessThan(everyByte.length + binary.length + 200);
+    // A character from U+0100 on (and a lone surrogate) still round-trips, through the JSON table.
+    const wide = { binary, wide: 'Ā-agent 🙂', lone: '\ud800' };
+    expect(roundTrip(wide)).toEqual(wide);
+  });
+
   it('decodes arrays without holes as packed arrays (pushed, not made with a length)', () => {
     const back = roundTrip({ timeline: ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9'], ats: [1.5, 2.5], codes: [1, 2, 3], mixed: [1, 'a', null] }) as Record<string, unknown[]>;
     for (const array of Object.values(back)) for (let i = 0; i < array.length; i++) expect(i in array).toBe(true);

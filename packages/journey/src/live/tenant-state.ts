@@ -1020,8 +1020,8 @@ function markCaptured(tenant: LiveTenant): void {
 
 /**
  * Packs each customer record the new base shares with the head (none of its events is held any more: it has
- * not changed since the base's point), once per record: one byte array outside the heap, about half the
- * record's size as objects (packed-customers). The packed record takes the record's place in every state that holds it, so that the
+ * not changed since the base's point), once per record: the serializer's bytes held as one string, about
+ * half the record's size as objects (packed-customers). The packed record takes the record's place in every state that holds it, so that the
  * original is garbage at once and a long-lived tenant's first eviction does not hold every record twice:
  * in place, except in a state a capture reads (`capturedStates`), which gets a new map. It is never changed:
  * the fold unpacks it into a new record of the head before changing it (`writableRecord`).

@@ -39,7 +39,7 @@ import type { LiveEvent, LiveTenant } from '../tenant-state.js';
  * structure (tenant-state, customer-regroup, partition, host-projections) or a standard fold changes: every
  * snapshot made before is then rebuilt from the log instead of being loaded into code that reads it otherwise.
  */
-export const ENGINE_SNAPSHOT_FORMAT = 7;
+export const ENGINE_SNAPSHOT_FORMAT = 8;
 
 /** The document key an engine snapshots to by default. */
 export const DEFAULT_SNAPSHOT_KEY = 'journey-engine.snapshot';

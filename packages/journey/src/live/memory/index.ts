@@ -48,9 +48,9 @@ export interface JourneyMemoryStats {
   readonly historyReadMs: number;
   /**
    * Customer records packed into bytes (docs/durable-engine.md, "Settled records packed"): held now (over all
-   * tenants, counted once however many fold states share one), their bytes (kept in array buffers, outside
-   * V8's heap: `process.memoryUsage().heapUsed` does not count them), and, since the engine started, how many
-   * records were packed and how many were unpacked again because their customer came back.
+   * tenants, counted once however many fold states share one), their bytes (held as strings on V8's heap), and,
+   * since the engine started, how many records were packed and how many were unpacked again because their
+   * customer came back.
    */
   readonly packedRecords: number;
   readonly packedRecordBytes: number;

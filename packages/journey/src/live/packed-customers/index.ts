@@ -4,12 +4,13 @@
  * A customer whose events have all left memory (the eviction base and the head hold the same record) is
  * usually a customer gone quiet: its record is read by reports and `customer()`, and changed only if the
  * customer comes back. As objects, a record of 50 events takes about 6.6 kB of heap (hundreds of small
- * objects: its timeline, stages, annotations, facts); packed by V8's serializer it is one byte array of
- * about 3.7 kB, outside the heap. The live state holds either form under the customer's key, in the same map,
- * so the map's order (a fold from scratch's first-seen order) is kept. Reads unpack (`unpackCustomerRecord`,
- * or the read-only view `customerRecordsView` that a `TenantFold` exposes); the fold unpacks before it
- * changes one (`writableRecord` in tenant-state). Unpacking gives a record equal to the one packed, key
- * order and `undefined` fields included, so a report is the same whichever form a record is in.
+ * objects: its timeline, stages, annotations, facts); packed by V8's serializer it is one string of about
+ * 3.7 kB (its bytes as Latin-1 characters, one byte each on V8's heap). The live state holds either form
+ * under the customer's key, in the same map, so the map's order (a fold from scratch's first-seen order) is
+ * kept. Reads unpack (`unpackCustomerRecord`, or the read-only view `customerRecordsView` that a
+ * `TenantFold` exposes); the fold unpacks before it changes one (`writableRecord` in tenant-state).
+ * Unpacking gives a record equal to the one packed, key order and `undefined` fields included, so a report
+ * is the same whichever form a record is in.
  */
 import type { CustomerRecord, CustomersState } from '../../core/customers/index.js';
 import { deserialize, serialize } from 'node:v8';
@@ -24,8 +25,12 @@ export interface PackedCustomerRecord {
   readonly firstAt: number | undefined;
   /** Id of the record's first event. */
   readonly firstId: string | undefined;
-  /** The record, encoded by the snapshot codec: an array of its own (no pool shared with other buffers). */
-  readonly bytes: Uint8Array;
+  /**
+   * The record as V8's serializer writes it, each byte a Latin-1 character: a string lives on V8's heap
+   * (one allocation, counted by `heapUsed`, no array buffer and backing store per record, which made an
+   * engine snapshot's load allocate tens of thousands of them), and the snapshot codec writes it as its bytes.
+   */
+  readonly data: string;
 }
 
 /** A record as the live state holds it: as objects, or packed. */
@@ -38,7 +43,7 @@ export interface LiveCustomersState {
 
 /** Whether a held record is packed. */
 export function isPackedRecord(record: HeldCustomerRecord): record is PackedCustomerRecord {
-  return (record as PackedCustomerRecord).bytes !== undefined;
+  return typeof (record as PackedCustomerRecord).data === 'string';
 }
 
 /**
@@ -48,15 +53,12 @@ export function isPackedRecord(record: HeldCustomerRecord): record is PackedCust
  * value this small (its tables, built per value), which made a catch-up of 1M events half again as long.
  */
 export function packCustomerRecord(record: CustomerRecord): PackedCustomerRecord {
-  // A Uint8Array of its own rather than the serializer's Buffer: an engine snapshot would decode a Buffer as
-  // a slice of Node's 8 kB pool, holding all of it.
-  const bytes = new Uint8Array(serialize(record));
-  return { customerId: record.customerId, firstAt: record.ats[0], firstId: record.ids[0], bytes };
+  return { customerId: record.customerId, firstAt: record.ats[0], firstId: record.ids[0], data: serialize(record).toString('latin1') };
 }
 
 /** A new record equal to the one packed: the caller may change it. */
 export function unpackCustomerRecord(packed: PackedCustomerRecord): CustomerRecord {
-  return deserialize(packed.bytes) as CustomerRecord;
+  return deserialize(Buffer.from(packed.data, 'latin1')) as CustomerRecord;
 }
 
 // Records unpacked for reading, kept until the current task's synchronous work ends: a report reads every
@@ -86,7 +88,7 @@ export function firstEventOf(record: HeldCustomerRecord): { at: number; id: stri
 
 /**
  * How many distinct packed records the states hold (a packed record is shared by the head, the base and the
- * fold snapshots), and their bytes: memory outside V8's heap, which `process.memoryUsage().heapUsed` does not count.
+ * fold snapshots), and their bytes (on V8's heap, as strings).
  */
 export function packedRecordStats(states: Iterable<LiveCustomersState>): { records: number; bytes: number } {
   const seen = new Set<PackedCustomerRecord>();
@@ -95,7 +97,7 @@ export function packedRecordStats(states: Iterable<LiveCustomersState>): { recor
     state.customers.forEach((r) => {
       if (!isPackedRecord(r) || seen.has(r)) return;
       seen.add(r);
-      bytes += r.bytes.byteLength;
+      bytes += r.data.length;
     });
   }
   return { records: seen.size, bytes };
