@@ -197,6 +197,32 @@ describe('file store: documents', () => {
     expect(text((await store.documents.read('snap'))?.value)).toBe('fresh');
   });
 
+  it('checksums a large document in steps, and decides a write over it from its header alone', async () => {
+    const directory = tmp();
+    const store = await open({ directory });
+    // 13 MB: a checksum over several steps of 4 MB (with turns of the event loop between them).
+    const big = Buffer.alloc(13 << 20);
+    for (let i = 0; i < big.length; i += 4099) big[i] = i % 251;
+    await store.documents.write('snap', big, { expectedVersion: 'absent' });
+    expect(Buffer.from((await store.documents.read('snap'))!.value).equals(big)).toBe(true);
+    const path = join(directory, 'documents', readdirSync(join(directory, 'documents'))[0]!);
+    // A byte damaged in the last step is caught.
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0x01;
+    writeFileSync(path, bytes);
+    await expect(store.documents.read('snap')).rejects.toMatchObject({ code: 'CORRUPT_DOCUMENT', reason: 'checksum mismatch' });
+    // Its header still says its version: a writer that read version 1 replaces it, one that expects none does not.
+    await expect(store.documents.write('snap', Buffer.from('x'), { expectedVersion: 'absent' })).rejects.toMatchObject({ code: 'DOCUMENT_VERSION_CONFLICT' });
+    expect((await store.documents.write('snap', Buffer.from('fresh'), { expectedVersion: 1n })).version).toBe(2n);
+    // A damaged tombstone still counts as a document there (as a damaged document does).
+    expect(await store.documents.delete('snap', { expectedVersion: 2n })).toBe(true);
+    const tombstone = readFileSync(path);
+    tombstone[tombstone.length - 1] = tombstone[tombstone.length - 1]! ^ 0x01;
+    writeFileSync(path, tombstone);
+    await expect(store.documents.write('snap', Buffer.from('y'), { expectedVersion: 'absent' })).rejects.toMatchObject({ code: 'DOCUMENT_VERSION_CONFLICT' });
+    expect((await store.documents.write('snap', Buffer.from('z'), { expectedVersion: 3n })).version).toBe(4n);
+  });
+
   it('reads documents read-only, and refuses to write them', async () => {
     const directory = tmp();
     const writer = await open({ directory });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { assertDocumentKey, assertDocumentValue, assertExpectedDocumentVersion, decideDocumentChange, type DocumentHead } from '../documents/index.js';
 import { CorruptDocumentError, ReadOnlyStoreError } from '../errors/index.js';
 import type { DocumentStore, StoredDocument } from '../port/index.js';
-import { crc32 } from './format.js';
+import { crc32Update } from './format.js';
 
 const MAGIC = Buffer.from('OTDOC001', 'ascii');
 const HEADER = 8 + 4 + 4 + 8 + 4 + 8;
@@ -59,6 +59,33 @@ export function openFileDocuments(options: FileDocumentOptions): DocumentStore {
     }
     return decode(buf, key);
   };
+  // What a write or a delete needs to know of the current file: its version and whether it is a tombstone.
+  // Read from the header and key alone (a snapshot document is tens of MB: reading it and checksumming it
+  // whole before replacing it held the event loop for its checksum); a tombstone, a few bytes, is read whole,
+  // so that a damaged one counts as present as before.
+  const loadHead = async (key: string): Promise<DocumentHead> => {
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(pathOf(key), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: undefined, exists: false };
+      throw error;
+    }
+    let start: Buffer;
+    try {
+      const head = Buffer.alloc(HEADER);
+      const { bytesRead } = await handle.read(head, 0, HEADER, 0);
+      if (bytesRead < HEADER || !head.subarray(0, 8).equals(MAGIC)) return { version: undefined, exists: true };
+      const keyBytes = Buffer.alloc(head.readUInt32LE(24));
+      const { bytesRead: keyRead } = await handle.read(keyBytes, 0, keyBytes.length, HEADER);
+      start = keyRead === keyBytes.length && keyBytes.toString('utf8') === key ? head : Buffer.alloc(0);
+      if (start.length === 0) return { version: head.readBigUInt64LE(16), exists: true };
+    } finally {
+      await handle.close();
+    }
+    if ((start.readUInt32LE(12) & FLAG_DELETED) !== 0) return headOf(key, await load(key));
+    return { version: start.readBigUInt64LE(16), exists: true };
+  };
 
   const serialized = <T>(key: string, work: () => Promise<T>): Promise<T> => {
     const previous = queues.get(key) ?? Promise.resolve();
@@ -90,7 +117,7 @@ export function openFileDocuments(options: FileDocumentOptions): DocumentStore {
     header.writeBigUInt64LE(version, 16);
     header.writeUInt32LE(keyBytes.length, 24);
     header.writeBigUInt64LE(BigInt(value.length), 28);
-    header.writeUInt32LE(crc32Of([header.subarray(12), keyBytes, value]), 8);
+    header.writeUInt32LE(await crc32Of([header.subarray(12), keyBytes, value]), 8);
     const handle = await open(temporary, 'w');
     try {
       await handle.writev([header, keyBytes, value]);
@@ -133,7 +160,7 @@ export function openFileDocuments(options: FileDocumentOptions): DocumentStore {
       const bytes = new Uint8Array(value);
       return serialized(key, async () => {
         options.assertOpen();
-        const version = decideDocumentChange(key, headOf(key, await load(key)), expected);
+        const version = decideDocumentChange(key, await loadHead(key), expected);
         await replace(key, version, false, bytes);
         return { version };
       });
@@ -144,7 +171,7 @@ export function openFileDocuments(options: FileDocumentOptions): DocumentStore {
       const expected = assertExpectedDocumentVersion(deleteOptions);
       return serialized(key, async () => {
         options.assertOpen();
-        const head = headOf(key, await load(key));
+        const head = await loadHead(key);
         if (!head.exists) {
           if (expected !== 'any' && expected !== 'absent') decideDocumentChange(key, head, expected);
           return false;
@@ -157,17 +184,34 @@ export function openFileDocuments(options: FileDocumentOptions): DocumentStore {
   };
 }
 
-function crc32Of(parts: readonly Uint8Array[]): number {
-  return crc32(Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength)))));
+/** Bytes checksummed between two turns of the event loop: a large document's checksum does not hold it. */
+const CRC_STEP = 4 << 20;
+
+/** The CRC-32 of the parts one after the other, a step at a time (no copy of them joined). */
+async function crc32Of(parts: readonly Uint8Array[]): Promise<number> {
+  let crc = 0;
+  let sinceYield = 0;
+  for (const part of parts) {
+    for (let at = 0; at < part.length; at += CRC_STEP) {
+      const piece = part.subarray(at, Math.min(part.length, at + CRC_STEP));
+      crc = crc32Update(piece, crc);
+      sinceYield += piece.length;
+      if (sinceYield >= CRC_STEP) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+  return crc;
 }
 
-function decode(buf: Buffer, key: string): DocumentFile {
+async function decode(buf: Buffer, key: string): Promise<DocumentFile> {
   if (buf.length < HEADER || !buf.subarray(0, 8).equals(MAGIC)) return { kind: 'corrupt', reason: 'not a document file (bad header)', version: undefined };
   const version = buf.readBigUInt64LE(16);
   const keyLength = buf.readUInt32LE(24);
   const valueLength = buf.readBigUInt64LE(28);
   if (BigInt(HEADER + keyLength) + valueLength !== BigInt(buf.length)) return { kind: 'corrupt', reason: `length ${buf.length} does not match the header`, version };
-  if (crc32(buf.subarray(12)) !== buf.readUInt32LE(8)) return { kind: 'corrupt', reason: 'checksum mismatch', version };
+  if ((await crc32Of([buf.subarray(12)])) !== buf.readUInt32LE(8)) return { kind: 'corrupt', reason: 'checksum mismatch', version };
   const storedKey = buf.toString('utf8', HEADER, HEADER + keyLength);
   if (storedKey !== key) return { kind: 'corrupt', reason: `the file holds key '${storedKey}'`, version };
   const value = new Uint8Array(buf.buffer, buf.byteOffset + HEADER + keyLength, Number(valueLength));
