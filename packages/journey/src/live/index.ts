@@ -324,6 +324,8 @@ export interface JourneyEngine<E = CatalogEvent, I = InputOfEvents<E>> extends J
    * The current fold of a tenant (undefined before its first event). Its `customers.customers` is a read-only
    * `Map` that follows the engine's state: with `memory`, the records of customers unchanged since an
    * eviction are kept packed and unpacked as they are read (docs/durable-engine.md, *Settled records packed*).
+   * Its entries are read through its methods and iterators (`new Map(view)` copies them); `structuredClone`,
+   * which reads a Map's internal slots, sees none.
    */
   fold(tenantId: string): TenantFold | undefined;
   /**

@@ -114,7 +114,8 @@ export function customerRecordsView(state: LiveCustomersState): CustomersState {
 }
 
 // A subclass of Map so that `instanceof Map` and structural helpers keep working for hosts; it stores nothing
-// itself, every method reads the live map.
+// itself, every method reads the live map (so `structuredClone` and `v8.serialize`, which read a Map's internal
+// slots rather than its methods, see it empty: documented on `fold()`).
 class CustomerRecordsView extends Map<string, CustomerRecord> {
   readonly #held: Map<string, HeldCustomerRecord>;
 
