@@ -3,7 +3,8 @@ import { createEventRegistry, defineEventType, type CatalogEvent, type CatalogEv
 import { z } from 'zod';
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
-import { createJourneyEngine, defineJourneyProjection, replayReport, type CallbacksSection, type OperationsViewName, type PendingCallback, type SlaBreach, type VoiceSection, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseSnapshot, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport } from '../src/index.js';
+import { createJourneyEngine, defineJourneyProjection, replayReport, type CallbacksSection, type OperationsViewName, type PendingCallback, type SlaBreach, type VoiceSection, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseSnapshot, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport, type JourneyMemoryStats } from '../src/index.js';
+import type { CustomerRecord } from '../src/core/customers/index.js';
 import { anonymousThenMerged, createIdentityState, resolveIdentity, type IdentityState, foldLinkKeys, mergeReplayTallies, partitionEvents, replayResultOf, replayTally, type ReplayTally, type TenantTally, type ReplayEventLog, type SpilledEventReader } from '../src/internal.js';
 
 describe('public type surface of @omnitrail/journey', () => {
@@ -129,6 +130,21 @@ describe('public type surface of @omnitrail/journey', () => {
     });
     expectTypeOf<StateOfJourneyProjection<typeof points>>().toEqualTypeOf<number>();
     expectTypeOf(createJourneyEngine({ registry: createEventRegistry([LoyaltyPointsEarned]), projections: [points] }).projection(points).state('acme', 'ann')).toEqualTypeOf<number | undefined>();
+  });
+
+  it('bounded memory says what it holds and did, as frozen numbers; a fold reads every customer record as one', () => {
+    expectTypeOf<ReturnType<JourneyEngine['memoryStats']>>().toEqualTypeOf<JourneyMemoryStats>();
+    expectTypeOf<JourneyMemoryStats['horizonMs']>().toEqualTypeOf<number | null>();
+    expectTypeOf<Pick<JourneyMemoryStats, 'packedRecords' | 'packedRecordBytes' | 'recordsPacked' | 'recordsUnpacked' | 'heldEvents' | 'evictedEvents'>>().toEqualTypeOf<{
+      readonly packedRecords: number;
+      readonly packedRecordBytes: number;
+      readonly recordsPacked: number;
+      readonly recordsUnpacked: number;
+      readonly heldEvents: number;
+      readonly evictedEvents: number;
+    }>();
+    // Packed or not, a fold's customers are whole records (the packed form is internal).
+    expectTypeOf<TenantFold['customers']['customers']>().toEqualTypeOf<Map<string, CustomerRecord>>();
   });
 
   it('the operational views are typed by name (issue 20)', () => {
