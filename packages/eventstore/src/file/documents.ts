@@ -71,20 +71,13 @@ export function openFileDocuments(options: FileDocumentOptions): DocumentStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: undefined, exists: false };
       throw error;
     }
-    let start: Buffer;
+    let head: DocumentHead | 'tombstone';
     try {
-      const head = Buffer.alloc(HEADER);
-      const { bytesRead } = await handle.read(head, 0, HEADER, 0);
-      if (bytesRead < HEADER || !head.subarray(0, 8).equals(MAGIC)) return { version: undefined, exists: true };
-      const keyBytes = Buffer.alloc(head.readUInt32LE(24));
-      const { bytesRead: keyRead } = await handle.read(keyBytes, 0, keyBytes.length, HEADER);
-      start = keyRead === keyBytes.length && keyBytes.toString('utf8') === key ? head : Buffer.alloc(0);
-      if (start.length === 0) return { version: head.readBigUInt64LE(16), exists: true };
+      head = await headerHead(handle, key);
     } finally {
       await handle.close();
     }
-    if ((start.readUInt32LE(12) & FLAG_DELETED) !== 0) return headOf(key, await load(key));
-    return { version: start.readBigUInt64LE(16), exists: true };
+    return head === 'tombstone' ? headOf(key, await load(key)) : head;
   };
 
   const serialized = <T>(key: string, work: () => Promise<T>): Promise<T> => {
@@ -182,6 +175,21 @@ export function openFileDocuments(options: FileDocumentOptions): DocumentStore {
       });
     },
   };
+}
+
+/**
+ * A document file's head from its header and key: its version and presence, or `'tombstone'` (read it whole).
+ * A bad header or another key is a damaged document, present, as `decode` says too.
+ */
+async function headerHead(handle: Awaited<ReturnType<typeof open>>, key: string): Promise<DocumentHead | 'tombstone'> {
+  const header = Buffer.alloc(HEADER);
+  const { bytesRead } = await handle.read(header, 0, HEADER, 0);
+  if (bytesRead < HEADER || !header.subarray(0, 8).equals(MAGIC)) return { version: undefined, exists: true };
+  const version = header.readBigUInt64LE(16);
+  const keyBytes = Buffer.alloc(header.readUInt32LE(24));
+  const { bytesRead: keyRead } = await handle.read(keyBytes, 0, keyBytes.length, HEADER);
+  if (keyRead !== keyBytes.length || keyBytes.toString('utf8') !== key) return { version, exists: true };
+  return (header.readUInt32LE(12) & FLAG_DELETED) !== 0 ? 'tombstone' : { version, exists: true };
 }
 
 /** Bytes checksummed between two turns of the event loop: a large document's checksum does not hold it. */

@@ -2318,8 +2318,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       const states: LiveCustomersState[] = [];
       for (const tenant of tenants.values()) {
         heldEvents += tenant.events.length;
-        recordsPacked += tenant.stats.packedRecords;
-        recordsUnpacked += tenant.stats.unpackedRecords;
+        recordsPacked += tenant.stats.recordsPacked;
+        recordsUnpacked += tenant.stats.recordsUnpacked;
         for (const p of [tenant.head, tenant.base, ...tenant.snapshots]) if (p !== undefined) states.push(p.customers);
       }
       const packed = packedRecordStats(states);

@@ -127,7 +127,7 @@ export interface LiveTenant {
   head: FoldPoint;
   snapshots: FoldPoint[];
   /** Counters for benchmarks and tests. */
-  stats: { applied: number; refolds: number; refoldedEvents: number; regroups: number; regroupedEvents: number; evictedEvents: number; packedRecords: number; unpackedRecords: number };
+  stats: { applied: number; refolds: number; refoldedEvents: number; regroups: number; regroupedEvents: number; evictedEvents: number; recordsPacked: number; recordsUnpacked: number };
   /**
    * The fold state after the events evicted from memory (see {@link evictBefore}), with index 0: what a
    * re-fold starts from when no snapshot is later. Undefined while the tenant holds every event.
@@ -241,7 +241,7 @@ export function createLiveTenant(
     index,
     head,
     snapshots: [],
-    stats: { applied: 0, refolds: 0, refoldedEvents: 0, regroups: 0, regroupedEvents: 0, evictedEvents: 0, packedRecords: 0, unpackedRecords: 0 },
+    stats: { applied: 0, refolds: 0, refoldedEvents: 0, regroups: 0, regroupedEvents: 0, evictedEvents: 0, recordsPacked: 0, recordsUnpacked: 0 },
     base: undefined,
     horizon: undefined,
     firstAt: undefined,
@@ -391,7 +391,7 @@ function writableRecord(tenant: LiveTenant, state: LiveCustomersState, customerI
   if (isPackedRecord(rec)) {
     // A new record, shared with nothing: the packed one stays where snapshots and the base hold it.
     const unpacked = unpackCustomerRecord(rec);
-    tenant.stats.unpackedRecords++;
+    tenant.stats.recordsUnpacked++;
     state.customers.set(customerId, unpacked);
     return unpacked;
   }
@@ -1036,7 +1036,7 @@ function packSettledRecords(tenant: LiveTenant): void {
   base.customers.customers.forEach((rec, id) => {
     if (isPackedRecord(rec) || head.get(id) !== rec) return;
     const copy = packCustomerRecord(rec);
-    tenant.stats.packedRecords++;
+    tenant.stats.recordsPacked++;
     copies?.set(id, { rec, copy });
     head.set(id, copy);
     tenant.shared.delete(rec);
