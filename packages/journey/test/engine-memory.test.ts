@@ -35,8 +35,9 @@ const scenarioArbitrary = fc
     batches: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }),
     horizonDays: fc.integer({ min: 1, max: 10 }),
     withHost: fc.boolean(),
+    inMemory: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
   })
-  .map(({ journeys, lateness, batches, horizonDays, withHost }) => {
+  .map(({ journeys, lateness, batches, horizonDays, withHost, inMemory }) => {
     // An event whose roll is high arrives 2-30 days after it happened, the others in time order.
     const arrival = journeys.events.map((event, i) => {
       const roll = lateness[i % lateness.length]!;
@@ -50,7 +51,7 @@ const scenarioArbitrary = fc
       out.push(events.slice(i, i + size));
       i += size;
     }
-    return { tenants: journeys.tenants, batches: out, events: journeys.events, horizonMs: horizonDays * DAY, withHost };
+    return { tenants: journeys.tenants, batches: out, events: journeys.events, horizonMs: horizonDays * DAY, withHost, inMemory };
   });
 
 /**
@@ -180,12 +181,14 @@ async function recordedTwice(events: Record<string, unknown>[], clock: () => num
 
 describe('journey engine with bounded memory', () => {
   it('answers as an engine holding every event: reports, state and as-of queries (property)', async () => {
-    const totals = { evicted: 0, rehydrations: 0, groupReads: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0, packed: 0, unpacked: 0, heldPacked: 0 };
+    const totals = { evicted: 0, rehydrations: 0, groupReads: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0, packed: 0, unpacked: 0, heldPacked: 0, spilled: 0, spillReads: 0, inMemoryRuns: 0 };
     await assertProperty(
       fc.asyncProperty(scenarioArbitrary, async (scenario) => {
         const projections = scenario.withHost ? HOST : [];
         const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false, projections });
-        const bounded = createJourneyEngine({ clock: () => ASOF, memory: { horizonMs: scenario.horizonMs, minEvictEvents: 3 }, projections });
+        // Settled records spilled to a file (the default) in most runs, packed in memory in the others.
+        const spill = scenario.inMemory ? false : undefined;
+        const bounded = createJourneyEngine({ clock: () => ASOF, memory: { horizonMs: scenario.horizonMs, minEvictEvents: 3, spill }, projections });
         for (const batch of scenario.batches) {
           await whole.recordUnknown(batch);
           await bounded.recordUnknown(batch);
@@ -223,6 +226,18 @@ describe('journey engine with bounded memory', () => {
         totals.unpacked += stats.recordsUnpacked;
         totals.heldPacked += stats.packedRecords;
         expect(stats.packedRecordBytes > 0).toBe(stats.packedRecords > 0);
+        expect(stats.spillError).toBeNull();
+        if (scenario.inMemory) {
+          totals.inMemoryRuns++;
+          expect(stats.spilledRecords).toBe(0);
+          expect(stats.spillFileBytes).toBe(0);
+        } else {
+          expect(stats.spilledRecords).toBe(stats.packedRecords);
+          expect(stats.spilledRecordBytes).toBe(stats.packedRecordBytes);
+          expect(stats.spillFileBytes).toBeGreaterThanOrEqual(stats.spilledRecordBytes);
+          totals.spilled += stats.spilledRecords;
+          totals.spillReads += stats.spillReads;
+        }
         await whole.close();
         await bounded.close();
       }),
@@ -239,11 +254,54 @@ describe('journey engine with bounded memory', () => {
     expect(totals.packed).toBeGreaterThan(20);
     expect(totals.heldPacked).toBeGreaterThan(10);
     expect(totals.unpacked).toBeGreaterThan(3);
+    // Most runs spilled them to a file and read them back from it; some kept them in memory.
+    expect(totals.spilled).toBeGreaterThan(10);
+    expect(totals.spillReads).toBeGreaterThan(10);
+    expect(totals.inMemoryRuns).toBeGreaterThan(3);
     // And with host projections: their partitions dropped evicted events and still answered as the whole engine.
     expect(totals.hostRuns).toBeGreaterThan(5);
     expect(totals.hostEvicted).toBeGreaterThan(50);
     expect(totals.hostBeyond).toBeGreaterThan(3);
   }, 240_000);
+
+  it('resumes over the file store from a snapshot of spilled records: loaded as bytes, spilled again, read as the records', async () => {
+    const [journeys] = fc.sample(
+      tenantJourneysArbitrary({ tenants: 1, customers: { min: 12, max: 14 }, eventsPerCustomer: { min: 10, max: 20 }, startSpreadMs: 90 * DAY }),
+      { seed: 7, numRuns: 1 },
+    );
+    const events = journeys!.events.slice().sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
+    const tenantId = journeys!.tenants[0]!;
+    const directory = mkdtempSync(join(tmpdir(), 'omnitrail-memory-'));
+    dirs.push(directory);
+    const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false });
+    await whole.recordUnknown(events);
+    const memory = { horizonMs: DAY, minEvictEvents: 3 };
+    const store = await openFileEventStore({ directory, fsync: 'none' });
+    const first = createJourneyEngine({ store, clock: () => ASOF, memory });
+    for (let i = 0; i < events.length; i += 10) await first.recordUnknown(events.slice(i, i + 10));
+    await first.snapshot();
+    const firstStats = first.memoryStats();
+    expect(firstStats.spilledRecords).toBeGreaterThan(5);
+    expect(firstStats.spilledRecords).toBe(firstStats.packedRecords);
+    await first.close();
+    await store.close();
+    const reopened = await openFileEventStore({ directory, fsync: 'none' });
+    const second = createJourneyEngine({ store: reopened, clock: () => ASOF, memory });
+    const loaded: string[] = [];
+    second.snapshotEvents$.subscribe((e) => loaded.push(e.kind));
+    await second.ready();
+    expect(loaded).toContain('loaded');
+    const stats = second.memoryStats();
+    expect(stats.packedRecords).toBe(firstStats.packedRecords);
+    expect(stats.spilledRecords).toBe(stats.packedRecords);
+    expect(stats.spilledRecordBytes).toBe(firstStats.spilledRecordBytes);
+    expect(second.report(tenantId)).toEqual(whole.report(tenantId));
+    expect(observedState(second, tenantId)).toEqual(observedState(whole, tenantId));
+    expect(second.memoryStats().spillReads).toBeGreaterThan(0);
+    await second.close();
+    await reopened.close();
+    await whole.close();
+  });
 
   it('resumes over the file store from a snapshot that holds only what is within the horizon, host partitions as bases', async () => {
     const [scenario] = fc.sample(scenarioArbitrary, { seed: 42, numRuns: 1 });
@@ -576,5 +634,28 @@ describe('journey engine with bounded memory', () => {
     expect(() => createJourneyEngine({ memory: { horizonMs: 0 } })).toThrow(/memory\.horizonMs must be a positive number/);
     expect(() => createJourneyEngine({ memory: { horizonMs: DAY, minEvictEvents: 0.5 } })).toThrow(/memory\.minEvictEvents must be a positive integer/);
     expect(() => createJourneyEngine({ memory: { horizonMs: DAY }, standardProjections: false, projections: [byCustomer] })).toThrow(/memory needs the standard projections/);
+    expect(() => createJourneyEngine({ memory: { horizonMs: DAY, spill: true as never } })).toThrow(/memory\.spill must be false or an object/);
+    expect(() => createJourneyEngine({ memory: { horizonMs: DAY, spill: { directory: '' } } })).toThrow(/memory\.spill\.directory must be a non-empty path/);
+  });
+
+  it('keeps settled records packed in memory when its spill cannot write, and says why', async () => {
+    const [journeys] = fc.sample(
+      tenantJourneysArbitrary({ tenants: 1, customers: { min: 12, max: 14 }, eventsPerCustomer: { min: 10, max: 20 }, startSpreadMs: 90 * DAY }),
+      { seed: 7, numRuns: 1 },
+    );
+    const events = journeys!.events.slice().sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
+    const tenantId = journeys!.tenants[0]!;
+    const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false });
+    await whole.recordUnknown(events);
+    const missing = join(tmpdir(), `omnitrail-no-such-dir-${process.pid}`, 'spill');
+    const bounded = createJourneyEngine({ clock: () => ASOF, memory: { horizonMs: DAY, minEvictEvents: 3, spill: { directory: missing } } });
+    for (let i = 0; i < events.length; i += 10) await bounded.recordUnknown(events.slice(i, i + 10));
+    const stats = bounded.memoryStats();
+    expect(stats.packedRecords).toBeGreaterThan(5);
+    expect(stats.spilledRecords).toBe(0);
+    expect(stats.spillError).toMatch(/could not write to the record spill in .*omnitrail-no-such-dir-.*ENOENT/);
+    expect(bounded.report(tenantId)).toEqual(whole.report(tenantId));
+    await bounded.close();
+    await whole.close();
   });
 });

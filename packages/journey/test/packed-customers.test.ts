@@ -12,11 +12,19 @@ import {
   firstEventOf,
   isPackedRecord,
   packCustomerRecord,
+  isSpilledRecord,
   packedRecordStats,
   readCustomerRecord,
+  spillPackedRecord,
   unpackCustomerRecord,
   type HeldCustomerRecord,
+  type PackedCustomerRecord,
 } from '../src/live/packed-customers/index.js';
+import { createRecordSpill } from '../src/live/record-spill/index.js';
+import { decodeSnapshotValue, encodeSnapshotValue } from '../src/live/snapshot-codec/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const ASOF = Date.parse('2031-01-01T00:00:00Z');
 
@@ -42,8 +50,10 @@ async function recordsOf(events: readonly unknown[], tenants: readonly string[])
 const journeysArbitrary = tenantJourneysArbitrary({ tenants: 2, customers: { min: 1, max: 6 }, eventsPerCustomer: { min: 0, max: 30 }, sharedDeviceRate: 0.3, lateMergeRate: 0.3 });
 
 describe('packed customer records', () => {
-  it('unpack to a record equal to the one packed, key order and undefined fields included (property)', async () => {
+  it('unpack to a record equal to the one packed, key order and undefined fields included, spilled or not (property)', async () => {
     let packed = 0;
+    const dir = mkdtempSync(join(tmpdir(), 'packed-spill-'));
+    const spill = createRecordSpill({ directory: dir });
     await assertProperty(
       fc.asyncProperty(journeysArbitrary, async (journeys) => {
         for (const rec of await recordsOf(journeys.events, journeys.tenants)) {
@@ -63,12 +73,32 @@ describe('packed customer records', () => {
           unpacked.ats.push(0);
           unpacked.journey.contextLost.push({ kind: 'identity_gap', at: 0, caseId: 'x', evidence: [] } as never);
           expect(unpackCustomerRecord(p)).toStrictEqual(rec);
+          // Spilled to a file: the same bytes, read back through `data` (what a snapshot writes) and unpacked alike.
+          const s = packCustomerRecord(rec, spill);
+          expect(isPackedRecord(s)).toBe(true);
+          expect(isSpilledRecord(s)).toBe(true);
+          expect(isSpilledRecord(p)).toBe(false);
+          expect(firstEventOf(s)).toEqual(firstEventOf(rec));
+          expect(s.data).toBe(p.data);
+          expect(keyOrder(unpackCustomerRecord(s))).toEqual(before);
+          expect(unpackCustomerRecord(s)).toStrictEqual(rec);
+          // A snapshot holds it as a string, loaded and spilled again.
+          const decoded = decodeSnapshotValue(Buffer.concat(encodeSnapshotValue(s))) as PackedCustomerRecord;
+          expect(isSpilledRecord(decoded)).toBe(false);
+          expect(decoded).toEqual({ customerId: p.customerId, firstAt: p.firstAt, firstId: p.firstId, data: p.data });
+          const respilled = spillPackedRecord(decoded, spill);
+          expect(isSpilledRecord(respilled)).toBe(true);
+          expect(spillPackedRecord(respilled, spill)).toBe(respilled);
+          expect(unpackCustomerRecord(respilled)).toStrictEqual(rec);
           packed++;
         }
       }),
       fcParameters({ numRuns: 40 }),
     );
     expect(packed).toBeGreaterThan(40);
+    expect(spill.stats().entries).toBeGreaterThan(0);
+    spill.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('are read through a read-only Map view that follows the live state', () => {
@@ -123,8 +153,16 @@ describe('packed customer records', () => {
     const p = packCustomerRecord({ ...createCustomerRecord('q'), ids: ['e1'], ats: [1], codes: [0] });
     const q = packCustomerRecord(createCustomerRecord('r'));
     const live = createCustomerRecord('s');
-    const stats = packedRecordStats([{ customers: new Map<string, HeldCustomerRecord>([['q', p], ['s', live]]) }, { customers: new Map<string, HeldCustomerRecord>([['q', p], ['r', q]]) }]);
-    expect(stats).toEqual({ records: 2, bytes: p.data.length + q.data.length });
+    const dir = mkdtempSync(join(tmpdir(), 'packed-spill-'));
+    const spill = createRecordSpill({ directory: dir });
+    const t = packCustomerRecord({ ...createCustomerRecord('t'), ids: ['e2'], ats: [2], codes: [0] }, spill);
+    const stats = packedRecordStats([
+      { customers: new Map<string, HeldCustomerRecord>([['q', p], ['s', live], ['t', t]]) },
+      { customers: new Map<string, HeldCustomerRecord>([['q', p], ['r', q], ['t', t]]) },
+    ]);
+    expect(stats).toEqual({ records: 3, bytes: p.data.length + q.data.length + t.data.length, spilled: 1, spilledBytes: t.data.length });
+    spill.close();
+    rmSync(dir, { recursive: true, force: true });
     expect(firstEventOf(q)).toBeUndefined();
   });
 });

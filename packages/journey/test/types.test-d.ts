@@ -3,7 +3,7 @@ import { createEventRegistry, defineEventType, type CatalogEvent, type CatalogEv
 import { z } from 'zod';
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
-import { createJourneyEngine, defineJourneyProjection, replayReport, type CallbacksSection, type OperationsViewName, type PendingCallback, type SlaBreach, type VoiceSection, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseSnapshot, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport, type JourneyMemoryStats } from '../src/index.js';
+import { createJourneyEngine, defineJourneyProjection, replayReport, type CallbacksSection, type OperationsViewName, type PendingCallback, type SlaBreach, type VoiceSection, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseSnapshot, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport, type JourneyMemoryStats, type JourneyMemoryOptions } from '../src/index.js';
 import type { CustomerRecord } from '../src/core/customers/index.js';
 import { anonymousThenMerged, createIdentityState, resolveIdentity, type IdentityState, foldLinkKeys, mergeReplayTallies, partitionEvents, replayResultOf, replayTally, type ReplayTally, type TenantTally, type ReplayEventLog, type SpilledEventReader } from '../src/internal.js';
 
@@ -143,6 +143,15 @@ describe('public type surface of @omnitrail/journey', () => {
       readonly heldEvents: number;
       readonly evictedEvents: number;
     }>();
+    expectTypeOf<Pick<JourneyMemoryStats, 'spilledRecords' | 'spilledRecordBytes' | 'spillFileBytes' | 'spillReads' | 'spillError'>>().toEqualTypeOf<{
+      readonly spilledRecords: number;
+      readonly spilledRecordBytes: number;
+      readonly spillFileBytes: number;
+      readonly spillReads: number;
+      readonly spillError: string | null;
+    }>();
+    // Spilling is on by default; false keeps settled records in memory, or a directory says where.
+    expectTypeOf<NonNullable<JourneyMemoryOptions['spill']>>().toEqualTypeOf<false | { directory?: string }>();
     // Packed or not, a fold's customers are whole records (the packed form is internal).
     expectTypeOf<TenantFold['customers']['customers']>().toEqualTypeOf<Map<string, CustomerRecord>>();
   });

@@ -39,8 +39,9 @@ import { createSnapshotKeys, deleteSnapshotKeys, isSealedEngineSnapshot, openSea
 import { createOwnEventQueue } from './own-events.js';
 import { createPersonalDataCodec, SNAPSHOT_KEY_TENANT } from './personal-data/index.js';
 import { canonicalCustomerId, mergedGroup } from '../core/identity/index.js';
-import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, detachedTenant, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, shareLoadedCases, tenantFoldOf, type GroupHistoryRequest, type LiveTenant, type RecordedIndex } from './tenant-state.js';
+import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, detachedTenant, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, shareLoadedCases, spillLoadedRecords, tenantFoldOf, type GroupHistoryRequest, type LiveTenant, type RecordedIndex } from './tenant-state.js';
 import { packedRecordStats, type LiveCustomersState } from './packed-customers/index.js';
+import { createRecordSpill } from './record-spill/index.js';
 import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, type JourneyMemoryStats } from './memory/index.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
@@ -505,6 +506,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   const erasureHooks: ErasureHook[] = [...(options.onErased ?? [])];
   // ---- bounded memory (see ./memory and tenant-state's evictBefore) ----------------------------------
   const memory = resolveMemorySettings(options.memory, standard);
+  // Opens its file at the first record spilled: an engine that never evicts creates none.
+  const recordSpill = memory?.spill === undefined ? undefined : createRecordSpill(memory.spill);
   const memoryCounters = { rehydrations: 0, rehydratedEvents: 0, rehydrateMs: 0, groupReads: 0, groupReadEvents: 0, groupReadMs: 0, historyReads: 0, historyReadEvents: 0, historyReadMs: 0 };
   // Tenants waiting for a merged group's events to be read back (see readGroupHistory), with the batches that came meanwhile.
   const groupReads = new Map<string, TenantRead>();
@@ -1027,6 +1030,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   /** A new live tenant of this engine: with bounded memory, fold snapshots at least every eviction step. */
   function withEvictionStep(tenant: LiveTenant): LiveTenant {
     if (memory !== undefined) tenant.evictionStep = memory.minEvictEvents;
+    if (recordSpill !== undefined) tenant.spill = recordSpill;
     return tenant;
   }
 
@@ -1594,6 +1598,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     const { host: hostTenant, ...rest } = saved;
     const tenant: LiveTenant = withEvictionStep({ ...rest, evictionStep: undefined, index: recordedIndex, projections: TENANT_PROJECTIONS });
     shareLoadedCases(tenant);
+    spillLoadedRecords(tenant);
     if (hostTenant !== undefined) host.importTenant(tenant, hostTenant);
     tenants.set(tenant.tenantId, tenant);
   }
@@ -2323,6 +2328,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         for (const p of [tenant.head, tenant.base, ...tenant.snapshots]) if (p !== undefined) states.push(p.customers);
       }
       const packed = packedRecordStats(states);
+      const spill = recordSpill?.stats();
       return Object.freeze({
         horizonMs: memory?.horizonMs ?? null,
         heldEvents,
@@ -2332,6 +2338,11 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         packedRecordBytes: packed.bytes,
         recordsPacked,
         recordsUnpacked,
+        spilledRecords: packed.spilled,
+        spilledRecordBytes: packed.spilledBytes,
+        spillFileBytes: spill?.fileBytes ?? 0,
+        spillReads: spill?.reads ?? 0,
+        spillError: spill?.error ?? null,
       });
     },
     fold(tenantId) {
@@ -2458,6 +2469,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       for (const s of hostSubjects.values()) s.subject.complete();
       ownIds.clear();
       caughtUpWaiters.splice(0).forEach((r) => r());
+      recordSpill?.close();
       if (ownsStore) await store.close();
     },
   };

@@ -14,7 +14,8 @@ import {
   type CasesState,
 } from '../core/cases/index.js';
 import { applyCustomerEventAt, cloneCustomerRecord, createCustomerRecord, createCustomersState, type CustomerRecord } from '../core/customers/index.js';
-import { customerRecordsView, isPackedRecord, packCustomerRecord, readCustomerRecord, unpackCustomerRecord, type HeldCustomerRecord, type LiveCustomersState } from './packed-customers/index.js';
+import { customerRecordsView, isPackedRecord, packCustomerRecord, readCustomerRecord, spillPackedRecord, unpackCustomerRecord, type HeldCustomerRecord, type LiveCustomersState, type PackedCustomerRecord } from './packed-customers/index.js';
+import type { RecordSpill } from './record-spill/index.js';
 import {
   anonymousThenMerged,
   canonicalCustomerId,
@@ -145,6 +146,8 @@ export interface LiveTenant {
   supplied?: ReadonlyMap<string, CatalogEvent>;
   /** Set by an engine with bounded memory: its smallest eviction, which fold snapshots are taken at least as often as. */
   evictionStep?: number;
+  /** Set by an engine with bounded memory that spills: where settled records' bytes go (record-spill). */
+  spill?: RecordSpill;
   /**
    * Set while a long backlog is folded in steps (a catch-up, a re-read history) that the eviction will cut
    * near its end: fold snapshots are taken only at events from this instant on. The older ones would be
@@ -330,8 +333,8 @@ function sharePoint(tenant: LiveTenant, p: FoldPoint): FoldPoint {
  * events that arrive later than the newest one, which re-fold from the start once after a restart (taking
  * new ones on the way). Exactness does not depend on them.
  */
-export function detachedTenant(tenant: LiveTenant): Omit<LiveTenant, 'index' | 'projections'> {
-  const { index: _index, projections: _projections, ...rest } = tenant;
+export function detachedTenant(tenant: LiveTenant): Omit<LiveTenant, 'index' | 'projections' | 'spill'> {
+  const { index: _index, projections: _projections, spill: _spill, ...rest } = tenant;
   markCaptured(tenant);
   // The records the head shares now, before sharing it marks all of them.
   const shared = new Set(tenant.shared);
@@ -366,6 +369,26 @@ export function shareLoadedCases(tenant: LiveTenant): void {
   for (const p of [tenant.head, tenant.base]) if (p !== undefined) markCasesCompact(p.cases);
   // Its identity nodes too: a new generation copies them before changing them.
   tenant.head.identity.epoch = {};
+}
+
+/**
+ * Moves the packed records of a loaded tenant's fold points (strings, as a snapshot holds them) to its spill,
+ * each once however many points share it, in place: the maps are the loaded state's own.
+ */
+export function spillLoadedRecords(tenant: LiveTenant): void {
+  const spill = tenant.spill;
+  if (spill === undefined) return;
+  const moved = new Map<PackedCustomerRecord, PackedCustomerRecord>();
+  for (const p of [tenant.head, tenant.base, ...tenant.snapshots]) {
+    if (p === undefined) continue;
+    const map = p.customers.customers;
+    map.forEach((rec, id) => {
+      if (!isPackedRecord(rec)) return;
+      let spilled = moved.get(rec);
+      if (spilled === undefined) moved.set(rec, (spilled = spillPackedRecord(rec, spill)));
+      if (spilled !== rec) map.set(id, spilled);
+    });
+  }
 }
 
 /** The customers state for a snapshot (or from one): a new map of the same records, now shared (a packed one never changes). */
@@ -1035,7 +1058,7 @@ function packSettledRecords(tenant: LiveTenant): void {
   const copies = open.length === points.length ? undefined : new Map<string, { rec: HeldCustomerRecord; copy: HeldCustomerRecord }>();
   base.customers.customers.forEach((rec, id) => {
     if (isPackedRecord(rec) || head.get(id) !== rec) return;
-    const copy = packCustomerRecord(rec);
+    const copy = packCustomerRecord(rec, tenant.spill);
     tenant.stats.recordsPacked++;
     copies?.set(id, { rec, copy });
     head.set(id, copy);

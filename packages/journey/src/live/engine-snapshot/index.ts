@@ -47,7 +47,7 @@ export const DEFAULT_SNAPSHOT_KEY = 'journey-engine.snapshot';
 const MAGIC = Buffer.from('OTJSNAP1', 'ascii');
 
 /** A live tenant as saved: everything but what is rebuilt on load (the shared id index, the projection list). */
-export type SavedTenant = Omit<LiveTenant, 'index' | 'projections'> & { host: HostTenant | undefined };
+export type SavedTenant = Omit<LiveTenant, 'index' | 'projections' | 'spill'> & { host: HostTenant | undefined };
 
 /** The engine's state as saved. */
 export interface SavedEngineState {

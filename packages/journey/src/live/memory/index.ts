@@ -1,5 +1,6 @@
 // Bounded memory (docs/durable-engine.md, "Bounded memory"): the engine's settings for evicting events
 // older than a horizon, and the counters it keeps of what eviction costs (re-reads of a tenant's history).
+import type { RecordSpillOptions } from '../record-spill/index.js';
 
 /** `createJourneyEngine({ memory })`: how much of each tenant's history the engine holds in memory. */
 export interface JourneyMemoryOptions {
@@ -13,12 +14,22 @@ export interface JourneyMemoryOptions {
   horizonMs: number;
   /** Evict in steps of at least this many events per tenant (default 10,000): each step costs a pass over the held ones. */
   minEvictEvents?: number;
+  /**
+   * Where the records of customers gone quiet (every event evicted) are kept: by default their bytes go to a
+   * file of the engine's own in the system's temporary directory (`{ directory }` to choose another), so that
+   * the heap does not grow with them; `false` keeps them packed in memory (docs/durable-engine.md, "Settled
+   * records spilled"). The file is removed as soon as it is opened where the system allows it, and holds
+   * nothing a restart needs (snapshots go through the store).
+   */
+  spill?: false | RecordSpillOptions;
 }
 
 /** The resolved settings. */
 export interface MemorySettings {
   readonly horizonMs: number;
   readonly minEvictEvents: number;
+  /** `undefined`: records stay packed in memory. */
+  readonly spill: RecordSpillOptions | undefined;
 }
 
 /** What bounded memory did so far (`engine.memoryStats()`): frozen plain data. */
@@ -56,6 +67,16 @@ export interface JourneyMemoryStats {
   readonly packedRecordBytes: number;
   readonly recordsPacked: number;
   readonly recordsUnpacked: number;
+  /**
+   * Of the packed records held now, how many are spilled to disk (`memory.spill`) and their bytes; the spill's
+   * files on disk (dead records included until their part of the file is compacted); records read back from it
+   * since the start; and why it stopped taking records (they then stay packed in memory), or `null`.
+   */
+  readonly spilledRecords: number;
+  readonly spilledRecordBytes: number;
+  readonly spillFileBytes: number;
+  readonly spillReads: number;
+  readonly spillError: string | null;
 }
 
 /** Thrown by a synchronous as-of read whose instant is before the events a tenant still holds. */
@@ -82,7 +103,7 @@ export function beyondHorizonError(tenantId: string, asOf: number, horizon: numb
 export function resolveMemorySettings(options: JourneyMemoryOptions | undefined, standard: boolean): MemorySettings | undefined {
   if (options === undefined) return undefined;
   if (options === null || typeof options !== 'object') throw new TypeError('createJourneyEngine: memory must be an object such as { horizonMs: 30 * 86_400_000 }');
-  const { horizonMs, minEvictEvents = 10_000 } = options;
+  const { horizonMs, minEvictEvents = 10_000, spill = {} } = options;
   if (typeof horizonMs !== 'number' || !Number.isFinite(horizonMs) || horizonMs <= 0) {
     throw new TypeError(`createJourneyEngine: memory.horizonMs must be a positive number of milliseconds (got ${String(horizonMs)})`);
   }
@@ -96,5 +117,11 @@ export function resolveMemorySettings(options: JourneyMemoryOptions | undefined,
       'createJourneyEngine: memory needs the standard projections (standardProjections: false folds identity only, without the exact fold points evictions cut at and the merge bookkeeping that tells when evicted events are needed)',
     );
   }
-  return { horizonMs, minEvictEvents };
+  if (spill !== false && (spill === null || typeof spill !== 'object')) {
+    throw new TypeError(`createJourneyEngine: memory.spill must be false or an object such as { directory: '/var/tmp' } (got ${String(spill)})`);
+  }
+  if (spill !== false && spill.directory !== undefined && (typeof spill.directory !== 'string' || spill.directory.length === 0)) {
+    throw new TypeError(`createJourneyEngine: memory.spill.directory must be a non-empty path (got ${JSON.stringify(spill.directory)})`);
+  }
+  return { horizonMs, minEvictEvents, spill: spill === false ? undefined : spill };
 }
