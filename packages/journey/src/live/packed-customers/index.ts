@@ -14,7 +14,8 @@
  */
 import type { CustomerRecord, CustomersState } from '../../core/customers/index.js';
 import { deserialize, serialize } from 'node:v8';
-import type { RecordSpill, SpillEntry } from '../record-spill/index.js';
+import { taskMemo } from '../task-memo/index.js';
+import { heldByteLength, heldBytes, holdBytes, isSpilled, type RecordSpill } from '../record-spill/index.js';
 
 /**
  * A customer record packed into bytes. The first event's instant and id are kept beside the bytes: a merge
@@ -36,18 +37,6 @@ export interface PackedCustomerRecord {
   readonly data: string;
 }
 
-// A spilled record: its `data` is an enumerable getter (so that the snapshot codec, which writes an object's
-// own enumerable keys, writes the bytes as it does a held string) reading the file through its entry, kept
-// under a symbol the codec does not see.
-const SPILLED: unique symbol = Symbol('spilled');
-interface SpilledRecord extends PackedCustomerRecord {
-  readonly [SPILLED]: { spill: RecordSpill; entry: SpillEntry };
-}
-function spilledData(this: SpilledRecord): string {
-  const { spill, entry } = this[SPILLED];
-  return spill.read(entry).toString('latin1');
-}
-
 /** A record as the live state holds it: as objects, or packed. */
 export type HeldCustomerRecord = CustomerRecord | PackedCustomerRecord;
 
@@ -63,7 +52,7 @@ export function isPackedRecord(record: HeldCustomerRecord): record is PackedCust
 
 /** Whether a packed record's bytes are in a spill file rather than on the heap. */
 export function isSpilledRecord(record: PackedCustomerRecord): boolean {
-  return SPILLED in record;
+  return isSpilled(record);
 }
 
 /**
@@ -88,42 +77,22 @@ export function spillPackedRecord(packed: PackedCustomerRecord, spill: RecordSpi
 }
 
 function packedOf(customerId: string, firstAt: number | undefined, firstId: string | undefined, bytes: Buffer, spill: RecordSpill | undefined): PackedCustomerRecord {
-  if (spill !== undefined) {
-    const record = { customerId, firstAt, firstId } as PackedCustomerRecord;
-    const entry = spill.write(bytes, record);
-    if (entry !== undefined) {
-      Object.defineProperty(record, 'data', { get: spilledData, enumerable: true });
-      Object.defineProperty(record, SPILLED, { value: { spill, entry } });
-      return record;
-    }
-  }
-  return { customerId, firstAt, firstId, data: bytes.toString('latin1') };
+  return holdBytes({ customerId, firstAt, firstId }, bytes, spill);
 }
 
 /** A new record equal to the one packed: the caller may change it. */
 export function unpackCustomerRecord(packed: PackedCustomerRecord): CustomerRecord {
-  const spilled = (packed as Partial<SpilledRecord>)[SPILLED];
-  if (spilled !== undefined) return deserialize(spilled.spill.read(spilled.entry)) as CustomerRecord;
-  return deserialize(Buffer.from(packed.data, 'latin1')) as CustomerRecord;
+  return deserialize(heldBytes(packed)) as CustomerRecord;
 }
 
-// Records unpacked for reading, kept until the current task's synchronous work ends: a report reads every
-// customer several times (metrics, journeys, health, series, views), and unpacks each once. Keyed by the
-// packed object, which never changes, so an entry is never stale.
-let unpackedThisTask: Map<PackedCustomerRecord, CustomerRecord> | undefined;
+const readPacked = taskMemo(unpackCustomerRecord);
 
-/** The record a held one stands for, to read: shared by the readers of the current task, not to be changed. */
+/**
+ * The record a held one stands for, to read: shared by the readers of the current task (unpacked once per
+ * task, see `../task-memo`), not to be changed.
+ */
 export function readCustomerRecord(record: HeldCustomerRecord): CustomerRecord {
-  if (!isPackedRecord(record)) return record;
-  if (unpackedThisTask === undefined) {
-    unpackedThisTask = new Map();
-    queueMicrotask(() => {
-      unpackedThisTask = undefined;
-    });
-  }
-  let unpacked = unpackedThisTask.get(record);
-  if (unpacked === undefined) unpackedThisTask.set(record, (unpacked = unpackCustomerRecord(record)));
-  return unpacked;
+  return isPackedRecord(record) ? readPacked(record) : record;
 }
 
 /** The instant and id of a held record's first event (`undefined` for an empty timeline). */
@@ -146,14 +115,11 @@ export function packedRecordStats(states: Iterable<LiveCustomersState>): { recor
     state.customers.forEach((r) => {
       if (!isPackedRecord(r) || seen.has(r)) return;
       seen.add(r);
-      const entry = (r as Partial<SpilledRecord>)[SPILLED]?.entry;
-      if (entry === undefined) {
-        bytes += r.data.length;
-        return;
-      }
+      const length = heldByteLength(r);
+      bytes += length;
+      if (!isSpilled(r)) return;
       spilled++;
-      spilledBytes += entry.length;
-      bytes += entry.length;
+      spilledBytes += length;
     });
   }
   return { records: seen.size, bytes, spilled, spilledBytes };

@@ -240,3 +240,45 @@ export function createRecordSpill(options: RecordSpillOptions = {}, limits: Reco
     },
   };
 }
+
+// A holder's bytes, on the heap or in a spill. Held: `data` is a string of Latin-1 characters (one byte each
+// on V8's heap). Spilled: `data` is an enumerable getter reading the file, so that the snapshot codec, which
+// writes an object's own enumerable keys, writes the bytes as it does a held string; where they are is kept
+// under a symbol the codec does not see.
+const SPILLED: unique symbol = Symbol('spilled');
+interface SpilledHolder {
+  readonly [SPILLED]: { spill: RecordSpill; entry: SpillEntry };
+}
+function spilledData(this: SpilledHolder): string {
+  const { spill, entry } = this[SPILLED];
+  return spill.read(entry).toString('latin1');
+}
+
+/**
+ * Gives `holder` its bytes as `data`: written to `spill` when there is one that can write (their life then
+ * follows the holder's), held as a string otherwise. Call it once, on a new holder.
+ */
+export function holdBytes<T extends object>(holder: T, bytes: Uint8Array, spill: RecordSpill | undefined): T & { readonly data: string } {
+  const entry = spill?.write(bytes, holder);
+  if (entry === undefined) return Object.assign(holder, { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') });
+  Object.defineProperty(holder, 'data', { get: spilledData, enumerable: true });
+  Object.defineProperty(holder, SPILLED, { value: { spill: spill!, entry } });
+  return holder as T & { readonly data: string };
+}
+
+/** A holder's bytes (read from its spill, or from its string): decode them before the next read of a spill. */
+export function heldBytes(holder: { readonly data: string }): Buffer {
+  const spilled = (holder as Partial<SpilledHolder>)[SPILLED];
+  return spilled === undefined ? Buffer.from(holder.data, 'latin1') : spilled.spill.read(spilled.entry);
+}
+
+/** Whether a holder's bytes are in a spill. */
+export function isSpilled(holder: object): boolean {
+  return SPILLED in holder;
+}
+
+/** How many bytes a holder holds (without reading a spill). */
+export function heldByteLength(holder: { readonly data: string }): number {
+  const spilled = (holder as Partial<SpilledHolder>)[SPILLED];
+  return spilled === undefined ? holder.data.length : spilled.entry.length;
+}
