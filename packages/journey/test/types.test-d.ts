@@ -5,6 +5,7 @@ import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
 import { createJourneyEngine, defineJourneyProjection, replayReport, type CallbacksSection, type OperationsViewName, type PendingCallback, type SlaBreach, type VoiceSection, type JourneyProjectionEvent, type StateOfJourneyProjection, type CaseSnapshot, type CaseView, type JourneyEngine, type RecordResult, type ReplayResult, type TenantFold, type TenantReport, type JourneyMemoryStats, type JourneyMemoryOptions } from '../src/index.js';
 import type { CustomerRecord } from '../src/core/customers/index.js';
+import type { CaseRecord } from '../src/core/cases/index.js';
 import { anonymousThenMerged, createIdentityState, resolveIdentity, type IdentityState, foldLinkKeys, mergeReplayTallies, partitionEvents, replayResultOf, replayTally, type ReplayTally, type TenantTally, type ReplayEventLog, type SpilledEventReader } from '../src/internal.js';
 
 describe('public type surface of @omnitrail/journey', () => {
@@ -143,6 +144,12 @@ describe('public type surface of @omnitrail/journey', () => {
       readonly heldEvents: number;
       readonly evictedEvents: number;
     }>();
+    expectTypeOf<Pick<JourneyMemoryStats, 'packedCases' | 'packedCaseBytes' | 'spilledCases' | 'spilledCaseBytes'>>().toEqualTypeOf<{
+      readonly packedCases: number;
+      readonly packedCaseBytes: number;
+      readonly spilledCases: number;
+      readonly spilledCaseBytes: number;
+    }>();
     expectTypeOf<Pick<JourneyMemoryStats, 'spilledRecords' | 'spilledRecordBytes' | 'spillFileBytes' | 'spillReads' | 'spillError'>>().toEqualTypeOf<{
       readonly spilledRecords: number;
       readonly spilledRecordBytes: number;
@@ -152,7 +159,8 @@ describe('public type surface of @omnitrail/journey', () => {
     }>();
     // Spilling is on by default; false keeps settled records in memory, or a directory says where.
     expectTypeOf<NonNullable<JourneyMemoryOptions['spill']>>().toEqualTypeOf<false | { directory?: string }>();
-    // Packed or not, a fold's customers are whole records (the packed form is internal).
+    // Packed or not, a fold's customers and cases are whole records (the packed forms are internal).
+    expectTypeOf<TenantFold['cases']['cases']>().toEqualTypeOf<Map<string, CaseRecord>>();
     expectTypeOf<TenantFold['customers']['customers']>().toEqualTypeOf<Map<string, CustomerRecord>>();
   });
 

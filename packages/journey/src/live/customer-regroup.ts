@@ -8,6 +8,7 @@ import type { Channel } from '@omnitrail/events';
 import { applyCaseEvent, caseLookupOf, createCasesState, writableCase, type CaseRecord, type CasesState } from '../core/cases/index.js';
 import { cloneCustomerRecord, createCustomerRecord, applyCustomerEventAt, type CustomerRecord } from '../core/customers/index.js';
 import { firstEventOf, type LiveCustomersState } from './packed-customers/index.js';
+import { readCase } from './packed-cases/index.js';
 import { addIdentityGaps, isUnthreadedCandidate, type ContextLostAnnotation } from '../core/journey-map/state.js';
 import type { CaseEffects, CaseLookup, CaseStatus, CaseView, JourneyConfig, JourneyEvent, UnthreadedCandidate } from '../core/model/index.js';
 import { compareEventOrder, type CatalogEvent } from '@omnitrail/events';
@@ -290,7 +291,8 @@ export function refoldGroupAlone(
   if (cases.cases.size !== groupCases.size) return undefined;
   for (const [caseId, c] of cases.cases) {
     const theirs = groupCases.get(caseId);
-    if (theirs === undefined || caseFingerprint(c) !== caseFingerprint(theirs)) return undefined;
+    // The tenant's record may be packed (live/packed-cases): compared as the record it stands for.
+    if (theirs === undefined || caseFingerprint(c) !== caseFingerprint(readCase(theirs))) return undefined;
   }
   return rec;
 }

@@ -39,9 +39,11 @@ import { createSnapshotKeys, deleteSnapshotKeys, isSealedEngineSnapshot, openSea
 import { createOwnEventQueue } from './own-events.js';
 import { createPersonalDataCodec, SNAPSHOT_KEY_TENANT } from './personal-data/index.js';
 import { canonicalCustomerId, mergedGroup } from '../core/identity/index.js';
-import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, detachedTenant, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, shareLoadedCases, spillLoadedRecords, tenantFoldOf, type GroupHistoryRequest, type LiveTenant, type RecordedIndex } from './tenant-state.js';
+import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex, detachedTenant, evictBefore, pruneSnapshots, foldEventsAsOf, foldTenantAsOf, recordedEvent, restoreLoadedRecords, shareLoadedCases, tenantFoldOf, type GroupHistoryRequest, type LiveTenant, type RecordedIndex } from './tenant-state.js';
 import { packedRecordStats, type LiveCustomersState } from './packed-customers/index.js';
 import { createRecordSpill } from './record-spill/index.js';
+import { packedCaseStats } from './packed-cases/index.js';
+import type { CasesState } from '../core/cases/index.js';
 import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, type JourneyMemoryStats } from './memory/index.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
 import { createJourneyOperations, type JourneyOperations } from './operations.js';
@@ -1597,8 +1599,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
   function restoreSavedTenant(saved: SavedTenant): void {
     const { host: hostTenant, ...rest } = saved;
     const tenant: LiveTenant = withEvictionStep({ ...rest, evictionStep: undefined, index: recordedIndex, projections: TENANT_PROJECTIONS });
+    restoreLoadedRecords(tenant);
     shareLoadedCases(tenant);
-    spillLoadedRecords(tenant);
     if (hostTenant !== undefined) host.importTenant(tenant, hostTenant);
     tenants.set(tenant.tenantId, tenant);
   }
@@ -2321,13 +2323,19 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       let recordsPacked = 0;
       let recordsUnpacked = 0;
       const states: LiveCustomersState[] = [];
+      const caseStates: CasesState[] = [];
       for (const tenant of tenants.values()) {
         heldEvents += tenant.events.length;
         recordsPacked += tenant.stats.recordsPacked;
         recordsUnpacked += tenant.stats.recordsUnpacked;
-        for (const p of [tenant.head, tenant.base, ...tenant.snapshots]) if (p !== undefined) states.push(p.customers);
+        for (const p of [tenant.head, tenant.base, ...tenant.snapshots]) {
+          if (p === undefined) continue;
+          states.push(p.customers);
+          caseStates.push(p.cases);
+        }
       }
       const packed = packedRecordStats(states);
+      const packedCases = packedCaseStats(caseStates);
       const spill = recordSpill?.stats();
       return Object.freeze({
         horizonMs: memory?.horizonMs ?? null,
@@ -2340,6 +2348,10 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         recordsUnpacked,
         spilledRecords: packed.spilled,
         spilledRecordBytes: packed.spilledBytes,
+        packedCases: packedCases.cases,
+        packedCaseBytes: packedCases.bytes,
+        spilledCases: packedCases.spilled,
+        spilledCaseBytes: packedCases.spilledBytes,
         spillFileBytes: spill?.fileBytes ?? 0,
         spillReads: spill?.reads ?? 0,
         spillError: spill?.error ?? null,

@@ -16,6 +16,7 @@ import {
 import { applyCustomerEventAt, cloneCustomerRecord, createCustomerRecord, createCustomersState, type CustomerRecord } from '../core/customers/index.js';
 import { customerRecordsView, isPackedRecord, packCustomerRecord, readCustomerRecord, spillPackedRecord, unpackCustomerRecord, type HeldCustomerRecord, type LiveCustomersState, type PackedCustomerRecord } from './packed-customers/index.js';
 import type { RecordSpill } from './record-spill/index.js';
+import { casesStateView, packSettledCase, restoreLoadedCases } from './packed-cases/index.js';
 import {
   anonymousThenMerged,
   canonicalCustomerId,
@@ -372,15 +373,21 @@ export function shareLoadedCases(tenant: LiveTenant): void {
 }
 
 /**
- * Moves the packed records of a loaded tenant's fold points (strings, as a snapshot holds them) to its spill,
- * each once however many points share it, in place: the maps are the loaded state's own.
+ * Puts the packed records of a loaded tenant's fold points back as the live fold holds them: its cases packed
+ * cases again (a snapshot holds them as plain data), spilled when the tenant has a spill, and its packed
+ * customer records (strings, as a snapshot holds them) moved to the spill, each once however many points
+ * share it, in place: the maps are the loaded state's own. Before the cases' copy-on-write marks are set.
  */
-export function spillLoadedRecords(tenant: LiveTenant): void {
+export function restoreLoadedRecords(tenant: LiveTenant): void {
   const spill = tenant.spill;
+  const points = [tenant.head, tenant.base, ...tenant.snapshots].filter((p) => p !== undefined);
+  restoreLoadedCases(
+    points.map((p) => p.cases),
+    spill,
+  );
   if (spill === undefined) return;
   const moved = new Map<PackedCustomerRecord, PackedCustomerRecord>();
-  for (const p of [tenant.head, tenant.base, ...tenant.snapshots]) {
-    if (p === undefined) continue;
+  for (const p of points) {
     const map = p.customers.customers;
     map.forEach((rec, id) => {
       if (!isPackedRecord(rec)) return;
@@ -1081,11 +1088,13 @@ function packSettledRecords(tenant: LiveTenant): void {
 
 /** The same for the case records the new base shares with the head (see `compactSettledCases`). */
 function compactSettledCaseRecords(tenant: LiveTenant): void {
+  const { spill } = tenant;
   const { base, others } = compactSettledCases(
     tenant.head.cases,
     tenant.base!.cases,
     tenant.snapshots.map((p) => p.cases),
     (state) => capturedStates.has(state),
+    (rec) => packSettledCase(rec, spill),
   );
   if (base !== tenant.base!.cases) tenant.base = { ...tenant.base!, cases: base };
   tenant.snapshots = tenant.snapshots.map((p, i) => (others[i] === p.cases ? p : { ...p, cases: others[i]! }));
@@ -1115,7 +1124,7 @@ export function tenantFoldOf(tenant: LiveTenant, config: JourneyConfig): TenantF
         return { event, at, attributedCustomerId, customerId: canonical(attributedCustomerId) };
       }));
     },
-    cases: head.cases,
+    cases: casesStateView(head.cases),
     customers: customerRecordsView(head.customers),
     views: head.views,
     projections: tenant.projections,

@@ -76,7 +76,24 @@ export function createCasesState(): CasesState {
   };
 }
 
+/**
+ * A case record the live engine packed into bytes (live/packed-cases) answers this with a new record equal to
+ * it; its fields read through getters that unpack it. The fold changes a packed record only through
+ * {@link writableCase}, which puts such a new record in its place (a packed one has no setters).
+ */
+export const UNPACK_CASE: unique symbol = Symbol('unpackCase');
+
+/** Whether a record is packed (see {@link UNPACK_CASE}). */
+export function isPackedCase(rec: CaseRecord): boolean {
+  return UNPACK_CASE in rec;
+}
+
+function unpackedCase(rec: CaseRecord): CaseRecord {
+  return (rec as unknown as { [UNPACK_CASE](): CaseRecord })[UNPACK_CASE]();
+}
+
 function cloneRecord(r: CaseRecord): CaseRecord {
+  if (isPackedCase(r)) return unpackedCase(r);
   return {
     ...r,
     channels: new Set(r.channels),
@@ -159,7 +176,9 @@ export function workingCasesState(snapshot: CasesState): CasesState {
  */
 export function writableCase(state: CasesState, rec: CaseRecord): CaseRecord {
   const shared = sharedParts.get(state);
-  if (shared === undefined || !shared.delete(rec)) return rec;
+  // A packed record never changes: unpacked into a new one (the base and the snapshots keep the packed one).
+  if (isPackedCase(rec)) shared?.delete(rec);
+  else if (shared === undefined || !shared.delete(rec)) return rec;
   const copy = cloneRecord(rec);
   state.cases.set(rec.caseId, copy);
   const list = writableCaseList(state, rec.customerId);
@@ -187,7 +206,8 @@ export function markCasesCompact(state: CasesState): void {
 /**
  * Replaces each case record `base` shares with `head` (unchanged since the base's point) by a copy of it, once
  * per record: the fold grows a record's lists by appending, so they carry spare room, and a copy has none
- * (about a quarter of the case records' heap on the memory bench's workload). The copy takes the record's
+ * (about a quarter of the case records' heap on the memory bench's workload); or, when `pack` gives one, by
+ * its packed form (live/packed-cases: the engine packs the settled cases that are not open). The copy takes the record's
  * place in `head` (its copy-on-write marks following), in `base` and in `others` (the fold snapshots): in
  * place, so that the original is garbage at once, except in a state `frozen` says something else reads as it
  * is (a snapshot being encoded), which is replaced by a new one. The customers' lists holding a replaced
@@ -199,21 +219,27 @@ export function compactSettledCases(
   base: CasesState,
   others: readonly CasesState[],
   frozen: (state: CasesState) => boolean,
+  pack?: (rec: CaseRecord) => CaseRecord | undefined,
 ): { base: CasesState; others: CasesState[] } {
   const copies = new Map<CaseRecord, CaseRecord>();
   const shared = sharedParts.get(head);
   // The states changed in place, sorted once; the others are replaced at the end.
   const open = [base, ...others].filter((state) => !frozen(state));
   base.cases.forEach((rec, id) => {
-    if (compactCases.has(rec) || head.cases.get(id) !== rec) return;
-    const copy = cloneRecord(rec);
-    compactCases.add(copy);
+    if (isPackedCase(rec) || head.cases.get(id) !== rec) return;
+    let copy = pack?.(rec);
+    if (copy === undefined) {
+      if (compactCases.has(rec)) return;
+      copy = cloneRecord(rec);
+      compactCases.add(copy);
+    }
     copies.set(rec, copy);
     head.cases.set(id, copy);
-    // The base holds the copy too: the fold copies it before changing it, whatever the marks said of `rec`.
+    // The base holds the copy too: the fold copies it before changing it, whatever the marks said of `rec`
+    // (a packed one is unpacked into a new record whatever the marks say).
     if (shared !== undefined) {
       shared.delete(rec);
-      shared.add(copy);
+      if (!isPackedCase(copy)) shared.add(copy);
     }
     for (const state of open) if (state.cases.get(id) === rec) state.cases.set(id, copy);
   });

@@ -73,6 +73,14 @@ export interface JourneyMemoryStats {
    * since the start; and why it stopped taking records (they then stay packed in memory), or `null`.
    */
   readonly spilledRecords: number;
+  /**
+   * Case records packed into bytes (docs/durable-engine.md, "Settled cases packed": settled cases that are not
+   * open), held now, their bytes, and of them how many are spilled to disk with `memory.spill`, and their bytes.
+   */
+  readonly packedCases: number;
+  readonly packedCaseBytes: number;
+  readonly spilledCases: number;
+  readonly spilledCaseBytes: number;
   readonly spilledRecordBytes: number;
   readonly spillFileBytes: number;
   readonly spillReads: number;

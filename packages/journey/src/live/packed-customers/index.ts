@@ -14,6 +14,7 @@
  */
 import type { CustomerRecord, CustomersState } from '../../core/customers/index.js';
 import { deserialize, serialize } from 'node:v8';
+import { readOnlyMapView } from '../read-only-map/index.js';
 import { taskMemo } from '../task-memo/index.js';
 import { heldByteLength, heldBytes, holdBytes, isSpilled, type RecordSpill } from '../record-spill/index.js';
 
@@ -132,62 +133,5 @@ export function packedRecordStats(states: Iterable<LiveCustomersState>): { recor
  * record folded since is read as it is now. Changing it throws.
  */
 export function customerRecordsView(state: LiveCustomersState): CustomersState {
-  return { customers: new CustomerRecordsView(state.customers) };
-}
-
-// A subclass of Map so that `instanceof Map` and structural helpers keep working for hosts; it stores nothing
-// itself, every method reads the live map (so `structuredClone` and `v8.serialize`, which read a Map's internal
-// slots rather than its methods, see it empty: documented on `fold()`).
-class CustomerRecordsView extends Map<string, CustomerRecord> {
-  readonly #held: Map<string, HeldCustomerRecord>;
-
-  constructor(held: Map<string, HeldCustomerRecord>) {
-    super();
-    this.#held = held;
-  }
-
-  override get size(): number {
-    return this.#held.size;
-  }
-
-  override get(key: string): CustomerRecord | undefined {
-    const r = this.#held.get(key);
-    return r === undefined ? undefined : readCustomerRecord(r);
-  }
-
-  override has(key: string): boolean {
-    return this.#held.has(key);
-  }
-
-  override keys(): MapIterator<string> {
-    return this.#held.keys();
-  }
-
-  override *values(): MapIterator<CustomerRecord> {
-    for (const r of this.#held.values()) yield readCustomerRecord(r);
-  }
-
-  override *entries(): MapIterator<[string, CustomerRecord]> {
-    for (const [k, r] of this.#held) yield [k, readCustomerRecord(r)];
-  }
-
-  override [Symbol.iterator](): MapIterator<[string, CustomerRecord]> {
-    return this.entries();
-  }
-
-  override forEach(fn: (value: CustomerRecord, key: string, map: Map<string, CustomerRecord>) => void, thisArg?: unknown): void {
-    this.#held.forEach((r, k) => fn.call(thisArg, readCustomerRecord(r), k, this));
-  }
-
-  override set(): this {
-    throw new Error("a fold's customer records are read-only: the engine changes them by folding events");
-  }
-
-  override delete(): boolean {
-    throw new Error("a fold's customer records are read-only: the engine changes them by folding events");
-  }
-
-  override clear(): void {
-    throw new Error("a fold's customer records are read-only: the engine changes them by folding events");
-  }
+  return { customers: readOnlyMapView(state.customers, readCustomerRecord, "a fold's customer records") };
 }
