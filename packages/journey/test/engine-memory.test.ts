@@ -614,6 +614,38 @@ describe('journey engine with bounded memory', () => {
     await bounded.close();
   }, 60_000);
 
+  it("packs the views' full fact chunks: reports equal an engine holding every event, before and after a resume from a snapshot", async () => {
+    // Enough events for the agents view's replies (and others) to fill chunks of 4,096 rows.
+    const events = [...generateWorkload({ seed: 11, customers: 1_000, events: 40_000, tenants: 1, startSpreadMs: 300 * DAY })];
+    const tenantId = String(events[0]!.tenantId);
+    const directory = mkdtempSync(join(tmpdir(), 'omnitrail-memory-'));
+    dirs.push(directory);
+    const store = await openFileEventStore({ directory, fsync: 'none' });
+    const writer = createJourneyEngine({ store, clock: () => ASOF, snapshots: false, standardProjections: false });
+    for (let i = 0; i < events.length; i += 5_000) await writer.recordUnknown(events.slice(i, i + 5_000));
+    await writer.close();
+    const whole = createJourneyEngine({ store, clock: () => ASOF, snapshots: false });
+    await whole.ready();
+    const memory = { horizonMs: 60 * DAY, minEvictEvents: 1_000 };
+    const bounded = createJourneyEngine({ store, clock: () => ASOF, memory });
+    await bounded.ready();
+    const stats = bounded.memoryStats();
+    expect(stats.packedFactChunks).toBeGreaterThan(0);
+    expect(stats.packedFactChunkBytes).toBeGreaterThan(0);
+    expect(bounded.report(tenantId)).toEqual(whole.report(tenantId));
+    await bounded.snapshot();
+    await bounded.close();
+    const resumed = createJourneyEngine({ store, clock: () => ASOF, memory });
+    const loaded: string[] = [];
+    resumed.snapshotEvents$.subscribe((e) => loaded.push(e.kind));
+    await resumed.ready();
+    expect(loaded).toContain('loaded');
+    expect(resumed.report(tenantId)).toEqual(whole.report(tenantId));
+    await resumed.close();
+    await whole.close();
+    await store.close();
+  }, 60_000);
+
   it("forgets a customer another engine erased even when the customer's events left its memory (re-read from the store)", async () => {
     const { events, clock } = aliceThenBob();
     // One store and one key store, two engines: one erases, the other (bounded memory) follows the store.

@@ -44,11 +44,11 @@ describe('record spill', () => {
       // Some larger than the tail, which then grows.
       entries.push(spill.write(bytesOf(i, i % 50 === 0 ? 2_500 : 10 + (i % 90)), holder)!);
       // Read back at once (from the tail) and an earlier one (from a file).
-      expect(spill.read(entries[i]!).equals(bytesOf(i, entries[i]!.length))).toBe(true);
+      expect(Buffer.from(spill.read(entries[i]!)).equals(bytesOf(i, entries[i]!.length))).toBe(true);
       const j = (i * 7) % (i + 1);
-      expect(spill.read(entries[j]!).equals(bytesOf(j, entries[j]!.length))).toBe(true);
+      expect(Buffer.from(spill.read(entries[j]!)).equals(bytesOf(j, entries[j]!.length))).toBe(true);
     }
-    for (let i = 0; i < 300; i++) expect(spill.read(entries[i]!).equals(bytesOf(i, entries[i]!.length))).toBe(true);
+    for (let i = 0; i < 300; i++) expect(Buffer.from(spill.read(entries[i]!)).equals(bytesOf(i, entries[i]!.length))).toBe(true);
     const stats = spill.stats();
     expect(stats.entries).toBe(300);
     expect(stats.liveBytes).toBe(entries.reduce((n, e) => n + e.length, 0));
@@ -88,7 +88,7 @@ describe('record spill', () => {
     const compacted = spill.stats();
     expect(compacted.compactions).toBeGreaterThanOrEqual(2);
     expect(compacted.fileBytes).toBeLessThan(before.fileBytes / 2);
-    for (let i = 0; i < 100; i += 10) expect(spill.read(entries[i]!).equals(bytesOf(i, 100))).toBe(true);
+    for (let i = 0; i < 100; i += 10) expect(Buffer.from(spill.read(entries[i]!)).equals(bytesOf(i, 100))).toBe(true);
     expect(holders.filter(Boolean).length + (last ? 1 : 0)).toBe(11);
     spill.close();
   });

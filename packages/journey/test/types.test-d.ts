@@ -144,6 +144,10 @@ describe('public type surface of @omnitrail/journey', () => {
       readonly heldEvents: number;
       readonly evictedEvents: number;
     }>();
+    expectTypeOf<Pick<JourneyMemoryStats, 'packedFactChunks' | 'packedFactChunkBytes'>>().toEqualTypeOf<{
+      readonly packedFactChunks: number;
+      readonly packedFactChunkBytes: number;
+    }>();
     expectTypeOf<Pick<JourneyMemoryStats, 'packedCases' | 'packedCaseBytes' | 'spilledCases' | 'spilledCaseBytes'>>().toEqualTypeOf<{
       readonly packedCases: number;
       readonly packedCaseBytes: number;

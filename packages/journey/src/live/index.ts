@@ -43,6 +43,7 @@ import { addEvents, compactRecordedIndex, createLiveTenant, createRecordedIndex,
 import { packedRecordStats, type LiveCustomersState } from './packed-customers/index.js';
 import { createRecordSpill } from './record-spill/index.js';
 import { packedCaseStats } from './packed-cases/index.js';
+import { packedChunkStats } from './packed-facts/index.js';
 import type { CasesState } from '../core/cases/index.js';
 import { beyondHorizonError, resolveMemorySettings, type JourneyMemoryOptions, type JourneyMemoryStats } from './memory/index.js';
 import { createTriageQueries, type TriageQueries } from './triage.js';
@@ -2324,6 +2325,7 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
       let recordsUnpacked = 0;
       const states: LiveCustomersState[] = [];
       const caseStates: CasesState[] = [];
+      const viewStates: unknown[][] = [];
       for (const tenant of tenants.values()) {
         heldEvents += tenant.events.length;
         recordsPacked += tenant.stats.recordsPacked;
@@ -2332,10 +2334,12 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
           if (p === undefined) continue;
           states.push(p.customers);
           caseStates.push(p.cases);
+          viewStates.push(p.views);
         }
       }
       const packed = packedRecordStats(states);
       const packedCases = packedCaseStats(caseStates);
+      const packedChunks = packedChunkStats(viewStates);
       const spill = recordSpill?.stats();
       return Object.freeze({
         horizonMs: memory?.horizonMs ?? null,
@@ -2352,6 +2356,8 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
         packedCaseBytes: packedCases.bytes,
         spilledCases: packedCases.spilled,
         spilledCaseBytes: packedCases.spilledBytes,
+        packedFactChunks: packedChunks.chunks,
+        packedFactChunkBytes: packedChunks.bytes,
         spillFileBytes: spill?.fileBytes ?? 0,
         spillReads: spill?.reads ?? 0,
         spillError: spill?.error ?? null,

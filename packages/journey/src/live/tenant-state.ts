@@ -17,6 +17,7 @@ import { applyCustomerEventAt, cloneCustomerRecord, createCustomerRecord, create
 import { customerRecordsView, isPackedRecord, packCustomerRecord, readCustomerRecord, spillPackedRecord, unpackCustomerRecord, type HeldCustomerRecord, type LiveCustomersState, type PackedCustomerRecord } from './packed-customers/index.js';
 import type { RecordSpill } from './record-spill/index.js';
 import { casesStateView, packSettledCase, restoreLoadedCases } from './packed-cases/index.js';
+import { packFullChunks } from './packed-facts/index.js';
 import {
   anonymousThenMerged,
   canonicalCustomerId,
@@ -1030,6 +1031,11 @@ export function evictBefore(tenant: LiveTenant, watermark: number, minEvents: nu
   tenant.stats.evictedEvents += b;
   packSettledRecords(tenant);
   compactSettledCaseRecords(tenant);
+  packFullChunks(
+    tenant.head.views,
+    [tenant.base!, ...tenant.snapshots].filter((p) => !capturedStates.has(p.views)).map((p) => p.views),
+    tenant.spill,
+  );
   return gone;
 }
 
@@ -1045,6 +1051,7 @@ function markCaptured(tenant: LiveTenant): void {
     if (p === undefined) continue;
     capturedStates.add(p.customers);
     capturedStates.add(p.cases);
+    capturedStates.add(p.views);
   }
 }
 

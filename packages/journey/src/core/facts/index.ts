@@ -48,7 +48,28 @@ export function copyFactTable<C extends FactColumns>(table: FactTable<C>): FactT
   return { full: table.full.slice(), tail: tail as C, tailRows: table.tailRows };
 }
 
+/**
+ * A full chunk the live engine packed into bytes (live/packed-facts) answers this with its columns: a full
+ * chunk never changes, so it can be held as bytes and read back whole.
+ */
+export const UNPACK_CHUNK: unique symbol = Symbol('unpackChunk');
+
 /** The chunks in row order (the full ones, then the tail): readers loop over each chunk's columns. */
 export function factChunks<C extends FactColumns>(table: FactTable<C>): readonly C[] {
-  return table.full.length === 0 ? [table.tail] : [...table.full, table.tail];
+  const { full } = table;
+  if (full.length === 0) return [table.tail];
+  const out = new Array<C>(full.length + 1);
+  for (let i = 0; i < full.length; i++) {
+    const chunk = full[i]!;
+    out[i] = UNPACK_CHUNK in chunk ? (chunk as unknown as { [UNPACK_CHUNK](): C })[UNPACK_CHUNK]() : chunk;
+  }
+  out[full.length] = table.tail;
+  return out;
+}
+
+/** Whether a value is a {@link FactTable} (what the engine looks for in a view's state to pack its full chunks). */
+export function isFactTable(value: unknown): value is FactTable<FactColumns> {
+  if (value === null || typeof value !== 'object') return false;
+  const t = value as Partial<FactTable<FactColumns>>;
+  return Array.isArray(t.full) && typeof t.tailRows === 'number' && t.tail !== null && typeof t.tail === 'object';
 }

@@ -81,6 +81,12 @@ export interface JourneyMemoryStats {
   readonly packedCaseBytes: number;
   readonly spilledCases: number;
   readonly spilledCaseBytes: number;
+  /**
+   * The views' full fact chunks (4,096 rows each) packed into bytes (docs/durable-engine.md, "Views' facts
+   * packed"), held now, and their bytes (spilled with the records when the engine spills).
+   */
+  readonly packedFactChunks: number;
+  readonly packedFactChunkBytes: number;
   readonly spilledRecordBytes: number;
   readonly spillFileBytes: number;
   readonly spillReads: number;

@@ -69,8 +69,11 @@ export interface RecordSpill {
    * keeps the bytes itself).
    */
   write(bytes: Uint8Array, holder: object): SpillEntry | undefined;
-  /** The bytes of an entry, in a buffer reused by the next read: decode them before anything else reads. */
-  read(entry: SpillEntry): Buffer;
+  /**
+   * The bytes of an entry, in a buffer reused by the next read: decode them before anything else reads.
+   * (Typed as `Uint8Array`, which the engine's type surface can name without Node's types.)
+   */
+  read(entry: SpillEntry): Uint8Array;
   stats(): RecordSpillStats;
   /** Closes the files: an entry read afterwards throws. */
   close(): void;
@@ -251,23 +254,28 @@ interface SpilledHolder {
 }
 function spilledData(this: SpilledHolder): string {
   const { spill, entry } = this[SPILLED];
-  return spill.read(entry).toString('latin1');
+  const bytes = spill.read(entry);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /**
  * Gives `holder` its bytes as `data`: written to `spill` when there is one that can write (their life then
- * follows the holder's), held as a string otherwise. Call it once, on a new holder.
+ * follows the holder's), held as a string otherwise. Call it once, on a new holder. `enumerable: false`
+ * hides `data` from the snapshot codec (the holder then shows the codec what to write some other way).
  */
-export function holdBytes<T extends object>(holder: T, bytes: Uint8Array, spill: RecordSpill | undefined): T & { readonly data: string } {
+export function holdBytes<T extends object>(holder: T, bytes: Uint8Array, spill: RecordSpill | undefined, enumerable = true): T & { readonly data: string } {
   const entry = spill?.write(bytes, holder);
-  if (entry === undefined) return Object.assign(holder, { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') });
-  Object.defineProperty(holder, 'data', { get: spilledData, enumerable: true });
+  if (entry === undefined) {
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    return enumerable ? Object.assign(holder, { data }) : Object.defineProperty(holder, 'data', { value: data }) as T & { readonly data: string };
+  }
+  Object.defineProperty(holder, 'data', { get: spilledData, enumerable });
   Object.defineProperty(holder, SPILLED, { value: { spill: spill!, entry } });
   return holder as T & { readonly data: string };
 }
 
 /** A holder's bytes (read from its spill, or from its string): decode them before the next read of a spill. */
-export function heldBytes(holder: { readonly data: string }): Buffer {
+export function heldBytes(holder: { readonly data: string }): Uint8Array {
   const spilled = (holder as Partial<SpilledHolder>)[SPILLED];
   return spilled === undefined ? Buffer.from(holder.data, 'latin1') : spilled.spill.read(spilled.entry);
 }
