@@ -2468,29 +2468,37 @@ export function createJourneyEngine<E = CatalogEvent, I = InputOfEvents<E>>(opti
     async close() {
       if (closed) return;
       closed = true;
-      // A worker gives its tenants back first, so the others take them over at once.
-      await ownership?.stop();
-      await tenantSnapshots?.stop();
-      await rehydrated();
-      // The last snapshot before the subscription stops, so that it can wait for our own events to come back.
-      await snapshotInFlight;
-      if (snapshotSettings?.onClose && caughtUp && failure === undefined && (foldedSinceSnapshot > 0 || replaceRejected || rotateSnapshotKey)) await writeSnapshot();
-      await subscription?.unsubscribe();
-      await pump;
-      snapshotEvents.complete();
-      changes.complete();
-      rejectedStored.complete();
-      healthSubscription?.unsubscribe();
-      if (storeHealth.value.state !== 'ended' && storeHealth.value.state !== 'none') storeHealth.next({ state: 'ended' });
-      storeHealth.complete();
-      for (const s of tenantSubjects.values()) s.subject.complete();
-      for (const s of hostSubjects.values()) s.subject.complete();
-      ownIds.clear();
-      caughtUpWaiters.splice(0).forEach((r) => r());
-      recordSpill?.close();
-      if (ownsStore) await store.close();
+      try {
+        await closeParts();
+      } finally {
+        // Last, whatever failed before: a snapshot written on close reads the records spilled.
+        recordSpill?.close();
+      }
     },
   };
+  /** What `close()` does before its spill is closed (see there). */
+  async function closeParts(): Promise<void> {
+    // A worker gives its tenants back first, so the others take them over at once.
+    await ownership?.stop();
+    await tenantSnapshots?.stop();
+    await rehydrated();
+    // The last snapshot before the subscription stops, so that it can wait for our own events to come back.
+    await snapshotInFlight;
+    if (snapshotSettings?.onClose && caughtUp && failure === undefined && (foldedSinceSnapshot > 0 || replaceRejected || rotateSnapshotKey)) await writeSnapshot();
+    await subscription?.unsubscribe();
+    await pump;
+    snapshotEvents.complete();
+    changes.complete();
+    rejectedStored.complete();
+    healthSubscription?.unsubscribe();
+    if (storeHealth.value.state !== 'ended' && storeHealth.value.state !== 'none') storeHealth.next({ state: 'ended' });
+    storeHealth.complete();
+    for (const s of tenantSubjects.values()) s.subject.complete();
+    for (const s of hostSubjects.values()) s.subject.complete();
+    ownIds.clear();
+    caughtUpWaiters.splice(0).forEach((r) => r());
+    if (ownsStore) await store.close();
+  }
   const tables = () =>
     Object.freeze({
       tenantSubjects: tenantSubjects.size,

@@ -136,7 +136,11 @@ export function createRecordSpill(options: RecordSpillOptions = {}, limits: Reco
   function flush(): void {
     if (current === undefined || tailLength === 0) return;
     let done = 0;
-    while (done < tailLength) done += writeSync(current.fd, tail, done, tailLength - done, current.flushed + done);
+    while (done < tailLength) {
+      const n = writeSync(current.fd, tail, done, tailLength - done, current.flushed + done);
+      if (n <= 0) throw new Error(`the record spill's file took no bytes (${tailLength - done} left to write)`);
+      done += n;
+    }
     current.flushed += tailLength;
     tailLength = 0;
   }
