@@ -179,6 +179,16 @@ async function recordedTwice(events: Record<string, unknown>[], clock: () => num
   return { whole, bounded };
 }
 
+/** One tenant's journeys over three months in time order: with a one-day horizon most customers go quiet, their records packed. */
+function customersGoneQuiet(): { events: RawEvent[]; tenantId: string } {
+  const [journeys] = fc.sample(
+    tenantJourneysArbitrary({ tenants: 1, customers: { min: 12, max: 14 }, eventsPerCustomer: { min: 10, max: 20 }, startSpreadMs: 90 * DAY }),
+    { seed: 7, numRuns: 1 },
+  );
+  const events = journeys!.events.slice().sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
+  return { events, tenantId: journeys!.tenants[0]! };
+}
+
 describe('journey engine with bounded memory', () => {
   it('answers as an engine holding every event: reports, state and as-of queries (property)', async () => {
     const totals = { evicted: 0, rehydrations: 0, groupReads: 0, historyReads: 0, beyond: 0, hostRuns: 0, hostEvicted: 0, hostBeyond: 0, packed: 0, unpacked: 0, heldPacked: 0, spilled: 0, spillReads: 0, inMemoryRuns: 0, packedCases: 0, spilledCases: 0 };
@@ -275,12 +285,7 @@ describe('journey engine with bounded memory', () => {
   }, 240_000);
 
   it('resumes over the file store from a snapshot of spilled records: loaded as bytes, spilled again, read as the records', async () => {
-    const [journeys] = fc.sample(
-      tenantJourneysArbitrary({ tenants: 1, customers: { min: 12, max: 14 }, eventsPerCustomer: { min: 10, max: 20 }, startSpreadMs: 90 * DAY }),
-      { seed: 7, numRuns: 1 },
-    );
-    const events = journeys!.events.slice().sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
-    const tenantId = journeys!.tenants[0]!;
+    const { events, tenantId } = customersGoneQuiet();
     const directory = mkdtempSync(join(tmpdir(), 'omnitrail-memory-'));
     dirs.push(directory);
     const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false });
@@ -685,12 +690,7 @@ describe('journey engine with bounded memory', () => {
   });
 
   it('keeps settled records packed in memory when its spill cannot write, and says why', async () => {
-    const [journeys] = fc.sample(
-      tenantJourneysArbitrary({ tenants: 1, customers: { min: 12, max: 14 }, eventsPerCustomer: { min: 10, max: 20 }, startSpreadMs: 90 * DAY }),
-      { seed: 7, numRuns: 1 },
-    );
-    const events = journeys!.events.slice().sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
-    const tenantId = journeys!.tenants[0]!;
+    const { events, tenantId } = customersGoneQuiet();
     const whole = createJourneyEngine({ clock: () => ASOF, snapshots: false });
     await whole.recordUnknown(events);
     const missing = join(tmpdir(), `omnitrail-no-such-dir-${process.pid}`, 'spill');

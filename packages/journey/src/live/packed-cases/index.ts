@@ -18,7 +18,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { isPackedCase, UNPACK_CASE, type CaseRecord, type CasesState } from '../../core/cases/index.js';
 import { readOnlyMapView } from '../read-only-map/index.js';
-import { heldByteLength, heldBytes, holdBytes, isSpilled, type RecordSpill } from '../record-spill/index.js';
+import { heldBytes, heldBytesStats, holdBytes, type RecordSpill } from '../record-spill/index.js';
 import { taskMemo } from '../task-memo/index.js';
 
 /** The fields a packed case answers through getters: every field of a record but its own two. */
@@ -155,20 +155,8 @@ export function restoreLoadedCases(states: readonly CasesState[], spill: RecordS
 
 /** How many distinct packed cases the states hold, their bytes, and of them how many are spilled, and their bytes. */
 export function packedCaseStats(states: Iterable<CasesState>): { cases: number; bytes: number; spilled: number; spilledBytes: number } {
-  const seen = new Set<CaseRecord>();
-  let bytes = 0;
-  let spilled = 0;
-  let spilledBytes = 0;
-  for (const state of states) {
-    state.cases.forEach((rec) => {
-      if (!isPackedCase(rec) || seen.has(rec)) return;
-      seen.add(rec);
-      const length = heldByteLength(rec as unknown as PackedCase);
-      bytes += length;
-      if (!isSpilled(rec)) return;
-      spilled++;
-      spilledBytes += length;
-    });
-  }
-  return { cases: seen.size, bytes, spilled, spilledBytes };
+  const seen = new Set<PackedCase>();
+  for (const state of states) state.cases.forEach((rec) => isPackedCase(rec) && seen.add(rec as unknown as PackedCase));
+  const { count, ...rest } = heldBytesStats(seen);
+  return { cases: count, ...rest };
 }

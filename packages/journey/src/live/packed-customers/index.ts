@@ -16,7 +16,7 @@ import type { CustomerRecord, CustomersState } from '../../core/customers/index.
 import { deserialize, serialize } from 'node:v8';
 import { readOnlyMapView } from '../read-only-map/index.js';
 import { taskMemo } from '../task-memo/index.js';
-import { heldByteLength, heldBytes, holdBytes, isSpilled, type RecordSpill } from '../record-spill/index.js';
+import { heldBytes, heldBytesStats, holdBytes, isSpilled, type RecordSpill } from '../record-spill/index.js';
 
 /**
  * A customer record packed into bytes. The first event's instant and id are kept beside the bytes: a merge
@@ -109,21 +109,9 @@ export function firstEventOf(record: HeldCustomerRecord): { at: number; id: stri
  */
 export function packedRecordStats(states: Iterable<LiveCustomersState>): { records: number; bytes: number; spilled: number; spilledBytes: number } {
   const seen = new Set<PackedCustomerRecord>();
-  let bytes = 0;
-  let spilled = 0;
-  let spilledBytes = 0;
-  for (const state of states) {
-    state.customers.forEach((r) => {
-      if (!isPackedRecord(r) || seen.has(r)) return;
-      seen.add(r);
-      const length = heldByteLength(r);
-      bytes += length;
-      if (!isSpilled(r)) return;
-      spilled++;
-      spilledBytes += length;
-    });
-  }
-  return { records: seen.size, bytes, spilled, spilledBytes };
+  for (const state of states) state.customers.forEach((r) => isPackedRecord(r) && seen.add(r));
+  const { count, ...rest } = heldBytesStats(seen);
+  return { records: count, ...rest };
 }
 
 /**

@@ -13,7 +13,7 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import { isFactTable, UNPACK_CHUNK, type FactColumns } from '../../core/facts/index.js';
-import { heldByteLength, heldBytes, holdBytes, isSpilled, type RecordSpill } from '../record-spill/index.js';
+import { heldBytes, heldBytesStats, holdBytes, type RecordSpill } from '../record-spill/index.js';
 import { taskMemo } from '../task-memo/index.js';
 
 /** A packed full chunk: a getter per column (what the snapshot codec writes), its bytes hidden. */
@@ -97,22 +97,8 @@ export function packFullChunks(head: readonly unknown[], others: readonly (reado
 
 /** How many distinct packed chunks the views hold, their bytes, and of them how many are spilled and their bytes. */
 export function packedChunkStats(views: Iterable<readonly unknown[]>): { chunks: number; bytes: number; spilled: number; spilledBytes: number } {
-  const seen = new Set<object>();
-  let bytes = 0;
-  let spilled = 0;
-  let spilledBytes = 0;
-  for (const v of views) {
-    for (const full of factTablesOf(v)) {
-      for (const chunk of full) {
-        if (!isPackedChunk(chunk) || seen.has(chunk)) continue;
-        seen.add(chunk);
-        const length = heldByteLength(chunk as unknown as PackedChunk);
-        bytes += length;
-        if (!isSpilled(chunk)) continue;
-        spilled++;
-        spilledBytes += length;
-      }
-    }
-  }
-  return { chunks: seen.size, bytes, spilled, spilledBytes };
+  const seen = new Set<PackedChunk>();
+  for (const v of views) for (const full of factTablesOf(v)) for (const chunk of full) if (isPackedChunk(chunk)) seen.add(chunk as unknown as PackedChunk);
+  const { count, ...rest } = heldBytesStats(seen);
+  return { chunks: count, ...rest };
 }

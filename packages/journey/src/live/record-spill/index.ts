@@ -294,3 +294,18 @@ export function heldByteLength(holder: { readonly data: string }): number {
   const spilled = (holder as Partial<SpilledHolder>)[SPILLED];
   return spilled === undefined ? holder.data.length : spilled.entry.length;
 }
+
+/** How many bytes holders hold (each counted once), and of them how many are spilled and their bytes. */
+export function heldBytesStats(holders: ReadonlySet<{ readonly data: string }>): { count: number; bytes: number; spilled: number; spilledBytes: number } {
+  let bytes = 0;
+  let spilled = 0;
+  let spilledBytes = 0;
+  for (const holder of holders) {
+    const length = heldByteLength(holder);
+    bytes += length;
+    if (!isSpilled(holder)) continue;
+    spilled++;
+    spilledBytes += length;
+  }
+  return { count: holders.size, bytes, spilled, spilledBytes };
+}
