@@ -199,65 +199,70 @@ describe('journey engine with bounded memory', () => {
         // Settled records spilled to a file (the default) in most runs, packed in memory in the others.
         const spill = scenario.inMemory ? false : undefined;
         const bounded = createJourneyEngine({ clock: () => ASOF, memory: { horizonMs: scenario.horizonMs, minEvictEvents: 3, spill }, projections });
-        for (const batch of scenario.batches) {
-          await whole.recordUnknown(batch);
-          await bounded.recordUnknown(batch);
-        }
-        const times = scenario.events.map((e) => Date.parse(String(e.occurredAt))).sort((a, b) => a - b);
-        const middle = times[Math.floor(times.length / 2)]!;
-        for (const tenantId of scenario.tenants) {
-          expect(observedState(bounded, tenantId)).toEqual(observedState(whole, tenantId));
-          // As of an instant before the horizon: from the store, exactly; the synchronous read says why it cannot.
-          expect(await bounded.reportFromStore(tenantId, { asOf: middle })).toEqual(whole.report(tenantId, { asOf: middle }));
-          try {
-            expect(foldState(bounded.foldAsOf(tenantId, middle))).toEqual(foldState(whole.foldAsOf(tenantId, middle)));
-          } catch (error) {
-            expect((error as { code?: string }).code).toBe('BEYOND_HORIZON');
-            expect(String(error)).toContain(tenantId);
-            totals.beyond++;
+        try {
+          for (const batch of scenario.batches) {
+            await whole.recordUnknown(batch);
+            await bounded.recordUnknown(batch);
           }
+          const times = scenario.events.map((e) => Date.parse(String(e.occurredAt))).sort((a, b) => a - b);
+          const middle = times[Math.floor(times.length / 2)]!;
+          for (const tenantId of scenario.tenants) {
+            expect(observedState(bounded, tenantId)).toEqual(observedState(whole, tenantId));
+            // As of an instant before the horizon: from the store, exactly; the synchronous read says why it cannot.
+            expect(await bounded.reportFromStore(tenantId, { asOf: middle })).toEqual(whole.report(tenantId, { asOf: middle }));
+            try {
+              expect(foldState(bounded.foldAsOf(tenantId, middle))).toEqual(foldState(whole.foldAsOf(tenantId, middle)));
+            } catch (error) {
+              expect((error as { code?: string }).code).toBe('BEYOND_HORIZON');
+              expect(String(error)).toContain(tenantId);
+              totals.beyond++;
+            }
+            if (scenario.withHost) {
+              const customerIds = customerIdsOf(scenario.events, tenantId);
+              expect(hostState(bounded, tenantId, customerIds)).toEqual(hostState(whole, tenantId, customerIds));
+              totals.hostBeyond += (await hostStateAt(bounded, whole, tenantId, customerIds, middle)).beyond;
+            }
+          }
+          const stats = bounded.memoryStats();
+          expect(stats.heldEvents).toBeLessThanOrEqual(scenario.events.length);
           if (scenario.withHost) {
-            const customerIds = customerIdsOf(scenario.events, tenantId);
-            expect(hostState(bounded, tenantId, customerIds)).toEqual(hostState(whole, tenantId, customerIds));
-            totals.hostBeyond += (await hostStateAt(bounded, whole, tenantId, customerIds, middle)).beyond;
+            totals.hostRuns++;
+            totals.hostEvicted += stats.evictedEvents;
           }
+          totals.evicted += stats.evictedEvents;
+          totals.rehydrations += stats.rehydrations;
+          totals.groupReads += stats.groupReads;
+          totals.historyReads += stats.historyReads;
+          totals.packed += stats.recordsPacked;
+          totals.unpacked += stats.recordsUnpacked;
+          totals.heldPacked += stats.packedRecords;
+          expect(stats.packedRecordBytes > 0).toBe(stats.packedRecords > 0);
+          expect(stats.spillError).toBeNull();
+          totals.packedCases += stats.packedCases;
+          expect(stats.packedCaseBytes > 0).toBe(stats.packedCases > 0);
+          if (scenario.inMemory) {
+            totals.inMemoryRuns++;
+            expect(stats.spilledRecords).toBe(0);
+            expect(stats.spilledCases).toBe(0);
+            expect(stats.spillFileBytes).toBe(0);
+          } else {
+            expect(stats.spilledRecords).toBe(stats.packedRecords);
+            expect(stats.spilledRecordBytes).toBe(stats.packedRecordBytes);
+            expect(stats.spillFileBytes).toBeGreaterThanOrEqual(stats.spilledRecordBytes);
+            totals.spilled += stats.spilledRecords;
+            expect(stats.spilledCases).toBe(stats.packedCases);
+            expect(stats.spilledCaseBytes).toBe(stats.packedCaseBytes);
+            totals.spilledCases += stats.spilledCases;
+            totals.spillReads += stats.spillReads;
+          }
+        } finally {
+          // Closed whatever happened: a failing run (and each run of its shrinking) leaves no spill file open.
+          await whole.close();
+          await bounded.close();
         }
-        const stats = bounded.memoryStats();
-        expect(stats.heldEvents).toBeLessThanOrEqual(scenario.events.length);
-        if (scenario.withHost) {
-          totals.hostRuns++;
-          totals.hostEvicted += stats.evictedEvents;
-        }
-        totals.evicted += stats.evictedEvents;
-        totals.rehydrations += stats.rehydrations;
-        totals.groupReads += stats.groupReads;
-        totals.historyReads += stats.historyReads;
-        totals.packed += stats.recordsPacked;
-        totals.unpacked += stats.recordsUnpacked;
-        totals.heldPacked += stats.packedRecords;
-        expect(stats.packedRecordBytes > 0).toBe(stats.packedRecords > 0);
-        expect(stats.spillError).toBeNull();
-        totals.packedCases += stats.packedCases;
-        expect(stats.packedCaseBytes > 0).toBe(stats.packedCases > 0);
-        if (scenario.inMemory) {
-          totals.inMemoryRuns++;
-          expect(stats.spilledRecords).toBe(0);
-          expect(stats.spilledCases).toBe(0);
-          expect(stats.spillFileBytes).toBe(0);
-        } else {
-          expect(stats.spilledRecords).toBe(stats.packedRecords);
-          expect(stats.spilledRecordBytes).toBe(stats.packedRecordBytes);
-          expect(stats.spillFileBytes).toBeGreaterThanOrEqual(stats.spilledRecordBytes);
-          totals.spilled += stats.spilledRecords;
-          expect(stats.spilledCases).toBe(stats.packedCases);
-          expect(stats.spilledCaseBytes).toBe(stats.packedCaseBytes);
-          totals.spilledCases += stats.spilledCases;
-          totals.spillReads += stats.spillReads;
-        }
-        await whole.close();
-        await bounded.close();
       }),
-      fcParameters({ numRuns: 40 }),
+      // A failure is shrunk for at most three minutes, then reported with its seed (rather than shrunk for as long as it takes).
+      { ...fcParameters({ numRuns: 40 }), interruptAfterTimeLimit: 180_000, markInterruptAsFailure: true },
     );
     // The runs evicted events, re-read histories for late events and merges (merged groups' events alone when
     // that sufficed), and answered as-of queries from the store.
